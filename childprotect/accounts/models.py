@@ -1,0 +1,83 @@
+"""People: a custom user with one role and one home unit (their jurisdiction), domain.md §1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COMMUNE_OFFICER = "commune_officer", "Cán bộ phụ trách bảo vệ trẻ em cấp xã"
+    COMMUNE_CHAIR = "commune_chair", "Chủ tịch / Phó Chủ tịch UBND xã"
+    SUPERVISOR = "supervisor", "Cán bộ giám sát (cấp huyện / tỉnh)"
+    PARTNER = "partner", "Cán bộ cơ quan phối hợp"
+    ADMIN = "admin", "Quản trị hệ thống"
+
+
+COMMUNE_ROLES = {Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR}
+
+
+class AccountManager(UserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        # `manage.py createsuperuser` makes an administrator (the role the check constraint asks of every account).
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    full_name = models.CharField("họ và tên", max_length=150, blank=True)
+    role = models.CharField("vai trò", max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(
+        "places.AdminUnit",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="đơn vị (địa bàn phụ trách)",
+    )
+    agency = models.ForeignKey(
+        "referrals.Agency", models.PROTECT, null=True, blank=True, related_name="members", verbose_name="cơ quan"
+    )
+    phone = models.CharField("điện thoại", max_length=30, blank=True)
+
+    objects = AccountManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = "tài khoản"
+        verbose_name_plural = "tài khoản"
+        constraints = [
+            # A person's jurisdiction is one unit; partners see by referral and must belong to an agency.
+            models.CheckConstraint(
+                condition=models.Q(role="admin")
+                | models.Q(role="partner", agency__isnull=False)
+                | (
+                    models.Q(role__in=["commune_officer", "commune_chair", "supervisor"]) & models.Q(unit__isnull=False)
+                ),
+                name="user_role_needs_unit_or_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_commune_staff(self) -> bool:
+        return self.role in COMMUNE_ROLES
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == Role.SUPERVISOR
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == Role.PARTNER
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser

@@ -1,0 +1,100 @@
+"""Writes to accounts. Each validates, saves and records the audit entry in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
+from childprotect.places.models import AdminUnit, UnitLevel
+from referrals.models import Agency
+
+from .models import Role, User
+
+ACCOUNT_FIELDS = ["role", "unit", "agency", "full_name", "is_staff", "is_superuser", "is_active"]
+UNIT_LEVELS = {
+    Role.COMMUNE_OFFICER: (UnitLevel.COMMUNE,),
+    Role.COMMUNE_CHAIR: (UnitLevel.COMMUNE,),
+    # District supervisors exist where the three-tier list still applies (cases filed before 07/2025).
+    Role.SUPERVISOR: (UnitLevel.PROVINCE, UnitLevel.DISTRICT),
+}
+
+
+@dataclass(frozen=True)
+class AccountResult:
+    user: User
+    created: bool
+    changed: bool
+
+
+def account_validate(role: str, unit: AdminUnit | None, agency: Agency | None) -> None:
+    """The rules of domain.md §1 for a role: which unit it is anchored to, and who belongs to an agency."""
+    if role not in Role.values:
+        raise ValidationError(f"Vai trò '{role}' không hợp lệ; chọn một trong: {', '.join(Role.values)}.")
+    if role in UNIT_LEVELS:
+        if unit is None:
+            raise ValidationError(f"Vai trò {Role(role).label} cần một đơn vị (địa bàn phụ trách).")
+        if unit.level not in UNIT_LEVELS[Role(role)]:
+            allowed = " hoặc ".join(str(UnitLevel(level).label).lower() for level in UNIT_LEVELS[Role(role)])
+            raise ValidationError(
+                f"Vai trò {Role(role).label} phải gắn với đơn vị cấp {allowed}; "
+                f"'{unit.name}' là cấp {UnitLevel(unit.level).label.lower()}."
+            )
+    if role == Role.PARTNER and agency is None:
+        raise ValidationError("Cán bộ cơ quan phối hợp phải thuộc một cơ quan (--agency).")
+    if role != Role.PARTNER and agency is not None:
+        raise ValidationError("Chỉ cán bộ cơ quan phối hợp mới thuộc một cơ quan.")
+
+
+def account_ensure(
+    *,
+    actor: Any,
+    username: str,
+    role: str,
+    unit: AdminUnit | None = None,
+    agency: Agency | None = None,
+    full_name: str = "",
+    password: str | None = None,
+    email: str = "",
+) -> AccountResult:
+    """Create the account or bring it to the given state; with the same arguments a second time nothing changes.
+
+    Administrators get Django admin (staff, superuser). A partner's unit is their agency's unit, for display only:
+    partners see by referral, never by place.
+    """
+    account_validate(role, unit, agency)
+    if role == Role.PARTNER and agency is not None:
+        unit = agency.unit
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        created = user is None
+        if user is None:
+            if not password:
+                raise ValidationError("Tài khoản mới cần mật khẩu (biến môi trường CHILDPROTECT_PASSWORD).")
+            user = User(username=username)
+        before = {} if created else audit_snapshot(user, ACCOUNT_FIELDS)
+        user.role, user.unit, user.agency = role, unit, agency
+        user.full_name = full_name or user.full_name
+        user.email = email or user.email
+        user.is_staff = user.is_superuser = role == Role.ADMIN
+        user.is_active = True
+        password_changed = bool(password) and (created or not user.check_password(password))
+        if password_changed:
+            validate_password(password, user)
+            user.set_password(password)
+        after = audit_snapshot(user, ACCOUNT_FIELDS)
+        changed = created or password_changed or after != before
+        if changed:
+            user.full_clean(exclude=["password"])
+            user.save()
+            changes = audit_diff(before, after)
+            if password_changed:
+                changes["password"] = ["***", "***"]
+            audit_record(
+                actor=actor, action="account.create" if created else "account.update", obj=user, changes=changes
+            )
+    return AccountResult(user, created, changed)

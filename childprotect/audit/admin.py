@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: administrators browse and filter the log; nobody adds, edits or deletes entries here."""
+
+    list_display = ["at", "actor_repr", "action", "object_type", "object_repr", "ip"]
+    list_filter = ["action", "object_type", ("at", admin.DateFieldListFilter)]
+    search_fields = ["actor_repr", "object_repr", "object_id", "action"]
+    date_hierarchy = "at"
+    list_select_related = ["object_type"]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """Django admin is a way to write too: every save and delete made there is recorded like a service's write.
+
+    The admin already wraps each change form in a transaction, so the entry commits with the change or not at all.
+    """
+
+    audit_masked_fields: tuple[str, ...] = ()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        from .services import audit_diff, audit_record
+
+        fields = [f for f in form.changed_data if f in {x.name for x in obj._meta.fields}]
+        before = {f: form.initial.get(f) for f in fields}
+        super().save_model(request, obj, form, change)
+        after = {f: form.cleaned_data.get(f) for f in fields}
+        diff = audit_diff(
+            {k: _plain(v) for k, v in before.items()},
+            {k: _plain(v) for k, v in after.items()},
+            masked=self.audit_masked_fields,
+        )
+        action = f"{obj._meta.model_name}.{'update' if change else 'create'}"
+        audit_record(actor=request.user, action=f"admin.{action}", obj=obj, changes=diff)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        from .services import audit_record
+
+        audit_record(actor=request.user, action=f"admin.{obj._meta.model_name}.delete", obj=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a form value for the diff (model instances by primary key)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return getattr(value, "pk", None) or str(value)

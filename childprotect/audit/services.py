@@ -1,0 +1,61 @@
+"""The one helper every service calls to write the audit log, and the masked diff it stores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .context import current_ip
+from .models import AuditEntry
+
+MASK = "***"
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    changes: Mapping[str, Any] | None = None,
+    object_repr: str | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
+    """Record that `actor` (a user, or None for the system) did `action` to `obj`.
+
+    Call it inside the service's `transaction.atomic` block, after the write it describes.
+    """
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_repr=user.get_username() if user else "",
+        action=action,
+        object_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=(object_repr if object_repr is not None else (str(obj) if obj is not None else ""))[:200],
+        ip=ip if ip is not None else current_ip.get(),
+        changes=dict(changes or {}),
+    )
+
+
+def audit_snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of `fields` as the diff stores them (foreign keys by id, dates as ISO text)."""
+    values: dict[str, Any] = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        value = getattr(instance, field.attname)
+        values[name] = value if value is None or isinstance(value, bool | int | float | str) else str(value)
+    return values
+
+
+def audit_diff(before: Mapping[str, Any], after: Mapping[str, Any], *, masked: Iterable[str] = ()) -> dict[str, Any]:
+    """{field: [old, new]} for the fields that changed; protected fields say that they changed, never to what."""
+    hidden = set(masked)
+    diff: dict[str, Any] = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            diff[name] = [MASK, MASK] if name in hidden else [old, new]
+    return diff

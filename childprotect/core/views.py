@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from childprotect.accounts.models import Role
+from childprotect.accounts.selectors import jurisdiction_units
+from childprotect.places.models import UnitLevel
+from childprotect.workdays.calendar import WorkCalendar
+
+HOME_TEMPLATES = {
+    Role.COMMUNE_OFFICER: "core/home_commune.html",
+    Role.COMMUNE_CHAIR: "core/home_commune.html",
+    Role.SUPERVISOR: "core/home_supervisor.html",
+    Role.PARTNER: "core/home_partner.html",
+    Role.ADMIN: "core/home_admin.html",
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    today = timezone.localdate()
+    calendar = WorkCalendar()
+    context: dict[str, object] = {
+        "today": {
+            "date": today,
+            "is_working_day": calendar.is_working_day(today),
+            "plan_due": calendar.add_working_days(today, settings.CHILDPROTECT_PLAN_WORKING_DAYS),
+        }
+    }
+    if user.role == Role.SUPERVISOR:
+        context["communes_count"] = jurisdiction_units(user).filter(level=UnitLevel.COMMUNE).count()
+    return render(request, HOME_TEMPLATES.get(user.role, "core/home_admin.html"), context)

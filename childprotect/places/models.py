@@ -1,0 +1,84 @@
+"""Administrative units (đơn vị hành chính) of the official GSO/NSO lists.
+
+A unit is identified by (list, code), never by code alone: the 2025 reform reused old codes with new meanings
+(00004 is Phường Trúc Bạch in 2024 and Phường Ba Đình in 2025). Cases filed under an old list keep their old unit.
+The depth of the hierarchy is data: province → district → commune (2024) or province → commune (2025, 2026).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from childprotect.text import fold
+
+
+class UnitList(models.IntegerChoices):
+    L2024 = 2024, "2024 (ba cấp: tỉnh, huyện, xã)"
+    L2025 = 2025, "2025 (hai cấp: tỉnh, xã)"
+    L2026 = 2026, "2026 (hai cấp: tỉnh, xã, hiện hành)"
+
+
+class UnitLevel(models.TextChoices):
+    PROVINCE = "province", "Tỉnh / thành phố"
+    DISTRICT = "district", "Huyện / quận / thị xã / thành phố thuộc tỉnh"
+    COMMUNE = "commune", "Xã / phường / thị trấn / đặc khu"
+
+
+class AdminUnit(models.Model):
+    list_version = models.PositiveSmallIntegerField("danh mục", choices=UnitList.choices)
+    code = models.CharField("mã", max_length=5)
+    name = models.CharField("tên", max_length=120)
+    name_folded = models.CharField("tên không dấu", max_length=120, editable=False)
+    unit_type = models.CharField("loại", max_length=40)
+    level = models.CharField("cấp", max_length=10, choices=UnitLevel.choices)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name="đơn vị cấp trên"
+    )
+    # Materialised path "2026/38/14797": the subtree of a unit is one indexed prefix query, at any depth.
+    path = models.CharField(max_length=40, editable=False)
+
+    class Meta:
+        verbose_name = "đơn vị hành chính"
+        verbose_name_plural = "đơn vị hành chính"
+        ordering = ["list_version", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["list_version", "code"], name="unit_unique_list_code"),
+            models.CheckConstraint(
+                condition=models.Q(level="province", parent__isnull=True)
+                | (~models.Q(level="province") & models.Q(parent__isnull=False)),
+                name="unit_parent_iff_not_province",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["path"], name="unit_path_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["list_version", "name_folded"], name="unit_name_folded_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Derived columns, not workflow: kept in step with the row they describe.
+        self.name_folded = fold(self.name)
+        self.path = (
+            f"{self.parent.path}/{self.code}" if self.parent_id and self.parent else f"{self.list_version}/{self.code}"
+        )
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def key(self) -> str:
+        """The way units are written on the command line and in files: LIST:CODE, e.g. 2026:14797."""
+        return f"{self.list_version}:{self.code}"
+
+    def contains(self, other: AdminUnit) -> bool:
+        """Is `other` this unit or inside it?"""
+        return other.path == self.path or other.path.startswith(self.path + "/")
+
+    def ancestors(self) -> list[AdminUnit]:
+        """From the province down to the parent of this unit."""
+        chain: list[AdminUnit] = []
+        unit = self.parent
+        while unit is not None:
+            chain.append(unit)
+            unit = unit.parent
+        return list(reversed(chain))

@@ -1,0 +1,17 @@
+"""Every periodic Celery job of the project, declared in one place (read by settings as CELERY_BEAT_SCHEDULE).
+
+django-celery-beat's DatabaseScheduler copies these entries into its tables at start, where administrators can see
+them. Later issues add the deadline-reminder scan here.
+"""
+
+from __future__ import annotations
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Sessions of logged-out or expired users pile up in the database; Django leaves their removal to a periodic job.
+    "clear-expired-sessions": {
+        "task": "childprotect.core.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=2, minute=15),
+    },
+}

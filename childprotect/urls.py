@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from childprotect.core import views as core_views
+
+admin.site.site_header = "Bảo vệ trẻ em: quản trị"
+admin.site.site_title = "Bảo vệ trẻ em"
+admin.site.index_title = "Quản trị hệ thống"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("childprotect.accounts.urls")),
+    path("places/", include("childprotect.places.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,29 @@
+"""Public holidays and swapped working days, announced by the government each year (domain.md §3).
+
+The table is edited by administrators and seeded for 2025–2027 by a data migration.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", "Ngày nghỉ lễ, Tết"
+    # Làm bù: a Saturday or Sunday worked in exchange for a bridge day off; it counts as a working day.
+    WORKING = "working", "Ngày làm bù (làm việc)"
+
+
+class Holiday(models.Model):
+    date = models.DateField("ngày", unique=True)
+    name = models.CharField("tên", max_length=120)
+    kind = models.CharField("loại", max_length=10, choices=DayKind.choices, default=DayKind.HOLIDAY)
+    note = models.CharField("ghi chú", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "ngày nghỉ / ngày làm bù"
+        verbose_name_plural = "ngày nghỉ / ngày làm bù"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.name}"

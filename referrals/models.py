@@ -1,0 +1,45 @@
+"""Agencies that receive referrals (domain.md §4). Referrals themselves come with the referrals issue."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from childprotect.text import fold
+
+
+class AgencyType(models.TextChoices):
+    POLICE = "police", "Công an"
+    HEALTH = "health", "Y tế"
+    EDUCATION = "education", "Giáo dục"
+    JUSTICE = "justice", "Tư pháp, trợ giúp pháp lý"
+    SOCIAL_WORK = "social_work", "Công tác xã hội, cơ sở trợ giúp xã hội"
+    COURT = "court", "Toà án"
+    PROCURACY = "procuracy", "Viện kiểm sát"
+    MASS_ORGANISATION = "mass_org", "Hội LHPN, Đoàn TN"
+    OTHER = "other", "Khác"
+
+
+class Agency(models.Model):
+    name = models.CharField("tên cơ quan", max_length=200)
+    name_folded = models.CharField(max_length=200, editable=False)
+    agency_type = models.CharField("loại", max_length=20, choices=AgencyType.choices)
+    unit = models.ForeignKey(
+        "places.AdminUnit", models.PROTECT, related_name="agencies", verbose_name="địa bàn phục vụ"
+    )
+    address = models.CharField("địa chỉ", max_length=255, blank=True)
+    phone = models.CharField("điện thoại", max_length=30, blank=True)
+    email = models.EmailField("thư điện tử", blank=True)
+    is_active = models.BooleanField("đang hoạt động", default=True)
+
+    class Meta:
+        verbose_name = "cơ quan phối hợp"
+        verbose_name_plural = "cơ quan phối hợp"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="agency_unique_name_in_unit")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.name_folded = fold(self.name)  # derived search column
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

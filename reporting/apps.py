@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ReportingConfig(AppConfig):
+    """Periods, indicators, periodic reports, PDF and spreadsheet output (issue 6)."""
+
+    name = "reporting"
+    verbose_name = "Báo cáo định kỳ"

@@ -1,0 +1,89 @@
+"""The fixed cast of users (style.md), on the real 2026 list loaded once per test database.
+
+Commune A is Phường Hạc Thành (2026:14797), commune B Phường Hàm Rồng (2026:14758), both in Tỉnh Thanh Hóa (2026:38).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from childprotect.accounts.models import Role
+from childprotect.places.services import units_load_list
+from referrals.models import AgencyType
+
+from .factories import AgencyFactory, UserFactory, unit
+
+PROVINCE, COMMUNE_A, COMMUNE_B = "2026:38", "2026:14797", "2026:14758"
+OTHER_PROVINCE_COMMUNE = "2026:00004"  # Phường Ba Đình, Hà Nội
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        units_load_list(2026, actor=None)
+
+
+@pytest.fixture
+def commune_a(db):
+    return unit(COMMUNE_A)
+
+
+@pytest.fixture
+def commune_b(db):
+    return unit(COMMUNE_B)
+
+
+@pytest.fixture
+def province(db):
+    return unit(PROVINCE)
+
+
+@pytest.fixture
+def officer_a(commune_a):
+    return UserFactory(username="officer_a", full_name="Nguyễn Thị Hoà", role=Role.COMMUNE_OFFICER, unit=commune_a)
+
+
+@pytest.fixture
+def officer_b(commune_b):
+    return UserFactory(username="officer_b", full_name="Trần Thị Thuỷ", role=Role.COMMUNE_OFFICER, unit=commune_b)
+
+
+@pytest.fixture
+def chair_a(commune_a):
+    return UserFactory(username="chair_a", full_name="Lê Văn Thắng", role=Role.COMMUNE_CHAIR, unit=commune_a)
+
+
+@pytest.fixture
+def supervisor(province):
+    return UserFactory(username="supervisor", full_name="Phạm Minh Đức", role=Role.SUPERVISOR, unit=province)
+
+
+@pytest.fixture
+def police_agency(commune_a):
+    return AgencyFactory(name="Công an phường Hạc Thành", agency_type=AgencyType.POLICE, unit=commune_a)
+
+
+@pytest.fixture
+def police(police_agency):
+    return UserFactory(
+        username="police", full_name="Hoàng Văn Cường", role=Role.PARTNER, unit=police_agency.unit, agency=police_agency
+    )
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(
+        username="admin", full_name="Quản trị hệ thống", role=Role.ADMIN, unit=None, is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def cast(officer_a, officer_b, chair_a, supervisor, police, administrator):
+    return {
+        "officer_a": officer_a,
+        "officer_b": officer_b,
+        "chair_a": chair_a,
+        "supervisor": supervisor,
+        "police": police,
+        "admin": administrator,
+    }

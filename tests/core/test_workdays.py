@@ -1,0 +1,196 @@
+"""Working-day and clock-hour arithmetic against the seeded 2025–2027 holidays (workdays migration 0002)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from childprotect.workdays.calendar import (
+    WorkCalendar,
+    add_hours,
+    add_working_days,
+    is_working_day,
+    working_days_deadline,
+)
+from childprotect.workdays.models import DayKind, Holiday
+
+pytestmark = pytest.mark.django_db
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+# --- weekends ------------------------------------------------------------------------------------------------------
+
+
+def test_one_working_day_after_an_ordinary_friday_is_the_monday():
+    assert add_working_days(dt.date(2026, 3, 6), 1) == dt.date(2026, 3, 9)
+
+
+def test_one_working_day_after_a_saturday_is_the_monday():
+    assert add_working_days(dt.date(2026, 3, 7), 1) == dt.date(2026, 3, 9)
+
+
+def test_ordinary_saturday_and_sunday_are_not_working_days():
+    assert is_working_day(dt.date(2026, 3, 7)) is False
+    assert is_working_day(dt.date(2026, 3, 8)) is False
+    assert is_working_day(dt.date(2026, 3, 9)) is True
+
+
+# --- Tết 2026 (16–20/02/2026) --------------------------------------------------------------------------------------
+
+
+def test_tet_2026_days_are_not_working_days():
+    for day in range(16, 21):
+        assert is_working_day(dt.date(2026, 2, day)) is False, day
+
+
+def test_one_working_day_after_friday_before_tet_2026_is_monday_after_tet():
+    assert add_working_days(dt.date(2026, 2, 13), 1) == dt.date(2026, 2, 23)
+
+
+def test_five_working_days_after_friday_before_tet_2026_is_friday_27_february():
+    assert add_working_days(dt.date(2026, 2, 13), 5) == dt.date(2026, 2, 27)
+
+
+def test_working_days_between_counts_across_tet_2026():
+    calendar = WorkCalendar()
+    assert calendar.working_days_between(dt.date(2026, 2, 13), dt.date(2026, 2, 27)) == 5
+    assert calendar.working_days_between(dt.date(2026, 2, 13), dt.date(2026, 2, 22)) == 0
+
+
+def test_working_days_between_is_zero_when_end_is_not_after_start():
+    calendar = WorkCalendar()
+    assert calendar.working_days_between(dt.date(2026, 3, 9), dt.date(2026, 3, 9)) == 0
+    assert calendar.working_days_between(dt.date(2026, 3, 9), dt.date(2026, 3, 2)) == 0
+
+
+def test_working_days_between_agrees_with_add_working_days():
+    calendar = WorkCalendar()
+    start = dt.date(2026, 2, 10)
+    for days in range(1, 12):
+        assert calendar.working_days_between(start, calendar.add_working_days(start, days)) == days
+
+
+# --- 30/4–1/5/2026 and Giỗ Tổ Hùng Vương -----------------------------------------------------------------------------
+
+
+def test_one_working_day_after_wednesday_29_april_2026_is_monday_4_may():
+    assert add_working_days(dt.date(2026, 4, 29), 1) == dt.date(2026, 5, 4)
+
+
+def test_hung_vuong_compensatory_monday_27_april_2026_is_off():
+    assert is_working_day(dt.date(2026, 4, 27)) is False
+    assert add_working_days(dt.date(2026, 4, 24), 1) == dt.date(2026, 4, 28)
+
+
+# --- swapped working Saturday 26/04/2025 ----------------------------------------------------------------------------
+
+
+def test_swapped_working_saturday_26_april_2025_is_a_working_day():
+    assert Holiday.objects.get(date=dt.date(2025, 4, 26)).kind == DayKind.WORKING
+    assert is_working_day(dt.date(2025, 4, 26)) is True
+
+
+def test_one_working_day_after_friday_25_april_2025_is_the_swapped_saturday():
+    assert add_working_days(dt.date(2025, 4, 25), 1) == dt.date(2025, 4, 26)
+
+
+def test_bridge_day_friday_2_may_2025_is_off():
+    assert is_working_day(dt.date(2025, 5, 2)) is False
+    # Tue 29/04 + 1: Wed 30/04, Thu 01/05, Fri 02/05 off, then the weekend.
+    assert add_working_days(dt.date(2025, 4, 29), 1) == dt.date(2025, 5, 5)
+
+
+# --- deadlines as aware moments -----------------------------------------------------------------------------------
+
+
+def test_working_days_deadline_is_end_of_last_day_in_ho_chi_minh_time():
+    deadline = working_days_deadline(dt.date(2026, 2, 13), 1)
+    assert timezone.is_aware(deadline)
+    assert deadline == dt.datetime(2026, 2, 23, 23, 59, 59, tzinfo=HCM)
+    assert deadline.utcoffset() == dt.timedelta(hours=7)
+    assert deadline.astimezone(dt.UTC) == dt.datetime(2026, 2, 23, 16, 59, 59, tzinfo=dt.UTC)
+
+
+def test_working_days_deadline_counts_from_the_local_date_of_an_aware_start():
+    # 18:00 UTC on Thursday 12/02 is already 01:00 on Friday 13/02 in Việt Nam.
+    start = dt.datetime(2026, 2, 12, 18, 0, tzinfo=dt.UTC)
+    assert add_working_days(start, 1) == dt.date(2026, 2, 23)
+    assert working_days_deadline(start, 1) == dt.datetime(2026, 2, 23, 23, 59, 59, tzinfo=HCM)
+    # The same instant read as a UTC date (Thursday) would have given Friday 13/02.
+    assert add_working_days(dt.date(2026, 2, 12), 1) == dt.date(2026, 2, 13)
+
+
+def test_working_days_deadline_of_five_days_across_tet_2026():
+    start = dt.datetime(2026, 2, 13, 9, 30, tzinfo=HCM)
+    assert working_days_deadline(start, 5) == dt.datetime(2026, 2, 27, 23, 59, 59, tzinfo=HCM)
+
+
+def test_naive_datetime_start_raises_value_error():
+    with pytest.raises(ValueError):
+        add_working_days(dt.datetime(2026, 2, 13, 9, 0), 1)
+    with pytest.raises(ValueError):
+        working_days_deadline(dt.datetime(2026, 2, 13, 9, 0), 1)
+
+
+@pytest.mark.parametrize("days", [0, -1])
+def test_fewer_than_one_working_day_raises_value_error(days):
+    with pytest.raises(ValueError):
+        add_working_days(dt.date(2026, 3, 6), days)
+    with pytest.raises(ValueError):
+        WorkCalendar().add_working_days(dt.date(2026, 3, 6), days)
+
+
+# --- holidays edited at run time --------------------------------------------------------------------------------------
+
+
+def test_holiday_added_at_run_time_moves_the_result():
+    assert add_working_days(dt.date(2026, 3, 6), 1) == dt.date(2026, 3, 9)
+    Holiday.objects.create(date=dt.date(2026, 3, 9), name="Ngày nghỉ đột xuất", kind=DayKind.HOLIDAY)
+    assert is_working_day(dt.date(2026, 3, 9)) is False
+    assert add_working_days(dt.date(2026, 3, 6), 1) == dt.date(2026, 3, 10)
+    assert working_days_deadline(dt.date(2026, 3, 6), 1) == dt.datetime(2026, 3, 10, 23, 59, 59, tzinfo=HCM)
+
+
+def test_working_saturday_added_at_run_time_counts():
+    Holiday.objects.create(date=dt.date(2026, 3, 7), name="Làm bù", kind=DayKind.WORKING)
+    assert add_working_days(dt.date(2026, 3, 6), 1) == dt.date(2026, 3, 7)
+
+
+# --- clock hours ---------------------------------------------------------------------------------------------------
+
+
+def test_add_hours_crosses_midnight_and_a_holiday_unchanged():
+    # Sunday 15/02/2026 20:00 + 12 clock hours = Monday 16/02/2026 08:00, the first day of Tết: hours never pause.
+    start = dt.datetime(2026, 2, 15, 20, 0, tzinfo=HCM)
+    assert add_hours(start, 12) == dt.datetime(2026, 2, 16, 8, 0, tzinfo=HCM)
+    assert add_hours(start, 12) - start == dt.timedelta(hours=12)
+
+
+def test_add_hours_keeps_the_instant_whatever_the_time_zone_given():
+    start = dt.datetime(2026, 4, 29, 23, 0, tzinfo=dt.UTC)
+    assert add_hours(start, 12) == dt.datetime(2026, 4, 30, 11, 0, tzinfo=dt.UTC)
+
+
+def test_add_hours_naive_datetime_raises_value_error():
+    with pytest.raises(ValueError):
+        add_hours(dt.datetime(2026, 2, 15, 20, 0), 12)
+
+
+# --- queries -------------------------------------------------------------------------------------------------------
+
+
+def test_work_calendar_computing_five_working_days_does_at_most_one_query(django_assert_max_num_queries):
+    calendar = WorkCalendar()
+    with django_assert_max_num_queries(1):
+        assert calendar.add_working_days(dt.date(2026, 2, 13), 5) == dt.date(2026, 2, 27)
+
+
+def test_work_calendar_reused_does_no_further_query_within_its_span(django_assert_num_queries):
+    calendar = WorkCalendar()
+    calendar.add_working_days(dt.date(2026, 2, 13), 5)
+    with django_assert_num_queries(0):
+        assert calendar.working_days_between(dt.date(2026, 2, 13), dt.date(2026, 2, 27)) == 5
