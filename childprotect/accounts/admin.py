@@ -1,15 +1,46 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from childprotect.audit.admin import AuditedModelAdmin
 
 from .models import User
+from .services import account_validate
+
+
+class RoleRulesMixin(forms.ModelForm):
+    """The admin forms apply the same rules as createaccount: which unit a role is anchored to, who has an agency."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "role" in cleaned:
+            try:
+                account_validate(cleaned["role"], cleaned.get("unit"), cleaned.get("agency"))
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from exc
+        return cleaned
+
+
+class AccountChangeForm(RoleRulesMixin, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+
+class AccountCreationForm(RoleRulesMixin, AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username",)
 
 
 @admin.register(User)
 class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
+    form = AccountChangeForm
+    add_form = AccountCreationForm
     list_display = ["username", "full_name", "role", "unit", "agency", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "full_name", "email"]

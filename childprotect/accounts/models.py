@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -44,7 +44,7 @@ class User(AbstractUser):
     )
     phone = models.CharField("điện thoại", max_length=30, blank=True)
 
-    objects = AccountManager()
+    objects: ClassVar[AccountManager] = AccountManager()  # type: ignore[assignment]
 
     REQUIRED_FIELDS = ["email"]
 

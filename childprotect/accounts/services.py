@@ -81,9 +81,9 @@ def account_ensure(
         user.full_name = full_name or user.full_name
         user.email = email or user.email
         user.is_staff = user.is_superuser = role == Role.ADMIN
-        user.is_active = True
-        password_changed = bool(password) and (created or not user.check_password(password))
-        if password_changed:
+        # An account an administrator deactivated stays so: provisioning again does not bring it back.
+        password_changed = password is not None and password != "" and (created or not user.check_password(password))
+        if password and password_changed:
             validate_password(password, user)
             user.set_password(password)
         after = audit_snapshot(user, ACCOUNT_FIELDS)

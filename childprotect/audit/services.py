@@ -42,10 +42,10 @@ def audit_record(
 
 def audit_snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The values of `fields` as the diff stores them (foreign keys by id, dates as ISO text)."""
+    concrete = {f.name: f for f in instance._meta.concrete_fields}
     values: dict[str, Any] = {}
     for name in fields:
-        field = instance._meta.get_field(name)
-        value = getattr(instance, field.attname)
+        value = getattr(instance, concrete[name].attname)
         values[name] = value if value is None or isinstance(value, bool | int | float | str) else str(value)
     return values
 

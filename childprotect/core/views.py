@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from childprotect.accounts.models import Role
 from childprotect.accounts.selectors import jurisdiction_units
+from childprotect.http import AuthenticatedRequest
 from childprotect.places.models import UnitLevel
 from childprotect.workdays.calendar import WorkCalendar
 
-HOME_TEMPLATES = {
+HOME_TEMPLATES: dict[str, str] = {
     Role.COMMUNE_OFFICER: "core/home_commune.html",
     Role.COMMUNE_CHAIR: "core/home_commune.html",
     Role.SUPERVISOR: "core/home_supervisor.html",
@@ -21,7 +22,7 @@ HOME_TEMPLATES = {
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     calendar = WorkCalendar()

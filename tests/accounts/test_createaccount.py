@@ -56,6 +56,14 @@ def test_running_it_with_a_new_unit_updates_and_audits_the_change(password, comm
 
 
 @pytest.mark.django_db
+def test_provisioning_again_does_not_reactivate_a_deactivated_account(password, commune_a):
+    run("canbo", "--role", "commune_officer", "--unit", "2026:14797")
+    User.objects.filter(username="canbo").update(is_active=False)
+    assert "Không thay đổi" in run("canbo", "--role", "commune_officer", "--unit", "2026:14797")
+    assert not User.objects.get(username="canbo").is_active
+
+
+@pytest.mark.django_db
 def test_supervisor_partner_and_admin(password, province, police_agency):
     run("giamsat", "--role", "supervisor", "--unit", "2026:38")
     run("congan", "--role", "partner", "--agency", "cong an phuong hac thanh")  # accents ignored
@@ -106,3 +114,40 @@ def test_a_weak_password_is_refused(monkeypatch, commune_a):
 def test_createsuperuser_makes_an_administrator(db):
     User.objects.create_superuser("root", "root@example.vn", GOOD_PASSWORD)
     assert User.objects.get(username="root").role == Role.ADMIN
+
+
+@pytest.mark.django_db
+def test_admin_form_applies_the_role_rules(client, administrator, province):
+    from django.urls import reverse
+
+    client.force_login(administrator)
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "sai_cap",
+            "password1": GOOD_PASSWORD,
+            "password2": GOOD_PASSWORD,
+            "usable_password": "true",
+            "full_name": "Sai Cấp",
+            "role": "commune_officer",
+            "unit": province.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "phải gắn với đơn vị cấp xã" in response.content.decode()
+    assert not User.objects.filter(username="sai_cap").exists()
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "dung_cap",
+            "password1": GOOD_PASSWORD,
+            "password2": GOOD_PASSWORD,
+            "usable_password": "true",
+            "full_name": "Đúng Cấp",
+            "role": "supervisor",
+            "unit": province.pk,
+        },
+    )
+    assert response.status_code == 302
+    created = User.objects.get(username="dung_cap")
+    assert AuditEntry.objects.filter(action="admin.user.create", object_id=str(created.pk)).exists()

@@ -137,6 +137,13 @@ def test_english_is_available(client, officer_a):
 
 
 @pytest.mark.django_db
+def test_an_english_browser_still_gets_vietnamese_until_the_user_switches(client, officer_a):
+    client.force_login(officer_a)
+    content = client.get(reverse("home"), headers={"accept-language": "en-US,en;q=0.9"}).content.decode()
+    assert "Đăng xuất" in content and "Log out" not in content
+
+
+@pytest.mark.django_db
 def test_every_login_is_recorded(client, officer_a):
     client.post(reverse("login"), {"username": "officer_a", "password": PASSWORD})
     assert AuditEntry.objects.filter(action="auth.login", actor=officer_a).count() == 1

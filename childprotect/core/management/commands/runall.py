@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from childprotect.celery import ensure_broker_folders
+from childprotect.core.demo import ACCOUNTS, demo_password
 
 
 class Command(BaseCommand):
@@ -29,10 +30,15 @@ class Command(BaseCommand):
         }
         # Fixed argument lists, no shell.
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
-        self.stdout.write(f"\nMở http://{options['addrport']}/ trong trình duyệt. Ctrl-C để dừng.\n")
+        started, announced = time.monotonic(), False
         try:
             while all(p.poll() is None for p in processes.values()):
                 time.sleep(0.5)
+                if not announced and time.monotonic() - started > 5:  # after the worker's and beat's banners
+                    announced = True
+                    self.stdout.write(f"\nMở http://{options['addrport']}/ trong trình duyệt. Ctrl-C để dừng.")
+                    logins = ", ".join(a.username for a in ACCOUNTS)
+                    self.stdout.write(f"Tài khoản mẫu (mật khẩu {demo_password()}): {logins}\n")
             stopped = [name for name, p in processes.items() if p.poll() is not None]
             self.stderr.write(f"Tiến trình {', '.join(stopped)} đã dừng; dừng các tiến trình còn lại.")
         except KeyboardInterrupt:
