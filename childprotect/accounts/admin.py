@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, UsernameField
 
 from childprotect.audit.admin import AuditedModelAdmin
 
@@ -27,12 +27,18 @@ class RoleRulesMixin(forms.ModelForm):
 
 
 class AccountChangeForm(RoleRulesMixin, UserChangeForm):
-    class Meta(UserChangeForm.Meta):
+    class Meta:
         model = User
+        fields = (
+            *("username", "password", "first_name", "last_name", "email", "is_active", "is_staff"),
+            *("is_superuser", "groups", "user_permissions", "last_login", "date_joined"),
+            *("full_name", "role", "unit", "agency", "phone"),
+        )
+        field_classes = {"username": UsernameField}
 
 
 class AccountCreationForm(RoleRulesMixin, AdminUserCreationForm):
-    class Meta(AdminUserCreationForm.Meta):
+    class Meta:
         model = User
         fields = ("username",)
 

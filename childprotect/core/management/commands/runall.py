@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -31,18 +32,23 @@ class Command(BaseCommand):
         # Fixed argument lists, no shell.
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
         started, announced = time.monotonic(), False
+        interrupted: list[int] = []
+        # Ctrl-C reaches every process of the terminal's group; note it rather than race the children's exit.
+        signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+        signal.signal(signal.SIGTERM, lambda signum, frame: interrupted.append(signum))
         try:
-            while all(p.poll() is None for p in processes.values()):
+            while not interrupted and all(p.poll() is None for p in processes.values()):
                 time.sleep(0.5)
                 if not announced and time.monotonic() - started > 5:  # after the worker's and beat's banners
                     announced = True
                     self.stdout.write(f"\nMở http://{options['addrport']}/ trong trình duyệt. Ctrl-C để dừng.")
                     logins = ", ".join(a.username for a in ACCOUNTS)
                     self.stdout.write(f"Tài khoản mẫu (mật khẩu {demo_password()}): {logins}\n")
-            stopped = [name for name, p in processes.items() if p.poll() is not None]
-            self.stderr.write(f"Tiến trình {', '.join(stopped)} đã dừng; dừng các tiến trình còn lại.")
-        except KeyboardInterrupt:
-            self.stdout.write("\nĐang dừng...")
+            if interrupted:
+                self.stdout.write("\nĐang dừng...")
+            else:
+                stopped = [name for name, p in processes.items() if p.poll() is not None]
+                self.stderr.write(f"Tiến trình {', '.join(stopped)} đã dừng; dừng các tiến trình còn lại.")
         finally:
             for p in processes.values():
                 if p.poll() is None:
