@@ -13,7 +13,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: administrators browse and filter the log; nobody adds, edits or deletes entries here."""
 
     list_display = ["at", "actor_repr", "action", "object_type", "object_repr", "ip"]
-    list_filter = ["action", "object_type", ("at", admin.DateFieldListFilter)]
+    list_filter = ["action", ("object_type", admin.RelatedOnlyFieldListFilter), ("at", admin.DateFieldListFilter)]
     search_fields = ["actor_repr", "object_repr", "object_id", "action"]
     date_hierarchy = "at"
     list_select_related = ["object_type"]
