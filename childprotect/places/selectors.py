@@ -39,9 +39,7 @@ def unit_is_inside(inner: AdminUnit, outer: AdminUnit) -> bool:
     return outer.contains(inner)
 
 
-def units_search(
-    query: str = "", *, list_version: int | None = None, level: str | None = None, within: AdminUnit | None = None
-) -> QuerySet[AdminUnit]:
+def units_search(query: str = "", *, list_version: int | None = None, level: str | None = None) -> QuerySet[AdminUnit]:
     """Search by name ignoring accents and tone-mark style ("hoa" = "Hòa" = "Hoà"), or by code.
 
     Every word of the query must appear in the name. Names that begin with the query, once their type prefix
@@ -51,8 +49,6 @@ def units_search(
     qs = qs.filter(list_version=list_version or settings.CHILDPROTECT_CURRENT_UNIT_LIST)
     if level:
         qs = qs.filter(level=level)
-    if within is not None:
-        qs = qs.filter(path__startswith=within.path + "/")
     folded = fold(query)
     if not folded:
         return qs.order_by("path")

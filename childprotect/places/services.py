@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from childprotect.audit.services import audit_record
-from childprotect.text import fold
 
 from .models import AdminUnit, UnitLevel, UnitList
 
@@ -86,14 +85,8 @@ def units_load_list(list_version: int, *, actor: Any, path: Path | None = None) 
                     raise ValidationError(f"Dòng {line}: đơn vị cấp trên '{row['parent_code']}' không hợp lệ.")
             elif level != UnitLevel.PROVINCE:
                 raise ValidationError(f"Dòng {line}: thiếu đơn vị cấp trên.")
-            fields = {
-                "name": name,
-                "name_folded": fold(name),
-                "unit_type": row["type"].strip(),
-                "level": level,
-                "parent": parent,
-                "path": f"{parent.path}/{code}" if parent else f"{list_version}/{code}",
-            }
+            # AdminUnit.save() derives the folded name and the path from these.
+            fields = {"name": name, "unit_type": row["type"].strip(), "level": level, "parent": parent}
             unit = existing.get(code)
             if unit is None:
                 unit = AdminUnit(list_version=list_version, code=code, **fields)
