@@ -55,8 +55,10 @@ def demo_password() -> str:
     return os.environ.get("CHILDPROTECT_DEMO_PASSWORD") or DEFAULT_PASSWORD
 
 
-def demo_load() -> list[tuple[str, bool]]:
-    """Create or refresh the demo agencies and accounts; returns (username, changed) for each account."""
+def demo_load() -> tuple[list[tuple[str, bool]], tuple[int, int]]:
+    """Create or refresh the demo agencies and accounts, then the demo children and reports that are missing.
+
+    Returns (username, changed) for each account and the numbers of children and reports created."""
     results = []
     with transaction.atomic():
         agencies = {}
@@ -75,4 +77,7 @@ def demo_load() -> list[tuple[str, bool]]:
                 password=demo_password(),
             )
             results.append((account.username, result.changed))
-    return results
+        from cases.demo import demo_cases_load  # the domain's demo rides on the accounts above
+
+        created = demo_cases_load()
+    return results, created

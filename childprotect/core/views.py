@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from cases.selectors import inbox_for, reports_visible_to
 from childprotect.accounts.models import Role
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.http import AuthenticatedRequest
@@ -35,4 +36,11 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     }
     if user.role == Role.SUPERVISOR:
         context["communes_count"] = jurisdiction_units(user).filter(level=UnitLevel.COMMUNE).count()
+    if user.role in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR):
+        inbox = inbox_for(user).prefetch_related("abuse_forms")
+        context["inbox"], context["inbox_count"] = inbox[:10], inbox.count()
+    if user.role == Role.PARTNER:
+        context["logged"] = (
+            reports_visible_to(user).select_related("incident_unit").prefetch_related("abuse_forms")[:10]
+        )
     return render(request, HOME_TEMPLATES.get(user.role, "core/home_admin.html"), context)

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from cases.models import Child, Report
 from childprotect.accounts.models import Role, User
 from childprotect.audit.models import AuditEntry
 from childprotect.core.demo import ACCOUNTS, DEFAULT_PASSWORD
@@ -25,10 +26,33 @@ def test_demo_data_gives_every_role_an_account_that_can_log_in(monkeypatch):
 
 
 @pytest.mark.django_db
+def test_demo_children_and_reports_are_spread_over_the_demo_communes():
+    call_command("loaddemo", verbosity=0)
+    by_commune = {r.incident_unit.code for r in Report.objects.select_related("incident_unit")}
+    assert by_commune == {"14797", "14758", "14845"}
+    assert Child.objects.count() == 9 and Report.objects.count() == 6
+    # One report logged by the police partner, with no child identified yet; one by the supervisor for commune C.
+    assert Report.objects.filter(received_by__username="police", children__isnull=True).exists()
+    assert Child.objects.get(full_name="Lê Thị Hòa").reports.get().abuse_forms.filter(form="sexual_abuse").exists()
+
+
+@pytest.mark.django_db
 def test_loading_the_demo_twice_changes_nothing():
     call_command("loaddemo", verbosity=0)
-    before = (User.objects.count(), Agency.objects.count(), AuditEntry.objects.count())
+    before = (
+        User.objects.count(),
+        Agency.objects.count(),
+        Child.objects.count(),
+        Report.objects.count(),
+        AuditEntry.objects.count(),
+    )
     passwords = dict(User.objects.values_list("username", "password"))
     call_command("loaddemo", verbosity=0)
-    assert (User.objects.count(), Agency.objects.count(), AuditEntry.objects.count()) == before
+    assert (
+        User.objects.count(),
+        Agency.objects.count(),
+        Child.objects.count(),
+        Report.objects.count(),
+        AuditEntry.objects.count(),
+    ) == before
     assert dict(User.objects.values_list("username", "password")) == passwords

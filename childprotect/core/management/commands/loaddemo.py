@@ -13,12 +13,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            results = demo_load()
-        except (ValueError, ValidationError) as exc:
-            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            raise CommandError(f"{message} Hãy chạy `manage.py loadunits` trước.") from exc
+            results, (children, reports) = demo_load()
+        except ValueError as exc:  # a demo unit is missing
+            raise CommandError(f"{exc} Hãy chạy `manage.py loadunits` trước.") from exc
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         changed = sum(1 for _, c in results if c)
-        self.stdout.write(f"Dữ liệu mẫu: {len(results)} tài khoản ({changed} tạo mới hoặc cập nhật).")
+        self.stdout.write(
+            f"Dữ liệu mẫu: {len(results)} tài khoản ({changed} tạo mới hoặc cập nhật), "
+            f"{children} trẻ em và {reports} thông tin mới."
+        )
         self.stdout.write(f"Mật khẩu chung của các tài khoản mẫu: {demo_password()}")
         for account in ACCOUNTS:
             self.stdout.write(f"  {account.username:<11} {account.full_name}")

@@ -1,0 +1,285 @@
+"""Forms validate and normalise input; the services re-check every rule that protects the data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from childprotect.forms import StyledForm
+from childprotect.places.models import AdminUnit, UnitLevel
+from childprotect.text import fold, nfc
+
+from .models import (
+    MAIN_FORMS,
+    SEXUAL_SUBTYPES,
+    Environment,
+    ReportStatus,
+    ReportType,
+    Sex,
+    SpecialCircumstance,
+    Term,
+    TermKind,
+)
+from .services import ChildData, ReportData
+
+DATE_HELP = "dd/mm/yyyy"
+
+
+class UnitField(forms.CharField):
+    """A commune given by code (14797, or 2026:14797 for another list) or by its exact name, accents optional."""
+
+    default_error_messages = {"required": "Cần chọn xã, phường."}
+
+    def to_python(self, value: Any) -> AdminUnit | None:  # type: ignore[override]
+        text = (super().to_python(value) or "").strip()
+        if not text:
+            return None
+        list_version = settings.CHILDPROTECT_CURRENT_UNIT_LIST
+        if ":" in text:
+            list_part, _, text = text.partition(":")
+            if not list_part.strip().isdigit():
+                raise forms.ValidationError(f"'{value}' không phải mã đơn vị hợp lệ.")
+            list_version = int(list_part)
+        text = text.strip()
+        units = AdminUnit.objects.filter(list_version=list_version, level=UnitLevel.COMMUNE).select_related("parent")
+        if text.isdigit():
+            unit = units.filter(code=text).first()
+            if unit is None:
+                raise forms.ValidationError(f"Không có xã, phường mã {text} trong danh mục {list_version}.")
+            return unit
+        matches = list(units.filter(name_folded=fold(text))[:2])
+        if not matches:
+            raise forms.ValidationError(f"Không có xã, phường tên '{text}'; hãy nhập mã (ví dụ 14797).")
+        if len(matches) > 1:
+            raise forms.ValidationError(f"Có nhiều xã, phường tên '{text}'; hãy nhập mã (ví dụ 14797).")
+        return matches[0]
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, AdminUnit):
+            return value.code
+        if isinstance(value, int):
+            unit = AdminUnit.objects.filter(pk=value).first()
+            return unit.code if unit else value
+        return value
+
+
+def _text(value: str) -> str:
+    return nfc(value) if value else ""
+
+
+class ReportForm(StyledForm):
+    received_at = forms.DateTimeField(label="Thời điểm tiếp nhận", help_text="dd/mm/yyyy hh:mm, đến từng phút")
+    report_type = forms.ChoiceField(
+        label="Loại", choices=ReportType.choices, widget=forms.RadioSelect, initial=ReportType.NOTIFICATION
+    )
+    channel = forms.ModelChoiceField(
+        label="Kênh tiếp nhận", queryset=Term.objects.filter(kind=TermKind.CHANNEL, is_active=True), empty_label=None
+    )
+    reporter_anonymous = forms.BooleanField(label="Người báo tin giấu tên", required=False)
+    reporter_name = forms.CharField(label="Họ tên người báo tin", max_length=150, required=False)
+    reporter_phone = forms.CharField(label="Điện thoại", max_length=30, required=False)
+    reporter_address = forms.CharField(label="Địa chỉ", max_length=255, required=False)
+    reporter_relation = forms.CharField(label="Quan hệ với trẻ em", max_length=100, required=False)
+    description = forms.CharField(label="Nội dung sự việc", widget=forms.Textarea(attrs={"rows": 5}))
+    forms_main = forms.MultipleChoiceField(
+        label="Hình thức xâm hại",
+        choices=MAIN_FORMS,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Chọn ít nhất một hình thức xâm hại."},
+    )
+    forms_sexual = forms.MultipleChoiceField(
+        label="Hành vi xâm hại tình dục (nếu có)",
+        choices=SEXUAL_SUBTYPES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    environment = forms.ChoiceField(label="Môi trường xảy ra", choices=Environment.choices)
+    incident_date = forms.DateField(label="Ngày xảy ra", required=False, help_text=DATE_HELP)
+    incident_unit = UnitField(label="Xã, phường nơi xảy ra", help_text="Mã (ví dụ 14797) hoặc tên đầy đủ")
+    incident_place = forms.CharField(label="Địa điểm cụ thể", max_length=255, required=False)
+    injury = forms.BooleanField(label="Trẻ bị thương tích", required=False)
+    ongoing_danger = forms.BooleanField(label="Trẻ đang gặp nguy hiểm", required=False)
+    carer_is_perpetrator = forms.BooleanField(label="Người chăm sóc là người xâm hại", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (
+            not cleaned.get("reporter_anonymous")
+            and not cleaned.get("reporter_name")
+            and not cleaned.get("reporter_phone")
+        ):
+            self.add_error("reporter_name", "Ghi họ tên hoặc điện thoại người báo tin, hoặc đánh dấu giấu tên.")
+        return cleaned
+
+    def to_data(self, perpetrators: list[dict[str, Any]]) -> ReportData:
+        c = self.cleaned_data
+        return ReportData(
+            report_type=c["report_type"],
+            channel=c["channel"],
+            received_at=c["received_at"],
+            description=_text(c["description"]),
+            environment=c["environment"],
+            incident_unit=c["incident_unit"],
+            forms=[*c["forms_main"], *c.get("forms_sexual", [])],
+            incident_date=c.get("incident_date"),
+            incident_place=_text(c.get("incident_place", "")),
+            reporter_anonymous=c.get("reporter_anonymous", False),
+            reporter_name=_text(c.get("reporter_name", "")),
+            reporter_phone=c.get("reporter_phone", "").strip(),
+            reporter_address=_text(c.get("reporter_address", "")),
+            reporter_relation=_text(c.get("reporter_relation", "")),
+            injury=c.get("injury", False),
+            ongoing_danger=c.get("ongoing_danger", False),
+            carer_is_perpetrator=c.get("carer_is_perpetrator", False),
+            perpetrators=perpetrators,
+        )
+
+
+class PerpetratorForm(StyledForm):
+    name = forms.CharField(label="Họ tên (nếu biết)", max_length=150, required=False)
+    relation = forms.ModelChoiceField(
+        label="Quan hệ với trẻ em",
+        queryset=Term.objects.filter(kind=TermKind.RELATION, is_active=True),
+        required=False,
+        empty_label="—",
+    )
+    sex = forms.ChoiceField(label="Giới tính", choices=Sex.choices, initial=Sex.UNKNOWN)
+    approx_age = forms.IntegerField(label="Tuổi (ước tính)", min_value=0, max_value=120, required=False)
+    lives_with_child = forms.BooleanField(label="Sống cùng trẻ em", required=False)
+
+    def to_data(self) -> dict[str, Any] | None:
+        c = self.cleaned_data
+        if not c or not (c.get("name") or c.get("relation") or c.get("approx_age") is not None):
+            return None  # an untouched row
+        return {
+            "name": _text(c.get("name", "")),
+            "relation": c.get("relation"),
+            "sex": c.get("sex", Sex.UNKNOWN),
+            "approx_age": c.get("approx_age"),
+            "lives_with_child": c.get("lives_with_child", False),
+        }
+
+
+PerpetratorFormSet = forms.formset_factory(PerpetratorForm, extra=2, max_num=5)
+
+
+class ChildForm(StyledForm):
+    full_name = forms.CharField(label="Họ và tên", max_length=150)
+    other_names = forms.CharField(label="Tên gọi khác", max_length=150, required=False)
+    date_of_birth = forms.DateField(label="Ngày sinh", required=False, help_text=DATE_HELP)
+    birth_year = forms.IntegerField(label="Năm sinh (nếu không rõ ngày sinh)", required=False, min_value=1900)
+    birth_year_estimated = forms.BooleanField(label="Năm sinh ước tính", required=False)
+    sex = forms.ChoiceField(label="Giới tính", choices=[("", "—"), *Sex.choices])
+    ethnicity = forms.ModelChoiceField(
+        label="Dân tộc",
+        queryset=Term.objects.filter(kind=TermKind.ETHNICITY, is_active=True),
+        required=False,
+        empty_label="—",
+    )
+    national_id = forms.CharField(
+        label="Mã định danh cá nhân", max_length=20, required=False, help_text="12 chữ số, nếu có"
+    )
+    residence_unit = UnitField(label="Xã, phường nơi cư trú", help_text="Mã (ví dụ 14797) hoặc tên đầy đủ")
+    address = forms.CharField(label="Địa chỉ (thôn, tổ dân phố, số nhà)", max_length=255, required=False)
+    school = forms.CharField(label="Trường", max_length=150, required=False)
+    school_class = forms.CharField(label="Lớp", max_length=30, required=False)
+    circumstances = forms.MultipleChoiceField(
+        label="Trẻ em có hoàn cảnh đặc biệt (Luật Trẻ em Điều 10)",
+        choices=SpecialCircumstance.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    notes = forms.CharField(label="Ghi chú", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    carer_name = forms.CharField(label="Người chăm sóc: họ tên", max_length=150, required=False)
+    carer_relation = forms.CharField(label="Quan hệ với trẻ", max_length=60, required=False)
+    carer_phone = forms.CharField(label="Điện thoại", max_length=30, required=False)
+
+    def __init__(self, *args: Any, with_carer: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_carer:
+            for name in ("carer_name", "carer_relation", "carer_phone"):
+                del self.fields[name]
+
+    def clean_national_id(self) -> str:
+        value = "".join(self.cleaned_data.get("national_id", "").split())
+        if value and not (len(value) == 12 and value.isdigit()):
+            raise forms.ValidationError("Mã định danh cá nhân gồm đúng 12 chữ số.")
+        return value
+
+    def clean_date_of_birth(self) -> Any:
+        value = self.cleaned_data.get("date_of_birth")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("Ngày sinh không thể ở tương lai.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("date_of_birth") and not cleaned.get("birth_year") and "date_of_birth" not in self.errors:
+            self.add_error("birth_year", "Cần ngày sinh hoặc năm sinh (ước tính).")
+        return cleaned
+
+    def to_data(self) -> ChildData:
+        c = self.cleaned_data
+        carers = []
+        if c.get("carer_name"):
+            carers.append(
+                {
+                    "full_name": _text(c["carer_name"]),
+                    "relation": _text(c.get("carer_relation", "")),
+                    "phone": c.get("carer_phone", "").strip(),
+                }
+            )
+        return ChildData(
+            full_name=_text(c["full_name"]),
+            other_names=_text(c.get("other_names", "")),
+            sex=c["sex"],
+            residence_unit=c["residence_unit"],
+            date_of_birth=c.get("date_of_birth"),
+            birth_year=c.get("birth_year"),
+            birth_year_estimated=c.get("birth_year_estimated", False) and not c.get("date_of_birth"),
+            ethnicity=c.get("ethnicity"),
+            national_id=c.get("national_id", ""),
+            address=_text(c.get("address", "")),
+            school=_text(c.get("school", "")),
+            school_class=_text(c.get("school_class", "")),
+            notes=c.get("notes", "").strip(),
+            circumstances=c.get("circumstances", []),
+            carers=carers,
+        )
+
+
+class ChildEditForm(ChildForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, with_carer=False, **kwargs)
+
+
+class ChildFilterForm(StyledForm):
+    q = forms.CharField(label="Tìm theo tên hoặc mã định danh", required=False, max_length=100)
+    unit = UnitField(label="Xã, phường", required=False)
+    circumstance = forms.ChoiceField(
+        label="Hoàn cảnh đặc biệt", required=False, choices=[("", "Tất cả"), *SpecialCircumstance.choices]
+    )
+    sex = forms.ChoiceField(label="Giới tính", required=False, choices=[("", "Tất cả"), *Sex.choices])
+    order = forms.ChoiceField(
+        label="Sắp xếp",
+        required=False,
+        choices=[("name", "Theo tên"), ("-created", "Mới đăng ký trước"), ("birth", "Nhỏ tuổi trước")],
+    )
+
+
+class ReportFilterForm(StyledForm):
+    unit = UnitField(label="Xã, phường", required=False)
+    form = forms.ChoiceField(
+        label="Hình thức xâm hại", required=False, choices=[("", "Tất cả"), *MAIN_FORMS, *SEXUAL_SUBTYPES]
+    )
+    status = forms.ChoiceField(label="Trạng thái", required=False, choices=[("", "Tất cả"), *ReportStatus.choices])
+    date_from = forms.DateField(label="Tiếp nhận từ ngày", required=False, help_text=DATE_HELP)
+    date_to = forms.DateField(label="đến ngày", required=False, help_text=DATE_HELP)
+    order = forms.ChoiceField(
+        label="Sắp xếp", required=False, choices=[("-received", "Mới nhất trước"), ("received", "Cũ nhất trước")]
+    )

@@ -1,0 +1,307 @@
+"""Children and reports (intake, NĐ 56 Mẫu 01). Cases and the statutory workflow come with the workflow issue.
+
+Vocabularies that provinces extend (report channel, perpetrator's relation, ethnicity) are rows of Term; the lists the
+law fixes (forms of abuse, Điều 10 groups, environments) are choices, because the periodic report counts by them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from childprotect.text import fold
+
+
+class TermKind(models.TextChoices):
+    CHANNEL = "channel", "Kênh tiếp nhận"
+    RELATION = "relation", "Quan hệ với trẻ em"
+    ETHNICITY = "ethnicity", "Dân tộc"
+
+
+class Term(models.Model):
+    kind = models.CharField("loại", max_length=20, choices=TermKind.choices)
+    code = models.CharField("mã", max_length=40)
+    label = models.CharField("tên", max_length=120)
+    sort_order = models.PositiveSmallIntegerField("thứ tự", default=0)
+    is_active = models.BooleanField("đang dùng", default=True)
+
+    class Meta:
+        verbose_name = "danh mục dùng chung"
+        verbose_name_plural = "danh mục dùng chung"
+        ordering = ["kind", "sort_order", "label"]
+        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="term_unique_kind_code")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Sex(models.TextChoices):
+    MALE = "male", "Nam"
+    FEMALE = "female", "Nữ"
+    UNKNOWN = "unknown", "Không rõ"
+
+
+class SpecialCircumstance(models.TextChoices):
+    """Luật Trẻ em 2016 Điều 10 k1: the 14 groups of children in special circumstances (letters a–o)."""
+
+    A = "a", "a) Mồ côi cả cha và mẹ"
+    B = "b", "b) Bị bỏ rơi"
+    C = "c", "c) Không nơi nương tựa"
+    D = "d", "d) Khuyết tật"
+    DD = "dd", "đ) Nhiễm HIV/AIDS"
+    E = "e", "e) Vi phạm pháp luật"
+    G = "g", "g) Nghiện ma túy"
+    H = "h", "h) Phải bỏ học kiếm sống chưa hoàn thành phổ cập giáo dục THCS"
+    I = "i", "i) Bị tổn hại nghiêm trọng về thể chất và tinh thần do bị bạo lực"  # noqa: E741
+    K = "k", "k) Bị bóc lột"
+    L = "l", "l) Bị xâm hại tình dục"
+    M = "m", "m) Bị mua bán"
+    N = "n", "n) Mắc bệnh hiểm nghèo hoặc bệnh phải điều trị dài ngày thuộc hộ nghèo, cận nghèo"
+    O = "o", "o) Di cư, lánh nạn, tị nạn chưa xác định được cha mẹ hoặc không có người chăm sóc"  # noqa: E741
+
+
+class Child(models.Model):
+    full_name = models.CharField("họ và tên", max_length=150)
+    name_folded = models.CharField(max_length=150, editable=False, db_index=True)
+    other_names = models.CharField("tên gọi khác", max_length=150, blank=True)
+    other_names_folded = models.CharField(max_length=150, editable=False, blank=True)
+    date_of_birth = models.DateField("ngày sinh", null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField("năm sinh")
+    birth_year_estimated = models.BooleanField("năm sinh ước tính", default=False)
+    sex = models.CharField("giới tính", max_length=10, choices=Sex.choices)
+    ethnicity = models.ForeignKey(
+        Term,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": TermKind.ETHNICITY},
+        verbose_name="dân tộc",
+    )
+    national_id = models.CharField("mã định danh cá nhân", max_length=12, blank=True)
+    residence_unit = models.ForeignKey(
+        "places.AdminUnit", models.PROTECT, related_name="+", verbose_name="xã, phường nơi cư trú"
+    )
+    address = models.CharField("địa chỉ", max_length=255, blank=True)
+    school = models.CharField("trường", max_length=150, blank=True)
+    school_class = models.CharField("lớp", max_length=30, blank=True)
+    notes = models.TextField("ghi chú", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)  # optimistic lock: edits carry the version they started from
+
+    class Meta:
+        verbose_name = "trẻ em"
+        verbose_name_plural = "trẻ em"
+        ordering = ["name_folded", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_id"], condition=~Q(national_id=""), name="child_unique_national_id"
+            ),
+            models.CheckConstraint(
+                condition=Q(national_id="") | Q(national_id__regex=r"^[0-9]{12}$"), name="child_national_id_12_digits"
+            ),
+        ]
+        indexes = [models.Index(fields=["residence_unit", "name_folded"], name="child_unit_name_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Derived columns kept in step with the row (search and duplicate detection read them).
+        self.name_folded = fold(self.full_name)
+        self.other_names_folded = fold(self.other_names)
+        if self.date_of_birth:
+            self.birth_year, self.birth_year_estimated = self.date_of_birth.year, False
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Carer(models.Model):
+    child = models.ForeignKey(Child, models.CASCADE, related_name="carers")
+    full_name = models.CharField("họ và tên người chăm sóc", max_length=150)
+    relation = models.CharField("quan hệ với trẻ", max_length=60, blank=True)
+    phone = models.CharField("điện thoại", max_length=30, blank=True)
+    phone_digits = models.CharField(max_length=30, editable=False, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "người chăm sóc"
+        verbose_name_plural = "người chăm sóc"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.phone_digits = phone_digits(self.phone)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def phone_digits(phone: str) -> str:
+    """0912 345 678, +84 912 345 678 and 84912345678 are one number: compare the national form's digits."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if digits.startswith("84") and len(digits) >= 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+class ChildCircumstance(models.Model):
+    child = models.ForeignKey(Child, models.CASCADE, related_name="circumstances")
+    group = models.CharField("nhóm", max_length=2, choices=SpecialCircumstance.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["child", "group"], name="circumstance_unique")]
+        indexes = [models.Index(fields=["group", "child"], name="circumstance_group_idx")]
+
+    def __str__(self) -> str:
+        return self.get_group_display()
+
+
+class ReportType(models.TextChoices):
+    INFORMATION = "thong_tin", "Thông tin"
+    NOTIFICATION = "thong_bao", "Thông báo"
+    DENUNCIATION = "to_giac", "Tố giác"
+
+
+class Environment(models.TextChoices):
+    FAMILY = "family", "Gia đình"
+    SCHOOL = "school", "Trường học"
+    COMMUNITY = "community", "Cộng đồng"
+    ONLINE = "online", "Môi trường mạng"
+    CARE_FACILITY = "care_facility", "Cơ sở chăm sóc, trợ giúp xã hội"
+    OTHER = "other", "Khác"
+
+
+class AbuseForm(models.TextChoices):
+    """Luật Trẻ em Điều 4 k5, with the sexual-abuse subtypes NĐ 56 uses (stored with the prefix sexual_)."""
+
+    VIOLENCE = "violence", "Bạo lực"
+    EXPLOITATION = "exploitation", "Bóc lột"
+    SEXUAL_ABUSE = "sexual_abuse", "Xâm hại tình dục"
+    TRAFFICKING = "trafficking", "Mua bán"
+    ABANDONMENT = "abandonment", "Bỏ rơi"
+    NEGLECT = "neglect", "Bỏ mặc"
+    OTHER = "other", "Hình thức gây tổn hại khác"
+    SEXUAL_RAPE = "sexual_rape", "Hiếp dâm"
+    SEXUAL_COERCION = "sexual_coercion", "Cưỡng dâm"
+    SEXUAL_INTERCOURSE = "sexual_intercourse", "Giao cấu"
+    SEXUAL_MOLESTATION = "sexual_molestation", "Dâm ô"
+    SEXUAL_PROSTITUTION = "sexual_prostitution", "Sử dụng vào mục đích mại dâm, khiêu dâm"
+
+
+MAIN_FORMS = [(v, label) for v, label in AbuseForm.choices if not v.startswith("sexual_") or v == "sexual_abuse"]
+SEXUAL_SUBTYPES = [(v, label) for v, label in AbuseForm.choices if v.startswith("sexual_") and v != "sexual_abuse"]
+
+
+class ReportStatus(models.TextChoices):
+    RECEIVED = "received", "Mới tiếp nhận"
+    HANDLING = "handling", "Đang xử lý"
+    CLOSED = "closed", "Đã kết thúc"
+
+
+OPEN_STATUSES = [ReportStatus.RECEIVED, ReportStatus.HANDLING]
+
+
+class Report(models.Model):
+    reference = models.CharField("số tiếp nhận", max_length=30, blank=True, db_index=True)
+    report_type = models.CharField("loại", max_length=10, choices=ReportType.choices)
+    channel = models.ForeignKey(
+        Term,
+        models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": TermKind.CHANNEL},
+        verbose_name="kênh tiếp nhận",
+    )
+    received_at = models.DateTimeField("thời điểm tiếp nhận")
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="người tiếp nhận"
+    )
+    # The reporter's identity is confidential (NĐ 56 Đ25; domain.md §2): read it only through cases.policy.
+    reporter_anonymous = models.BooleanField("người báo tin giấu tên", default=False)
+    reporter_name = models.CharField("họ tên người báo tin", max_length=150, blank=True)
+    reporter_phone = models.CharField("điện thoại người báo tin", max_length=30, blank=True)
+    reporter_address = models.CharField("địa chỉ người báo tin", max_length=255, blank=True)
+    reporter_relation = models.CharField("quan hệ với trẻ em", max_length=100, blank=True)
+    description = models.TextField("nội dung sự việc")
+    environment = models.CharField("môi trường xảy ra", max_length=20, choices=Environment.choices)
+    incident_date = models.DateField("ngày xảy ra", null=True, blank=True)
+    incident_unit = models.ForeignKey(
+        "places.AdminUnit", models.PROTECT, related_name="+", verbose_name="xã, phường nơi xảy ra"
+    )
+    incident_place = models.CharField("địa điểm cụ thể", max_length=255, blank=True)
+    injury = models.BooleanField("trẻ bị thương tích", default=False)
+    ongoing_danger = models.BooleanField("trẻ đang gặp nguy hiểm", default=False)
+    carer_is_perpetrator = models.BooleanField("người chăm sóc là người xâm hại", default=False)
+    status = models.CharField("trạng thái", max_length=10, choices=ReportStatus.choices, default=ReportStatus.RECEIVED)
+    children: models.ManyToManyField[Child, ReportChild] = models.ManyToManyField(
+        Child, through="ReportChild", related_name="reports"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "thông tin, thông báo, tố giác"
+        verbose_name_plural = "thông tin, thông báo, tố giác"
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["incident_unit", "status", "-received_at"], name="report_inbox_idx"),
+            models.Index(fields=["-received_at"], name="report_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"#{self.pk}"
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.injury or self.ongoing_danger or self.carer_is_perpetrator
+
+
+class ReportChild(models.Model):
+    report = models.ForeignKey(Report, models.CASCADE, related_name="report_children")
+    child = models.ForeignKey(Child, models.PROTECT, related_name="report_links")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "child"], name="report_child_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.child}"
+
+
+class ReportAbuse(models.Model):
+    report = models.ForeignKey(Report, models.CASCADE, related_name="abuse_forms")
+    form = models.CharField("hình thức", max_length=30, choices=AbuseForm.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "form"], name="report_abuse_unique")]
+        indexes = [models.Index(fields=["form", "report"], name="report_abuse_form_idx")]
+
+    def __str__(self) -> str:
+        return self.get_form_display()
+
+
+class Perpetrator(models.Model):
+    report = models.ForeignKey(Report, models.CASCADE, related_name="perpetrators")
+    name = models.CharField("họ tên (nếu biết)", max_length=150, blank=True)
+    relation = models.ForeignKey(
+        Term,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": TermKind.RELATION},
+        verbose_name="quan hệ với trẻ em",
+    )
+    sex = models.CharField("giới tính", max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    approx_age = models.PositiveSmallIntegerField("tuổi (ước tính)", null=True, blank=True)
+    lives_with_child = models.BooleanField("sống cùng trẻ em", default=False)
+
+    class Meta:
+        verbose_name = "người bị nghi xâm hại"
+        verbose_name_plural = "người bị nghi xâm hại"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name or str(self.relation or "")

@@ -1,0 +1,223 @@
+"""Every read of children and reports that reaches a user. Out of reach and missing are the same: 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from childprotect.accounts.models import Role
+from childprotect.places.models import AdminUnit, UnitLevel
+from childprotect.text import fold
+
+from .models import OPEN_STATUSES, Child, ChildCircumstance, Report, ReportAbuse, ReportChild, phone_digits
+
+
+def _unit_q(user: Any, field: str) -> Q | None:
+    """A filter on `field` (a foreign key to AdminUnit) for the user's jurisdiction; None means everything."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_administrator:
+        return None
+    if user.role == Role.PARTNER or user.unit is None:
+        return Q(pk__in=[])
+    if user.unit.level == UnitLevel.COMMUNE:
+        return Q(**{f"{field}_id": user.unit_id})
+    return Q(**{f"{field}__path__startswith": user.unit.path + "/"})
+
+
+def reports_visible_to(user: Any) -> QuerySet[Report]:
+    """Reports of communes in the user's jurisdiction; partners and others see the ones they logged themselves."""
+    qs = Report.objects.all()
+    place = _unit_q(user, "incident_unit")
+    if place is None:
+        return qs
+    return qs.filter(place | Q(received_by_id=user.pk)) if user.is_authenticated else qs.none()
+
+
+def children_visible_to(user: Any) -> QuerySet[Child]:
+    """Children living in the user's jurisdiction, or concerned by a report of a commune in it.
+
+    Partners see no child by place; referrals grant them the children they must act for (referrals issue).
+    """
+    qs = Child.objects.all()
+    place = _unit_q(user, "residence_unit")
+    if place is None:
+        return qs
+    if user.role == Role.PARTNER or not user.is_authenticated:
+        return qs.none()
+    in_reports = ReportChild.objects.filter(child=OuterRef("pk"), report__in=reports_visible_to(user))
+    return qs.filter(place | Q(Exists(in_reports)))
+
+
+def report_get_for(user: Any, pk: int) -> Report:
+    report = (
+        reports_visible_to(user)
+        .select_related("channel", "received_by", "incident_unit__parent")
+        .prefetch_related(
+            "abuse_forms",
+            Prefetch("perpetrators__relation"),
+            Prefetch("children", queryset=Child.objects.order_by("name_folded")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    return report
+
+
+def child_get_for(user: Any, pk: int) -> Child:
+    child = (
+        children_visible_to(user)
+        .select_related("ethnicity", "residence_unit__parent", "created_by")
+        .prefetch_related("carers", "circumstances")
+        .filter(pk=pk)
+        .first()
+    )
+    if child is None:
+        raise Http404
+    return child
+
+
+def child_reports_for(user: Any, child: Child) -> QuerySet[Report]:
+    return reports_visible_to(user).filter(report_children__child=child).select_related("incident_unit")
+
+
+@dataclass(frozen=True)
+class ChildFilters:
+    q: str = ""
+    unit: AdminUnit | None = None
+    circumstance: str = ""
+    sex: str = ""
+    order: str = "name"
+
+
+CHILD_ORDERS = {"name": ("name_folded", "id"), "-created": ("-created_at", "-id"), "birth": ("-birth_year", "id")}
+
+
+def name_matches(qs: QuerySet[Child], query: str) -> QuerySet[Child]:
+    """Every word of the query in the name or other names, accents ignored; a 12-digit query finds the ID."""
+    folded = fold(query)
+    if folded.isdigit() and len(folded) == 12:
+        return qs.filter(national_id=folded)
+    for word in folded.split():
+        qs = qs.filter(Q(name_folded__contains=word) | Q(other_names_folded__contains=word))
+    return qs
+
+
+def children_list(user: Any, filters: ChildFilters) -> QuerySet[Child]:
+    qs = children_visible_to(user).select_related("residence_unit")
+    if filters.q:
+        qs = name_matches(qs, filters.q)
+    if filters.unit is not None:
+        qs = qs.filter(Q(residence_unit=filters.unit) | Q(residence_unit__path__startswith=filters.unit.path + "/"))
+    if filters.circumstance:
+        qs = qs.filter(Exists(ChildCircumstance.objects.filter(child=OuterRef("pk"), group=filters.circumstance)))
+    if filters.sex:
+        qs = qs.filter(sex=filters.sex)
+    return qs.order_by(*CHILD_ORDERS.get(filters.order, CHILD_ORDERS["name"]))
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    unit: AdminUnit | None = None
+    form: str = ""
+    status: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    order: str = "-received"
+
+
+REPORT_ORDERS = {"-received": ("-received_at", "-id"), "received": ("received_at", "id")}
+
+
+def reports_list(user: Any, filters: ReportFilters) -> QuerySet[Report]:
+    qs = reports_visible_to(user).select_related("incident_unit", "channel").prefetch_related("abuse_forms")
+    if filters.unit is not None:
+        qs = qs.filter(Q(incident_unit=filters.unit) | Q(incident_unit__path__startswith=filters.unit.path + "/"))
+    if filters.form:
+        qs = qs.filter(Exists(ReportAbuse.objects.filter(report=OuterRef("pk"), form=filters.form)))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.date_from:
+        qs = qs.filter(received_at__date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(received_at__date__lte=filters.date_to)
+    return qs.order_by(*REPORT_ORDERS.get(filters.order, REPORT_ORDERS["-received"]))
+
+
+def inbox_for(user: Any) -> QuerySet[Report]:
+    """New reports of the communes in the user's jurisdiction (not the ones they logged elsewhere)."""
+    place = _unit_q(user, "incident_unit")
+    qs = Report.objects.filter(status="received").select_related("incident_unit", "channel")
+    return (qs if place is None else qs.filter(place)).order_by("-received_at", "-id")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    child: Child
+    reasons: list[str]
+
+
+def child_duplicate_candidates(
+    user: Any,
+    *,
+    full_name: str,
+    date_of_birth: dt.date | None = None,
+    birth_year: int | None = None,
+    residence_unit: AdminUnit | None = None,
+    carer_phones: list[str] | None = None,
+    exclude_pk: int | None = None,
+    limit: int = 10,
+) -> list[Candidate]:
+    """Children already in the registry, among those the user may see, who are likely the same child.
+
+    A candidate has the same or a similar name (accents, case and spacing ignored; all the words of the shorter name
+    in the longer one), and at least one more sign: the same birth date or year, the same commune, or a carer's phone.
+    """
+    folded = fold(full_name)
+    words = folded.split()
+    if not words:
+        return []
+    qs = children_visible_to(user).select_related("residence_unit").prefetch_related("carers")
+    # The same given name (the last word of a Vietnamese name) narrows the set; the rest is checked below.
+    qs = qs.filter(Q(name_folded__endswith=" " + words[-1]) | Q(name_folded=words[-1]))
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    year = date_of_birth.year if date_of_birth else birth_year
+    phones = {phone_digits(p) for p in (carer_phones or []) if phone_digits(p)}
+    results: list[Candidate] = []
+    for child in qs[:200]:
+        theirs = child.name_folded.split()
+        shorter, longer = sorted([words, theirs], key=len)
+        if not set(shorter) <= set(longer):
+            continue
+        reasons = ["cùng họ tên" if theirs == words else "họ tên gần giống"]
+        if date_of_birth and child.date_of_birth == date_of_birth:
+            reasons.append("cùng ngày sinh")
+        elif year and child.birth_year == year:
+            reasons.append("cùng năm sinh")
+        if residence_unit is not None and child.residence_unit_id == residence_unit.pk:
+            reasons.append("cùng xã, phường")
+        if phones and phones & {c.phone_digits for c in child.carers.all()}:
+            reasons.append("trùng số điện thoại người chăm sóc")
+        if len(reasons) > 1:
+            results.append(Candidate(child, reasons))
+    results.sort(key=lambda c: -len(c.reasons))
+    return results[:limit]
+
+
+def open_reports_for_children(user: Any, report: Report) -> QuerySet[Report]:
+    """Other open reports, visible to the user, about a child of this one: this report may repeat one of them."""
+    children = ReportChild.objects.filter(report=report).values("child")
+    return (
+        reports_visible_to(user)
+        .filter(status__in=OPEN_STATUSES, report_children__child__in=children)
+        .exclude(pk=report.pk)
+        .distinct()
+        .select_related("incident_unit")
+    )

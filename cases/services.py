@@ -1,0 +1,305 @@
+"""Every write to children and reports: validate, save, audit, in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from childprotect.accounts.models import Role, User
+from childprotect.accounts.selectors import user_reaches_unit
+from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
+from childprotect.core.services import notify
+from childprotect.places.models import AdminUnit, UnitLevel
+
+from .models import AbuseForm, Carer, Child, ChildCircumstance, Perpetrator, Report, ReportAbuse, ReportChild
+
+CHILD_AGE_LIMIT = 16  # Luật Trẻ em Điều 1: a child is a person under 16
+# Protected data of NĐ 56 Đ33 never goes into the audit diff in clear: the entry says the field changed, not to what.
+CHILD_FIELDS = [
+    "full_name",
+    "other_names",
+    "date_of_birth",
+    "birth_year",
+    "birth_year_estimated",
+    "sex",
+    "ethnicity",
+    "national_id",
+    "residence_unit",
+    "address",
+    "school",
+    "school_class",
+    "notes",
+]
+CHILD_PROTECTED = set(CHILD_FIELDS) - {"sex", "ethnicity", "residence_unit", "birth_year_estimated"}
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass
+class ChildData:
+    full_name: str
+    sex: str
+    residence_unit: AdminUnit
+    date_of_birth: dt.date | None = None
+    birth_year: int | None = None
+    birth_year_estimated: bool = False
+    other_names: str = ""
+    ethnicity: Any = None
+    national_id: str = ""
+    address: str = ""
+    school: str = ""
+    school_class: str = ""
+    notes: str = ""
+    circumstances: list[str] = field(default_factory=list)
+    carers: list[dict[str, str]] = field(default_factory=list)
+
+
+def logging_reach(user: Any, unit: AdminUnit) -> bool:
+    """May `user` log a report for `unit`? Their jurisdiction; for a partner, the area their agency serves."""
+    if user.role == Role.PARTNER:
+        return user.agency is not None and user.agency.unit.contains(unit)
+    return user_reaches_unit(user, unit)
+
+
+def age_on(child_dob: dt.date | None, birth_year: int, day: dt.date) -> tuple[int, bool]:
+    """(age in whole years on `day`, exact?). With only a year, the smallest age the child can have."""
+    if child_dob:
+        years = day.year - child_dob.year - ((day.month, day.day) < (child_dob.month, child_dob.day))
+        return years, True
+    return day.year - birth_year - 1, False
+
+
+def _check_child_data(data: ChildData) -> None:
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    if data.date_of_birth and data.date_of_birth > today:
+        errors["date_of_birth"] = "Ngày sinh không thể ở tương lai."
+    if not data.date_of_birth and not data.birth_year:
+        errors["birth_year"] = "Cần ngày sinh hoặc năm sinh (ước tính)."
+    if data.birth_year and not data.date_of_birth and not (1900 <= data.birth_year <= today.year):
+        errors["birth_year"] = f"Năm sinh phải từ 1900 đến {today.year}."
+    if data.national_id and not (len(data.national_id) == 12 and data.national_id.isdigit()):
+        errors["national_id"] = "Mã định danh cá nhân gồm đúng 12 chữ số."
+    if data.residence_unit.level != UnitLevel.COMMUNE:
+        errors["residence_unit"] = "Nơi cư trú phải là một xã, phường, đặc khu."
+    if not data.full_name.strip():
+        errors["full_name"] = "Cần họ và tên của trẻ em."
+    if errors:
+        raise ValidationError(errors)
+    years, _ = age_on(data.date_of_birth, _birth_year(data), today)
+    if years >= 18:
+        # A child's record is kept past 16 while their case runs, but a registrant of 18 or more is a mistake.
+        raise ValidationError({"date_of_birth": f"Người này đã {years} tuổi: không thể đăng ký là trẻ em."})
+
+
+def _birth_year(data: ChildData) -> int:
+    return data.date_of_birth.year if data.date_of_birth else (data.birth_year or 0)
+
+
+def child_register(*, actor: User, data: ChildData, standalone: bool = True) -> Child:
+    """Register a child. Standalone registration is for children living in the actor's jurisdiction; a child
+    concerned by a report of the actor's commune may live anywhere (the report makes them visible)."""
+    _check_child_data(data)
+    if standalone:
+        if not user_reaches_unit(actor, data.residence_unit):
+            raise ValidationError({"residence_unit": "Nơi cư trú nằm ngoài địa bàn bạn phụ trách."})
+        years, exact = age_on(data.date_of_birth, _birth_year(data), timezone.localdate())
+        if years >= CHILD_AGE_LIMIT:
+            raise ValidationError(
+                {
+                    "date_of_birth": f"Trẻ em là người dưới 16 tuổi (Luật Trẻ em Điều 1); người này "
+                    f"đã {'' if exact else 'ít nhất '}{years} tuổi."
+                }
+            )
+    if data.national_id and Child.objects.filter(national_id=data.national_id).exists():
+        raise ValidationError({"national_id": "Mã định danh này đã có trong sổ theo dõi; hãy chọn trẻ em đã có."})
+    with transaction.atomic():
+        child = Child(created_by=actor, **{k: getattr(data, k) for k in CHILD_FIELDS})
+        child.birth_year = _birth_year(data)
+        child.full_clean(exclude=["created_by"])
+        child.save()
+        ChildCircumstance.objects.bulk_create(
+            [ChildCircumstance(child=child, group=g) for g in set(data.circumstances)]
+        )
+        for carer in data.carers:
+            if carer.get("full_name", "").strip():
+                Carer(child=child, **carer).save()
+        audit_record(
+            actor=actor,
+            action="child.register",
+            obj=child,
+            changes=audit_diff({}, audit_snapshot(child, CHILD_FIELDS), masked=CHILD_PROTECTED),
+        )
+    return child
+
+
+def child_update(*, actor: User, child: Child, data: ChildData, version: int) -> Child:
+    """Save edits made from `version`; if someone saved in between, refuse (nobody's edit is lost silently)."""
+    _check_child_data(data)
+    if data.national_id and Child.objects.filter(national_id=data.national_id).exclude(pk=child.pk).exists():
+        raise ValidationError({"national_id": "Mã định danh này thuộc một trẻ em khác trong sổ theo dõi."})
+    with transaction.atomic():
+        locked = Child.objects.select_for_update().get(pk=child.pk)
+        if locked.version != version:
+            raise ValidationError(
+                "Hồ sơ này vừa được người khác sửa. Nội dung bạn nhập vẫn còn dưới đây; "
+                "hãy xem lại bản mới nhất rồi lưu lại.",
+                code="stale",
+            )
+        before = audit_snapshot(locked, CHILD_FIELDS)
+        for name in CHILD_FIELDS:
+            setattr(locked, name, getattr(data, name))
+        locked.birth_year = _birth_year(data)
+        locked.version += 1
+        locked.full_clean(exclude=["created_by"])
+        locked.save()
+        had, wanted = set(locked.circumstances.values_list("group", flat=True)), set(data.circumstances)
+        locked.circumstances.filter(group__in=had - wanted).delete()
+        ChildCircumstance.objects.bulk_create([ChildCircumstance(child=locked, group=g) for g in wanted - had])
+        changes = audit_diff(before, audit_snapshot(locked, CHILD_FIELDS), masked=CHILD_PROTECTED)
+        if had != wanted:
+            changes["circumstances"] = ["***", "***"]  # health and status groups are protected data
+        audit_record(actor=actor, action="child.update", obj=locked, changes=changes)
+    return locked
+
+
+@dataclass
+class ReportData:
+    report_type: str
+    channel: Any
+    received_at: dt.datetime
+    description: str
+    environment: str
+    incident_unit: AdminUnit
+    forms: list[str]
+    incident_date: dt.date | None = None
+    incident_place: str = ""
+    reporter_anonymous: bool = False
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reporter_address: str = ""
+    reporter_relation: str = ""
+    injury: bool = False
+    ongoing_danger: bool = False
+    carer_is_perpetrator: bool = False
+    perpetrators: list[dict[str, Any]] = field(default_factory=list)
+
+
+REPORT_FIELDS = [
+    "report_type",
+    "channel",
+    "received_at",
+    "description",
+    "environment",
+    "incident_unit",
+    "incident_date",
+    "incident_place",
+    "reporter_anonymous",
+    "reporter_name",
+    "reporter_phone",
+    "reporter_address",
+    "reporter_relation",
+    "injury",
+    "ongoing_danger",
+    "carer_is_perpetrator",
+]
+REPORTER_FIELDS = {"reporter_name", "reporter_phone", "reporter_address", "reporter_relation"}
+
+
+def _check_report_data(actor: User, data: ReportData) -> None:
+    now = timezone.now()
+    errors: dict[str, str] = {}
+    forms = set(data.forms)
+    if not forms & {v for v in AbuseForm.values if not v.startswith("sexual_") or v == "sexual_abuse"}:
+        errors["forms"] = "Chọn ít nhất một hình thức xâm hại."
+    if data.received_at > now + CLOCK_SKEW:
+        errors["received_at"] = "Thời điểm tiếp nhận không thể ở tương lai."
+    if data.incident_date and data.incident_date > timezone.localtime(data.received_at).date():
+        errors["incident_date"] = "Ngày xảy ra không thể sau thời điểm tiếp nhận."
+    if data.incident_unit.level != UnitLevel.COMMUNE:
+        errors["incident_unit"] = "Nơi xảy ra phải là một xã, phường, đặc khu."
+    elif not logging_reach(actor, data.incident_unit):
+        errors["incident_unit"] = f"{data.incident_unit.name} nằm ngoài địa bàn bạn được tiếp nhận thông tin."
+    if not data.description.strip():
+        errors["description"] = "Cần mô tả nội dung sự việc."
+    if errors:
+        raise ValidationError(errors)
+
+
+def report_receive(*, actor: User, data: ReportData) -> Report:
+    """Log a report (Mẫu 01). It belongs to the commune where the incident happened (NĐ 56 Đ26 k1); that commune's
+    officers and chair are notified unless the one logging it is among them."""
+    if actor.role not in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR, Role.PARTNER):
+        raise ValidationError("Vai trò của bạn không tiếp nhận thông tin, thông báo, tố giác.")
+    forms = set(data.forms)
+    if forms & {v for v in AbuseForm.values if v.startswith("sexual_")}:
+        forms.add(AbuseForm.SEXUAL_ABUSE)  # a subtype implies the form
+    data.forms = sorted(forms)
+    _check_report_data(actor, data)
+    with transaction.atomic():
+        report = Report(received_by=actor, **{k: getattr(data, k) for k in REPORT_FIELDS})
+        if report.reporter_anonymous:
+            report.reporter_name = report.reporter_phone = report.reporter_address = ""
+        report.received_at = report.received_at.replace(second=0, microsecond=0)  # Mẫu 01: to the minute
+        report.full_clean(exclude=["received_by", "reference"])
+        report.save()
+        report.reference = f"{timezone.localtime(report.received_at):%Y}-{data.incident_unit.code}-{report.pk:06d}"
+        report.save(update_fields=["reference"])
+        ReportAbuse.objects.bulk_create([ReportAbuse(report=report, form=f) for f in data.forms])
+        for p in data.perpetrators:
+            Perpetrator(report=report, **p).save()
+        audit_record(
+            actor=actor,
+            action="report.receive",
+            obj=report,
+            changes=audit_diff({}, audit_snapshot(report, REPORT_FIELDS), masked=REPORTER_FIELDS),
+        )
+        staff = User.objects.filter(
+            unit=data.incident_unit, is_active=True, role__in=[Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR]
+        ).exclude(pk=actor.pk)
+        notify(
+            recipients=staff,
+            title=f"Thông tin mới {report.reference} tại {data.incident_unit.name}",
+            body=(
+                "Có thông tin, thông báo, tố giác mới cần đánh giá nguy cơ ban đầu trong 12 giờ"
+                f" kể từ {timezone.localtime(report.received_at):%H:%M %d/%m/%Y}."
+            ),
+            url=reverse("cases:report_detail", args=[report.pk]),
+            key=f"report-received:{report.pk}",
+        )
+    return report
+
+
+def report_attach_child(*, actor: User, report: Report, child: Child) -> ReportChild:
+    """Attach a child to a report; refuses a person who was 16 or older on the day of the incident (Điều 1)."""
+    day = report.incident_date or timezone.localtime(report.received_at).date()
+    years, exact = age_on(child.date_of_birth, child.birth_year, day)
+    if years >= CHILD_AGE_LIMIT:
+        age = f"{years} tuổi" if exact else f"ít nhất {years} tuổi"
+        raise ValidationError(
+            f"{child.full_name} đã {age} vào ngày {day:%d/%m/%Y}, ngày xảy ra sự việc: "
+            "Luật Trẻ em chỉ áp dụng cho người dưới 16 tuổi."
+        )
+    with transaction.atomic():
+        link, created = ReportChild.objects.get_or_create(report=report, child=child)
+        if created:
+            audit_record(actor=actor, action="report.attach_child", obj=report, changes={"child": [None, child.pk]})
+    return link
+
+
+def report_register_child(*, actor: User, report: Report, data: ChildData) -> Child:
+    """Register a new child and attach them to the report, all or nothing."""
+    with transaction.atomic():
+        child = child_register(actor=actor, data=data, standalone=False)
+        report_attach_child(actor=actor, report=report, child=child)
+    return child
+
+
+def record_view(*, actor: User, obj: Child | Report, details: dict[str, Any] | None = None) -> None:
+    """Every view of a child's or a report's page is recorded (NĐ 56 Đ33: who accessed protected data)."""
+    audit_record(actor=actor, action=f"{obj._meta.model_name}.view", obj=obj, changes=details or {})

@@ -1,0 +1,256 @@
+"""Thin views: check the role, bind the form, call one service, redirect. Reads come through cases.selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from childprotect.accounts.models import Role
+from childprotect.http import AuthenticatedRequest
+
+from . import selectors, services
+from .forms import ChildEditForm, ChildFilterForm, ChildForm, PerpetratorFormSet, ReportFilterForm, ReportForm
+from .policy import can_register_children, can_see_child_protected, can_see_reporter
+
+PAGE_SIZE = 25
+REPORTING_ROLES = (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR, Role.PARTNER)
+# Service error keys that are not the form's field names.
+FIELD_ALIASES = {"forms": "forms_main"}
+
+
+def _apply_errors(form: Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            target = FIELD_ALIASES.get(name, name)
+            form.add_error(target if target in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _require_registry_role(user: Any) -> None:
+    if user.role == Role.PARTNER:
+        raise PermissionDenied("Cơ quan phối hợp chỉ xem trẻ em được chuyển tuyến đến.")
+
+
+# --- Reports -------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def report_list(request: AuthenticatedRequest) -> HttpResponse:
+    form = ReportFilterForm(request.GET or None)
+    filters = selectors.ReportFilters()
+    if form.is_bound and form.is_valid():
+        c = form.cleaned_data
+        filters = selectors.ReportFilters(
+            unit=c.get("unit"),
+            form=c.get("form", ""),
+            status=c.get("status", ""),
+            date_from=c.get("date_from"),
+            date_to=c.get("date_to"),
+            order=c.get("order") or "-received",
+        )
+    page = Paginator(selectors.reports_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/report_list.html",
+        {"form": form, "page": page, "can_create": request.user.role in REPORTING_ROLES},
+    )
+
+
+@login_required
+def report_create(request: AuthenticatedRequest) -> HttpResponse:
+    if request.user.role not in REPORTING_ROLES:
+        raise PermissionDenied("Vai trò của bạn không tiếp nhận thông tin, thông báo, tố giác.")
+    initial: dict[str, Any] = {"received_at": timezone.localtime().strftime("%d/%m/%Y %H:%M")}
+    if request.user.unit and request.user.is_commune_staff:
+        initial["incident_unit"] = request.user.unit.code
+    form = ReportForm(request.POST or None, initial=initial)
+    perpetrators = PerpetratorFormSet(request.POST or None, prefix="p")
+    if request.method == "POST" and form.is_valid() and perpetrators.is_valid():
+        rows = [p for p in (f.to_data() for f in perpetrators.forms) if p]
+        try:
+            report = services.report_receive(actor=request.user, data=form.to_data(rows))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Đã tiếp nhận thông tin số {report.reference}.")
+            if request.user.role == Role.PARTNER:
+                return redirect("cases:report_detail", pk=report.pk)
+            return redirect("cases:report_children", pk=report.pk)
+    return render(request, "cases/report_form.html", {"form": form, "perpetrators": perpetrators})
+
+
+@login_required
+def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    report = selectors.report_get_for(request.user, pk)
+    show_reporter = can_see_reporter(request.user, report)
+    services.record_view(actor=request.user, obj=report, details={"reporter_shown": show_reporter})
+    return render(
+        request,
+        "cases/report_detail.html",
+        {
+            "report": report,
+            "show_reporter": show_reporter,
+            "repeats": selectors.open_reports_for_children(request.user, report),
+            "can_add_children": can_register_children(request.user),
+        },
+    )
+
+
+@login_required
+def report_children(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Attach children to a report: pick one found by an accent-free search, or register a new one (after the
+    likely duplicates have been shown)."""
+    report = selectors.report_get_for(request.user, pk)
+    if not can_register_children(request.user):
+        raise PermissionDenied("Vai trò của bạn không đăng ký trẻ em.")
+    query = request.GET.get("q", "")[:100]
+    found = selectors.name_matches(selectors.children_visible_to(request.user), query)[:20] if query.strip() else []
+    form = ChildForm(initial={"residence_unit": report.incident_unit.code})
+    candidates: list[selectors.Candidate] = []
+    if request.method == "POST":
+        if request.POST.get("action") == "attach":
+            child = selectors.child_get_for(request.user, int(request.POST.get("child", 0) or 0))
+            try:
+                services.report_attach_child(actor=request.user, report=report, child=child)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, f"Đã gắn {child.full_name} vào thông tin {report.reference}.")
+            return redirect("cases:report_children", pk=report.pk)
+        form = ChildForm(request.POST)
+        if form.is_valid():
+            data = form.to_data()
+            if request.POST.get("confirm_new") != "on":  # the officer has not yet seen the likely duplicates
+                candidates = selectors.child_duplicate_candidates(
+                    request.user,
+                    full_name=data.full_name,
+                    date_of_birth=data.date_of_birth,
+                    birth_year=data.birth_year,
+                    residence_unit=data.residence_unit,
+                    carer_phones=[c["phone"] for c in data.carers],
+                )
+            if not candidates:
+                try:
+                    child = services.report_register_child(actor=request.user, report=report, data=data)
+                except ValidationError as exc:
+                    _apply_errors(form, exc)
+                else:
+                    messages.success(request, f"Đã đăng ký {child.full_name} và gắn vào thông tin {report.reference}.")
+                    return redirect("cases:report_children", pk=report.pk)
+    return render(
+        request,
+        "cases/report_children.html",
+        {
+            "report": report,
+            "query": query,
+            "found": found,
+            "form": form,
+            "candidates": candidates,
+            "attached": {c.pk for c in report.children.all()},
+        },
+    )
+
+
+# --- Children ------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def child_list(request: AuthenticatedRequest) -> HttpResponse:
+    _require_registry_role(request.user)
+    form = ChildFilterForm(request.GET or None)
+    filters = selectors.ChildFilters()
+    if form.is_bound and form.is_valid():
+        c = form.cleaned_data
+        filters = selectors.ChildFilters(
+            q=c.get("q", ""),
+            unit=c.get("unit"),
+            circumstance=c.get("circumstance", ""),
+            sex=c.get("sex", ""),
+            order=c.get("order") or "name",
+        )
+    page = Paginator(selectors.children_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/child_list.html",
+        {"form": form, "page": page, "can_create": can_register_children(request.user)},
+    )
+
+
+@login_required
+def child_create(request: AuthenticatedRequest) -> HttpResponse:
+    if not can_register_children(request.user):
+        raise PermissionDenied("Vai trò của bạn không đăng ký trẻ em.")
+    initial = {"residence_unit": request.user.unit.code} if request.user.is_commune_staff and request.user.unit else {}
+    form = ChildForm(request.POST or None, initial=initial)
+    candidates: list[selectors.Candidate] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.to_data()
+        if request.POST.get("confirm_new") != "on":
+            candidates = selectors.child_duplicate_candidates(
+                request.user,
+                full_name=data.full_name,
+                date_of_birth=data.date_of_birth,
+                birth_year=data.birth_year,
+                residence_unit=data.residence_unit,
+                carer_phones=[c["phone"] for c in data.carers],
+            )
+        if not candidates:
+            try:
+                child = services.child_register(actor=request.user, data=data)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, f"Đã đăng ký {child.full_name}.")
+                return redirect("cases:child_detail", pk=child.pk)
+    return render(request, "cases/child_form.html", {"form": form, "candidates": candidates})
+
+
+@login_required
+def child_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    child = selectors.child_get_for(request.user, pk)
+    protected = can_see_child_protected(request.user, child)
+    services.record_view(actor=request.user, obj=child, details={"protected_shown": protected})
+    return render(
+        request,
+        "cases/child_detail.html",
+        {
+            "child": child,
+            "protected": protected,
+            "reports": selectors.child_reports_for(request.user, child),
+            "can_edit": can_register_children(request.user),
+        },
+    )
+
+
+@login_required
+def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    child = selectors.child_get_for(request.user, pk)
+    if not can_register_children(request.user):
+        raise PermissionDenied("Vai trò của bạn không sửa hồ sơ trẻ em.")
+    initial = {f: getattr(child, f) for f in services.CHILD_FIELDS}
+    initial.update(
+        residence_unit=child.residence_unit.code,
+        version=child.version,
+        circumstances=[c.group for c in child.circumstances.all()],
+    )
+    form = ChildEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.child_update(
+                actor=request.user, child=child, data=form.to_data(), version=form.cleaned_data["version"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Đã lưu hồ sơ trẻ em.")
+            return redirect("cases:child_detail", pk=child.pk)
+    return render(request, "cases/child_form.html", {"form": form, "child": child})
