@@ -60,4 +60,4 @@ clean:
 # Regenerate the English catalogue after changing Vietnamese source strings (needs GNU gettext's msgfmt).
 messages: $(VENV)/.installed
 	$(MANAGE) makemessages -l en -i ".venv/*" -i "var/*"
-	$(MANAGE) compilemessages -l en
+	$(MANAGE) compilemessages -l en -i ".venv/*"

@@ -84,11 +84,9 @@ class ReportForm(StyledForm):
     reporter_address = forms.CharField(label="Địa chỉ", max_length=255, required=False)
     reporter_relation = forms.CharField(label="Quan hệ với trẻ em", max_length=100, required=False)
     description = forms.CharField(label="Nội dung sự việc", widget=forms.Textarea(attrs={"rows": 5}))
+    # Required in clean(): a sexual-abuse subtype alone is enough (the service adds the form it belongs to).
     forms_main = forms.MultipleChoiceField(
-        label="Hình thức xâm hại",
-        choices=MAIN_FORMS,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Chọn ít nhất một hình thức xâm hại."},
+        label="Hình thức xâm hại", choices=MAIN_FORMS, widget=forms.CheckboxSelectMultiple, required=False
     )
     forms_sexual = forms.MultipleChoiceField(
         label="Hành vi xâm hại tình dục (nếu có)",
@@ -112,6 +110,8 @@ class ReportForm(StyledForm):
             and not cleaned.get("reporter_phone")
         ):
             self.add_error("reporter_name", "Ghi họ tên hoặc điện thoại người báo tin, hoặc đánh dấu giấu tên.")
+        if not cleaned.get("forms_main") and not cleaned.get("forms_sexual"):
+            self.add_error("forms_main", "Chọn ít nhất một hình thức xâm hại.")
         return cleaned
 
     def to_data(self, perpetrators: list[dict[str, Any]]) -> ReportData:

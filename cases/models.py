@@ -104,7 +104,15 @@ class Child(models.Model):
                 condition=Q(national_id="") | Q(national_id__regex=r"^[0-9]{12}$"), name="child_national_id_12_digits"
             ),
         ]
-        indexes = [models.Index(fields=["residence_unit", "name_folded"], name="child_unit_name_idx")]
+        indexes = [
+            models.Index(fields=["residence_unit", "name_folded"], name="child_unit_name_idx"),
+            # Duplicate detection: same birth year, name starting with the family name (a prefix: pattern ops).
+            models.Index(
+                fields=["birth_year", "name_folded"],
+                name="child_year_name_idx",
+                opclasses=["int2_ops", "varchar_pattern_ops"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -74,6 +74,11 @@ def age_on(child_dob: dt.date | None, birth_year: int, day: dt.date) -> tuple[in
     return day.year - birth_year - 1, False
 
 
+def child_label(child: Child) -> str:
+    """How the audit log names a child: by number, never by name (the log is read by people with no need to know)."""
+    return f"Trẻ em #{child.pk}"
+
+
 def _check_child_data(data: ChildData) -> None:
     today = timezone.localdate()
     errors: dict[str, str] = {}
@@ -132,6 +137,7 @@ def child_register(*, actor: User, data: ChildData, standalone: bool = True) -> 
         audit_record(
             actor=actor,
             action="child.register",
+            object_repr=child_label(child),
             obj=child,
             changes=audit_diff({}, audit_snapshot(child, CHILD_FIELDS), masked=CHILD_PROTECTED),
         )
@@ -164,7 +170,7 @@ def child_update(*, actor: User, child: Child, data: ChildData, version: int) ->
         changes = audit_diff(before, audit_snapshot(locked, CHILD_FIELDS), masked=CHILD_PROTECTED)
         if had != wanted:
             changes["circumstances"] = ["***", "***"]  # health and status groups are protected data
-        audit_record(actor=actor, action="child.update", obj=locked, changes=changes)
+        audit_record(actor=actor, action="child.update", obj=locked, object_repr=child_label(locked), changes=changes)
     return locked
 
 
@@ -302,4 +308,5 @@ def report_register_child(*, actor: User, report: Report, data: ChildData) -> Ch
 
 def record_view(*, actor: User, obj: Child | Report, details: dict[str, Any] | None = None) -> None:
     """Every view of a child's or a report's page is recorded (NĐ 56 Đ33: who accessed protected data)."""
-    audit_record(actor=actor, action=f"{obj._meta.model_name}.view", obj=obj, changes=details or {})
+    label = child_label(obj) if isinstance(obj, Child) else None
+    audit_record(actor=actor, action=f"{obj._meta.model_name}.view", obj=obj, object_repr=label, changes=details or {})

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -101,6 +101,8 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "show_reporter": show_reporter,
             "repeats": selectors.open_reports_for_children(request.user, report),
             "can_add_children": can_register_children(request.user),
+            # A partner who logged the report learns no child's identity from it; referrals tell them what they need.
+            "show_children": request.user.role != Role.PARTNER,
         },
     )
 
@@ -113,12 +115,16 @@ def report_children(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not can_register_children(request.user):
         raise PermissionDenied("Vai trò của bạn không đăng ký trẻ em.")
     query = request.GET.get("q", "")[:100]
-    found = selectors.name_matches(selectors.children_visible_to(request.user), query)[:20] if query.strip() else []
+    visible = selectors.children_visible_to(request.user).select_related("residence_unit")
+    found = selectors.name_matches(visible, query)[:20] if query.strip() else []
     form = ChildForm(initial={"residence_unit": report.incident_unit.code})
     candidates: list[selectors.Candidate] = []
     if request.method == "POST":
         if request.POST.get("action") == "attach":
-            child = selectors.child_get_for(request.user, int(request.POST.get("child", 0) or 0))
+            child_id = request.POST.get("child", "")
+            if not child_id.isdigit():
+                raise Http404
+            child = selectors.child_get_for(request.user, int(child_id))
             try:
                 services.report_attach_child(actor=request.user, report=report, child=child)
             except ValidationError as exc:

@@ -161,6 +161,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
+        "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"
