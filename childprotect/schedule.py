@@ -9,6 +9,11 @@ from __future__ import annotations
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Statutory deadlines: remind before they pass and escalate after (cases/services/casework.py deadlines_scan).
+    "scan-deadlines": {
+        "task": "cases.tasks.scan_deadlines",
+        "schedule": crontab(minute="*/5"),
+    },
     # Sessions of logged-out or expired users pile up in the database; Django leaves their removal to a periodic job.
     "clear-expired-sessions": {
         "task": "childprotect.core.tasks.clear_expired_sessions",

@@ -180,8 +180,21 @@ CHILDPROTECT_PROVINCE_AGENCY_NAME = env.str("CHILDPROTECT_PROVINCE_AGENCY_NAME",
 CHILDPROTECT_SITE_URL = env.str("CHILDPROTECT_SITE_URL", default="http://127.0.0.1:8000")
 # The list of administrative units new records are filed under (domain.md §1: 2026 is current).
 CHILDPROTECT_CURRENT_UNIT_LIST = env.int("CHILDPROTECT_CURRENT_UNIT_LIST", default=2026)
-# NĐ 56 Đ26 k4 (to confirm the anchor, domain.md §3): the support/intervention plan is due in 5 working days.
+# Statutory limits (domain.md §3). Every duration is a setting with the legal default; "to confirm" items likewise.
+# NĐ 56 Đ26 k3: initial assessment and the emergency-protection decision within 12 hours of receiving the report.
+CHILDPROTECT_EMERGENCY_HOURS = env.int("CHILDPROTECT_EMERGENCY_HOURS", default=12)
+# NĐ 56 Đ28: the support/intervention plan within 5 working days; anchored on the report's receipt (to confirm).
 CHILDPROTECT_PLAN_WORKING_DAYS = env.int("CHILDPROTECT_PLAN_WORKING_DAYS", default=5)
+# The chair's approval of the plan (Mẫu 05): 2 working days (to confirm).
+CHILDPROTECT_APPROVAL_WORKING_DAYS = env.int("CHILDPROTECT_APPROVAL_WORKING_DAYS", default=2)
+# NĐ 56 Đ31: periodic review while the plan runs; every 30 days by default (a setting).
+CHILDPROTECT_REVIEW_DAYS = env.int("CHILDPROTECT_REVIEW_DAYS", default=30)
+# NĐ 56 Đ27: temporary separation from the carer lasts at most 15 days unless a competent authority extends it.
+CHILDPROTECT_SEPARATION_MAX_DAYS = env.int("CHILDPROTECT_SEPARATION_MAX_DAYS", default=15)
+# Reminders: this many hours before a clock-hour deadline; one working day before the others.
+CHILDPROTECT_REMIND_HOURS_BEFORE = env.int("CHILDPROTECT_REMIND_HOURS_BEFORE", default=2)
+# Attachments (scanned decisions, minutes, medical papers).
+CHILDPROTECT_ATTACHMENT_MAX_BYTES = env.int("CHILDPROTECT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # When a working-day deadline falls due on its last day: end of that day, local time.
 CHILDPROTECT_WORKDAY_DEADLINE_TIME = env.str("CHILDPROTECT_WORKDAY_DEADLINE_TIME", default="23:59:59")
 

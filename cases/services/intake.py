@@ -11,13 +11,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.models import AbuseForm, Carer, Child, ChildCircumstance, Perpetrator, Report, ReportAbuse, ReportChild
+from cases.services.casework import case_open
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import user_reaches_unit
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
 from childprotect.core.services import notify
 from childprotect.places.models import AdminUnit, UnitLevel
-
-from .models import AbuseForm, Carer, Child, ChildCircumstance, Perpetrator, Report, ReportAbuse, ReportChild
 
 CHILD_AGE_LIMIT = 16  # Luật Trẻ em Điều 1: a child is a person under 16
 # Protected data of NĐ 56 Đ33 never goes into the audit diff in clear: the entry says the field changed, not to what.
@@ -295,6 +295,7 @@ def report_attach_child(*, actor: User, report: Report, child: Child) -> ReportC
         link, created = ReportChild.objects.get_or_create(report=report, child=child)
         if created:
             audit_record(actor=actor, action="report.attach_child", obj=report, changes={"child": [None, child.pk]})
+            case_open(actor=actor, report=report, child=child)  # NĐ 56: the procedure runs for each child
     return link
 
 

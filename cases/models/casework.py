@@ -1,0 +1,260 @@
+"""Casework under NĐ 56/2017 Chương III: one case per child per report, its steps, deadlines, plans and reviews.
+
+The states and who may move a case between them are in cases/workflow.py (one table); this module holds the data.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class CaseState(models.TextChoices):
+    RECEIVED = "received", "Mới tiếp nhận"
+    INITIAL_ASSESSED = "initial_assessed", "Đã đánh giá nguy cơ ban đầu"
+    EMERGENCY_DECIDED = "emergency_decided", "Đã quyết định về bảo vệ khẩn cấp"
+    ASSESSED = "assessed", "Đã đánh giá cụ thể, cần kế hoạch"
+    PLAN_DRAFTED = "plan_drafted", "Kế hoạch chờ phê duyệt"
+    IMPLEMENTING = "implementing", "Đang thực hiện kế hoạch"
+    REVIEWED = "reviewed", "Đã rà soát"
+    CLOSURE_PROPOSED = "closure_proposed", "Đề xuất đóng hồ sơ"
+    CLOSED = "closed", "Đã đóng hồ sơ"
+
+
+class ProtectionLevel(models.TextChoices):
+    """Luật Trẻ em Điều 47–50: the level a case is handled at."""
+
+    PREVENTION = "prevention", "Phòng ngừa"
+    SUPPORT = "support", "Hỗ trợ"
+    INTERVENTION = "intervention", "Can thiệp"
+
+
+class RiskLevel(models.TextChoices):
+    HIGH = "high", "Cao"
+    MEDIUM = "medium", "Trung bình"
+    LOW = "low", "Thấp"
+
+
+class Case(models.Model):
+    report = models.ForeignKey("cases.Report", models.PROTECT, related_name="cases")
+    child = models.ForeignKey("cases.Child", models.PROTECT, related_name="cases")
+    state = models.CharField("bước hiện tại", max_length=20, choices=CaseState.choices, default=CaseState.RECEIVED)
+    level = models.CharField("mức độ bảo vệ", max_length=20, choices=ProtectionLevel.choices, blank=True)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="cán bộ phụ trách"
+    )
+    # Denormalised from the report: the jurisdiction filter and the deadline scan read it without a join.
+    unit = models.ForeignKey("places.AdminUnit", models.PROTECT, related_name="+", verbose_name="xã, phường")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "hồ sơ vụ việc"
+        verbose_name_plural = "hồ sơ vụ việc"
+        ordering = ["-opened_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["report", "child"], name="case_one_per_child_per_report")]
+        indexes = [models.Index(fields=["unit", "state"], name="case_unit_state_idx")]
+
+    def __str__(self) -> str:
+        return f"HS-{self.pk:06d}" if self.pk else "HS-mới"
+
+
+class CaseStep(models.Model):
+    """One line of a case's timeline: what was done (a workflow action), by whom, when, with its record."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="steps")
+    action = models.CharField("việc", max_length=30)
+    from_state = models.CharField(max_length=20, choices=CaseState.choices)
+    to_state = models.CharField(max_length=20, choices=CaseState.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    at = models.DateTimeField("thời điểm")
+    record = models.JSONField("nội dung", default=dict, blank=True)
+    # The deadline this step settled, if any, and whether it was in time (kept: later edits to deadlines change
+    # nothing in the history).
+    deadline_due = models.DateTimeField(null=True, blank=True)
+    on_time = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="casestep_case_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.action}"
+
+
+class DeadlineKind(models.TextChoices):
+    EMERGENCY = "emergency", "Đánh giá nguy cơ ban đầu và quyết định bảo vệ khẩn cấp (12 giờ)"
+    PLAN = "plan", "Xây dựng kế hoạch hỗ trợ, can thiệp"
+    APPROVAL = "approval", "Phê duyệt kế hoạch"
+    REVIEW = "review", "Rà soát định kỳ"
+    SEPARATION_END = "separation_end", "Kết thúc cách ly tạm thời (15 ngày)"
+
+
+class DeadlineStatus(models.TextChoices):
+    OPEN = "open", "Đang chờ"
+    MET = "met", "Đúng hạn"
+    LATE = "late", "Quá hạn rồi mới xong"
+    CANCELLED = "cancelled", "Không còn áp dụng"
+
+
+class Deadline(models.Model):
+    case = models.ForeignKey(Case, models.CASCADE, related_name="deadlines")
+    kind = models.CharField(max_length=20, choices=DeadlineKind.choices)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    remind_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=DeadlineStatus.choices, default=DeadlineStatus.OPEN)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            # One open deadline of a kind per case: a step restarts it by settling the old one first.
+            models.UniqueConstraint(fields=["case", "kind"], condition=Q(status="open"), name="deadline_one_open"),
+        ]
+        indexes = [models.Index(fields=["status", "remind_at"], name="deadline_scan_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.kind} {self.due_at:%d/%m/%Y %H:%M}"
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", "Sắp đến hạn"
+    OVERDUE = "overdue", "Quá hạn"
+
+
+class Reminder(models.Model):
+    """Exactly once: a reminder of a kind is sent at most once per deadline, however often the scan runs."""
+
+    deadline = models.ForeignKey(Deadline, models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=ReminderKind.choices)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["deadline", "kind"], name="reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.deadline} {self.kind}"
+
+
+class EmergencyMeasure(models.Model):
+    case = models.ForeignKey(Case, models.CASCADE, related_name="emergency_measures")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    measures = models.TextField("biện pháp")
+    placement = models.CharField("nơi trẻ được bố trí", max_length=255, blank=True)
+    separation = models.BooleanField("cách ly tạm thời khỏi người chăm sóc", default=False)
+    separation_until = models.DateField("cách ly đến ngày", null=True, blank=True)
+    extension_decision = models.CharField("quyết định gia hạn (nếu có)", max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return self.measures[:60]
+
+
+class PlanStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Chờ phê duyệt"
+    RETURNED = "returned", "Trả lại để sửa"
+    APPROVED = "approved", "Đã phê duyệt"
+    SUPERSEDED = "superseded", "Đã thay bằng kế hoạch mới"
+
+
+class Plan(models.Model):
+    case = models.ForeignKey(Case, models.CASCADE, related_name="plans")
+    number = models.PositiveSmallIntegerField("kế hoạch số")
+    status = models.CharField(max_length=12, choices=PlanStatus.choices, default=PlanStatus.SUBMITTED)
+    goals = models.TextField("mục tiêu")
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    drafted_at = models.DateTimeField()
+    end_date = models.DateField("thời hạn kế hoạch")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    decision_number = models.CharField("số quyết định phê duyệt", max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="plan_number_unique")]
+
+    def __str__(self) -> str:
+        return f"Kế hoạch {self.number}"
+
+
+class PlanActivity(models.Model):
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="activities")
+    activity = models.CharField("hoạt động", max_length=255)
+    responsible = models.CharField("người, cơ quan thực hiện", max_length=255)
+    start = models.DateField("từ ngày")
+    end = models.DateField("đến ngày")
+    resources = models.CharField("nguồn lực", max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+
+    def __str__(self) -> str:
+        return self.activity
+
+
+class Review(models.Model):
+    """Mẫu 06: where the child stands; the basis for continuing, a new plan or closing."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="reviews")
+    plan = models.ForeignKey(Plan, models.PROTECT, related_name="reviews")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    harm_level = models.CharField("mức độ tổn hại", max_length=10, choices=RiskLevel.choices)
+    abuser_has_access = models.BooleanField("người xâm hại còn tiếp cận được trẻ", default=False)
+    care_environment = models.TextField("môi trường chăm sóc")
+    recovery = models.TextField("mức độ phục hồi")
+    risk_remains = models.BooleanField("còn nguy cơ", default=True)
+    child_stable = models.BooleanField("trẻ đã ổn định về thể chất, tinh thần, tâm lý", default=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"Rà soát {self.at:%d/%m/%Y}"
+
+
+class CaseComment(models.Model):
+    case = models.ForeignKey(Case, models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    text = models.TextField("ý kiến")
+    requests_changes = models.BooleanField("đề nghị sửa", default=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Random name on disk: the original name (which may itself identify a child) lives only in the database.
+    import uuid
+
+    return f"attachments/{instance.case_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A scanned decision, minutes or medical paper, kept outside the web root and served only through a view."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="attachments")
+    step = models.ForeignKey(CaseStep, models.SET_NULL, null=True, blank=True, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField("tên tệp", max_length=255)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    description = models.CharField("mô tả", max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

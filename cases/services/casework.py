@@ -1,0 +1,476 @@
+"""The statutory workflow's writes: open a case, take an action of the workflow table, remind about deadlines.
+
+Every action runs in one transaction: lock the case, check its version (no silent overwrite), check the table (state
+and role), record what the step needs, settle and start deadlines, write the timeline step and the audit entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import deadlines as deadline_rules
+from cases.models import (
+    Case,
+    CaseComment,
+    CaseState,
+    CaseStep,
+    Child,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    EmergencyMeasure,
+    Plan,
+    PlanActivity,
+    PlanStatus,
+    Reminder,
+    ReminderKind,
+    Report,
+    ReportStatus,
+    Review,
+)
+from cases.workflow import BY_ACTION, Transition
+from childprotect.accounts.models import Role, User
+from childprotect.accounts.selectors import user_reaches_unit
+from childprotect.audit.services import audit_record
+from childprotect.core.services import notify
+from childprotect.places.models import AdminUnit
+
+__all__ = [
+    "case_open",
+    "case_act",
+    "case_comment",
+    "separation_record",
+    "deadlines_scan",
+    "ScanResult",
+    "action_refusal",
+]
+
+ROLE_NAMES = {
+    Role.COMMUNE_OFFICER: "cán bộ bảo vệ trẻ em cấp xã",
+    Role.COMMUNE_CHAIR: "Chủ tịch UBND xã",
+    Role.SUPERVISOR: "cán bộ giám sát",
+}
+
+
+def _json(value: Any) -> Any:
+    """Form values as the timeline stores them (dates as dd/mm/yyyy text, model rows by their label)."""
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _start_deadline(case: Case, kind: str, start: dt.datetime, **kwargs: Any) -> Deadline:
+    due, remind = deadline_rules.compute(kind, start, **kwargs)
+    return Deadline.objects.create(case=case, kind=kind, started_at=start, due_at=due, remind_at=remind)
+
+
+def case_open(*, actor: User, report: Report, child: Child) -> Case:
+    """One case per child per report. Its 12-hour and 5-working-day clocks run from the report's receipt."""
+    with transaction.atomic():
+        case = Case.objects.filter(report=report, child=child).first()
+        if case is not None:
+            return case
+        officer = (
+            actor
+            if actor.role == Role.COMMUNE_OFFICER and actor.unit_id == report.incident_unit_id
+            else (
+                User.objects.filter(role=Role.COMMUNE_OFFICER, unit=report.incident_unit, is_active=True)
+                .order_by("id")
+                .first()
+                or actor
+            )
+        )
+        case = Case.objects.create(report=report, child=child, officer=officer, unit=report.incident_unit)
+        _start_deadline(case, DeadlineKind.EMERGENCY, report.received_at)
+        _start_deadline(case, DeadlineKind.PLAN, report.received_at)
+        CaseStep.objects.create(
+            case=case,
+            action="open",
+            from_state=CaseState.RECEIVED,
+            to_state=CaseState.RECEIVED,
+            actor=actor,
+            at=timezone.now(),
+            record={"report": report.reference},
+        )
+        if report.status == ReportStatus.RECEIVED:
+            Report.objects.filter(pk=report.pk).update(status=ReportStatus.HANDLING)
+        audit_record(actor=actor, action="case.open", obj=case, changes={"report": report.pk, "child": child.pk})
+    return case
+
+
+def action_refusal(actor: User, case: Case, transition: Transition) -> str | None:
+    """Why `actor` may not take `transition` on `case` now, in Vietnamese; None when they may."""
+    if case.state not in transition.sources:
+        return f"Không thể thực hiện “{transition.label}” khi hồ sơ đang ở bước “{CaseState(case.state).label}”."
+    if actor.role not in transition.roles:
+        who = " hoặc ".join(ROLE_NAMES.get(r, r) for r in sorted(transition.roles))
+        return f"Chỉ {who} mới được thực hiện “{transition.label}”."
+    if not user_reaches_unit(actor, case.unit):
+        return "Hồ sơ này nằm ngoài địa bàn bạn phụ trách."
+    return None
+
+
+@dataclass
+class StepContext:
+    actor: User
+    case: Case
+    data: dict[str, Any]
+    now: dt.datetime
+
+
+def _latest_plan(case: Case, *statuses: str) -> Plan | None:
+    return case.plans.filter(status__in=statuses).order_by("-number").first()
+
+
+def _closable_review(case: Case) -> Review | None:
+    """The latest review, if it shows no remaining risk and a stable child (NĐ 56 Đ32), and came after the plan."""
+    review = case.reviews.order_by("-at", "-id").first()
+    if review is None or review.risk_remains or not review.child_stable:
+        return None
+    return review
+
+
+def _assess_initial(ctx: StepContext) -> dict[str, Any]:
+    if ctx.data.get("level"):
+        ctx.case.level = ctx.data["level"]
+    return ctx.data
+
+
+def _decide_emergency(ctx: StepContext) -> dict[str, Any]:
+    d = ctx.data
+    if d.get("emergency_needed"):
+        if not d.get("measures"):
+            raise ValidationError({"measures": "Ghi rõ biện pháp bảo vệ khẩn cấp được áp dụng."})
+        until = None
+        if d.get("separation"):
+            days = d.get("separation_days") or settings.CHILDPROTECT_SEPARATION_MAX_DAYS
+            if days > settings.CHILDPROTECT_SEPARATION_MAX_DAYS:
+                raise ValidationError(
+                    {
+                        "separation_days": "Cách ly tạm thời không quá "
+                        f"{settings.CHILDPROTECT_SEPARATION_MAX_DAYS} ngày (NĐ 56/2017)."
+                    }
+                )
+            if not d.get("placement"):
+                raise ValidationError({"placement": "Ghi rõ nơi trẻ được bố trí chăm sóc thay thế."})
+            until = timezone.localtime(ctx.now).date() + dt.timedelta(days=days)
+        EmergencyMeasure.objects.create(
+            case=ctx.case,
+            decided_by=ctx.actor,
+            decided_at=ctx.now,
+            measures=d["measures"],
+            placement=d.get("placement", ""),
+            separation=bool(until),
+            separation_until=until,
+        )
+        if until:
+            _start_deadline(ctx.case, DeadlineKind.SEPARATION_END, ctx.now, until=until)
+            d = {**d, "separation_until": until}
+    return d
+
+
+def _assess_specific(ctx: StepContext) -> dict[str, Any]:
+    ctx.case.level = ctx.data["level"]
+    return ctx.data
+
+
+def _draft_plan(ctx: StepContext) -> dict[str, Any]:
+    activities = ctx.data.get("activities") or []
+    if not activities:
+        raise ValidationError("Kế hoạch cần ít nhất một hoạt động: việc gì, ai làm, khi nào.")
+    for row in activities:
+        if row["end"] < row["start"]:
+            raise ValidationError(f"Hoạt động “{row['activity']}”: ngày kết thúc trước ngày bắt đầu.")
+    ctx.case.plans.filter(status__in=[PlanStatus.SUBMITTED, PlanStatus.APPROVED, PlanStatus.RETURNED]).update(
+        status=PlanStatus.SUPERSEDED
+    )
+    number = (ctx.case.plans.aggregate(n=Max("number"))["n"] or 0) + 1
+    plan = Plan.objects.create(
+        case=ctx.case,
+        number=number,
+        goals=ctx.data["goals"],
+        drafted_by=ctx.actor,
+        drafted_at=ctx.now,
+        end_date=ctx.data["end_date"],
+    )
+    PlanActivity.objects.bulk_create([PlanActivity(plan=plan, **row) for row in activities])
+    return {**ctx.data, "plan_number": number}
+
+
+def _return_plan(ctx: StepContext) -> dict[str, Any]:
+    plan = _latest_plan(ctx.case, PlanStatus.SUBMITTED)
+    if plan:
+        plan.status = PlanStatus.RETURNED
+        plan.save(update_fields=["status"])
+    CaseComment.objects.create(
+        case=ctx.case, author=ctx.actor, at=ctx.now, text=ctx.data["reason"], requests_changes=True
+    )
+    return ctx.data
+
+
+def _approve_plan(ctx: StepContext) -> dict[str, Any]:
+    plan = _latest_plan(ctx.case, PlanStatus.SUBMITTED)
+    if plan is None:
+        raise ValidationError("Không có kế hoạch nào chờ phê duyệt.")
+    plan.status, plan.approved_by, plan.approved_at = PlanStatus.APPROVED, ctx.actor, ctx.now
+    plan.decision_number = ctx.data.get("decision_number", "")
+    plan.save()
+    return {**ctx.data, "plan_number": plan.number}
+
+
+def _review(ctx: StepContext) -> dict[str, Any]:
+    plan = _latest_plan(ctx.case, PlanStatus.APPROVED)
+    if plan is None:
+        raise ValidationError("Chưa có kế hoạch được phê duyệt để rà soát.")
+    fields = ["harm_level", "abuser_has_access", "care_environment", "recovery", "risk_remains", "child_stable"]
+    Review.objects.create(case=ctx.case, plan=plan, at=ctx.now, by=ctx.actor, **{f: ctx.data[f] for f in fields})
+    return {**ctx.data, "plan_number": plan.number}
+
+
+def _require_closable(ctx: StepContext) -> dict[str, Any]:
+    if _closable_review(ctx.case) is None:
+        raise ValidationError(
+            "Chưa thể đóng hồ sơ: lần rà soát gần nhất (Mẫu 06) phải cho thấy không còn nguy cơ "
+            "và trẻ đã ổn định về thể chất, tinh thần, tâm lý (NĐ 56/2017 Điều 32)."
+        )
+    return ctx.data
+
+
+def _approve_closure(ctx: StepContext) -> dict[str, Any]:
+    _require_closable(ctx)
+    ctx.case.closed_at = ctx.now
+    # A closed case has nothing left to wait for.
+    ctx.case.deadlines.filter(status=DeadlineStatus.OPEN).update(status=DeadlineStatus.CANCELLED, settled_at=ctx.now)
+    return ctx.data
+
+
+def _reopen(ctx: StepContext) -> dict[str, Any]:
+    ctx.case.closed_at = None
+    return ctx.data
+
+
+def _as_is(ctx: StepContext) -> dict[str, Any]:
+    return ctx.data
+
+
+HANDLERS: dict[str, Callable[[StepContext], dict[str, Any]]] = {
+    "assess_initial": _assess_initial,
+    "decide_emergency": _decide_emergency,
+    "assess_specific": _assess_specific,
+    "draft_plan": _draft_plan,
+    "return_plan": _return_plan,
+    "approve_plan": _approve_plan,
+    "review": _review,
+    "propose_closure": _require_closable,
+    "approve_closure": _approve_closure,
+    "reopen": _reopen,
+    "log_activity": _as_is,
+    "continue_plan": _as_is,
+    "reject_closure": _as_is,
+}
+
+
+def case_act(*, actor: User, case: Case, action: str, version: int, data: dict[str, Any]) -> CaseStep:
+    """Take `action` of the workflow table on `case`, as edited from `version`."""
+    transition = BY_ACTION.get(action)
+    if transition is None:
+        raise ValidationError(f"Không có bước “{action}” trong quy trình.")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("unit", "report").get(pk=case.pk)
+        if locked.version != version:
+            raise ValidationError(
+                "Hồ sơ vừa được người khác cập nhật. Nội dung bạn nhập vẫn còn dưới đây; "
+                "hãy xem lại bước hiện tại rồi gửi lại.",
+                code="stale",
+            )
+        refusal = action_refusal(actor, locked, transition)
+        if refusal:
+            raise ValidationError(refusal, code="refused")
+        from_state = locked.state
+        record = HANDLERS[action](StepContext(actor, locked, dict(data), now))
+        due, on_time = None, None
+        for kind in transition.settles:
+            deadline = locked.deadlines.filter(kind=kind, status=DeadlineStatus.OPEN).first()
+            if deadline is None:
+                continue
+            late = now > deadline.due_at
+            deadline.status, deadline.settled_at = (DeadlineStatus.LATE if late else DeadlineStatus.MET), now
+            deadline.save(update_fields=["status", "settled_at"])
+            if due is None:
+                due, on_time = deadline.due_at, not late
+        for kind in transition.starts:
+            locked.deadlines.filter(kind=kind, status=DeadlineStatus.OPEN).update(
+                status=DeadlineStatus.CANCELLED, settled_at=now
+            )
+            _start_deadline(locked, kind, now)
+        if transition.target is not None:
+            locked.state = transition.target
+        locked.version += 1
+        locked.save()
+        step = CaseStep.objects.create(
+            case=locked,
+            action=action,
+            from_state=from_state,
+            to_state=locked.state,
+            actor=actor,
+            at=now,
+            record=_json(record),
+            deadline_due=due,
+            on_time=on_time,
+        )
+        _sync_report_status(locked.report)
+        audit_record(actor=actor, action=f"case.{action}", obj=locked, changes={"state": [from_state, locked.state]})
+    case.refresh_from_db()
+    return step
+
+
+def _sync_report_status(report: Report) -> None:
+    states = set(report.cases.values_list("state", flat=True))
+    status = ReportStatus.CLOSED if states == {CaseState.CLOSED} else ReportStatus.HANDLING
+    if states and report.status != status:
+        Report.objects.filter(pk=report.pk).update(status=status)
+
+
+def case_comment(*, actor: User, case: Case, text: str, requests_changes: bool = False) -> CaseComment:
+    """A comment on the case; supervisors use it to review and ask for changes. The officer in charge is told."""
+    if actor.role not in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR) or not user_reaches_unit(
+        actor, case.unit
+    ):
+        raise ValidationError("Vai trò của bạn không góp ý trên hồ sơ này.")
+    if not text.strip():
+        raise ValidationError({"text": "Ý kiến không được để trống."})
+    with transaction.atomic():
+        comment = CaseComment.objects.create(
+            case=case, author=actor, at=timezone.now(), text=text.strip(), requests_changes=requests_changes
+        )
+        audit_record(actor=actor, action="case.comment", obj=case, changes={"requests_changes": requests_changes})
+        if case.officer_id != actor.pk:
+            notify(
+                recipients=[case.officer],
+                title=f"Ý kiến mới về hồ sơ {case}",
+                body=text.strip()[:300],
+                url=reverse("cases:case_detail", args=[case.pk]),
+            )
+    return comment
+
+
+def separation_record(
+    *, actor: User, case: Case, ended_on: dt.date | None = None, extend_until: dt.date | None = None, decision: str = ""
+) -> None:
+    """The chair records that a temporary separation ended, or that a competent authority extended it."""
+    if actor.role != Role.COMMUNE_CHAIR or not user_reaches_unit(actor, case.unit):
+        raise ValidationError("Chỉ Chủ tịch UBND xã ghi nhận kết thúc hoặc gia hạn cách ly tạm thời.")
+    with transaction.atomic():
+        measure = case.emergency_measures.filter(separation=True).order_by("-decided_at").first()
+        deadline = case.deadlines.filter(kind=DeadlineKind.SEPARATION_END, status=DeadlineStatus.OPEN).first()
+        if measure is None or deadline is None:
+            raise ValidationError("Hồ sơ không có quyết định cách ly tạm thời đang có hiệu lực.")
+        now = timezone.now()
+        if extend_until:
+            if not decision.strip():
+                raise ValidationError({"decision": "Gia hạn cách ly cần quyết định của cơ quan có thẩm quyền."})
+            deadline.status, deadline.settled_at = DeadlineStatus.CANCELLED, now
+            deadline.save(update_fields=["status", "settled_at"])
+            measure.separation_until, measure.extension_decision = extend_until, decision.strip()
+            measure.save(update_fields=["separation_until", "extension_decision"])
+            _start_deadline(case, DeadlineKind.SEPARATION_END, now, until=extend_until)
+        else:
+            deadline.status = DeadlineStatus.MET if now <= deadline.due_at else DeadlineStatus.LATE
+            deadline.settled_at = now
+            deadline.save(update_fields=["status", "settled_at"])
+        audit_record(
+            actor=actor,
+            action="case.separation",
+            obj=case,
+            changes={"ended_on": _json(ended_on), "extend_until": _json(extend_until)},
+        )
+
+
+@dataclass
+class ScanResult:
+    due_soon: int = 0
+    overdue: int = 0
+    notifications: int = 0
+
+
+def _escalation_recipients(case: Case, cache: dict[int, list[User]]) -> list[User]:
+    """Past the deadline: the commune's chairs, and the supervisors of every unit above the commune."""
+    if case.unit_id not in cache:
+        unit: AdminUnit = case.unit
+        above = [a.pk for a in unit.ancestors()]
+        cache[case.unit_id] = list(
+            User.objects.filter(is_active=True).filter(role=Role.COMMUNE_CHAIR, unit_id=case.unit_id)
+            | User.objects.filter(is_active=True, role=Role.SUPERVISOR, unit_id__in=above)
+        )
+    return cache[case.unit_id]
+
+
+def deadlines_scan(now: dt.datetime | None = None) -> ScanResult:
+    """Remind the officer in charge before a deadline passes; once it has passed, also the chair and supervisors.
+
+    Exactly once per deadline and kind: the Reminder row is unique, and a second scan (or a retried task) that meets
+    it does nothing. Each reminder commits with its notifications; emails go out after the commit.
+    """
+    now = now or timezone.now()
+    result = ScanResult()
+    cache: dict[int, list[User]] = {}
+    base = Deadline.objects.filter(status=DeadlineStatus.OPEN).select_related(
+        "case__officer", "case__unit__parent__parent", "case__child"
+    )
+    soon = base.filter(remind_at__lte=now, due_at__gt=now).exclude(reminders__kind=ReminderKind.DUE_SOON)
+    late = base.filter(due_at__lte=now).exclude(reminders__kind=ReminderKind.OVERDUE)
+    for kind, deadlines in ((ReminderKind.DUE_SOON, soon), (ReminderKind.OVERDUE, late)):
+        for deadline in deadlines.iterator(chunk_size=500):
+            recipients = [deadline.case.officer]
+            if kind == ReminderKind.OVERDUE:
+                recipients += _escalation_recipients(deadline.case, cache)
+            sent = _remind(deadline, kind, recipients, now)
+            if sent is not None:
+                result.notifications += sent
+                if kind == ReminderKind.DUE_SOON:
+                    result.due_soon += 1
+                else:
+                    result.overdue += 1
+    return result
+
+
+def _remind(deadline: Deadline, kind: str, recipients: list[User], now: dt.datetime) -> int | None:
+    case = deadline.case
+    due = timezone.localtime(deadline.due_at).strftime("%H:%M %d/%m/%Y")
+    what = DeadlineKind(deadline.kind).label
+    title = (
+        f"Sắp đến hạn: {what} – hồ sơ {case}" if kind == ReminderKind.DUE_SOON else f"Quá hạn: {what} – hồ sơ {case}"
+    )
+    body = f"Hạn: {due}. Xã, phường: {case.unit.name}. Cán bộ phụ trách: {case.officer}."
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(deadline=deadline, kind=kind, sent_at=now)
+            created = notify(
+                recipients=recipients,
+                title=title,
+                body=body,
+                url=reverse("cases:case_detail", args=[case.pk]),
+                key=f"deadline:{deadline.pk}:{kind}",
+            )
+    except IntegrityError:
+        return None  # another scan got there first
+    return len(created)

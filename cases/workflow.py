@@ -1,0 +1,115 @@
+"""The statutory procedure of NĐ 56/2017 (Chương III, Điều 25–32) as one table.
+
+Each row: the action, its label (naming the legal step and form, as users know it), the states it may start from,
+the state it leads to (None: the case stays where it is), who may take it, the official form it records, the
+deadlines it settles and the deadlines it starts. The services enforce it; tests walk it row by row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from childprotect.accounts.models import Role
+
+from .models import CaseState as S
+from .models import DeadlineKind as D
+
+OFFICER = frozenset({Role.COMMUNE_OFFICER})
+CHAIR = frozenset({Role.COMMUNE_CHAIR})  # Chủ tịch / Phó Chủ tịch UBND xã: decides, approves, closes
+CHAIR_OR_SUPERVISOR = frozenset({Role.COMMUNE_CHAIR, Role.SUPERVISOR})
+COMMUNE_STAFF = frozenset({Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR})
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: tuple[S, ...]
+    target: S | None
+    roles: frozenset[str]
+    form: str = ""
+    settles: tuple[D, ...] = ()
+    starts: tuple[D, ...] = ()
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(
+        "assess_initial", "Đánh giá nguy cơ ban đầu – Mẫu 02", (S.RECEIVED,), S.INITIAL_ASSESSED, OFFICER, form="02"
+    ),
+    # NĐ 56 Đ26 k3: the emergency decision within 12 hours of receiving the report (deadline started at opening).
+    Transition(
+        "decide_emergency",
+        "Quyết định áp dụng biện pháp bảo vệ khẩn cấp (hoặc không cần)",
+        (S.INITIAL_ASSESSED,),
+        S.EMERGENCY_DECIDED,
+        CHAIR,
+        settles=(D.EMERGENCY,),
+    ),
+    Transition(
+        "assess_specific",
+        "Đánh giá cụ thể, họp xác định nhu cầu – Mẫu 03",
+        (S.EMERGENCY_DECIDED,),
+        S.ASSESSED,
+        OFFICER,
+        form="03",
+    ),
+    # NĐ 56 Đ28: the plan within 5 working days; after a review it replaces the plan in force.
+    Transition(
+        "draft_plan",
+        "Xây dựng kế hoạch hỗ trợ, can thiệp – Mẫu 04",
+        (S.ASSESSED, S.REVIEWED),
+        S.PLAN_DRAFTED,
+        OFFICER,
+        form="04",
+        settles=(D.PLAN,),
+        starts=(D.APPROVAL,),
+    ),
+    Transition(
+        "return_plan",
+        "Trả lại kế hoạch để sửa",
+        (S.PLAN_DRAFTED,),
+        S.ASSESSED,
+        CHAIR_OR_SUPERVISOR,
+        settles=(D.APPROVAL,),
+        starts=(D.PLAN,),
+    ),
+    Transition(
+        "approve_plan",
+        "Phê duyệt kế hoạch – Mẫu 05",
+        (S.PLAN_DRAFTED,),
+        S.IMPLEMENTING,
+        CHAIR,
+        form="05",
+        settles=(D.APPROVAL,),
+        starts=(D.REVIEW,),
+    ),
+    Transition("log_activity", "Ghi nhận kết quả thực hiện kế hoạch", (S.IMPLEMENTING,), None, COMMUNE_STAFF),
+    # NĐ 56 Đ31: periodic review (every 30 days by default) and at the end of the plan.
+    Transition(
+        "review", "Rà soát, đánh giá – Mẫu 06", (S.IMPLEMENTING,), S.REVIEWED, OFFICER, form="06", settles=(D.REVIEW,)
+    ),
+    Transition(
+        "continue_plan", "Tiếp tục thực hiện kế hoạch", (S.REVIEWED,), S.IMPLEMENTING, OFFICER, starts=(D.REVIEW,)
+    ),
+    Transition("propose_closure", "Đề xuất đóng hồ sơ", (S.REVIEWED,), S.CLOSURE_PROPOSED, OFFICER),
+    # NĐ 56 Đ32: close when no risk remains and the child is stable; approved by the chair.
+    Transition(
+        "approve_closure", "Phê duyệt đóng hồ sơ", (S.CLOSURE_PROPOSED,), S.CLOSED, CHAIR, settles=(D.SEPARATION_END,)
+    ),
+    Transition(
+        "reject_closure",
+        "Không đồng ý đóng hồ sơ, tiếp tục thực hiện",
+        (S.CLOSURE_PROPOSED,),
+        S.IMPLEMENTING,
+        CHAIR,
+        starts=(D.REVIEW,),
+    ),
+    Transition("reopen", "Mở lại hồ sơ (lập kế hoạch mới)", (S.CLOSED,), S.ASSESSED, COMMUNE_STAFF, starts=(D.PLAN,)),
+)
+
+BY_ACTION = {t.action: t for t in TRANSITIONS}
+
+
+def allowed_actions(state: str, role: str) -> list[Transition]:
+    """The actions a person of `role` may take on a case in `state`, in the table's order."""
+    return [t for t in TRANSITIONS if state in t.sources and role in t.roles]
