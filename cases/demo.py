@@ -15,8 +15,8 @@ from childprotect.accounts.models import User
 from childprotect.places.selectors import unit_get_by_key
 from childprotect.text import fold
 
-from .models import Child, Report, Term, TermKind
-from .services import ChildData, ReportData, child_register, report_attach_child, report_receive
+from .models import Case, Child, Report, Term, TermKind
+from .services import ChildData, ReportData, case_act, child_register, report_attach_child, report_receive
 
 A, B, C = "2026:14797", "2026:14758", "2026:14845"
 
@@ -168,7 +168,31 @@ REPORTS: list[dict[str, Any]] = [
         "reporter": ("Công an phường Hạc Thành", "0237 3852 113", "", "cơ quan công an"),
         "text": "Công an phường nhận tố giác một trẻ khoảng 10 tuổi bị đánh tại chợ; chưa xác định được danh tính.",
     },
+    {
+        "by": "officer_a",
+        "at": "2026-09-10 10:00",
+        "channel": "school",
+        "type": "thong_bao",
+        "unit": A,
+        "forms": ["violence"],
+        "env": "school",
+        "date": "2026-09-09",
+        "children": ["thuy"],
+        "reporter": ("Thầy Lê Văn Hùng", "0913 888 999", "Trường THCS Hạc Thành", "giáo viên chủ nhiệm"),
+        "perp": {"relation": "peer", "sex": "male", "approx_age": 15, "lives_with_child": False},
+        "text": "Cháu Thuỷ bị bạn cùng lớp đánh và đe doạ nhiều lần trong giờ ra chơi.",
+    },
 ]
+
+
+# How far along the procedure the demo takes each case (the rest stay at "received", some past their 12 hours).
+WALKS: dict[str, str] = {
+    "an": "implementing",
+    "hoa": "initial_assessed",
+    "bao": "plan_drafted",
+    "huy": "initial_assessed",
+    "thuy": "closed",
+}
 
 
 def _local(text: str) -> dt.datetime:
@@ -242,5 +266,113 @@ def demo_cases_load() -> tuple[int, int]:
             attacher = users["supervisor"]
         for key in row.get("children", []):
             report_attach_child(actor=attacher, report=report, child=children[key])
+            if key in WALKS:
+                _walk(report.cases.get(child=children[key]), WALKS[key], row["unit"])
         created_reports += 1
     return created_children, created_reports
+
+
+# The steps the demo takes, in the order of the workflow table, with a plausible record for each.
+WALK = [
+    "assess_initial",
+    "decide_emergency",
+    "assess_specific",
+    "draft_plan",
+    "approve_plan",
+    "review",
+    "propose_closure",
+    "approve_closure",
+]
+STOP_AFTER = {
+    "initial_assessed": "assess_initial",
+    "plan_drafted": "draft_plan",
+    "implementing": "approve_plan",
+    "closed": "approve_closure",
+}
+CHAIR_ACTIONS = {"decide_emergency", "approve_plan", "approve_closure"}
+
+
+def _records(case: Case, closing: bool) -> dict[str, dict[str, Any]]:
+    today = timezone.localdate()
+    separated = case.child.full_name == "Nguyễn Văn An"
+    return {
+        "assess_initial": {
+            "risk_level": "medium" if closing else "high",
+            "in_danger_now": not closing,
+            "needs_emergency": separated,
+            "level": "intervention",
+            "summary": "Đã gặp trẻ và gia đình; thông tin ban đầu có cơ sở.",
+        },
+        "decide_emergency": (
+            {
+                "emergency_needed": True,
+                "measures": "Đưa trẻ đi khám tại Trạm Y tế phường; tạm thời cho trẻ ở với bà nội.",
+                "separation": True,
+                "separation_days": 10,
+                "placement": "Nhà bà nội, Tổ dân phố 7, phường Hạc Thành",
+                "note": "Người chăm sóc là người xâm hại.",
+            }
+            if separated
+            else {"emergency_needed": False, "note": "Trẻ không gặp nguy hiểm tức thời."}
+        ),
+        "assess_specific": {
+            "level": "intervention",
+            "needs": "Chăm sóc y tế, hỗ trợ tâm lý, tư vấn gia đình.",
+            "meeting_date": today,
+            "participants": "Cán bộ bảo vệ trẻ em, Công an phường, Trạm Y tế, giáo viên chủ nhiệm, Hội LHPN phường",
+            "minutes": "Thống nhất các nhu cầu hỗ trợ.",
+        },
+        "draft_plan": {
+            "goals": "Trẻ an toàn, được chăm sóc y tế và hỗ trợ tâm lý; gia đình được tư vấn.",
+            "end_date": today + dt.timedelta(days=60),
+            "activities": [
+                {
+                    "activity": "Khám và điều trị",
+                    "responsible": "Trạm Y tế phường",
+                    "start": today,
+                    "end": today + dt.timedelta(days=7),
+                    "resources": "Bảo hiểm y tế",
+                },
+                {
+                    "activity": "Tư vấn tâm lý cho trẻ (4 buổi)",
+                    "responsible": "Trung tâm CTXH tỉnh",
+                    "start": today,
+                    "end": today + dt.timedelta(days=30),
+                    "resources": "",
+                },
+                {
+                    "activity": "Tư vấn kỹ năng làm cha mẹ",
+                    "responsible": "Hội LHPN phường",
+                    "start": today,
+                    "end": today + dt.timedelta(days=45),
+                    "resources": "",
+                },
+            ],
+        },
+        "approve_plan": {"decision_number": f"{case.pk:02d}/QĐ-UBND", "note": ""},
+        "review": {
+            "harm_level": "low",
+            "abuser_has_access": False,
+            "care_environment": "Gia đình đã thay đổi.",
+            "recovery": "Trẻ đi học đều, tâm lý ổn định.",
+            "risk_remains": False,
+            "child_stable": True,
+            "conclusion": "Đề xuất đóng hồ sơ.",
+        },
+        "propose_closure": {"note": ""},
+        "approve_closure": {"note": ""},
+    }
+
+
+def _walk(case: Case, target: str, unit_key: str) -> None:
+    officer = User.objects.filter(username="officer_a" if unit_key == A else "officer_b").first()
+    chair = User.objects.filter(username="chair_a", unit=case.unit).first()
+    records = _records(case, closing=target == "closed")
+    for action in WALK:
+        actor = chair if action in CHAIR_ACTIONS else officer
+        if actor is None:  # commune B has no chair in the demo: its case waits for one
+            return
+        case.refresh_from_db()
+        case_act(actor=actor, case=case, action=action, version=case.version, data=records[action])
+        if STOP_AFTER.get(target) == action:
+            return

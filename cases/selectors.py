@@ -6,15 +6,29 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from childprotect.accounts.models import Role
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.text import fold
 
-from .models import OPEN_STATUSES, Carer, Child, ChildCircumstance, Report, ReportAbuse, ReportChild, phone_digits
+from .models import (
+    OPEN_STATUSES,
+    Carer,
+    Case,
+    CaseStep,
+    Child,
+    ChildCircumstance,
+    Deadline,
+    DeadlineStatus,
+    Report,
+    ReportAbuse,
+    ReportChild,
+    phone_digits,
+)
 
 NOTHING = Q(pk__in=[])
 
@@ -253,3 +267,56 @@ def open_reports_for_children(user: Any, report: Report) -> QuerySet[Report]:
         .distinct()
         .select_related("incident_unit")
     )
+
+
+# --- Cases ---------------------------------------------------------------------------------------------------------
+
+
+def cases_visible_to(user: Any) -> QuerySet[Case]:
+    """Cases of the communes in the user's jurisdiction. Partners will reach cases by referral grants (referrals)."""
+    units = _unit_ids(user)
+    if units is None:
+        return Case.objects.all()
+    return Case.objects.filter(unit_id__in=units) if units else Case.objects.none()
+
+
+def case_get_for(user: Any, pk: int) -> Case:
+    case = (
+        cases_visible_to(user)
+        .select_related("child", "report__channel", "unit__parent", "officer")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    state: str = ""
+    overdue: bool = False
+    unit: AdminUnit | None = None
+
+
+def cases_list(user: Any, filters: CaseFilters) -> QuerySet[Case]:
+    qs = cases_visible_to(user).select_related("child", "unit", "officer", "report")
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.unit is not None:
+        qs = qs.filter(Q(unit=filters.unit) | Q(unit__path__startswith=filters.unit.path + "/"))
+    open_deadlines = Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN).order_by("due_at")
+    qs = qs.annotate(
+        next_due=Subquery(open_deadlines.values("due_at")[:1]), next_kind=Subquery(open_deadlines.values("kind")[:1])
+    )
+    if filters.overdue:
+        qs = qs.filter(Exists(open_deadlines.filter(due_at__lte=timezone.now())))
+    return qs.order_by(F("next_due").asc(nulls_last=True), "-id")
+
+
+def case_timeline(case: Case) -> QuerySet[CaseStep]:
+    return case.steps.select_related("actor").prefetch_related("attachments")
+
+
+def case_open_deadlines(case: Case) -> QuerySet[Deadline]:
+    return case.deadlines.filter(status=DeadlineStatus.OPEN).order_by("due_at")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import attachment_views, pdf_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -14,4 +14,17 @@ urlpatterns = [
     path("children/new/", views.child_create, name="child_create"),
     path("children/<int:pk>/", views.child_detail, name="child_detail"),
     path("children/<int:pk>/edit/", views.child_edit, name="child_edit"),
+    path("reports/<int:pk>/mau-01.pdf", pdf_views.report_form_pdf, name="report_form_pdf"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/act/<str:action>/", views.case_act, name="case_act"),
+    path("cases/<int:pk>/comment/", views.case_comment, name="case_comment"),
+    path("cases/<int:pk>/separation/", views.case_separation, name="case_separation"),
+    path("cases/<int:pk>/forms/<str:form>.pdf", pdf_views.case_form_pdf, name="case_form_pdf"),
+    path("cases/<int:pk>/attachments/", attachment_views.attachment_upload, name="attachment_upload"),
+    path(
+        "cases/<int:pk>/attachments/<int:attachment_pk>/",
+        attachment_views.attachment_download,
+        name="attachment_download",
+    ),
 ]

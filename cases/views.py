@@ -12,13 +12,17 @@ from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from childprotect.accounts.models import Role
 from childprotect.http import AuthenticatedRequest
 
 from . import selectors, services
+from .casework_forms import FORMS, ActivityFormSet, CommentForm, SeparationForm
 from .forms import ChildEditForm, ChildFilterForm, ChildForm, PerpetratorFormSet, ReportFilterForm, ReportForm
+from .models import CaseState
 from .policy import can_register_children, can_see_child_protected, can_see_reporter
+from .workflow import BY_ACTION, allowed_actions
 
 PAGE_SIZE = 25
 REPORTING_ROLES = (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR, Role.PARTNER)
@@ -103,6 +107,7 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "can_add_children": can_register_children(request.user),
             # A partner who logged the report learns no child's identity from it; referrals tell them what they need.
             "show_children": request.user.role != Role.PARTNER,
+            "report_cases": selectors.cases_visible_to(request.user).filter(report=report).select_related("child"),
         },
     )
 
@@ -260,3 +265,143 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             messages.success(request, "Đã lưu hồ sơ trẻ em.")
             return redirect("cases:child_detail", pk=child.pk)
     return render(request, "cases/child_form.html", {"form": form, "child": child})
+
+
+# --- Cases: the statutory workflow ---------------------------------------------------------------------------------
+
+
+@login_required
+def case_list(request: AuthenticatedRequest) -> HttpResponse:
+    _require_registry_role(request.user)
+    state = request.GET.get("state", "")
+    filters = selectors.CaseFilters(
+        state=state if state in CaseState.values else "", overdue=request.GET.get("overdue") == "1"
+    )
+    page = Paginator(selectors.cases_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "page": page,
+            "states": CaseState.choices,
+            "state": filters.state,
+            "overdue": filters.overdue,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get_for(request.user, pk)
+    protected = can_see_child_protected(request.user, case.child)
+    services.record_view(actor=request.user, obj=case, details={"protected_shown": protected})
+    actions = [
+        t
+        for t in allowed_actions(case.state, request.user.role)
+        if services.action_refusal(request.user, case, t) is None
+    ]
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "protected": protected,
+            "actions": actions,
+            "timeline": selectors.case_timeline(case),
+            "deadlines": selectors.case_open_deadlines(case),
+            "plans": case.plans.prefetch_related("activities"),
+            "measures": case.emergency_measures.all(),
+            "comments": case.comments.select_related("author"),
+            "attachments": case.attachments.select_related("uploaded_by"),
+            "can_attach": protected and request.user.role in COMMENT_ROLES,
+            "can_comment": request.user.role in COMMENT_ROLES,
+            "comment_form": CommentForm(),
+            "separation_form": SeparationForm(),
+            "can_record_separation": request.user.role == Role.COMMUNE_CHAIR
+            and case.deadlines.filter(kind="separation_end", status="open").exists(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    """The form of one workflow step (GET) and taking it (POST). Refused steps say why, in Vietnamese."""
+    case = selectors.case_get_for(request.user, pk)
+    transition = BY_ACTION.get(action)
+    if transition is None:
+        raise Http404
+    refusal = services.action_refusal(request.user, case, transition)
+    if refusal and request.user.role not in transition.roles:
+        raise PermissionDenied(refusal)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("cases:case_detail", pk=case.pk)
+    form_class = FORMS[action]
+    form = form_class(request.POST or None, initial={"version": case.version})
+    activities = ActivityFormSet(request.POST or None, prefix="a") if action == "draft_plan" else None
+    if request.method == "POST" and form.is_valid() and (activities is None or activities.is_valid()):
+        data = form.record()
+        if activities is not None:
+            data["activities"] = [a.cleaned_data for a in activities.forms if a.cleaned_data.get("activity")]
+        try:
+            services.case_act(
+                actor=request.user, case=case, action=action, version=form.cleaned_data["version"], data=data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Đã ghi nhận: {transition.label}.")
+            return redirect("cases:case_detail", pk=case.pk)
+    return render(
+        request, "cases/case_act.html", {"case": case, "transition": transition, "form": form, "activities": activities}
+    )
+
+
+COMMENT_ROLES = (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR)
+
+
+@login_required
+@require_POST
+def case_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get_for(request.user, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Ý kiến không được để trống.")
+    else:
+        try:
+            services.case_comment(
+                actor=request.user,
+                case=case,
+                text=form.cleaned_data["text"],
+                requests_changes=form.cleaned_data["requests_changes"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Đã gửi ý kiến.")
+    return redirect("cases:case_detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def case_separation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get_for(request.user, pk)
+    form = SeparationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.separation_record(
+                actor=request.user,
+                case=case,
+                ended_on=None if form.cleaned_data["extend_until"] else timezone.localdate(),
+                extend_until=form.cleaned_data["extend_until"],
+                decision=form.cleaned_data["decision"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Đã ghi nhận về cách ly tạm thời.")
+    else:
+        messages.error(request, "Ngày gia hạn không hợp lệ (dd/mm/yyyy).")
+    return redirect("cases:case_detail", pk=case.pk)

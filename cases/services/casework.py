@@ -55,7 +55,7 @@ __all__ = [
     "action_refusal",
 ]
 
-ROLE_NAMES = {
+ROLE_NAMES: dict[str, str] = {
     Role.COMMUNE_OFFICER: "cán bộ bảo vệ trẻ em cấp xã",
     Role.COMMUNE_CHAIR: "Chủ tịch UBND xã",
     Role.SUPERVISOR: "cán bộ giám sát",
@@ -110,8 +110,7 @@ def case_open(*, actor: User, report: Report, child: Child) -> Case:
             at=timezone.now(),
             record={"report": report.reference},
         )
-        if report.status == ReportStatus.RECEIVED:
-            Report.objects.filter(pk=report.pk).update(status=ReportStatus.HANDLING)
+        # The report stays "new" in the commune's inbox until someone acts on one of its cases.
         audit_record(actor=actor, action="case.open", obj=case, changes={"report": report.pk, "child": child.pk})
     return case
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import AbuseForm, Carer, Child, ChildCircumstance, Perpetrator, Report, ReportAbuse, ReportChild
+from cases.models import AbuseForm, Carer, Case, Child, ChildCircumstance, Perpetrator, Report, ReportAbuse, ReportChild
 from cases.services.casework import case_open
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import user_reaches_unit
@@ -307,7 +307,7 @@ def report_register_child(*, actor: User, report: Report, data: ChildData) -> Ch
     return child
 
 
-def record_view(*, actor: User, obj: Child | Report, details: dict[str, Any] | None = None) -> None:
-    """Every view of a child's or a report's page is recorded (NĐ 56 Đ33: who accessed protected data)."""
+def record_view(*, actor: User, obj: Child | Report | Case, details: dict[str, Any] | None = None) -> None:
+    """Every view of a child's, report's or case's page is recorded (NĐ 56 Đ33: who accessed protected data)."""
     label = child_label(obj) if isinstance(obj, Child) else None
     audit_record(actor=actor, action=f"{obj._meta.model_name}.view", obj=obj, object_repr=label, changes=details or {})

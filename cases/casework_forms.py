@@ -1,0 +1,144 @@
+"""One form per workflow action (the record each step needs). The services re-check what protects the data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from childprotect.forms import StyledForm
+
+from .models import ProtectionLevel, RiskLevel
+
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+YES_NO_REQUIRED = {"required": "Chọn một câu trả lời."}
+
+
+class ActionForm(StyledForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def record(self) -> dict[str, Any]:
+        """What the step stores (and the official form prints): the cleaned values but the version."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class AssessInitialForm(ActionForm):
+    risk_level = forms.ChoiceField(label="Mức độ nguy cơ", choices=RiskLevel.choices, widget=forms.RadioSelect)
+    in_danger_now = forms.BooleanField(label="Trẻ đang gặp nguy hiểm ngay lúc này", required=False)
+    needs_emergency = forms.BooleanField(label="Đề nghị áp dụng biện pháp bảo vệ khẩn cấp", required=False)
+    level = forms.ChoiceField(
+        label="Mức độ bảo vệ dự kiến", choices=[("", "—"), *ProtectionLevel.choices], required=False
+    )
+    summary = forms.CharField(label="Nhận định, thông tin đã xác minh", widget=TEXTAREA)
+
+
+class DecideEmergencyForm(ActionForm):
+    emergency_needed = forms.BooleanField(label="Áp dụng biện pháp bảo vệ khẩn cấp", required=False)
+    measures = forms.CharField(
+        label="Biện pháp áp dụng",
+        widget=TEXTAREA,
+        required=False,
+        help_text="Ví dụ: đưa trẻ đi khám, chữa trị; bố trí nơi tạm trú an toàn; cách ly trẻ khỏi người xâm hại",
+    )
+    separation = forms.BooleanField(label="Cách ly tạm thời trẻ khỏi cha, mẹ, người chăm sóc", required=False)
+    separation_days = forms.IntegerField(
+        label="Số ngày cách ly",
+        min_value=1,
+        required=False,
+        help_text="Không quá 15 ngày, trừ khi cơ quan có thẩm quyền gia hạn",
+    )
+    placement = forms.CharField(label="Nơi trẻ được bố trí chăm sóc thay thế", max_length=255, required=False)
+    note = forms.CharField(label="Lý do, căn cứ", widget=TEXTAREA)
+
+    def clean_separation_days(self) -> int | None:
+        days = self.cleaned_data.get("separation_days")
+        if days and days > settings.CHILDPROTECT_SEPARATION_MAX_DAYS:
+            raise forms.ValidationError(f"Không quá {settings.CHILDPROTECT_SEPARATION_MAX_DAYS} ngày.")
+        return days
+
+
+class AssessSpecificForm(ActionForm):
+    level = forms.ChoiceField(label="Mức độ bảo vệ", choices=ProtectionLevel.choices, widget=forms.RadioSelect)
+    needs = forms.CharField(label="Nhu cầu của trẻ em và gia đình", widget=TEXTAREA)
+    meeting_date = forms.DateField(label="Ngày họp xác định nhu cầu", help_text="dd/mm/yyyy")
+    participants = forms.CharField(label="Thành phần tham dự", widget=TEXTAREA)
+    minutes = forms.CharField(label="Nội dung biên bản họp", widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class DraftPlanForm(ActionForm):
+    goals = forms.CharField(label="Mục tiêu của kế hoạch", widget=TEXTAREA)
+    end_date = forms.DateField(label="Kế hoạch thực hiện đến ngày", help_text="dd/mm/yyyy")
+
+
+class ActivityForm(StyledForm):
+    activity = forms.CharField(label="Hoạt động", max_length=255, required=False)
+    responsible = forms.CharField(label="Người, cơ quan thực hiện", max_length=255, required=False)
+    start = forms.DateField(label="Từ ngày", required=False)
+    end = forms.DateField(label="Đến ngày", required=False)
+    resources = forms.CharField(label="Nguồn lực", max_length=255, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("activity") and not (cleaned.get("responsible") and cleaned.get("start") and cleaned.get("end")):
+            raise forms.ValidationError("Mỗi hoạt động cần người thực hiện, ngày bắt đầu và ngày kết thúc.")
+        return cleaned
+
+
+ActivityFormSet = forms.formset_factory(ActivityForm, extra=3, max_num=30)
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label="Lý do, nội dung cần sửa", widget=TEXTAREA)
+
+
+class ApprovePlanForm(ActionForm):
+    decision_number = forms.CharField(label="Số quyết định phê duyệt", max_length=60)
+    note = forms.CharField(label="Ý kiến", widget=TEXTAREA, required=False)
+
+
+class LogActivityForm(ActionForm):
+    activity = forms.CharField(label="Hoạt động đã thực hiện", max_length=255)
+    done_on = forms.DateField(label="Ngày thực hiện", help_text="dd/mm/yyyy")
+    note = forms.CharField(label="Kết quả", widget=TEXTAREA)
+
+
+class ReviewForm(ActionForm):
+    harm_level = forms.ChoiceField(label="Mức độ tổn hại hiện tại", choices=RiskLevel.choices, widget=forms.RadioSelect)
+    abuser_has_access = forms.BooleanField(label="Người xâm hại còn tiếp cận được trẻ", required=False)
+    care_environment = forms.CharField(label="Môi trường chăm sóc", widget=TEXTAREA)
+    recovery = forms.CharField(label="Mức độ phục hồi của trẻ", widget=TEXTAREA)
+    risk_remains = forms.BooleanField(label="Trẻ còn nguy cơ bị xâm hại", required=False)
+    child_stable = forms.BooleanField(label="Trẻ đã ổn định về thể chất, tinh thần, tâm lý", required=False)
+    conclusion = forms.CharField(label="Kết luận, đề xuất", widget=TEXTAREA)
+
+
+class NoteForm(ActionForm):
+    note = forms.CharField(label="Ghi chú", widget=TEXTAREA, required=False)
+
+
+FORMS: dict[str, type[ActionForm]] = {
+    "assess_initial": AssessInitialForm,
+    "decide_emergency": DecideEmergencyForm,
+    "assess_specific": AssessSpecificForm,
+    "draft_plan": DraftPlanForm,
+    "return_plan": ReasonForm,
+    "approve_plan": ApprovePlanForm,
+    "log_activity": LogActivityForm,
+    "review": ReviewForm,
+    "continue_plan": NoteForm,
+    "propose_closure": NoteForm,
+    "approve_closure": NoteForm,
+    "reject_closure": ReasonForm,
+    "reopen": ReasonForm,
+}
+
+
+class CommentForm(StyledForm):
+    text = forms.CharField(label="Ý kiến", widget=TEXTAREA)
+    requests_changes = forms.BooleanField(label="Đề nghị cán bộ phụ trách sửa, bổ sung", required=False)
+
+
+class SeparationForm(StyledForm):
+    extend_until = forms.DateField(label="Gia hạn cách ly đến ngày", required=False, help_text="dd/mm/yyyy")
+    decision = forms.CharField(label="Quyết định gia hạn (số, ngày, cơ quan)", max_length=255, required=False)

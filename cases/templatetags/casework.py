@@ -1,0 +1,54 @@
+"""Presenting a timeline step: the action's label and its record with the form's labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from cases.casework_forms import FORMS, ActivityForm
+from cases.models import CaseStep
+from cases.workflow import BY_ACTION
+
+register = template.Library()
+
+CHOICE_FIELDS: dict[str, dict[str, str]] = {}
+LABELS: dict[str, str] = {
+    "activities": "Các hoạt động",
+    "plan_number": "Kế hoạch số",
+    "report": "Thông tin",
+    "separation_until": "Cách ly đến ngày",
+}
+for form_class in FORMS.values():
+    for name, field in form_class.base_fields.items():
+        LABELS.setdefault(name, str(field.label or name))
+        if hasattr(field, "choices"):
+            CHOICE_FIELDS.setdefault(name, {str(k): str(v) for k, v in field.choices})
+ACTIVITY_LABELS = {name: str(f.label) for name, f in ActivityForm.base_fields.items()}
+
+
+@register.filter
+def action_label(step: CaseStep) -> str:
+    if step.action == "open":
+        return "Mở hồ sơ"
+    transition = BY_ACTION.get(step.action)
+    return transition.label if transition else step.action
+
+
+def _show(name: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if value in (None, ""):
+        return "—"
+    if name in CHOICE_FIELDS:
+        return CHOICE_FIELDS[name].get(str(value), str(value))
+    if name == "activities" and isinstance(value, list):
+        return "\n".join(
+            f"• {row.get('activity')}: {row.get('responsible')}, {row.get('start')}–{row.get('end')}" for row in value
+        )
+    return str(value)
+
+
+@register.filter
+def record_items(step: CaseStep) -> list[tuple[str, str]]:
+    return [(LABELS.get(name, name), _show(name, value)) for name, value in (step.record or {}).items()]
