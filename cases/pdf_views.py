@@ -1,13 +1,250 @@
-"""Official forms as PDF (being written)."""
+"""The official forms of NĐ 56/2017 (Mẫu 01–06) as PDF, for the paper dossier the commune files and signs.
+
+Thin views: reach the record through the selectors (out of reach: 404), check who may print it, gather what the
+step recorded with the labels of the form it was entered in, print through childprotect.pdf, audit the print.
+`?step=<id>` prints an earlier step of the same kind (a case reviewed three times has three Mẫu 06).
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.utils import timezone, translation
+from django.views.decorators.http import require_safe
+
+from childprotect.accounts.models import Role
+from childprotect.audit.services import audit_record
+from childprotect.http import AuthenticatedRequest
+from childprotect.pdf import pdf_response, render_pdf
+from childprotect.places.models import AdminUnit
+
+from . import selectors
+from .casework_forms import FORMS
+from .models import Case, CaseStep, Plan, ProtectionLevel, RiskLevel
+from .policy import can_see_child_protected, can_see_reporter
+
+# Form number → the workflow action whose step it prints (cases/workflow.py, Transition.form).
+FORM_ACTIONS = {
+    "02": "assess_initial",
+    "03": "assess_specific",
+    "04": "draft_plan",
+    "05": "approve_plan",
+    "06": "review",
+}
+# Keys a step may store that no form field names, and keys printed elsewhere on the form (or not at all).
+EXTRA_LABELS = {
+    "separation_until": "Cách ly đến ngày",
+    "report": "Thông tin số",
+    "plan_number": "Kế hoạch số",
+}
+NOT_PRINTED = {"version", "activities", "plan_number"}
+# Choice codes the forms may not declare (older records): the model's choices.
+CHOICES: dict[str, dict[str, str]] = {
+    "risk_level": dict(RiskLevel.choices),
+    "harm_level": dict(RiskLevel.choices),
+    "level": dict(ProtectionLevel.choices),
+}
 
 
-def case_form_pdf(request: HttpRequest, pk: int, form: str) -> HttpResponse:
-    raise Http404
+@dataclass(frozen=True)
+class Row:
+    """One printed line: "label: value", or a paragraph under its label (long=True)."""
+
+    label: str
+    value: str
+    long: bool = False
 
 
-def report_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404
+def _value(value: Any, field: forms.Field | None, key: str) -> str:
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if value is None or value == "":
+        return ""
+    choices = {str(k): str(v) for k, v in getattr(field, "choices", None) or []} or CHOICES.get(key, {})
+    if isinstance(value, list | tuple):
+        return "; ".join(_value(v, field, key) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_value(v, None, k)}" for k, v in value.items())
+    return choices.get(str(value), str(value))
+
+
+def record_rows(step: CaseStep) -> list[Row]:
+    """The step's record in the order of its form, with the form's labels; values the form doesn't know follow."""
+    record: dict[str, Any] = step.record or {}
+    form_class = FORMS.get(step.action)
+    fields = dict(form_class.base_fields) if form_class else {}
+    keys = [k for k in fields if k in record] + [k for k in record if k not in fields]
+    rows = []
+    for key in keys:
+        if key in NOT_PRINTED:
+            continue
+        field = fields.get(key)
+        label = str(field.label) if field is not None and field.label else EXTRA_LABELS.get(key, key)
+        long = field is not None and isinstance(field.widget, forms.Textarea)
+        rows.append(Row(label, _value(record[key], field, key), long))
+    return rows
+
+
+def short_name(unit: AdminUnit) -> str:
+    """The place name of the date line (NĐ 30/2020): "Phường Hạc Thành" → "Hạc Thành"."""
+    for prefix in (unit.unit_type, "Thành phố", "Thị xã", "Thị trấn", "Tỉnh", "Phường", "Xã", "Đặc khu"):
+        if prefix and unit.name.startswith(prefix + " "):
+            return unit.name[len(prefix) + 1 :]
+    return unit.name
+
+
+def _local_date(at: dt.datetime | None) -> dt.date | None:
+    return timezone.localtime(at).date() if at else None
+
+
+def _unit_line(unit: AdminUnit) -> str:
+    return ", ".join(u.name for u in [unit, *reversed(unit.ancestors())])
+
+
+def child_rows(case: Case) -> list[Row]:
+    """Who the form is about: the case, the child's identity, where the child lives and who cares for them."""
+    child = case.child
+    if child.date_of_birth:
+        born = Row("Ngày sinh", child.date_of_birth.strftime("%d/%m/%Y"))
+    else:
+        born = Row("Năm sinh", f"{child.birth_year}{' (ước tính)' if child.birth_year_estimated else ''}")
+    residence = ", ".join(p for p in [child.address, _unit_line(child.residence_unit)] if p)
+    rows = [Row("Hồ sơ số", str(case)), Row("Họ và tên trẻ em", child.full_name)]
+    if child.other_names:
+        rows.append(Row("Tên gọi khác", child.other_names))
+    rows += [Row("Giới tính", child.get_sex_display()), born]
+    if child.ethnicity_id:
+        rows.append(Row("Dân tộc", str(child.ethnicity)))
+    rows.append(Row("Nơi cư trú", residence))
+    if child.school:
+        rows.append(Row("Trường, lớp", ", ".join(p for p in [child.school, child.school_class] if p)))
+    carers = "; ".join(f"{c.full_name} ({c.relation})" if c.relation else c.full_name for c in child.carers.all())
+    if carers:
+        rows.append(Row("Cha, mẹ, người chăm sóc", carers))
+    rows += [
+        Row("Xã, phường thụ lý", _unit_line(case.unit)),
+        Row("Cán bộ phụ trách", str(case.officer)),
+    ]
+    return rows
+
+
+def _pick_step(request: AuthenticatedRequest, case: Case, action: str) -> CaseStep:
+    """The step of `action` asked for by ?step=, or the latest; 404 when the case has none (not done yet)."""
+    steps = selectors.case_timeline(case).filter(action=action)
+    wanted = request.GET.get("step", "")
+    if wanted:
+        if not wanted.isdigit():
+            raise Http404
+        step = steps.filter(pk=int(wanted)).first()
+    else:
+        step = steps.order_by("-at", "-id").first()
+    if step is None:
+        raise Http404
+    return step
+
+
+def _plan_of(case: Case, step: CaseStep) -> Plan:
+    number = (step.record or {}).get("plan_number")
+    plan = case.plans.select_related("drafted_by", "approved_by").filter(number=number).first() if number else None
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def _case_context(request: AuthenticatedRequest, case: Case, form: str) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "form_number": form,
+        "doc_ref": str(case),
+        "case": case,
+        "child": case.child,
+        "child_rows": child_rows(case),
+        "unit": case.unit,
+        "issuer_name": case.unit.name,
+        "place": short_name(case.unit),
+        "report": case.report,
+    }
+    action = FORM_ACTIONS[form]
+    if form == "04":
+        if request.GET.get("step"):
+            plan = _plan_of(case, _pick_step(request, case, action))
+        else:
+            plan = case.plans.select_related("drafted_by", "approved_by").order_by("-number").first()
+            if plan is None:
+                raise Http404
+        context.update(plan=plan, date=_local_date(plan.drafted_at), signer_name=str(plan.drafted_by))
+    else:
+        step = _pick_step(request, case, action)
+        context.update(step=step, rows=record_rows(step), date=_local_date(step.at), signer_name=str(step.actor))
+        if form in ("05", "06"):
+            context["plan"] = _plan_of(case, step)
+        if form == "02":
+            # The chair's decision on emergency protection that followed this assessment (within 12 hours).
+            decision = (
+                selectors.case_timeline(case)
+                .filter(action="decide_emergency", at__gte=step.at)
+                .order_by("at", "id")
+                .first()
+            )
+            if decision is not None:
+                context.update(emergency=decision, emergency_rows=record_rows(decision))
+    if "plan" in context:
+        context["activities"] = list(context["plan"].activities.all())
+    return context
+
+
+@login_required
+@require_safe
+def case_form_pdf(request: AuthenticatedRequest, pk: int, form: str) -> HttpResponse:
+    """Mẫu 02–06 of a case, as recorded by its steps; a form whose step has not happened yet is 404."""
+    if form not in FORM_ACTIONS:
+        raise Http404
+    case = selectors.case_get_for(request.user, pk)  # out of reach: 404
+    if not can_see_child_protected(request.user, case.child):
+        raise PermissionDenied("Bạn không có quyền in biểu mẫu của hồ sơ này.")
+    with translation.override("vi"):
+        context = _case_context(request, case, form)
+        pdf = render_pdf(f"pdf/forms/mau{form}.html", context, request=request)
+    audit_record(actor=request.user, action="case.print", obj=case, changes={"form": form})
+    return pdf_response(pdf, f"{case}-mau-{form}.pdf")
+
+
+@login_required
+@require_safe
+def report_form_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Mẫu 01 of a report; the reporter and the children only for those who may see them (NĐ 56 Đ33)."""
+    report = selectors.report_get_for(request.user, pk)  # out of reach: 404
+    show_reporter = can_see_reporter(request.user, report)
+    # A partner who logged the report learns no child's identity from it (as on the report's page).
+    show_children = request.user.role != Role.PARTNER
+    cases = {}
+    if show_children:
+        cases = {c.child_id: str(c) for c in selectors.cases_visible_to(request.user).filter(report=report)}
+    children = [(child, cases.get(child.pk, "")) for child in report.children.all()]
+    context = {
+        "form_number": "01",
+        "doc_ref": report.reference,
+        "report": report,
+        "show_reporter": show_reporter,
+        "show_children": show_children,
+        "children": children,
+        "children_count": len(children),
+        "abuse_forms": [f.get_form_display() for f in report.abuse_forms.all()],
+        "perpetrators": list(report.perpetrators.all()),
+        "issuer_name": report.incident_unit.name,
+        "place": short_name(report.incident_unit),
+        "incident_unit_line": _unit_line(report.incident_unit),
+        "date": _local_date(report.received_at),
+        "signer_name": str(report.received_by),
+    }
+    with translation.override("vi"):
+        pdf = render_pdf("pdf/forms/mau01.html", context, request=request)
+    audit_record(
+        actor=request.user, action="report.print", obj=report, changes={"form": "01", "reporter_shown": show_reporter}
+    )
+    return pdf_response(pdf, f"{report.reference}-mau-01.pdf")

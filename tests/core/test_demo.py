@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from cases.models import Child, Report
+from cases.models import Case, Child, Report
 from childprotect.accounts.models import Role, User
 from childprotect.audit.models import AuditEntry
 from childprotect.core.demo import ACCOUNTS, DEFAULT_PASSWORD
@@ -30,7 +30,10 @@ def test_demo_children_and_reports_are_spread_over_the_demo_communes():
     call_command("loaddemo", verbosity=0)
     by_commune = {r.incident_unit.code for r in Report.objects.select_related("incident_unit")}
     assert by_commune == {"14797", "14758", "14845"}
-    assert Child.objects.count() == 9 and Report.objects.count() == 6
+    assert Child.objects.count() == 9 and Report.objects.count() == 7
+    # Cases stand at several steps of the procedure, one closed; several are past their 12 hours.
+    states = set(Case.objects.values_list("state", flat=True))
+    assert {"received", "initial_assessed", "plan_drafted", "implementing", "closed"} <= states
     # One report logged by the police partner, with no child identified yet; one by the supervisor for commune C.
     assert Report.objects.filter(received_by__username="police", children__isnull=True).exists()
     assert Child.objects.get(full_name="Lê Thị Hòa").reports.get().abuse_forms.filter(form="sexual_abuse").exists()
