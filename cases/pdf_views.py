@@ -56,6 +56,7 @@ CHOICES: dict[str, dict[str, str]] = {
 class Row:
     """One printed line: "label: value", or a paragraph under its label (long=True)."""
 
+    key: str
     label: str
     value: str
     long: bool = False
@@ -87,7 +88,7 @@ def record_rows(step: CaseStep) -> list[Row]:
         field = fields.get(key)
         label = str(field.label) if field is not None and field.label else EXTRA_LABELS.get(key, key)
         long = field is not None and isinstance(field.widget, forms.Textarea)
-        rows.append(Row(label, _value(record[key], field, key), long))
+        rows.append(Row(key, label, _value(record[key], field, key), long))
     return rows
 
 
@@ -111,25 +112,26 @@ def child_rows(case: Case) -> list[Row]:
     """Who the form is about: the case, the child's identity, where the child lives and who cares for them."""
     child = case.child
     if child.date_of_birth:
-        born = Row("Ngày sinh", child.date_of_birth.strftime("%d/%m/%Y"))
+        born = Row("date_of_birth", "Ngày sinh", child.date_of_birth.strftime("%d/%m/%Y"))
     else:
-        born = Row("Năm sinh", f"{child.birth_year}{' (ước tính)' if child.birth_year_estimated else ''}")
-    residence = ", ".join(p for p in [child.address, _unit_line(child.residence_unit)] if p)
-    rows = [Row("Hồ sơ số", str(case)), Row("Họ và tên trẻ em", child.full_name)]
+        estimated = " (ước tính)" if child.birth_year_estimated else ""
+        born = Row("birth_year", "Năm sinh", f"{child.birth_year}{estimated}")
+    rows = [Row("case", "Hồ sơ số", str(case)), Row("full_name", "Họ và tên trẻ em", child.full_name)]
     if child.other_names:
-        rows.append(Row("Tên gọi khác", child.other_names))
-    rows += [Row("Giới tính", child.get_sex_display()), born]
+        rows.append(Row("other_names", "Tên gọi khác", child.other_names))
+    rows += [Row("sex", "Giới tính", child.get_sex_display()), born]
     if child.ethnicity_id:
-        rows.append(Row("Dân tộc", str(child.ethnicity)))
-    rows.append(Row("Nơi cư trú", residence))
+        rows.append(Row("ethnicity", "Dân tộc", str(child.ethnicity)))
+    residence = ", ".join(p for p in [child.address, _unit_line(child.residence_unit)] if p)
+    rows.append(Row("residence", "Nơi cư trú", residence))
     if child.school:
-        rows.append(Row("Trường, lớp", ", ".join(p for p in [child.school, child.school_class] if p)))
+        rows.append(Row("school", "Trường, lớp", ", ".join(p for p in [child.school, child.school_class] if p)))
     carers = "; ".join(f"{c.full_name} ({c.relation})" if c.relation else c.full_name for c in child.carers.all())
     if carers:
-        rows.append(Row("Cha, mẹ, người chăm sóc", carers))
+        rows.append(Row("carers", "Cha, mẹ, người chăm sóc", carers))
     rows += [
-        Row("Xã, phường thụ lý", _unit_line(case.unit)),
-        Row("Cán bộ phụ trách", str(case.officer)),
+        Row("unit", "Xã, phường thụ lý", _unit_line(case.unit)),
+        Row("officer", "Cán bộ phụ trách", str(case.officer)),
     ]
     return rows
 
@@ -171,12 +173,15 @@ def _case_context(request: AuthenticatedRequest, case: Case, form: str) -> dict[
     }
     action = FORM_ACTIONS[form]
     if form == "04":
+        # The plan drafted by the step asked for, or the latest plan (whatever its status: the draft is printed for
+        # the chair to approve, and an approved plan for the dossier).
         if request.GET.get("step"):
             plan = _plan_of(case, _pick_step(request, case, action))
         else:
-            plan = case.plans.select_related("drafted_by", "approved_by").order_by("-number").first()
-            if plan is None:
+            latest = case.plans.select_related("drafted_by", "approved_by").order_by("-number").first()
+            if latest is None:
                 raise Http404
+            plan = latest
         context.update(plan=plan, date=_local_date(plan.drafted_at), signer_name=str(plan.drafted_by))
     else:
         step = _pick_step(request, case, action)

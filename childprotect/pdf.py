@@ -12,6 +12,7 @@ come from another font in the middle of a word. When fontconfig cannot be asked,
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import shutil
 import subprocess  # noqa: S404 (fixed arguments: fc-list only)
@@ -24,7 +25,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-__all__ = ["render_pdf", "pdf_response", "pdf_font_family", "ascii_filename"]
+__all__ = ["render_pdf", "pdf_response", "pdf_font_family", "ascii_filename", "local_url_fetcher"]
+
+# WeasyPrint announces each rendering step at INFO: ten log lines per document under the root logger's INFO level.
+# Quiet unless the LOGGING setting says otherwise.
+_progress = logging.getLogger("weasyprint.progress")
+if _progress.level == logging.NOTSET:
+    _progress.setLevel(logging.WARNING)
 
 # Times-like first (the look of official documents), then fonts known to carry Vietnamese.
 SERIF_FAMILIES = ("Liberation Serif", "Noto Serif", "DejaVu Serif")
@@ -61,7 +68,7 @@ def pdf_font_family() -> str:
     return ", ".join([*(f'"{name}"' for name in families), "serif"])
 
 
-def _local_fetcher() -> Any:
+def local_url_fetcher() -> Any:
     """A WeasyPrint URL fetcher that reads data: URLs and files under BASE_DIR, and nothing else."""
     from weasyprint.urls import URLFetcher
 
@@ -90,7 +97,7 @@ def render_pdf(template_name: str, context: dict[str, Any], *, request: HttpRequ
     from weasyprint import HTML  # heavy import: only when a document is printed
 
     html = render_to_string(template_name, {"pdf_font_family": pdf_font_family(), **context}, request=request)
-    pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_local_fetcher()).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=local_url_fetcher()).write_pdf()
     return pdf
 
 

@@ -254,7 +254,6 @@ def test_download_returns_the_file_and_is_audited(client, officer_a, case, store
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
-    response.close()
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="quyet-dinh.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -273,7 +272,6 @@ def test_download_keeps_a_vietnamese_name(client, officer_a, case):
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote('Biên bản.png')}"
     assert b"".join(response.streaming_content) == PNG
-    response.close()
 
 
 def test_other_commune_gets_404(client, officer_b, case, stored):
@@ -296,7 +294,6 @@ def test_administrator_downloads_but_does_not_upload(client, administrator, case
     response = client.get(download_url(case, stored))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
-    response.close()
     assert AuditEntry.objects.get(action="case.attachment_download").actor == administrator
 
     response = post_file(client, case, upload("khac.pdf"))
@@ -312,7 +309,6 @@ def test_supervisor_downloads(client, supervisor, case, stored):
     client.force_login(supervisor)
     response = client.get(download_url(case, stored))
     assert response.status_code == 200
-    response.close()
 
 
 def test_anonymous_is_sent_to_login(client, case, stored):

@@ -30,9 +30,13 @@ def worker():
     ensure_broker_folders()
     before = app.conf.result_backend, app.conf.task_always_eager
     app.conf.update(result_backend="cache+memory://", task_always_eager=False)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20) as running:
-        yield running
-    app.conf.update(result_backend=before[0], task_always_eager=before[1])
+    app._local.__dict__.pop("backend", None)  # Celery caches the backend per thread; take the new one
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20) as running:
+            yield running
+    finally:
+        app.conf.update(result_backend=before[0], task_always_eager=before[1])
+        app._local.__dict__.pop("backend", None)
 
 
 def _wait_for(condition, timeout: float = 30.0) -> bool:

@@ -1,0 +1,768 @@
+"""The statutory workflow at the services level: cases/workflow.py's table walked transition by transition.
+
+Every action goes through cases.services.case_act, the real transaction, audit log and deadlines. The clock is frozen at
+20/11/2026 09:00 (tests/cases/conftest.py); the report behind each case was received at 08:30 that morning.
+
+The helpers at the top (RECORDS, act, walk, open_case, snapshot) are imported by test_deadlines.py and
+test_case_views.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from cases import deadlines as deadline_rules
+from cases.models import (
+    Case,
+    CaseComment,
+    CaseState,
+    CaseStep,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    EmergencyMeasure,
+    Plan,
+    PlanStatus,
+    Report,
+    ReportStatus,
+    Review,
+)
+from cases.services import case_act, report_attach_child, separation_record
+from cases.workflow import BY_ACTION, TRANSITIONS, Transition
+from childprotect.accounts.models import Role
+from childprotect.audit.models import AuditEntry
+
+from ..factories import UserFactory
+from .conftest import NOW, RECEIVED_AT, TZ
+
+pytestmark = pytest.mark.django_db
+
+S = CaseState
+
+# --- helpers shared with test_deadlines.py and test_case_views.py -------------------------------------------------
+
+# The happy path, in order: each action and the state it leads to.
+HAPPY_PATH: list[tuple[str, CaseState]] = [
+    ("assess_initial", S.INITIAL_ASSESSED),
+    ("decide_emergency", S.EMERGENCY_DECIDED),
+    ("assess_specific", S.ASSESSED),
+    ("draft_plan", S.PLAN_DRAFTED),
+    ("approve_plan", S.IMPLEMENTING),
+    ("review", S.REVIEWED),
+    ("propose_closure", S.CLOSURE_PROPOSED),
+    ("approve_closure", S.CLOSED),
+]
+CHAIR_ACTIONS = {"decide_emergency", "approve_plan", "approve_closure", "reject_closure"}
+
+# How the refusal names each role (the words users know).
+ROLE_WORDS = {
+    Role.COMMUNE_OFFICER: "cán bộ bảo vệ trẻ em cấp xã",
+    Role.COMMUNE_CHAIR: "Chủ tịch UBND xã",
+    Role.SUPERVISOR: "cán bộ giám sát",
+}
+ALL_ROLES = [Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR, Role.PARTNER, Role.ADMIN]
+ROLE_FIXTURES = {
+    Role.COMMUNE_OFFICER: "officer_a",
+    Role.COMMUNE_CHAIR: "chair_a",
+    Role.SUPERVISOR: "supervisor",
+    Role.PARTNER: "police",
+    Role.ADMIN: "administrator",
+}
+
+
+def records() -> dict[str, dict[str, Any]]:
+    """Valid data for each action (what FORMS in cases/casework_forms.py produce), dated today (frozen)."""
+    today = timezone.localdate()
+    return {
+        "assess_initial": {
+            "risk_level": "high",
+            "in_danger_now": True,
+            "needs_emergency": False,
+            "level": "intervention",
+            "summary": "Đã gặp trẻ và gia đình; thông tin ban đầu có cơ sở.",
+        },
+        "decide_emergency": {
+            "emergency_needed": False,
+            "measures": "",
+            "separation": False,
+            "separation_days": None,
+            "placement": "",
+            "note": "Trẻ không gặp nguy hiểm tức thời.",
+        },
+        "assess_specific": {
+            "level": "intervention",
+            "needs": "Chăm sóc y tế, hỗ trợ tâm lý, tư vấn gia đình.",
+            "meeting_date": today,
+            "participants": "Cán bộ bảo vệ trẻ em, Công an phường, Trạm Y tế, giáo viên chủ nhiệm",
+            "minutes": "Thống nhất các nhu cầu hỗ trợ.",
+        },
+        "draft_plan": {
+            "goals": "Trẻ an toàn, được chăm sóc y tế và hỗ trợ tâm lý; gia đình được tư vấn.",
+            "end_date": today + dt.timedelta(days=60),
+            "activities": [
+                {
+                    "activity": "Khám và điều trị",
+                    "responsible": "Trạm Y tế phường",
+                    "start": today,
+                    "end": today + dt.timedelta(days=7),
+                    "resources": "Bảo hiểm y tế",
+                },
+                {
+                    "activity": "Tư vấn tâm lý cho trẻ (4 buổi)",
+                    "responsible": "Trung tâm CTXH tỉnh",
+                    "start": today,
+                    "end": today + dt.timedelta(days=30),
+                    "resources": "",
+                },
+            ],
+        },
+        "return_plan": {"reason": "Bổ sung hoạt động tư vấn cho gia đình."},
+        "approve_plan": {"decision_number": "15/QĐ-UBND", "note": ""},
+        "log_activity": {"activity": "Khám và điều trị", "done_on": today, "note": "Trẻ đã được khám."},
+        "review": {
+            "harm_level": "low",
+            "abuser_has_access": False,
+            "care_environment": "Gia đình đã thay đổi cách chăm sóc.",
+            "recovery": "Trẻ đi học đều, tâm lý ổn định.",
+            "risk_remains": False,
+            "child_stable": True,
+            "conclusion": "Đề xuất đóng hồ sơ.",
+        },
+        "continue_plan": {"note": ""},
+        "propose_closure": {"note": ""},
+        "approve_closure": {"note": ""},
+        "reject_closure": {"reason": "Cần thêm một lần rà soát."},
+        "reopen": {"reason": "Có thông tin trẻ lại bị bạo lực."},
+    }
+
+
+def record(action: str, **overrides: Any) -> dict[str, Any]:
+    return {**records()[action], **overrides}
+
+
+def act(actor, case: Case, action: str, **overrides: Any) -> CaseStep:
+    """Take `action` as `actor` from the case's current version, with valid data (overrides replace fields)."""
+    case.refresh_from_db()
+    return case_act(actor=actor, case=case, action=action, version=case.version, data=record(action, **overrides))
+
+
+def walk(case: Case, to: str, *, officer, chair) -> Case:
+    """Move `case` along the happy path until it stands in state `to` (the officer and the chair taking turns)."""
+    case.refresh_from_db()
+    for action, _target in HAPPY_PATH:
+        if case.state == to:
+            break
+        act(chair if action in CHAIR_ACTIONS else officer, case, action)
+    assert case.state == to
+    return case
+
+
+def open_case(officer, make_report, make_child, *, child_name: str = "Nguyễn Văn An", **report_overrides) -> Case:
+    """A report in commune A with one child attached by the officer: the Case it opens (state received)."""
+    report = make_report(officer, **report_overrides)
+    child = make_child(officer, full_name=child_name)
+    report_attach_child(actor=officer, report=report, child=child)
+    return report.cases.get(child=child)
+
+
+def snapshot(case: Case) -> dict[str, Any]:
+    """Everything an action could change on a case, to show that a refusal changed nothing."""
+    fresh = Case.objects.get(pk=case.pk)
+    return {
+        "state": fresh.state,
+        "version": fresh.version,
+        "level": fresh.level,
+        "closed_at": fresh.closed_at,
+        "steps": fresh.steps.count(),
+        "deadlines": list(fresh.deadlines.order_by("id").values_list("kind", "status", "due_at", "settled_at")),
+        "plans": list(fresh.plans.order_by("number").values_list("number", "status")),
+        "reviews": fresh.reviews.count(),
+        "comments": fresh.comments.count(),
+        "measures": list(fresh.emergency_measures.values_list("separation", "separation_until", "extension_decision")),
+        "audit": AuditEntry.objects.filter(action__startswith="case.", object_id=str(fresh.pk)).count(),
+        "report_status": Report.objects.get(pk=fresh.report_id).status,
+    }
+
+
+def local(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=TZ)
+
+
+def actor_for(transition: Transition, officer, chair):
+    """Someone allowed to take `transition`: the officer where the table lets them, else the chair."""
+    return officer if Role.COMMUNE_OFFICER in transition.roles else chair
+
+
+# --- fixtures ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def new_case(officer_a, make_report, make_child):
+    """new_case(child_name=..., **report_overrides) -> a fresh Case in commune A, state received."""
+
+    def build(**kwargs: Any) -> Case:
+        return open_case(officer_a, make_report, make_child, **kwargs)
+
+    return build
+
+
+@pytest.fixture
+def case_at(new_case, officer_a, chair_a):
+    """case_at(state) -> a fresh case walked along the happy path to `state`."""
+
+    def build(state: str) -> Case:
+        return walk(new_case(), state, officer=officer_a, chair=chair_a)
+
+    return build
+
+
+@pytest.fixture
+def by_role(request):
+    """by_role(role) -> the user of the cast with that role (commune A, its province, its police)."""
+
+    def get(role: str):
+        return request.getfixturevalue(ROLE_FIXTURES[role])
+
+    return get
+
+
+# --- the whole procedure, received to closed -----------------------------------------------------------------------
+
+
+def test_a_case_walks_from_received_to_closed_through_every_step_with_the_right_roles(
+    new_case, officer_a, chair_a, make_child, frozen_clock
+):
+    case = new_case()
+    report = case.report
+    # A second child of the same report: the report closes only when both cases are closed.
+    sister = make_child(officer_a, full_name="Nguyễn Thị Bích", sex="female")
+    report_attach_child(actor=officer_a, report=report, child=sister)
+    second = report.cases.get(child=sister)
+
+    assert (case.state, case.version, case.officer, case.unit) == (S.RECEIVED, 1, officer_a, report.incident_unit)
+    assert list(case.steps.values_list("action", "actor")) == [("open", officer_a.pk)]
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RECEIVED  # nobody has acted yet
+    emergency = case.deadlines.get(kind=DeadlineKind.EMERGENCY)
+    assert emergency.due_at == RECEIVED_AT + dt.timedelta(hours=12)
+
+    for i, (action, target) in enumerate(HAPPY_PATH, start=1):
+        at = NOW + dt.timedelta(minutes=20 * i)  # 09:20 ... 11:40, all within every deadline
+        frozen_clock.move_to(at)
+        actor = chair_a if action in CHAIR_ACTIONS else officer_a
+        before = case.version
+        from_state = case.state
+
+        step = act(actor, case, action)
+
+        case.refresh_from_db()
+        assert (step.action, step.actor, step.at) == (action, actor, at)
+        assert (step.from_state, step.to_state) == (from_state, target)
+        assert case.state == target
+        assert case.version == before + 1
+        assert CaseStep.objects.filter(case=case, action=action).count() == 1
+        entries = AuditEntry.objects.filter(action=f"case.{action}", object_id=str(case.pk))
+        assert [(e.actor, e.changes["state"]) for e in entries] == [(actor, [from_state, target])]
+        report.refresh_from_db()
+        assert report.status == ReportStatus.HANDLING  # the sister's case is still open
+
+    assert list(case.steps.values_list("action", flat=True)) == ["open", *(a for a, _ in HAPPY_PATH)]
+    assert case.closed_at == NOW + dt.timedelta(minutes=20 * len(HAPPY_PATH))
+    assert case.level == "intervention"
+    # Every deadline of the procedure was met and is recorded as such on the step that settled it.
+    settled = {s.action: (s.on_time, s.deadline_due) for s in case.steps.exclude(deadline_due=None)}
+    assert settled["decide_emergency"] == (True, RECEIVED_AT + dt.timedelta(hours=12))
+    assert settled["draft_plan"] == (True, local(2026, 11, 27, 23, 59, 59))
+    assert settled["approve_plan"][0] is True
+    assert settled["review"][0] is True
+    assert set(case.deadlines.values_list("kind", "status")) == {
+        (DeadlineKind.EMERGENCY, DeadlineStatus.MET),
+        (DeadlineKind.PLAN, DeadlineStatus.MET),
+        (DeadlineKind.APPROVAL, DeadlineStatus.MET),
+        (DeadlineKind.REVIEW, DeadlineStatus.MET),
+    }
+    plan = case.plans.get()
+    assert (plan.number, plan.status, plan.approved_by, plan.decision_number) == (
+        1,
+        PlanStatus.APPROVED,
+        chair_a,
+        "15/QĐ-UBND",
+    )
+    assert [a.activity for a in plan.activities.all()] == ["Khám và điều trị", "Tư vấn tâm lý cho trẻ (4 buổi)"]
+    review = case.reviews.get()
+    assert (review.plan, review.by, review.risk_remains, review.child_stable) == (plan, officer_a, False, True)
+
+    # The second case closes too: now the report is closed.
+    walk(second, S.CLOSED, officer=officer_a, chair=chair_a)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.CLOSED
+
+
+# --- the table, row by row -----------------------------------------------------------------------------------------
+
+
+def _ids(value: Any) -> str:
+    return value.action if isinstance(value, Transition) else str(value)
+
+
+@pytest.mark.parametrize("transition", TRANSITIONS, ids=_ids)
+def test_each_row_of_the_table_moves_the_case_and_settles_and_starts_its_deadlines(
+    transition, case_at, officer_a, chair_a
+):
+    for source in transition.sources:
+        case = case_at(source)
+        open_before = {d.kind: d for d in case.deadlines.filter(status=DeadlineStatus.OPEN)}
+        version = case.version
+        actor = actor_for(transition, officer_a, chair_a)
+
+        step = act(actor, case, transition.action)
+
+        case.refresh_from_db()
+        assert case.state == (transition.target or source)
+        assert case.version == version + 1
+        assert (step.from_state, step.to_state, step.actor) == (source, case.state, actor)
+        now = timezone.now()
+        for kind in transition.settles:
+            if kind in open_before:
+                settled = Deadline.objects.get(pk=open_before[kind].pk)
+                assert settled.status != DeadlineStatus.OPEN
+                assert settled.settled_at == now
+        for kind in transition.starts:
+            started = case.deadlines.get(kind=kind, status=DeadlineStatus.OPEN)
+            assert started.started_at == now
+            assert (started.due_at, started.remind_at) == deadline_rules.compute(kind, now)
+        open_kinds = list(case.deadlines.filter(status=DeadlineStatus.OPEN).values_list("kind", flat=True))
+        assert len(open_kinds) == len(set(open_kinds))
+
+
+WRONG_ROLES = [(t, role) for t in TRANSITIONS for role in ALL_ROLES if role not in t.roles]
+
+
+@pytest.mark.parametrize(("transition", "role"), WRONG_ROLES, ids=_ids)
+def test_each_row_refuses_every_role_it_does_not_name_and_says_who_may(transition, role, case_at, by_role):
+    case = case_at(transition.sources[0])
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError) as exc:
+        act(by_role(role), case, transition.action)
+
+    assert exc.value.code == "refused"
+    message = exc.value.messages[0]
+    assert message.startswith("Chỉ ")
+    assert f"mới được thực hiện “{transition.label}”" in message
+    for allowed in transition.roles:
+        assert ROLE_WORDS[allowed] in message
+    assert snapshot(case) == before
+
+
+WRONG_STATES = [(t, state) for t in TRANSITIONS for state in S if state not in t.sources]
+
+
+@pytest.mark.parametrize(("transition", "state"), WRONG_STATES, ids=_ids)
+def test_each_row_refuses_a_case_in_a_state_it_does_not_start_from_and_names_the_current_step(
+    transition, state, case_at, officer_a, chair_a
+):
+    case = case_at(state)
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError) as exc:
+        act(actor_for(transition, officer_a, chair_a), case, transition.action)
+
+    assert exc.value.code == "refused"
+    assert exc.value.messages == [
+        f"Không thể thực hiện “{transition.label}” khi hồ sơ đang ở bước “{S(state).label}”."
+    ]
+    assert snapshot(case) == before
+
+
+def test_an_action_not_in_the_table_is_refused(new_case, officer_a):
+    case = new_case()
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError, match="Không có bước “delete_case” trong quy trình"):
+        case_act(actor=officer_a, case=case, action="delete_case", version=case.version, data={})
+
+    assert snapshot(case) == before
+
+
+# --- specific illegal transitions ----------------------------------------------------------------------------------
+
+
+def test_an_officer_may_not_approve_a_plan(case_at, officer_a):
+    case = case_at(S.PLAN_DRAFTED)
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError) as exc:
+        act(officer_a, case, "approve_plan")
+
+    assert exc.value.code == "refused"
+    assert exc.value.messages == ["Chỉ Chủ tịch UBND xã mới được thực hiện “Phê duyệt kế hoạch – Mẫu 05”."]
+    assert snapshot(case) == before
+    assert case.plans.get().status == PlanStatus.SUBMITTED
+
+
+@pytest.mark.parametrize("state", [S.RECEIVED, S.ASSESSED, S.PLAN_DRAFTED, S.IMPLEMENTING], ids=str)
+def test_closure_may_not_be_proposed_before_a_review(state, case_at, officer_a):
+    case = case_at(state)
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError) as exc:
+        act(officer_a, case, "propose_closure")
+
+    assert exc.value.code == "refused"
+    assert f"khi hồ sơ đang ở bước “{S(state).label}”" in exc.value.messages[0]
+    assert snapshot(case) == before
+
+
+@pytest.mark.parametrize(
+    "review", [{"risk_remains": True}, {"child_stable": False}, {"risk_remains": True, "child_stable": False}], ids=str
+)
+def test_closure_is_refused_while_the_latest_review_shows_risk_or_an_unstable_child(
+    review, case_at, officer_a, chair_a
+):
+    case = case_at(S.IMPLEMENTING)
+    act(officer_a, case, "review", **review)
+    assert case.state == S.REVIEWED
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError, match="Chưa thể đóng hồ sơ") as exc:
+        act(officer_a, case, "propose_closure")
+
+    assert "không còn nguy cơ" in exc.value.messages[0]
+    assert snapshot(case) == before
+
+    # Back to the plan, a better review, and then the officer may propose closing and the chair approve it.
+    act(officer_a, case, "continue_plan")
+    act(officer_a, case, "review")
+    act(officer_a, case, "propose_closure")
+    act(chair_a, case, "approve_closure")
+    assert case.state == S.CLOSED
+
+
+def test_an_earlier_good_review_does_not_allow_closure_after_a_worse_one(case_at, officer_a):
+    case = case_at(S.REVIEWED)  # the walk's review: no risk, child stable
+    act(officer_a, case, "continue_plan")
+    act(officer_a, case, "review", risk_remains=True)
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError, match="Chưa thể đóng hồ sơ"):
+        act(officer_a, case, "propose_closure")
+
+    assert snapshot(case) == before
+
+
+@pytest.mark.parametrize("outsider", ["police", "administrator"])
+@pytest.mark.parametrize("state", [S.RECEIVED, S.PLAN_DRAFTED, S.REVIEWED, S.CLOSED], ids=str)
+def test_partners_and_the_administrator_cannot_move_a_case(outsider, state, case_at, request):
+    case = case_at(state)
+    user = request.getfixturevalue(outsider)
+    before = snapshot(case)
+
+    for transition in TRANSITIONS:
+        if state not in transition.sources:
+            continue
+        with pytest.raises(ValidationError) as exc:
+            act(user, case, transition.action)
+        assert exc.value.code == "refused"
+        assert exc.value.messages[0].startswith("Chỉ ")
+
+    assert snapshot(case) == before
+
+
+def test_an_officer_of_another_commune_is_refused_as_out_of_area(case_at, officer_b):
+    case = case_at(S.RECEIVED)
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError) as exc:
+        act(officer_b, case, "assess_initial")
+
+    assert exc.value.code == "refused"
+    assert "ngoài địa bàn" in exc.value.messages[0]
+    assert snapshot(case) == before
+
+
+def test_a_chair_of_another_commune_is_refused_as_out_of_area(case_at, commune_b):
+    chair_b = UserFactory(username="chair_b", full_name="Vũ Văn Nam", role=Role.COMMUNE_CHAIR, unit=commune_b)
+    case = case_at(S.INITIAL_ASSESSED)
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError) as exc:
+        act(chair_b, case, "decide_emergency")
+
+    assert exc.value.code == "refused"
+    assert exc.value.messages == ["Hồ sơ này nằm ngoài địa bàn bạn phụ trách."]
+    assert snapshot(case) == before
+
+
+# --- emergency protection and temporary separation -----------------------------------------------------------------
+
+SEPARATION = {
+    "emergency_needed": True,
+    "measures": "Đưa trẻ đi khám tại Trạm Y tế phường; tạm thời cho trẻ ở với bà nội.",
+    "separation": True,
+    "separation_days": 15,
+    "placement": "Nhà bà nội, Tổ dân phố 7, phường Hạc Thành",
+    "note": "Người chăm sóc là người xâm hại.",
+}
+
+
+def test_an_emergency_separation_of_15_days_is_recorded_with_its_end_deadline(case_at, chair_a):
+    case = case_at(S.INITIAL_ASSESSED)
+
+    step = act(chair_a, case, "decide_emergency", **SEPARATION)
+
+    assert case.state == S.EMERGENCY_DECIDED
+    measure = EmergencyMeasure.objects.get(case=case)
+    assert (measure.decided_by, measure.decided_at, measure.separation) == (chair_a, NOW, True)
+    assert measure.separation_until == dt.date(2026, 12, 5)  # 20/11 + 15 days
+    assert measure.placement == SEPARATION["placement"]
+    deadline = case.deadlines.get(kind=DeadlineKind.SEPARATION_END, status=DeadlineStatus.OPEN)
+    assert deadline.started_at == NOW
+    assert deadline.due_at == local(2026, 12, 5, 23, 59, 59)
+    assert deadline.remind_at == local(2026, 12, 4, 23, 59, 59)
+    assert step.record["separation_until"] == "05/12/2026"
+    # The emergency decision itself came in time (08:30 + 12 h).
+    assert (step.on_time, step.deadline_due) == (True, local(2026, 11, 20, 20, 30))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"separation_days": 16}, "separation_days", "không quá 15 ngày"),
+        ({"placement": ""}, "placement", "nơi trẻ được bố trí"),
+        ({"measures": ""}, "measures", "biện pháp bảo vệ khẩn cấp"),
+    ],
+    ids=["16-days", "no-placement", "no-measures"],
+)
+def test_an_emergency_decision_is_refused_without_what_the_decree_requires(
+    overrides, field, words, case_at, chair_a
+):
+    case = case_at(S.INITIAL_ASSESSED)
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError) as exc:
+        act(chair_a, case, "decide_emergency", **{**SEPARATION, **overrides})
+
+    assert words in " ".join(exc.value.message_dict[field])
+    assert snapshot(case) == before
+    assert not EmergencyMeasure.objects.filter(case=case).exists()
+
+
+def test_extending_a_separation_needs_a_decision_and_moves_the_deadline(case_at, chair_a, officer_a, frozen_clock):
+    case = case_at(S.INITIAL_ASSESSED)
+    act(chair_a, case, "decide_emergency", **SEPARATION)
+    old = case.deadlines.get(kind=DeadlineKind.SEPARATION_END)
+    frozen_clock.move_to(local(2026, 12, 4, 10, 0))
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError) as exc:
+        separation_record(actor=chair_a, case=case, extend_until=dt.date(2026, 12, 15), decision="  ")
+    assert "quyết định của cơ quan có thẩm quyền" in " ".join(exc.value.message_dict["decision"])
+    assert snapshot(case) == before
+
+    with pytest.raises(ValidationError, match="Chỉ Chủ tịch UBND xã"):
+        separation_record(
+            actor=officer_a, case=case, extend_until=dt.date(2026, 12, 15), decision="Quyết định số 7/QĐ-TAND"
+        )
+    assert snapshot(case) == before
+
+    decision = "Quyết định số 7/QĐ-TAND ngày 04/12/2026 của Tòa án nhân dân thành phố"
+    separation_record(actor=chair_a, case=case, extend_until=dt.date(2026, 12, 15), decision=decision)
+
+    old.refresh_from_db()
+    assert (old.status, old.settled_at) == (DeadlineStatus.CANCELLED, local(2026, 12, 4, 10, 0))
+    new = case.deadlines.get(kind=DeadlineKind.SEPARATION_END, status=DeadlineStatus.OPEN)
+    assert new.due_at == local(2026, 12, 15, 23, 59, 59)
+    assert new.started_at == local(2026, 12, 4, 10, 0)
+    measure = EmergencyMeasure.objects.get(case=case)
+    assert (measure.separation_until, measure.extension_decision) == (dt.date(2026, 12, 15), decision)
+    entry = AuditEntry.objects.get(action="case.separation", object_id=str(case.pk))
+    assert (entry.actor, entry.changes) == (chair_a, {"ended_on": None, "extend_until": "15/12/2026"})
+
+
+def test_ending_a_separation_in_time_settles_its_deadline(case_at, chair_a, frozen_clock):
+    case = case_at(S.INITIAL_ASSESSED)
+    act(chair_a, case, "decide_emergency", **{**SEPARATION, "separation_days": 10})
+    frozen_clock.move_to(local(2026, 11, 28, 16, 0))
+
+    separation_record(actor=chair_a, case=case, ended_on=dt.date(2026, 11, 28))
+
+    deadline = case.deadlines.get(kind=DeadlineKind.SEPARATION_END)
+    assert (deadline.status, deadline.settled_at) == (DeadlineStatus.MET, local(2026, 11, 28, 16, 0))
+    with pytest.raises(ValidationError, match="không có quyết định cách ly tạm thời đang có hiệu lực"):
+        separation_record(actor=chair_a, case=case, ended_on=dt.date(2026, 11, 28))
+
+
+# --- reopening -----------------------------------------------------------------------------------------------------
+
+
+def test_a_closed_case_reopened_needs_a_new_plan_numbered_2(case_at, officer_a, chair_a, frozen_clock):
+    case = case_at(S.CLOSED)
+    assert case.report.status == ReportStatus.CLOSED
+    reopened_at = local(2026, 12, 10, 14, 0)  # a Thursday
+    frozen_clock.move_to(reopened_at)
+
+    step = act(officer_a, case, "reopen")
+
+    assert case.state == S.ASSESSED
+    assert case.closed_at is None
+    assert step.record == {"reason": "Có thông tin trẻ lại bị bạo lực."}
+    plan_deadline = case.deadlines.get(kind=DeadlineKind.PLAN, status=DeadlineStatus.OPEN)
+    assert plan_deadline.started_at == reopened_at
+    assert plan_deadline.due_at == local(2026, 12, 17, 23, 59, 59)  # 5 working days after Thu 10/12
+    assert Report.objects.get(pk=case.report_id).status == ReportStatus.HANDLING
+
+    step = act(officer_a, case, "draft_plan", goals="Kế hoạch mới sau khi mở lại hồ sơ.")
+
+    assert case.state == S.PLAN_DRAFTED
+    assert step.record["plan_number"] == 2
+    assert list(case.plans.values_list("number", "status")) == [
+        (1, PlanStatus.SUPERSEDED),
+        (2, PlanStatus.SUBMITTED),
+    ]
+    plan_deadline.refresh_from_db()
+    assert plan_deadline.status == DeadlineStatus.MET
+    assert case.deadlines.filter(kind=DeadlineKind.APPROVAL, status=DeadlineStatus.OPEN).count() == 1
+
+    act(chair_a, case, "approve_plan", decision_number="40/QĐ-UBND")
+    assert list(case.plans.values_list("number", "status")) == [
+        (1, PlanStatus.SUPERSEDED),
+        (2, PlanStatus.APPROVED),
+    ]
+
+
+def test_the_chair_may_reopen_a_case_but_not_a_partner(case_at, chair_a, police):
+    case = case_at(S.CLOSED)
+    with pytest.raises(ValidationError, match="Chỉ Chủ tịch UBND xã hoặc cán bộ bảo vệ trẻ em cấp xã"):
+        act(police, case, "reopen")
+
+    act(chair_a, case, "reopen")
+
+    assert case.state == S.ASSESSED
+
+
+# --- concurrency ---------------------------------------------------------------------------------------------------
+
+
+def test_a_second_user_acting_on_a_stale_version_is_refused_and_nothing_changes(new_case, officer_a, commune_a):
+    colleague = UserFactory(username="officer_a2", full_name="Đinh Thị Lan", role=Role.COMMUNE_OFFICER, unit=commune_a)
+    case = new_case()
+    first, second = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)
+    version = first.version
+
+    case_act(actor=officer_a, case=first, action="assess_initial", version=version, data=record("assess_initial"))
+    after_first = snapshot(case)
+
+    with pytest.raises(ValidationError) as exc:
+        case_act(
+            actor=colleague,
+            case=second,
+            action="assess_initial",
+            version=version,
+            data=record("assess_initial", risk_level="low", summary="Đánh giá khác"),
+        )
+
+    assert exc.value.code == "stale"
+    assert "vừa được người khác cập nhật" in exc.value.messages[0]
+    assert snapshot(case) == after_first
+    assert list(CaseStep.objects.filter(case=case, action="assess_initial").values_list("actor", flat=True)) == [
+        officer_a.pk
+    ]
+    assert after_first["version"] == version + 1
+
+
+def test_a_stale_version_is_refused_even_for_an_action_that_keeps_the_state(case_at, officer_a, chair_a):
+    case = case_at(S.IMPLEMENTING)
+    version = case.version
+    act(chair_a, case, "log_activity")
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError) as exc:
+        case_act(actor=officer_a, case=case, action="log_activity", version=version, data=record("log_activity"))
+
+    assert exc.value.code == "stale"
+    assert snapshot(case) == before
+
+
+# --- returning a plan ----------------------------------------------------------------------------------------------
+
+
+def test_the_supervisor_may_return_a_plan_with_a_comment(case_at, supervisor, frozen_clock):
+    case = case_at(S.PLAN_DRAFTED)
+    returned_at = local(2026, 11, 23, 10, 0)  # Monday
+    frozen_clock.move_to(returned_at)
+
+    step = act(supervisor, case, "return_plan", reason="Thiếu hoạt động hỗ trợ tâm lý cho mẹ của trẻ.")
+
+    assert (step.actor, step.from_state, step.to_state) == (supervisor, S.PLAN_DRAFTED, S.ASSESSED)
+    assert case.state == S.ASSESSED
+    comment = CaseComment.objects.get(case=case)
+    assert (comment.author, comment.text, comment.requests_changes, comment.at) == (
+        supervisor,
+        "Thiếu hoạt động hỗ trợ tâm lý cho mẹ của trẻ.",
+        True,
+        returned_at,
+    )
+    assert case.plans.get().status == PlanStatus.RETURNED
+    assert not case.deadlines.filter(kind=DeadlineKind.APPROVAL, status=DeadlineStatus.OPEN).exists()
+    plan_deadline = case.deadlines.get(kind=DeadlineKind.PLAN, status=DeadlineStatus.OPEN)
+    assert plan_deadline.started_at == returned_at
+    assert plan_deadline.due_at == local(2026, 11, 30, 23, 59, 59)  # 5 working days after Mon 23/11
+    assert AuditEntry.objects.filter(action="case.return_plan", actor=supervisor, object_id=str(case.pk)).exists()
+
+    # The officer redrafts: plan 2, the returned plan 1 superseded.
+    act(case.officer, case, "draft_plan")
+    assert list(case.plans.values_list("number", "status")) == [
+        (1, PlanStatus.SUPERSEDED),
+        (2, PlanStatus.SUBMITTED),
+    ]
+
+
+def test_returning_a_plan_cancels_the_approval_deadline_rather_than_counting_it_as_met(case_at, chair_a):
+    """The plan was not approved: its approval deadline no longer applies ("cancelled"), and the return step must not
+    show as an approval made "Đúng hạn" on the timeline."""
+    case = case_at(S.PLAN_DRAFTED)
+    approval = case.deadlines.get(kind=DeadlineKind.APPROVAL, status=DeadlineStatus.OPEN)
+
+    step = act(chair_a, case, "return_plan")
+
+    approval.refresh_from_db()
+    assert approval.status == DeadlineStatus.CANCELLED
+    assert step.on_time is None
+
+
+def test_an_officer_may_not_return_a_plan(case_at, officer_a):
+    case = case_at(S.PLAN_DRAFTED)
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError) as exc:
+        act(officer_a, case, "return_plan")
+
+    assert exc.value.code == "refused"
+    assert exc.value.messages == [
+        "Chỉ Chủ tịch UBND xã hoặc cán bộ giám sát mới được thực hiện “Trả lại kế hoạch để sửa”."
+    ]
+    assert snapshot(case) == before
+
+
+def test_rejecting_a_closure_sends_the_case_back_to_the_plan_with_a_new_review_deadline(case_at, chair_a):
+    case = case_at(S.CLOSURE_PROPOSED)
+
+    act(chair_a, case, "reject_closure")
+
+    assert case.state == S.IMPLEMENTING
+    review = case.deadlines.get(kind=DeadlineKind.REVIEW, status=DeadlineStatus.OPEN)
+    assert review.due_at == NOW + dt.timedelta(days=30)
+    assert Review.objects.filter(case=case).count() == 1
+    assert Plan.objects.get(case=case).status == PlanStatus.APPROVED
+
+
+def test_the_table_names_a_handler_and_a_label_for_every_action():
+    assert set(BY_ACTION) == {t.action for t in TRANSITIONS}
+    assert len(BY_ACTION) == len(TRANSITIONS)
+    assert all(t.label and t.roles and t.sources for t in TRANSITIONS)
