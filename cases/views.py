@@ -355,7 +355,17 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
             messages.success(request, f"Đã ghi nhận: {transition.label}.")
             return redirect("cases:case_detail", pk=case.pk)
     return render(
-        request, "cases/case_act.html", {"case": case, "transition": transition, "form": form, "activities": activities}
+        request,
+        "cases/case_act.html",
+        {
+            "case": case,
+            "transition": transition,
+            "form": form,
+            "activities": activities,
+            "now": timezone.now(),
+            # The deadlines this step settles, so that the person acting sees how long they have.
+            "due": selectors.case_open_deadlines(case).filter(kind__in=transition.settles),
+        },
     )
 
 
