@@ -26,7 +26,7 @@ from childprotect.places.models import AdminUnit
 
 from . import selectors
 from .casework_forms import FORMS
-from .models import Case, CaseStep, Plan, ProtectionLevel, RiskLevel
+from .models import AbuseForm, Case, CaseStep, Plan, ProtectionLevel, RiskLevel
 from .policy import can_see_child_protected, can_see_reporter
 
 # Form number → the workflow action whose step it prints (cases/workflow.py, Transition.form).
@@ -231,6 +231,7 @@ def report_form_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if show_children:
         cases = {c.child_id: str(c) for c in selectors.cases_visible_to(request.user).filter(report=report)}
     children = [(child, cases.get(child.pk, "")) for child in report.children.all()]
+    forms_recorded = {a.form for a in report.abuse_forms.all()}
     context = {
         "form_number": "01",
         "doc_ref": report.reference,
@@ -239,7 +240,7 @@ def report_form_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "show_children": show_children,
         "children": children,
         "children_count": len(children),
-        "abuse_forms": [f.get_form_display() for f in report.abuse_forms.all()],
+        "abuse_forms": [label for code, label in AbuseForm.choices if code in forms_recorded],  # the law's order
         "perpetrators": list(report.perpetrators.all()),
         "issuer_name": report.incident_unit.name,
         "place": short_name(report.incident_unit),

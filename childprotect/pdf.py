@@ -12,7 +12,6 @@ come from another font in the middle of a word. When fontconfig cannot be asked,
 from __future__ import annotations
 
 import functools
-import logging
 import re
 import shutil
 import subprocess  # noqa: S404 (fixed arguments: fc-list only)
@@ -26,12 +25,6 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
 __all__ = ["render_pdf", "pdf_response", "pdf_font_family", "ascii_filename", "local_url_fetcher"]
-
-# WeasyPrint announces each rendering step at INFO: ten log lines per document under the root logger's INFO level.
-# Quiet unless the LOGGING setting says otherwise.
-_progress = logging.getLogger("weasyprint.progress")
-if _progress.level == logging.NOTSET:
-    _progress.setLevel(logging.WARNING)
 
 # Times-like first (the look of official documents), then fonts known to carry Vietnamese.
 SERIF_FAMILIES = ("Liberation Serif", "Noto Serif", "DejaVu Serif")
