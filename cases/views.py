@@ -39,6 +39,13 @@ def _apply_errors(form: Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def _with_version(data: Any, version: int) -> Any:
+    """The posted input with the version the record has now (after someone else saved it)."""
+    fresh = data.copy()
+    fresh["version"] = str(version)
+    return fresh
+
+
 def _require_registry_role(user: Any) -> None:
     if user.role == Role.PARTNER:
         raise PermissionDenied("Cơ quan phối hợp chỉ xem trẻ em được chuyển tuyến đến.")
@@ -260,6 +267,10 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 actor=request.user, child=child, data=form.to_data(), version=form.cleaned_data["version"]
             )
         except ValidationError as exc:
+            if exc.code == "stale":  # keep their input on the version now saved, so that saving again can succeed
+                child.refresh_from_db()
+                form = ChildEditForm(_with_version(request.POST, child.version))
+                form.is_valid()
             _apply_errors(form, exc)
         else:
             messages.success(request, "Đã lưu hồ sơ trẻ em.")
@@ -350,6 +361,11 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
                 actor=request.user, case=case, action=action, version=form.cleaned_data["version"], data=data
             )
         except ValidationError as exc:
+            if exc.code == "stale":
+                # Keep what they typed, but on the version now saved, so that sending again can succeed.
+                case.refresh_from_db()
+                form = form_class(_with_version(request.POST, case.version))
+                form.is_valid()
             _apply_errors(form, exc)
         else:
             messages.success(request, f"Đã ghi nhận: {transition.label}.")

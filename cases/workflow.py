@@ -2,7 +2,8 @@
 
 Each row: the action, its label (naming the legal step and form, as users know it), the states it may start from,
 the state it leads to (None: the case stays where it is), who may take it, the official form it records, the
-deadlines it settles and the deadlines it starts. The services enforce it; tests walk it row by row.
+deadlines it settles (met or late), the deadlines it cancels (no longer owed) and the deadlines it starts.
+The services enforce it; tests walk it row by row.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Transition:
     roles: frozenset[str]
     form: str = ""
     settles: tuple[D, ...] = ()
+    cancels: tuple[D, ...] = ()
     starts: tuple[D, ...] = ()
 
 
@@ -70,7 +72,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         (S.PLAN_DRAFTED,),
         S.ASSESSED,
         CHAIR_OR_SUPERVISOR,
-        settles=(D.APPROVAL,),
+        cancels=(D.APPROVAL,),
         starts=(D.PLAN,),
     ),
     Transition(
@@ -93,9 +95,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition("propose_closure", "Đề xuất đóng hồ sơ", (S.REVIEWED,), S.CLOSURE_PROPOSED, OFFICER),
     # NĐ 56 Đ32: close when no risk remains and the child is stable; approved by the chair.
-    Transition(
-        "approve_closure", "Phê duyệt đóng hồ sơ", (S.CLOSURE_PROPOSED,), S.CLOSED, CHAIR, settles=(D.SEPARATION_END,)
-    ),
+    Transition("approve_closure", "Phê duyệt đóng hồ sơ", (S.CLOSURE_PROPOSED,), S.CLOSED, CHAIR, cancels=tuple(D)),
     Transition(
         "reject_closure",
         "Không đồng ý đóng hồ sơ, tiếp tục thực hiện",

@@ -117,13 +117,13 @@ def case_open(*, actor: User, report: Report, child: Child) -> Case:
 
 def action_refusal(actor: User, case: Case, transition: Transition) -> str | None:
     """Why `actor` may not take `transition` on `case` now, in Vietnamese; None when they may."""
-    if case.state not in transition.sources:
-        return f"Không thể thực hiện “{transition.label}” khi hồ sơ đang ở bước “{CaseState(case.state).label}”."
     if actor.role not in transition.roles:
         who = " hoặc ".join(ROLE_NAMES.get(r, r) for r in sorted(transition.roles))
         return f"Chỉ {who} mới được thực hiện “{transition.label}”."
     if not user_reaches_unit(actor, case.unit):
         return "Hồ sơ này nằm ngoài địa bàn bạn phụ trách."
+    if case.state not in transition.sources:
+        return f"Không thể thực hiện “{transition.label}” khi hồ sơ đang ở bước “{CaseState(case.state).label}”."
     return None
 
 
@@ -255,9 +255,7 @@ def _require_closable(ctx: StepContext) -> dict[str, Any]:
 
 def _approve_closure(ctx: StepContext) -> dict[str, Any]:
     _require_closable(ctx)
-    ctx.case.closed_at = ctx.now
-    # A closed case has nothing left to wait for.
-    ctx.case.deadlines.filter(status=DeadlineStatus.OPEN).update(status=DeadlineStatus.CANCELLED, settled_at=ctx.now)
+    ctx.case.closed_at = ctx.now  # the table cancels every deadline left: a closed case owes nothing
     return ctx.data
 
 
@@ -316,6 +314,10 @@ def case_act(*, actor: User, case: Case, action: str, version: int, data: dict[s
             deadline.save(update_fields=["status", "settled_at"])
             if due is None:
                 due, on_time = deadline.due_at, not late
+        if transition.cancels:
+            locked.deadlines.filter(kind__in=transition.cancels, status=DeadlineStatus.OPEN).update(
+                status=DeadlineStatus.CANCELLED, settled_at=now
+            )
         for kind in transition.starts:
             locked.deadlines.filter(kind=kind, status=DeadlineStatus.OPEN).update(
                 status=DeadlineStatus.CANCELLED, settled_at=now

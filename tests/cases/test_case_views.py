@@ -115,6 +115,9 @@ def test_officer_and_chair_walk_a_case_through_the_pages_and_the_timeline_says_w
     client.force_login(chair_a)
     page = client.get(detail_url(case))
     assert [t.action for t in page.context["actions"]] == ["decide_emergency"]
+    form = client.get(act_url(case, "decide_emergency"))
+    assert "Hạn: 20:30 20/11/2026" in html(form)
+    assert "đã quá hạn" in html(form)
     response = post_step(
         client,
         case,
