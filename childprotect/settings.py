@@ -164,6 +164,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
+    for _folder in ("queue", "processed", "control"):  # kombu expects them; anything may queue a task (loaddemo)
+        (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from childprotect.celery import app, ensure_broker_folders
+from childprotect.celery import app
 from childprotect.core.tasks import clear_expired_sessions
 
 CLEAR_SESSIONS_TASK = "childprotect.core.tasks.clear_expired_sessions"
@@ -26,7 +26,6 @@ def test_broker_is_configured_from_django_settings():
 
 
 def test_a_message_goes_through_the_configured_broker_and_back():
-    ensure_broker_folders()
     queue_name = f"test-ping-{uuid.uuid4().hex}"
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=3)

@@ -19,7 +19,7 @@ from cases.models import Term, TermKind
 from cases.services import ChildData, ReportData, child_register, report_attach_child, report_receive
 from cases.tasks import scan_deadlines
 from childprotect.accounts.models import Role
-from childprotect.celery import app, ensure_broker_folders
+from childprotect.celery import app
 from childprotect.core.models import Notification
 from tests.factories import UserFactory, unit
 
@@ -27,7 +27,6 @@ from tests.factories import UserFactory, unit
 @pytest.fixture
 def worker():
     """A real worker consuming the configured broker, with an in-memory result backend to wait on."""
-    ensure_broker_folders()
     before = app.conf.result_backend, app.conf.task_always_eager
     app.conf.update(result_backend="cache+memory://", task_always_eager=False)
     app._local.__dict__.pop("backend", None)  # Celery caches the backend per thread; take the new one

@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from childprotect.celery import ensure_broker_folders
 from childprotect.core.demo import ACCOUNTS, demo_password
 
 
@@ -22,7 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--addrport", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        ensure_broker_folders()
         celery = [sys.executable, "-m", "celery", "-A", "childprotect"]
         commands = {
             "web": [sys.executable, "manage.py", "runserver", "--noreload", options["addrport"]],
