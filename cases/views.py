@@ -46,6 +46,18 @@ def _with_version(data: Any, version: int) -> Any:
     return fresh
 
 
+def _likely_duplicates(user: Any, data: services.ChildData) -> list[selectors.Candidate]:
+    """The registry's children who may be the one being registered (shown before anything is created)."""
+    return selectors.child_duplicate_candidates(
+        user,
+        full_name=data.full_name,
+        date_of_birth=data.date_of_birth,
+        birth_year=data.birth_year,
+        residence_unit=data.residence_unit,
+        carer_phones=[c["phone"] for c in data.carers],
+    )
+
+
 def _require_registry_role(user: Any) -> None:
     if user.role == Role.PARTNER:
         raise PermissionDenied("Cơ quan phối hợp chỉ xem trẻ em được chuyển tuyến đến.")
@@ -148,14 +160,7 @@ def report_children(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.to_data()
             if request.POST.get("confirm_new") != "on":  # the officer has not yet seen the likely duplicates
-                candidates = selectors.child_duplicate_candidates(
-                    request.user,
-                    full_name=data.full_name,
-                    date_of_birth=data.date_of_birth,
-                    birth_year=data.birth_year,
-                    residence_unit=data.residence_unit,
-                    carer_phones=[c["phone"] for c in data.carers],
-                )
+                candidates = _likely_duplicates(request.user, data)
             if not candidates:
                 try:
                     child = services.report_register_child(actor=request.user, report=report, data=data)
@@ -213,14 +218,7 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.to_data()
         if request.POST.get("confirm_new") != "on":
-            candidates = selectors.child_duplicate_candidates(
-                request.user,
-                full_name=data.full_name,
-                date_of_birth=data.date_of_birth,
-                birth_year=data.birth_year,
-                residence_unit=data.residence_unit,
-                carer_phones=[c["phone"] for c in data.carers],
-            )
+            candidates = _likely_duplicates(request.user, data)
         if not candidates:
             try:
                 child = services.child_register(actor=request.user, data=data)
