@@ -320,3 +320,12 @@ def case_timeline(case: Case) -> QuerySet[CaseStep]:
 
 def case_open_deadlines(case: Case) -> QuerySet[Deadline]:
     return case.deadlines.filter(status=DeadlineStatus.OPEN).order_by("due_at")
+
+
+def deadlines_due_for(user: Any, until: dt.datetime) -> QuerySet[Deadline]:
+    """Open deadlines of the cases the user reaches that fall due by `until` (overdue ones first)."""
+    return (
+        Deadline.objects.filter(status=DeadlineStatus.OPEN, due_at__lte=until, case__in=cases_visible_to(user))
+        .select_related("case__child", "case__unit")
+        .order_by("due_at")
+    )

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from cases.selectors import inbox_for, reports_visible_to
+from cases.selectors import deadlines_due_for, inbox_for, reports_visible_to
 from childprotect.accounts.models import Role
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.http import AuthenticatedRequest
@@ -39,6 +41,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if user.role in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR):
         inbox = inbox_for(user).prefetch_related("abuse_forms")
         context["inbox"], context["inbox_count"] = inbox[:10], inbox.count()
+        end_of_today = timezone.make_aware(dt.datetime.combine(today, dt.time.max), timezone.get_default_timezone())
+        due = deadlines_due_for(user, end_of_today)
+        context["due"], context["due_count"], context["now"] = due[:15], due.count(), timezone.now()
     if user.role == Role.PARTNER:
         context["logged"] = (
             reports_visible_to(user).select_related("incident_unit").prefetch_related("abuse_forms")[:10]

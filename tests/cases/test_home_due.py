@@ -1,0 +1,60 @@
+"""The home page lists the deadlines falling due today and those already missed, within the user's reach."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from cases.services import report_attach_child
+
+from .conftest import TZ
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def overdue_case(officer_a, make_report, make_child):
+    # Received at 19/11 20:00: the 12 hours ran out at 08:00 today (the clock stands at 20/11 09:00).
+    report = make_report(officer_a, received_at=dt.datetime(2026, 11, 19, 20, 0, tzinfo=TZ))
+    report_attach_child(actor=officer_a, report=report, child=make_child(officer_a))
+    return report.cases.get()
+
+
+def test_officer_sees_the_missed_12_hours_on_the_home_page(client, officer_a, overdue_case):
+    client.force_login(officer_a)
+    response = client.get(reverse("home"))
+    content = response.content.decode()
+    assert response.context["due_count"] == 1
+    assert str(overdue_case) in content and "Quá hạn" in content
+
+
+def test_supervisor_sees_it_with_the_commune_and_the_other_commune_does_not(
+    client, supervisor, officer_b, overdue_case
+):
+    client.force_login(supervisor)
+    content = client.get(reverse("home")).content.decode()
+    assert str(overdue_case) in content and "Phường Hạc Thành" in content
+    client.force_login(officer_b)
+    response = client.get(reverse("home"))
+    assert response.context["due_count"] == 0
+    assert str(overdue_case) not in response.content.decode()
+
+
+def test_home_page_queries_do_not_grow_with_the_deadlines(
+    client, officer_a, make_report, make_child, django_assert_max_num_queries
+):
+    client.force_login(officer_a)
+    for _ in range(2):
+        report = make_report(officer_a, received_at=dt.datetime(2026, 11, 19, 20, 0, tzinfo=TZ))
+        report_attach_child(actor=officer_a, report=report, child=make_child(officer_a))
+    with django_assert_max_num_queries(50) as captured:
+        client.get(reverse("home"))
+    bound = len(captured)
+    for _ in range(6):
+        report = make_report(officer_a, received_at=dt.datetime(2026, 11, 19, 20, 0, tzinfo=TZ))
+        report_attach_child(actor=officer_a, report=report, child=make_child(officer_a))
+    with django_assert_max_num_queries(bound):
+        response = client.get(reverse("home"))
+    assert response.context["due_count"] == 8
