@@ -6,13 +6,14 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from childprotect.forms import StyledForm
 
 from .models import ProtectionLevel, RiskLevel
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
-YES_NO_REQUIRED = {"required": "Chọn một câu trả lời."}
+YES_NO_REQUIRED = {"required": _("Chọn một câu trả lời.")}
 
 
 class ActionForm(StyledForm):
@@ -24,64 +25,66 @@ class ActionForm(StyledForm):
 
 
 class AssessInitialForm(ActionForm):
-    risk_level = forms.ChoiceField(label="Mức độ nguy cơ", choices=RiskLevel.choices, widget=forms.RadioSelect)
-    in_danger_now = forms.BooleanField(label="Trẻ đang gặp nguy hiểm ngay lúc này", required=False)
-    needs_emergency = forms.BooleanField(label="Đề nghị áp dụng biện pháp bảo vệ khẩn cấp", required=False)
+    risk_level = forms.ChoiceField(label=_("Mức độ nguy cơ"), choices=RiskLevel.choices, widget=forms.RadioSelect)
+    in_danger_now = forms.BooleanField(label=_("Trẻ đang gặp nguy hiểm ngay lúc này"), required=False)
+    needs_emergency = forms.BooleanField(label=_("Đề nghị áp dụng biện pháp bảo vệ khẩn cấp"), required=False)
     level = forms.ChoiceField(
-        label="Mức độ bảo vệ dự kiến", choices=[("", "—"), *ProtectionLevel.choices], required=False
+        label=_("Mức độ bảo vệ dự kiến"), choices=[("", "—"), *ProtectionLevel.choices], required=False
     )
-    summary = forms.CharField(label="Nhận định, thông tin đã xác minh", widget=TEXTAREA)
+    summary = forms.CharField(label=_("Nhận định, thông tin đã xác minh"), widget=TEXTAREA)
 
 
 class DecideEmergencyForm(ActionForm):
-    emergency_needed = forms.BooleanField(label="Áp dụng biện pháp bảo vệ khẩn cấp", required=False)
+    emergency_needed = forms.BooleanField(label=_("Áp dụng biện pháp bảo vệ khẩn cấp"), required=False)
     measures = forms.CharField(
-        label="Biện pháp áp dụng",
+        label=_("Biện pháp áp dụng"),
         widget=TEXTAREA,
         required=False,
-        help_text="Ví dụ: đưa trẻ đi khám, chữa trị; bố trí nơi tạm trú an toàn; cách ly trẻ khỏi người xâm hại",
+        help_text=_("Ví dụ: đưa trẻ đi khám, chữa trị; bố trí nơi tạm trú an toàn; cách ly trẻ khỏi người xâm hại"),
     )
-    separation = forms.BooleanField(label="Cách ly tạm thời trẻ khỏi cha, mẹ, người chăm sóc", required=False)
+    separation = forms.BooleanField(label=_("Cách ly tạm thời trẻ khỏi cha, mẹ, người chăm sóc"), required=False)
     separation_days = forms.IntegerField(
-        label="Số ngày cách ly",
+        label=_("Số ngày cách ly"),
         min_value=1,
         required=False,
-        help_text="Không quá 15 ngày, trừ khi cơ quan có thẩm quyền gia hạn",
+        help_text=_("Không quá 15 ngày, trừ khi cơ quan có thẩm quyền gia hạn"),
     )
-    placement = forms.CharField(label="Nơi trẻ được bố trí chăm sóc thay thế", max_length=255, required=False)
-    note = forms.CharField(label="Lý do, căn cứ", widget=TEXTAREA)
+    placement = forms.CharField(label=_("Nơi trẻ được bố trí chăm sóc thay thế"), max_length=255, required=False)
+    note = forms.CharField(label=_("Lý do, căn cứ"), widget=TEXTAREA)
 
     def clean_separation_days(self) -> int | None:
         days = self.cleaned_data.get("separation_days")
         if days and days > settings.CHILDPROTECT_SEPARATION_MAX_DAYS:
-            raise forms.ValidationError(f"Không quá {settings.CHILDPROTECT_SEPARATION_MAX_DAYS} ngày.")
+            raise forms.ValidationError(
+                _("Không quá %(days)s ngày.") % {"days": settings.CHILDPROTECT_SEPARATION_MAX_DAYS}
+            )
         return days
 
 
 class AssessSpecificForm(ActionForm):
-    level = forms.ChoiceField(label="Mức độ bảo vệ", choices=ProtectionLevel.choices, widget=forms.RadioSelect)
-    needs = forms.CharField(label="Nhu cầu của trẻ em và gia đình", widget=TEXTAREA)
-    meeting_date = forms.DateField(label="Ngày họp xác định nhu cầu", help_text="dd/mm/yyyy")
-    participants = forms.CharField(label="Thành phần tham dự", widget=TEXTAREA)
-    minutes = forms.CharField(label="Nội dung biên bản họp", widget=forms.Textarea(attrs={"rows": 5}))
+    level = forms.ChoiceField(label=_("Mức độ bảo vệ"), choices=ProtectionLevel.choices, widget=forms.RadioSelect)
+    needs = forms.CharField(label=_("Nhu cầu của trẻ em và gia đình"), widget=TEXTAREA)
+    meeting_date = forms.DateField(label=_("Ngày họp xác định nhu cầu"), help_text="dd/mm/yyyy")
+    participants = forms.CharField(label=_("Thành phần tham dự"), widget=TEXTAREA)
+    minutes = forms.CharField(label=_("Nội dung biên bản họp"), widget=forms.Textarea(attrs={"rows": 5}))
 
 
 class DraftPlanForm(ActionForm):
-    goals = forms.CharField(label="Mục tiêu của kế hoạch", widget=TEXTAREA)
-    end_date = forms.DateField(label="Kế hoạch thực hiện đến ngày", help_text="dd/mm/yyyy")
+    goals = forms.CharField(label=_("Mục tiêu của kế hoạch"), widget=TEXTAREA)
+    end_date = forms.DateField(label=_("Kế hoạch thực hiện đến ngày"), help_text="dd/mm/yyyy")
 
 
 class ActivityForm(StyledForm):
-    activity = forms.CharField(label="Hoạt động", max_length=255, required=False)
-    responsible = forms.CharField(label="Người, cơ quan thực hiện", max_length=255, required=False)
-    start = forms.DateField(label="Từ ngày", required=False)
-    end = forms.DateField(label="Đến ngày", required=False)
-    resources = forms.CharField(label="Nguồn lực", max_length=255, required=False)
+    activity = forms.CharField(label=_("Hoạt động"), max_length=255, required=False)
+    responsible = forms.CharField(label=_("Người, cơ quan thực hiện"), max_length=255, required=False)
+    start = forms.DateField(label=_("Từ ngày"), required=False)
+    end = forms.DateField(label=_("Đến ngày"), required=False)
+    resources = forms.CharField(label=_("Nguồn lực"), max_length=255, required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("activity") and not (cleaned.get("responsible") and cleaned.get("start") and cleaned.get("end")):
-            raise forms.ValidationError("Mỗi hoạt động cần người thực hiện, ngày bắt đầu và ngày kết thúc.")
+            raise forms.ValidationError(_("Mỗi hoạt động cần người thực hiện, ngày bắt đầu và ngày kết thúc."))
         return cleaned
 
 
@@ -89,32 +92,34 @@ ActivityFormSet = forms.formset_factory(ActivityForm, extra=3, max_num=30)
 
 
 class ReasonForm(ActionForm):
-    reason = forms.CharField(label="Lý do, nội dung cần sửa", widget=TEXTAREA)
+    reason = forms.CharField(label=_("Lý do, nội dung cần sửa"), widget=TEXTAREA)
 
 
 class ApprovePlanForm(ActionForm):
-    decision_number = forms.CharField(label="Số quyết định phê duyệt", max_length=60)
-    note = forms.CharField(label="Ý kiến", widget=TEXTAREA, required=False)
+    decision_number = forms.CharField(label=_("Số quyết định phê duyệt"), max_length=60)
+    note = forms.CharField(label=_("Ý kiến"), widget=TEXTAREA, required=False)
 
 
 class LogActivityForm(ActionForm):
-    activity = forms.CharField(label="Hoạt động đã thực hiện", max_length=255)
-    done_on = forms.DateField(label="Ngày thực hiện", help_text="dd/mm/yyyy")
-    note = forms.CharField(label="Kết quả", widget=TEXTAREA)
+    activity = forms.CharField(label=_("Hoạt động đã thực hiện"), max_length=255)
+    done_on = forms.DateField(label=_("Ngày thực hiện"), help_text="dd/mm/yyyy")
+    note = forms.CharField(label=_("Kết quả"), widget=TEXTAREA)
 
 
 class ReviewForm(ActionForm):
-    harm_level = forms.ChoiceField(label="Mức độ tổn hại hiện tại", choices=RiskLevel.choices, widget=forms.RadioSelect)
-    abuser_has_access = forms.BooleanField(label="Người xâm hại còn tiếp cận được trẻ", required=False)
-    care_environment = forms.CharField(label="Môi trường chăm sóc", widget=TEXTAREA)
-    recovery = forms.CharField(label="Mức độ phục hồi của trẻ", widget=TEXTAREA)
-    risk_remains = forms.BooleanField(label="Trẻ còn nguy cơ bị xâm hại", required=False)
-    child_stable = forms.BooleanField(label="Trẻ đã ổn định về thể chất, tinh thần, tâm lý", required=False)
-    conclusion = forms.CharField(label="Kết luận, đề xuất", widget=TEXTAREA)
+    harm_level = forms.ChoiceField(
+        label=_("Mức độ tổn hại hiện tại"), choices=RiskLevel.choices, widget=forms.RadioSelect
+    )
+    abuser_has_access = forms.BooleanField(label=_("Người xâm hại còn tiếp cận được trẻ"), required=False)
+    care_environment = forms.CharField(label=_("Môi trường chăm sóc"), widget=TEXTAREA)
+    recovery = forms.CharField(label=_("Mức độ phục hồi của trẻ"), widget=TEXTAREA)
+    risk_remains = forms.BooleanField(label=_("Trẻ còn nguy cơ bị xâm hại"), required=False)
+    child_stable = forms.BooleanField(label=_("Trẻ đã ổn định về thể chất, tinh thần, tâm lý"), required=False)
+    conclusion = forms.CharField(label=_("Kết luận, đề xuất"), widget=TEXTAREA)
 
 
 class NoteForm(ActionForm):
-    note = forms.CharField(label="Ghi chú", widget=TEXTAREA, required=False)
+    note = forms.CharField(label=_("Ghi chú"), widget=TEXTAREA, required=False)
 
 
 FORMS: dict[str, type[ActionForm]] = {
@@ -135,10 +140,10 @@ FORMS: dict[str, type[ActionForm]] = {
 
 
 class CommentForm(StyledForm):
-    text = forms.CharField(label="Ý kiến", widget=TEXTAREA)
-    requests_changes = forms.BooleanField(label="Đề nghị cán bộ phụ trách sửa, bổ sung", required=False)
+    text = forms.CharField(label=_("Ý kiến"), widget=TEXTAREA)
+    requests_changes = forms.BooleanField(label=_("Đề nghị cán bộ phụ trách sửa, bổ sung"), required=False)
 
 
 class SeparationForm(StyledForm):
-    extend_until = forms.DateField(label="Gia hạn cách ly đến ngày", required=False, help_text="dd/mm/yyyy")
-    decision = forms.CharField(label="Quyết định gia hạn (số, ngày, cơ quan)", max_length=255, required=False)
+    extend_until = forms.DateField(label=_("Gia hạn cách ly đến ngày"), required=False, help_text="dd/mm/yyyy")
+    decision = forms.CharField(label=_("Quyết định gia hạn (số, ngày, cơ quan)"), max_length=255, required=False)

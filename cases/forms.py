@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from childprotect.forms import StyledForm
 from childprotect.places.models import AdminUnit, UnitLevel
@@ -31,7 +32,7 @@ DATE_HELP = "dd/mm/yyyy"
 class UnitField(forms.CharField):
     """A commune given by code (14797, or 2026:14797 for another list) or by its exact name, accents optional."""
 
-    default_error_messages = {"required": "Cần chọn xã, phường."}
+    default_error_messages = {"required": _("Cần chọn xã, phường.")}
 
     def to_python(self, value: Any) -> AdminUnit | None:  # type: ignore[override]
         text = (super().to_python(value) or "").strip()
@@ -39,22 +40,28 @@ class UnitField(forms.CharField):
             return None
         list_version = settings.CHILDPROTECT_CURRENT_UNIT_LIST
         if ":" in text:
-            list_part, _, text = text.partition(":")
+            list_part, _sep, text = text.partition(":")
             if not list_part.strip().isdigit():
-                raise forms.ValidationError(f"'{value}' không phải mã đơn vị hợp lệ.")
+                raise forms.ValidationError(_("'%(value)s' không phải mã đơn vị hợp lệ.") % {"value": value})
             list_version = int(list_part)
         text = text.strip()
         units = AdminUnit.objects.filter(list_version=list_version, level=UnitLevel.COMMUNE).select_related("parent")
         if text.isdigit():
             unit = units.filter(code=text).first()
             if unit is None:
-                raise forms.ValidationError(f"Không có xã, phường mã {text} trong danh mục {list_version}.")
+                raise forms.ValidationError(
+                    _("Không có xã, phường mã %(code)s trong danh mục %(list)s.") % {"code": text, "list": list_version}
+                )
             return unit
         matches = list(units.filter(name_folded=fold(text))[:2])
         if not matches:
-            raise forms.ValidationError(f"Không có xã, phường tên '{text}'; hãy nhập mã (ví dụ 14797).")
+            raise forms.ValidationError(
+                _("Không có xã, phường tên '%(name)s'; hãy nhập mã (ví dụ 14797).") % {"name": text}
+            )
         if len(matches) > 1:
-            raise forms.ValidationError(f"Có nhiều xã, phường tên '{text}'; hãy nhập mã (ví dụ 14797).")
+            raise forms.ValidationError(
+                _("Có nhiều xã, phường tên '%(name)s'; hãy nhập mã (ví dụ 14797).") % {"name": text}
+            )
         return matches[0]
 
     def prepare_value(self, value: Any) -> Any:
@@ -71,36 +78,36 @@ def _text(value: str) -> str:
 
 
 class ReportForm(StyledForm):
-    received_at = forms.DateTimeField(label="Thời điểm tiếp nhận", help_text="dd/mm/yyyy hh:mm, đến từng phút")
+    received_at = forms.DateTimeField(label=_("Thời điểm tiếp nhận"), help_text=_("dd/mm/yyyy hh:mm, đến từng phút"))
     report_type = forms.ChoiceField(
-        label="Loại", choices=ReportType.choices, widget=forms.RadioSelect, initial=ReportType.NOTIFICATION
+        label=_("Loại"), choices=ReportType.choices, widget=forms.RadioSelect, initial=ReportType.NOTIFICATION
     )
     channel = forms.ModelChoiceField(
-        label="Kênh tiếp nhận", queryset=Term.objects.filter(kind=TermKind.CHANNEL, is_active=True), empty_label=None
+        label=_("Kênh tiếp nhận"), queryset=Term.objects.filter(kind=TermKind.CHANNEL, is_active=True), empty_label=None
     )
-    reporter_anonymous = forms.BooleanField(label="Người báo tin giấu tên", required=False)
-    reporter_name = forms.CharField(label="Họ tên người báo tin", max_length=150, required=False)
-    reporter_phone = forms.CharField(label="Điện thoại", max_length=30, required=False)
-    reporter_address = forms.CharField(label="Địa chỉ", max_length=255, required=False)
-    reporter_relation = forms.CharField(label="Quan hệ với trẻ em", max_length=100, required=False)
-    description = forms.CharField(label="Nội dung sự việc", widget=forms.Textarea(attrs={"rows": 5}))
+    reporter_anonymous = forms.BooleanField(label=_("Người báo tin giấu tên"), required=False)
+    reporter_name = forms.CharField(label=_("Họ tên người báo tin"), max_length=150, required=False)
+    reporter_phone = forms.CharField(label=_("Điện thoại"), max_length=30, required=False)
+    reporter_address = forms.CharField(label=_("Địa chỉ"), max_length=255, required=False)
+    reporter_relation = forms.CharField(label=_("Quan hệ với trẻ em"), max_length=100, required=False)
+    description = forms.CharField(label=_("Nội dung sự việc"), widget=forms.Textarea(attrs={"rows": 5}))
     # Required in clean(): a sexual-abuse subtype alone is enough (the service adds the form it belongs to).
     forms_main = forms.MultipleChoiceField(
-        label="Hình thức xâm hại", choices=MAIN_FORMS, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Hình thức xâm hại"), choices=MAIN_FORMS, widget=forms.CheckboxSelectMultiple, required=False
     )
     forms_sexual = forms.MultipleChoiceField(
-        label="Hành vi xâm hại tình dục (nếu có)",
+        label=_("Hành vi xâm hại tình dục (nếu có)"),
         choices=SEXUAL_SUBTYPES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    environment = forms.ChoiceField(label="Môi trường xảy ra", choices=Environment.choices)
-    incident_date = forms.DateField(label="Ngày xảy ra", required=False, help_text=DATE_HELP)
-    incident_unit = UnitField(label="Xã, phường nơi xảy ra", help_text="Mã (ví dụ 14797) hoặc tên đầy đủ")
-    incident_place = forms.CharField(label="Địa điểm cụ thể", max_length=255, required=False)
-    injury = forms.BooleanField(label="Trẻ bị thương tích", required=False)
-    ongoing_danger = forms.BooleanField(label="Trẻ đang gặp nguy hiểm", required=False)
-    carer_is_perpetrator = forms.BooleanField(label="Người chăm sóc là người xâm hại", required=False)
+    environment = forms.ChoiceField(label=_("Môi trường xảy ra"), choices=Environment.choices)
+    incident_date = forms.DateField(label=_("Ngày xảy ra"), required=False, help_text=DATE_HELP)
+    incident_unit = UnitField(label=_("Xã, phường nơi xảy ra"), help_text=_("Mã (ví dụ 14797) hoặc tên đầy đủ"))
+    incident_place = forms.CharField(label=_("Địa điểm cụ thể"), max_length=255, required=False)
+    injury = forms.BooleanField(label=_("Trẻ bị thương tích"), required=False)
+    ongoing_danger = forms.BooleanField(label=_("Trẻ đang gặp nguy hiểm"), required=False)
+    carer_is_perpetrator = forms.BooleanField(label=_("Người chăm sóc là người xâm hại"), required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -109,9 +116,9 @@ class ReportForm(StyledForm):
             and not cleaned.get("reporter_name")
             and not cleaned.get("reporter_phone")
         ):
-            self.add_error("reporter_name", "Ghi họ tên hoặc điện thoại người báo tin, hoặc đánh dấu giấu tên.")
+            self.add_error("reporter_name", _("Ghi họ tên hoặc điện thoại người báo tin, hoặc đánh dấu giấu tên."))
         if not cleaned.get("forms_main") and not cleaned.get("forms_sexual"):
-            self.add_error("forms_main", "Chọn ít nhất một hình thức xâm hại.")
+            self.add_error("forms_main", _("Chọn ít nhất một hình thức xâm hại."))
         return cleaned
 
     def to_data(self, perpetrators: list[dict[str, Any]]) -> ReportData:
@@ -139,16 +146,16 @@ class ReportForm(StyledForm):
 
 
 class PerpetratorForm(StyledForm):
-    name = forms.CharField(label="Họ tên (nếu biết)", max_length=150, required=False)
+    name = forms.CharField(label=_("Họ tên (nếu biết)"), max_length=150, required=False)
     relation = forms.ModelChoiceField(
-        label="Quan hệ với trẻ em",
+        label=_("Quan hệ với trẻ em"),
         queryset=Term.objects.filter(kind=TermKind.RELATION, is_active=True),
         required=False,
         empty_label="—",
     )
-    sex = forms.ChoiceField(label="Giới tính", choices=Sex.choices, initial=Sex.UNKNOWN)
-    approx_age = forms.IntegerField(label="Tuổi (ước tính)", min_value=0, max_value=120, required=False)
-    lives_with_child = forms.BooleanField(label="Sống cùng trẻ em", required=False)
+    sex = forms.ChoiceField(label=_("Giới tính"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    approx_age = forms.IntegerField(label=_("Tuổi (ước tính)"), min_value=0, max_value=120, required=False)
+    lives_with_child = forms.BooleanField(label=_("Sống cùng trẻ em"), required=False)
 
     def to_data(self) -> dict[str, Any] | None:
         c = self.cleaned_data
@@ -167,35 +174,35 @@ PerpetratorFormSet = forms.formset_factory(PerpetratorForm, extra=2, max_num=5)
 
 
 class ChildForm(StyledForm):
-    full_name = forms.CharField(label="Họ và tên", max_length=150)
-    other_names = forms.CharField(label="Tên gọi khác", max_length=150, required=False)
-    date_of_birth = forms.DateField(label="Ngày sinh", required=False, help_text=DATE_HELP)
-    birth_year = forms.IntegerField(label="Năm sinh (nếu không rõ ngày sinh)", required=False, min_value=1900)
-    birth_year_estimated = forms.BooleanField(label="Năm sinh ước tính", required=False)
-    sex = forms.ChoiceField(label="Giới tính", choices=[("", "—"), *Sex.choices])
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
+    other_names = forms.CharField(label=_("Tên gọi khác"), max_length=150, required=False)
+    date_of_birth = forms.DateField(label=_("Ngày sinh"), required=False, help_text=DATE_HELP)
+    birth_year = forms.IntegerField(label=_("Năm sinh (nếu không rõ ngày sinh)"), required=False, min_value=1900)
+    birth_year_estimated = forms.BooleanField(label=_("Năm sinh ước tính"), required=False)
+    sex = forms.ChoiceField(label=_("Giới tính"), choices=[("", "—"), *Sex.choices])
     ethnicity = forms.ModelChoiceField(
-        label="Dân tộc",
+        label=_("Dân tộc"),
         queryset=Term.objects.filter(kind=TermKind.ETHNICITY, is_active=True),
         required=False,
         empty_label="—",
     )
     national_id = forms.CharField(
-        label="Mã định danh cá nhân", max_length=20, required=False, help_text="12 chữ số, nếu có"
+        label=_("Mã định danh cá nhân"), max_length=20, required=False, help_text=_("12 chữ số, nếu có")
     )
-    residence_unit = UnitField(label="Xã, phường nơi cư trú", help_text="Mã (ví dụ 14797) hoặc tên đầy đủ")
-    address = forms.CharField(label="Địa chỉ (thôn, tổ dân phố, số nhà)", max_length=255, required=False)
-    school = forms.CharField(label="Trường", max_length=150, required=False)
-    school_class = forms.CharField(label="Lớp", max_length=30, required=False)
+    residence_unit = UnitField(label=_("Xã, phường nơi cư trú"), help_text=_("Mã (ví dụ 14797) hoặc tên đầy đủ"))
+    address = forms.CharField(label=_("Địa chỉ (thôn, tổ dân phố, số nhà)"), max_length=255, required=False)
+    school = forms.CharField(label=_("Trường"), max_length=150, required=False)
+    school_class = forms.CharField(label=_("Lớp"), max_length=30, required=False)
     circumstances = forms.MultipleChoiceField(
-        label="Trẻ em có hoàn cảnh đặc biệt (Luật Trẻ em Điều 10)",
+        label=_("Trẻ em có hoàn cảnh đặc biệt (Luật Trẻ em Điều 10)"),
         choices=SpecialCircumstance.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    notes = forms.CharField(label="Ghi chú", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    carer_name = forms.CharField(label="Người chăm sóc: họ tên", max_length=150, required=False)
-    carer_relation = forms.CharField(label="Quan hệ với trẻ", max_length=60, required=False)
-    carer_phone = forms.CharField(label="Điện thoại", max_length=30, required=False)
+    notes = forms.CharField(label=_("Ghi chú"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    carer_name = forms.CharField(label=_("Người chăm sóc: họ tên"), max_length=150, required=False)
+    carer_relation = forms.CharField(label=_("Quan hệ với trẻ"), max_length=60, required=False)
+    carer_phone = forms.CharField(label=_("Điện thoại"), max_length=30, required=False)
 
     def __init__(self, *args: Any, with_carer: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -206,19 +213,19 @@ class ChildForm(StyledForm):
     def clean_national_id(self) -> str:
         value = "".join(self.cleaned_data.get("national_id", "").split())
         if value and not (len(value) == 12 and value.isdigit()):
-            raise forms.ValidationError("Mã định danh cá nhân gồm đúng 12 chữ số.")
+            raise forms.ValidationError(_("Mã định danh cá nhân gồm đúng 12 chữ số."))
         return value
 
     def clean_date_of_birth(self) -> Any:
         value = self.cleaned_data.get("date_of_birth")
         if value and value > timezone.localdate():
-            raise forms.ValidationError("Ngày sinh không thể ở tương lai.")
+            raise forms.ValidationError(_("Ngày sinh không thể ở tương lai."))
         return value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not cleaned.get("date_of_birth") and not cleaned.get("birth_year") and "date_of_birth" not in self.errors:
-            self.add_error("birth_year", "Cần ngày sinh hoặc năm sinh (ước tính).")
+            self.add_error("birth_year", _("Cần ngày sinh hoặc năm sinh (ước tính)."))
         return cleaned
 
     def to_data(self) -> ChildData:
@@ -259,27 +266,31 @@ class ChildEditForm(ChildForm):
 
 
 class ChildFilterForm(StyledForm):
-    q = forms.CharField(label="Tìm theo tên hoặc mã định danh", required=False, max_length=100)
-    unit = UnitField(label="Xã, phường", required=False)
+    q = forms.CharField(label=_("Tìm theo tên hoặc mã định danh"), required=False, max_length=100)
+    unit = UnitField(label=_("Xã, phường"), required=False)
     circumstance = forms.ChoiceField(
-        label="Hoàn cảnh đặc biệt", required=False, choices=[("", "Tất cả"), *SpecialCircumstance.choices]
+        label=_("Hoàn cảnh đặc biệt"), required=False, choices=[("", _("Tất cả")), *SpecialCircumstance.choices]
     )
-    sex = forms.ChoiceField(label="Giới tính", required=False, choices=[("", "Tất cả"), *Sex.choices])
+    sex = forms.ChoiceField(label=_("Giới tính"), required=False, choices=[("", _("Tất cả")), *Sex.choices])
     order = forms.ChoiceField(
-        label="Sắp xếp",
+        label=_("Sắp xếp"),
         required=False,
-        choices=[("name", "Theo tên"), ("-created", "Mới đăng ký trước"), ("birth", "Nhỏ tuổi trước")],
+        choices=[("name", _("Theo tên")), ("-created", _("Mới đăng ký trước")), ("birth", _("Nhỏ tuổi trước"))],
     )
 
 
 class ReportFilterForm(StyledForm):
-    unit = UnitField(label="Xã, phường", required=False)
+    unit = UnitField(label=_("Xã, phường"), required=False)
     form = forms.ChoiceField(
-        label="Hình thức xâm hại", required=False, choices=[("", "Tất cả"), *MAIN_FORMS, *SEXUAL_SUBTYPES]
+        label=_("Hình thức xâm hại"), required=False, choices=[("", _("Tất cả")), *MAIN_FORMS, *SEXUAL_SUBTYPES]
     )
-    status = forms.ChoiceField(label="Trạng thái", required=False, choices=[("", "Tất cả"), *ReportStatus.choices])
-    date_from = forms.DateField(label="Tiếp nhận từ ngày", required=False, help_text=DATE_HELP)
-    date_to = forms.DateField(label="đến ngày", required=False, help_text=DATE_HELP)
+    status = forms.ChoiceField(
+        label=_("Trạng thái"), required=False, choices=[("", _("Tất cả")), *ReportStatus.choices]
+    )
+    date_from = forms.DateField(label=_("Tiếp nhận từ ngày"), required=False, help_text=DATE_HELP)
+    date_to = forms.DateField(label=_("đến ngày"), required=False, help_text=DATE_HELP)
     order = forms.ChoiceField(
-        label="Sắp xếp", required=False, choices=[("-received", "Mới nhất trước"), ("received", "Cũ nhất trước")]
+        label=_("Sắp xếp"),
+        required=False,
+        choices=[("-received", _("Mới nhất trước")), ("received", _("Cũ nhất trước"))],
     )

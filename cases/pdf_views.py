@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -29,6 +29,9 @@ from .casework_forms import FORMS
 from .models import AbuseForm, Case, CaseStep, Plan, ProtectionLevel, RiskLevel
 from .policy import can_see_child_protected, can_see_reporter
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Form number → the workflow action whose step it prints (cases/workflow.py, Transition.form).
 FORM_ACTIONS = {
     "02": "assess_initial",
@@ -45,7 +48,7 @@ EXTRA_LABELS = {
 }
 NOT_PRINTED = {"version", "activities", "plan_number"}
 # Choice codes the forms may not declare (older records): the model's choices.
-CHOICES: dict[str, dict[str, str]] = {
+CHOICES: dict[str, dict[str, StrOrPromise]] = {
     "risk_level": dict(RiskLevel.choices),
     "harm_level": dict(RiskLevel.choices),
     "level": dict(ProtectionLevel.choices),
@@ -67,7 +70,7 @@ def _value(value: Any, field: forms.Field | None, key: str) -> str:
         return "Có" if value else "Không"
     if value is None or value == "":
         return ""
-    choices = {str(k): str(v) for k, v in getattr(field, "choices", None) or []} or CHOICES.get(key, {})
+    choices = {str(k): str(v) for k, v in (getattr(field, "choices", None) or CHOICES.get(key, {}).items())}
     if isinstance(value, list | tuple):
         return "; ".join(_value(v, field, key) for v in value)
     if isinstance(value, dict):

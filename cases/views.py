@@ -12,6 +12,7 @@ from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from childprotect.accounts.models import Role
@@ -60,7 +61,7 @@ def _likely_duplicates(user: Any, data: services.ChildData) -> list[selectors.Ca
 
 def _require_registry_role(user: Any) -> None:
     if user.role == Role.PARTNER:
-        raise PermissionDenied("Cơ quan phối hợp chỉ xem trẻ em được chuyển tuyến đến.")
+        raise PermissionDenied(_("Cơ quan phối hợp chỉ xem trẻ em được chuyển tuyến đến."))
 
 
 # --- Reports -------------------------------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def report_create(request: AuthenticatedRequest) -> HttpResponse:
     if request.user.role not in REPORTING_ROLES:
-        raise PermissionDenied("Vai trò của bạn không tiếp nhận thông tin, thông báo, tố giác.")
+        raise PermissionDenied(_("Vai trò của bạn không tiếp nhận thông tin, thông báo, tố giác."))
     initial: dict[str, Any] = {"received_at": timezone.localtime().strftime("%d/%m/%Y %H:%M")}
     if request.user.unit and request.user.is_commune_staff:
         initial["incident_unit"] = request.user.unit.code
@@ -104,7 +105,7 @@ def report_create(request: AuthenticatedRequest) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, f"Đã tiếp nhận thông tin số {report.reference}.")
+            messages.success(request, _("Đã tiếp nhận thông tin số %(reference)s.") % {"reference": report.reference})
             if request.user.role == Role.PARTNER:
                 return redirect("cases:report_detail", pk=report.pk)
             return redirect("cases:report_children", pk=report.pk)
@@ -137,7 +138,7 @@ def report_children(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     likely duplicates have been shown)."""
     report = selectors.report_get_for(request.user, pk)
     if not can_register_children(request.user):
-        raise PermissionDenied("Vai trò của bạn không đăng ký trẻ em.")
+        raise PermissionDenied(_("Vai trò của bạn không đăng ký trẻ em."))
     query = request.GET.get("q", "")[:100]
     visible = selectors.children_visible_to(request.user).select_related("residence_unit")
     found = selectors.name_matches(visible, query)[:20] if query.strip() else []
@@ -154,7 +155,11 @@ def report_children(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
-                messages.success(request, f"Đã gắn {child.full_name} vào thông tin {report.reference}.")
+                messages.success(
+                    request,
+                    _("Đã gắn %(child)s vào thông tin %(reference)s.")
+                    % {"child": child.full_name, "reference": report.reference},
+                )
             return redirect("cases:report_children", pk=report.pk)
         form = ChildForm(request.POST)
         if form.is_valid():
@@ -167,7 +172,11 @@ def report_children(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 except ValidationError as exc:
                     _apply_errors(form, exc)
                 else:
-                    messages.success(request, f"Đã đăng ký {child.full_name} và gắn vào thông tin {report.reference}.")
+                    messages.success(
+                        request,
+                        _("Đã đăng ký %(child)s và gắn vào thông tin %(reference)s.")
+                        % {"child": child.full_name, "reference": report.reference},
+                    )
                     return redirect("cases:report_children", pk=report.pk)
     return render(
         request,
@@ -211,7 +220,7 @@ def child_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def child_create(request: AuthenticatedRequest) -> HttpResponse:
     if not can_register_children(request.user):
-        raise PermissionDenied("Vai trò của bạn không đăng ký trẻ em.")
+        raise PermissionDenied(_("Vai trò của bạn không đăng ký trẻ em."))
     initial = {"residence_unit": request.user.unit.code} if request.user.is_commune_staff and request.user.unit else {}
     form = ChildForm(request.POST or None, initial=initial)
     candidates: list[selectors.Candidate] = []
@@ -225,7 +234,7 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
-                messages.success(request, f"Đã đăng ký {child.full_name}.")
+                messages.success(request, _("Đã đăng ký %(child)s.") % {"child": child.full_name})
                 return redirect("cases:child_detail", pk=child.pk)
     return render(request, "cases/child_form.html", {"form": form, "candidates": candidates})
 
@@ -251,7 +260,7 @@ def child_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     child = selectors.child_get_for(request.user, pk)
     if not can_register_children(request.user):
-        raise PermissionDenied("Vai trò của bạn không sửa hồ sơ trẻ em.")
+        raise PermissionDenied(_("Vai trò của bạn không sửa hồ sơ trẻ em."))
     initial = {f: getattr(child, f) for f in services.CHILD_FIELDS}
     initial.update(
         residence_unit=child.residence_unit.code,
@@ -271,7 +280,7 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 form.is_valid()
             _apply_errors(form, exc)
         else:
-            messages.success(request, "Đã lưu hồ sơ trẻ em.")
+            messages.success(request, _("Đã lưu hồ sơ trẻ em."))
             return redirect("cases:child_detail", pk=child.pk)
     return render(request, "cases/child_form.html", {"form": form, "child": child})
 
@@ -366,7 +375,7 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
                 form.is_valid()
             _apply_errors(form, exc)
         else:
-            messages.success(request, f"Đã ghi nhận: {transition.label}.")
+            messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": transition.label})
             return redirect("cases:case_detail", pk=case.pk)
     return render(
         request,
@@ -392,7 +401,7 @@ def case_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for(request.user, pk)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Ý kiến không được để trống.")
+        messages.error(request, _("Ý kiến không được để trống."))
     else:
         try:
             services.case_comment(
@@ -404,7 +413,7 @@ def case_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, "Đã gửi ý kiến.")
+            messages.success(request, _("Đã gửi ý kiến."))
     return redirect("cases:case_detail", pk=case.pk)
 
 
@@ -425,7 +434,7 @@ def case_separation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, "Đã ghi nhận về cách ly tạm thời.")
+            messages.success(request, _("Đã ghi nhận về cách ly tạm thời."))
     else:
-        messages.error(request, "Ngày gia hạn không hợp lệ (dd/mm/yyyy).")
+        messages.error(request, _("Ngày gia hạn không hợp lệ (dd/mm/yyyy)."))
     return redirect("cases:case_detail", pk=case.pk)

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from childprotect.text import fold
 
 
 class AgencyType(models.TextChoices):
-    POLICE = "police", "Công an"
-    HEALTH = "health", "Y tế"
-    EDUCATION = "education", "Giáo dục"
-    JUSTICE = "justice", "Tư pháp, trợ giúp pháp lý"
-    SOCIAL_WORK = "social_work", "Công tác xã hội, cơ sở trợ giúp xã hội"
-    COURT = "court", "Toà án"
-    PROCURACY = "procuracy", "Viện kiểm sát"
-    MASS_ORGANISATION = "mass_org", "Hội LHPN, Đoàn TN"
-    OTHER = "other", "Khác"
+    POLICE = "police", _("Công an")
+    HEALTH = "health", _("Y tế")
+    EDUCATION = "education", _("Giáo dục")
+    JUSTICE = "justice", _("Tư pháp, trợ giúp pháp lý")
+    SOCIAL_WORK = "social_work", _("Công tác xã hội, cơ sở trợ giúp xã hội")
+    COURT = "court", _("Toà án")
+    PROCURACY = "procuracy", _("Viện kiểm sát")
+    MASS_ORGANISATION = "mass_org", _("Hội LHPN, Đoàn TN")
+    OTHER = "other", _("Khác")
 
 
 class Agency(models.Model):

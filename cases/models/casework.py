@@ -8,32 +8,33 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class CaseState(models.TextChoices):
-    RECEIVED = "received", "Mới tiếp nhận"
-    INITIAL_ASSESSED = "initial_assessed", "Đã đánh giá nguy cơ ban đầu"
-    EMERGENCY_DECIDED = "emergency_decided", "Đã quyết định về bảo vệ khẩn cấp"
-    ASSESSED = "assessed", "Đã đánh giá cụ thể, cần kế hoạch"
-    PLAN_DRAFTED = "plan_drafted", "Kế hoạch chờ phê duyệt"
-    IMPLEMENTING = "implementing", "Đang thực hiện kế hoạch"
-    REVIEWED = "reviewed", "Đã rà soát"
-    CLOSURE_PROPOSED = "closure_proposed", "Đề xuất đóng hồ sơ"
-    CLOSED = "closed", "Đã đóng hồ sơ"
+    RECEIVED = "received", _("Mới tiếp nhận")
+    INITIAL_ASSESSED = "initial_assessed", _("Đã đánh giá nguy cơ ban đầu")
+    EMERGENCY_DECIDED = "emergency_decided", _("Đã quyết định về bảo vệ khẩn cấp")
+    ASSESSED = "assessed", _("Đã đánh giá cụ thể, cần kế hoạch")
+    PLAN_DRAFTED = "plan_drafted", _("Kế hoạch chờ phê duyệt")
+    IMPLEMENTING = "implementing", _("Đang thực hiện kế hoạch")
+    REVIEWED = "reviewed", _("Đã rà soát")
+    CLOSURE_PROPOSED = "closure_proposed", _("Đề xuất đóng hồ sơ")
+    CLOSED = "closed", _("Đã đóng hồ sơ")
 
 
 class ProtectionLevel(models.TextChoices):
     """Luật Trẻ em Điều 47–50: the level a case is handled at."""
 
-    PREVENTION = "prevention", "Phòng ngừa"
-    SUPPORT = "support", "Hỗ trợ"
-    INTERVENTION = "intervention", "Can thiệp"
+    PREVENTION = "prevention", _("Phòng ngừa")
+    SUPPORT = "support", _("Hỗ trợ")
+    INTERVENTION = "intervention", _("Can thiệp")
 
 
 class RiskLevel(models.TextChoices):
-    HIGH = "high", "Cao"
-    MEDIUM = "medium", "Trung bình"
-    LOW = "low", "Thấp"
+    HIGH = "high", _("Cao")
+    MEDIUM = "medium", _("Trung bình")
+    LOW = "low", _("Thấp")
 
 
 class Case(models.Model):
@@ -85,18 +86,18 @@ class CaseStep(models.Model):
 
 
 class DeadlineKind(models.TextChoices):
-    EMERGENCY = "emergency", "Đánh giá nguy cơ ban đầu và quyết định bảo vệ khẩn cấp (12 giờ)"
-    PLAN = "plan", "Xây dựng kế hoạch hỗ trợ, can thiệp"
-    APPROVAL = "approval", "Phê duyệt kế hoạch"
-    REVIEW = "review", "Rà soát định kỳ"
-    SEPARATION_END = "separation_end", "Kết thúc cách ly tạm thời (15 ngày)"
+    EMERGENCY = "emergency", _("Đánh giá nguy cơ ban đầu và quyết định bảo vệ khẩn cấp (12 giờ)")
+    PLAN = "plan", _("Xây dựng kế hoạch hỗ trợ, can thiệp")
+    APPROVAL = "approval", _("Phê duyệt kế hoạch")
+    REVIEW = "review", _("Rà soát định kỳ")
+    SEPARATION_END = "separation_end", _("Kết thúc cách ly tạm thời (15 ngày)")
 
 
 class DeadlineStatus(models.TextChoices):
-    OPEN = "open", "Đang chờ"
-    MET = "met", "Đúng hạn"
-    LATE = "late", "Quá hạn rồi mới xong"
-    CANCELLED = "cancelled", "Không còn áp dụng"
+    OPEN = "open", _("Đang chờ")
+    MET = "met", _("Đúng hạn")
+    LATE = "late", _("Quá hạn rồi mới xong")
+    CANCELLED = "cancelled", _("Không còn áp dụng")
 
 
 class Deadline(models.Model):
@@ -121,8 +122,8 @@ class Deadline(models.Model):
 
 
 class ReminderKind(models.TextChoices):
-    DUE_SOON = "due_soon", "Sắp đến hạn"
-    OVERDUE = "overdue", "Quá hạn"
+    DUE_SOON = "due_soon", _("Sắp đến hạn")
+    OVERDUE = "overdue", _("Quá hạn")
 
 
 class Reminder(models.Model):
@@ -157,10 +158,10 @@ class EmergencyMeasure(models.Model):
 
 
 class PlanStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Chờ phê duyệt"
-    RETURNED = "returned", "Trả lại để sửa"
-    APPROVED = "approved", "Đã phê duyệt"
-    SUPERSEDED = "superseded", "Đã thay bằng kế hoạch mới"
+    SUBMITTED = "submitted", _("Chờ phê duyệt")
+    RETURNED = "returned", _("Trả lại để sửa")
+    APPROVED = "approved", _("Đã phê duyệt")
+    SUPERSEDED = "superseded", _("Đã thay bằng kế hoạch mới")
 
 
 class Plan(models.Model):

@@ -9,14 +9,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from childprotect.text import fold
 
 
 class TermKind(models.TextChoices):
-    CHANNEL = "channel", "Kênh tiếp nhận"
-    RELATION = "relation", "Quan hệ với trẻ em"
-    ETHNICITY = "ethnicity", "Dân tộc"
+    CHANNEL = "channel", _("Kênh tiếp nhận")
+    RELATION = "relation", _("Quan hệ với trẻ em")
+    ETHNICITY = "ethnicity", _("Dân tộc")
 
 
 class Term(models.Model):
@@ -37,28 +39,28 @@ class Term(models.Model):
 
 
 class Sex(models.TextChoices):
-    MALE = "male", "Nam"
-    FEMALE = "female", "Nữ"
-    UNKNOWN = "unknown", "Không rõ"
+    MALE = "male", _("Nam")
+    FEMALE = "female", _("Nữ")
+    UNKNOWN = "unknown", _("Không rõ")
 
 
 class SpecialCircumstance(models.TextChoices):
     """Luật Trẻ em 2016 Điều 10 k1: the 14 groups of children in special circumstances (letters a–o)."""
 
-    A = "a", "a) Mồ côi cả cha và mẹ"
-    B = "b", "b) Bị bỏ rơi"
-    C = "c", "c) Không nơi nương tựa"
-    D = "d", "d) Khuyết tật"
-    DD = "dd", "đ) Nhiễm HIV/AIDS"
-    E = "e", "e) Vi phạm pháp luật"
-    G = "g", "g) Nghiện ma túy"
-    H = "h", "h) Phải bỏ học kiếm sống chưa hoàn thành phổ cập giáo dục THCS"
-    I = "i", "i) Bị tổn hại nghiêm trọng về thể chất và tinh thần do bị bạo lực"  # noqa: E741
-    K = "k", "k) Bị bóc lột"
-    L = "l", "l) Bị xâm hại tình dục"
-    M = "m", "m) Bị mua bán"
-    N = "n", "n) Mắc bệnh hiểm nghèo hoặc bệnh phải điều trị dài ngày thuộc hộ nghèo, cận nghèo"
-    O = "o", "o) Di cư, lánh nạn, tị nạn chưa xác định được cha mẹ hoặc không có người chăm sóc"  # noqa: E741
+    A = "a", _("a) Mồ côi cả cha và mẹ")
+    B = "b", _("b) Bị bỏ rơi")
+    C = "c", _("c) Không nơi nương tựa")
+    D = "d", _("d) Khuyết tật")
+    DD = "dd", _("đ) Nhiễm HIV/AIDS")
+    E = "e", _("e) Vi phạm pháp luật")
+    G = "g", _("g) Nghiện ma túy")
+    H = "h", _("h) Phải bỏ học kiếm sống chưa hoàn thành phổ cập giáo dục THCS")
+    I = "i", _("i) Bị tổn hại nghiêm trọng về thể chất và tinh thần do bị bạo lực")  # noqa: E741
+    K = "k", _("k) Bị bóc lột")
+    L = "l", _("l) Bị xâm hại tình dục")
+    M = "m", _("m) Bị mua bán")
+    N = "n", _("n) Mắc bệnh hiểm nghèo hoặc bệnh phải điều trị dài ngày thuộc hộ nghèo, cận nghèo")
+    O = "o", _("o) Di cư, lánh nạn, tị nạn chưa xác định được cha mẹ hoặc không có người chăm sóc")  # noqa: E741
 
 
 class Child(models.Model):
@@ -167,35 +169,36 @@ class ChildCircumstance(models.Model):
 
 
 class ReportType(models.TextChoices):
-    INFORMATION = "thong_tin", "Thông tin"
-    NOTIFICATION = "thong_bao", "Thông báo"
-    DENUNCIATION = "to_giac", "Tố giác"
+    # A context: "Thông báo" is also the menu's notifications.
+    INFORMATION = "thong_tin", pgettext_lazy("report type", "Thông tin")
+    NOTIFICATION = "thong_bao", pgettext_lazy("report type", "Thông báo")
+    DENUNCIATION = "to_giac", pgettext_lazy("report type", "Tố giác")
 
 
 class Environment(models.TextChoices):
-    FAMILY = "family", "Gia đình"
-    SCHOOL = "school", "Trường học"
-    COMMUNITY = "community", "Cộng đồng"
-    ONLINE = "online", "Môi trường mạng"
-    CARE_FACILITY = "care_facility", "Cơ sở chăm sóc, trợ giúp xã hội"
-    OTHER = "other", "Khác"
+    FAMILY = "family", _("Gia đình")
+    SCHOOL = "school", _("Trường học")
+    COMMUNITY = "community", _("Cộng đồng")
+    ONLINE = "online", _("Môi trường mạng")
+    CARE_FACILITY = "care_facility", _("Cơ sở chăm sóc, trợ giúp xã hội")
+    OTHER = "other", _("Khác")
 
 
 class AbuseForm(models.TextChoices):
     """Luật Trẻ em Điều 4 k5, with the sexual-abuse subtypes NĐ 56 uses (stored with the prefix sexual_)."""
 
-    VIOLENCE = "violence", "Bạo lực"
-    EXPLOITATION = "exploitation", "Bóc lột"
-    SEXUAL_ABUSE = "sexual_abuse", "Xâm hại tình dục"
-    TRAFFICKING = "trafficking", "Mua bán"
-    ABANDONMENT = "abandonment", "Bỏ rơi"
-    NEGLECT = "neglect", "Bỏ mặc"
-    OTHER = "other", "Hình thức gây tổn hại khác"
-    SEXUAL_RAPE = "sexual_rape", "Hiếp dâm"
-    SEXUAL_COERCION = "sexual_coercion", "Cưỡng dâm"
-    SEXUAL_INTERCOURSE = "sexual_intercourse", "Giao cấu"
-    SEXUAL_MOLESTATION = "sexual_molestation", "Dâm ô"
-    SEXUAL_PROSTITUTION = "sexual_prostitution", "Sử dụng vào mục đích mại dâm, khiêu dâm"
+    VIOLENCE = "violence", _("Bạo lực")
+    EXPLOITATION = "exploitation", _("Bóc lột")
+    SEXUAL_ABUSE = "sexual_abuse", _("Xâm hại tình dục")
+    TRAFFICKING = "trafficking", _("Mua bán")
+    ABANDONMENT = "abandonment", _("Bỏ rơi")
+    NEGLECT = "neglect", _("Bỏ mặc")
+    OTHER = "other", _("Hình thức gây tổn hại khác")
+    SEXUAL_RAPE = "sexual_rape", _("Hiếp dâm")
+    SEXUAL_COERCION = "sexual_coercion", _("Cưỡng dâm")
+    SEXUAL_INTERCOURSE = "sexual_intercourse", _("Giao cấu")
+    SEXUAL_MOLESTATION = "sexual_molestation", _("Dâm ô")
+    SEXUAL_PROSTITUTION = "sexual_prostitution", _("Sử dụng vào mục đích mại dâm, khiêu dâm")
 
 
 MAIN_FORMS = [(v, label) for v, label in AbuseForm.choices if not v.startswith("sexual_") or v == "sexual_abuse"]
@@ -203,9 +206,9 @@ SEXUAL_SUBTYPES = [(v, label) for v, label in AbuseForm.choices if v.startswith(
 
 
 class ReportStatus(models.TextChoices):
-    RECEIVED = "received", "Mới tiếp nhận"
-    HANDLING = "handling", "Đang xử lý"
-    CLOSED = "closed", "Đã kết thúc"
+    RECEIVED = "received", _("Mới tiếp nhận")
+    HANDLING = "handling", _("Đang xử lý")
+    CLOSED = "closed", _("Đã kết thúc")
 
 
 OPEN_STATUSES = [ReportStatus.RECEIVED, ReportStatus.HANDLING]

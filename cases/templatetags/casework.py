@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 
@@ -10,10 +10,14 @@ from cases.casework_forms import FORMS, ActivityForm
 from cases.models import CaseStep
 from cases.workflow import BY_ACTION
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 register = template.Library()
 
-CHOICE_FIELDS: dict[str, dict[str, str]] = {}
-LABELS: dict[str, str] = {
+# Lazy labels, made text when a step is shown: the language is the request's, not the one this module was loaded in.
+CHOICE_FIELDS: dict[str, dict[str, StrOrPromise]] = {}
+LABELS: dict[str, StrOrPromise] = {
     "activities": "Các hoạt động",
     "plan_number": "Kế hoạch số",
     "report": "Thông tin",
@@ -21,10 +25,10 @@ LABELS: dict[str, str] = {
 }
 for form_class in FORMS.values():
     for name, field in form_class.base_fields.items():
-        LABELS.setdefault(name, str(field.label or name))
+        LABELS.setdefault(name, field.label or name)
         if hasattr(field, "choices"):
-            CHOICE_FIELDS.setdefault(name, {str(k): str(v) for k, v in field.choices})
-ACTIVITY_LABELS = {name: str(f.label) for name, f in ActivityForm.base_fields.items()}
+            CHOICE_FIELDS.setdefault(name, {str(k): v for k, v in field.choices})
+ACTIVITY_LABELS = {name: f.label for name, f in ActivityForm.base_fields.items()}
 
 
 @register.filter
@@ -41,7 +45,7 @@ def _show(name: str, value: Any) -> str:
     if value in (None, ""):
         return "—"
     if name in CHOICE_FIELDS:
-        return CHOICE_FIELDS[name].get(str(value), str(value))
+        return str(CHOICE_FIELDS[name].get(str(value), str(value)))
     if name == "activities" and isinstance(value, list):
         return "\n".join(
             f"• {row.get('activity')}: {row.get('responsible')}, {row.get('start')}–{row.get('end')}" for row in value
@@ -51,4 +55,4 @@ def _show(name: str, value: Any) -> str:
 
 @register.filter
 def record_items(step: CaseStep) -> list[tuple[str, str]]:
-    return [(LABELS.get(name, name), _show(name, value)) for name, value in (step.record or {}).items()]
+    return [(str(LABELS.get(name, name)), _show(name, value)) for name, value in (step.record or {}).items()]

@@ -6,14 +6,15 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    COMMUNE_OFFICER = "commune_officer", "Cán bộ phụ trách bảo vệ trẻ em cấp xã"
-    COMMUNE_CHAIR = "commune_chair", "Chủ tịch / Phó Chủ tịch UBND xã"
-    SUPERVISOR = "supervisor", "Cán bộ giám sát (cấp huyện / tỉnh)"
-    PARTNER = "partner", "Cán bộ cơ quan phối hợp"
-    ADMIN = "admin", "Quản trị hệ thống"
+    COMMUNE_OFFICER = "commune_officer", _("Cán bộ phụ trách bảo vệ trẻ em cấp xã")
+    COMMUNE_CHAIR = "commune_chair", _("Chủ tịch / Phó Chủ tịch UBND xã")
+    SUPERVISOR = "supervisor", _("Cán bộ giám sát (cấp huyện / tỉnh)")
+    PARTNER = "partner", _("Cán bộ cơ quan phối hợp")
+    ADMIN = "admin", _("Quản trị hệ thống")
 
 
 COMMUNE_ROLES = {Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR}

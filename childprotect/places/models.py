@@ -8,20 +8,21 @@ The depth of the hierarchy is data: province → district → commune (2024) or 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from childprotect.text import fold
 
 
 class UnitList(models.IntegerChoices):
-    L2024 = 2024, "2024 (ba cấp: tỉnh, huyện, xã)"
-    L2025 = 2025, "2025 (hai cấp: tỉnh, xã)"
-    L2026 = 2026, "2026 (hai cấp: tỉnh, xã, hiện hành)"
+    L2024 = 2024, _("2024 (ba cấp: tỉnh, huyện, xã)")
+    L2025 = 2025, _("2025 (hai cấp: tỉnh, xã)")
+    L2026 = 2026, _("2026 (hai cấp: tỉnh, xã, hiện hành)")
 
 
 class UnitLevel(models.TextChoices):
-    PROVINCE = "province", "Tỉnh / thành phố"
-    DISTRICT = "district", "Huyện / quận / thị xã / thành phố thuộc tỉnh"
-    COMMUNE = "commune", "Xã / phường / thị trấn / đặc khu"
+    PROVINCE = "province", _("Tỉnh / thành phố")
+    DISTRICT = "district", _("Huyện / quận / thị xã / thành phố thuộc tỉnh")
+    COMMUNE = "commune", _("Xã / phường / thị trấn / đặc khu")
 
 
 class AdminUnit(models.Model):

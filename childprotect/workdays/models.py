@@ -6,12 +6,13 @@ The table is edited by administrators and seeded for 2025–2027 by a data migra
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DayKind(models.TextChoices):
-    HOLIDAY = "holiday", "Ngày nghỉ lễ, Tết"
+    HOLIDAY = "holiday", _("Ngày nghỉ lễ, Tết")
     # Làm bù: a Saturday or Sunday worked in exchange for a bridge day off; it counts as a working day.
-    WORKING = "working", "Ngày làm bù (làm việc)"
+    WORKING = "working", _("Ngày làm bù (làm việc)")
 
 
 class Holiday(models.Model):
