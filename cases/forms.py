@@ -265,6 +265,15 @@ class ChildEditForm(ChildForm):
         super().__init__(*args, with_carer=False, **kwargs)
 
 
+class CarerForm(StyledForm):
+    full_name = forms.CharField(label=_("Người chăm sóc: họ tên"), max_length=150, required=False)
+    relation = forms.CharField(label=_("Quan hệ với trẻ"), max_length=60, required=False)
+    phone = forms.CharField(label=_("Điện thoại"), max_length=30, required=False)
+
+
+CarerFormSet = forms.formset_factory(CarerForm, extra=1, max_num=6)
+
+
 class ChildFilterForm(StyledForm):
     q = forms.CharField(label=_("Tìm theo tên hoặc mã định danh"), required=False, max_length=100)
     unit = UnitField(label=_("Xã, phường"), required=False)

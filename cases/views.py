@@ -17,10 +17,19 @@ from django.views.decorators.http import require_POST
 
 from childprotect.accounts.models import Role
 from childprotect.http import AuthenticatedRequest
+from childprotect.text import nfc
 
 from . import selectors, services
 from .casework_forms import FORMS, ActivityFormSet, CommentForm, SeparationForm
-from .forms import ChildEditForm, ChildFilterForm, ChildForm, PerpetratorFormSet, ReportFilterForm, ReportForm
+from .forms import (
+    CarerFormSet,
+    ChildEditForm,
+    ChildFilterForm,
+    ChildForm,
+    PerpetratorFormSet,
+    ReportFilterForm,
+    ReportForm,
+)
 from .models import CaseState
 from .policy import can_register_children, can_see_child_protected, can_see_reporter
 from .workflow import BY_ACTION, allowed_actions
@@ -38,6 +47,10 @@ def _apply_errors(form: Form, exc: ValidationError) -> None:
             form.add_error(target if target in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def _plain_text(value: str) -> str:
+    return nfc(value) if value else ""
 
 
 def _with_version(data: Any, version: int) -> Any:
@@ -268,11 +281,28 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         circumstances=[c.group for c in child.circumstances.all()],
     )
     form = ChildEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    # On POST the formset has no initial rows: every non-empty row posted is the new list, whatever the page said.
+    # A POST without the carers block at all edits the record and leaves the carers as they are.
+    posted_carers = request.method == "POST" and "c-TOTAL_FORMS" in request.POST
+    carers = (
+        CarerFormSet(request.POST, prefix="c")
+        if posted_carers
+        else CarerFormSet(
+            prefix="c",
+            initial=[{"full_name": c.full_name, "relation": c.relation, "phone": c.phone} for c in child.carers.all()],
+        )
+    )
+    if request.method == "POST" and form.is_valid() and (not posted_carers or carers.is_valid()):
+        data = form.to_data()
+        if posted_carers:
+            data.carers = [
+                {k: _plain_text(v) for k, v in c.cleaned_data.items()}
+                for c in carers.forms
+                if c.cleaned_data.get("full_name")
+            ]
+            data.carers_given = True
         try:
-            services.child_update(
-                actor=request.user, child=child, data=form.to_data(), version=form.cleaned_data["version"]
-            )
+            services.child_update(actor=request.user, child=child, data=data, version=form.cleaned_data["version"])
         except ValidationError as exc:
             if exc.code == "stale":  # keep their input on the version now saved, so that saving again can succeed
                 child.refresh_from_db()
@@ -282,7 +312,7 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Đã lưu hồ sơ trẻ em."))
             return redirect("cases:child_detail", pk=child.pk)
-    return render(request, "cases/child_form.html", {"form": form, "child": child})
+    return render(request, "cases/child_form.html", {"form": form, "child": child, "carers": carers})
 
 
 # --- Cases: the statutory workflow ---------------------------------------------------------------------------------

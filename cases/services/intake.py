@@ -57,6 +57,7 @@ class ChildData:
     notes: str = ""
     circumstances: list[str] = field(default_factory=list)
     carers: list[dict[str, str]] = field(default_factory=list)
+    carers_given: bool = False  # an edit that carries the whole list of carers (absent: leave them as they are)
 
 
 def logging_reach(user: Any, unit: AdminUnit) -> bool:
@@ -170,6 +171,17 @@ def child_update(*, actor: User, child: Child, data: ChildData, version: int) ->
         changes = audit_diff(before, audit_snapshot(locked, CHILD_FIELDS), masked=CHILD_PROTECTED)
         if had != wanted:
             changes["circumstances"] = ["***", "***"]  # health and status groups are protected data
+        if data.carers_given:
+            rows = [
+                (c["full_name"], c.get("relation", ""), c.get("phone", ""))
+                for c in data.carers
+                if c.get("full_name", "").strip()
+            ]
+            if [(c.full_name, c.relation, c.phone) for c in locked.carers.all()] != rows:
+                locked.carers.all().delete()  # a short list, replaced whole: nothing refers to a carer row
+                for full_name, relation, phone in rows:
+                    Carer(child=locked, full_name=full_name, relation=relation, phone=phone).save()
+                changes["carers"] = ["***", "***"]  # family information is protected data (NĐ 56 Đ33)
         audit_record(actor=actor, action="child.update", obj=locked, object_repr=child_label(locked), changes=changes)
     return locked
 
