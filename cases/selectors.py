@@ -315,7 +315,7 @@ def cases_list(user: Any, filters: CaseFilters) -> QuerySet[Case]:
 
 
 def case_timeline(case: Case) -> QuerySet[CaseStep]:
-    return case.steps.select_related("actor").prefetch_related("attachments")
+    return case.steps.select_related("actor")
 
 
 def case_open_deadlines(case: Case) -> QuerySet[Deadline]:

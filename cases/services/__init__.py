@@ -2,4 +2,3 @@
 
 from .casework import *  # noqa: F403
 from .intake import *  # noqa: F403
-from .intake import CHILD_FIELDS, CHILD_PROTECTED, REPORT_FIELDS, REPORTER_FIELDS  # noqa: F401

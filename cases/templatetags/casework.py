@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import template
 
-from cases.casework_forms import FORMS, ActivityForm
+from cases.casework_forms import FORMS
 from cases.models import CaseStep
 from cases.workflow import BY_ACTION
 
@@ -28,7 +28,6 @@ for form_class in FORMS.values():
         LABELS.setdefault(name, field.label or name)
         if hasattr(field, "choices"):
             CHOICE_FIELDS.setdefault(name, {str(k): v for k, v in field.choices})
-ACTIVITY_LABELS = {name: f.label for name, f in ActivityForm.base_fields.items()}
 
 
 @register.filter
