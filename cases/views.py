@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from childprotect.accounts.models import Role
 from childprotect.http import AuthenticatedRequest
 from childprotect.text import nfc
+from referrals import selectors as referral_selectors
 
 from . import selectors, services
 from .casework_forms import FORMS, ActivityFormSet, CommentForm, SeparationForm
@@ -341,6 +342,10 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    if request.user.role == Role.PARTNER:
+        # A partner reaches a case only through a referral to their agency (404 otherwise).
+        referral = referral_selectors.partner_referral_for_case(request.user, pk)
+        return redirect("referrals:referral_detail", pk=referral.pk)
     case = selectors.case_get_for(request.user, pk)
     protected = can_see_child_protected(request.user, case.child)
     services.record_view(actor=request.user, obj=case, details={"protected_shown": protected})
@@ -356,7 +361,9 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "case": case,
             "protected": protected,
             "actions": actions,
-            "timeline": selectors.case_timeline(case),
+            "timeline": referral_selectors.case_timeline_items(case),
+            "referrals": referral_selectors.case_referrals(case),
+            "can_refer": request.user.role in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR),
             "deadlines": selectors.case_open_deadlines(case),
             "plans": case.plans.prefetch_related("activities"),
             "measures": case.emergency_measures.all(),
