@@ -74,8 +74,9 @@ def _likely_duplicates(user: Any, data: services.ChildData) -> list[selectors.Ca
 
 
 def _require_registry_role(user: Any) -> None:
+    """Partners have no registry: referrals are their only way to a child or a case (any other page: 404)."""
     if user.role == Role.PARTNER:
-        raise PermissionDenied(_("Cơ quan phối hợp chỉ xem trẻ em được chuyển tuyến đến."))
+        raise Http404
 
 
 # --- Reports -------------------------------------------------------------------------------------------------------
@@ -233,6 +234,7 @@ def child_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def child_create(request: AuthenticatedRequest) -> HttpResponse:
+    _require_registry_role(request.user)
     if not can_register_children(request.user):
         raise PermissionDenied(_("Vai trò của bạn không đăng ký trẻ em."))
     initial = {"residence_unit": request.user.unit.code} if request.user.is_commune_staff and request.user.unit else {}
@@ -305,7 +307,9 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             services.child_update(actor=request.user, child=child, data=data, version=form.cleaned_data["version"])
         except ValidationError as exc:
-            if exc.code == "stale":  # keep their input on the version now saved, so that saving again can succeed
+            if (
+                getattr(exc, "code", None) == "stale"
+            ):  # keep their input on the version now saved, so that saving again can succeed
                 child.refresh_from_db()
                 form = ChildEditForm(_with_version(request.POST, child.version))
                 form.is_valid()
@@ -405,7 +409,7 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
                 actor=request.user, case=case, action=action, version=form.cleaned_data["version"], data=data
             )
         except ValidationError as exc:
-            if exc.code == "stale":
+            if getattr(exc, "code", None) == "stale":
                 # Keep what they typed, but on the version now saved, so that sending again can succeed.
                 case.refresh_from_db()
                 form = form_class(_with_version(request.POST, case.version))

@@ -360,10 +360,10 @@ def referral_act(
             _settle(locked, now, cancel=step.cancels)
         locked.status = step.target
         locked.version += 1
-        locked.save()
-        granted = _grant(locked, actor) if step.grants else []
         if step.revokes and from_status in SHARED:
             _revoke(locked, actor, now, reason=action)
+        locked.save()
+        granted = _grant(locked, actor) if step.grants else []
         event = ReferralEvent.objects.create(
             referral=locked,
             action=action,

@@ -131,7 +131,7 @@ def referral_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
                 data=form.record(),
             )
         except ValidationError as exc:
-            if exc.code == "stale":
+            if getattr(exc, "code", None) == "stale":
                 referral.refresh_from_db()
                 form = form_class(_with_version(request.POST, referral.version), referral=referral)
                 form.is_valid()
