@@ -316,7 +316,7 @@ def referral_act(
     now = timezone.now()
     with transaction.atomic():
         locked = (
-            Referral.objects.select_for_update()
+            Referral.objects.select_for_update(of=("self",))
             .select_related("case__unit", "case__child", "agency__unit", "outcome")
             .get(pk=referral.pk)
         )
