@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from childprotect.accounts.models import Role
 from childprotect.http import AuthenticatedRequest
 from childprotect.text import nfc
+from referrals import selectors as referral_selectors
 
 from . import selectors, services
 from .casework_forms import FORMS, ActivityFormSet, CommentForm, SeparationForm
@@ -73,8 +74,9 @@ def _likely_duplicates(user: Any, data: services.ChildData) -> list[selectors.Ca
 
 
 def _require_registry_role(user: Any) -> None:
+    """Partners have no registry: referrals are their only way to a child or a case (any other page: 404)."""
     if user.role == Role.PARTNER:
-        raise PermissionDenied(_("Cơ quan phối hợp chỉ xem trẻ em được chuyển tuyến đến."))
+        raise Http404
 
 
 # --- Reports -------------------------------------------------------------------------------------------------------
@@ -232,6 +234,7 @@ def child_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def child_create(request: AuthenticatedRequest) -> HttpResponse:
+    _require_registry_role(request.user)
     if not can_register_children(request.user):
         raise PermissionDenied(_("Vai trò của bạn không đăng ký trẻ em."))
     initial = {"residence_unit": request.user.unit.code} if request.user.is_commune_staff and request.user.unit else {}
@@ -304,7 +307,9 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             services.child_update(actor=request.user, child=child, data=data, version=form.cleaned_data["version"])
         except ValidationError as exc:
-            if exc.code == "stale":  # keep their input on the version now saved, so that saving again can succeed
+            if (
+                getattr(exc, "code", None) == "stale"
+            ):  # keep their input on the version now saved, so that saving again can succeed
                 child.refresh_from_db()
                 form = ChildEditForm(_with_version(request.POST, child.version))
                 form.is_valid()
@@ -341,6 +346,10 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    if request.user.role == Role.PARTNER:
+        # A partner reaches a case only through a referral to their agency (404 otherwise).
+        referral = referral_selectors.partner_referral_for_case(request.user, pk)
+        return redirect("referrals:referral_detail", pk=referral.pk)
     case = selectors.case_get_for(request.user, pk)
     protected = can_see_child_protected(request.user, case.child)
     services.record_view(actor=request.user, obj=case, details={"protected_shown": protected})
@@ -356,7 +365,9 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "case": case,
             "protected": protected,
             "actions": actions,
-            "timeline": selectors.case_timeline(case),
+            "timeline": referral_selectors.case_timeline_items(case),
+            "referrals": referral_selectors.case_referrals(case),
+            "can_refer": request.user.role in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR),
             "deadlines": selectors.case_open_deadlines(case),
             "plans": case.plans.prefetch_related("activities"),
             "measures": case.emergency_measures.all(),
@@ -398,7 +409,7 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
                 actor=request.user, case=case, action=action, version=form.cleaned_data["version"], data=data
             )
         except ValidationError as exc:
-            if exc.code == "stale":
+            if getattr(exc, "code", None) == "stale":
                 # Keep what they typed, but on the version now saved, so that sending again can succeed.
                 case.refresh_from_db()
                 form = form_class(_with_version(request.POST, case.version))

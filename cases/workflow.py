@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from childprotect.accounts.models import Role
 
+from .models import CASE_DEADLINE_KINDS
 from .models import CaseState as S
 from .models import DeadlineKind as D
 
@@ -95,7 +96,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition("propose_closure", "Đề xuất đóng hồ sơ", (S.REVIEWED,), S.CLOSURE_PROPOSED, OFFICER),
     # NĐ 56 Đ32: close when no risk remains and the child is stable; approved by the chair.
-    Transition("approve_closure", "Phê duyệt đóng hồ sơ", (S.CLOSURE_PROPOSED,), S.CLOSED, CHAIR, cancels=tuple(D)),
+    Transition(
+        "approve_closure", "Phê duyệt đóng hồ sơ", (S.CLOSURE_PROPOSED,), S.CLOSED, CHAIR, cancels=CASE_DEADLINE_KINDS
+    ),
     Transition(
         "reject_closure",
         "Không đồng ý đóng hồ sơ, tiếp tục thực hiện",

@@ -1,7 +1,7 @@
 """Every periodic Celery job of the project, declared in one place (read by settings as CELERY_BEAT_SCHEDULE).
 
 django-celery-beat's DatabaseScheduler copies these entries into its tables at start, where administrators can see
-them. Later issues add the deadline-reminder scan here.
+them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,11 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "scan-deadlines": {
         "task": "cases.tasks.scan_deadlines",
         "schedule": crontab(minute="*/5"),
+    },
+    # Referrals: an agency's view of a case ends CHILDPROTECT_REFERRAL_ACCESS_DAYS after it completed the referral.
+    "expire-referral-access": {
+        "task": "referrals.tasks.expire_referral_access",
+        "schedule": crontab(minute=20),
     },
     # Sessions of logged-out or expired users pile up in the database; Django leaves their removal to a periodic job.
     "clear-expired-sessions": {

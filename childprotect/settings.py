@@ -195,6 +195,11 @@ CHILDPROTECT_REVIEW_DAYS = env.int("CHILDPROTECT_REVIEW_DAYS", default=30)
 CHILDPROTECT_SEPARATION_MAX_DAYS = env.int("CHILDPROTECT_SEPARATION_MAX_DAYS", default=15)
 # Reminders: this many hours before a clock-hour deadline; one working day before the others.
 CHILDPROTECT_REMIND_HOURS_BEFORE = env.int("CHILDPROTECT_REMIND_HOURS_BEFORE", default=2)
+# Referrals (domain.md §4): defaults used when no response rule is set for an agency type (admin: Thời hạn phản hồi
+# chuyển tuyến), and how long the agency keeps its view of the case after completing a referral.
+CHILDPROTECT_REFERRAL_URGENT_HOURS = env.int("CHILDPROTECT_REFERRAL_URGENT_HOURS", default=24)
+CHILDPROTECT_REFERRAL_WORKING_DAYS = env.int("CHILDPROTECT_REFERRAL_WORKING_DAYS", default=3)
+CHILDPROTECT_REFERRAL_ACCESS_DAYS = env.int("CHILDPROTECT_REFERRAL_ACCESS_DAYS", default=30)
 # Attachments (scanned decisions, minutes, medical papers).
 CHILDPROTECT_ATTACHMENT_MAX_BYTES = env.int("CHILDPROTECT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # When a working-day deadline falls due on its last day: end of that day, local time.

@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification_open"),
     path("notifications/read-all/", notification_views.notification_read_all, name="notification_read_all"),
     path("", include("cases.urls")),
+    path("", include("referrals.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

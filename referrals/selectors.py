@@ -1,8 +1,28 @@
+"""Every read of agencies and referrals that reaches a user. Out of reach and missing are the same: 404.
+
+Partners reach a referral only while their agency holds it (sent, accepted, in progress, or completed and inside the
+access period) and they hold the django-guardian grant on its case; commune staff and supervisors reach the
+referrals of the cases in their jurisdiction.
+"""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
+
+from cases.models import Case, CaseStep, Deadline, DeadlineStatus
+from cases.selectors import cases_visible_to
+from childprotect.accounts.models import Role
+from childprotect.places.models import AdminUnit
 from childprotect.text import fold
 
-from .models import Agency
+from .models import Agency, Referral, ReferralEvent
+from .workflow import SHARED
 
 
 def agency_get_by_name(name: str) -> Agency:
@@ -13,3 +33,94 @@ def agency_get_by_name(name: str) -> Agency:
     if len(matches) > 1:
         raise ValueError(f"Có nhiều cơ quan tên '{name}'; hãy đặt tên phân biệt (ví dụ kèm địa bàn).")
     return matches[0]
+
+
+def referred_cases_for(user: Any) -> QuerySet[Case]:
+    """The cases a partner holds a referral grant on (django-guardian object permission)."""
+    if not user.is_authenticated or not user.is_active or user.role != Role.PARTNER:
+        return Case.objects.none()
+    return get_objects_for_user(
+        user, "cases.view_referred_case", klass=Case, use_groups=False, with_superuser=False, accept_global_perms=False
+    )
+
+
+def referrals_visible_to(user: Any) -> QuerySet[Referral]:
+    if not user.is_authenticated or not user.is_active:
+        return Referral.objects.none()
+    if user.role == Role.PARTNER:
+        if not user.agency_id:
+            return Referral.objects.none()
+        return Referral.objects.filter(
+            agency_id=user.agency_id,
+            status__in=SHARED,
+            access_revoked_at__isnull=True,
+            case__in=referred_cases_for(user).values("pk"),
+        )
+    if user.is_administrator:
+        return Referral.objects.all()
+    return Referral.objects.filter(case__in=cases_visible_to(user).values("pk"))
+
+
+def referral_get_for(user: Any, pk: int) -> Referral:
+    referral = (
+        referrals_visible_to(user)
+        .select_related(
+            "case__child", "case__report", "case__unit__parent", "case__officer", "agency__unit", "outcome", "sent_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def partner_referral_for_case(user: Any, case_pk: int) -> Referral:
+    """The referral through which a partner reaches a case (the latest, if several); 404 if none."""
+    referral = referrals_visible_to(user).filter(case_id=case_pk).order_by("-sent_at", "-id").first()
+    if referral is None:
+        raise Http404
+    return referral
+
+
+@dataclass(frozen=True)
+class ReferralFilters:
+    status: str = ""
+    agency_type: str = ""
+    overdue: bool = False
+    unit: AdminUnit | None = None
+
+
+def referrals_list(user: Any, filters: ReferralFilters) -> QuerySet[Referral]:
+    qs = referrals_visible_to(user).select_related("case__child", "case__unit", "agency", "outcome")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.agency_type:
+        qs = qs.filter(agency__agency_type=filters.agency_type)
+    if filters.unit is not None:
+        qs = qs.filter(Q(case__unit=filters.unit) | Q(case__unit__path__startswith=filters.unit.path + "/"))
+    open_deadline = Deadline.objects.filter(referral=OuterRef("pk"), status=DeadlineStatus.OPEN)
+    qs = qs.annotate(response_due=Subquery(open_deadline.values("due_at")[:1]))
+    if filters.overdue:
+        qs = qs.filter(Exists(open_deadline.filter(due_at__lte=timezone.now())))
+    return qs.order_by("-created_at", "-id")
+
+
+def referral_events(referral: Referral) -> QuerySet[ReferralEvent]:
+    return referral.events.select_related("actor")
+
+
+def referral_open_deadline(referral: Referral) -> Deadline | None:
+    return Deadline.objects.filter(referral=referral, status=DeadlineStatus.OPEN).first()
+
+
+def case_referrals(case: Case) -> QuerySet[Referral]:
+    """The referrals of a case the user already reaches (the case page's card)."""
+    return case.referrals.select_related("agency", "outcome").order_by("created_at", "id")
+
+
+def case_timeline_items(case: Case) -> list[CaseStep | ReferralEvent]:
+    """The case's workflow steps and its referrals' events, in time order (the case page's timeline)."""
+    steps = list(case.steps.select_related("actor"))
+    events = list(ReferralEvent.objects.filter(referral__case=case).select_related("actor", "referral__agency"))
+    return sorted([*steps, *events], key=lambda item: (item.at, isinstance(item, ReferralEvent), item.pk))

@@ -57,6 +57,8 @@ class Case(models.Model):
         ordering = ["-opened_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["report", "child"], name="case_one_per_child_per_report")]
         indexes = [models.Index(fields=["unit", "state"], name="case_unit_state_idx")]
+        # Granted per case with django-guardian to the partners of an agency the case is referred to (referrals).
+        permissions = [("view_referred_case", "Xem phần hồ sơ được chuyển tuyến đến cơ quan mình")]
 
     def __str__(self) -> str:
         return f"HS-{self.pk:06d}" if self.pk else "HS-mới"
@@ -91,6 +93,11 @@ class DeadlineKind(models.TextChoices):
     APPROVAL = "approval", _("Phê duyệt kế hoạch")
     REVIEW = "review", _("Rà soát định kỳ")
     SEPARATION_END = "separation_end", _("Kết thúc cách ly tạm thời (15 ngày)")
+    REFERRAL_RESPONSE = "referral", _("Cơ quan phối hợp phản hồi chuyển tuyến")
+
+
+# The statutory clocks of the case itself (closing the case ends them); a referral's clock ends with the referral.
+CASE_DEADLINE_KINDS = tuple(k for k in DeadlineKind if k != DeadlineKind.REFERRAL_RESPONSE)
 
 
 class DeadlineStatus(models.TextChoices):
@@ -103,6 +110,7 @@ class DeadlineStatus(models.TextChoices):
 class Deadline(models.Model):
     case = models.ForeignKey(Case, models.CASCADE, related_name="deadlines")
     kind = models.CharField(max_length=20, choices=DeadlineKind.choices)
+    referral = models.ForeignKey("referrals.Referral", models.CASCADE, null=True, blank=True, related_name="deadlines")
     started_at = models.DateTimeField()
     due_at = models.DateTimeField()
     remind_at = models.DateTimeField()
@@ -113,7 +121,18 @@ class Deadline(models.Model):
         ordering = ["due_at", "id"]
         constraints = [
             # One open deadline of a kind per case: a step restarts it by settling the old one first.
-            models.UniqueConstraint(fields=["case", "kind"], condition=Q(status="open"), name="deadline_one_open"),
+            models.UniqueConstraint(
+                fields=["case", "kind"], condition=Q(status="open", referral__isnull=True), name="deadline_one_open"
+            ),
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(status="open", referral__isnull=False),
+                name="deadline_one_open_referral",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="referral", referral__isnull=False) | (~Q(kind="referral") & Q(referral__isnull=True)),
+                name="deadline_referral_kind",
+            ),
         ]
         indexes = [models.Index(fields=["status", "remind_at"], name="deadline_scan_idx")]
 

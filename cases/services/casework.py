@@ -413,7 +413,7 @@ class ScanResult:
     notifications: int = 0
 
 
-def _escalation_recipients(case: Case, cache: dict[int, list[User]]) -> list[User]:
+def _escalation_recipients(case: Case, cache: dict[int, list[User]], *, chairs: bool = True) -> list[User]:
     """Past the deadline: the commune's chairs, and the supervisors of every unit above the commune."""
     if case.unit_id not in cache:
         unit: AdminUnit = case.unit
@@ -422,7 +422,7 @@ def _escalation_recipients(case: Case, cache: dict[int, list[User]]) -> list[Use
             User.objects.filter(is_active=True).filter(role=Role.COMMUNE_CHAIR, unit_id=case.unit_id)
             | User.objects.filter(is_active=True, role=Role.SUPERVISOR, unit_id__in=above)
         )
-    return cache[case.unit_id]
+    return [u for u in cache[case.unit_id] if chairs or u.role != Role.COMMUNE_CHAIR]
 
 
 def deadlines_scan(now: dt.datetime | None = None) -> ScanResult:
@@ -435,16 +435,19 @@ def deadlines_scan(now: dt.datetime | None = None) -> ScanResult:
     result = ScanResult()
     cache: dict[int, list[User]] = {}
     base = Deadline.objects.filter(status=DeadlineStatus.OPEN).select_related(
-        "case__officer", "case__unit__parent__parent", "case__child"
+        "case__officer", "case__unit__parent__parent", "case__child", "referral__agency", "referral__sent_by"
     )
     soon = base.filter(remind_at__lte=now, due_at__gt=now).exclude(reminders__kind=ReminderKind.DUE_SOON)
     late = base.filter(due_at__lte=now).exclude(reminders__kind=ReminderKind.OVERDUE)
     for kind, deadlines in ((ReminderKind.DUE_SOON, soon), (ReminderKind.OVERDUE, late)):
         for deadline in deadlines.iterator(chunk_size=500):
-            recipients = [deadline.case.officer]
-            if kind == ReminderKind.OVERDUE:
-                recipients += _escalation_recipients(deadline.case, cache)
-            sent = _remind(deadline, kind, recipients, now)
+            if deadline.referral_id:
+                sent = _remind_referral(deadline, kind, now, cache)
+            else:
+                recipients = [deadline.case.officer]
+                if kind == ReminderKind.OVERDUE:
+                    recipients += _escalation_recipients(deadline.case, cache)
+                sent = _remind(deadline, kind, recipients, now)
             if sent is not None:
                 result.notifications += sent
                 if kind == ReminderKind.DUE_SOON:
@@ -472,6 +475,43 @@ def _remind(deadline: Deadline, kind: str, recipients: list[User], now: dt.datet
                 url=reverse("cases:case_detail", args=[case.pk]),
                 key=f"deadline:{deadline.pk}:{kind}",
             )
+    except IntegrityError:
+        return None  # another scan got there first
+    return len(created)
+
+
+def _remind_referral(deadline: Deadline, kind: str, now: dt.datetime, cache: dict[int, list[User]]) -> int | None:
+    """An agency's answer to a referral: its partners before and after the limit; once it has passed, also the
+    commune officer who sent it, the case officer and the supervisors above the commune."""
+    referral = deadline.referral
+    if referral is None:  # the scan calls this for referral deadlines only
+        return None
+    case = deadline.case
+    due = timezone.localtime(deadline.due_at).strftime("%H:%M %d/%m/%Y")
+    late = kind == ReminderKind.OVERDUE
+    title = f"{'Quá hạn' if late else 'Sắp đến hạn'} phản hồi chuyển tuyến {referral} – {referral.agency.name}"
+    body = f"Hạn phản hồi: {due}. Hồ sơ {case}, {case.unit.name}."
+    partners = User.objects.filter(role=Role.PARTNER, agency_id=referral.agency_id, is_active=True)
+    key = f"deadline:{deadline.pk}:{kind}"
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(deadline=deadline, kind=kind, sent_at=now)
+            created = notify(
+                recipients=partners,
+                title=title,
+                body=body,
+                url=reverse("referrals:referral_detail", args=[referral.pk]),
+                key=key,
+            )
+            if late:
+                commune = [referral.sent_by, case.officer, *_escalation_recipients(case, cache, chairs=False)]
+                created += notify(
+                    recipients=commune,
+                    title=title,
+                    body=body,
+                    url=reverse("cases:case_detail", args=[case.pk]),
+                    key=key,
+                )
     except IntegrityError:
         return None  # another scan got there first
     return len(created)

@@ -6,8 +6,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, UsernameField
+from django.http import HttpRequest
 
 from childprotect.audit.admin import AuditedModelAdmin
+from referrals.services import partner_access_sync
 
 from .models import User
 from .services import account_validate
@@ -52,6 +54,12 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     search_fields = ["username", "full_name", "email"]
     raw_id_fields = ["unit", "agency"]
     list_select_related = ["unit", "agency"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # A partner moved, added or deactivated here gains or loses the cases its agency's referrals share.
+        partner_access_sync(actor=request.user, user=obj)
+
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         ("Vai trò và địa bàn", {"fields": ("full_name", "role", "unit", "agency", "phone")}),

@@ -97,4 +97,8 @@ def account_ensure(
             audit_record(
                 actor=actor, action="account.create" if created else "account.update", obj=user, changes=changes
             )
+            # A partner who joins (or leaves) an agency gains (or loses) the cases its open referrals share.
+            from referrals.services import partner_access_sync
+
+            partner_access_sync(actor=actor, user=user)
     return AccountResult(user, created, changed)

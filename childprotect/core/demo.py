@@ -80,4 +80,7 @@ def demo_load() -> tuple[list[tuple[str, bool]], tuple[int, int]]:
         from cases.demo import demo_cases_load  # the domain's demo rides on the accounts above
 
         created = demo_cases_load()
+        from referrals.demo import demo_referrals_load
+
+        demo_referrals_load()
     return results, created

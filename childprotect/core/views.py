@@ -14,6 +14,8 @@ from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.http import AuthenticatedRequest
 from childprotect.places.models import UnitLevel
 from childprotect.workdays.calendar import WorkCalendar
+from referrals.selectors import ReferralFilters, referrals_list
+from referrals.workflow import OPEN
 
 HOME_TEMPLATES: dict[str, str] = {
     Role.COMMUNE_OFFICER: "core/home_commune.html",
@@ -45,6 +47,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         due = deadlines_due_for(user, end_of_today)
         context["due"], context["due_count"], context["now"] = due[:15], due.count(), timezone.now()
     if user.role == Role.PARTNER:
+        waiting = referrals_list(user, ReferralFilters()).filter(status__in=OPEN)
+        context["referrals"], context["referrals_count"] = waiting[:15], waiting.count()
+        context["now"] = timezone.now()
         context["logged"] = (
             reports_visible_to(user).select_related("incident_unit").prefetch_related("abuse_forms")[:10]
         )

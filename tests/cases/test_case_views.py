@@ -367,14 +367,14 @@ def test_an_officer_of_another_commune_does_not_see_the_case_in_the_list(client,
     assert str(case) not in html(response)
 
 
-def test_partners_have_no_case_registry(client, new_case, police):
+@pytest.mark.parametrize("name", ["cases:case_list", "cases:child_list", "cases:child_create"])
+def test_partners_have_no_registry_the_pages_do_not_exist_for_them(client, new_case, police, name):
     new_case()
     client.force_login(police)
 
-    response = client.get(reverse("cases:case_list"))
+    response = client.get(reverse(name))
 
-    assert response.status_code == 403
-    assert "Cơ quan phối hợp chỉ xem trẻ em được chuyển tuyến đến." in html(response)
+    assert response.status_code == 404
 
 
 @pytest.mark.parametrize("name", CASE_URLS)
@@ -506,3 +506,18 @@ def test_the_case_list_runs_a_constant_number_of_queries(
         response = client.get(reverse("cases:case_list"))
     assert len(response.context["page"]) == 15
     assert all(name in html(response) for name in CHILD_NAMES)
+
+
+def test_a_field_error_raised_by_the_service_is_shown_on_its_field_not_a_500(client, case_at, chair_a):
+    # The form lets "emergency measures applied" through without the measures; the service refuses it by field.
+    case = case_at(S.INITIAL_ASSESSED)
+    client.force_login(chair_a)
+
+    response = post_step(
+        client, case, "decide_emergency", {"emergency_needed": "on", "measures": "", "note": "Trẻ sợ hãi."}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["measures"] == ["Ghi rõ biện pháp bảo vệ khẩn cấp được áp dụng."]
+    case.refresh_from_db()
+    assert case.state == S.INITIAL_ASSESSED

@@ -8,7 +8,7 @@ from cases.models import Case, Child, Report
 from childprotect.accounts.models import Role, User
 from childprotect.audit.models import AuditEntry
 from childprotect.core.demo import ACCOUNTS, DEFAULT_PASSWORD
-from referrals.models import Agency
+from referrals.models import Agency, Referral
 
 
 @pytest.mark.django_db
@@ -47,6 +47,7 @@ def test_loading_the_demo_twice_changes_nothing():
         Agency.objects.count(),
         Child.objects.count(),
         Report.objects.count(),
+        Referral.objects.count(),
         AuditEntry.objects.count(),
     )
     passwords = dict(User.objects.values_list("username", "password"))
@@ -56,6 +57,23 @@ def test_loading_the_demo_twice_changes_nothing():
         Agency.objects.count(),
         Child.objects.count(),
         Report.objects.count(),
+        Referral.objects.count(),
         AuditEntry.objects.count(),
     ) == before
     assert dict(User.objects.values_list("username", "password")) == passwords
+
+
+@pytest.mark.django_db
+def test_the_demo_referrals_leave_the_police_and_health_partners_an_empty_list():
+    from referrals.selectors import referrals_visible_to
+
+    call_command("loaddemo", verbosity=0)
+    rows = sorted(Referral.objects.values_list("agency__name", "status", "outcome__code"))
+    assert rows == [
+        ("Bệnh viện Nhi Thanh Hóa", "completed", "examination"),
+        ("Trung tâm Công tác xã hội tỉnh Thanh Hóa", "sent", None),
+    ]
+    assert Referral.objects.get(status="completed").events.get(action="complete").on_behalf
+    for username in ("police", "health"):
+        assert not referrals_visible_to(User.objects.get(username=username)).exists()
+    assert referrals_visible_to(User.objects.get(username="supervisor")).count() == 2

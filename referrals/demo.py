@@ -1,0 +1,76 @@
+"""Demo referrals (loaded by `manage.py loaddemo` after the demo cases; idempotent).
+
+Nguyễn Văn An's case (commune A) was referred to the provincial children's hospital, which answered on paper: the
+officer recorded its answer on its behalf. A second referral, to the provincial social-work centre, waits for an
+answer. Nothing is referred to the police or the commune health station: the demo officer does that live, and the
+`police` and `health` partners start with an empty list.
+"""
+
+from __future__ import annotations
+
+from cases.models import Case
+from childprotect.accounts.models import User
+
+from .models import Agency, Consent, OutcomeOption, Urgency
+from .services import ReferralData, referral_act, referral_create
+
+HOSPITAL = "Bệnh viện Nhi Thanh Hóa"
+SOCIAL_WORK = "Trung tâm Công tác xã hội tỉnh Thanh Hóa"
+
+
+def _act(actor: User, referral_pk: int, action: str, **data: object) -> None:
+    from .models import Referral
+
+    referral = Referral.objects.get(pk=referral_pk)
+    referral_act(actor=actor, referral=referral, action=action, version=referral.version, data=data)
+
+
+def demo_referrals_load() -> int:
+    """Create the demo referrals that are not there yet; returns how many were created."""
+    officer = User.objects.filter(username="officer_a").first()
+    case = Case.objects.filter(child__full_name="Nguyễn Văn An", unit=getattr(officer, "unit", None)).first()
+    if officer is None or case is None:
+        return 0
+    created = 0
+    hospital = Agency.objects.filter(name=HOSPITAL).first()
+    if hospital and not case.referrals.filter(agency=hospital).exists():
+        referral = referral_create(
+            actor=officer,
+            case=case,
+            data=ReferralData(
+                agency=hospital,
+                urgency=Urgency.URGENT,
+                services_requested="Khám, đánh giá thương tích; giám định pháp y theo yêu cầu của Công an.",
+                message="Trẻ đang ở nhà bà nội (Tổ dân phố 7). Bà nội đưa trẻ đến khám.",
+                child_consent=Consent.GIVEN,
+                carer_consent=Consent.NOT_APPLICABLE,
+                consent_note="Người chăm sóc là người bị nghi xâm hại; bà nội (người chăm sóc thay thế) đồng ý.",
+            ),
+        )
+        _act(officer, referral.pk, "send")
+        _act(officer, referral.pk, "accept", note="Bệnh viện gọi điện xác nhận tiếp nhận.")
+        examination = OutcomeOption.objects.get(agency_type=hospital.agency_type, code="examination")
+        _act(
+            officer,
+            referral.pk,
+            "complete",
+            outcome=examination,
+            actions_taken="Đã khám: bầm tím ở lưng và tay, không gãy xương. Đã cấp giấy chứng nhận thương tích.",
+        )
+        created += 1
+    centre = Agency.objects.filter(name=SOCIAL_WORK).first()
+    if centre and not case.referrals.filter(agency=centre).exists():
+        referral = referral_create(
+            actor=officer,
+            case=case,
+            data=ReferralData(
+                agency=centre,
+                services_requested="Tư vấn, trị liệu tâm lý cho trẻ (4 buổi); tư vấn cho bà nội.",
+                child_consent=Consent.GIVEN,
+                carer_consent=Consent.NOT_APPLICABLE,
+                consent_note="Người chăm sóc là người bị nghi xâm hại; bà nội đồng ý.",
+            ),
+        )
+        _act(officer, referral.pk, "send")
+        created += 1
+    return created

@@ -1,0 +1,159 @@
+"""Thin views of referrals: reach through referrals.selectors (out of reach: 404), bind the form, call one service.
+
+Partners reach nothing else in the product: a referral sent to their agency is their only way to a case.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Report
+from cases.policy import can_see_child_protected
+from cases.selectors import case_get_for
+from cases.services import record_view
+from cases.views import _apply_errors, _with_version
+from childprotect.accounts.models import Role
+from childprotect.http import AuthenticatedRequest
+
+from . import selectors, services
+from .forms import STEP_FORMS, ReferralFilterForm, ReferralForm
+from .models import AgencyType, ReferralStatus
+from .policy import can_see_perpetrators
+from .workflow import BY_ACTION, COMMUNE, allowed_steps
+
+PAGE_SIZE = 25
+
+
+@login_required
+def referral_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The partner's referrals from every commune; the referrals of the cases in a commune's or supervisor's area."""
+    form = ReferralFilterForm(request.GET or None)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.ReferralFilters(
+        status=cleaned.get("status", ""),
+        agency_type=cleaned.get("agency_type", ""),
+        overdue=bool(cleaned.get("overdue")),
+    )
+    referrals = selectors.referrals_list(request.user, filters)
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "referrals/referral_list.html",
+        {"page": page, "form": form, "now": timezone.now(), "partner": request.user.role == Role.PARTNER},
+    )
+
+
+@login_required
+def referral_create(request: AuthenticatedRequest, case_pk: int) -> HttpResponse:
+    case = case_get_for(request.user, case_pk)
+    if request.user.role not in COMMUNE:
+        raise PermissionDenied(_("Chỉ cán bộ, lãnh đạo UBND xã phụ trách hồ sơ mới lập chuyển tuyến."))
+    form = ReferralForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_create(actor=request.user, case=case, data=form.data_object())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Đã lưu dự thảo chuyển tuyến %(r)s. Kiểm tra rồi bấm Gửi.") % {"r": referral})
+            return redirect("referrals:referral_detail", pk=referral.pk)
+    return render(request, "referrals/referral_form.html", {"case": case, "form": form})
+
+
+@login_required
+def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    referral = selectors.referral_get_for(request.user, pk)
+    case = referral.case
+    partner = request.user.role == Role.PARTNER
+    # Partners see the child's identity and what they need to act (their grant); never the reporter.
+    shown = partner or can_see_child_protected(request.user, case.child)
+    record_view(actor=request.user, obj=case, details={"referral": referral.pk, "child_shown": shown})
+    steps = [
+        s
+        for s in allowed_steps(referral.status, request.user.role)
+        if services.step_refusal(request.user, referral, s) is None
+    ]
+    report: Report = case.report
+    return render(
+        request,
+        "referrals/referral_detail.html",
+        {
+            "referral": referral,
+            "case": case,
+            "child": case.child,
+            "carers": case.child.carers.all() if shown else [],
+            "report": report,
+            "abuse_forms": report.abuse_forms.all(),
+            "perpetrators": report.perpetrators.select_related("relation")
+            if can_see_perpetrators(request.user, referral)
+            else [],
+            "shown": shown,
+            "partner": partner,
+            "steps": steps,
+            "events": selectors.referral_events(referral),
+            "deadline": selectors.referral_open_deadline(referral),
+            "now": timezone.now(),
+            "agency_type": AgencyType(referral.agency.agency_type).label,
+        },
+    )
+
+
+@login_required
+def referral_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    """The form of one referral step (GET) and taking it (POST). Refused steps say why, in Vietnamese."""
+    referral = selectors.referral_get_for(request.user, pk)
+    step = BY_ACTION.get(action)
+    if step is None:
+        raise Http404
+    refusal = services.step_refusal(request.user, referral, step)
+    if refusal and request.user.role not in step.roles:
+        raise PermissionDenied(refusal)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("referrals:referral_detail", pk=referral.pk)
+    form_class = STEP_FORMS[action]
+    initial = ReferralForm.initial_from(referral) if action == "edit" else {"version": referral.version}
+    form = form_class(request.POST or None, initial=initial, referral=referral)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_act(
+                actor=request.user,
+                referral=referral,
+                action=action,
+                version=form.cleaned_data["version"],
+                data=form.record(),
+            )
+        except ValidationError as exc:
+            if getattr(exc, "code", None) == "stale":
+                referral.refresh_from_db()
+                form = form_class(_with_version(request.POST, referral.version), referral=referral)
+                form.is_valid()
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": step.label})
+            if referral.status == ReferralStatus.WITHDRAWN or (
+                request.user.role == Role.PARTNER and referral.status == ReferralStatus.DECLINED
+            ):
+                # Nothing left to see for the agency; the commune goes back to the case.
+                if request.user.role == Role.PARTNER:
+                    return redirect("referrals:referral_list")
+                return redirect("cases:case_detail", pk=referral.case_id)
+            return redirect("referrals:referral_detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/referral_act.html",
+        {
+            "referral": referral,
+            "step": step,
+            "form": form,
+            "deadline": selectors.referral_open_deadline(referral),
+            "now": timezone.now(),
+        },
+    )

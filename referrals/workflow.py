@@ -1,0 +1,83 @@
+"""A referral's lifecycle as one table (domain.md §4): who may move it from which status to which, and what it does.
+
+The commune (officer or chair of the case's commune) drafts, sends and withdraws; the receiving agency's partners
+answer. Commune staff may also record an agency's answer that came on paper (the agency has no account): the event
+is then marked as recorded on the agency's behalf. The services enforce the table; tests walk it row by row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from childprotect.accounts.models import Role
+
+from .models import ReferralStatus as R
+
+COMMUNE = frozenset({Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR})
+AGENCY = frozenset({Role.PARTNER})
+AGENCY_OR_COMMUNE = AGENCY | COMMUNE
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    label: str
+    sources: tuple[R, ...]
+    target: R
+    roles: frozenset[str]
+    needs: tuple[str, ...] = ()  # what the step's form must hold, checked by the service
+    grants: bool = False  # gives the agency's partners their view of the case
+    revokes: bool = False  # takes it away (unless another open referral to the same agency needs it)
+    settles: bool = False  # the agency answered: the response deadline is met or late
+    cancels: bool = False  # the response is no longer owed
+
+
+STEPS: tuple[Step, ...] = (
+    Step("edit", "Sửa dự thảo chuyển tuyến", (R.DRAFT,), R.DRAFT, COMMUNE),
+    # Consent (child aged 7 and above, carer) is recorded before anything is shared: the service checks it here.
+    Step("send", "Gửi chuyển tuyến", (R.DRAFT,), R.SENT, COMMUNE, grants=True),
+    Step("accept", "Tiếp nhận chuyển tuyến", (R.SENT,), R.ACCEPTED, AGENCY_OR_COMMUNE, settles=True),
+    Step(
+        "decline",
+        "Từ chối chuyển tuyến",
+        (R.SENT,),
+        R.DECLINED,
+        AGENCY_OR_COMMUNE,
+        needs=("reason",),
+        revokes=True,
+        settles=True,
+    ),
+    Step("start", "Bắt đầu xử lý", (R.ACCEPTED,), R.IN_PROGRESS, AGENCY_OR_COMMUNE),
+    Step(
+        "note", "Ghi nhận việc đã làm", (R.ACCEPTED, R.IN_PROGRESS), R.IN_PROGRESS, AGENCY_OR_COMMUNE, needs=("note",)
+    ),
+    Step(
+        "complete",
+        "Hoàn thành, ghi nhận kết quả",
+        (R.ACCEPTED, R.IN_PROGRESS),
+        R.COMPLETED,
+        AGENCY_OR_COMMUNE,
+        needs=("outcome", "actions_taken"),
+    ),
+    Step(
+        "withdraw",
+        "Rút lại chuyển tuyến",
+        (R.DRAFT, R.SENT, R.ACCEPTED, R.IN_PROGRESS),
+        R.WITHDRAWN,
+        COMMUNE,
+        needs=("reason",),
+        revokes=True,
+        cancels=True,
+    ),
+)
+
+BY_ACTION = {s.action: s for s in STEPS}
+
+# Statuses in which the agency's partners hold a view of the case (completed: until the access period ends).
+SHARED = (R.SENT, R.ACCEPTED, R.IN_PROGRESS, R.COMPLETED)
+OPEN = (R.DRAFT, R.SENT, R.ACCEPTED, R.IN_PROGRESS)
+
+
+def allowed_steps(status: str, role: str) -> list[Step]:
+    """The steps a person of `role` may take on a referral in `status`, in the table's order."""
+    return [s for s in STEPS if status in s.sources and role in s.roles]
