@@ -4,8 +4,6 @@ need-to-know on the partner's page, bad input, and query counts."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,21 +13,12 @@ from cases.models import Case
 from childprotect.audit.models import AuditEntry
 from referrals.models import AgencyType, OutcomeOption, Referral, ReferralStatus
 from tests.cases.conftest import REPORTER_NAME
+from tests.cases.test_case_views import html, version_on
 
 from .test_lifecycle import act
 
 pytestmark = pytest.mark.django_db
 R = ReferralStatus
-
-
-def html(response) -> str:
-    return response.content.decode()
-
-
-def version_on(response) -> str:
-    match = re.search(r'name="version" value="(\d+)"', html(response))
-    assert match, "no version field on the page"
-    return match.group(1)
 
 
 def detail(referral: Referral) -> str:
