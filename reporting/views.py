@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases.views import _apply_errors, _with_version
 from childprotect.accounts.models import Role
+from childprotect.forms import take_step
 from childprotect.http import AuthenticatedRequest
 from childprotect.places.models import UnitLevel
 
@@ -175,21 +175,17 @@ def report_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespo
     }
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.report_act(
-                actor=request.user,
-                report=report,
-                action=action,
-                version=form.cleaned_data["version"],
-                data=form.record(),
-            )
-        except ValidationError as exc:
-            if getattr(exc, "code", None) == "stale":
-                report.refresh_from_db()
-                form = form_class(_with_version(request.POST, report.version))
-                form.is_valid()
-            _apply_errors(form, exc)
-        else:
+        version = form.cleaned_data["version"]
+        failed = take_step(
+            form,
+            lambda: services.report_act(
+                actor=request.user, report=report, action=action, version=version, data=form.record()
+            ),
+            rebind=form_class,
+            record=report,
+        )
+        if failed is None:
             messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": step.label})
             return redirect("reporting:report_detail", pk=report.pk)
+        form = failed
     return render(request, "reporting/report_act.html", {"report": report, "step": step, "form": form})
