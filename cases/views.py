@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from childprotect.accounts.models import Role
+from childprotect.forms import apply_service_errors, take_step
 from childprotect.http import AuthenticatedRequest
 from childprotect.text import nfc
 from referrals import selectors as referral_selectors
@@ -42,23 +43,11 @@ FIELD_ALIASES = {"forms": "forms_main"}
 
 
 def _apply_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            target = FIELD_ALIASES.get(name, name)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+    apply_service_errors(form, exc, FIELD_ALIASES)
 
 
 def _plain_text(value: str) -> str:
     return nfc(value) if value else ""
-
-
-def _with_version(data: Any, version: int) -> Any:
-    """The posted input with the version the record has now (after someone else saved it)."""
-    fresh = data.copy()
-    fresh["version"] = str(version)
-    return fresh
 
 
 def _likely_duplicates(user: Any, data: services.ChildData) -> list[selectors.Candidate]:
@@ -304,19 +293,17 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 if c.cleaned_data.get("full_name")
             ]
             data.carers_given = True
-        try:
-            services.child_update(actor=request.user, child=child, data=data, version=form.cleaned_data["version"])
-        except ValidationError as exc:
-            if (
-                getattr(exc, "code", None) == "stale"
-            ):  # keep their input on the version now saved, so that saving again can succeed
-                child.refresh_from_db()
-                form = ChildEditForm(_with_version(request.POST, child.version))
-                form.is_valid()
-            _apply_errors(form, exc)
-        else:
+        version = form.cleaned_data["version"]
+        failed = take_step(
+            form,
+            lambda: services.child_update(actor=request.user, child=child, data=data, version=version),
+            rebind=ChildEditForm,
+            record=child,
+        )
+        if failed is None:
             messages.success(request, _("Đã lưu hồ sơ trẻ em."))
             return redirect("cases:child_detail", pk=child.pk)
+        form = failed
     return render(request, "cases/child_form.html", {"form": form, "child": child, "carers": carers})
 
 
@@ -404,20 +391,17 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
         data = form.record()
         if activities is not None:
             data["activities"] = [a.cleaned_data for a in activities.forms if a.cleaned_data.get("activity")]
-        try:
-            services.case_act(
-                actor=request.user, case=case, action=action, version=form.cleaned_data["version"], data=data
-            )
-        except ValidationError as exc:
-            if getattr(exc, "code", None) == "stale":
-                # Keep what they typed, but on the version now saved, so that sending again can succeed.
-                case.refresh_from_db()
-                form = form_class(_with_version(request.POST, case.version))
-                form.is_valid()
-            _apply_errors(form, exc)
-        else:
+        version = form.cleaned_data["version"]
+        failed = take_step(
+            form,
+            lambda: services.case_act(actor=request.user, case=case, action=action, version=version, data=data),
+            rebind=form_class,
+            record=case,
+        )
+        if failed is None:
             messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": transition.label})
             return redirect("cases:case_detail", pk=case.pk)
+        form = failed
     return render(
         request,
         "cases/case_act.html",

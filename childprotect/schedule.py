@@ -19,6 +19,11 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "referrals.tasks.expire_referral_access",
         "schedule": crontab(minute=20),
     },
+    # Periodic reports: the units that have not sent theirs are reminded before the due date, and escalated after it.
+    "remind-report-due": {
+        "task": "reporting.tasks.remind_report_due",
+        "schedule": crontab(hour=7, minute=30),
+    },
     # Sessions of logged-out or expired users pile up in the database; Django leaves their removal to a periodic job.
     "clear-expired-sessions": {
         "task": "childprotect.core.tasks.clear_expired_sessions",

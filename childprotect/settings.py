@@ -200,6 +200,13 @@ CHILDPROTECT_REMIND_HOURS_BEFORE = env.int("CHILDPROTECT_REMIND_HOURS_BEFORE", d
 CHILDPROTECT_REFERRAL_URGENT_HOURS = env.int("CHILDPROTECT_REFERRAL_URGENT_HOURS", default=24)
 CHILDPROTECT_REFERRAL_WORKING_DAYS = env.int("CHILDPROTECT_REFERRAL_WORKING_DAYS", default=3)
 CHILDPROTECT_REFERRAL_ACCESS_DAYS = env.int("CHILDPROTECT_REFERRAL_ACCESS_DAYS", default=30)
+# Periodic reports (domain.md §5): data window (month-day of start and end) and due date of each kind. The start falls
+# in the previous year when it comes after the end. Reminders go this many days before the due date.
+CHILDPROTECT_REPORT_PERIODS = {
+    "semiannual": {"start": "12-15", "end": "06-14", "due": "06-15"},
+    "annual": {"start": "12-15", "end": "12-14", "due": "12-15"},
+}
+CHILDPROTECT_REPORT_REMIND_DAYS_BEFORE = env.int("CHILDPROTECT_REPORT_REMIND_DAYS_BEFORE", default=7)
 # Attachments (scanned decisions, minutes, medical papers).
 CHILDPROTECT_ATTACHMENT_MAX_BYTES = env.int("CHILDPROTECT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # When a working-day deadline falls due on its last day: end of that day, local time.

@@ -20,6 +20,7 @@ urlpatterns = [
     path("notifications/read-all/", notification_views.notification_read_all, name="notification_read_all"),
     path("", include("cases.urls")),
     path("", include("referrals.urls")),
+    path("", include("reporting.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

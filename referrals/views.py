@@ -18,8 +18,8 @@ from cases.models import Report
 from cases.policy import can_see_child_protected
 from cases.selectors import case_get_for
 from cases.services import record_view
-from cases.views import _apply_errors, _with_version
 from childprotect.accounts.models import Role
+from childprotect.forms import apply_service_errors, take_step
 from childprotect.http import AuthenticatedRequest
 
 from . import selectors, services
@@ -60,7 +60,7 @@ def referral_create(request: AuthenticatedRequest, case_pk: int) -> HttpResponse
         try:
             referral = services.referral_create(actor=request.user, case=case, data=form.data_object())
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Đã lưu dự thảo chuyển tuyến %(r)s. Kiểm tra rồi bấm Gửi.") % {"r": referral})
             return redirect("referrals:referral_detail", pk=referral.pk)
@@ -122,21 +122,16 @@ def referral_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
     initial = ReferralForm.initial_from(referral) if action == "edit" else {"version": referral.version}
     form = form_class(request.POST or None, initial=initial, referral=referral)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.referral_act(
-                actor=request.user,
-                referral=referral,
-                action=action,
-                version=form.cleaned_data["version"],
-                data=form.record(),
-            )
-        except ValidationError as exc:
-            if getattr(exc, "code", None) == "stale":
-                referral.refresh_from_db()
-                form = form_class(_with_version(request.POST, referral.version), referral=referral)
-                form.is_valid()
-            _apply_errors(form, exc)
-        else:
+        version = form.cleaned_data["version"]
+        failed = take_step(
+            form,
+            lambda: services.referral_act(
+                actor=request.user, referral=referral, action=action, version=version, data=form.record()
+            ),
+            rebind=lambda data: form_class(data, referral=referral),
+            record=referral,
+        )
+        if failed is None:
             messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": step.label})
             if referral.status == ReferralStatus.WITHDRAWN or (
                 request.user.role == Role.PARTNER and referral.status == ReferralStatus.DECLINED
@@ -146,6 +141,7 @@ def referral_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
                     return redirect("referrals:referral_list")
                 return redirect("cases:case_detail", pk=referral.case_id)
             return redirect("referrals:referral_detail", pk=referral.pk)
+        form = failed
     return render(
         request,
         "referrals/referral_act.html",

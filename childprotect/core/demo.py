@@ -83,4 +83,7 @@ def demo_load() -> tuple[list[tuple[str, bool]], tuple[int, int]]:
         from referrals.demo import demo_referrals_load
 
         demo_referrals_load()
+        from reporting.demo import demo_reports_load
+
+        demo_reports_load()
     return results, created

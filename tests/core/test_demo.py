@@ -77,3 +77,13 @@ def test_the_demo_referrals_leave_the_police_and_health_partners_an_empty_list()
     for username in ("police", "health"):
         assert not referrals_visible_to(User.objects.get(username=username)).exists()
     assert referrals_visible_to(User.objects.get(username="supervisor")).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_demo_sends_and_approves_commune_as_report_and_leaves_commune_bs_in_draft():
+    from reporting.models import PeriodicReport
+
+    call_command("loaddemo", verbosity=0)
+    call_command("loaddemo", verbosity=0)
+    rows = sorted(PeriodicReport.objects.values_list("unit__name", "status"))
+    assert rows == [("Phường Hàm Rồng", "draft"), ("Phường Hạc Thành", "approved")]

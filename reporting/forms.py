@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from childprotect.forms import StyledForm
+
+from .periods import PeriodKind
+
+TEXTAREA = forms.Textarea(attrs={"rows": 5})
+
+
+class NewReportForm(StyledForm):
+    kind = forms.ChoiceField(label=_("Kỳ báo cáo"), choices=PeriodKind.choices)
+    year = forms.IntegerField(label=_("Năm"), min_value=2020, max_value=2100)
+
+
+class StepForm(StyledForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def record(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class TextForm(StepForm):
+    number = forms.CharField(label=_("Số văn bản (Số: .../BC-UBND)"), max_length=40, required=False)
+    results = forms.CharField(label=_("Kết quả đạt được"), widget=TEXTAREA, required=False)
+    difficulties = forms.CharField(label=_("Khó khăn, vướng mắc"), widget=TEXTAREA, required=False)
+    proposals = forms.CharField(label=_("Kiến nghị, đề xuất"), widget=TEXTAREA, required=False)
+
+
+class NoteForm(StepForm):
+    note = forms.CharField(label=_("Nội dung cần sửa"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConfirmForm(StepForm):
+    pass
+
+
+STEP_FORMS: dict[str, type[StepForm]] = {
+    "edit": TextForm,
+    "recompute": ConfirmForm,
+    "submit": TextForm,
+    "approve": ConfirmForm,
+    "return": NoteForm,
+}

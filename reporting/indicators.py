@@ -1,0 +1,368 @@
+"""Every indicator of the periodic report, in one module (domain.md §5; Thông tư 13/2021/TT-BLĐTBXH).
+
+An indicator is a queryset of the rows it counts (reports, cases, plans, measures, referrals, steps) inside a set of
+communes and a period, what it counts (distinct), and the breakdowns it is cut by. Every figure is an SQL aggregate
+(COUNT(DISTINCT ...) GROUP BY ...): one query for the total and one per breakdown, whatever the number of cases.
+The same definition gives the list of cases (or reports) behind any figure, for the drill-down from the screen.
+
+The computed figures are plain JSON, frozen in the report when it is submitted:
+    {"C01": {"total": 7, "by": {"sex": [["female", "Nữ", 4], ["male", "Nam", 3]], ...}}, ...}
+Breakdown rows carry their label, so a frozen report keeps the words it was submitted with.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case as When_
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+
+from cases.models import (
+    AbuseForm,
+    Case,
+    CaseStep,
+    EmergencyMeasure,
+    Environment,
+    Plan,
+    PlanStatus,
+    ProtectionLevel,
+    Report,
+    ReportType,
+    Sex,
+    SpecialCircumstance,
+)
+from childprotect.places.models import AdminUnit
+from referrals.models import AgencyType, Referral, ReferralStatus
+
+from .periods import Period
+
+Labeller = Callable[[list[Any]], dict[Any, str]]
+
+
+def _choices(choices: Iterable[tuple[Any, Any]]) -> Labeller:
+    table = {k: str(v) for k, v in choices}
+    return lambda keys: {k: table.get(k, str(k)) for k in keys}
+
+
+def _units(keys: list[Any]) -> dict[Any, str]:
+    return dict(AdminUnit.objects.filter(pk__in=keys).values_list("pk", "name"))
+
+
+def _same(keys: list[Any]) -> dict[Any, str]:
+    return {k: str(k) for k in keys}
+
+
+YES_NO = _choices([(True, "Có"), (False, "Không")])
+ON_TIME = _choices([(True, "Đúng hạn"), (False, "Trễ hạn")])
+AGE_GROUPS = [("0-5", "Dưới 6 tuổi"), ("6-10", "Từ 6 đến dưới 11 tuổi"), ("11-15", "Từ 11 đến dưới 16 tuổi")]
+
+
+def _with_age_group(qs: QuerySet[Any], child: str, on: str) -> tuple[QuerySet[Any], str]:
+    """Annotate the child's age group on the date `on` (a datetime path), from the birth date or, failing it, year."""
+    qs = qs.annotate(
+        _on_y=ExtractYear(on),
+        _on_m=ExtractMonth(on),
+        _on_d=ExtractDay(on),
+        _b_m=ExtractMonth(f"{child}__date_of_birth"),
+        _b_d=ExtractDay(f"{child}__date_of_birth"),
+    ).annotate(
+        _age=F("_on_y")
+        - F(f"{child}__birth_year")
+        - When_(
+            When(Q(_b_m__gt=F("_on_m")) | Q(_b_m=F("_on_m"), _b_d__gt=F("_on_d")), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+    qs = qs.annotate(
+        age_group=When_(
+            When(_age__lt=6, then=Value("0-5")),
+            When(_age__lt=11, then=Value("6-10")),
+            default=Value("11-15"),
+        )
+    )
+    return qs, "age_group"
+
+
+@dataclass(frozen=True)
+class Dim:
+    """A breakdown: the field path it groups by (or a function that annotates it), and its keys' labels."""
+
+    name: str
+    label: str
+    path: str = ""
+    labels: Labeller = _same
+    annotate: Callable[[QuerySet[Any]], tuple[QuerySet[Any], str]] | None = None
+
+    def grouped(self, qs: QuerySet[Any]) -> tuple[QuerySet[Any], str]:
+        return self.annotate(qs) if self.annotate else (qs, self.path)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    rows: Callable[[list[int], Period], QuerySet[Any]]
+    count: str = "pk"  # counted distinct
+    dims: tuple[Dim, ...] = ()
+    case_path: str = "pk"  # from a row to its case, for the drill-down ("" when the rows are reports)
+    unit_word: str = "vụ việc"
+    note: str = ""
+    dims_by_name: dict[str, Dim] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.dims_by_name.update({d.name: d for d in self.dims})
+
+    def compute(self, units: list[int], period: Period) -> dict[str, Any]:
+        qs = self.rows(units, period)
+        total = qs.aggregate(n=Count(self.count, distinct=True))["n"] or 0
+        by: dict[str, list[list[Any]]] = {}
+        for dim in self.dims:
+            grouped, path = dim.grouped(qs)
+            counts = list(
+                grouped.order_by().values_list(path).annotate(n=Count(self.count, distinct=True)).values_list(path, "n")
+            )
+            counts = [(k, n) for k, n in counts if k is not None and n]
+            labels = dim.labels([k for k, _ in counts])
+            by[dim.name] = sorted(([k, labels.get(k, str(k)), n] for k, n in counts), key=lambda r: (-r[2], r[1]))
+        return {"total": total, "by": by}
+
+    def matching(self, units: list[int], period: Period, dim: str = "", key: Any = None) -> QuerySet[Any]:
+        """The rows behind one figure: the total (no dim) or one breakdown key."""
+        qs = self.rows(units, period)
+        if dim:
+            grouped, path = self.dims_by_name[dim].grouped(qs)
+            qs = grouped.filter(**{path: key})
+        return qs
+
+
+def _window(prefix: str, period: Period) -> Q:
+    start, stop = period.bounds()
+    return Q(**{f"{prefix}__gte": start, f"{prefix}__lt": stop})
+
+
+def _reports(units: list[int], period: Period) -> QuerySet[Report]:
+    return Report.objects.filter(_window("received_at", period), incident_unit_id__in=units)
+
+
+def _cases_reported(units: list[int], period: Period) -> QuerySet[Case]:
+    """Each case is one child of one report: the children concerned by the reports received in the period."""
+    return Case.objects.filter(_window("report__received_at", period), unit_id__in=units)
+
+
+COMMUNE = Dim("commune", "Theo xã, phường", "unit_id", _units)
+SEX = Dim("sex", "Theo giới tính", "child__sex", _choices(Sex.choices))
+AGE = Dim(
+    "age",
+    "Theo nhóm tuổi",
+    labels=_choices(AGE_GROUPS),
+    annotate=lambda qs: _with_age_group(qs, "child", "report__received_at"),
+)
+FORM = Dim("form", "Theo hình thức xâm hại", "report__abuse_forms__form", _choices(AbuseForm.choices))
+ENVIRONMENT = Dim("environment", "Theo môi trường xảy ra", "report__environment", _choices(Environment.choices))
+ETHNICITY = Dim("ethnicity", "Theo dân tộc", "child__ethnicity__label")
+CIRCUMSTANCE = Dim(
+    "circumstance",
+    "Theo nhóm trẻ em có hoàn cảnh đặc biệt",
+    "child__circumstances__group",
+    _choices(SpecialCircumstance.choices),
+)
+PLAN_IN_FORCE = (PlanStatus.APPROVED, PlanStatus.SUPERSEDED)  # a plan approved in the period, later replaced
+LEVEL = Dim("level", "Theo mức độ bảo vệ", "level", _choices(ProtectionLevel.choices))
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "R01",
+        "Số thông tin, thông báo, tố giác về xâm hại trẻ em đã tiếp nhận",
+        _reports,
+        dims=(
+            Dim("channel", "Theo kênh tiếp nhận", "channel__label"),
+            Dim("type", "Theo loại", "report_type", _choices(ReportType.choices)),
+            Dim("commune", "Theo xã, phường", "incident_unit_id", _units),
+        ),
+        case_path="",
+        unit_word="thông tin",
+    ),
+    Indicator(
+        "C01",
+        "Số trẻ em bị xâm hại (chỉ tiêu 0101)",
+        _cases_reported,
+        count="child_id",
+        dims=(SEX, AGE, FORM, ENVIRONMENT, ETHNICITY, CIRCUMSTANCE, COMMUNE),
+        unit_word="trẻ em",
+        note="Trẻ em trong các thông tin, thông báo, tố giác tiếp nhận trong kỳ; một trẻ được đếm một lần.",
+    ),
+    Indicator(
+        "C02",
+        "Số vụ việc xâm hại trẻ em",
+        _cases_reported,
+        count="report_id",
+        dims=(FORM, ENVIRONMENT, COMMUNE),
+        note="Mỗi thông tin, tố giác có ít nhất một trẻ em được xác định là một vụ việc.",
+    ),
+    Indicator(
+        "S01",
+        "Số trẻ em được hỗ trợ, can thiệp (có kế hoạch được phê duyệt trong kỳ)",
+        lambda units, period: Case.objects.filter(
+            _window("plans__approved_at", period), unit_id__in=units, plans__status__in=PLAN_IN_FORCE
+        ),
+        count="child_id",
+        dims=(LEVEL, SEX, COMMUNE),
+        unit_word="trẻ em",
+    ),
+    Indicator(
+        "P01",
+        "Số kế hoạch hỗ trợ, can thiệp được phê duyệt",
+        lambda units, period: Plan.objects.filter(_window("approved_at", period), case__unit_id__in=units),
+        dims=(Dim("commune", "Theo xã, phường", "case__unit_id", _units),),
+        case_path="case_id",
+        unit_word="kế hoạch",
+    ),
+    Indicator(
+        "E01",
+        "Số lượt áp dụng biện pháp bảo vệ khẩn cấp",
+        lambda units, period: EmergencyMeasure.objects.filter(_window("decided_at", period), case__unit_id__in=units),
+        dims=(
+            Dim("separation", "Trong đó cách ly tạm thời khỏi người chăm sóc", "separation", YES_NO),
+            Dim("commune", "Theo xã, phường", "case__unit_id", _units),
+        ),
+        case_path="case_id",
+        unit_word="lượt",
+    ),
+    Indicator(
+        "F01",
+        "Số lượt chuyển tuyến đến cơ quan phối hợp",
+        lambda units, period: Referral.objects.filter(_window("sent_at", period), case__unit_id__in=units),
+        dims=(
+            Dim("agency_type", "Theo loại cơ quan", "agency__agency_type", _choices(AgencyType.choices)),
+            Dim("status", "Theo tình trạng", "status", _choices(ReferralStatus.choices)),
+            Dim("outcome", "Theo kết quả", "outcome__label"),
+        ),
+        case_path="case_id",
+        unit_word="lượt",
+    ),
+    Indicator(
+        "F02",
+        "Số vụ việc cơ quan công an đã xử lý",
+        lambda units, period: Referral.objects.filter(
+            _window("completed_at", period),
+            case__unit_id__in=units,
+            agency__agency_type=AgencyType.POLICE,
+            status=ReferralStatus.COMPLETED,
+        ),
+        count="case_id",
+        dims=(Dim("outcome", "Theo kết quả (khởi tố, xử phạt hành chính, không xử lý...)", "outcome__label"),),
+        case_path="case_id",
+    ),
+    Indicator(
+        "K01",
+        "Số hồ sơ vụ việc đã đóng trong kỳ",
+        lambda units, period: Case.objects.filter(_window("closed_at", period), unit_id__in=units),
+        dims=(LEVEL, COMMUNE),
+        unit_word="hồ sơ",
+    ),
+    Indicator(
+        "K02",
+        "Số hồ sơ vụ việc đang mở cuối kỳ",
+        lambda units, period: Case.objects.filter(opened_at__lt=period.bounds()[1], unit_id__in=units).filter(
+            Q(closed_at__isnull=True) | Q(closed_at__gte=period.bounds()[1])
+        ),
+        dims=(COMMUNE,),
+        unit_word="hồ sơ",
+    ),
+    Indicator(
+        "T01",
+        "Số bước có thời hạn luật định đã thực hiện",
+        lambda units, period: CaseStep.objects.filter(
+            _window("at", period), case__unit_id__in=units, on_time__isnull=False
+        ),
+        dims=(
+            Dim("on_time", "Đúng hạn / trễ hạn", "on_time", ON_TIME),
+            Dim("step", "Theo bước", "action", lambda keys: _step_labels(keys)),
+        ),
+        case_path="case_id",
+        unit_word="bước",
+        note="Đánh giá, quyết định bảo vệ khẩn cấp trong 12 giờ; kế hoạch trong 5 ngày làm việc; phê duyệt; rà soát.",
+    ),
+)
+
+BY_CODE = {i.code: i for i in INDICATORS}
+
+
+def _step_labels(keys: list[Any]) -> dict[Any, str]:
+    from cases.workflow import BY_ACTION
+
+    return {k: BY_ACTION[k].label if k in BY_ACTION else str(k) for k in keys}
+
+
+def compute_all(units: list[int], period: Period) -> dict[str, Any]:
+    """Every indicator for the communes `units` over `period`."""
+    return {i.code: i.compute(units, period) for i in INDICATORS}
+
+
+def on_time_share(figures: dict[str, Any]) -> float | None:
+    """The share of steps with a legal time limit done in time (T01), or None when there were none."""
+    t01 = figures.get("T01") or {}
+    total = t01.get("total") or 0
+    met = sum(n for key, _, n in t01.get("by", {}).get("on_time", []) if key is True)
+    return met / total if total else None
+
+
+def aggregate(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The sum of several reports' figures (a province from its communes): totals and breakdown rows by key.
+
+    Distinct counts add up across communes: a child counted in two communes' reports is counted twice, as on paper.
+    """
+    result: dict[str, Any] = {}
+    for code in BY_CODE:
+        total = 0
+        rows: dict[str, dict[str, list[Any]]] = {}
+        for figures in parts:
+            part = figures.get(code)
+            if not part:
+                continue
+            total += part["total"]
+            for dim, dim_rows in part["by"].items():
+                merged = rows.setdefault(dim, {})
+                for key, label, n in dim_rows:
+                    slot = merged.setdefault(repr(key), [key, label, 0])
+                    slot[2] += n
+        result[code] = {
+            "total": total,
+            "by": {d: sorted(r.values(), key=lambda x: (-x[2], x[1])) for d, r in rows.items()},
+        }
+    return result
+
+
+def sections(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The figures as the page, the PDF and the spreadsheet show them: each indicator in order, its total, and its
+    non-empty breakdowns (each row with its key as JSON, for the link to the cases behind it)."""
+    result = []
+    for indicator in INDICATORS:
+        data = figures.get(indicator.code, {"total": 0, "by": {}})
+        dims = []
+        for dim in indicator.dims:
+            rows = data["by"].get(dim.name, [])
+            if rows:
+                dims.append(
+                    {
+                        "name": dim.name,
+                        "label": dim.label,
+                        "rows": [{"key": json.dumps(key), "label": label, "n": n} for key, label, n in rows],
+                    }
+                )
+        result.append(
+            {
+                "code": indicator.code,
+                "label": indicator.label,
+                "note": indicator.note,
+                "unit_word": indicator.unit_word,
+                "total": data["total"],
+                "dims": dims,
+            }
+        )
+    return result

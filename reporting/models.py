@@ -1,0 +1,99 @@
+"""Periodic reports (domain.md §5): one per unit, kind and year; figures frozen when submitted."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .periods import Period, PeriodKind, period_for
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Đang soạn")
+    SUBMITTED = "submitted", _("Đã gửi")
+    RETURNED = "returned", _("Trả lại để sửa")
+    APPROVED = "approved", _("Đã phê duyệt")
+
+
+class PdfStatus(models.TextChoices):
+    NONE = "", _("Chưa tạo")
+    PENDING = "pending", _("Đang chờ tạo")
+    RUNNING = "running", _("Đang tạo")
+    DONE = "done", _("Đã tạo")
+    FAILED = "failed", _("Lỗi khi tạo")
+
+
+def report_pdf_path(instance: PeriodicReport, filename: str) -> str:
+    return f"reports/{instance.pk}/{instance.kind}-{instance.year}-v{instance.version}.pdf"
+
+
+class PeriodicReport(models.Model):
+    unit = models.ForeignKey("places.AdminUnit", models.PROTECT, related_name="+", verbose_name="đơn vị")
+    kind = models.CharField("loại kỳ", max_length=12, choices=PeriodKind.choices)
+    year = models.PositiveSmallIntegerField("năm")
+    period_start = models.DateField("số liệu từ ngày")
+    period_end = models.DateField("đến ngày")
+    due_date = models.DateField("hạn gửi")
+    status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    number = models.CharField("số văn bản", max_length=40, blank=True)
+    results = models.TextField("kết quả đạt được", blank=True)
+    difficulties = models.TextField("khó khăn, vướng mắc", blank=True)
+    proposals = models.TextField("kiến nghị, đề xuất", blank=True)
+    # The figures (reporting/indicators.py): recomputed while the report is prepared, frozen when it is submitted.
+    figures = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    pdf = models.FileField(upload_to=report_pdf_path, blank=True)
+    pdf_status = models.CharField(max_length=10, choices=PdfStatus.choices, default=PdfStatus.NONE, blank=True)
+    pdf_progress = models.PositiveSmallIntegerField(default=0)
+    pdf_version = models.PositiveIntegerField(default=0)  # the report version the stored PDF shows
+
+    class Meta:
+        verbose_name = "báo cáo định kỳ"
+        verbose_name_plural = "báo cáo định kỳ"
+        ordering = ["-year", "kind", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "kind", "year"], name="periodicreport_one_per_unit_period"),
+        ]
+        indexes = [models.Index(fields=["kind", "year", "status"], name="periodicreport_period_idx")]
+
+    def __str__(self) -> str:
+        return f"Báo cáo {self.period.label} – {self.unit.name}"
+
+    @property
+    def period(self) -> Period:
+        return Period(self.kind, self.year, self.period_start, self.period_end, self.due_date)
+
+    @property
+    def frozen(self) -> bool:
+        return self.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
+
+    @staticmethod
+    def period_fields(kind: str, year: int) -> dict[str, object]:
+        period = period_for(kind, year)
+        return {"period_start": period.start, "period_end": period.end, "due_date": period.due}
+
+
+class ReportEvent(models.Model):
+    """The report's history: prepared, recomputed, submitted, approved, returned (with the supervisor's comment)."""
+
+    report = models.ForeignKey(PeriodicReport, models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=10, choices=ReportStatus.choices)
+    to_status = models.CharField(max_length=10, choices=ReportStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.action}"

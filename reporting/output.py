@@ -1,0 +1,225 @@
+"""The periodic report as documents: the official PDF (NĐ 30/2020 layout) and the spreadsheet (XLSX).
+
+Both print the figures frozen in the report (`report.figures`, reporting/indicators.py), never a new computation:
+what was sent is what is printed, and the PDF and the spreadsheet always agree. The PDF is made by a Celery task
+(reporting/tasks.py) that reports its progress; the spreadsheet is small and made in the request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import tablib
+from django.conf import settings
+from django.utils import timezone, translation
+
+from cases.pdf_views import short_name
+from childprotect.accounts.models import Role
+from childprotect.pdf import render_pdf
+from childprotect.places.models import AdminUnit, UnitLevel
+
+from . import indicators
+from .models import PeriodicReport, ReportStatus
+
+__all__ = ["report_pdf_bytes", "report_xlsx_bytes", "report_context", "report_filename"]
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DRAFT_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+NOT_SENT = "Chưa gửi báo cáo"
+_SMALL_WORDS = {"và", "-", "–"}
+
+
+def agency_abbreviation(name: str) -> str:
+    """The agency's letters in a document number (NĐ 30/2020): "Sở Y tế" → "SYT",
+    "Sở Lao động - Thương binh và Xã hội" → "SLĐTBXH"."""
+    return "".join(word[0].upper() for word in name.split() if word.lower() not in _SMALL_WORDS and word[0].isalpha())
+
+
+def _lower_type(unit: AdminUnit) -> str:
+    """ "Tỉnh Thanh Hóa" → "tỉnh Thanh Hóa" (the unit's type inside a sentence)."""
+    kind = unit.unit_type
+    if kind and unit.name.startswith(kind + " "):
+        return kind.lower() + unit.name[len(kind) :]
+    return unit.name
+
+
+def _province(unit: AdminUnit) -> AdminUnit:
+    chain = unit.ancestors()
+    return chain[0] if chain else unit
+
+
+def _issuer(report: PeriodicReport) -> dict[str, Any]:
+    """Who issues the report, how it is numbered and signed, and where it goes (NĐ 30/2020, Phụ lục I)."""
+    unit = report.unit
+    agency = settings.CHILDPROTECT_PROVINCE_AGENCY_NAME
+    province = _province(unit)
+    signer = report.submitted_by if report.status not in DRAFT_STATUSES else None
+    if unit.level == UnitLevel.PROVINCE:
+        return {
+            "issuer_parent": f"UBND {unit.name}",
+            "issuer_name": agency,
+            "issuer_sentence": f"{agency} {_lower_type(unit)}",
+            "number_suffix": f"BC-{agency_abbreviation(agency)}",
+            "signature_role": ["GIÁM ĐỐC"],
+            "signer_name": signer.full_name if signer else "",
+            "recipients": ["Bộ Y tế (Cục Bà mẹ và Trẻ em);", f"UBND {unit.unit_type.lower() or 'tỉnh'};", "Lưu: VT."],
+        }
+    parent = unit.parent
+    if parent is not None and parent.level != UnitLevel.PROVINCE:
+        above = f"UBND {parent.name};"  # a commune of a district (2024 list): its report goes to the district
+    else:
+        above = f"UBND {_lower_type(province)} ({agency});"
+    is_chair = signer is not None and (unit.level != UnitLevel.COMMUNE or signer.role == Role.COMMUNE_CHAIR)
+    return {
+        "issuer_parent": "ỦY BAN NHÂN DÂN",
+        "issuer_name": unit.name,
+        "issuer_sentence": f"Ủy ban nhân dân {_lower_type(unit)}",
+        "number_suffix": "BC-UBND",
+        "signature_role": ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
+        "signer_name": signer.full_name if signer and is_chair else "",
+        "recipients": [above, "Lưu: VT."],
+    }
+
+
+def _document_date(report: PeriodicReport) -> dt.date:
+    """The date on the report: the day it was sent, or today while it is a draft."""
+    if report.status not in DRAFT_STATUSES and report.submitted_at:
+        return timezone.localtime(report.submitted_at).date()
+    return timezone.localdate()
+
+
+def _percent(share: float | None) -> str:
+    """ "75%", "66,7%" (Vietnamese decimal comma), or "" when there is nothing to measure."""
+    if share is None:
+        return ""
+    text = f"{share * 100:.1f}".replace(".", ",")
+    return (text[:-2] if text.endswith(",0") else text) + "%"
+
+
+def _computed_at(report: PeriodicReport) -> dt.datetime | None:
+    if report.computed_at:
+        return timezone.localtime(report.computed_at)
+    raw = report.figures.get("computed_at")
+    try:
+        return timezone.localtime(dt.datetime.fromisoformat(raw)) if raw else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _units(report: PeriodicReport) -> dict[str, Any]:
+    """For a district's or province's report: the units whose reports are summed, and those that have not sent."""
+    labels = dict(ReportStatus.choices)
+    included = [
+        {"name": name, "status": str(labels.get(status, status))}
+        for _pk, _unit_id, name, status in report.figures.get("included", [])
+    ]
+    missing = [name for _unit_id, name in report.figures.get("missing", [])]
+    return {
+        "included": included,
+        "missing": missing,
+        "expected": len(included) + len(missing),
+        "without_accounts": report.figures.get("without_accounts", 0),
+    }
+
+
+def report_context(report: PeriodicReport) -> dict[str, Any]:
+    """Everything the official PDF prints (templates/pdf/periodic_report.html)."""
+    figures = report.figures.get("indicators", {})
+    issuer = _issuer(report)
+    number = report.number.strip()
+    if not number:
+        number_line = f"Số: ......./{issuer['number_suffix']}"
+    elif "/" in number:
+        number_line = f"Số: {number}"  # typed in full ("12/BC-UBND")
+    else:
+        number_line = f"Số: {number}/{issuer['number_suffix']}"
+    period = report.period
+    return {
+        **issuer,
+        "report": report,
+        "period": period,
+        "place": short_name(report.unit),
+        "date": _document_date(report),
+        "number_line": number_line,
+        "is_draft": report.status in DRAFT_STATUSES,
+        "sections": indicators.sections(figures),
+        "on_time": _percent(indicators.on_time_share(figures)),
+        "computed_at": _computed_at(report),
+        "aggregate": report.unit.level != UnitLevel.COMMUNE,
+        **_units(report),
+        "doc_ref": f"Báo cáo {period.label} – {report.unit.name}",
+    }
+
+
+def report_filename(report: PeriodicReport, extension: str) -> str:
+    """ "bao-cao-semiannual-2026-Tinh-Thanh-Hoa.pdf" (ascii_filename() strips the marks)."""
+    return f"bao-cao-{report.kind}-{report.year}-{report.unit.name}.{extension}"
+
+
+def report_pdf_bytes(report: PeriodicReport, progress: Callable[[int], None] | None = None) -> bytes:
+    """The report's official PDF as it is now; `progress(percent)` is told how far the work has gone."""
+
+    def tell(percent: int) -> None:
+        if progress is not None:
+            progress(percent)
+
+    with translation.override("vi"):
+        context = report_context(report)
+        tell(30)
+        pdf = render_pdf("pdf/periodic_report.html", context)
+        tell(90)
+    return pdf
+
+
+def report_xlsx_bytes(report: PeriodicReport) -> bytes:
+    """The report's figures as a spreadsheet: the totals, the breakdowns (long format, for pivot tables), the units
+    summed (a district's or province's report), and what the report is."""
+    with translation.override("vi"):
+        figures = report.figures.get("indicators", {})
+        sections = indicators.sections(figures)
+        summary = tablib.Dataset(headers=["Mã", "Chỉ tiêu", "Đơn vị tính", "Số lượng"], title="Tổng hợp")
+        detail = tablib.Dataset(headers=["Mã", "Chỉ tiêu", "Phân tổ", "Nội dung", "Số lượng"], title="Chi tiết")
+        for section in sections:
+            summary.append([section["code"], section["label"], section["unit_word"], section["total"]])
+            for dim in section["dims"]:
+                for row in dim["rows"]:
+                    detail.append([section["code"], section["label"], dim["label"], row["label"], row["n"]])
+        sheets = [summary, detail]
+        units = _units(report)
+        if report.unit.level != UnitLevel.COMMUNE:
+            listed = tablib.Dataset(headers=["Đơn vị", "Tình trạng báo cáo"], title="Đơn vị")
+            for unit in units["included"]:
+                listed.append([unit["name"], unit["status"]])
+            for name in units["missing"]:
+                listed.append([name, NOT_SENT])
+            sheets.append(listed)
+        about = tablib.Dataset(headers=["Mục", "Nội dung"], title="Thông tin")
+        computed = _computed_at(report)
+        share = _percent(indicators.on_time_share(figures))
+        about.extend(
+            [
+                ["Đơn vị báo cáo", report.unit.name],
+                ["Kỳ báo cáo", report.period.label],
+                ["Số liệu từ ngày", report.period_start.strftime("%d/%m/%Y")],
+                ["Đến ngày", report.period_end.strftime("%d/%m/%Y")],
+                ["Trạng thái", str(ReportStatus(report.status).label)],
+                ["Số văn bản", report.number],
+                ["Tỷ lệ bước có thời hạn thực hiện đúng hạn", share or "Không phát sinh"],
+                ["Số liệu tính lúc", computed.strftime("%H:%M %d/%m/%Y") if computed else ""],
+            ]
+        )
+        if report.unit.level != UnitLevel.COMMUNE:
+            about.extend(
+                [
+                    ["Số đơn vị đã gửi báo cáo", str(len(units["included"]))],
+                    ["Số đơn vị chưa gửi báo cáo", str(len(units["missing"]))],
+                    ["Số đơn vị chưa có tài khoản sử dụng hệ thống", str(units["without_accounts"])],
+                ]
+            )
+        sheets.append(about)
+        book = tablib.Databook(sheets)
+        # escape: a label typed as "=..." stays text, never a formula run when the file is opened.
+        data: bytes = book.export("xlsx", escape=True, column_width="adaptive")
+    return data

@@ -1,0 +1,75 @@
+"""Reporting periods (domain.md §5): what each report covers and when it is due, from the settings.
+
+A period is named by its kind and the year it is due in: the 6-month report of 2026 covers 15/12/2025–14/06/2026 and
+is due 15/06/2026; the annual report of 2026 covers 15/12/2025–14/12/2026 and is due 15/12/2026 (NĐ 09/2019/NĐ-CP
+cut-off, to confirm with the province). The days are settings (CHILDPROTECT_REPORT_PERIODS), not code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class PeriodKind(models.TextChoices):
+    SEMIANNUAL = "semiannual", _("6 tháng")
+    ANNUAL = "annual", _("Năm")
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    year: int
+    start: dt.date
+    end: dt.date
+    due: dt.date
+
+    @property
+    def label(self) -> str:
+        """How the report's subject names the period ("6 tháng đầu năm 2026", "năm 2026")."""
+        return f"6 tháng đầu năm {self.year}" if self.kind == PeriodKind.SEMIANNUAL else f"năm {self.year}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-{self.year}"
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[from, to) as aware datetimes in the project's time zone: the first day 00:00 to the day after the end."""
+        tz = timezone.get_default_timezone()
+        start = timezone.make_aware(dt.datetime.combine(self.start, dt.time.min), tz)
+        stop = timezone.make_aware(dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min), tz)
+        return start, stop
+
+
+def _day(year: int, month_day: str) -> dt.date:
+    month, day = (int(x) for x in month_day.split("-"))
+    return dt.date(year, month, day)
+
+
+def period_for(kind: str, year: int) -> Period:
+    """The period of `kind` due in `year`. The start day is in the previous year when it falls after the end day."""
+    rule = settings.CHILDPROTECT_REPORT_PERIODS[kind]
+    end = _day(year, rule["end"])
+    start = _day(year, rule["start"])
+    if start > end:
+        start = _day(year - 1, rule["start"])
+    return Period(kind=kind, year=year, start=start, end=end, due=_day(year, rule["due"]))
+
+
+def current_period(kind: str, today: dt.date | None = None) -> Period:
+    """The period of `kind` whose report is being prepared now: the first one not yet due (due today counts)."""
+    today = today or timezone.localdate()
+    this_year = period_for(kind, today.year)
+    return this_year if today <= this_year.due else period_for(kind, today.year + 1)
+
+
+def last_closed_period(kind: str, today: dt.date | None = None) -> Period:
+    """The latest period of `kind` whose data window has ended (what is normally reported on its due date)."""
+    today = today or timezone.localdate()
+    this_year = period_for(kind, today.year)
+    return this_year if today > this_year.end else period_for(kind, today.year - 1)

@@ -1,0 +1,272 @@
+"""The periodic report's writes: prepare, edit, recompute, submit (freeze), approve, return; and the reminders.
+
+A commune's figures are computed from its cases (reporting/indicators.py); a district's or province's are the sum of
+the reports its units below have sent (submitted or approved), with the units that have not sent theirs listed.
+Submission freezes the figures: nothing done to cases afterwards changes a sent report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from childprotect.accounts.models import Role, User
+from childprotect.audit.services import audit_record
+from childprotect.core.services import notify
+from childprotect.places.models import AdminUnit, UnitLevel
+
+from . import indicators
+from .models import PdfStatus, PeriodicReport, ReportEvent, ReportStatus
+from .periods import Period, PeriodKind, period_for
+from .workflow import BY_ACTION, FROZEN, Step
+
+TEXT_FIELDS = ("number", "results", "difficulties", "proposals")
+
+
+def role_towards(user: Any, unit: AdminUnit) -> set[str]:
+    """What `user` is for a report of `unit`: preparer, signer, reviewer (see reporting/workflow.py)."""
+    if not user.is_authenticated or not user.is_active or user.unit is None:
+        return set()
+    roles: set[str] = set()
+    own = user.unit_id == unit.pk
+    if unit.level == UnitLevel.COMMUNE:
+        if own and user.role in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR):
+            roles.add("preparer")
+        if own and user.role == Role.COMMUNE_CHAIR:
+            roles.add("signer")
+    elif own and user.role == Role.SUPERVISOR:
+        roles |= {"preparer", "signer"}
+    if user.role == Role.SUPERVISOR and not own and user.unit.contains(unit):
+        roles.add("reviewer")
+    return roles
+
+
+def step_refusal(user: Any, report: PeriodicReport, step: Step) -> str | None:
+    if step.who not in role_towards(user, report.unit):
+        return {
+            "preparer": "Chỉ cán bộ của đơn vị lập báo cáo mới soạn được báo cáo này.",
+            "signer": "Chỉ Chủ tịch UBND xã (hoặc cán bộ giám sát của đơn vị) mới ký, gửi báo cáo này.",
+            "reviewer": "Chỉ cán bộ giám sát cấp trên mới phê duyệt hoặc trả lại báo cáo này.",
+        }[step.who]
+    if report.status not in step.sources:
+        return f"Không thể “{step.label}” khi báo cáo đang ở trạng thái “{ReportStatus(report.status).label}”."
+    return None
+
+
+def units_below(unit: AdminUnit) -> list[AdminUnit]:
+    return list(AdminUnit.objects.filter(parent=unit).order_by("name"))
+
+
+def reporting_units_below(unit: AdminUnit) -> list[AdminUnit]:
+    """The units directly below that are expected to report: those whose staff use the system (an active account)."""
+    below = AdminUnit.objects.filter(parent=unit)
+    staffed = User.objects.filter(
+        is_active=True, role__in=(Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR)
+    ).values("unit_id")
+    return list(below.filter(pk__in=staffed).order_by("name"))
+
+
+def figures_for(unit: AdminUnit, period: Period) -> dict[str, Any]:
+    """The report's figures now: computed from the cases of a commune, or summed from the reports sent from below."""
+    now = timezone.now().isoformat()
+    if unit.level == UnitLevel.COMMUNE:
+        return {"indicators": indicators.compute_all([unit.pk], period), "units": [unit.pk], "computed_at": now}
+    sent = list(
+        PeriodicReport.objects.filter(
+            unit__parent=unit, kind=period.kind, year=period.year, status__in=FROZEN
+        ).select_related("unit")
+    )
+    sent_ids = {r.unit_id for r in sent}
+    expected = reporting_units_below(unit)
+    below_count = AdminUnit.objects.filter(parent=unit).count()
+    communes: list[int] = []
+    for r in sent:
+        communes += r.figures.get("units", [r.unit_id])
+    return {
+        "indicators": indicators.aggregate([r.figures.get("indicators", {}) for r in sent]),
+        "units": sorted(set(communes)),
+        "included": [[r.pk, r.unit_id, r.unit.name, r.status] for r in sorted(sent, key=lambda r: r.unit.name)],
+        "missing": [[u.pk, u.name] for u in expected if u.pk not in sent_ids],
+        "without_accounts": below_count - len(expected),
+        "computed_at": now,
+    }
+
+
+def report_prepare(*, actor: User, unit: AdminUnit, kind: str, year: int) -> PeriodicReport:
+    """Open (or return) the report of `unit` for the period, with its figures computed now."""
+    if kind not in PeriodKind.values:
+        raise ValidationError({"kind": "Loại kỳ báo cáo không hợp lệ."})
+    if "preparer" not in role_towards(actor, unit):
+        raise ValidationError("Chỉ cán bộ của đơn vị lập báo cáo mới lập được báo cáo này.", code="refused")
+    try:
+        fields = PeriodicReport.period_fields(kind, year)
+    except (ValueError, KeyError) as exc:
+        raise ValidationError({"year": "Năm báo cáo không hợp lệ."}) from exc
+    with transaction.atomic():
+        report = PeriodicReport.objects.select_for_update().filter(unit=unit, kind=kind, year=year).first()
+        if report is not None:
+            return report
+        now = timezone.now()
+        report = PeriodicReport(unit=unit, kind=kind, year=year, prepared_by=actor, created_at=now, **fields)
+        report.figures = figures_for(unit, report.period)
+        report.computed_at = now
+        report.save()
+        ReportEvent.objects.create(
+            report=report,
+            action="prepare",
+            from_status=ReportStatus.DRAFT,
+            to_status=ReportStatus.DRAFT,
+            actor=actor,
+            at=now,
+        )
+        audit_record(actor=actor, action="report.prepare", obj=report, changes={"kind": kind, "year": year})
+    return report
+
+
+def report_act(
+    *, actor: User, report: PeriodicReport, action: str, version: int, data: dict[str, Any] | None = None
+) -> PeriodicReport:
+    step = BY_ACTION.get(action)
+    if step is None:
+        raise ValidationError(f"Không có bước “{action}” trong quy trình báo cáo.")
+    data = dict(data or {})
+    now = timezone.now()
+    with transaction.atomic():
+        locked = PeriodicReport.objects.select_for_update(of=("self",)).select_related("unit").get(pk=report.pk)
+        if locked.version != version:
+            raise ValidationError("Báo cáo vừa được người khác cập nhật. Hãy xem lại rồi gửi lại.", code="stale")
+        refusal = step_refusal(actor, locked, step)
+        if refusal:
+            raise ValidationError(refusal, code="refused")
+        note = str(data.get("note", "")).strip()
+        if "note" in step.needs and not note:
+            raise ValidationError({"note": "Ghi rõ nội dung cần sửa."})
+        changes: dict[str, Any] = {"status": [locked.status, step.target]}
+        if action in ("edit", "submit"):
+            for name in TEXT_FIELDS:
+                if name in data:
+                    value = str(data[name]).strip()
+                    if getattr(locked, name) != value:
+                        changes[name] = "changed"
+                    setattr(locked, name, value)
+        if step.recomputes:
+            locked.figures = figures_for(locked.unit, locked.period)
+            locked.computed_at = now
+        if step.freezes:
+            locked.submitted_by, locked.submitted_at = actor, now
+            locked.approved_by, locked.approved_at = None, None
+        if action == "approve":
+            locked.approved_by, locked.approved_at = actor, now
+        from_status = locked.status
+        locked.status = step.target
+        locked.version += 1
+        locked.save()
+        ReportEvent.objects.create(
+            report=locked,
+            action=action,
+            from_status=from_status,
+            to_status=locked.status,
+            actor=actor,
+            at=now,
+            note=note,
+        )
+        audit_record(actor=actor, action=f"report.{action}", obj=locked, changes=changes)
+        _tell(locked, step, actor, note)
+    report.refresh_from_db()
+    return locked
+
+
+def _reviewers(unit: AdminUnit) -> list[User]:
+    above = [a.pk for a in unit.ancestors()]
+    return list(User.objects.filter(is_active=True, role=Role.SUPERVISOR, unit_id__in=above))
+
+
+def _staff(unit: AdminUnit) -> list[User]:
+    roles = (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR) if unit.level == UnitLevel.COMMUNE else (Role.SUPERVISOR,)
+    return list(User.objects.filter(is_active=True, role__in=roles, unit=unit))
+
+
+def _tell(report: PeriodicReport, step: Step, actor: User, note: str) -> None:
+    url = reverse("reporting:report_detail", args=[report.pk])
+    if step.action == "submit":
+        notify(recipients=_reviewers(report.unit), title=f"{report} đã được gửi", body="", url=url)
+    elif step.action in ("approve", "return"):
+        verdict = "được phê duyệt" if step.action == "approve" else "bị trả lại để sửa"
+        notify(recipients=_staff(report.unit), title=f"{report} {verdict}", body=note[:300], url=url)
+
+
+def report_pdf_queue(*, actor: User, report: PeriodicReport) -> bool:
+    """Ask for the official PDF of the report as it is now; False when one is already being made or up to date."""
+    with transaction.atomic():
+        locked = PeriodicReport.objects.select_for_update().get(pk=report.pk)
+        busy = locked.pdf_status in (PdfStatus.PENDING, PdfStatus.RUNNING)
+        current = locked.pdf_status == PdfStatus.DONE and locked.pdf_version == locked.version
+        if busy or current:
+            return False
+        locked.pdf_status, locked.pdf_progress = PdfStatus.PENDING, 0
+        locked.save(update_fields=["pdf_status", "pdf_progress"])
+        audit_record(actor=actor, action="report.pdf_request", obj=locked, changes={"version": locked.version})
+        from .tasks import render_report_pdf
+
+        transaction.on_commit(lambda: render_report_pdf.delay(locked.pk, actor.pk))
+    report.refresh_from_db()
+    return True
+
+
+def due_reminders_scan(today: dt.date | None = None) -> int:
+    """Remind the units that have not sent their report: once a week before the due date (the staff), and once after
+    it (the staff and the supervisors above). Exactly once per unit, period and step: the notification key is unique.
+    """
+    today = today or timezone.localdate()
+    sent = 0
+    for kind in PeriodKind.values:
+        for year in (today.year, today.year + 1):
+            period = period_for(kind, year)
+            before = period.due - dt.timedelta(days=settings.CHILDPROTECT_REPORT_REMIND_DAYS_BEFORE)
+            if today < before or today > period.due + dt.timedelta(days=30):
+                continue
+            step = "due_soon" if today <= period.due else "overdue"
+            sent += _remind_units(period, step)
+    return sent
+
+
+def _remind_units(period: Period, step: str) -> int:
+    done = set(
+        PeriodicReport.objects.filter(kind=period.kind, year=period.year, status__in=FROZEN).values_list(
+            "unit_id", flat=True
+        )
+    )
+    staff = User.objects.filter(
+        is_active=True, role__in=(Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR), unit__isnull=False
+    ).select_related("unit__parent__parent")
+    by_unit: dict[AdminUnit, list[User]] = {}
+    for user in staff:
+        if user.unit is not None:
+            by_unit.setdefault(user.unit, []).append(user)
+    count = 0
+    for unit, own in by_unit.items():
+        unit_id = unit.pk
+        if unit_id in done:
+            continue
+        recipients = own + (_reviewers(unit) if step == "overdue" else [])
+        due = period.due.strftime("%d/%m/%Y")
+        title = (
+            f"Sắp đến hạn gửi báo cáo {period.label} ({due}) – {unit.name}"
+            if step == "due_soon"
+            else f"Quá hạn gửi báo cáo {period.label} ({due}) – {unit.name}"
+        )
+        with transaction.atomic():
+            created = notify(
+                recipients=recipients,
+                title=title,
+                url=reverse("reporting:report_list"),
+                key=f"report:{period.key}:{unit_id}:{step}",
+            )
+        count += len(created)
+    return count

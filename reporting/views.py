@@ -1,0 +1,191 @@
+"""Thin views of the periodic reports: reach through reporting.selectors (404 otherwise), one service per write."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from childprotect.accounts.models import Role
+from childprotect.forms import take_step
+from childprotect.http import AuthenticatedRequest
+from childprotect.places.models import UnitLevel
+
+from . import indicators, selectors, services
+from .forms import STEP_FORMS, NewReportForm
+from .models import PeriodicReport
+from .periods import PeriodKind, current_period
+from .workflow import BY_ACTION, FROZEN, STEPS
+
+PAGE_SIZE = 25
+
+
+def _require_reporting_role(user: Any) -> None:
+    if user.role == Role.PARTNER:
+        raise Http404  # partners have no part in the periodic reports
+
+
+def _next_due(today: Any) -> Any:
+    return min((current_period(kind, today) for kind in PeriodKind.values), key=lambda p: p.due)
+
+
+@login_required
+def report_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The reports within reach; for a supervisor, which units below have sent the next report due."""
+    _require_reporting_role(request.user)
+    user = request.user
+    reports = selectors.periodic_reports_visible_to(user).select_related("unit")
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    period = _next_due(timezone.localdate())
+    own = None
+    board: list[tuple[Any, PeriodicReport | None]] = []
+    if user.unit is not None and user.role != Role.ADMIN:
+        own = reports.filter(unit=user.unit, kind=period.kind, year=period.year).first()
+        if user.role == Role.SUPERVISOR:
+            below = services.units_below(user.unit)
+            sent = {
+                r.unit_id: r
+                for r in PeriodicReport.objects.filter(unit__parent=user.unit, kind=period.kind, year=period.year)
+            }
+            staffed = {u.pk for u in services.reporting_units_below(user.unit)}
+            board = [(u, sent.get(u.pk)) for u in below if u.pk in staffed or u.pk in sent]
+    can_prepare = user.unit is not None and "preparer" in services.role_towards(user, user.unit)
+    return render(
+        request,
+        "reporting/report_list.html",
+        {
+            "page": page,
+            "period": period,
+            "own": own,
+            "board": board,
+            "can_prepare": can_prepare,
+            "form": NewReportForm(initial={"kind": period.kind, "year": period.year}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_new(request: AuthenticatedRequest) -> HttpResponse:
+    """Open the report of the user's own unit for a period (or go to the one already open)."""
+    _require_reporting_role(request.user)
+    form = NewReportForm(request.POST)
+    if not form.is_valid() or request.user.unit is None:
+        messages.error(request, _("Kỳ hoặc năm báo cáo không hợp lệ."))
+        return redirect("reporting:report_list")
+    try:
+        report = services.report_prepare(
+            actor=request.user, unit=request.user.unit, kind=form.cleaned_data["kind"], year=form.cleaned_data["year"]
+        )
+    except ValidationError as exc:
+        if getattr(exc, "code", None) == "refused":
+            raise PermissionDenied(" ".join(exc.messages)) from exc
+        messages.error(request, " ".join(exc.messages))
+        return redirect("reporting:report_list")
+    return redirect("reporting:report_detail", pk=report.pk)
+
+
+@login_required
+def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    report = selectors.periodic_report_get_for(request.user, pk)
+    steps = [s for s in STEPS if services.step_refusal(request.user, report, s) is None]
+    share = indicators.on_time_share(report.figures.get("indicators", {}))
+    return render(
+        request,
+        "reporting/report_detail.html",
+        {
+            "report": report,
+            "sections": indicators.sections(report.figures.get("indicators", {})),
+            "steps": steps,
+            "share": None if share is None else round(share * 100),
+            "events": report.events.select_related("actor"),
+            "aggregate": report.unit.level != UnitLevel.COMMUNE,
+            "included": report.figures.get("included", []),
+            "missing": report.figures.get("missing", []),
+            "without_accounts": report.figures.get("without_accounts", 0),
+            "final": report.status in FROZEN,
+        },
+    )
+
+
+@login_required
+def report_figure(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
+    """The cases (or reports) behind a figure of the report, within the viewer's jurisdiction."""
+    report = selectors.periodic_report_get_for(request.user, pk)
+    dim = request.GET.get("dim", "")
+    try:
+        key = json.loads(request.GET.get("key", "null")) if dim else None
+    except ValueError as exc:
+        raise Http404 from exc
+    rows = selectors.figure_rows(request.user, report, code, dim, key)
+    indicator = indicators.BY_CODE[code]
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    label = ""
+    if dim:
+        label = next(
+            (
+                lbl
+                for k, lbl, _n in report.figures.get("indicators", {}).get(code, {}).get("by", {}).get(dim, [])
+                if k == key
+            ),
+            str(key),
+        )
+    return render(
+        request,
+        "reporting/report_figure.html",
+        {
+            "report": report,
+            "indicator": indicator,
+            "dim": indicator.dims_by_name.get(dim),
+            "key_label": label,
+            "page": page,
+            "reports": selectors.is_report_list(rows),
+        },
+    )
+
+
+@login_required
+def report_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    report = selectors.periodic_report_get_for(request.user, pk)
+    step = BY_ACTION.get(action)
+    if step is None:
+        raise Http404
+    refusal = services.step_refusal(request.user, report, step)
+    if refusal and step.who not in services.role_towards(request.user, report.unit):
+        raise PermissionDenied(refusal)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("reporting:report_detail", pk=report.pk)
+    form_class = STEP_FORMS[action]
+    initial = {
+        "version": report.version,
+        "number": report.number,
+        "results": report.results,
+        "difficulties": report.difficulties,
+        "proposals": report.proposals,
+    }
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        version = form.cleaned_data["version"]
+        failed = take_step(
+            form,
+            lambda: services.report_act(
+                actor=request.user, report=report, action=action, version=version, data=form.record()
+            ),
+            rebind=form_class,
+            record=report,
+        )
+        if failed is None:
+            messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": step.label})
+            return redirect("reporting:report_detail", pk=report.pk)
+        form = failed
+    return render(request, "reporting/report_act.html", {"report": report, "step": step, "form": form})

@@ -1,0 +1,37 @@
+"""A periodic report's flow (domain.md §5) as one table: commune → (district) → province.
+
+Who may take a step depends on the person's place relative to the report's unit:
+- "preparer": the unit's own staff: a commune's officer or chair; a district's or province's supervisor;
+- "signer": who signs it off: the commune chair (TM. UBND xã); for a district or province, its supervisor;
+- "reviewer": a supervisor of a unit above the report's unit. A province's report has none: once sent it is final.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import ReportStatus as S
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    label: str
+    sources: tuple[S, ...]
+    target: S
+    who: str  # preparer | signer | reviewer
+    needs: tuple[str, ...] = ()
+    recomputes: bool = False  # the figures are computed again from the data (or from the units below)
+    freezes: bool = False  # the figures at this moment become the report's for good
+
+
+STEPS: tuple[Step, ...] = (
+    Step("edit", "Soạn nội dung báo cáo", (S.DRAFT, S.RETURNED), S.DRAFT, "preparer"),
+    Step("recompute", "Tính lại số liệu", (S.DRAFT, S.RETURNED), S.DRAFT, "preparer", recomputes=True),
+    Step("submit", "Ký, gửi báo cáo", (S.DRAFT, S.RETURNED), S.SUBMITTED, "signer", recomputes=True, freezes=True),
+    Step("approve", "Phê duyệt báo cáo", (S.SUBMITTED,), S.APPROVED, "reviewer"),
+    Step("return", "Trả lại để sửa", (S.SUBMITTED,), S.RETURNED, "reviewer", needs=("note",)),
+)
+
+BY_ACTION = {s.action: s for s in STEPS}
+FROZEN = (S.SUBMITTED, S.APPROVED)
