@@ -13,9 +13,11 @@ from childprotect.forms import StyledForm
 from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.text import fold, nfc
 
+from . import selectors
 from .models import (
     MAIN_FORMS,
     SEXUAL_SUBTYPES,
+    CaseState,
     Environment,
     ReportStatus,
     ReportType,
@@ -303,3 +305,41 @@ class ReportFilterForm(StyledForm):
         required=False,
         choices=[("-received", _("Mới nhất trước")), ("received", _("Cũ nhất trước"))],
     )
+
+
+CASE_FILTER_KEYS = ("state", "overdue")
+
+
+def report_filters(form: ReportFilterForm) -> selectors.ReportFilters:
+    """The reports list's filters from its form (the list and its export read them alike)."""
+    if not (form.is_bound and form.is_valid()):
+        return selectors.ReportFilters()
+    c = form.cleaned_data
+    return selectors.ReportFilters(
+        unit=c.get("unit"),
+        form=c.get("form", ""),
+        status=c.get("status", ""),
+        date_from=c.get("date_from"),
+        date_to=c.get("date_to"),
+        order=c.get("order") or "-received",
+    )
+
+
+def child_filters(form: ChildFilterForm) -> selectors.ChildFilters:
+    """The children list's filters from its form (the list and its export read them alike)."""
+    if not (form.is_bound and form.is_valid()):
+        return selectors.ChildFilters()
+    c = form.cleaned_data
+    return selectors.ChildFilters(
+        q=c.get("q", ""),
+        unit=c.get("unit"),
+        circumstance=c.get("circumstance", ""),
+        sex=c.get("sex", ""),
+        order=c.get("order") or "name",
+    )
+
+
+def case_filters(query: Any) -> selectors.CaseFilters:
+    """The cases list's filters from the query string (the list and its export read them alike)."""
+    state = query.get("state", "")
+    return selectors.CaseFilters(state=state if state in CaseState.values else "", overdue=query.get("overdue") == "1")

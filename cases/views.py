@@ -31,6 +31,9 @@ from .forms import (
     PerpetratorFormSet,
     ReportFilterForm,
     ReportForm,
+    case_filters,
+    child_filters,
+    report_filters,
 )
 from .models import CaseState
 from .policy import can_register_children, can_see_child_protected, can_see_reporter
@@ -74,17 +77,7 @@ def _require_registry_role(user: Any) -> None:
 @login_required
 def report_list(request: AuthenticatedRequest) -> HttpResponse:
     form = ReportFilterForm(request.GET or None)
-    filters = selectors.ReportFilters()
-    if form.is_bound and form.is_valid():
-        c = form.cleaned_data
-        filters = selectors.ReportFilters(
-            unit=c.get("unit"),
-            form=c.get("form", ""),
-            status=c.get("status", ""),
-            date_from=c.get("date_from"),
-            date_to=c.get("date_to"),
-            order=c.get("order") or "-received",
-        )
+    filters = report_filters(form)
     page = Paginator(selectors.reports_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -203,16 +196,7 @@ def report_children(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def child_list(request: AuthenticatedRequest) -> HttpResponse:
     _require_registry_role(request.user)
     form = ChildFilterForm(request.GET or None)
-    filters = selectors.ChildFilters()
-    if form.is_bound and form.is_valid():
-        c = form.cleaned_data
-        filters = selectors.ChildFilters(
-            q=c.get("q", ""),
-            unit=c.get("unit"),
-            circumstance=c.get("circumstance", ""),
-            sex=c.get("sex", ""),
-            order=c.get("order") or "name",
-        )
+    filters = child_filters(form)
     page = Paginator(selectors.children_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -313,10 +297,7 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
     _require_registry_role(request.user)
-    state = request.GET.get("state", "")
-    filters = selectors.CaseFilters(
-        state=state if state in CaseState.values else "", overdue=request.GET.get("overdue") == "1"
-    )
+    filters = case_filters(request.GET)
     page = Paginator(selectors.cases_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -154,6 +154,9 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Bảo vệ trẻ em <no-reply@childprotect.local>")
 
 # --- Celery --------------------------------------------------------------------------------------------------------
+# The cache carries the progress of long jobs (imports) from the Celery worker to the web process: a folder under
+# var/ by default (shared by the processes of one machine), Redis in production (CACHE_URL=redis://host:6379/1).
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _celery_dir = VAR_DIR / "celery"
@@ -207,6 +210,9 @@ CHILDPROTECT_REPORT_PERIODS = {
     "annual": {"start": "12-15", "end": "12-14", "due": "12-15"},
 }
 CHILDPROTECT_REPORT_REMIND_DAYS_BEFORE = env.int("CHILDPROTECT_REPORT_REMIND_DAYS_BEFORE", default=7)
+# Imports (registries in): the largest file accepted, and the row errors kept for the preview.
+CHILDPROTECT_IMPORT_MAX_BYTES = env.int("CHILDPROTECT_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
+CHILDPROTECT_IMPORT_MAX_ERRORS = env.int("CHILDPROTECT_IMPORT_MAX_ERRORS", default=500)
 # Attachments (scanned decisions, minutes, medical papers).
 CHILDPROTECT_ATTACHMENT_MAX_BYTES = env.int("CHILDPROTECT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # When a working-day deadline falls due on its last day: end of that day, local time.

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case
 from childprotect.forms import StyledForm
 
+from . import selectors
 from .models import Agency, AgencyType, Consent, OutcomeOption, Referral, ReferralStatus, Urgency
 from .services import ReferralData, agencies_for_case
 
@@ -151,3 +152,13 @@ class ReferralFilterForm(StyledForm):
         label=_("Loại cơ quan"), required=False, choices=[("", _("Tất cả")), *AgencyType.choices]
     )
     overdue = forms.BooleanField(label=_("Chỉ quá hạn phản hồi"), required=False)
+
+
+def referral_filters(form: ReferralFilterForm) -> selectors.ReferralFilters:
+    """The referrals list's filters from its form (the list and its export read them alike)."""
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    return selectors.ReferralFilters(
+        status=cleaned.get("status", ""),
+        agency_type=cleaned.get("agency_type", ""),
+        overdue=bool(cleaned.get("overdue")),
+    )

@@ -23,14 +23,19 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.results import Error, Result
 
+from cases.policy import can_see_child_protected
+from childprotect.accounts.models import Role
+from childprotect.exports import ExportResource
 from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import unit_get_by_key
 from childprotect.text import fold, nfc
 
-from .models import Agency, AgencyType
+from .models import Agency, AgencyType, Referral
 from .services import AGENCY_FIELDS, agency_ensure
 
 COLUMNS: tuple[str, ...] = tuple(AGENCY_FIELDS)  # name, agency_type, unit, address, phone, email, is_active
@@ -291,3 +296,87 @@ class AgencyResource(resources.ModelResource):
         instance.pk = agency.pk
         instance.name_folded = agency.name_folded
         instance._state.adding = False
+
+
+# --- Export of the referrals list (childprotect/exports.py makes the file) ------------------------------------------
+# Imported here, below the agency import above, which this part leaves as it is.
+
+
+def _export_column(attribute: str | None, name: Any) -> fields.Field:
+    return fields.Field(attribute=attribute, column_name=name, readonly=True)
+
+
+class ReferralExportResource(ExportResource):
+    """The referrals list as a spreadsheet. What the commune asked and told the agency (services, message, consent
+    note, the agency's account of what it did) is protected: it goes to the agency's partners, who act on it, and to
+    those who may see the child's protected data (as on the referral's page). Never the reporter (no column)."""
+
+    number = _export_column(None, _("Số chuyển tuyến"))
+    case = _export_column(None, _("Hồ sơ"))
+    child = _export_column("case__child__full_name", _("Trẻ em"))
+    unit = _export_column("case__unit__name", _("Xã, phường"))
+    agency = _export_column("agency__name", _("Cơ quan nhận"))
+    agency_type = _export_column("agency__get_agency_type_display", _("Loại cơ quan"))
+    urgency = _export_column("get_urgency_display", _("Mức độ"))
+    status = _export_column("get_status_display", _("Trạng thái"))
+    created_at = _export_column("created_at", _("Ngày lập"))
+    sent_at = _export_column("sent_at", _("Ngày gửi"))
+    response_due = _export_column("response_due", _("Hạn phản hồi"))
+    overdue = _export_column(None, _("Quá hạn phản hồi"))
+    responded_at = _export_column("responded_at", _("Ngày phản hồi"))
+    completed_at = _export_column("completed_at", _("Ngày hoàn thành"))
+    outcome = _export_column("outcome__label", _("Kết quả"))
+    outcome_reference = _export_column("outcome_reference", _("Số quyết định, văn bản"))
+    child_consent = _export_column("get_child_consent_display", _("Ý kiến của trẻ"))
+    carer_consent = _export_column("get_carer_consent_display", _("Ý kiến của cha mẹ, người chăm sóc"))
+    # Protected.
+    services_requested = _export_column("services_requested", _("Dịch vụ, hỗ trợ đề nghị"))
+    message = _export_column("message", _("Thông tin cần thiết để thực hiện"))
+    consent_note = _export_column("consent_note", _("Ghi chú về sự đồng ý"))
+    actions_taken = _export_column("actions_taken", _("Việc đã làm"))
+
+    protected_fields = ("services_requested", "message", "consent_note", "actions_taken")
+
+    class Meta:
+        model = Referral
+        fields = (
+            "number",
+            "case",
+            "child",
+            "unit",
+            "agency",
+            "agency_type",
+            "urgency",
+            "status",
+            "created_at",
+            "sent_at",
+            "response_due",
+            "overdue",
+            "responded_at",
+            "completed_at",
+            "outcome",
+            "outcome_reference",
+            "child_consent",
+            "carer_consent",
+            "services_requested",
+            "message",
+            "consent_note",
+            "actions_taken",
+        )
+        export_order = fields
+
+    def sees_protected(self, obj: Referral) -> bool:
+        return self.user.role == Role.PARTNER or can_see_child_protected(self.user, obj.case.child)
+
+    def with_related(self, queryset: QuerySet[Any], *, protected: bool) -> QuerySet[Any]:
+        return queryset.select_related("case__child", "case__unit", "agency", "outcome")
+
+    def dehydrate_number(self, referral: Referral) -> str:
+        return str(referral)
+
+    def dehydrate_case(self, referral: Referral) -> str:
+        return f"HS-{referral.case_id:06d}"
+
+    def dehydrate_overdue(self, referral: Referral) -> bool:
+        due = getattr(referral, "response_due", None)
+        return due is not None and due <= self.now

@@ -23,7 +23,7 @@ from childprotect.forms import apply_service_errors, take_step
 from childprotect.http import AuthenticatedRequest
 
 from . import selectors, services
-from .forms import STEP_FORMS, ReferralFilterForm, ReferralForm
+from .forms import STEP_FORMS, ReferralFilterForm, ReferralForm, referral_filters
 from .models import AgencyType, ReferralStatus
 from .policy import can_see_perpetrators
 from .workflow import BY_ACTION, COMMUNE, allowed_steps
@@ -35,12 +35,7 @@ PAGE_SIZE = 25
 def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     """The partner's referrals from every commune; the referrals of the cases in a commune's or supervisor's area."""
     form = ReferralFilterForm(request.GET or None)
-    cleaned = form.cleaned_data if form.is_valid() else {}
-    filters = selectors.ReferralFilters(
-        status=cleaned.get("status", ""),
-        agency_type=cleaned.get("agency_type", ""),
-        overdue=bool(cleaned.get("overdue")),
-    )
+    filters = referral_filters(form)
     referrals = selectors.referrals_list(request.user, filters)
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

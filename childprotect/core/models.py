@@ -30,3 +30,47 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ImportStatus(models.TextChoices):
+    CHECKING = "checking", "Đang kiểm tra"
+    CHECKED = "checked", "Đã kiểm tra, chờ xác nhận"
+    REFUSED = "refused", "Tệp không nhập được"
+    APPLYING = "applying", "Đang nhập"
+    DONE = "done", "Đã nhập xong"
+    FAILED = "failed", "Lỗi khi nhập"
+    CANCELLED = "cancelled", "Đã huỷ"
+
+
+def import_file_path(instance: ImportJob, filename: str) -> str:
+    import uuid
+
+    return f"imports/{uuid.uuid4().hex}"
+
+
+class ImportJob(models.Model):
+    """One uploaded file: checked (a dry run, the preview), then imported as previewed on confirmation, or not.
+
+    The file stays as uploaded (its SHA-256 kept), so that the confirmation imports exactly the file previewed.
+    """
+
+    kind = models.CharField("loại dữ liệu", max_length=20)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    file = models.FileField(upload_to=import_file_path)
+    filename = models.CharField("tên tệp", max_length=255)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKING)
+    # The preview: {"rows", "create", "update", "skip", "errors": [[row, message], ...], "error_count", "message"}
+    plan = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lượt nhập dữ liệu"
+        verbose_name_plural = "lượt nhập dữ liệu"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -38,3 +38,19 @@ def send_notification_email(notification_id: int) -> bool:
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return True
+
+
+@shared_task(acks_late=True)
+def check_import(job_id: int) -> str:
+    """The preview of an uploaded file (a dry run); the job records the counts and every row error."""
+    from .imports import job_check
+
+    return job_check(job_id).status
+
+
+@shared_task(acks_late=True)
+def apply_import(job_id: int) -> str:
+    """The confirmed import: all rows in one transaction, exactly as previewed, or none."""
+    from .imports import job_apply
+
+    return job_apply(job_id).status

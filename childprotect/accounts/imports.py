@@ -1,0 +1,161 @@
+"""Importing accounts through the common preview-and-confirm job (childprotect/core/imports.py).
+
+Administrators import any account; a supervisor imports the commune staff of their own area and the partners of
+agencies serving it (never supervisors or administrators). Each account is written by `account_ensure` (the rules
+of domain.md §1, the password rules, the audit entry); an unchanged row is skipped. A new account needs a password
+(the person changes it at first login); existing accounts keep theirs unless the row gives a new one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas, register
+from childprotect.places.selectors import unit_get_by_key
+from childprotect.text import fold
+
+from .models import Role, User
+from .selectors import user_reaches_unit
+from .services import account_ensure, account_validate
+
+ROLES = {fold(str(label)): value for value, label in Role.choices} | {value: value for value in Role.values}
+ROLES |= {"can bo xa": Role.COMMUNE_OFFICER, "chu tich xa": Role.COMMUNE_CHAIR, "giam sat": Role.SUPERVISOR}
+ROLES |= {"co quan phoi hop": Role.PARTNER, "quan tri": Role.ADMIN}
+
+
+class AccountImporter:
+    kind = "accounts"
+    label = "Tài khoản người dùng"
+    columns: tuple[Column, ...] = (
+        Column("username", "Tên đăng nhập", required=True),
+        Column("full_name", "Họ và tên", required=True),
+        Column("role", "Vai trò", required=True, help="cán bộ xã, chủ tịch xã, giám sát, cơ quan phối hợp"),
+        Column("unit", "Đơn vị", help="danh mục:mã, ví dụ 2026:14797 (không ghi với cơ quan phối hợp)"),
+        Column("agency", "Cơ quan", help="tên cơ quan phối hợp, đúng như danh sách cơ quan"),
+        Column("email", "Thư điện tử"),
+        Column("password", "Mật khẩu", help="bắt buộc với tài khoản mới; người dùng đổi khi đăng nhập"),
+    )
+
+    def allowed(self, actor: Any) -> bool:
+        return actor.is_active and (actor.is_administrator or actor.role == Role.SUPERVISOR)
+
+    def _rows(self, actor: Any, rows: list[Row], plan: Plan) -> list[dict[str, Any]]:
+        from referrals.selectors import agency_get_by_name
+
+        rows = check_formulas(rows, plan)
+        existing = {
+            u.username: u for u in User.objects.filter(username__in=[r.values.get("username", "") for r in rows])
+        }
+        seen: dict[str, int] = {}
+        parsed = []
+        for row in rows:
+            v = row.values
+            errors: list[str] = []
+            username = v.get("username", "")
+            role = ROLES.get(fold(v.get("role", "")))
+            unit = agency = None
+            if not username:
+                errors.append("thiếu tên đăng nhập")
+            if role is None:
+                errors.append(f"vai trò “{v.get('role', '')}” không hợp lệ")
+            if v.get("unit"):
+                try:
+                    unit = unit_get_by_key(v["unit"])
+                except ValueError as exc:
+                    errors.append(str(exc).rstrip("."))
+            if v.get("agency"):
+                try:
+                    agency = agency_get_by_name(v["agency"])
+                except ValueError as exc:
+                    errors.append(str(exc).rstrip("."))
+            if role is not None and not errors:
+                try:
+                    account_validate(role, unit, agency)
+                except ValidationError as exc:
+                    errors += [m.rstrip(".") for m in exc.messages]
+            if role is not None and not actor.is_administrator and not errors:
+                place = agency.unit if agency is not None else unit
+                if role in (Role.SUPERVISOR, Role.ADMIN) or place is None or not user_reaches_unit(actor, place):
+                    errors.append("bạn chỉ nhập được tài khoản cán bộ xã và cơ quan phối hợp trong địa bàn của mình")
+            if v.get("email"):
+                try:
+                    validate_email(v["email"])
+                except ValidationError:
+                    errors.append(f"thư điện tử “{v['email']}” không hợp lệ")
+            user = existing.get(username)
+            if user is None and not v.get("password"):
+                errors.append("tài khoản mới cần mật khẩu")
+            if v.get("password") and not errors:
+                try:
+                    validate_password(v["password"])
+                except ValidationError as exc:
+                    errors += [m.rstrip(".") for m in exc.messages]
+            home = user.unit if user is not None else None
+            if home is not None and not actor.is_administrator and not user_reaches_unit(actor, home):
+                errors.append("tài khoản này thuộc đơn vị ngoài địa bàn của bạn")
+            first = seen.setdefault(username, row.number)
+            if first != row.number:
+                errors.append(f"trùng tên đăng nhập với dòng {first}")
+            if errors:
+                plan.error(row.number, "; ".join(errors).capitalize() + ".")
+                continue
+            unchanged = (
+                user is not None
+                and not v.get("password")
+                and (
+                    user.full_name,
+                    user.role,
+                    user.unit_id if agency is None else user.unit_id,
+                    user.agency_id,
+                    user.email,
+                )
+                == (
+                    v["full_name"],
+                    role,
+                    (agency.unit_id if agency else getattr(unit, "pk", None)),
+                    getattr(agency, "pk", None),
+                    v.get("email", ""),
+                )
+            )
+            if unchanged:
+                plan.skip += 1
+                continue
+            if user is None:
+                plan.create += 1
+            else:
+                plan.update += 1
+            parsed.append(
+                {
+                    "username": username,
+                    "full_name": v["full_name"],
+                    "role": role,
+                    "unit": unit,
+                    "agency": agency,
+                    "email": v.get("email", ""),
+                    "password": v.get("password") or None,
+                }
+            )
+        return parsed
+
+    def check(self, actor: Any, rows: list[Row], progress: Progress) -> Plan:
+        plan = Plan(rows=len(rows))
+        self._rows(actor, rows, plan)
+        progress(100)
+        return plan
+
+    def apply(self, actor: Any, rows: list[Row], progress: Progress) -> Plan:
+        plan = Plan(rows=len(rows))
+        todo = self._rows(actor, rows, plan)
+        if plan.errors:
+            return plan
+        for i, values in enumerate(todo):
+            account_ensure(actor=actor, **values)
+            progress(100 * (i + 1) // len(todo))
+        return plan
+
+
+register(AccountImporter())

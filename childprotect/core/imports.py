@@ -1,0 +1,425 @@
+"""Registries in: read a spreadsheet strictly, preview (a dry run), then import exactly what was previewed, all rows
+or none, in one transaction.
+
+Each kind of data (children, agencies, accounts) is an `Importer` with a documented column layout (Vietnamese headers)
+and two methods: `check(rows)` validates every row and counts what would be created, updated or skipped, writing
+nothing; `apply(rows)` writes it, inside the transaction the job opens. The job refuses, with a Vietnamese message and
+no change, a file that is empty, binary, too large, not UTF-8, with missing or unknown columns, with formulas, or with
+any row in error (each named by its row number as the spreadsheet shows it: the header is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from childprotect.audit.services import audit_record
+from childprotect.text import fold, nfc
+
+from .models import ImportJob, ImportStatus
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be imported; the message (Vietnamese) says why."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str  # the Vietnamese header of the template
+    required: bool = False
+    help: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Row:
+    number: int  # as the spreadsheet shows it (the header is row 1)
+    values: dict[str, str]
+
+
+@dataclass
+class Plan:
+    rows: int = 0
+    create: int = 0
+    update: int = 0
+    skip: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    def error(self, row: int, message: str) -> None:
+        self.errors.append((row, message))
+
+    def as_json(self) -> dict[str, Any]:
+        limit = settings.CHILDPROTECT_IMPORT_MAX_ERRORS
+        return {
+            "rows": self.rows,
+            "create": self.create,
+            "update": self.update,
+            "skip": self.skip,
+            "error_count": len(self.errors),
+            "errors": [[n, m] for n, m in sorted(self.errors)[:limit]],
+        }
+
+    def counts(self) -> tuple[int, int, int, int]:
+        return self.rows, self.create, self.update, self.skip
+
+
+Progress = Callable[[int], None]
+
+
+class Importer(Protocol):
+    kind: str
+    label: str
+    columns: tuple[Column, ...]
+
+    def allowed(self, actor: Any) -> bool: ...
+
+    def check(self, actor: Any, rows: list[Row], progress: Progress) -> Plan: ...
+
+    def apply(self, actor: Any, rows: list[Row], progress: Progress) -> Plan: ...
+
+
+IMPORTERS: dict[str, Importer] = {}
+
+
+def register(importer: Importer) -> Importer:
+    IMPORTERS[importer.kind] = importer
+    return importer
+
+
+def importers_for(actor: Any) -> list[Importer]:
+    _load()
+    return [i for i in IMPORTERS.values() if i.allowed(actor)]
+
+
+def importer(kind: str) -> Importer | None:
+    _load()
+    return IMPORTERS.get(kind)
+
+
+def _load() -> None:
+    """The importers live with their data (cases, referrals, accounts); importing them registers them."""
+    import cases.imports  # noqa: F401
+    import childprotect.accounts.imports  # noqa: F401
+    import referrals.imports  # noqa: F401
+
+
+# --- reading -------------------------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return nfc(str(value)).strip()
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple[list[str], list[bool]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception as exc:  # a damaged or disguised file: openpyxl raises many kinds
+        raise FileRefused("Không đọc được tệp Excel (.xlsx): tệp hỏng hoặc không đúng định dạng.") from exc
+    sheet = book.worksheets[0]
+    for cells in sheet.iter_rows():
+        values, formulas = [], []
+        for cell in cells:
+            value = getattr(cell, "value", None)
+            formulas.append(getattr(cell, "data_type", "") == "f" or (isinstance(value, str) and value.startswith("=")))
+            values.append(_text(value))
+        yield values, formulas
+    book.close()
+
+
+def _csv_rows(content: bytes) -> Iterator[tuple[list[str], list[bool]]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileRefused(
+            "Tệp CSV không ở bảng mã UTF-8. Trong Excel, hãy chọn Lưu thành (Save As) → “CSV UTF-8 (Comma delimited)”."
+        ) from exc
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    for values in csv.reader(io.StringIO(text), delimiter=delimiter):
+        cells = [nfc(v).strip() for v in values]
+        yield cells, [v.startswith("=") for v in cells]
+
+
+def too_large_message() -> str:
+    limit = settings.CHILDPROTECT_IMPORT_MAX_BYTES
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(limit // 1024, 1)} KB"
+    return f"Tệp quá lớn (tối đa {size}). Hãy chia thành nhiều tệp."
+
+
+def read_table(content: bytes, filename: str, columns: tuple[Column, ...]) -> list[Row]:
+    """The file's rows as {column key: text}, or FileRefused with a Vietnamese message naming what is wrong."""
+    if not content.strip():
+        raise FileRefused("Tệp rỗng: không có dòng nào để nhập.")
+    if len(content) > settings.CHILDPROTECT_IMPORT_MAX_BYTES:
+        raise FileRefused(too_large_message())
+    name = filename.lower()
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRefused(
+            "Tệp ở bảng mã UTF-16 (Unicode Text). Trong Excel, hãy chọn Lưu thành (Save As) → "
+            "“CSV UTF-8 (Comma delimited)”."
+        )
+    if zipfile.is_zipfile(io.BytesIO(content)):
+        source = _xlsx_rows(content)
+    elif name.endswith((".xlsx", ".xls", ".xlsm")):
+        raise FileRefused("Tệp không phải Excel .xlsx hợp lệ (tệp .xls cũ: hãy lưu lại thành .xlsx hoặc CSV UTF-8).")
+    elif b"\x00" in content[:8192]:
+        raise FileRefused("Tệp không phải bảng tính (CSV hoặc .xlsx): có vẻ là tệp nhị phân.")
+    else:
+        source = _csv_rows(content)
+    iterator = iter(source)
+    header: list[str] = []
+    for values, _ in iterator:
+        if any(values):
+            header = values
+            break
+    if not header:
+        raise FileRefused("Tệp rỗng: không có dòng tiêu đề.")
+    keys = _map_header(header, columns)
+    rows: list[Row] = []
+    number = 1
+    for values, formulas in iterator:
+        number += 1
+        if not any(values):
+            continue
+        if any(f for f, k in zip(formulas, keys, strict=False) if k):
+            rows.append(Row(number, {"__formula__": "1"}))
+            continue
+        rows.append(Row(number, {k: v for k, v in zip(keys, values, strict=False) if k}))
+    if not rows:
+        raise FileRefused("Tệp chỉ có dòng tiêu đề, không có dữ liệu.")
+    return rows
+
+
+def _map_header(header: list[str], columns: tuple[Column, ...]) -> list[str]:
+    names: dict[str, str] = {}
+    for column in columns:
+        for name in (column.header, column.key, *column.aliases):
+            names[fold(name).rstrip(" *")] = column.key
+    keys: list[str] = []
+    unknown: list[str] = []
+    for cell in header:
+        folded = fold(cell).rstrip(" *")
+        if not folded:
+            keys.append("")
+            continue
+        key = names.get(folded)
+        if key is None:
+            unknown.append(cell)
+        keys.append(key or "")
+    missing = [c.header for c in columns if c.required and c.key not in keys]
+    duplicated = sorted({k for k in keys if k and keys.count(k) > 1})
+    problems = []
+    if missing:
+        problems.append("thiếu cột bắt buộc: " + ", ".join(f"“{m}”" for m in missing))
+    if unknown:
+        problems.append("có cột không thuộc mẫu: " + ", ".join(f"“{u}”" for u in unknown))
+    if duplicated:
+        problems.append("có cột lặp lại: " + ", ".join(duplicated))
+    if problems:
+        raise FileRefused(
+            "Các cột không đúng mẫu: " + "; ".join(problems) + ". Hãy tải tệp mẫu và dùng đúng tiêu đề cột."
+        )
+    return keys
+
+
+def check_formulas(rows: list[Row], plan: Plan) -> list[Row]:
+    """Rows with a formula in a cell are errors (the value would be what Excel last computed, or nothing)."""
+    clean = []
+    for row in rows:
+        if "__formula__" in row.values:
+            plan.error(row.number, "Ô chứa công thức (bắt đầu bằng “=”): hãy nhập giá trị, không nhập công thức.")
+        else:
+            clean.append(row)
+    return clean
+
+
+def parse_date(text: str) -> dt.date | None:
+    """dd/mm/yyyy (also dd-mm-yyyy, dd.mm.yyyy and yyyy-mm-dd); ValueError for a date that does not exist."""
+    if not text:
+        return None
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007  (a calendar date, no time zone)
+        except ValueError:
+            continue
+    raise ValueError(f"ngày “{text}” không hợp lệ (ghi dd/mm/yyyy và là một ngày có thật)")
+
+
+# --- the job -------------------------------------------------------------------------------------------------------
+
+
+def _progress_key(job_id: int) -> str:
+    return f"import:{job_id}:progress"
+
+
+def progress_of(job: ImportJob) -> int:
+    if job.status in (ImportStatus.CHECKED, ImportStatus.DONE, ImportStatus.REFUSED):
+        return 100
+    return int(cache.get(_progress_key(job.pk), 0))
+
+
+def _reporter(job_id: int, start: int, end: int) -> Progress:
+    def report(percent: int) -> None:
+        cache.set(_progress_key(job_id), start + (end - start) * max(0, min(percent, 100)) // 100, 3600)
+
+    return report
+
+
+def job_create(*, actor: Any, kind: str, filename: str, content: bytes | None, size: int | None = None) -> ImportJob:
+    """Keep the uploaded file and queue its check (on commit); a file over the size limit (content None) is refused
+    without being read or kept."""
+    chosen = importer(kind)
+    if chosen is None or not chosen.allowed(actor):
+        raise PermissionError(kind)
+    with transaction.atomic():
+        job = ImportJob(
+            kind=kind,
+            created_by=actor,
+            filename=filename[:255],
+            size=len(content) if content is not None else (size or 0),
+            sha256=hashlib.sha256(content).hexdigest() if content is not None else "",
+        )
+        if content is None or len(content) > settings.CHILDPROTECT_IMPORT_MAX_BYTES:
+            # Not even stored: a file over the limit is refused at once.
+            job.status, job.finished_at = ImportStatus.REFUSED, timezone.now()
+            job.plan = {"message": too_large_message()}
+            job.save()
+        else:
+            job.file.save(job.filename or "import", ContentFile(content), save=False)
+            job.save()
+            from .tasks import check_import
+
+            transaction.on_commit(lambda: check_import.delay(job.pk))
+        audit_record(actor=actor, action="import.upload", obj=job, changes={"kind": kind, "size": job.size})
+    return job
+
+
+def _rows_of(job: ImportJob, chosen: Importer) -> list[Row]:
+    with job.file.open("rb") as handle:
+        content = handle.read()
+    if hashlib.sha256(content).hexdigest() != job.sha256:
+        raise FileRefused("Tệp đã lưu không còn như khi tải lên; hãy tải lên lại.")
+    return read_table(content, job.filename, chosen.columns)
+
+
+def job_check(job_id: int) -> ImportJob:
+    """The dry run: validate every row and count; nothing is written but the job's preview."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    chosen = importer(job.kind)
+    if job.status != ImportStatus.CHECKING or chosen is None:
+        return job
+    report = _reporter(job.pk, 0, 100)
+    try:
+        rows = _rows_of(job, chosen)
+        report(10)
+        plan = chosen.check(job.created_by, rows, _reporter(job.pk, 10, 100))
+    except FileRefused as refusal:
+        job.status, job.plan = ImportStatus.REFUSED, {"message": str(refusal)}
+    else:
+        job.plan = plan.as_json()
+        job.status = ImportStatus.REFUSED if plan.errors else ImportStatus.CHECKED
+        if plan.errors:
+            job.plan["message"] = (
+                f"Có {len(plan.errors)} dòng lỗi: chưa nhập dòng nào. Hãy sửa các dòng dưới đây rồi tải tệp lên lại."
+            )
+    job.finished_at = timezone.now() if job.status == ImportStatus.REFUSED else None
+    job.save(update_fields=["status", "plan", "finished_at"])
+    return job
+
+
+class PlanChanged(Exception):
+    pass
+
+
+def job_confirm(*, actor: Any, job: ImportJob) -> bool:
+    """Queue the import of a checked file; only its uploader confirms, once."""
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.created_by_id != actor.pk or locked.status != ImportStatus.CHECKED:
+            return False
+        locked.status = ImportStatus.APPLYING
+        locked.save(update_fields=["status"])
+        cache.set(_progress_key(locked.pk), 0, 3600)
+        audit_record(actor=actor, action="import.confirm", obj=locked, changes={"kind": locked.kind})
+        from .tasks import apply_import
+
+        transaction.on_commit(lambda: apply_import.delay(locked.pk))
+    job.refresh_from_db()
+    return True
+
+
+def job_cancel(*, actor: Any, job: ImportJob) -> bool:
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.created_by_id != actor.pk or locked.status not in (ImportStatus.CHECKED, ImportStatus.REFUSED):
+            return False
+        locked.status, locked.finished_at = ImportStatus.CANCELLED, timezone.now()
+        locked.save(update_fields=["status", "finished_at"])
+        if locked.file:
+            locked.file.delete(save=False)
+        audit_record(actor=actor, action="import.cancel", obj=locked)
+    job.refresh_from_db()
+    return True
+
+
+def job_apply(job_id: int) -> ImportJob:
+    """Import the checked file: re-read it (the same bytes), check again, and write every row in one transaction,
+    only if the outcome is the one previewed; otherwise nothing is written and the preview must be done again."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    chosen = importer(job.kind)
+    if job.status != ImportStatus.APPLYING or chosen is None:
+        return job
+    previewed = (job.plan.get("rows"), job.plan.get("create"), job.plan.get("update"), job.plan.get("skip"))
+    try:
+        rows = _rows_of(job, chosen)
+        with transaction.atomic():
+            plan = chosen.apply(job.created_by, rows, _reporter(job.pk, 0, 100))
+            if plan.errors or plan.counts() != previewed:
+                raise PlanChanged
+            audit_record(
+                actor=job.created_by,
+                action=f"import.{job.kind}",
+                obj=job,
+                changes={"rows": plan.rows, "create": plan.create, "update": plan.update, "skip": plan.skip},
+            )
+    except (FileRefused, PlanChanged):
+        job.status = ImportStatus.FAILED
+        job.result = {
+            "message": "Dữ liệu đã thay đổi kể từ lúc xem trước, nên chưa nhập dòng nào. Hãy tải tệp lên lại để xem "
+            "trước theo dữ liệu hiện tại."
+        }
+    except Exception:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED,
+            result={"message": "Lỗi hệ thống khi nhập: chưa nhập dòng nào. Hãy báo quản trị hệ thống."},
+            finished_at=timezone.now(),
+        )
+        raise
+    else:
+        job.status, job.result = ImportStatus.DONE, plan.as_json()
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "result", "finished_at"])
+    return job
