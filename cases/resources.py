@@ -243,7 +243,7 @@ class ReportWithReporterExportResource(ReportExportResource):
     reporter_relation = _column("reporter_relation", _("Quan hệ với trẻ em"))
 
     class Meta(ReportExportResource.Meta):
-        fields = (
+        fields = (  # type: ignore[assignment]
             *ReportExportResource.Meta.fields,
             "reporter_anonymous",
             "reporter_name",
