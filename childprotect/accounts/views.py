@@ -133,8 +133,8 @@ def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
 
 
-@require_POST
 @login_required
+@require_POST
 def two_factor_disable(request: AuthenticatedRequest) -> HttpResponse:
     """Turn two-factor off (e.g. before moving to a new phone): a current code is asked for."""
     device = confirmed_device(request.user)
