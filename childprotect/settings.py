@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "childprotect.security.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, COOP... on every response
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "childprotect.core.middleware.LanguageMiddleware",
@@ -266,6 +267,8 @@ CHILDPROTECT_ATTACHMENT_MAX_BYTES = env.int("CHILDPROTECT_ATTACHMENT_MAX_BYTES",
 CHILDPROTECT_WORKDAY_DEADLINE_TIME = env.str("CHILDPROTECT_WORKDAY_DEADLINE_TIME", default="23:59:59")
 
 # --- Security ------------------------------------------------------------------------------------------------------
+# Content-Security-Policy (childprotect/security.py): only the project's own files. Unset: the policy in that module.
+CHILDPROTECT_CSP = env.str("CHILDPROTECT_CSP", default=None)
 SESSION_COOKIE_HTTPONLY = True
 # SESSION_COOKIE_AGE: the idle timeout, see "Accounts security" above.
 X_FRAME_OPTIONS = "DENY"
