@@ -2,8 +2,9 @@
 
 Protected columns (NĐ 56/2017 Đ33: national ID, ethnicity, special-circumstance groups, address, school, carers and
 their phones, notes; a report's account of what happened and where) go out only when asked for and only to who may
-see them (cases.policy). The reporter's identity (NĐ 56 Đ25) is never exported in a list: the reports export has no
-reporter column at all, for anyone, so that no file can carry it out of the product.
+see them (cases.policy). The reporter's identity (NĐ 56 Đ25) is not in the list exports: the reports export has no
+reporter column; only an administrator who asks for it explicitly gets ReportWithReporterExportResource, and the
+export's audit entry records that.
 """
 
 from __future__ import annotations
@@ -229,3 +230,24 @@ class CaseExportResource(ExportResource):
 
     def dehydrate_circumstances(self, case: Case) -> str:
         return joined(sorted(c.get_group_display() for c in case.child.circumstances.all()))
+
+
+class ReportWithReporterExportResource(ReportExportResource):
+    """The reports export with the reporter's identity: only for an administrator who asks for it explicitly
+    (`?reporter=1`), and the audit entry says so (cases/export_views.py). Never offered on the list page."""
+
+    reporter_anonymous = _column("reporter_anonymous", _("Người báo tin giấu tên"))
+    reporter_name = _column("reporter_name", _("Họ tên người báo tin"))
+    reporter_phone = _column("reporter_phone", _("Điện thoại người báo tin"))
+    reporter_address = _column("reporter_address", _("Địa chỉ người báo tin"))
+    reporter_relation = _column("reporter_relation", _("Quan hệ với trẻ em"))
+
+    class Meta(ReportExportResource.Meta):
+        fields = (  # type: ignore[assignment]
+            *ReportExportResource.Meta.fields,
+            "reporter_anonymous",
+            "reporter_name",
+            "reporter_phone",
+            "reporter_address",
+            "reporter_relation",
+        )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import attachment_views, export_views, pdf_views, views
+from . import attachment_views, export_views, pdf_views, retention_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -17,6 +17,9 @@ urlpatterns = [
     path("children/<int:pk>/", views.child_detail, name="child_detail"),
     path("children/<int:pk>/edit/", views.child_edit, name="child_edit"),
     path("reports/<int:pk>/mau-01.pdf", pdf_views.report_form_pdf, name="report_form_pdf"),
+    path("records/deleted/", retention_views.deleted_records, name="deleted_records"),
+    path("records/<str:kind>/<int:pk>/delete/", retention_views.record_delete, name="record_delete"),
+    path("records/<str:kind>/<int:pk>/restore/", retention_views.record_restore, name="record_restore"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/export/", export_views.case_export, name="case_export"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),

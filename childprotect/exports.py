@@ -181,8 +181,10 @@ def export_response(
     title: str,
     basename: str,
     filter_keys: Sequence[str],
+    extra: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
-    """The file of the filtered list as an attachment, and its one audit entry (action e.g. "export.children")."""
+    """The file of the filtered list as an attachment, and its one audit entry (action e.g. "export.children");
+    `extra` goes into the entry too (e.g. that an administrator asked for the reporters' identity)."""
     dataset, count, protected = resource.build(queryset)
     dataset.title = title[:31]
     content = render_dataset(dataset, fmt)
@@ -190,7 +192,7 @@ def export_response(
     audit_record(
         actor=request.user,
         action=action,
-        changes={"format": fmt, "filters": filters, "rows": count, "protected": protected},
+        changes={"format": fmt, "filters": filters, "rows": count, "protected": protected, **(extra or {})},
         object_repr=f"{title} ({fmt.upper()}, {count} dòng)",
     )
     stamp = timezone.localtime(timezone.now(), TZ).strftime("%Y%m%d-%H%M")

@@ -7,6 +7,7 @@ and CELERY_BROKER_URL (Redis); `manage.py check --deploy` is then clean.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,6 +40,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "guardian",
+    "axes",  # login lockout after repeated failures (accounts security block below)
+    "django_otp",  # optional TOTP two-factor authentication
+    "django_otp.plugins.otp_totp",
     "import_export",
     "django_celery_beat",
     # the shared core
@@ -55,15 +59,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "childprotect.security.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, COOP... on every response
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "childprotect.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "childprotect.accounts.security.IdleSessionMiddleware",  # slides the idle expiry of logged-in sessions
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): has the user entered a code this session?
+    "childprotect.accounts.security.TwoFactorMiddleware",  # sends users who owe a code to verify or to setup
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "childprotect.audit.middleware.RequestContextMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out login into the lockout page; keep it last
 ]
 
 ROOT_URLCONF = "childprotect.urls"
@@ -102,12 +111,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Accounts -----------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "childprotect.accounts.security.LockoutBackend",  # django-axes: refuses locked-out logins; must come first
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    # Django's, with its message in Vietnamese (Django's Vietnamese catalogue lacks the 5.2 wording).
+    {"NAME": "childprotect.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -117,6 +128,43 @@ LOGOUT_REDIRECT_URL = "login"
 ANONYMOUS_USER_NAME = None  # django-guardian: no anonymous user row; anonymous users get nothing
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False
+
+# --- Accounts security: lockout, idle sessions, two-factor (childprotect/accounts/security.py) ----------------------
+# Lockout (django-axes): this many failed logins for one username from one IP address lock that combination out for
+# the cool-off period; every further attempt meanwhile is refused without being counted, so the page can say when
+# to try again. A successful login clears the count. Lockouts are written to the audit log ("login.locked").
+CHILDPROTECT_LOGIN_FAILURE_LIMIT = env.int("CHILDPROTECT_LOGIN_FAILURE_LIMIT", default=5)
+CHILDPROTECT_LOGIN_COOLOFF_MINUTES = env.int("CHILDPROTECT_LOGIN_COOLOFF_MINUTES", default=15)
+AXES_FAILURE_LIMIT = CHILDPROTECT_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=CHILDPROTECT_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "childprotect.accounts.security.lockout_response"  # registration/locked_out.html
+AXES_CLIENT_IP_CALLABLE = "childprotect.audit.middleware.client_ip"  # the address the audit log records
+AXES_DISABLE_ACCESS_LOG = True  # successful logins and logouts are already in the audit log
+# Idle sessions: a session unused for this many minutes ends; the cookie also ends with the browser. Shared office
+# computers are the norm. The expiry slides: IdleSessionMiddleware re-saves a logged-in session when it was last
+# saved more than CHILDPROTECT_SESSION_TOUCH_SECONDS ago (SESSION_SAVE_EVERY_REQUEST would do it on every request,
+# three more queries and a database write per page).
+CHILDPROTECT_IDLE_MINUTES = env.int("CHILDPROTECT_IDLE_MINUTES", default=30)
+CHILDPROTECT_SESSION_TOUCH_SECONDS = env.int("CHILDPROTECT_SESSION_TOUCH_SECONDS", default=60)
+SESSION_COOKIE_AGE = CHILDPROTECT_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Two-factor (django-otp, TOTP apps such as Google Authenticator): optional for everyone (Tài khoản của tôi ->
+# Xác thực hai bước); whoever has set it up enters a code after the password. The roles listed here must set it up
+# and cannot use anything else until they have; production should set CHILDPROTECT_2FA_REQUIRED_ROLES=supervisor,admin
+# (role values from accounts.Role; "admin" also covers superusers).
+CHILDPROTECT_2FA_REQUIRED_ROLES = env.list("CHILDPROTECT_2FA_REQUIRED_ROLES", default=[])
+# Brute force: after this many wrong codes in a row, codes are refused for the window (on top of django-otp's own
+# growing delay between attempts, OTP_TOTP_THROTTLE_FACTOR seconds doubled at each failure).
+CHILDPROTECT_2FA_FAILURE_LIMIT = env.int("CHILDPROTECT_2FA_FAILURE_LIMIT", default=5)
+CHILDPROTECT_2FA_FAILURE_WINDOW_MINUTES = env.int("CHILDPROTECT_2FA_FAILURE_WINDOW_MINUTES", default=10)
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_TOTP_ISSUER = env.str("CHILDPROTECT_2FA_ISSUER", default="Bảo vệ trẻ em")  # the name shown in the app
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret
 
 # --- Language, time, formats -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -219,8 +267,10 @@ CHILDPROTECT_ATTACHMENT_MAX_BYTES = env.int("CHILDPROTECT_ATTACHMENT_MAX_BYTES",
 CHILDPROTECT_WORKDAY_DEADLINE_TIME = env.str("CHILDPROTECT_WORKDAY_DEADLINE_TIME", default="23:59:59")
 
 # --- Security ------------------------------------------------------------------------------------------------------
+# Content-Security-Policy (childprotect/security.py): only the project's own files. Unset: the policy in that module.
+CHILDPROTECT_CSP = env.str("CHILDPROTECT_CSP", default=None)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# SESSION_COOKIE_AGE: the idle timeout, see "Accounts security" above.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -238,6 +288,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint and fontTools report every step of every PDF at INFO.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools")},
+    # WeasyPrint and fontTools report every step of every PDF at INFO; axes every login (the audit log has them).
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools", "axes")},
 }

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from cases.models import Report
 from cases.policy import can_see_child_protected
 from cases.selectors import case_get_for
-from cases.services import record_view
 from childprotect.accounts.models import Role
+from childprotect.audit.services import audit_record
 from childprotect.forms import apply_service_errors, take_step
 from childprotect.http import AuthenticatedRequest
 
@@ -69,7 +69,9 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     partner = request.user.role == Role.PARTNER
     # Partners see the child's identity and what they need to act (their grant); never the reporter.
     shown = partner or can_see_child_protected(request.user, case.child)
-    record_view(actor=request.user, obj=case, details={"referral": referral.pk, "child_shown": shown})
+    audit_record(
+        actor=request.user, action="referral.view", obj=referral, changes={"case": case.pk, "child_shown": shown}
+    )
     steps = [
         s
         for s in allowed_steps(referral.status, request.user.role)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from childprotect.accounts.models import Role
+from childprotect.audit.services import audit_record
 from childprotect.forms import take_step
 from childprotect.http import AuthenticatedRequest
 from childprotect.places.models import UnitLevel
@@ -97,6 +98,7 @@ def report_new(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = selectors.periodic_report_get_for(request.user, pk)
+    audit_record(actor=request.user, action="periodicreport.view", obj=report, changes={"status": report.status})
     steps = [s for s in STEPS if services.step_refusal(request.user, report, s) is None]
     share = indicators.on_time_share(report.figures.get("indicators", {}))
     return render(

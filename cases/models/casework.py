@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .retention import SoftDeletable
+
 
 class CaseState(models.TextChoices):
     RECEIVED = "received", _("Mới tiếp nhận")
@@ -37,7 +39,7 @@ class RiskLevel(models.TextChoices):
     LOW = "low", _("Thấp")
 
 
-class Case(models.Model):
+class Case(SoftDeletable):
     report = models.ForeignKey("cases.Report", models.PROTECT, related_name="cases")
     child = models.ForeignKey("cases.Child", models.PROTECT, related_name="cases")
     state = models.CharField("bước hiện tại", max_length=20, choices=CaseState.choices, default=CaseState.RECEIVED)

@@ -14,6 +14,8 @@ from django.utils.translation import pgettext_lazy
 
 from childprotect.text import fold
 
+from .retention import SoftDeletable
+
 
 class TermKind(models.TextChoices):
     CHANNEL = "channel", _("Kênh tiếp nhận")
@@ -63,7 +65,7 @@ class SpecialCircumstance(models.TextChoices):
     O = "o", _("o) Di cư, lánh nạn, tị nạn chưa xác định được cha mẹ hoặc không có người chăm sóc")  # noqa: E741
 
 
-class Child(models.Model):
+class Child(SoftDeletable):
     full_name = models.CharField("họ và tên", max_length=150)
     name_folded = models.CharField(max_length=150, editable=False, db_index=True)
     other_names = models.CharField("tên gọi khác", max_length=150, blank=True)
@@ -214,7 +216,7 @@ class ReportStatus(models.TextChoices):
 OPEN_STATUSES = [ReportStatus.RECEIVED, ReportStatus.HANDLING]
 
 
-class Report(models.Model):
+class Report(SoftDeletable):
     reference = models.CharField("số tiếp nhận", max_length=30, blank=True, db_index=True)
     report_type = models.CharField("loại", max_length=10, choices=ReportType.choices)
     channel = models.ForeignKey(

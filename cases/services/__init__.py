@@ -2,3 +2,4 @@
 
 from .casework import *  # noqa: F403
 from .intake import *  # noqa: F403
+from .retention import *  # noqa: F403

@@ -85,7 +85,12 @@ def _start_deadline(case: Case, kind: str, start: dt.datetime, **kwargs: Any) ->
 def case_open(*, actor: User, report: Report, child: Child) -> Case:
     """One case per child per report. Its 12-hour and 5-working-day clocks run from the report's receipt."""
     with transaction.atomic():
-        case = Case.objects.filter(report=report, child=child).first()
+        case = Case.all_objects.filter(report=report, child=child).first()
+        if case is not None and case.deleted_at is not None:
+            raise ValidationError(
+                "Hồ sơ của trẻ em này trong thông tin này đã bị xoá; quản trị hệ thống có thể khôi phục.",
+                code="deleted",
+            )
         if case is not None:
             return case
         officer = (

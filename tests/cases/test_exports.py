@@ -358,7 +358,7 @@ def test_every_export_writes_one_audit_entry_with_its_filters_and_row_count(clie
         "protected": True,
     }
     assert reports.action == "export.reports"
-    assert reports.changes == {"format": "xlsx", "filters": {}, "rows": 2, "protected": False}
+    assert reports.changes == {"format": "xlsx", "filters": {}, "rows": 2, "protected": False, "reporter": False}
     assert cases.action == "export.cases"
     assert cases.changes == {
         "format": "csv",

@@ -329,8 +329,8 @@ def test_each_view_of_a_referral_is_audited_with_what_was_shown(client, sent, po
 
     client.get(detail(referral))
 
-    entry = AuditEntry.objects.get(actor=police, action="case.view")
-    assert entry.changes == {"referral": referral.pk, "child_shown": True}
+    entry = AuditEntry.objects.get(actor=police, action="referral.view")
+    assert (entry.object_id, entry.changes) == (str(referral.pk), {"case": referral.case_id, "child_shown": True})
 
 
 # --- query counts --------------------------------------------------------------------------------------------------

@@ -1,0 +1,264 @@
+"""Account security: login lockout (django-axes), two-factor codes (django-otp TOTP) and who must use them.
+
+Settings: the "Accounts security" block of childprotect/settings.py. The pages are in views.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import segno
+from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_client_username, get_cool_off
+from axes.models import AccessAttempt
+from axes.signals import user_locked_out
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
+from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
+from django.db.models import Max
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from childprotect.audit.services import audit_record
+
+from .models import Role
+
+# Whether the logged-in user has a confirmed device, decided at login (and when they turn 2FA on or off), so that
+# the middleware spends no query on it. A session without the mark (older than this code) asks the database once.
+HAS_DEVICE_SESSION_KEY = "childprotect_2fa_device"
+DEVICE_NAME = "Ứng dụng xác thực"
+
+
+# --- Lockout -------------------------------------------------------------------------------------------------------
+class LockoutBackend(AxesStandaloneBackend):
+    """Axes' backend, except that a call without a request (a script, the shell, a test) is not watched.
+
+    Every login through the site (our login page, the admin's) passes the request and is counted and refused as axes
+    decides; axes itself would raise on a call without one.
+    """
+
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, *args, **kwargs)
+
+
+def _lockout_until(request: HttpRequest, username: str | None) -> datetime:
+    """When the username/IP combination may try again: its last counted failure plus the cool-off."""
+    cool_off = get_cool_off(request) or timedelta(0)
+    ip = getattr(request, "axes_ip_address", None)
+    last = AccessAttempt.objects.filter(username=username, ip_address=ip).aggregate(last=Max("attempt_time"))["last"]
+    return (last or timezone.now()) + cool_off
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the lockout page, in the user's language, saying until when."""
+    username = get_client_username(request, credentials) or ""
+    until = _lockout_until(request, username)
+    minutes = max(1, int((until - timezone.now()).total_seconds() + 59) // 60)
+    context = {
+        "username": username,
+        "until": until,
+        "minutes": minutes,
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+    }
+    return render(request, "registration/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
+@receiver(user_locked_out, dispatch_uid="audit_login_locked")
+def _locked_out(sender: Any, request: HttpRequest, username: str | None, ip_address: str | None, **kw: Any) -> None:
+    until = _lockout_until(request, username)
+    audit_record(
+        actor=None,
+        action="login.locked",
+        object_repr=str(username or "")[:150],
+        ip=ip_address,
+        changes={
+            "ip_address": ip_address,
+            "failures": getattr(request, "axes_failures_since_start", None),
+            "until": timezone.localtime(until).isoformat(timespec="seconds"),
+        },
+    )
+
+
+# --- Idle sessions -------------------------------------------------------------------------------------------------
+SEEN_SESSION_KEY = "childprotect_seen"
+
+
+def session_touch(request: HttpRequest, *, force: bool = False) -> None:
+    """Mark the session to be saved (its expiry moved SESSION_COOKIE_AGE ahead) if it was saved long enough ago."""
+    now = int(time.time())
+    seen = request.session.get(SEEN_SESSION_KEY)
+    if force or not isinstance(seen, int) or now - seen >= settings.CHILDPROTECT_SESSION_TOUCH_SECONDS:
+        request.session[SEEN_SESSION_KEY] = now
+
+
+class IdleSessionMiddleware:
+    """A logged-in session ends after SESSION_COOKIE_AGE without requests; each request pushes the end back.
+
+    The database session backend refuses an expired session, so an idle user is simply logged out (sent to login).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if AUTH_SESSION_KEY in request.session:  # no query: the user need not be loaded
+            session_touch(request)
+        return self.get_response(request)
+
+
+# --- Two-factor: who owes a code ---------------------------------------------------------------------------------
+def two_factor_required(user: Any) -> bool:
+    """Does the user's role have to use two-factor authentication (CHILDPROTECT_2FA_REQUIRED_ROLES)?"""
+    roles = set(getattr(settings, "CHILDPROTECT_2FA_REQUIRED_ROLES", ()))
+    if not roles or not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in roles or (Role.ADMIN in roles and user.is_administrator)
+
+
+def confirmed_device(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def is_verified(user: Any) -> bool:
+    """Has the user entered a code in this session (django-otp's OTPMiddleware)?"""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if callable(check) else False
+
+
+def session_has_device(request: HttpRequest) -> bool:
+    flag = request.session.get(HAS_DEVICE_SESSION_KEY)
+    if flag is None:
+        flag = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+        request.session[HAS_DEVICE_SESSION_KEY] = flag
+    return bool(flag)
+
+
+@receiver(user_logged_in, dispatch_uid="accounts_2fa_device_mark")
+def _on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[HAS_DEVICE_SESSION_KEY] = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        session_touch(request, force=True)  # saved by the login anyway
+
+
+def _with_next(url: str, next_url: str) -> str:
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+class TwoFactorMiddleware:
+    """After the password: a user with a device must enter a code; a user whose role requires 2FA must set it up.
+
+    Until then every page sends them to the code page (or the setup page), except logging in and out, the
+    two-factor pages themselves, static files and the language switch. The Django admin is covered like any page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._exempt: tuple[str, ...] | None = None
+
+    def exempt(self, path: str) -> bool:
+        if self._exempt is None:
+            names = ("login", "logout", "two_factor_setup", "two_factor_verify", "set_language")
+            self._exempt = tuple(reverse(name) for name in names)
+        return path in self._exempt or path.startswith(settings.STATIC_URL or "/static/")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not self.exempt(request.path) and not is_verified(user):
+            if session_has_device(request):
+                return HttpResponseRedirect(_with_next(reverse("two_factor_verify"), request.get_full_path()))
+            if two_factor_required(user):
+                return HttpResponseRedirect(_with_next(reverse("two_factor_setup"), request.get_full_path()))
+        return self.get_response(request)
+
+
+# --- Two-factor: devices and codes -----------------------------------------------------------------------------------
+def device_start(user: Any) -> TOTPDevice:
+    """The unconfirmed device being set up (the same one on every visit, so that the QR code does not change)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    return device
+
+
+def device_secret(device: TOTPDevice) -> str:
+    """The secret as an authenticator app takes it typed in: base32, in groups of four."""
+    text = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def device_qr_svg(device: TOTPDevice) -> str:
+    """The otpauth:// address as an inline SVG QR code, drawn here (no outside service; offices may be offline)."""
+    return str(segno.make(device.config_url, error="m").svg_inline(scale=5, border=2, title=_("Mã QR")))
+
+
+def _blocked_until(device: TOTPDevice) -> datetime | None:
+    """Until when codes are refused after CHILDPROTECT_2FA_FAILURE_LIMIT wrong ones in a row (None: not blocked).
+
+    The count and time of the failures are django-otp's own throttling fields on the device; once the window has
+    passed, the count starts again.
+    """
+    limit = settings.CHILDPROTECT_2FA_FAILURE_LIMIT
+    if device.throttling_failure_count < limit or device.throttling_failure_timestamp is None:
+        return None
+    until = device.throttling_failure_timestamp + timedelta(minutes=settings.CHILDPROTECT_2FA_FAILURE_WINDOW_MINUTES)
+    if until > timezone.now():
+        return until
+    device.throttle_reset(commit=True)
+    return None
+
+
+def _time(value: datetime) -> str:
+    return formats.date_format(timezone.localtime(value), "H:i d/m/Y")
+
+
+def token_check(*, user: Any, device: TOTPDevice, token: str, purpose: str) -> str | None:
+    """Check a code against the device; None when it is right, else the message to show (in the active language).
+
+    Wrong codes are counted on the device and audited ("auth.2fa_failed"); after too many, codes are refused.
+    """
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        until = _blocked_until(device)
+        if until is None:
+            allowed, data = device.verify_is_allowed()
+            if not allowed:
+                return _("Bạn vừa nhập sai mã. Vui lòng đợi một lát rồi thử lại (sau %(time)s).") % {
+                    "time": formats.date_format(timezone.localtime(data["locked_until"]), "H:i:s")
+                }
+            if device.verify_token(token):
+                return None
+            until = _blocked_until(device)
+    audit_record(
+        actor=user,
+        action="auth.2fa_failed",
+        obj=user,
+        changes={"purpose": purpose, "failures": device.throttling_failure_count, "blocked": until is not None},
+    )
+    if until is not None:
+        return _(
+            "Bạn đã nhập sai mã %(limit)s lần liên tiếp. Vui lòng thử lại sau %(time)s, "
+            "hoặc liên hệ quản trị hệ thống nếu không còn dùng được ứng dụng xác thực."
+        ) % {"limit": settings.CHILDPROTECT_2FA_FAILURE_LIMIT, "time": _time(until)}
+    return _("Mã xác thực không đúng hoặc đã hết hạn. Hãy nhập mã đang hiển thị trong ứng dụng.")
+
+
+def session_mark_device(request: HttpRequest, has_device: bool) -> None:
+    request.session[HAS_DEVICE_SESSION_KEY] = has_device
+    if not has_device:
+        request.session.pop(DEVICE_ID_SESSION_KEY, None)

@@ -1,0 +1,25 @@
+"""{% access_log record %}: the card "who accessed this record" on a child's, report's or case's page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from childprotect.audit.selectors import accesses_to, can_see_access_log
+
+register = template.Library()
+SHOWN = 30
+
+
+@register.inclusion_tag("audit/_access_log.html", takes_context=True)
+def access_log(context: dict[str, Any], record: Any) -> dict[str, Any]:
+    user = context["request"].user
+    if not can_see_access_log(user):
+        return {"shown": False}
+    related: dict[type, list[Any]] = {}
+    referrals = getattr(record, "referrals", None)
+    if referrals is not None:
+        related[referrals.model] = list(referrals.values_list("pk", flat=True))
+    entries = accesses_to(user, record, related=related)
+    return {"shown": True, "entries": entries[:SHOWN], "total": entries.count()}

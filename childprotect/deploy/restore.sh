@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Restore a backup made by backup.sh into a NEW database (never over an existing one), and its uploaded files into
+# an empty media folder. The server and the credentials are those of DATABASE_URL; only the database name differs.
+#
+# Usage:
+#   DATABASE_URL=postgres://user:password@host:5432/childprotect \
+#     childprotect/deploy/restore.sh [options] DIRECTORY/childprotect-<db>-<stamp>.dump[.gpg] [NEW_DATABASE]
+#
+# Options:
+#   --media-dir DIR          extract the media archive there (default: $CHILDPROTECT_VAR_DIR/media, else var/media
+#                            here); it must be absent or empty
+#   --no-media               the database only
+#   --passphrase-file FILE   the passphrase of .gpg backups (without it, gpg asks)
+#
+# NEW_DATABASE defaults to <db of DATABASE_URL>_restored_<YYYYmmdd_HHMMSS>. The checksums (.sha256 beside the dump)
+# are verified first; a restore that fails drops the database it created. Then point DATABASE_URL at the new
+# database (or rename it) and restart the application. See childprotect/deploy/BACKUP.md.
+set -euo pipefail
+umask 077
+
+# shellcheck source=childprotect/deploy/pgenv.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pgenv.sh"
+
+usage() {
+  sed -n '5,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+media_dir=$(default_media_dir)
+with_media=1
+passphrase_file=""
+dump=""
+new_db=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --media-dir) [ $# -ge 2 ] || usage; media_dir=$2; shift 2 ;;
+    --no-media) with_media=0; shift ;;
+    --passphrase-file) [ $# -ge 2 ] || usage; passphrase_file=$2; shift 2 ;;
+    -h | --help) usage ;;
+    -*) echo "unknown option: $1" >&2; usage ;;
+    *)
+      if [ -z "$dump" ]; then dump=$1; elif [ -z "$new_db" ]; then new_db=$1; else usage; fi
+      shift
+      ;;
+  esac
+done
+[ -n "$dump" ] || usage
+[ -f "$dump" ] || die "no such backup file: $dump"
+[ -z "$passphrase_file" ] || [ -r "$passphrase_file" ] || die "cannot read the passphrase file $passphrase_file"
+
+pgenv_from_database_url
+require_tools createdb dropdb pg_restore psql sha256sum tar
+
+folder=$(cd "$(dirname "$dump")" && pwd)
+dump_name=$(basename "$dump")
+encrypted=""
+[[ $dump_name != *.gpg ]] || encrypted=.gpg
+stem=${dump_name%.gpg}
+[[ $stem == *.dump ]] || die "$dump_name: expected a .dump or .dump.gpg file made by backup.sh"
+stem=${stem%.dump}
+media_name="$stem-media.tar.gz$encrypted"
+[ -z "$encrypted" ] || require_tools gpg
+
+new_db=${new_db:-${PGDATABASE}_restored_$(date +%Y%m%d_%H%M%S)}
+[[ $new_db =~ ^[A-Za-z_][A-Za-z0-9_-]*$ ]] || die "database name '$new_db': use letters, digits, _ and - only"
+[ ${#new_db} -le 63 ] || die "database name '$new_db' is longer than 63 characters"
+
+# Asked of the maintenance database, as createdb does: on a new server, DATABASE_URL's own database may not exist yet.
+exists_sql="SELECT count(*) FROM pg_database WHERE datname = '$new_db'" # the name is checked above
+exists=$(psql -X -tA --dbname=postgres -c "$exists_sql" 2>/dev/null || psql -X -tA --dbname=template1 -c "$exists_sql")
+[ "$exists" = 0 ] || die "the database $new_db exists already: restore.sh only restores into a new database"
+
+if [ "$with_media" = 1 ]; then
+  [ -f "$folder/$media_name" ] || die "no media archive $folder/$media_name (use --no-media to restore the database only)"
+  if [ -d "$media_dir" ] && [ -n "$(ls -A "$media_dir")" ]; then
+    die "the media folder $media_dir is not empty: move it away, or pass --media-dir with an empty folder"
+  fi
+fi
+
+if [ -f "$folder/$stem.sha256" ]; then
+  echo "checking $stem.sha256"
+  (cd "$folder" && sha256sum --check --quiet --ignore-missing -- "$stem.sha256")
+else
+  echo "warning: no $stem.sha256 beside the backup; the files are not verified" >&2
+fi
+
+work=$(mktemp -d)
+created=0
+cleanup() {
+  local status=$?
+  rm -rf "$work"
+  gpg_home_stop
+  if [ "$status" != 0 ] && [ "$created" = 1 ]; then
+    echo "restore failed: dropping the new database $new_db" >&2
+    dropdb --if-exists "$new_db" || true
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+
+decrypt() { # decrypt FILE.gpg OUTPUT
+  local passphrase=()
+  [ -z "$passphrase_file" ] || passphrase=(--pinentry-mode loopback --passphrase-file "$passphrase_file")
+  gpg --batch --quiet "${passphrase[@]}" --decrypt --output "$2" "$1"
+}
+
+if [ -n "$encrypted" ]; then
+  gpg_home_start
+  decrypt "$folder/$dump_name" "$work/$stem.dump"
+  dump_file="$work/$stem.dump"
+else
+  dump_file="$folder/$dump_name"
+fi
+pg_restore --list "$dump_file" >/dev/null # a readable archive, before anything is created
+
+echo "createdb $new_db"
+createdb --template=template0 --encoding=UTF8 "$new_db"
+created=1
+echo "pg_restore $dump_name -> $new_db"
+pg_restore --no-owner --exit-on-error --dbname="$new_db" "$dump_file"
+
+if [ "$with_media" = 1 ]; then
+  mkdir -p "$media_dir"
+  if [ -n "$encrypted" ]; then
+    decrypt "$folder/$media_name" "$work/$stem-media.tar.gz"
+    media_file="$work/$stem-media.tar.gz"
+  else
+    media_file="$folder/$media_name"
+  fi
+  echo "tar $media_name -> $media_dir"
+  tar --extract --gzip --no-same-owner --file="$media_file" --directory="$media_dir"
+fi
+
+tables=$(psql -X --dbname="$new_db" -tAc \
+  "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+migrations=0
+if [ "$(psql -X --dbname="$new_db" -tAc "SELECT to_regclass('public.django_migrations') IS NOT NULL")" = t ]; then
+  migrations=$(psql -X --dbname="$new_db" -tAc "SELECT count(*) FROM public.django_migrations")
+else
+  echo "warning: $new_db has no django_migrations table: is this a childprotect backup?" >&2
+fi
+created=2 # done: kept whatever happens next
+echo "restored into database $new_db: $tables tables, $migrations migrations applied"
+[ "$with_media" = 0 ] || echo "media files in $media_dir: $(find "$media_dir" -type f | wc -l)"
+echo "next: point DATABASE_URL at $new_db (or rename it), restart the application, then check it (BACKUP.md)"

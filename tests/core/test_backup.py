@@ -1,0 +1,325 @@
+"""Backups (issue 8): manage.py backupcheck, and childprotect/deploy/backup.sh and restore.sh end to end.
+
+The PostgreSQL tests run in CI's second pass (DATABASE_URL=postgres://...) against pytest-django's test database
+(test_<name>); they are transactional so that pg_dump, another connection, sees the rows they create. Every database
+they restore into is dropped afterwards.
+
+A transactional test ends by emptying every table, also of the rows the migrations wrote (terms, holidays, referral
+outcomes, content types) and of the units loaded once per session, which the tests after it expect. These tests ask
+for a serialized rollback (those rows come back before each of them) and put everything back once they are done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from io import StringIO
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from cases.models import Child
+from cases.services import ChildData, child_register
+from childprotect.core.management.commands import backupcheck
+from childprotect.core.management.commands.backupcheck import (
+    count_differences,
+    expected_tables,
+    pg_environment,
+    restorecheck_name,
+)
+from childprotect.places.services import units_load_list
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = REPO_ROOT / "childprotect" / "deploy"
+BASH = shutil.which("bash")
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL only (CI's second pass sets DATABASE_URL=postgres://...)"
+)
+with_pg_tools = pytest.mark.skipif(
+    any(shutil.which(tool) is None for tool in ("pg_dump", "pg_restore", "createdb", "dropdb", "psql")),
+    reason="the PostgreSQL client tools are not installed (postgresql-client)",
+)
+with_bash = pytest.mark.skipif(BASH is None, reason="bash is not installed")
+
+
+# --- pieces that need no server -------------------------------------------------------------------------------------
+
+
+def test_count_differences_names_every_mismatch():
+    expected = {"cases_child": "cases", "auth_group": "auth"}
+    assert count_differences({"cases_child": 2, "auth_group": 0}, {"cases_child": 2, "auth_group": 0}, expected) == []
+    problems = count_differences(
+        {"cases_child": 2, "django_session": 1, "gone": 1},
+        {"cases_child": 1, "django_session": 1, "extra": 0},
+        expected,
+    )
+    assert problems == [
+        "auth_group: bảng của ứng dụng auth không có trong CSDL nguồn",
+        "cases_child: 2 dòng trong nguồn, 1 trong bản khôi phục",
+        "extra: thừa trong bản khôi phục",
+        "gone: thiếu trong bản khôi phục",
+    ]
+
+
+def test_the_tables_checked_include_the_project_and_the_framework_apps():
+    tables = expected_tables()
+    for table, app in {
+        "cases_child": "cases",
+        "referrals_referral": "referrals",
+        "reporting_periodicreport": "reporting",
+        "places_adminunit": "places",
+        "accounts_user": "accounts",
+        "accounts_user_groups": "accounts",  # many-to-many tables too
+        "audit_auditentry": "audit",
+        "auth_permission": "auth",
+        "django_content_type": "contenttypes",
+        "django_admin_log": "admin",
+        "guardian_userobjectpermission": "guardian",
+    }.items():
+        assert tables.get(table) == app, table
+
+
+def test_restorecheck_name_fits_in_a_postgresql_identifier():
+    assert restorecheck_name("childprotect", pid=42) == "childprotect_restorecheck_42"
+    long = restorecheck_name("x" * 80, pid=123456)
+    assert len(long) == 63
+    assert long.endswith("_restorecheck_123456")
+
+
+def test_pg_environment_passes_the_password_in_the_environment_only():
+    env = pg_environment(
+        {"NAME": "cp", "HOST": "db.local", "PORT": 5433, "USER": "app", "PASSWORD": "p@ss w:rd", "OPTIONS": {}},
+        base={"PATH": "/usr/bin", "PGPASSWORD": "old"},
+    )
+    assert env == {
+        "PATH": "/usr/bin",
+        "PGHOST": "db.local",
+        "PGPORT": "5433",
+        "PGUSER": "app",
+        "PGPASSWORD": "p@ss w:rd",
+        "PGDATABASE": "cp",
+    }
+    with_ssl = pg_environment({"NAME": "cp", "OPTIONS": {"sslmode": "require"}}, base={})
+    assert with_ssl == {"PGDATABASE": "cp", "PGSSLMODE": "require"}
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the SQLite refusal")
+def test_backupcheck_refuses_sqlite_with_a_clear_message():
+    with pytest.raises(CommandError, match="chỉ dùng với PostgreSQL"):
+        call_command("backupcheck", stdout=StringIO())
+
+
+def _bash(script: str, env: dict[str, str], *args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+    assert BASH is not None
+    return subprocess.run(  # noqa: S603 (our scripts, arguments as a list)
+        [BASH, *([str(DEPLOY / script)] if script else []), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _without_pg_variables() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if not name.startswith("PG") and name != "DATABASE_URL"}
+
+
+@with_bash
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgres://postgres:postgres@127.0.0.1:5432/childprotect",
+            "127.0.0.1|5432|postgres|postgres|childprotect|",
+        ),
+        (
+            "postgresql://us%40er:p%40ss%3Aw%25rd%2F@[::1]:6543/db%2Dname?sslmode=require&connect_timeout=5",
+            "::1|6543|us@er|p@ss:w%rd/|db-name|require",
+        ),
+        ("psql://app@db/childprotect", "db||app||childprotect|"),
+        ("postgres:///childprotect", "||||childprotect|"),
+    ],
+)
+def test_the_scripts_read_database_url_like_the_application(url, expected):
+    env = {**_without_pg_variables(), "DATABASE_URL": url}
+    variables = ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE")
+    shown = 'printf "%s|%s|%s|%s|%s|%s" ' + " ".join(f'"${{{name}:-}}"' for name in variables)
+    result = _bash("", env, "-c", f'set -euo pipefail; . "{DEPLOY / "pgenv.sh"}"; pgenv_from_database_url; {shown}')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
+
+
+@with_bash
+@pytest.mark.parametrize("script", ["backup.sh", "restore.sh"])
+def test_the_scripts_refuse_sqlite(tmp_path, script):
+    dump = tmp_path / "x.dump"
+    dump.write_bytes(b"")
+    env = {**_without_pg_variables(), "DATABASE_URL": "sqlite:////tmp/childprotect.sqlite3"}
+    result = _bash(script, env, str(dump if script == "restore.sh" else tmp_path))
+    assert result.returncode != 0
+    assert "SQLite" in result.stderr
+
+
+# --- on PostgreSQL ---------------------------------------------------------------------------------------------------
+
+committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(scope="module")
+def data_put_back(django_db_setup, django_db_blocker):
+    """After this module's transactional tests, the database as the session set it up: migrations' rows and units."""
+    yield
+    with django_db_blocker.unblock():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents:
+            connection.creation.deserialize_db_from_string(contents)
+        units_load_list(2026, actor=None)
+
+
+def _children(officer, commune, names: list[str]) -> None:
+    born = timezone.localdate().replace(month=3, day=5) - dt.timedelta(days=8 * 365)
+    for name in names:
+        child_register(
+            actor=officer, data=ChildData(full_name=name, sex="female", residence_unit=commune, date_of_birth=born)
+        )
+
+
+def _counts_in_output(output: str) -> dict[str, tuple[str, str]]:
+    rows = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0].islower():
+            rows[parts[0]] = (parts[1], parts[2])
+    return rows
+
+
+def _databases_named(pattern: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [pattern])
+        return [row[0] for row in cursor.fetchall()]
+
+
+@on_postgresql
+@with_pg_tools
+@committed
+def test_backupcheck_restores_into_a_fresh_database_and_the_counts_match(data_put_back, cast, commune_a):
+    _children(cast["officer_a"], commune_a, ["Nguyễn Thị Ánh", "Trần Văn Bình", "Lê Thị Cúc"])
+    out = StringIO()
+
+    call_command("backupcheck", stdout=out)
+
+    output = out.getvalue()
+    assert "OK:" in output, output
+    counts = _counts_in_output(output)
+    assert counts["cases_child"] == ("3", "3")
+    assert counts["accounts_user"] == (str(len(cast)), str(len(cast)))
+    assert counts["places_adminunit"][0] == counts["places_adminunit"][1] != "0"
+    assert _databases_named(restorecheck_name(connection.settings_dict["NAME"])) == []  # dropped
+
+
+@on_postgresql
+@with_pg_tools
+@committed
+def test_backupcheck_fails_on_a_difference_and_still_drops_its_database(data_put_back, cast, commune_a, monkeypatch):
+    _children(cast["officer_a"], commune_a, ["Phạm Thị Dung"])
+    real_counts = backupcheck.table_counts
+
+    def one_child_lost(conn):
+        counts = real_counts(conn)
+        if conn.alias == "backupcheck_restored":
+            counts["cases_child"] -= 1
+        return counts
+
+    monkeypatch.setattr(backupcheck, "table_counts", one_child_lost)
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="KHÔNG khớp: 1 khác biệt"):
+        call_command("backupcheck", stdout=out, stderr=err)
+    assert "cases_child: 1 dòng trong nguồn, 0 trong bản khôi phục" in err.getvalue()
+    assert _databases_named(restorecheck_name(connection.settings_dict["NAME"])) == []
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    credentials = quote(str(s["USER"] or ""), safe="")
+    if s["PASSWORD"]:
+        credentials += ":" + quote(str(s["PASSWORD"]), safe="")
+    host = str(s["HOST"] or "")
+    port = f":{s['PORT']}" if s["PORT"] else ""
+    return f"postgres://{credentials}{'@' if credentials else ''}{host}{port}/{quote(str(s['NAME']), safe='')}"
+
+
+def _psql(env: dict[str, str], database: str, sql: str) -> str:
+    psql = shutil.which("psql")
+    assert psql is not None
+    result = subprocess.run(  # noqa: S603 (psql, arguments as a list)
+        [psql, "-X", "-tA", f"--dbname={database}", "-c", sql], env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+@on_postgresql
+@with_pg_tools
+@with_bash
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "gpg"])
+@committed
+def test_backup_then_restore_scripts_into_a_fresh_database(data_put_back, cast, commune_a, tmp_path, encrypted):
+    if encrypted and shutil.which("gpg") is None:
+        pytest.skip("gpg is not installed")
+    _children(cast["officer_a"], commune_a, ["Hoàng Thị Em", "Vũ Văn Giang"])
+    media = tmp_path / "var" / "media"
+    (media / "attachments" / "2026").mkdir(parents=True)
+    (media / "attachments" / "2026" / "bien-ban.pdf").write_bytes(b"%PDF-1.7 bi\xc3\xaan b\xe1\xba\xa3n")
+    (media / "reports").mkdir()
+    (media / "reports" / "bao-cao.pdf").write_bytes(b"%PDF-1.7 report")
+    backups, restored_media = tmp_path / "backups", tmp_path / "restored-media"
+    env = {**_without_pg_variables(), "DATABASE_URL": _database_url(), "CHILDPROTECT_VAR_DIR": str(tmp_path / "var")}
+    options: list[str] = []
+    if encrypted:
+        passphrase = tmp_path / "passphrase"
+        passphrase.write_text("một câu mật khẩu dài cho bản sao lưu\n", encoding="utf-8")
+        options = ["--passphrase-file", str(passphrase)]
+
+    backup = _bash("backup.sh", env, *(["--encrypt-passphrase-file", options[1]] if encrypted else []), str(backups))
+    assert backup.returncode == 0, backup.stderr
+
+    suffix = ".gpg" if encrypted else ""
+    dumps = sorted(backups.glob(f"childprotect-*.dump{suffix}"))
+    assert len(dumps) == 1, list(backups.iterdir())
+    stem = dumps[0].name.removesuffix(f".dump{suffix}")
+    assert sorted(p.name for p in backups.iterdir()) == sorted(
+        [f"{stem}.dump{suffix}", f"{stem}-media.tar.gz{suffix}", f"{stem}.sha256"]
+    )  # nothing left in clear when encrypted, no work folder left behind
+    assert all(p.stat().st_mode & 0o077 == 0 for p in backups.iterdir())  # owner only: children's records
+    if encrypted:
+        assert not dumps[0].read_bytes().startswith(b"PGDMP")
+
+    new_database = f"{connection.settings_dict['NAME']}_restored_{os.getpid()}"
+    pg_env = pg_environment(connection.settings_dict, base=_without_pg_variables())
+    try:
+        restore = _bash("restore.sh", env, *options, "--media-dir", str(restored_media), str(dumps[0]), new_database)
+        assert restore.returncode == 0, restore.stderr
+        assert f"restored into database {new_database}" in restore.stdout
+
+        assert _psql(pg_env, new_database, "SELECT count(*) FROM cases_child") == str(Child.objects.count()) == "2"
+        assert _psql(pg_env, new_database, "SELECT count(*) FROM accounts_user") == str(len(cast))
+        assert (restored_media / "attachments" / "2026" / "bien-ban.pdf").read_bytes() == (
+            media / "attachments" / "2026" / "bien-ban.pdf"
+        ).read_bytes()
+        assert (restored_media / "reports" / "bao-cao.pdf").read_bytes() == b"%PDF-1.7 report"
+
+        again = _bash("restore.sh", env, *options, "--no-media", str(dumps[0]), new_database)
+        assert again.returncode != 0  # never over an existing database
+        assert "exists already" in again.stderr
+    finally:
+        subprocess.run(  # noqa: S603 (dropdb, arguments as a list)
+            [str(shutil.which("dropdb")), "--if-exists", new_database], env=pg_env, check=False, capture_output=True
+        )
+    assert _databases_named(new_database) == []
