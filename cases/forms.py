@@ -17,6 +17,7 @@ from . import selectors
 from .models import (
     MAIN_FORMS,
     SEXUAL_SUBTYPES,
+    AbuseForm,
     CaseState,
     Environment,
     ReportStatus,
@@ -307,7 +308,7 @@ class ReportFilterForm(StyledForm):
     )
 
 
-CASE_FILTER_KEYS = ("state", "overdue")
+CASE_FILTER_KEYS = ("state", "overdue", "unit", "form")
 
 
 def report_filters(form: ReportFilterForm) -> selectors.ReportFilters:
@@ -340,6 +341,22 @@ def child_filters(form: ChildFilterForm) -> selectors.ChildFilters:
 
 
 def case_filters(query: Any) -> selectors.CaseFilters:
-    """The cases list's filters from the query string (the list and its export read them alike)."""
-    state = query.get("state", "")
-    return selectors.CaseFilters(state=state if state in CaseState.values else "", overdue=query.get("overdue") == "1")
+    """The cases list's filters from the query string (the list and its export read them alike).
+
+    `unit` is an AdminUnit id (the home pages' drill-down by commune): the list keeps the cases of that unit and the
+    units below it among those the user reaches, so a unit outside the user's reach, or one that does not exist,
+    gives an empty list, never the cases of another commune. `form` is a form of abuse named in the case's report.
+    """
+    state, form, unit_id = query.get("state", ""), query.get("form", ""), query.get("unit", "").strip()
+    unit = None
+    if unit_id.isdecimal():
+        # An unknown id (or one too long for the column) stands for a unit with no case: the filter stays on and
+        # matches nothing.
+        pk = int(unit_id) if len(unit_id) <= 18 else 0
+        unit = AdminUnit.objects.filter(pk=pk).first() or AdminUnit(pk=pk, path=f"-{pk}")
+    return selectors.CaseFilters(
+        state=state if state in CaseState.values else "",
+        overdue=query.get("overdue") == "1",
+        unit=unit,
+        form=form if form in AbuseForm.values else "",
+    )

@@ -297,6 +297,7 @@ class CaseFilters:
     state: str = ""
     overdue: bool = False
     unit: AdminUnit | None = None
+    form: str = ""  # a form of abuse named in the case's report
 
 
 def cases_list(user: Any, filters: CaseFilters) -> QuerySet[Case]:
@@ -305,6 +306,8 @@ def cases_list(user: Any, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(state=filters.state)
     if filters.unit is not None:
         qs = qs.filter(Q(unit=filters.unit) | Q(unit__path__startswith=filters.unit.path + "/"))
+    if filters.form:
+        qs = qs.filter(Exists(ReportAbuse.objects.filter(report=OuterRef("report"), form=filters.form)))
     open_deadlines = Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN).order_by("due_at")
     qs = qs.annotate(
         next_due=Subquery(open_deadlines.values("due_at")[:1]), next_kind=Subquery(open_deadlines.values("kind")[:1])

@@ -35,7 +35,7 @@ from .forms import (
     child_filters,
     report_filters,
 )
-from .models import CaseState
+from .models import MAIN_FORMS, SEXUAL_SUBTYPES, CaseState
 from .policy import can_register_children, can_see_child_protected, can_see_reporter
 from .workflow import BY_ACTION, allowed_actions
 
@@ -299,6 +299,9 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
     _require_registry_role(request.user)
     filters = case_filters(request.GET)
     page = Paginator(selectors.cases_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    without_unit = request.GET.copy()
+    for key in ("unit", "page"):
+        without_unit.pop(key, None)
     return render(
         request,
         "cases/case_list.html",
@@ -307,6 +310,10 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
             "states": CaseState.choices,
             "state": filters.state,
             "overdue": filters.overdue,
+            "abuse_forms": [*MAIN_FORMS, *SEXUAL_SUBTYPES],
+            "abuse_form": filters.form,
+            "unit": filters.unit,
+            "without_unit": without_unit.urlencode(),
             "now": timezone.now(),
         },
     )
