@@ -87,7 +87,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  đã xoá {len(ids)} trẻ em vừa nhập (dùng --keep để giữ lại)")
 
     def _file(self, rows: int, communes: list[str], rng: random.Random, fmt: str) -> bytes:
-        header = ["Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Mã xã, phường", "Người chăm sóc",
+        header = ["Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Mã xã", "Người chăm sóc",
                   "Điện thoại người chăm sóc", "Ghi chú"]  # fmt: skip
         data = []
         for i in range(rows):
