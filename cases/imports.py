@@ -313,8 +313,6 @@ class ChildImporter:
             ]
             children += Child.objects.bulk_create(batch)
             progress(50 + 40 * (start + len(batch)) // max(len(new), 1))
-        if any(c.pk is None for c in children):  # a backend that returns no ids would leave carers orphaned
-            children = self._reload(new, actor, now)
         Carer.objects.bulk_create(
             [
                 Carer(child=child, phone_digits=phone_digits(row.carer["phone"]), **row.carer)
@@ -352,13 +350,6 @@ class ChildImporter:
         )
         progress(100)
         return plan
-
-    def _reload(self, new: list[ChildRow], actor: Any, since: dt.datetime) -> list[Child]:
-        latest = {
-            c.name_folded + str(c.birth_year) + str(c.residence_unit_id): c
-            for c in Child.objects.filter(created_by=actor, created_at__gte=since)
-        }
-        return [latest[fold(r.full_name) + str(r.birth_year) + str(r.unit.pk)] for r in new]
 
     def _update(self, rows: list[ChildRow]) -> list[int]:
         existing = Child.objects.in_bulk([r.existing for r in rows])

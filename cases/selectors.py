@@ -300,6 +300,16 @@ class CaseFilters:
     form: str = ""  # a form of abuse named in the case's report
 
 
+def open_deadlines_of_case() -> QuerySet[Deadline]:
+    """The open deadlines of the outer query's case, soonest first (for subqueries over cases)."""
+    return Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN).order_by("due_at")
+
+
+def case_overdue(now: dt.datetime) -> Exists:
+    """The case has an open deadline already due (the cases list's `overdue=1`)."""
+    return Exists(open_deadlines_of_case().filter(due_at__lte=now))
+
+
 def cases_list(user: Any, filters: CaseFilters) -> QuerySet[Case]:
     qs = cases_visible_to(user).select_related("child", "unit", "officer", "report")
     if filters.state:
@@ -308,12 +318,12 @@ def cases_list(user: Any, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(Q(unit=filters.unit) | Q(unit__path__startswith=filters.unit.path + "/"))
     if filters.form:
         qs = qs.filter(Exists(ReportAbuse.objects.filter(report=OuterRef("report"), form=filters.form)))
-    open_deadlines = Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN).order_by("due_at")
+    open_deadlines = open_deadlines_of_case()
     qs = qs.annotate(
         next_due=Subquery(open_deadlines.values("due_at")[:1]), next_kind=Subquery(open_deadlines.values("kind")[:1])
     )
     if filters.overdue:
-        qs = qs.filter(Exists(open_deadlines.filter(due_at__lte=timezone.now())))
+        qs = qs.filter(case_overdue(timezone.now()))
     return qs.order_by(F("next_due").asc(nulls_last=True), "-id")
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from childprotect.accounts.models import User
 
 from .models import PeriodicReport
-from .periods import PeriodKind, current_period
+from .periods import next_due_period
 from .services import report_act, report_prepare
 
 
@@ -23,7 +23,7 @@ def demo_reports_load() -> int:
     units = {name: u.unit for name, u in users.items() if u.unit is not None}
     if len(units) < 4:
         return 0
-    period = min((current_period(kind) for kind in PeriodKind.values), key=lambda p: p.due)
+    period = next_due_period()
     if PeriodicReport.objects.filter(kind=period.kind, year=period.year, unit=units["officer_a"]).exists():
         return 0
     today = timezone.localdate().strftime("%d/%m/%Y")

@@ -68,6 +68,11 @@ def current_period(kind: str, today: dt.date | None = None) -> Period:
     return this_year if today <= this_year.due else period_for(kind, today.year + 1)
 
 
+def next_due_period(today: dt.date | None = None) -> Period:
+    """The next periodic report due, of either kind (in November: the annual report due 15/12)."""
+    return min((current_period(kind, today) for kind in PeriodKind.values), key=lambda p: p.due)
+
+
 def last_closed_period(kind: str, today: dt.date | None = None) -> Period:
     """The latest period of `kind` whose data window has ended (what is normally reported on its due date)."""
     today = today or timezone.localdate()

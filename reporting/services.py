@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,13 +64,17 @@ def units_below(unit: AdminUnit) -> list[AdminUnit]:
     return list(AdminUnit.objects.filter(parent=unit).order_by("name"))
 
 
-def reporting_units_below(unit: AdminUnit) -> list[AdminUnit]:
-    """The units directly below that are expected to report: those whose staff use the system (an active account)."""
-    below = AdminUnit.objects.filter(parent=unit)
-    staffed = User.objects.filter(
+def staffed_units() -> QuerySet[User, Any]:
+    """The ids of the units whose staff use the system (an active officer, chair or supervisor): the units expected
+    to report."""
+    return User.objects.filter(
         is_active=True, role__in=(Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR)
     ).values("unit_id")
-    return list(below.filter(pk__in=staffed).order_by("name"))
+
+
+def reporting_units_below(unit: AdminUnit) -> list[AdminUnit]:
+    """The units directly below that are expected to report (staffed_units)."""
+    return list(AdminUnit.objects.filter(parent=unit, pk__in=staffed_units()).order_by("name"))
 
 
 def figures_for(unit: AdminUnit, period: Period) -> dict[str, Any]:

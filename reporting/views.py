@@ -24,7 +24,7 @@ from childprotect.places.models import UnitLevel
 from . import indicators, selectors, services
 from .forms import STEP_FORMS, NewReportForm
 from .models import PeriodicReport
-from .periods import PeriodKind, current_period
+from .periods import next_due_period
 from .workflow import BY_ACTION, FROZEN, STEPS
 
 PAGE_SIZE = 25
@@ -35,10 +35,6 @@ def _require_reporting_role(user: Any) -> None:
         raise Http404  # partners have no part in the periodic reports
 
 
-def _next_due(today: Any) -> Any:
-    return min((current_period(kind, today) for kind in PeriodKind.values), key=lambda p: p.due)
-
-
 @login_required
 def report_list(request: AuthenticatedRequest) -> HttpResponse:
     """The reports within reach; for a supervisor, which units below have sent the next report due."""
@@ -46,7 +42,7 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     reports = selectors.periodic_reports_visible_to(user).select_related("unit")
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
-    period = _next_due(timezone.localdate())
+    period = next_due_period(timezone.localdate())
     own = None
     board: list[tuple[Any, PeriodicReport | None]] = []
     if user.unit is not None and user.role != Role.ADMIN:

@@ -496,7 +496,9 @@ def _remind_referral(deadline: Deadline, kind: str, now: dt.datetime, cache: dic
     late = kind == ReminderKind.OVERDUE
     title = f"{'Quá hạn' if late else 'Sắp đến hạn'} phản hồi chuyển tuyến {referral} – {referral.agency.name}"
     body = f"Hạn phản hồi: {due}. Hồ sơ {case}, {case.unit.name}."
-    partners = User.objects.filter(role=Role.PARTNER, agency_id=referral.agency_id, is_active=True)
+    from referrals.services import agency_partners  # referrals build on cases: imported where needed
+
+    partners = agency_partners(referral.agency_id)
     key = f"deadline:{deadline.pk}:{kind}"
     try:
         with transaction.atomic():

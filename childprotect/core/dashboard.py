@@ -18,17 +18,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import MAIN_FORMS, Case, CaseState, Deadline, DeadlineStatus, Sex
-from cases.selectors import cases_visible_to
+from cases.models import MAIN_FORMS, Case, CaseState, Sex
+from cases.selectors import case_overdue, cases_visible_to, open_deadlines_of_case
 from cases.workflow import BY_ACTION, Transition
-from childprotect.accounts.models import Role, User
+from childprotect.accounts.models import Role
 from childprotect.places.models import AdminUnit
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import ReferralFilters, referrals_list
 from reporting.indicators import AGE_GROUPS, _with_age_group
 from reporting.models import PeriodicReport
 from reporting.models import ReportStatus as PeriodicStatus
-from reporting.periods import Period, PeriodKind, current_period
+from reporting.periods import Period, next_due_period
+from reporting.services import staffed_units
 from reporting.workflow import FROZEN
 
 # The chair's decisions (cases/workflow.py): the step each waiting state needs from the Chủ tịch UBND xã.
@@ -42,14 +43,8 @@ PENDING_SHOWN = 30
 MONTHS = 12
 
 
-def _overdue(now: dt.datetime) -> Exists:
-    """The case has an open deadline already due: the same test as the cases list's `overdue=1`."""
-    return Exists(Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN, due_at__lte=now))
-
-
 def _next_due() -> Subquery:
-    open_deadlines = Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN).order_by("due_at")
-    return Subquery(open_deadlines.values("due_at")[:1])
+    return Subquery(open_deadlines_of_case().values("due_at")[:1])
 
 
 # --- the commune: cases by step, referrals waiting, the chair's decisions and report ---------------------------------
@@ -69,7 +64,7 @@ def state_counts(cases: QuerySet[Case], now: dt.datetime) -> list[StateRow]:
         r["state"]: r
         for r in cases.order_by()
         .values("state")
-        .annotate(total=Count("pk"), overdue=Count("pk", filter=Q(_overdue(now))))
+        .annotate(total=Count("pk"), overdue=Count("pk", filter=Q(case_overdue(now))))
     }
     return [
         StateRow(value, str(label), rows.get(value, {}).get("total", 0), rows.get(value, {}).get("overdue", 0))
@@ -180,11 +175,6 @@ class AreaView:
         return {chart.key: chart.as_json() for chart in self.charts}
 
 
-def next_due_period(today: dt.date) -> Period:
-    """The next periodic report due, of either kind (as the periodic reports page shows it)."""
-    return min((current_period(kind, today) for kind in PeriodKind.values), key=lambda p: p.due)
-
-
 def pending_reports(user: Any, today: dt.date) -> PendingReports | None:
     """The units right below the supervisor's that have not sent the next report due (sent: submitted or approved).
 
@@ -194,11 +184,8 @@ def pending_reports(user: Any, today: dt.date) -> PendingReports | None:
     if user.role != Role.SUPERVISOR or user.unit_id is None:
         return None
     period = next_due_period(today)
-    staffed = User.objects.filter(
-        is_active=True, role__in=(Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR)
-    ).values("unit_id")
     reports = PeriodicReport.objects.filter(unit=OuterRef("pk"), kind=period.kind, year=period.year)
-    expected = AdminUnit.objects.filter(Q(pk__in=staffed) | Q(Exists(reports)), parent_id=user.unit_id)
+    expected = AdminUnit.objects.filter(Q(pk__in=staffed_units()) | Q(Exists(reports)), parent_id=user.unit_id)
     missing = (
         expected.exclude(Exists(reports.filter(status__in=FROZEN)))
         .annotate(report_id=Subquery(reports.values("pk")[:1]), report_status=Subquery(reports.values("status")[:1]))
@@ -289,7 +276,7 @@ def area_view(user: Any, now: dt.datetime, today: dt.date) -> AreaView:
         .annotate(
             total=Count("pk"),
             open=Count("pk", filter=~Q(state=CaseState.CLOSED)),
-            overdue=Count("pk", filter=Q(_overdue(now))),
+            overdue=Count("pk", filter=Q(case_overdue(now))),
         )
         .order_by("-open", "-overdue", "-total", "unit__name")[:TOP_COMMUNES]
     ]
