@@ -25,7 +25,7 @@ from childprotect.http import AuthenticatedRequest
 from . import selectors, services
 from .forms import STEP_FORMS, ReferralFilterForm, ReferralForm, referral_filters
 from .models import AgencyType, ReferralStatus
-from .policy import can_see_perpetrators
+from .policy import referral_carries_perpetrators
 from .workflow import BY_ACTION, COMMUNE, allowed_steps
 
 PAGE_SIZE = 25
@@ -78,6 +78,7 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if services.step_refusal(request.user, referral, s) is None
     ]
     report: Report = case.report
+    carries_perpetrators = referral_carries_perpetrators(referral)
     return render(
         request,
         "referrals/referral_detail.html",
@@ -88,9 +89,9 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "carers": case.child.carers.all() if shown else [],
             "report": report,
             "abuse_forms": report.abuse_forms.all(),
-            "perpetrators": report.perpetrators.select_related("relation")
-            if can_see_perpetrators(request.user, referral)
-            else [],
+            # What the agency receives, for every viewer (the commune sees the suspects on the case itself).
+            "carries_perpetrators": carries_perpetrators,
+            "perpetrators": report.perpetrators.select_related("relation") if carries_perpetrators else [],
             "shown": shown,
             "partner": partner,
             "steps": steps,
