@@ -46,6 +46,7 @@ def record_delete(request: AuthenticatedRequest, kind: str, pk: int) -> HttpResp
         else:
             messages.success(request, _("Đã xoá (ẩn) %(n)s hồ sơ; có thể khôi phục tại đây.") % {"n": count})
             return redirect("cases:deleted_records")
+    services.record_view(actor=request.user, obj=obj, details={"page": "delete"})
     return render(request, "cases/record_delete.html", {"obj": obj, "kind": kind, "form": form})
 
 

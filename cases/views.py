@@ -175,6 +175,7 @@ def report_children(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                         % {"child": child.full_name, "reference": report.reference},
                     )
                     return redirect("cases:report_children", pk=report.pk)
+    services.record_view(actor=request.user, obj=report, details={"page": "children"})
     return render(
         request,
         "cases/report_children.html",
@@ -288,6 +289,7 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Đã lưu hồ sơ trẻ em."))
             return redirect("cases:child_detail", pk=child.pk)
         form = failed
+    services.record_view(actor=request.user, obj=child, details={"page": "edit"})
     return render(request, "cases/child_form.html", {"form": form, "child": child, "carers": carers})
 
 
@@ -390,6 +392,7 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
             messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": transition.label})
             return redirect("cases:case_detail", pk=case.pk)
         form = failed
+    services.record_view(actor=request.user, obj=case, details={"page": "act", "action": action})
     return render(
         request,
         "cases/case_act.html",

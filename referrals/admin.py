@@ -19,6 +19,7 @@ from import_export.results import Result, RowResult
 
 from childprotect.accounts.models import Role
 from childprotect.audit.admin import AuditedModelAdmin
+from childprotect.audit.services import audit_record
 from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.text import fold
 
@@ -107,6 +108,17 @@ class AgencyAdmin(ImportExportModelAdmin, AuditedModelAdmin):
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
+
+    def get_export_data(self, file_format: Any, request: HttpRequest, queryset: QuerySet[Agency], **kwargs: Any) -> Any:
+        # Every export is audited (as the lists' exports are): what left, in which format, how many rows.
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        audit_record(
+            actor=request.user,
+            action="export.agencies",
+            changes={"format": file_format.get_extension(), "rows": queryset.count()},
+            object_repr=f"Cơ quan phối hợp ({file_format.get_extension().upper()})",
+        )
+        return data
 
     def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         response = super().import_action(request, **kwargs)

@@ -1,10 +1,11 @@
 """The referral letter (Phiếu chuyển tuyến, giấy đề nghị hỗ trợ) as PDF: what the commune sends the agency on paper.
 
 One letter for everyone who reaches the referral (referrals.selectors: out of reach is 404): the commune keeps a copy
-in the dossier, and the agency's partners print the letter addressed to them. It holds what the agency needs to act
-(need to know, NĐ 56 Đ33): the child, the carers, the forms of abuse, the request and the consent; the suspected
-perpetrators only for the agencies of criminal procedure (referrals.policy); never the reporter nor the report's own
-account of the facts. The layout is the official one of NĐ 30/2020 (templates/pdf/base_official.html).
+in the dossier, and the agency's partners print the letter addressed to them; both print the same content. It holds
+what the agency needs to act (need to know, NĐ 56 Đ33): the child, the carers, the forms of abuse, the request and the
+consent; the suspected perpetrators only when the addressee is an agency of criminal procedure (referrals.policy),
+whoever prints it; never the reporter nor the report's own account of the facts. The layout is the official one of
+NĐ 30/2020 (templates/pdf/base_official.html).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from childprotect.places.models import AdminUnit
 
 from . import selectors
 from .models import Consent, Referral, ReferralStatus, Urgency
-from .policy import can_see_perpetrators
+from .policy import referral_carries_perpetrators
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def _letter_context(request: AuthenticatedRequest, referral: Referral) -> dict[s
     case: Case = referral.case
     child = case.child
     report = case.report
-    show_perpetrators = can_see_perpetrators(request.user, referral)
+    show_perpetrators = referral_carries_perpetrators(referral)  # the addressee's need, whoever prints
     recorded = {a.form for a in report.abuse_forms.all()}
     deadline = selectors.referral_open_deadline(referral)
     signer = referral.sent_by or referral.created_by

@@ -1,10 +1,11 @@
-"""What of a case a referral shows (need to know, NĐ 56 Đ33; domain.md §4)."""
+"""What of a case a referral carries (need to know, NĐ 56 Đ33; domain.md §4).
+
+What a referral carries is a matter of its addressee, not of who looks at it: the referral's page, its letter and
+every export show the same content to the agency's partners, the commune that sends it, the supervisors above and
+the administrators. The commune sees the suspects on the case and the report; on the referral it sees what it sends.
+"""
 
 from __future__ import annotations
-
-from typing import Any
-
-from childprotect.accounts.models import Role
 
 from .models import AgencyType, Referral
 
@@ -12,7 +13,11 @@ from .models import AgencyType, Referral
 PERPETRATOR_AGENCIES = (AgencyType.POLICE, AgencyType.PROCURACY, AgencyType.COURT)
 
 
-def can_see_perpetrators(user: Any, referral: Referral) -> bool:
-    if user.role == Role.PARTNER:
-        return referral.agency.agency_type in PERPETRATOR_AGENCIES
-    return user.role in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR, Role.ADMIN) or user.is_superuser
+def agency_receives_perpetrators(agency_type: str) -> bool:
+    """Whether an agency of this type is told who is suspected (the suspects, and that the carer is one)."""
+    return agency_type in PERPETRATOR_AGENCIES
+
+
+def referral_carries_perpetrators(referral: Referral) -> bool:
+    """Whether the referral carries the suspects: decided by its addressee's type alone, whoever shows or prints it."""
+    return agency_receives_perpetrators(referral.agency.agency_type)

@@ -309,7 +309,9 @@ def _export_column(attribute: str | None, name: Any) -> fields.Field:
 class ReferralExportResource(ExportResource):
     """The referrals list as a spreadsheet. What the commune asked and told the agency (services, message, consent
     note, the agency's account of what it did) is protected: it goes to the agency's partners, who act on it, and to
-    those who may see the child's protected data (as on the referral's page). Never the reporter (no column)."""
+    those who may see the child's protected data (as on the referral's page). Never the reporter, and never the
+    suspects (no column): whether a referral carries them is its addressee's matter (referrals.policy), shown on its
+    page and letter; a list of referrals to every kind of agency is not where they go."""
 
     number = _export_column(None, _("Số chuyển tuyến"))
     case = _export_column(None, _("Hồ sơ"))

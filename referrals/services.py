@@ -203,6 +203,11 @@ def step_refusal(actor: User, referral: Referral, step: Step) -> str | None:
     return None
 
 
+def referral_record_view(*, actor: User, referral: Referral, details: dict[str, Any] | None = None) -> None:
+    """Every page that shows a referral (its page, its step forms) is recorded once per view (NĐ 56 Đ33)."""
+    audit_record(actor=actor, action="referral.view", obj=referral, changes=details or {})
+
+
 def _grant(referral: Referral, actor: User) -> list[int]:
     """Give the agency's active partners their need-to-know view of the case; audited per referral."""
     users = list(agency_partners(referral.agency_id))

@@ -17,15 +17,15 @@ from django.utils.translation import gettext as _
 from cases.models import Report
 from cases.policy import can_see_child_protected
 from cases.selectors import case_get_for
+from cases.services import record_view
 from childprotect.accounts.models import Role
-from childprotect.audit.services import audit_record
 from childprotect.forms import apply_service_errors, take_step
 from childprotect.http import AuthenticatedRequest
 
 from . import selectors, services
 from .forms import STEP_FORMS, ReferralFilterForm, ReferralForm, referral_filters
 from .models import AgencyType, ReferralStatus
-from .policy import can_see_perpetrators
+from .policy import referral_carries_perpetrators
 from .workflow import BY_ACTION, COMMUNE, allowed_steps
 
 PAGE_SIZE = 25
@@ -59,6 +59,7 @@ def referral_create(request: AuthenticatedRequest, case_pk: int) -> HttpResponse
         else:
             messages.success(request, _("Đã lưu dự thảo chuyển tuyến %(r)s. Kiểm tra rồi bấm Gửi.") % {"r": referral})
             return redirect("referrals:referral_detail", pk=referral.pk)
+    record_view(actor=request.user, obj=case, details={"page": "referral_create"})
     return render(request, "referrals/referral_form.html", {"case": case, "form": form})
 
 
@@ -69,8 +70,8 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     partner = request.user.role == Role.PARTNER
     # Partners see the child's identity and what they need to act (their grant); never the reporter.
     shown = partner or can_see_child_protected(request.user, case.child)
-    audit_record(
-        actor=request.user, action="referral.view", obj=referral, changes={"case": case.pk, "child_shown": shown}
+    services.referral_record_view(
+        actor=request.user, referral=referral, details={"case": case.pk, "child_shown": shown}
     )
     steps = [
         s
@@ -78,6 +79,7 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if services.step_refusal(request.user, referral, s) is None
     ]
     report: Report = case.report
+    carries_perpetrators = referral_carries_perpetrators(referral)
     return render(
         request,
         "referrals/referral_detail.html",
@@ -88,9 +90,9 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "carers": case.child.carers.all() if shown else [],
             "report": report,
             "abuse_forms": report.abuse_forms.all(),
-            "perpetrators": report.perpetrators.select_related("relation")
-            if can_see_perpetrators(request.user, referral)
-            else [],
+            # What the agency receives, for every viewer (the commune sees the suspects on the case itself).
+            "carries_perpetrators": carries_perpetrators,
+            "perpetrators": report.perpetrators.select_related("relation") if carries_perpetrators else [],
             "shown": shown,
             "partner": partner,
             "steps": steps,
@@ -139,6 +141,7 @@ def referral_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
                 return redirect("cases:case_detail", pk=referral.case_id)
             return redirect("referrals:referral_detail", pk=referral.pk)
         form = failed
+    services.referral_record_view(actor=request.user, referral=referral, details={"page": "act", "action": action})
     return render(
         request,
         "referrals/referral_act.html",

@@ -34,6 +34,7 @@ def report_pdf_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.info(request, _("Bản PDF đang được tạo hoặc đã là bản mới nhất của báo cáo."))
         return redirect("reporting:report_pdf", pk=report.pk)
+    services.periodic_report_record_view(actor=request.user, report=report, details={"page": "pdf"})
     busy = report.pdf_status in BUSY
     done = report.pdf_status == PdfStatus.DONE
     return render(

@@ -60,6 +60,14 @@ def step_refusal(user: Any, report: PeriodicReport, step: Step) -> str | None:
     return None
 
 
+def periodic_report_record_view(*, actor: User, report: PeriodicReport, details: dict[str, Any] | None = None) -> None:
+    """Every page of a periodic report (its page, step forms, the cases behind a figure, the PDF's status) is recorded
+    once per view: the figures lead to the children (NĐ 56 Đ33)."""
+    audit_record(
+        actor=actor, action="periodicreport.view", obj=report, changes={"status": report.status, **(details or {})}
+    )
+
+
 def units_below(unit: AdminUnit) -> list[AdminUnit]:
     return list(AdminUnit.objects.filter(parent=unit).order_by("name"))
 

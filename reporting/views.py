@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from childprotect.accounts.models import Role
-from childprotect.audit.services import audit_record
 from childprotect.forms import take_step
 from childprotect.http import AuthenticatedRequest
 from childprotect.places.models import UnitLevel
@@ -94,7 +93,7 @@ def report_new(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = selectors.periodic_report_get_for(request.user, pk)
-    audit_record(actor=request.user, action="periodicreport.view", obj=report, changes={"status": report.status})
+    services.periodic_report_record_view(actor=request.user, report=report)
     steps = [s for s in STEPS if services.step_refusal(request.user, report, s) is None]
     share = indicators.on_time_share(report.figures.get("indicators", {}))
     return render(
@@ -137,6 +136,9 @@ def report_figure(request: AuthenticatedRequest, pk: int, code: str) -> HttpResp
             ),
             str(key),
         )
+    services.periodic_report_record_view(
+        actor=request.user, report=report, details={"page": "figure", "code": code, "dim": dim}
+    )
     return render(
         request,
         "reporting/report_figure.html",
@@ -186,4 +188,5 @@ def report_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespo
             messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": step.label})
             return redirect("reporting:report_detail", pk=report.pk)
         form = failed
+    services.periodic_report_record_view(actor=request.user, report=report, details={"page": "act", "action": action})
     return render(request, "reporting/report_act.html", {"report": report, "step": step, "form": form})

@@ -186,7 +186,10 @@ def snapshot(case: Case) -> dict[str, Any]:
         "reviews": fresh.reviews.count(),
         "comments": fresh.comments.count(),
         "measures": list(fresh.emergency_measures.values_list("separation", "separation_until", "extension_decision")),
-        "audit": AuditEntry.objects.filter(action__startswith="case.", object_id=str(fresh.pk)).count(),
+        # The changes recorded (a form shown again is a view of the case, recorded as one, not a change).
+        "audit": AuditEntry.objects.filter(action__startswith="case.", object_id=str(fresh.pk))
+        .exclude(action="case.view")
+        .count(),
         "report_status": Report.objects.get(pk=fresh.report_id).status,
     }
 

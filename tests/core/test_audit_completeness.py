@@ -113,6 +113,28 @@ def sent_referral(officer_a, case, police):
     return referral
 
 
+def test_every_export_of_the_django_admin_is_audited_once(client, administrator, police_agency):
+    """The admin's exports (django-import-export) are exports like the lists': one entry each, with format and rows."""
+    from django.contrib import admin
+    from import_export.admin import ExportMixin
+
+    exporters = [model_admin for model_admin in admin.site._registry.values() if isinstance(model_admin, ExportMixin)]
+    assert exporters
+    client.force_login(administrator)
+    for model_admin in exporters:
+        meta = model_admin.model._meta
+        resource = model_admin.resource_classes[0]
+        fields = {f"{resource.__name__.lower()}_{key}": "on" for key in resource.Meta.fields}
+        last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+        response = client.post(reverse(f"admin:{meta.app_label}_{meta.model_name}_export"), {"format": "0", **fields})
+
+        assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment;")
+        [entry] = AuditEntry.objects.filter(id__gt=last)
+        assert entry.action.startswith("export.") and entry.actor == administrator
+        assert entry.changes["rows"] == model_admin.model.objects.count() and entry.changes["format"] == "csv"
+
+
 # --- who accessed this record ----------------------------------------------------------------------------------------
 
 
@@ -199,3 +221,130 @@ def test_the_reporters_identity_leaves_only_on_an_administrators_explicit_audite
     assert REPORTER_NAME in content
     entry = AuditEntry.objects.filter(action="export.reports", actor=cast["admin"]).latest("id")
     assert entry.changes["reporter"] is True
+
+
+# --- every page that shows a child's protected data is audited, once per view ------------------------------------
+# Driven by the access matrix (tests/security): every URL pattern of the resolver has a rule there, so a new page is
+# requested here as every role inside its reach, with no list to keep up to date.
+
+# The audit entries that record a read (a page, a print, a download, an export), as opposed to a change.
+READ_SUFFIXES = (".view", ".print", ".pdf_download", ".xlsx", ".attachment_download")
+
+
+def is_read(action: str) -> bool:
+    return action.endswith(READ_SUFFIXES) or action.startswith("export.")
+
+
+def _protected_records(world) -> dict[tuple[type, int], str]:
+    """The world's records whose page is a view of a child's protected data: children, reports, cases, referrals,
+    periodic reports (their figures lead to the children)."""
+    records: dict[tuple[type, int], str] = {}
+    for kind in ("children", "reports", "cases", "referrals", "periodic"):
+        for place, obj in getattr(world, kind).items():
+            records[(obj._meta.concrete_model, obj.pk)] = f"{obj._meta.model_name} {place}"
+    return records
+
+
+def shown_protected(response, world, records, kwargs) -> list[str]:
+    """What makes this 200 a view of protected data: a protected detail of a world child in the body (ID number,
+    address, carer's phone), the record the address names (its pk in the URL) in the page's context (a record's page,
+    its forms, drill-downs, status page), or a file (a PDF, a spreadsheet, a scan: its bytes are not searched).
+    Lists name records but are not a view of one: their exports are audited, not their pages."""
+    from tests.security.conftest import PROTECTED
+    from tests.security.test_access_matrix import TEXT_TYPES, _context_values
+
+    found: list[str] = []
+    content_type = response.get("Content-Type", "")
+    if getattr(response, "streaming", False) or not content_type.startswith(TEXT_TYPES):
+        return ["a file"]
+    body = response.content.decode("utf-8", errors="replace")
+    found += [f"{value!r} of child {p}" for p, values in PROTECTED.items() for value in values if value in body]
+    named = set(kwargs.values())
+    for value in _context_values(response):
+        key = (value._meta.concrete_model, value.pk) if hasattr(value, "_meta") else None
+        if key in records and value.pk in named:
+            found.append(f"the page of {records[key]}")
+    return found
+
+
+def unaudited_views(world, names: tuple[str, ...] = ()) -> list[str]:
+    """Every GET of the matrix (or of the rules `names`) answered 200 to a role inside reach that shows protected data
+    without exactly one read entry in the audit log (by that user, for that request)."""
+    from django.test import Client
+
+    from tests.security.test_access_matrix import LOGGED_IN, RULES
+
+    records = _protected_records(world)
+    clients: dict[str, Client] = {}
+    wrong: list[str] = []
+    for name, rule in sorted(RULES.items()):
+        if rule.post_only or (names and name not in names):
+            continue
+        for target in rule.targets:
+            if "GET" not in target.methods:
+                continue
+            kwargs = target.kwargs(world)
+            url = reverse(name, kwargs=kwargs) + (f"?{rule.query}" if rule.query else "")
+            for role in LOGGED_IN:
+                if role not in target.reach or rule.expected(role, target, "GET") != 200:
+                    continue
+                if role not in clients:
+                    clients[role] = Client(raise_request_exception=False)
+                    clients[role].force_login(world.users[role])
+                last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+                response = clients[role].get(url)
+                if response.status_code != 200:
+                    continue  # the matrix says what each role gets
+                shown = shown_protected(response, world, records, kwargs)
+                written = AuditEntry.objects.filter(id__gt=last)
+                reads = [e.action for e in written if is_read(e.action) and e.actor_id == world.users[role].pk]
+                if shown and len(reads) != 1:
+                    wrong.append(f"{name} [{target.label}] as {role}: shows {shown[0]}; read entries {reads}")
+    return wrong
+
+
+@pytest.fixture
+def world():
+    """The access matrix's world (tests/security/conftest.py), built in this test's transaction at its own date."""
+    import time_machine
+
+    from tests.security.conftest import NOW, build_world
+
+    with time_machine.travel(NOW, tick=False):
+        yield build_world()
+
+
+def test_every_page_that_shows_a_childs_protected_data_is_audited_once_per_view(world):
+    wrong = unaudited_views(world)
+
+    assert not wrong, "\n".join(wrong)
+
+
+def _skipping(original, page: str, times: int = 0):
+    """The view-recording helper, recording the views of `page` `times` times (0: the audit call taken away)."""
+
+    def record(*, details=None, **kwargs):
+        for _ in range(1 if (details or {}).get("page") != page else times):
+            original(details=details, **kwargs)
+
+    return record
+
+
+def test_the_completeness_check_fails_when_a_view_is_not_audited_or_audited_twice(world, monkeypatch):
+    import cases.services
+    import referrals.services
+    import reporting.services
+
+    pages = ("cases:child_edit", "reporting:report_figure", "referrals:referral_act")
+    assert unaudited_views(world, pages) == []  # whole, it passes
+    breaks = {
+        "cases:child_edit": (cases.services, "record_view", "edit"),
+        "reporting:report_figure": (reporting.services, "periodic_report_record_view", "figure"),
+        "referrals:referral_act": (referrals.services, "referral_record_view", "act"),
+    }
+    for name, (module, helper, page) in breaks.items():
+        for times in (0, 2):
+            with monkeypatch.context() as patch:
+                patch.setattr(module, helper, _skipping(getattr(module, helper), page, times))
+                wrong = unaudited_views(world, (name,))
+            assert wrong and all(line.startswith(name) for line in wrong), (name, times)

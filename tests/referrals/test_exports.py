@@ -149,3 +149,17 @@ def test_the_list_offers_the_export_of_its_current_filters(client, police, sent)
     assert f'action="{reverse(URL)}"' in page
     assert '<input type="hidden" name="status" value="sent">' in page
     assert 'name="format" value="csv"' in page and 'name="protected" value="0"' in page
+
+
+def test_no_export_carries_a_suspect_whatever_the_agency(client, officer_a, supervisor, police, health_agency, sent):
+    """A guard (the list export has no suspect column; referrals.policy decides what a referral carries): whoever
+    exports, with the protected columns, no suspect's name and no "carer is the abuser" flag leaves in a file."""
+    from cases.models import Perpetrator
+
+    referral = sent()
+    sent(agency=health_agency)
+    Perpetrator.objects.create(report=referral.case.report, name="Nguyễn Văn Hùng", sex="male")
+
+    for user in (officer_a, supervisor, police):
+        text = export(client, user, format="csv").content.decode("utf-8-sig")
+        assert "Nguyễn Văn Hùng" not in text and "xâm hại" not in text.lower(), user

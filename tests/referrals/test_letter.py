@@ -189,3 +189,22 @@ def test_a_draft_prints_marked_as_such_for_the_supervisor(client, tmp_path, supe
     assert_confidential(text)
     [entry] = prints(referral)
     assert entry.actor == supervisor and entry.changes["status"] == "draft"
+
+
+def test_what_the_letter_carries_follows_the_addressee_whoever_prints_it(
+    client, tmp_path, officer_a, supervisor, health_agency, sent
+):
+    """NĐ 56 Đ33, need to know: the suspects go to the police, procuracy and courts only. The commune printing its
+    copy of a health agency's letter prints what the health agency receives, not what the commune itself may see."""
+    to_health = sent(agency=health_agency, urgency=Urgency.NORMAL, services_requested="Khám, điều trị vết thương.")
+    to_police = sent()
+
+    for printer in (officer_a, supervisor):
+        client.force_login(printer)
+        text = pdf_text(tmp_path, client.get(letter_url(to_health)).content)
+        assert "Kính gửi: Trạm Y tế phường Hạc Thành" in text and CHILD_NAME in text
+        assert PERPETRATOR not in text and "Người bị nghi xâm hại" not in text, printer
+        assert prints(to_health)[-1].changes["perpetrators_shown"] is False
+    client.force_login(officer_a)
+    text = pdf_text(tmp_path, client.get(letter_url(to_police)).content)
+    assert f"{PERPETRATOR}; quan hệ với trẻ em: Cha/mẹ kế, nuôi" in text

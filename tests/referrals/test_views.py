@@ -356,3 +356,34 @@ def test_the_list_and_detail_make_a_fixed_number_of_queries(client, sent, cast, 
     with CaptureQueriesContext(connection) as page:
         client.get(detail(referral))
     assert len(page) <= 25, [q["sql"] for q in page.captured_queries]
+
+
+def test_the_referral_page_shows_every_viewer_what_the_agency_receives(
+    client, officer_a, chair_a, supervisor, make_report, make_child, referral_data, police, health_agency
+):
+    """The suspects (and that the carer is one) go to the police, procuracy and courts only: the commune's own view of
+    a health agency's referral shows what that agency receives, and says why the suspects are not in it."""
+    from cases.models import Term, TermKind
+    from referrals.services import referral_create
+    from tests.cases.test_workflow import open_case
+
+    father = Term.objects.filter(kind=TermKind.RELATION).first()
+    case = open_case(
+        officer_a,
+        make_report,
+        make_child,
+        carer_is_perpetrator=True,
+        perpetrators=[{"name": "Nguyễn Văn Hùng", "relation": father, "sex": "male", "lives_with_child": True}],
+    )
+    to_police = referral_create(actor=officer_a, case=case, data=referral_data())
+    to_health = referral_create(actor=officer_a, case=case, data=referral_data(agency=health_agency))
+    act(officer_a, to_police, "send")
+
+    for viewer in (officer_a, chair_a, supervisor):
+        client.force_login(viewer)
+        page = html(client.get(detail(to_health)))
+        assert "Nguyễn Văn An" in page and "Nguyễn Văn Hùng" not in page, viewer
+        assert "Người chăm sóc là người xâm hại" not in page
+        assert "không gửi cho cơ quan này" in page
+        page = html(client.get(detail(to_police)))
+        assert "Nguyễn Văn Hùng" in page and "Người chăm sóc là người xâm hại" in page, viewer

@@ -67,6 +67,13 @@ DESCRIPTION_MARKS = {
     "P": "dấu-hiệu-Papa",
     "D": "dấu-hiệu-Delta",
 }
+# Per place: the child's protected details (NĐ 56 Đ33: ID number, address, the carer's phone), written nowhere else:
+# a page holding one of them shows that child's protected data (tests/core/test_audit_completeness.py).
+PROTECTED = {
+    "A": ("038215000111", "Số 11 ngõ Alpha", "0912 111 001"),
+    "B": ("038215000222", "Số 22 ngõ Bravo", "0912 222 002"),
+    "X": ("001215000333", "Số 33 ngõ Xray", "0912 333 003"),
+}
 DESCRIPTIONS = {
     "A": f"Hàng xóm nghe thấy trẻ bị đánh ({DESCRIPTION_MARKS['A']}).",
     "B": f"Trẻ bị bỏ đói nhiều ngày ({DESCRIPTION_MARKS['B']}).",
@@ -181,7 +188,13 @@ def build_world() -> World:
         child = child_register(
             actor=officer,
             data=ChildData(
-                full_name=CHILD_NAMES[place], sex="male", residence_unit=commune, date_of_birth=dt.date(2015, 3, 5)
+                full_name=CHILD_NAMES[place],
+                sex="male",
+                residence_unit=commune,
+                date_of_birth=dt.date(2015, 3, 5),
+                national_id=PROTECTED[place][0],
+                address=PROTECTED[place][1],
+                carers=[{"full_name": "Người chăm sóc", "relation": "mẹ", "phone": PROTECTED[place][2]}],
             ),
             standalone=True,
         )
