@@ -83,3 +83,13 @@ def test_a_draft_is_sent_with_the_primary_button(client, draft, officer_a):
     assert "btn-primary" in links(content)[step(referral, "send")]
     assert "btn-primary" not in links(content)[step(referral, "edit")]
     assert section(content) == ""
+
+
+def test_a_paper_answer_recorded_by_the_chair_tells_the_officer_who_sent_it(sent, officer_a, chair_a):
+    from childprotect.core.models import Notification
+
+    referral = sent()
+    act(chair_a, referral, "accept", note="Công an phường trả lời bằng văn bản số 12/CV.")
+    told = Notification.objects.get(key=f"referral:{referral.pk}:accept")
+    assert told.recipient == officer_a and "ghi nhận thay" in told.title
+    assert not Notification.objects.filter(recipient=chair_a, key=f"referral:{referral.pk}:accept").exists()
