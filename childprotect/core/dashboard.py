@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import MAIN_FORMS, Case, CaseState, Sex
-from cases.selectors import case_overdue, cases_visible_to, open_deadlines_of_case
+from cases.selectors import case_overdue, cases_visible_to
 from childprotect.accounts.models import Role
 from childprotect.places.models import AdminUnit
 from referrals.models import Referral, ReferralStatus
@@ -34,10 +34,6 @@ from reporting.workflow import FROZEN
 TOP_COMMUNES = 15
 PENDING_SHOWN = 30
 MONTHS = 12
-
-
-def _next_due() -> Subquery:
-    return Subquery(open_deadlines_of_case().values("due_at")[:1])
 
 
 # --- the commune: cases by step, referrals waiting (what waits on the user: core/selectors.py) ------------------
