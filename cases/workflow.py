@@ -116,3 +116,26 @@ BY_ACTION = {t.action: t for t in TRANSITIONS}
 def allowed_actions(state: str, role: str) -> list[Transition]:
     """The actions a person of `role` may take on a case in `state`, in the table's order."""
     return [t for t in TRANSITIONS if state in t.sources and role in t.roles]
+
+
+def waiting_on(state: str) -> frozenset[str]:
+    """Whose turn it is on a case in `state` (the "Việc của tôi" lists, the hand-over notifications).
+
+    The roles that may take every step moving the case on from there: a step more people may take does not make it
+    theirs (a supervisor may also return a plan, approving it is the chair's turn), and steps that leave the case where
+    it is (recording an activity) move nothing on. A closed case waits for no one: reopening it is a new decision.
+    """
+    if state == S.CLOSED:
+        return frozenset()
+    moving = [t.roles for t in TRANSITIONS if state in t.sources and t.target not in (None, state)]
+    return frozenset.intersection(*moving) if moving else frozenset()
+
+
+def next_actions(state: str, role: str) -> list[Transition]:
+    """The steps moving a case in `state` on that `role` takes when it is their turn; the ones only they may take
+    first (approve the plan before returning it), then in the table's order."""
+    turn = waiting_on(state)
+    if role not in turn:
+        return []
+    moving = [t for t in TRANSITIONS if state in t.sources and role in t.roles and t.target not in (None, state)]
+    return sorted(moving, key=lambda t: not t.roles <= turn)

@@ -246,6 +246,8 @@ CHILDPROTECT_REVIEW_DAYS = env.int("CHILDPROTECT_REVIEW_DAYS", default=30)
 CHILDPROTECT_SEPARATION_MAX_DAYS = env.int("CHILDPROTECT_SEPARATION_MAX_DAYS", default=15)
 # Reminders: this many hours before a clock-hour deadline; one working day before the others.
 CHILDPROTECT_REMIND_HOURS_BEFORE = env.int("CHILDPROTECT_REMIND_HOURS_BEFORE", default=2)
+# Home pages: deadlines falling due within this many hours are listed as "due soon", with a countdown (issue 15).
+CHILDPROTECT_DUE_SOON_HOURS = env.int("CHILDPROTECT_DUE_SOON_HOURS", default=24)
 # Referrals (domain.md §4): defaults used when no response rule is set for an agency type (admin: Thời hạn phản hồi
 # chuyển tuyến), and how long the agency keeps its view of the case after completing a referral.
 CHILDPROTECT_REFERRAL_URGENT_HOURS = env.int("CHILDPROTECT_REFERRAL_URGENT_HOURS", default=24)

@@ -410,12 +410,15 @@ def _tell(referral: Referral, step: Step, actor: User, granted: list[int]) -> No
             url=reverse("referrals:referral_list"),
             key=f"referral:{referral.pk}:withdrawn",
         )
-    elif step.action in ("accept", "decline", "complete") and actor.role == Role.PARTNER:
+    elif step.action in ("accept", "decline", "complete"):
+        # The agency's answer goes to whoever sent the referral and the officer in charge; one of them recording a
+        # paper answer is not told of it, anyone else recording it for the agency is (marked as such).
         sender = referral.sent_by or referral.created_by
         verdict = {"accept": "đã tiếp nhận", "decline": "từ chối", "complete": "đã hoàn thành"}[step.action]
+        on_behalf = "" if actor.role == Role.PARTNER else f" (ghi nhận thay: {actor.full_name or actor.username})"
         notify(
-            recipients=[sender, referral.case.officer],
-            title=f"{referral.agency.name} {verdict} chuyển tuyến {label}",
+            recipients=[u for u in (sender, referral.case.officer) if u is not None and u.pk != actor.pk],
+            title=f"{referral.agency.name} {verdict} chuyển tuyến {label}{on_behalf}",
             body=referral.decline_reason or (referral.outcome.label if referral.outcome else ""),
             url=reverse("cases:case_detail", args=[referral.case_id]),
             key=f"referral:{referral.pk}:{step.action}",

@@ -81,3 +81,24 @@ OPEN = (R.DRAFT, R.SENT, R.ACCEPTED, R.IN_PROGRESS)
 def allowed_steps(status: str, role: str) -> list[Step]:
     """The steps a person of `role` may take on a referral in `status`, in the table's order."""
     return [s for s in STEPS if status in s.sources and role in s.roles]
+
+
+def owners(step: Step) -> frozenset[str]:
+    """Whose step it is: the agency's when its partners may take it (commune staff then only record the agency's
+    answer on its behalf), else the roles allowed."""
+    return AGENCY if Role.PARTNER in step.roles else step.roles
+
+
+def waiting_on(status: str) -> frozenset[str]:
+    """Whose turn it is on a referral in `status`: the owners of every step moving it on from there. Withdrawing
+    (`cancels`) is the commune's way out, not a next step: a sent referral waits on the agency."""
+    moving = [owners(s) for s in STEPS if status in s.sources and s.target != status and not s.cancels]
+    return frozenset.intersection(*moving) if moving else frozenset()
+
+
+def next_steps(status: str, role: str) -> list[Step]:
+    """The steps `role` takes on a referral in `status` when it is their turn: those moving it on first."""
+    if role not in waiting_on(status):
+        return []
+    own = [s for s in STEPS if status in s.sources and role in owners(s) and not s.cancels]
+    return sorted(own, key=lambda s: s.target == status)

@@ -35,3 +35,19 @@ STEPS: tuple[Step, ...] = (
 
 BY_ACTION = {s.action: s for s in STEPS}
 FROZEN = (S.SUBMITTED, S.APPROVED)
+
+
+def waiting_on(status: str) -> frozenset[str]:
+    """Who a report in `status` waits on: everyone with a step from there (the preparer and the signer on a draft or
+    a returned report, the reviewer on a sent one). An approved report waits on no one."""
+    if status == S.APPROVED:
+        return frozenset()
+    return frozenset(s.who for s in STEPS if status in s.sources)
+
+
+def next_steps(status: str, relations: set[str]) -> list[Step]:
+    """The steps a person who is `relations` to the report's unit takes on it in `status`; the one that sends the
+    report on (signing) first."""
+    if not relations & waiting_on(status):
+        return []
+    return sorted((s for s in STEPS if status in s.sources and s.who in relations), key=lambda s: not s.freezes)

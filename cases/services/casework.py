@@ -38,7 +38,7 @@ from cases.models import (
     ReportStatus,
     Review,
 )
-from cases.workflow import BY_ACTION, Transition
+from cases.workflow import BY_ACTION, Transition, next_actions, waiting_on
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import user_reaches_unit
 from childprotect.audit.services import audit_record
@@ -345,8 +345,46 @@ def case_act(*, actor: User, case: Case, action: str, version: int, data: dict[s
         )
         _sync_report_status(locked.report)
         audit_record(actor=actor, action=f"case.{action}", obj=locked, changes={"state": [from_state, locked.state]})
+        _tell_hand_over(locked, transition, step, record)
     case.refresh_from_db()
     return step
+
+
+def _tell_hand_over(case: Case, transition: Transition, step: CaseStep, record: dict[str, Any]) -> None:
+    """Tell the people whose turn it now is (cases/workflow.py `waiting_on`), and the officer in charge whenever
+    someone else moved the case on (the chair decided, approved, returned or closed). Bell and e-mail, once each."""
+    if transition.target is None:
+        return  # nothing moved on (an activity recorded)
+    turn = waiting_on(case.state)
+    recipients: dict[str, list[User]] = {Role.COMMUNE_OFFICER: [], Role.COMMUNE_CHAIR: []}
+    if Role.COMMUNE_OFFICER in turn or step.actor_id != case.officer_id:
+        recipients[Role.COMMUNE_OFFICER].append(case.officer)
+    if Role.COMMUNE_CHAIR in turn:
+        recipients[Role.COMMUNE_CHAIR] += list(
+            User.objects.filter(role=Role.COMMUNE_CHAIR, unit_id=case.unit_id, is_active=True)
+        )
+    actor = step.actor
+    when = timezone.localtime(step.at).strftime("%H:%M %d/%m/%Y")
+    body = (
+        f"{actor.full_name or actor.username} đã ghi nhận “{transition.label}” lúc {when}. "
+        f"Bước hiện tại: {CaseState(case.state).label}."
+    )
+    reason = str(record.get("reason") or "").strip()
+    if reason:
+        body += f" Lý do: {reason[:300]}"
+    for role, people in recipients.items():
+        people = [p for p in people if p.pk != actor.pk]
+        if not people:
+            continue
+        labels = [t.label for t in next_actions(case.state, role)]
+        title = f"Đến lượt bạn: {labels[0]} – hồ sơ {case}" if labels else f"Hồ sơ {case}: {transition.label}"
+        notify(
+            recipients=people,
+            title=title,
+            body=body,
+            url=reverse("cases:case_detail", args=[case.pk]),
+            key=f"case:{case.pk}:step:{step.pk}",
+        )
 
 
 def _sync_report_status(report: Report) -> None:

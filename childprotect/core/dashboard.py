@@ -19,8 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import MAIN_FORMS, Case, CaseState, Sex
-from cases.selectors import case_overdue, cases_visible_to, open_deadlines_of_case
-from cases.workflow import BY_ACTION, Transition
+from cases.selectors import case_overdue, cases_visible_to
 from childprotect.accounts.models import Role
 from childprotect.places.models import AdminUnit
 from referrals.models import Referral, ReferralStatus
@@ -32,22 +31,12 @@ from reporting.periods import Period, next_due_period
 from reporting.services import staffed_units
 from reporting.workflow import FROZEN
 
-# The chair's decisions (cases/workflow.py): the step each waiting state needs from the Chủ tịch UBND xã.
-CHAIR_DECISIONS: dict[str, str] = {
-    CaseState.INITIAL_ASSESSED: "decide_emergency",
-    CaseState.PLAN_DRAFTED: "approve_plan",
-    CaseState.CLOSURE_PROPOSED: "approve_closure",
-}
 TOP_COMMUNES = 15
 PENDING_SHOWN = 30
 MONTHS = 12
 
 
-def _next_due() -> Subquery:
-    return Subquery(open_deadlines_of_case().values("due_at")[:1])
-
-
-# --- the commune: cases by step, referrals waiting, the chair's decisions and report ---------------------------------
+# --- the commune: cases by step, referrals waiting (what waits on the user: core/selectors.py) ------------------
 
 
 @dataclass(frozen=True)
@@ -77,31 +66,6 @@ def referrals_waiting(user: Any) -> QuerySet[Referral]:
     return referrals_list(user, ReferralFilters(status=ReferralStatus.SENT)).order_by(
         F("response_due").asc(nulls_last=True), "-id"
     )
-
-
-def chair_decisions(user: Any) -> QuerySet[Case]:
-    """The cases waiting for the chair: the emergency decision, the plan's approval, the closure's approval."""
-    return (
-        cases_visible_to(user)
-        .filter(state__in=list(CHAIR_DECISIONS))
-        .select_related("child")
-        .annotate(next_due=_next_due())
-        .order_by(F("next_due").asc(nulls_last=True), "opened_at", "id")
-    )
-
-
-def with_decision(cases: list[Case]) -> list[tuple[Case, Transition]]:
-    """Each case shown with the step it waits for (the rows on the page, not a count)."""
-    return [(case, BY_ACTION[CHAIR_DECISIONS[case.state]]) for case in cases]
-
-
-def reports_to_sign(user: Any) -> QuerySet[PeriodicReport]:
-    """The periodic reports of the chair's commune still to sign and send (being written, or returned)."""
-    if user.role != Role.COMMUNE_CHAIR or user.unit_id is None:
-        return PeriodicReport.objects.none()
-    return PeriodicReport.objects.filter(
-        unit_id=user.unit_id, status__in=(PeriodicStatus.DRAFT, PeriodicStatus.RETURNED)
-    ).order_by("due_date", "pk")
 
 
 # --- the supervisor's area view ----------------------------------------------------------------------------------

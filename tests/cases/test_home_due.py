@@ -58,3 +58,28 @@ def test_home_page_queries_do_not_grow_with_the_deadlines(
     with django_assert_max_num_queries(bound):
         response = client.get(reverse("home"))
     assert response.context["due_count"] == 8
+
+
+def test_a_12_hour_deadline_ending_tonight_is_listed_with_a_countdown(
+    client, officer_a, make_report, make_child, frozen_clock
+):
+    """Issue 15: received 16:50, the 12 hours end at 04:50 tomorrow: "today" must not hide it."""
+    frozen_clock.move_to(dt.datetime(2026, 11, 20, 17, 30, tzinfo=TZ))
+    report = make_report(officer_a, received_at=dt.datetime(2026, 11, 20, 16, 50, tzinfo=TZ))
+    report_attach_child(actor=officer_a, report=report, child=make_child(officer_a))
+    tonight = report.cases.get()
+    late = make_report(officer_a, received_at=dt.datetime(2026, 11, 20, 3, 30, tzinfo=TZ))  # due 15:30: 2 hours ago
+    report_attach_child(actor=officer_a, report=late, child=make_child(officer_a, full_name="Trần Thị Bé"))
+    overdue = late.cases.get()
+
+    client.force_login(officer_a)
+    response = client.get(reverse("home"))
+    content = response.content.decode()
+    due = {(d.case_id, d.kind) for d in response.context["due"]}
+    assert (tonight.pk, "emergency") in due and (overdue.pk, "emergency") in due
+    assert response.context["due_count"] == 2  # the 5 working days of the plans are further off
+    assert "còn 11 giờ 20 phút" in content and "quá hạn 2 giờ" in content
+    # "due soon" and "overdue" differ by class and by words, not by colour alone
+    assert content.count('class="badge badge-due-soon"') >= 1 and "Sắp đến hạn" in content
+    assert content.count('class="badge badge-overdue"') >= 1 and "Quá hạn" in content
+    assert 'datetime="2026-11-20T21:50:00+00:00" data-countdown' in content  # 04:50 local, for the page's script

@@ -185,14 +185,16 @@ def test_chair_sees_the_decisions_waiting_with_links_to_the_case_and_the_step(cl
     ]
 
     response, content = page(client, chair_a)
-    assert "Việc chờ Chủ tịch quyết định" in content
-    decisions = {case.pk: step.action for case, step in response.context["decisions"]}
-    assert decisions == {emergency.pk: "decide_emergency", plan.pk: "approve_plan", closure.pk: "approve_closure"}
-    assert response.context["decisions_count"] == 3
-    for case in (emergency, plan, closure):
-        assert reverse("cases:case_detail", args=[case.pk]) in content
-        step_url = reverse("cases:case_act", args=[case.pk, decisions[case.pk]])
-        assert step_url in content
+    assert "Việc của tôi" in content
+    work = response.context["my_work"]
+    decisions = {item.url: item.actions[0].url for item in work.items}
+    expected = {
+        reverse("cases:case_detail", args=[case.pk]): reverse("cases:case_act", args=[case.pk, action])
+        for case, action in ((emergency, "decide_emergency"), (plan, "approve_plan"), (closure, "approve_closure"))
+    }
+    assert decisions == expected and work.total == 3
+    for case_url, step_url in expected.items():
+        assert case_url in content and step_url in content
         assert client.get(step_url).status_code == 200  # the chair may take it
     for case in others:
         assert reverse("cases:case_act", args=[case.pk, "decide_emergency"]) not in content
@@ -201,18 +203,21 @@ def test_chair_sees_the_decisions_waiting_with_links_to_the_case_and_the_step(cl
 def test_chair_sees_the_commune_report_to_sign_until_it_is_sent(client, chair_a, officer_a):
     report = report_prepare(actor=officer_a, unit=officer_a.unit, kind="annual", year=2026)
     response, content = page(client, chair_a)
-    assert response.context["to_sign"] == [report]
-    assert reverse("reporting:report_detail", args=[report.pk]) in content
+    assert [item.url for item in response.context["my_work"].items] == [
+        reverse("reporting:report_detail", args=[report.pk])
+    ]
+    assert reverse("reporting:report_act", args=[report.pk, "submit"]) in content
     report.refresh_from_db()
     report_act(actor=chair_a, report=report, action="submit", version=report.version, data={})
     response, _content = page(client, chair_a)
-    assert response.context["to_sign"] == []
+    assert response.context["my_work"].items == []
 
 
 def test_the_officer_page_has_no_chair_decisions(client, officer_a, chair_a, case_in):
-    walk(case_in(officer_a, officer_a.unit, "An"), CaseState.INITIAL_ASSESSED, officer=officer_a, chair=chair_a)
+    case = walk(case_in(officer_a, officer_a.unit, "An"), CaseState.INITIAL_ASSESSED, officer=officer_a, chair=chair_a)
     response, content = page(client, officer_a)
-    assert "decisions" not in response.context and "Việc chờ Chủ tịch quyết định" not in content
+    assert response.context["my_work"].items == []
+    assert reverse("cases:case_act", args=[case.pk, "decide_emergency"]) not in content
 
 
 def test_a_chair_of_another_commune_sees_no_decision_of_commune_a(client, officer_a, chair_a, commune_b, case_in):
@@ -220,8 +225,7 @@ def test_a_chair_of_another_commune_sees_no_decision_of_commune_a(client, office
     report_prepare(actor=officer_a, unit=officer_a.unit, kind="annual", year=2026)
     chair_b = UserFactory(username="chair_b", role=Role.COMMUNE_CHAIR, unit=commune_b)
     response, _content = page(client, chair_b)
-    assert response.context["decisions"] == [] and response.context["decisions_count"] == 0
-    assert response.context["to_sign"] == []
+    assert response.context["my_work"].items == [] and response.context["my_work"].total == 0
 
 
 # --- the partner: their agency's referrals only ---------------------------------------------------------------------
@@ -235,11 +239,14 @@ def test_a_partner_sees_only_the_referrals_to_their_agency(
     to_health = send(officer_a, case, health.agency)
 
     response, content = page(client, police)
-    assert list(response.context["referrals"]) == [to_police] and response.context["referrals_count"] == 1
+    detail = reverse("referrals:referral_detail", args=[to_police.pk])
+    assert [item.url for item in response.context["my_work"].items] == [detail]
     assert str(to_police) in content and str(to_health) not in content
     assert CHART_LIBRARY not in content
     response, content = page(client, health)
-    assert list(response.context["referrals"]) == [to_health]
+    assert [item.url for item in response.context["my_work"].items] == [
+        reverse("referrals:referral_detail", args=[to_health.pk])
+    ]
     assert str(to_police) not in content
 
 

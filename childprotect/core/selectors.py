@@ -1,0 +1,180 @@
+"""Reads of the home pages that span the apps: "Việc của tôi", what waits on the user.
+
+Whose turn it is comes from the workflow tables (cases/workflow.py, referrals/workflow.py, reporting/workflow.py:
+`waiting_on` and the next steps of each status), never from a list kept here; what the user reaches comes from the
+apps' selectors (jurisdiction, referral grants). A fixed number of queries whatever the number of items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import workflow as case_flow
+from cases.models import CaseState, CaseStep, Deadline, DeadlineStatus
+from cases.selectors import cases_visible_to
+from childprotect.accounts.models import Role
+from referrals import workflow as referral_flow
+from referrals.models import ReferralEvent, ReferralStatus
+from referrals.selectors import referrals_visible_to
+from reporting import workflow as report_flow
+from reporting.models import ReportEvent, ReportStatus
+from reporting.selectors import periodic_reports_visible_to
+from reporting.services import role_towards
+
+MY_WORK_SHOWN = 50  # per kind of record; the card says how many there are in all
+
+
+@dataclass(frozen=True)
+class WorkAction:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    kind: str  # case | referral | report
+    title: str
+    subject: str  # the child, or the unit of a periodic report
+    detail: str  # the step or status it stands at
+    url: str  # the record's page
+    since: dt.datetime  # when it came to the user's turn (the last step taken on it)
+    due: dt.datetime | None
+    actions: list[WorkAction] = field(default_factory=list)
+
+
+@dataclass
+class MyWork:
+    items: list[WorkItem]
+    total: int
+
+
+def _last_case_step() -> Subquery:
+    return Subquery(CaseStep.objects.filter(case=OuterRef("pk")).order_by("-at", "-id").values("at")[:1])
+
+
+def _case_items(user: Any) -> tuple[list[WorkItem], int]:
+    states = [s for s in CaseState.values if user.role in case_flow.waiting_on(s)]
+    if not states:
+        return [], 0
+    qs = cases_visible_to(user).filter(state__in=states)
+    if user.role == Role.COMMUNE_OFFICER:
+        # The officer in charge (case.officer): a commune may have several. A case whose officer left, or that was
+        # opened by someone else for want of an officer, is every officer's.
+        qs = qs.filter(Q(officer=user) | Q(officer__is_active=False) | ~Q(officer__role=Role.COMMUNE_OFFICER))
+    own_deadlines = Deadline.objects.filter(case=OuterRef("pk"), referral__isnull=True, status=DeadlineStatus.OPEN)
+    rows = (
+        qs.select_related("child")
+        .annotate(since=_last_case_step(), next_due=Subquery(own_deadlines.order_by("due_at").values("due_at")[:1]))
+        .order_by("since", "id")
+    )
+    items = [
+        WorkItem(
+            kind="case",
+            title=_("Hồ sơ %(ref)s") % {"ref": case},
+            subject=case.child.full_name,
+            detail=str(CaseState(case.state).label),
+            url=reverse("cases:case_detail", args=[case.pk]),
+            since=case.since or case.opened_at,
+            due=case.next_due,
+            actions=[
+                WorkAction(t.label, reverse("cases:case_act", args=[case.pk, t.action]))
+                for t in case_flow.next_actions(case.state, user.role)
+            ],
+        )
+        for case in rows[:MY_WORK_SHOWN]
+    ]
+    return items, qs.count()
+
+
+def _referral_items(user: Any) -> tuple[list[WorkItem], int]:
+    statuses = [s for s in ReferralStatus.values if user.role in referral_flow.waiting_on(s)]
+    if not statuses:
+        return [], 0
+    qs = referrals_visible_to(user).filter(status__in=statuses)
+    if user.role != Role.PARTNER:
+        qs = qs.filter(created_by=user)  # a draft waits on the person who wrote it
+    last_event = ReferralEvent.objects.filter(referral=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
+    open_deadline = Deadline.objects.filter(referral=OuterRef("pk"), status=DeadlineStatus.OPEN).values("due_at")[:1]
+    rows = (
+        qs.select_related("case__child", "agency")
+        .annotate(since=Subquery(last_event), response_due=Subquery(open_deadline))
+        .order_by("since", "id")
+    )
+    items = [
+        WorkItem(
+            kind="referral",
+            title=_("Chuyển tuyến %(ref)s – %(agency)s") % {"ref": referral, "agency": referral.agency.name},
+            subject=referral.case.child.full_name,
+            detail=str(ReferralStatus(referral.status).label),
+            url=reverse("referrals:referral_detail", args=[referral.pk]),
+            since=referral.since or referral.created_at,
+            due=referral.response_due,
+            actions=[
+                WorkAction(s.label, reverse("referrals:referral_act", args=[referral.pk, s.action]))
+                for s in referral_flow.next_steps(referral.status, user.role)
+            ],
+        )
+        for referral in rows[:MY_WORK_SHOWN]
+    ]
+    return items, qs.count()
+
+
+def _report_items(user: Any) -> tuple[list[WorkItem], int]:
+    if user.unit_id is None or user.role not in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR):
+        return [], 0
+    own = [s for s in ReportStatus.values if report_flow.waiting_on(s) & {"preparer", "signer"}]
+    below = [s for s in ReportStatus.values if "reviewer" in report_flow.waiting_on(s)]
+    reach = Q(unit_id=user.unit_id, status__in=own)
+    if user.role == Role.SUPERVISOR:
+        reach |= Q(unit__path__startswith=user.unit.path + "/", status__in=below)
+    qs = periodic_reports_visible_to(user).filter(reach)
+    last_event = ReportEvent.objects.filter(report=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
+    rows = qs.select_related("unit").annotate(since=Subquery(last_event)).order_by("since", "id")
+    items = []
+    for report in rows[:MY_WORK_SHOWN]:
+        steps = report_flow.next_steps(report.status, role_towards(user, report.unit))
+        if not steps:
+            continue
+        items.append(
+            WorkItem(
+                kind="report",
+                title=_("Báo cáo %(period)s") % {"period": report.period.label},
+                subject=report.unit.name,
+                detail=str(ReportStatus(report.status).label),
+                url=reverse("reporting:report_detail", args=[report.pk]),
+                since=report.since or report.created_at,
+                due=None if report.status == ReportStatus.SUBMITTED else _end_of(report.due_date),
+                actions=[
+                    WorkAction(s.label, reverse("reporting:report_act", args=[report.pk, s.action])) for s in steps
+                ],
+            )
+        )
+    return items, qs.count()
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)), timezone.get_default_timezone())
+
+
+def my_work(user: Any) -> MyWork:
+    """Every case, referral and periodic report whose next step is the user's, within their reach, oldest first.
+
+    Each item carries the steps the user takes next (one click to each form) and its open deadline, if any.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return MyWork([], 0)
+    items: list[WorkItem] = []
+    total = 0
+    for part in (_case_items, _referral_items, _report_items):
+        found, count = part(user)
+        items += found
+        total += count
+    items.sort(key=lambda item: item.since)
+    return MyWork(items, total)

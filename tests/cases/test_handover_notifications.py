@@ -1,0 +1,135 @@
+"""Issue 14: the hand-overs of the procedure tell the person whose turn it is, with a bell and an e-mail.
+
+When the chair (or a supervisor) acts on a case, the officer in charge is told; when the officer hands a case to the
+chair (initial assessment, plan drafted, closure proposed), the commune's chair is told. The clock is frozen at
+20/11/2026 09:00 (tests/cases/conftest.py); Celery runs in-process, so the e-mails are in django.core.mail.outbox.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from cases.models import CaseState
+from childprotect.accounts.models import Role
+from childprotect.core.models import Notification
+
+from ..factories import UserFactory
+from .test_workflow import act, open_case, walk
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def addresses(officer_a, chair_a, supervisor):
+    """Everyone has an e-mail address, so that "not mailed" means something."""
+    for user in (officer_a, chair_a, supervisor):
+        user.email = f"{user.username}@example.vn"
+        user.save(update_fields=["email"])
+
+
+@pytest.fixture
+def case(officer_a, make_report, make_child):
+    return open_case(officer_a, make_report, make_child)
+
+
+@pytest.fixture
+def outsiders(officer_b, commune_b):
+    """People who must never hear of commune A's cases: commune B's officer and chair."""
+    chair_b = UserFactory(username="chair_b", role=Role.COMMUNE_CHAIR, unit=commune_b, email="chair_b@example.vn")
+    officer_b.email = "officer_b@example.vn"
+    officer_b.save(update_fields=["email"])
+    return [officer_b, chair_b]
+
+
+def told(case, step) -> dict[str, Notification]:
+    """The notifications a step sent, by recipient's username."""
+    rows = Notification.objects.filter(key=f"case:{case.pk}:step:{step.pk}").select_related("recipient")
+    return {n.recipient.username: n for n in rows}
+
+
+def mailed_to(user) -> list[str]:
+    return [m.subject for m in mail.outbox if user.email in m.to]
+
+
+@pytest.mark.parametrize(
+    ("start", "action", "actor"),
+    [
+        (CaseState.INITIAL_ASSESSED, "decide_emergency", "chair_a"),
+        (CaseState.PLAN_DRAFTED, "approve_plan", "chair_a"),
+        (CaseState.PLAN_DRAFTED, "return_plan", "chair_a"),
+        (CaseState.PLAN_DRAFTED, "return_plan", "supervisor"),
+        (CaseState.CLOSURE_PROPOSED, "approve_closure", "chair_a"),
+        (CaseState.CLOSURE_PROPOSED, "reject_closure", "chair_a"),
+    ],
+)
+def test_the_officer_in_charge_is_told_when_the_chair_acts(
+    case, cast, officer_a, chair_a, outsiders, start, action, actor, django_capture_on_commit_callbacks
+):
+    walk(case, start, officer=officer_a, chair=chair_a)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        step = act(cast[actor], case, action)
+
+    notes = told(case, step)
+    assert set(notes) == {"officer_a"}, notes  # not the actor, not commune B
+    note = notes["officer_a"]
+    assert str(case) in note.title and step.case.get_state_display() in note.body
+    assert cast[actor].full_name in note.body
+    assert note.url == reverse("cases:case_detail", args=[case.pk])
+    assert mailed_to(officer_a) == [f"[Bảo vệ trẻ em] {note.title}"]
+    for outsider in outsiders:
+        assert not mailed_to(outsider) and not outsider.notifications.exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "action"),
+    [
+        (CaseState.RECEIVED, "assess_initial"),
+        (CaseState.ASSESSED, "draft_plan"),
+        (CaseState.REVIEWED, "propose_closure"),
+    ],
+)
+def test_the_chair_is_told_when_the_officer_hands_a_case_over(
+    case, officer_a, chair_a, outsiders, start, action, django_capture_on_commit_callbacks
+):
+    walk(case, start, officer=officer_a, chair=chair_a)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        step = act(officer_a, case, action)
+
+    notes = told(case, step)
+    assert set(notes) == {"chair_a"}
+    note = notes["chair_a"]
+    assert note.title.startswith("Đến lượt bạn:") and str(case) in note.title
+    assert officer_a.full_name in note.body
+    assert mailed_to(chair_a) == [f"[Bảo vệ trẻ em] {note.title}"]
+    for outsider in outsiders:
+        assert not outsider.notifications.exists()
+
+
+def test_the_chair_learns_what_to_do_next_and_the_officer_when_it_comes_back(case, officer_a, chair_a):
+    walk(case, CaseState.ASSESSED, officer=officer_a, chair=chair_a)
+    step = act(officer_a, case, "draft_plan")
+    assert "Phê duyệt kế hoạch – Mẫu 05" in told(case, step)["chair_a"].title
+    step = act(chair_a, case, "return_plan")
+    note = told(case, step)["officer_a"]
+    assert note.title.startswith("Đến lượt bạn:") and "Xây dựng kế hoạch" in note.title
+    assert "Bổ sung hoạt động tư vấn cho gia đình." in note.body  # the chair's reason
+
+
+def test_a_step_that_moves_nothing_on_tells_no_one(case, officer_a, chair_a):
+    walk(case, CaseState.IMPLEMENTING, officer=officer_a, chair=chair_a)
+    step = act(chair_a, case, "log_activity")
+    assert told(case, step) == {}
+
+
+def test_each_hand_over_is_told_once_per_person(case, officer_a, chair_a, commune_a):
+    second_chair = UserFactory(username="vice_chair_a", role=Role.COMMUNE_CHAIR, unit=commune_a)
+    gone = UserFactory(username="former_chair_a", role=Role.COMMUNE_CHAIR, unit=commune_a, is_active=False)
+    step = act(officer_a, case, "assess_initial")
+    notes = told(case, step)
+    assert set(notes) == {"chair_a", "vice_chair_a"}
+    assert not gone.notifications.exists()
+    assert Notification.objects.filter(recipient=second_chair, key__startswith=f"case:{case.pk}:").count() == 1
