@@ -32,7 +32,7 @@ from reporting.periods import Period, next_due_period
 from reporting.services import staffed_units
 from reporting.workflow import FROZEN
 
-# The chair's decisions (cases/workflow.py): the step each waiting state needs from the Chủ tịch UBND xã.
+# The chair's decisions (cases/workflow.py): the step each waiting state needs from the commune chair.
 CHAIR_DECISIONS: dict[str, str] = {
     CaseState.INITIAL_ASSESSED: "decide_emergency",
     CaseState.PLAN_DRAFTED: "approve_plan",
