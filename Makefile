@@ -6,11 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
+# `PORT=8102 make run` (or `make run PORT=8102`): the web server's port, and the one the links in e-mails use.
+PORT ?= 8000
 
 .PHONY: run test setup system-packages-run system-packages-test migrate data lint check-deploy compose-check messages clean
 
 run: setup migrate data
-	$(MANAGE) runall
+	PORT=$(PORT) $(MANAGE) runall --addrport 127.0.0.1:$(PORT)
 
 test: system-packages-test $(VENV)/.installed
 	$(BIN)/ruff check .

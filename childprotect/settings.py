@@ -229,8 +229,9 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # every periodic job is declared in childp
 # --- Product settings (domain.md: what is not fixed by law is a setting) --------------------------------------------
 # The name of the provincial child-affairs agency changed in 2025 (Sở LĐTBXH -> Sở Y tế); it is data, not code.
 CHILDPROTECT_PROVINCE_AGENCY_NAME = env.str("CHILDPROTECT_PROVINCE_AGENCY_NAME", default="Sở Y tế")
-# The address written in emails, in front of the links to records.
-CHILDPROTECT_SITE_URL = env.str("CHILDPROTECT_SITE_URL", default="http://127.0.0.1:8000")
+# The address written in emails, in front of the links to records. By default the development server's, on PORT
+# (`PORT=8102 make run`); production sets the public address.
+CHILDPROTECT_SITE_URL = env.str("CHILDPROTECT_SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
 # The list of administrative units new records are filed under (domain.md §1: 2026 is current).
 CHILDPROTECT_CURRENT_UNIT_LIST = env.int("CHILDPROTECT_CURRENT_UNIT_LIST", default=2026)
 # Statutory limits (domain.md §3). Every duration is a setting with the legal default; "to confirm" items likewise.

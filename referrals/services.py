@@ -161,7 +161,7 @@ def _check_consent(referral: Referral, today: dt.date) -> None:
 def referral_create(*, actor: User, case: Case, data: ReferralData) -> Referral:
     """A draft referral from the case's commune; nothing is shared until it is sent."""
     if actor.role not in COMMUNE or not user_reaches_unit(actor, case.unit):
-        raise ValidationError("Chỉ cán bộ, lãnh đạo UBND xã phụ trách hồ sơ mới lập chuyển tuyến.", code="refused")
+        raise ValidationError("Chỉ cán bộ, lãnh đạo UBND cấp xã phụ trách hồ sơ mới lập chuyển tuyến.", code="refused")
     _check_draft(case, data)
     now = timezone.now()
     with transaction.atomic():

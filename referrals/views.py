@@ -49,7 +49,7 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
 def referral_create(request: AuthenticatedRequest, case_pk: int) -> HttpResponse:
     case = case_get_for(request.user, case_pk)
     if request.user.role not in COMMUNE:
-        raise PermissionDenied(_("Chỉ cán bộ, lãnh đạo UBND xã phụ trách hồ sơ mới lập chuyển tuyến."))
+        raise PermissionDenied(_("Chỉ cán bộ, lãnh đạo UBND cấp xã phụ trách hồ sơ mới lập chuyển tuyến."))
     form = ReferralForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:

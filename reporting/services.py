@@ -52,7 +52,9 @@ def step_refusal(user: Any, report: PeriodicReport, step: Step) -> str | None:
     if step.who not in role_towards(user, report.unit):
         return {
             "preparer": "Chỉ cán bộ của đơn vị lập báo cáo mới soạn được báo cáo này.",
-            "signer": "Chỉ Chủ tịch UBND xã (hoặc cán bộ giám sát của đơn vị) mới ký, gửi báo cáo này.",
+            "signer": f"Chỉ {report.unit.chair_title} mới ký, gửi báo cáo này."
+            if report.unit.level == UnitLevel.COMMUNE
+            else "Chỉ cán bộ giám sát của đơn vị mới ký, gửi báo cáo này.",
             "reviewer": "Chỉ cán bộ giám sát cấp trên mới phê duyệt hoặc trả lại báo cáo này.",
         }[step.who]
     if report.status not in step.sources:

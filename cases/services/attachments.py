@@ -38,7 +38,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 REFUSED_TYPE = "Chỉ nhận tệp PDF, PNG hoặc JPEG."
 REFUSED_EMPTY = "Tệp rỗng."
 REFUSED_ROLE = (
-    "Chỉ cán bộ bảo vệ trẻ em cấp xã, Chủ tịch UBND xã nơi có hồ sơ hoặc cán bộ giám sát phụ trách địa bàn "
+    "Chỉ cán bộ bảo vệ trẻ em cấp xã, Chủ tịch UBND cấp xã nơi có hồ sơ hoặc cán bộ giám sát phụ trách địa bàn "
     "mới được đính kèm tệp."
 )
 

@@ -57,7 +57,7 @@ __all__ = [
 
 ROLE_NAMES: dict[str, str] = {
     Role.COMMUNE_OFFICER: "cán bộ bảo vệ trẻ em cấp xã",
-    Role.COMMUNE_CHAIR: "Chủ tịch UBND xã",
+    Role.COMMUNE_CHAIR: "Chủ tịch UBND cấp xã",  # in a case, the unit says which: UBND phường, xã, đặc khu
     Role.SUPERVISOR: "cán bộ giám sát",
 }
 
@@ -123,7 +123,8 @@ def case_open(*, actor: User, report: Report, child: Child) -> Case:
 def action_refusal(actor: User, case: Case, transition: Transition) -> str | None:
     """Why `actor` may not take `transition` on `case` now, in Vietnamese; None when they may."""
     if actor.role not in transition.roles:
-        who = " hoặc ".join(ROLE_NAMES.get(r, r) for r in sorted(transition.roles))
+        names = {**ROLE_NAMES, Role.COMMUNE_CHAIR: case.unit.chair_title}
+        who = " hoặc ".join(names.get(r, r) for r in sorted(transition.roles))
         return f"Chỉ {who} mới được thực hiện “{transition.label}”."
     if not user_reaches_unit(actor, case.unit):
         return "Hồ sơ này nằm ngoài địa bàn bạn phụ trách."
@@ -422,7 +423,7 @@ def separation_record(
 ) -> None:
     """The chair records that a temporary separation ended, or that a competent authority extended it."""
     if actor.role != Role.COMMUNE_CHAIR or not user_reaches_unit(actor, case.unit):
-        raise ValidationError("Chỉ Chủ tịch UBND xã ghi nhận kết thúc hoặc gia hạn cách ly tạm thời.")
+        raise ValidationError(f"Chỉ {case.unit.chair_title} ghi nhận kết thúc hoặc gia hạn cách ly tạm thời.")
     with transaction.atomic():
         measure = case.emergency_measures.filter(separation=True).order_by("-decided_at").first()
         deadline = case.deadlines.filter(kind=DeadlineKind.SEPARATION_END, status=DeadlineStatus.OPEN).first()

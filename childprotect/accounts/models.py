@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -66,6 +67,20 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        """The role as it is said where this person works (the Role labels are the generic names of the lists):
+        the chair of a ward is "Chủ tịch / Phó Chủ tịch UBND phường"; a supervisor is "cấp huyện" on a district of
+        the 2024 list and "cấp tỉnh" on a province (the only level above the commune in the two-tier lists)."""
+        unit = self.unit
+        if unit is not None and self.role == Role.COMMUNE_CHAIR:
+            return gettext("Chủ tịch / Phó Chủ tịch %(committee)s") % {"committee": unit.committee_name}
+        if unit is not None and self.role == Role.SUPERVISOR:
+            if unit.level == "district":
+                return gettext("Cán bộ giám sát cấp huyện")
+            return gettext("Cán bộ giám sát cấp tỉnh")
+        return str(Role(self.role).label) if self.role in Role.values else self.role
 
     @property
     def is_commune_staff(self) -> bool:

@@ -17,7 +17,7 @@ from .models import AuditEntry
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: administrators browse and filter the log; nobody adds, edits or deletes entries here."""
 
-    list_display = ["at", "actor_repr", "action", "object_type", "object_repr", "ip"]
+    list_display = ["at", "actor_repr", "action", "action_words", "object_type", "object_repr", "ip"]
     list_filter = [
         ("actor", admin.RelatedOnlyFieldListFilter),
         "action",
@@ -29,6 +29,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["object_type"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
     actions = ["export_csv"]
+
+    @admin.display(description="nội dung")
+    def action_words(self, entry: AuditEntry) -> str:
+        from .labels import entry_label
+
+        return entry_label(entry.action, entry.changes)
 
     @admin.action(description="Xuất các dòng đã chọn (CSV)")
     def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> HttpResponse:

@@ -25,4 +25,4 @@ def accesses_to(user: Any, obj: Any, *, related: dict[type, list[Any]] | None = 
     for model, pks in (related or {}).items():
         if pks:
             about |= Q(object_type=ContentType.objects.get_for_model(model), object_id__in=[str(pk) for pk in pks])
-    return AuditEntry.objects.filter(about).select_related("actor").order_by("-at", "-id")
+    return AuditEntry.objects.filter(about).select_related("actor__unit", "actor__agency").order_by("-at", "-id")

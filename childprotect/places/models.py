@@ -8,6 +8,7 @@ The depth of the hierarchy is data: province → district → commune (2024) or 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from childprotect.text import fold
@@ -23,6 +24,24 @@ class UnitLevel(models.TextChoices):
     PROVINCE = "province", _("Tỉnh / thành phố")
     DISTRICT = "district", _("Huyện / quận / thị xã / thành phố thuộc tỉnh")
     COMMUNE = "commune", _("Xã / phường / thị trấn / đặc khu")
+
+
+# The word for a unit of each type of the lists (the CSVs' `type` column), as it follows "UBND" or "Chủ tịch UBND":
+# a ward's committee is "UBND phường", never "UBND xã" (issue 14). Centrally-run cities are "thành phố".
+TYPE_WORDS = {
+    "Xã": _("xã"),
+    "Phường": _("phường"),
+    "Thị trấn": _("thị trấn"),
+    "Đặc khu": _("đặc khu"),
+    "Huyện": _("huyện"),
+    "Quận": _("quận"),
+    "Thị xã": _("thị xã"),
+    "Thành phố": _("thành phố"),
+    "Tỉnh": _("tỉnh"),
+    "Thành phố Trung ương": _("thành phố"),
+}
+# A unit of a type the lists do not have yet is named by its level.
+LEVEL_WORDS = {"province": _("tỉnh"), "district": _("huyện"), "commune": _("xã")}
 
 
 class AdminUnit(models.Model):
@@ -70,6 +89,21 @@ class AdminUnit(models.Model):
     def key(self) -> str:
         """The way units are written on the command line and in files: LIST:CODE, e.g. 2026:14797."""
         return f"{self.list_version}:{self.code}"
+
+    @property
+    def type_word(self) -> str:
+        """ "phường", "xã", "đặc khu", "thị trấn", "huyện", "tỉnh", "thành phố"…: what the unit is, in lower case."""
+        return str(TYPE_WORDS.get(self.unit_type) or LEVEL_WORDS.get(self.level, _("xã")))
+
+    @property
+    def committee_name(self) -> str:
+        """The unit's people's committee as the forms write it: "UBND phường", "UBND xã", "UBND đặc khu"."""
+        return gettext("UBND %(type)s") % {"type": self.type_word}
+
+    @property
+    def chair_title(self) -> str:
+        """Its chair: "Chủ tịch UBND phường" for a ward; the one helper every page and PDF uses for this title."""
+        return gettext("Chủ tịch UBND %(type)s") % {"type": self.type_word}
 
     def contains(self, other: AdminUnit) -> bool:
         """Is `other` this unit or inside it?"""

@@ -89,7 +89,7 @@ def test_password_change_refuses_a_weak_password_in_vietnamese(client, officer_a
     ("who", "expected"),
     [
         ("officer_a", ["Nguyễn Thị Hoà", "Phường Hạc Thành", "Đánh giá nguy cơ ban đầu (Mẫu 02)"]),
-        ("chair_a", ["Lê Văn Thắng", "Chủ tịch / Phó Chủ tịch UBND xã"]),
+        ("chair_a", ["Lê Văn Thắng", "Chủ tịch / Phó Chủ tịch UBND phường"]),
         ("officer_b", ["Trần Thị Thuỷ", "Phường Hàm Rồng"]),
         ("supervisor", ["Phạm Minh Đức", "Tỉnh Thanh Hóa", "xã, phường, đặc khu trong địa bàn giám sát"]),
         ("police", ["Hoàng Văn Cường", "Công an phường Hạc Thành", "chuyển đến cơ quan của mình"]),

@@ -277,7 +277,7 @@ def test_an_officer_opening_the_plan_approval_gets_a_403_page_saying_why(client,
     posted = client.post(act_url(case, "approve_plan"), {"version": str(case.version), "decision_number": "1/QĐ"})
 
     assert page.status_code == 403
-    assert "Chỉ Chủ tịch UBND xã mới được thực hiện “Phê duyệt kế hoạch – Mẫu 05”." in html(page)
+    assert "Chỉ Chủ tịch UBND phường mới được thực hiện “Phê duyệt kế hoạch – Mẫu 05”." in html(page)
     assert posted.status_code == 403
     assert snapshot(case) == before
 

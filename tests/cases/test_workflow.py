@@ -66,7 +66,7 @@ CHAIR_ACTIONS = {"decide_emergency", "approve_plan", "approve_closure", "reject_
 # How the refusal names each role (the words users know).
 ROLE_WORDS = {
     Role.COMMUNE_OFFICER: "cán bộ bảo vệ trẻ em cấp xã",
-    Role.COMMUNE_CHAIR: "Chủ tịch UBND xã",
+    Role.COMMUNE_CHAIR: "Chủ tịch UBND phường",  # commune A is a ward (Phường Hạc Thành)
     Role.SUPERVISOR: "cán bộ giám sát",
 }
 ALL_ROLES = [Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR, Role.PARTNER, Role.ADMIN]
@@ -404,7 +404,7 @@ def test_an_officer_may_not_approve_a_plan(case_at, officer_a):
         act(officer_a, case, "approve_plan")
 
     assert exc.value.code == "refused"
-    assert exc.value.messages == ["Chỉ Chủ tịch UBND xã mới được thực hiện “Phê duyệt kế hoạch – Mẫu 05”."]
+    assert exc.value.messages == ["Chỉ Chủ tịch UBND phường mới được thực hiện “Phê duyệt kế hoạch – Mẫu 05”."]
     assert snapshot(case) == before
     assert case.plans.get().status == PlanStatus.SUBMITTED
 
@@ -566,7 +566,7 @@ def test_extending_a_separation_needs_a_decision_and_moves_the_deadline(case_at,
     assert "quyết định của cơ quan có thẩm quyền" in " ".join(exc.value.message_dict["decision"])
     assert snapshot(case) == before
 
-    with pytest.raises(ValidationError, match="Chỉ Chủ tịch UBND xã"):
+    with pytest.raises(ValidationError, match="Chỉ Chủ tịch UBND phường"):
         separation_record(
             actor=officer_a, case=case, extend_until=dt.date(2026, 12, 15), decision="Quyết định số 7/QĐ-TAND"
         )
@@ -639,7 +639,7 @@ def test_a_closed_case_reopened_needs_a_new_plan_numbered_2(case_at, officer_a, 
 
 def test_the_chair_may_reopen_a_case_but_not_a_partner(case_at, chair_a, police):
     case = case_at(S.CLOSED)
-    with pytest.raises(ValidationError, match="Chỉ Chủ tịch UBND xã hoặc cán bộ bảo vệ trẻ em cấp xã"):
+    with pytest.raises(ValidationError, match="Chỉ Chủ tịch UBND phường hoặc cán bộ bảo vệ trẻ em cấp xã"):
         act(police, case, "reopen")
 
     act(chair_a, case, "reopen")
@@ -746,7 +746,7 @@ def test_an_officer_may_not_return_a_plan(case_at, officer_a):
 
     assert exc.value.code == "refused"
     assert exc.value.messages == [
-        "Chỉ Chủ tịch UBND xã hoặc cán bộ giám sát mới được thực hiện “Trả lại kế hoạch để sửa”."
+        "Chỉ Chủ tịch UBND phường hoặc cán bộ giám sát mới được thực hiện “Trả lại kế hoạch để sửa”."
     ]
     assert snapshot(case) == before
 

@@ -150,10 +150,10 @@ def test_supervisors_see_who_accessed_a_record_and_commune_staff_do_not(
     client.force_login(supervisor)
     page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     assert "Ai đã truy cập hồ sơ này" in page
-    assert "police" in page and "referral.view" in page  # the partner's view of the referral of this case
-    assert "officer_a" in page and "case.view" in page
+    assert "Hoàng Văn Cường" in page and "Xem phiếu chuyển tuyến" in page  # the partner's view of its referral
+    assert "Nguyễn Thị Hoà" in page and "Xem hồ sơ vụ việc" in page
     child_page = client.get(reverse("cases:child_detail", args=[case.child_id])).content.decode()
-    assert "Ai đã truy cập hồ sơ này" in child_page and "child.register" in child_page
+    assert "Ai đã truy cập hồ sơ này" in child_page and "Đăng ký trẻ em" in child_page
 
 
 # --- the log itself ----------------------------------------------------------------------------------------------

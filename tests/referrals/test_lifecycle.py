@@ -176,7 +176,7 @@ def test_a_draft_shares_nothing(draft, police):
 
 def test_only_the_cases_commune_staff_may_draft(case, referral_data, officer_b, supervisor, police, chair_a):
     for user in (officer_b, supervisor, police):
-        with pytest.raises(ValidationError, match="Chỉ cán bộ, lãnh đạo UBND xã"):
+        with pytest.raises(ValidationError, match="Chỉ cán bộ, lãnh đạo UBND cấp xã"):
             referral_create(actor=user, case=case, data=referral_data())
     assert referral_create(actor=chair_a, case=case, data=referral_data()).status == R.DRAFT
     assert Referral.objects.count() == 1

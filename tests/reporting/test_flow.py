@@ -154,7 +154,7 @@ def test_officer_prepares_chair_submits_supervisor_approves(commune_a_cases, off
     assert report_prepare(actor=chair_a, unit=commune_a, kind=SEMI, year=2026) == report  # one per unit and period
 
     act(officer_a, report, "edit", results="Đã tiếp nhận, xử lý kịp thời.", difficulties="Thiếu cán bộ.", proposals="")
-    with pytest.raises(ValidationError, match="Chỉ Chủ tịch UBND xã"):
+    with pytest.raises(ValidationError, match="Chỉ Chủ tịch UBND phường mới ký"):
         act(officer_a, report, "submit")
     act(chair_a, report, "submit", number="12")
     with pytest.raises(ValidationError, match="Chỉ cán bộ giám sát cấp trên"):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from childprotect.audit.labels import entry_label
 from childprotect.audit.selectors import accesses_to, can_see_access_log
 
 register = template.Library()
@@ -22,4 +23,16 @@ def access_log(context: dict[str, Any], record: Any) -> dict[str, Any]:
     if referrals is not None:
         related[referrals.model] = list(referrals.values_list("pk", flat=True))
     entries = accesses_to(user, record, related=related)
-    return {"shown": True, "entries": entries[:SHOWN], "total": entries.count()}
+    rows = [
+        {
+            "at": e.at,
+            # A person by name and role, the way they are known at work; the system (a scheduled task) by that word.
+            "who": (e.actor.full_name or e.actor.get_username()) if e.actor else e.actor_repr,
+            "role": e.actor.role_label if e.actor else "",
+            "agency": e.actor.agency.name if e.actor and e.actor.agency else "",
+            "what": entry_label(e.action, e.changes),
+            "ip": e.ip,
+        }
+        for e in entries[:SHOWN]
+    ]
+    return {"shown": True, "entries": rows, "total": entries.count()}
