@@ -284,6 +284,7 @@ class ChildFilterForm(StyledForm):
         label=_("Hoàn cảnh đặc biệt"), required=False, choices=[("", _("Tất cả")), *SpecialCircumstance.choices]
     )
     sex = forms.ChoiceField(label=_("Giới tính"), required=False, choices=[("", _("Tất cả")), *Sex.choices])
+    shared_id = forms.BooleanField(label=_("Trùng mã định danh"), required=False)
     order = forms.ChoiceField(
         label=_("Sắp xếp"),
         required=False,
@@ -336,6 +337,7 @@ def child_filters(form: ChildFilterForm) -> selectors.ChildFilters:
         unit=c.get("unit"),
         circumstance=c.get("circumstance", ""),
         sex=c.get("sex", ""),
+        shared_id=bool(c.get("shared_id")),
         order=c.get("order") or "name",
     )
 

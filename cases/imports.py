@@ -57,6 +57,7 @@ class ChildRow:
     circumstances: list[str] = field(default_factory=list)
     carer: dict[str, str] | None = None
     existing: int | None = None  # the registered child this row updates
+    shared: list[int] = field(default_factory=list)  # children outside reach with the same ID number (flagged)
 
     def key(self) -> tuple[str, Any, int]:
         return fold(self.full_name), self.date_of_birth or self.birth_year, self.unit.pk
@@ -241,12 +242,12 @@ class ChildImporter:
             else:
                 unique.append(child)
         ids = [c.national_id for c in unique if c.national_id]
-        by_id: dict[str, tuple[int, int]] = {}
+        by_id: dict[str, list[tuple[int, int]]] = {}
         for start in range(0, len(ids), 5000):
             for pk, nid, unit_id in Child.objects.filter(national_id__in=ids[start : start + 5000]).values_list(
                 "pk", "national_id", "residence_unit_id"
             ):
-                by_id[nid] = (pk, unit_id)
+                by_id.setdefault(nid, []).append((pk, unit_id))
         progress(75)
         unit_ids = sorted({c.unit.pk for c in unique})
         registered: set[tuple[str, Any, int]] = set()
@@ -261,12 +262,13 @@ class ChildImporter:
         reach = {u.pk for u in ctx["by_code"].values()}
         actions: list[ChildRow] = []
         for child in unique:
-            match = by_id.get(child.national_id) if child.national_id else None
-            if match is not None:
-                if match[1] not in reach:
-                    plan.error(child.number, "Mã định danh thuộc một trẻ em ngoài địa bàn của bạn.")
-                    continue
-                child.existing = match[0]
+            holders = by_id.get(child.national_id, []) if child.national_id else []
+            inside = [pk for pk, unit_id in holders if unit_id in reach]
+            # A number held only outside the importer's area is no error (that would tell them it exists): the row
+            # is read as if the number were new, and the pair is flagged like a registration's (services.intake).
+            child.shared = [pk for pk, unit_id in holders if unit_id not in reach]
+            if inside:
+                child.existing = inside[0]
                 plan.update += 1
                 actions.append(child)
             elif child.key() in registered or (fold(child.full_name), child.birth_year, child.unit.pk) in registered:
@@ -347,6 +349,22 @@ class ChildImporter:
                 + [("child.import_update", pk) for pk in updated]
             ],
             batch_size=2000,
+        )
+        shared = [(child, row.shared) for row, child in zip(new, children, strict=True) if row.shared]
+        AuditEntry.objects.bulk_create(
+            [
+                AuditEntry(
+                    at=now,
+                    actor=actor,
+                    actor_repr=actor.get_username(),
+                    action="child.national_id_shared",
+                    object_type=content_type,
+                    object_id=str(child.pk),
+                    object_repr=f"Trẻ em #{child.pk}",
+                    changes={"also_on": [f"Trẻ em #{pk}" for pk in others]},
+                )
+                for child, others in shared
+            ]
         )
         progress(100)
         return plan

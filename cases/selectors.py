@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -124,6 +124,7 @@ class ChildFilters:
     unit: AdminUnit | None = None
     circumstance: str = ""
     sex: str = ""
+    shared_id: bool = False  # only children whose ID number another child the user sees also has
     order: str = "name"
 
 
@@ -154,7 +155,33 @@ def children_list(user: Any, filters: ChildFilters) -> QuerySet[Child]:
         qs = qs.filter(Exists(ChildCircumstance.objects.filter(child=OuterRef("pk"), group=filters.circumstance)))
     if filters.sex:
         qs = qs.filter(sex=filters.sex)
+    if filters.shared_id:
+        shared = (
+            children_visible_to(user)
+            .exclude(national_id="")
+            .values("national_id")
+            .annotate(holders=Count("pk"))
+            .filter(holders__gt=1)
+            .values("national_id")
+        )
+        qs = qs.filter(national_id__in=shared)
     return qs.order_by(*CHILD_ORDERS.get(filters.order, CHILD_ORDERS["name"]))
+
+
+def children_sharing_national_id(user: Any, child: Child) -> QuerySet[Child]:
+    """The other children with `child`'s ID number, among those `user` sees: the flag of a number registered twice.
+
+    Registration never tells an officer that a number exists outside her reach (services.intake); whoever sees both
+    records (a supervisor over both communes, an administrator) is shown the pair, to merge or correct them.
+    """
+    if not child.national_id:
+        return Child.objects.none()
+    return (
+        children_visible_to(user)
+        .filter(national_id=child.national_id)
+        .exclude(pk=child.pk)
+        .select_related("residence_unit")
+    )
 
 
 @dataclass(frozen=True)

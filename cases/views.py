@@ -241,6 +241,7 @@ def child_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "child": child,
             "protected": protected,
             "reports": selectors.child_reports_for(request.user, child),
+            "shared_id": selectors.children_sharing_national_id(request.user, child) if protected else [],
             "can_edit": can_register_children(request.user),
         },
     )

@@ -17,7 +17,14 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-__all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "SecurityHeadersMiddleware", "content_security_policy"]
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "PRIVATE_CACHE_CONTROL",
+    "SECURITY_HEADERS",
+    "PrivatePagesMiddleware",
+    "SecurityHeadersMiddleware",
+    "content_security_policy",
+]
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -40,6 +47,11 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
+
+
+# What a page for a signed-in person says to browsers and proxies: keep no copy (the back button of a shared office
+# computer, a proxy's cache), the same header as the PDFs and exports.
+PRIVATE_CACHE_CONTROL = "no-store, private"
 
 
 def content_security_policy() -> str:
@@ -65,4 +77,25 @@ class SecurityHeadersMiddleware:
             response.headers.setdefault("Content-Security-Policy", policy)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        return response
+
+
+class PrivatePagesMiddleware:
+    """`Cache-Control: no-store, private` on every response to a signed-in person, unless the view set its own.
+
+    Every page a signed-in person gets is made for them and most hold protected data (a child, a case, a report, a
+    referral, a periodic report, the lists and the home page that name them): one rule here rather than a decorator
+    on each view, so a new page cannot forget it. Anonymous pages (the login page sets its own header) and the static
+    files WhiteNoise serves before the session is read are left as they are. Place it right after
+    SecurityHeadersMiddleware: it reads `request.user`, which the inner AuthenticationMiddleware sets.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
         return response

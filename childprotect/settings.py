@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "childprotect.security.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, COOP... on every response
+    "childprotect.security.PrivatePagesMiddleware",  # Cache-Control: no-store on every page for a signed-in person
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "childprotect.core.middleware.LanguageMiddleware",

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from childprotect import converters  # noqa: F401  (registers <id:...> before the apps' urls are included)
 from childprotect.core import import_views, notification_views
 from childprotect.core import views as core_views
 
@@ -16,13 +17,13 @@ urlpatterns = [
     path("accounts/", include("childprotect.accounts.urls")),
     path("places/", include("childprotect.places.urls")),
     path("notifications/", notification_views.notification_list, name="notifications"),
-    path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification_open"),
+    path("notifications/<id:pk>/open/", notification_views.notification_open, name="notification_open"),
     path("notifications/read-all/", notification_views.notification_read_all, name="notification_read_all"),
     path("imports/", import_views.import_list, name="imports"),
     path("imports/template/<str:kind>.<str:fmt>", import_views.import_template, name="import_template"),
-    path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
-    path("imports/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
-    path("imports/<int:pk>/cancel/", import_views.import_cancel, name="import_cancel"),
+    path("imports/<id:pk>/", import_views.import_detail, name="import_detail"),
+    path("imports/<id:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("imports/<id:pk>/cancel/", import_views.import_cancel, name="import_cancel"),
     path("", include("cases.urls")),
     path("", include("referrals.urls")),
     path("", include("reporting.urls")),

@@ -101,14 +101,16 @@ class Child(SoftDeletable):
         verbose_name_plural = "trẻ em"
         ordering = ["name_folded", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["national_id"], condition=~Q(national_id=""), name="child_unique_national_id"
-            ),
+            # Not unique: one number on two records outside one person's reach is allowed and flagged, never
+            # refused, or the refusal would tell an officer that the number exists elsewhere (services.intake).
             models.CheckConstraint(
                 condition=Q(national_id="") | Q(national_id__regex=r"^[0-9]{12}$"), name="child_national_id_12_digits"
             ),
         ]
         indexes = [
+            models.Index(
+                fields=["national_id"], condition=~Q(national_id=""), name="child_national_id_idx"
+            ),  # registration's duplicate check, the search by ID, the "same ID" flag
             models.Index(fields=["residence_unit", "name_folded"], name="child_unit_name_idx"),
             # Duplicate detection: same birth year, name starting with the family name (a prefix: pattern ops).
             models.Index(

@@ -107,6 +107,37 @@ def _birth_year(data: ChildData) -> int:
     return data.date_of_birth.year if data.date_of_birth else (data.birth_year or 0)
 
 
+def _national_id_holders(actor: User, national_id: str, exclude_pk: int | None, message: str) -> list[Child]:
+    """The other children with this ID number, refused if the actor can see one of them (they should pick that
+    child), returned otherwise.
+
+    Outside the actor's reach the number must not be an oracle: the registration goes through exactly as with a
+    number nobody has, and `_national_id_shared` flags the pair for whoever sees both (a supervisor over both
+    communes: the child's page and the children list's "same ID" filter). No database constraint can say "unique
+    within reach", so the ID is indexed, not unique.
+    """
+    if not national_id:
+        return []
+    from cases.selectors import children_visible_to
+
+    others = Child.objects.filter(national_id=national_id).exclude(pk=exclude_pk)
+    if children_visible_to(actor).filter(pk__in=others.values("pk")).exists():
+        raise ValidationError({"national_id": message})
+    return list(others)
+
+
+def _national_id_shared(actor: User, child: Child, shared: list[Child]) -> None:
+    """The audit entry of a number also held outside the actor's reach, naming the children by number only."""
+    if shared:
+        audit_record(
+            actor=actor,
+            action="child.national_id_shared",
+            object_repr=child_label(child),
+            obj=child,
+            changes={"also_on": [child_label(c) for c in shared]},
+        )
+
+
 def child_register(*, actor: User, data: ChildData, standalone: bool = True) -> Child:
     """Register a child. Standalone registration is for children living in the actor's jurisdiction; a child
     concerned by a report of the actor's commune may live anywhere (the report makes them visible)."""
@@ -122,8 +153,9 @@ def child_register(*, actor: User, data: ChildData, standalone: bool = True) -> 
                     f"đã {'' if exact else 'ít nhất '}{years} tuổi."
                 }
             )
-    if data.national_id and Child.objects.filter(national_id=data.national_id).exists():
-        raise ValidationError({"national_id": "Mã định danh này đã có trong sổ theo dõi; hãy chọn trẻ em đã có."})
+    shared = _national_id_holders(
+        actor, data.national_id, None, "Mã định danh này đã có trong sổ theo dõi; hãy chọn trẻ em đã có."
+    )
     with transaction.atomic():
         child = Child(created_by=actor, **{k: getattr(data, k) for k in CHILD_FIELDS})
         child.birth_year = _birth_year(data)
@@ -142,14 +174,20 @@ def child_register(*, actor: User, data: ChildData, standalone: bool = True) -> 
             obj=child,
             changes=audit_diff({}, audit_snapshot(child, CHILD_FIELDS), masked=CHILD_PROTECTED),
         )
+        _national_id_shared(actor, child, shared)
     return child
 
 
 def child_update(*, actor: User, child: Child, data: ChildData, version: int) -> Child:
     """Save edits made from `version`; if someone saved in between, refuse (nobody's edit is lost silently)."""
     _check_child_data(data)
-    if data.national_id and Child.objects.filter(national_id=data.national_id).exclude(pk=child.pk).exists():
-        raise ValidationError({"national_id": "Mã định danh này thuộc một trẻ em khác trong sổ theo dõi."})
+    shared = (
+        _national_id_holders(
+            actor, data.national_id, child.pk, "Mã định danh này thuộc một trẻ em khác trong sổ theo dõi."
+        )
+        if data.national_id != child.national_id
+        else []
+    )
     with transaction.atomic():
         locked = Child.objects.select_for_update().get(pk=child.pk)
         if locked.version != version:
@@ -183,6 +221,7 @@ def child_update(*, actor: User, child: Child, data: ChildData, version: int) ->
                     Carer(child=locked, full_name=full_name, relation=relation, phone=phone).save()
                 changes["carers"] = ["***", "***"]  # family information is protected data (NĐ 56 Đ33)
         audit_record(actor=actor, action="child.update", obj=locked, object_repr=child_label(locked), changes=changes)
+        _national_id_shared(actor, locked, shared)
     return locked
 
 

@@ -12,11 +12,15 @@ from childprotect.audit.admin import AuditedModelAdmin
 from referrals.services import partner_access_sync
 
 from .models import User
-from .services import account_validate
+from .selectors import account_manageable_by
+from .services import NOT_MANAGEABLE, account_validate
 
 
 class RoleRulesMixin(forms.ModelForm):
-    """The admin forms apply the same rules as createaccount: which unit a role is anchored to, who has an agency."""
+    """The admin forms apply the same rules as createaccount: which unit a role is anchored to, who has an agency;
+    and the account as the form would make it must be one the person saving it may manage (account_manageable_by)."""
+
+    actor: Any = None  # the signed-in person, set by UserAdmin.get_form
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -25,6 +29,19 @@ class RoleRulesMixin(forms.ModelForm):
                 account_validate(cleaned["role"], cleaned.get("unit"), cleaned.get("agency"))
             except forms.ValidationError as exc:
                 raise forms.ValidationError(exc.messages) from exc
+        if self.actor is not None:
+            current = self.instance
+            becomes = User(
+                pk=current.pk,
+                role=cleaned.get("role", current.role),
+                unit=cleaned.get("unit", current.unit),
+                agency=cleaned.get("agency", current.agency),
+                is_staff=cleaned.get("is_staff", current.is_staff),
+                is_superuser=cleaned.get("is_superuser", current.is_superuser),
+            )
+            if not account_manageable_by(self.actor, becomes):
+                username = cleaned.get("username", current.username)
+                raise forms.ValidationError(str(NOT_MANAGEABLE % {"username": username}))
         return cleaned
 
 
@@ -54,6 +71,23 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     search_fields = ["username", "full_name", "email"]
     raw_id_fields = ["unit", "agency"]
     list_select_related = ["unit", "agency"]
+
+    # Who may open, change, delete or reset the password of an account here: the one rule of every path.
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_view_permission(request, obj) and (obj is None or account_manageable_by(request.user, obj))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or account_manageable_by(request.user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or account_manageable_by(request.user, obj))
+
+    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # type: ignore[attr-defined]  # a class made for this request by modelform_factory
+        return form
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

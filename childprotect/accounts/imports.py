@@ -1,9 +1,11 @@
 """Importing accounts through the common preview-and-confirm job (childprotect/core/imports.py).
 
 Administrators import any account; a supervisor imports the commune staff of their own area and the partners of
-agencies serving it (never supervisors or administrators). Each account is written by `account_ensure` (the rules
-of domain.md §1, the password rules, the audit entry); an unchanged row is skipped. A new account needs a password
-(the person changes it at first login); existing accounts keep theirs unless the row gives a new one.
+agencies serving it (never supervisors or administrators): `account_manageable_by`, asked of the account as it is
+and as the row would make it, the same rule as account_ensure and the admin. Each account is written by
+`account_ensure` (the rules of domain.md §1, the password rules, the audit entry); an unchanged row is skipped. A new
+account needs a password (the person changes it at first login); a row that gives a password for an account that
+exists already is refused: an import never changes another person's password.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from childprotect.places.selectors import unit_get_by_key
 from childprotect.text import fold
 
 from .models import Role, User
-from .selectors import user_reaches_unit
-from .services import account_ensure, account_validate
+from .selectors import account_manageable_by
+from .services import NO_PASSWORD_CHANGE, NOT_MANAGEABLE, account_ensure, account_validate
 
 ROLES = {fold(str(label)): value for value, label in Role.choices} | {value: value for value in Role.values}
 ROLES |= {"can bo xa": Role.COMMUNE_OFFICER, "chu tich xa": Role.COMMUNE_CHAIR, "giam sat": Role.SUPERVISOR}
@@ -77,26 +79,31 @@ class AccountImporter:
                     account_validate(role, unit, agency)
                 except ValidationError as exc:
                     errors += [m.rstrip(".") for m in exc.messages]
-            if role is not None and not actor.is_administrator and not errors:
-                place = agency.unit if agency is not None else unit
-                if role in (Role.SUPERVISOR, Role.ADMIN) or place is None or not user_reaches_unit(actor, place):
-                    errors.append("bạn chỉ nhập được tài khoản cán bộ xã và cơ quan phối hợp trong địa bàn của mình")
+            user = existing.get(username)
+            if user is not None and not account_manageable_by(actor, user):
+                errors.append(str(NOT_MANAGEABLE % {"username": username}).rstrip("."))
+            elif (
+                role is not None
+                and not errors
+                and not account_manageable_by(
+                    actor, User(role=role, unit=agency.unit if agency is not None else unit, agency=agency)
+                )
+            ):
+                errors.append("bạn chỉ nhập được tài khoản cán bộ xã và cơ quan phối hợp trong địa bàn của mình")
             if v.get("email"):
                 try:
                     validate_email(v["email"])
                 except ValidationError:
                     errors.append(f"thư điện tử “{v['email']}” không hợp lệ")
-            user = existing.get(username)
             if user is None and not v.get("password"):
                 errors.append("tài khoản mới cần mật khẩu")
+            if user is not None and v.get("password"):
+                errors.append(str(NO_PASSWORD_CHANGE).rstrip("."))
             if v.get("password") and not errors:
                 try:
                     validate_password(v["password"])
                 except ValidationError as exc:
                     errors += [m.rstrip(".") for m in exc.messages]
-            home = user.unit if user is not None else None
-            if home is not None and not actor.is_administrator and not user_reaches_unit(actor, home):
-                errors.append("tài khoản này thuộc đơn vị ngoài địa bàn của bạn")
             first = seen.setdefault(username, row.number)
             if first != row.number:
                 errors.append(f"trùng tên đăng nhập với dòng {first}")

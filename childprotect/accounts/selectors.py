@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import unit_subtree
 
-from .models import Role
+from .models import COMMUNE_ROLES, Role
 
 
 def jurisdiction_units(user: Any) -> QuerySet[AdminUnit]:
@@ -35,3 +35,26 @@ def user_reaches_unit(user: Any, unit: AdminUnit) -> bool:
     if user.role == Role.PARTNER or user.unit is None:
         return False
     return user.unit.contains(unit)
+
+
+def account_manageable_by(actor: Any, account: Any) -> bool:
+    """May `actor` create `account`, or change it, by any path (import, admin, account_ensure)? The one rule.
+
+    Ask it of the account as it is and again as it would become. `actor` None is a command the operator runs on the
+    server (createaccount, loaddemo): the administrator's own tools, with full rights. Administrators manage every
+    account. A supervisor manages what they could provision by hand: the commune officers and chairs of the communes
+    in their area, and the partners of agencies serving it; never an administrator or an account with admin access
+    (above), another supervisor or themselves (beside), nor anything outside the area. Nobody else manages accounts.
+    """
+    if actor is None:
+        return True
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if actor.is_administrator:
+        return True
+    if actor.role != Role.SUPERVISOR:
+        return False
+    if account.is_administrator or account.is_staff or account.role not in (*COMMUNE_ROLES, Role.PARTNER):
+        return False
+    place = account.agency.unit if account.role == Role.PARTNER and account.agency_id else account.unit
+    return place is not None and user_reaches_unit(actor, place)

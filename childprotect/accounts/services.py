@@ -8,12 +8,14 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
 from childprotect.places.models import AdminUnit, UnitLevel
 from referrals.models import Agency
 
 from .models import Role, User
+from .selectors import account_manageable_by
 
 ACCOUNT_FIELDS = ["role", "unit", "agency", "full_name", "is_staff", "is_superuser", "is_active"]
 UNIT_LEVELS = {
@@ -22,6 +24,15 @@ UNIT_LEVELS = {
     # District supervisors exist where the three-tier list still applies (cases filed before 07/2025).
     Role.SUPERVISOR: (UnitLevel.PROVINCE, UnitLevel.DISTRICT),
 }
+
+NOT_MANAGEABLE = _(
+    "Tên đăng nhập “%(username)s” thuộc một tài khoản bạn không quản lý được (quản trị viên, cán bộ giám sát, "
+    "hoặc ngoài địa bàn của bạn); hãy chọn tên đăng nhập khác."
+)
+NO_PASSWORD_CHANGE = _(
+    "Tài khoản đã có: không đổi mật khẩu qua nhập dữ liệu (để trống cột Mật khẩu); người dùng tự đổi mật khẩu, "
+    "hoặc quản trị viên đặt lại trong trang quản trị."
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,11 @@ def account_ensure(
 
     Administrators get Django admin (staff, superuser). A partner's unit is their agency's unit, for display only:
     partners see by referral, never by place.
+
+    A person (`actor` not None: the account import) may only write an account `account_manageable_by` them, as it is
+    and as it becomes, and never sets the password of an account that exists already: its owner changes it, or an
+    administrator resets it by hand in the admin. Commands the operator runs (`actor` None: createaccount, loaddemo)
+    keep full rights, passwords included.
     """
     account_validate(role, unit, agency)
     if role == Role.PARTNER and agency is not None:
@@ -76,6 +92,11 @@ def account_ensure(
             if not password:
                 raise ValidationError("Tài khoản mới cần mật khẩu (biến môi trường CHILDPROTECT_PASSWORD).")
             user = User(username=username)
+        if actor is not None and not created:
+            if not account_manageable_by(actor, user):
+                raise ValidationError(NOT_MANAGEABLE % {"username": username})
+            if password and user.pk != actor.pk:
+                raise ValidationError(NO_PASSWORD_CHANGE)
         before = {} if created else audit_snapshot(user, ACCOUNT_FIELDS)
         user.role, user.unit, user.agency = role, unit, agency
         user.full_name = full_name or user.full_name
@@ -86,6 +107,8 @@ def account_ensure(
         if password and password_changed:
             validate_password(password, user)
             user.set_password(password)
+        if not account_manageable_by(actor, user):
+            raise ValidationError(NOT_MANAGEABLE % {"username": username})
         after = audit_snapshot(user, ACCOUNT_FIELDS)
         changed = created or password_changed or after != before
         if changed:

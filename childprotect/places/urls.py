@@ -8,5 +8,5 @@ app_name = "places"
 urlpatterns = [
     path("", views.unit_list, name="list"),
     path("search.json", views.unit_search_json, name="search_json"),
-    path("<int:pk>/", views.unit_detail, name="detail"),
+    path("<id:pk>/", views.unit_detail, name="detail"),
 ]

@@ -1,3 +1,11 @@
+"""`createaccount`: the administrator's provisioning tool, run on the server.
+
+It runs without a signed-in person (`actor=None`), so `account_manageable_by` gives it full rights: any role,
+administrators included, and it sets the password from CHILDPROTECT_PASSWORD on a new or an existing account. Whoever
+can run it can already run any command on the server; every change is in the audit log as the system's.
+The account import, run by a person, is held to that person's rights (childprotect/accounts/imports.py).
+"""
+
 from __future__ import annotations
 
 import os
