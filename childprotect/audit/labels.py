@@ -35,6 +35,7 @@ ACTION_LABELS: dict[str, Any] = {
     "child.import_update": _("Cập nhật trẻ em khi nhập từ tệp"),
     "child.delete": _("Xoá hồ sơ trẻ em"),
     "child.restore": _("Khôi phục hồ sơ trẻ em"),
+    "child.national_id_shared": _("Phát hiện trùng mã định danh với trẻ em ở địa bàn khác"),
     "report.view": _("Xem báo cáo tiếp nhận (Mẫu 01)"),
     "report.receive": _("Tiếp nhận thông tin, thông báo, tố giác (Mẫu 01)"),
     "report.attach_child": _("Gắn trẻ em vào báo cáo tiếp nhận"),
