@@ -218,3 +218,22 @@ def test_the_reopen_page_asks_for_a_reason(client, approved, supervisor):
     assert response.status_code == 200 and "Lý do mở lại" in html(response)
     response = client.post(step(approved, "reopen"), {"version": version_on(form), "note": "Sai số liệu."})
     assert response.status_code == 302
+
+
+def test_the_pdf_made_of_the_sent_report_is_kept_with_its_version_when_reopened(
+    approved, supervisor, django_capture_on_commit_callbacks
+):
+    from reporting.services import report_pdf_queue
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report_pdf_queue(actor=supervisor, report=approved)
+    approved.refresh_from_db()
+    with approved.pdf.open("rb") as handle:
+        made = handle.read()
+    assert made.startswith(b"%PDF")
+
+    act(supervisor, approved, "reopen", note="Sửa số liệu.")
+
+    sent = SentVersion.objects.get(report=approved, number=1)
+    with sent.pdf.open("rb") as handle:
+        assert handle.read() == made  # the very file that was sent, not a new rendering
