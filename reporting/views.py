@@ -25,7 +25,7 @@ from childprotect.places.models import UnitLevel
 from . import indicators, selectors, services
 from .forms import STEP_FORMS, NewReportForm
 from .models import PeriodicReport
-from .periods import next_due_period
+from .periods import latest_sendable_period, next_due_period
 from .workflow import BY_ACTION, FROZEN, STEPS
 
 PAGE_SIZE = 25
@@ -44,10 +44,13 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
     reports = selectors.periodic_reports_visible_to(user).select_related("unit")
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     period = next_due_period(timezone.localdate())
-    own = None
+    # The next report due may not be sendable yet (its period has not ended): the latest one that is, shown too.
+    sendable = latest_sendable_period(timezone.localdate())
+    own = own_sendable = None
     board: list[tuple[Any, PeriodicReport | None]] = []
     if user.unit is not None and user.role != Role.ADMIN:
         own = reports.filter(unit=user.unit, kind=period.kind, year=period.year).first()
+        own_sendable = reports.filter(unit=user.unit, kind=sendable.kind, year=sendable.year).first()
         if user.role == Role.SUPERVISOR:
             below = services.units_below(user.unit)
             sent = {
@@ -64,6 +67,8 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
             "page": page,
             "period": period,
             "own": own,
+            "sendable": None if sendable == period else sendable,
+            "own_sendable": own_sendable,
             "board": board,
             "can_prepare": can_prepare,
             "form": NewReportForm(initial={"kind": period.kind, "year": period.year}),

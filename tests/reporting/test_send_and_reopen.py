@@ -237,3 +237,17 @@ def test_the_pdf_made_of_the_sent_report_is_kept_with_its_version_when_reopened(
     sent = SentVersion.objects.get(report=approved, number=1)
     with sent.pdf.open("rb") as handle:
         assert handle.read() == made  # the very file that was sent, not a new rendering
+
+
+def test_the_list_says_when_the_next_report_opens_and_links_the_one_that_can_be_sent_now(
+    client, frozen_clock, officer_a, commune_a
+):
+    frozen_clock.move_to(DEC_3)
+    semi = report_prepare(actor=officer_a, unit=commune_a, kind=SEMI, year=2026)
+    client.force_login(officer_a)
+
+    page = client.get(reverse("reporting:report_list"))
+
+    assert page.context["period"].key == "annual-2026" and page.context["sendable"].key == "semiannual-2026"
+    assert "Báo cáo kỳ tới gửi được từ ngày 14/12/2026" in html(page)
+    assert page.context["own_sendable"] == semi and detail(semi) in html(page)
