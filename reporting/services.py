@@ -314,7 +314,7 @@ def sent_version_pdf(*, actor: User, sent: SentVersion) -> bytes:
     from .output import report_pdf_bytes
 
     with transaction.atomic():
-        locked = SentVersion.objects.select_for_update().select_related("report__unit").get(pk=sent.pk)
+        locked = SentVersion.objects.select_for_update(of=("self",)).select_related("report__unit").get(pk=sent.pk)
         if locked.pdf:
             try:
                 with locked.pdf.open("rb") as handle:
