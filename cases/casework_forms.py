@@ -118,6 +118,17 @@ class ReviewForm(ActionForm):
     conclusion = forms.CharField(label=_("Kết luận, đề xuất"), widget=TEXTAREA)
 
 
+class EndSeparationForm(ActionForm):
+    end_decision_number = forms.CharField(label=_("Số quyết định chấm dứt"), max_length=60)
+    end_decided_on = forms.DateField(label=_("Ngày quyết định"), help_text="dd/mm/yyyy")
+    note = forms.CharField(
+        label=_("Căn cứ"),
+        widget=TEXTAREA,
+        required=False,
+        help_text=_("Ví dụ: trẻ đã an toàn; nơi trẻ trở về sống; người xâm hại không còn tiếp cận được trẻ"),
+    )
+
+
 class NoteForm(ActionForm):
     note = forms.CharField(label=_("Ghi chú"), widget=TEXTAREA, required=False)
 
@@ -129,6 +140,7 @@ FORMS: dict[str, type[ActionForm]] = {
     "draft_plan": DraftPlanForm,
     "return_plan": ReasonForm,
     "approve_plan": ApprovePlanForm,
+    "end_separation": EndSeparationForm,
     "log_activity": LogActivityForm,
     "review": ReviewForm,
     "continue_plan": NoteForm,

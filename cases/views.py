@@ -362,6 +362,9 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
+CLOSURE_ACTIONS = ("propose_closure", "approve_closure")
+
+
 @login_required
 def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     """The form of one workflow step (GET) and taking it (POST). Refused steps say why, in Vietnamese."""
@@ -405,6 +408,9 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
             "now": timezone.now(),
             # The deadlines this step settles, so that the person acting sees how long they have.
             "due": selectors.case_open_deadlines(case).filter(kind__in=transition.settles),
+            # Closing: what NĐ 56 Đ30 asks, each met or not. Deciding emergency protection: the Mẫu 02 it rests on.
+            "closure_conditions": services.closure_conditions(case) if action in CLOSURE_ACTIONS else None,
+            "assessment": services.initial_assessment(case) if action == "decide_emergency" else None,
         },
     )
 

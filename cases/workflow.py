@@ -86,6 +86,16 @@ TRANSITIONS: tuple[Transition, ...] = (
         settles=(D.APPROVAL,),
         starts=(D.REVIEW,),
     ),
+    # NĐ 56 Đ27: the temporary separation ends by the chair's decision (number, date), whatever step the case is at;
+    # the case cannot close while it runs (NĐ 56 Đ30). Only offered while a separation runs (cases.services).
+    Transition(
+        "end_separation",
+        "Chấm dứt biện pháp tách trẻ khỏi môi trường",
+        (S.EMERGENCY_DECIDED, S.ASSESSED, S.PLAN_DRAFTED, S.IMPLEMENTING, S.REVIEWED, S.CLOSURE_PROPOSED),
+        None,
+        CHAIR,
+        settles=(D.SEPARATION_END,),
+    ),
     Transition("log_activity", "Ghi nhận kết quả thực hiện kế hoạch", (S.IMPLEMENTING,), None, COMMUNE_STAFF),
     # NĐ 56 Đ31: periodic review (every 30 days by default) and at the end of the plan.
     Transition(
@@ -95,7 +105,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         "continue_plan", "Tiếp tục thực hiện kế hoạch", (S.REVIEWED,), S.IMPLEMENTING, OFFICER, starts=(D.REVIEW,)
     ),
     Transition("propose_closure", "Đề xuất đóng hồ sơ", (S.REVIEWED,), S.CLOSURE_PROPOSED, OFFICER),
-    # NĐ 56 Đ32: close when no risk remains and the child is stable; approved by the chair.
+    # NĐ 56 Đ30: close once the separation has ended by decision and the latest review shows low harm, no access of
+    # the abuser, no remaining risk and a stable child (cases.services.closure_conditions); approved by the chair.
     Transition(
         "approve_closure", "Phê duyệt đóng hồ sơ", (S.CLOSURE_PROPOSED,), S.CLOSED, CHAIR, cancels=CASE_DEADLINE_KINDS
     ),

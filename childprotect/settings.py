@@ -262,6 +262,9 @@ CHILDPROTECT_REPORT_PERIODS = {
     "annual": {"start": "12-15", "end": "12-14", "due": "12-15"},
 }
 CHILDPROTECT_REPORT_REMIND_DAYS_BEFORE = env.int("CHILDPROTECT_REPORT_REMIND_DAYS_BEFORE", default=7)
+# A report speaks for its whole period: it can be sent (and approved) from this many days before the period's last day
+# (0: on the last day itself), never earlier.
+CHILDPROTECT_REPORT_SEND_OPENS_DAYS_BEFORE_END = env.int("CHILDPROTECT_REPORT_SEND_OPENS_DAYS_BEFORE_END", default=0)
 # Imports (registries in): the largest file accepted, and the row errors kept for the preview.
 CHILDPROTECT_IMPORT_MAX_BYTES = env.int("CHILDPROTECT_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
 CHILDPROTECT_IMPORT_MAX_ERRORS = env.int("CHILDPROTECT_IMPORT_MAX_ERRORS", default=500)

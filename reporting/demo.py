@@ -1,8 +1,12 @@
 """Demo periodic reports (loaded by `manage.py loaddemo` after the cases; idempotent).
 
-For the next report due (in November: the annual report), Phường Hạc Thành's report is prepared by the officer, sent by
-the chair and approved by the province supervisor; Phường Hàm Rồng's is prepared but not sent (the demo has no chair
-there). The province report is left for the supervisor to prepare: it sums Hạc Thành and lists Hàm Rồng as missing.
+Two periods, from today's date (reporting.periods):
+- the latest period whose report may be sent today (on 03/12/2026: the 6-month report of 2026): Phường Hạc Thành's is
+  prepared and written by the officer, not sent, so a new user can recompute, send (chair_a), approve and reopen
+  (supervisor); Phường Hàm Rồng's is not opened;
+- the period before it (on 03/12/2026: the annual report of 2025), already done: Hạc Thành's sent by the chair and
+  approved by the province supervisor, Hàm Rồng's prepared but not sent (the demo has no chair there). The province
+  report of that period is left for the supervisor to prepare: it sums Hạc Thành and lists Hàm Rồng as missing.
 """
 
 from __future__ import annotations
@@ -12,8 +16,14 @@ from django.utils import timezone
 from childprotect.accounts.models import User
 
 from .models import PeriodicReport
-from .periods import next_due_period
+from .periods import latest_sendable_period, period_before
 from .services import report_act, report_prepare
+
+TEXT = {
+    "results": "Tiếp nhận và xử lý kịp thời các thông tin, tố giác; phối hợp với Công an, Trạm Y tế phường.",
+    "difficulties": "Cán bộ bảo vệ trẻ em kiêm nhiệm nhiều việc; thiếu kinh phí hỗ trợ khẩn cấp.",
+    "proposals": "Đề nghị tỉnh tập huấn kỹ năng đánh giá nguy cơ cho cán bộ cấp xã.",
+}
 
 
 def demo_reports_load() -> int:
@@ -23,25 +33,19 @@ def demo_reports_load() -> int:
     units = {name: u.unit for name, u in users.items() if u.unit is not None}
     if len(units) < 4:
         return 0
-    period = next_due_period()
-    if PeriodicReport.objects.filter(kind=period.kind, year=period.year, unit=units["officer_a"]).exists():
+    today = timezone.localdate()
+    current = latest_sendable_period(today)
+    earlier = period_before(current)
+    if PeriodicReport.objects.filter(kind=earlier.kind, year=earlier.year, unit=units["officer_a"]).exists():
         return 0
-    today = timezone.localdate().strftime("%d/%m/%Y")
-    a = report_prepare(actor=users["officer_a"], unit=units["officer_a"], kind=period.kind, year=period.year)
-    a = report_act(
-        actor=users["officer_a"],
-        report=a,
-        action="edit",
-        version=a.version,
-        data={
-            "results": "Tiếp nhận và xử lý kịp thời các thông tin, tố giác; phối hợp với Công an, Trạm Y tế phường.",
-            "difficulties": "Cán bộ bảo vệ trẻ em kiêm nhiệm nhiều việc; thiếu kinh phí hỗ trợ khẩn cấp.",
-            "proposals": "Đề nghị tỉnh tập huấn kỹ năng đánh giá nguy cơ cho cán bộ cấp xã.",
-        },
-    )
+    # The period before: sent and approved in commune A, prepared only in commune B.
+    a = report_prepare(actor=users["officer_a"], unit=units["officer_a"], kind=earlier.kind, year=earlier.year)
+    a = report_act(actor=users["officer_a"], report=a, action="edit", version=a.version, data=TEXT)
     a = report_act(actor=users["chair_a"], report=a, action="submit", version=a.version, data={"number": "21"})
-    report_act(
-        actor=users["supervisor"], report=a, action="approve", version=a.version, data={"note": f"Duyệt ngày {today}."}
-    )
-    report_prepare(actor=users["officer_b"], unit=units["officer_b"], kind=period.kind, year=period.year)
-    return 2
+    note = f"Duyệt ngày {today.strftime('%d/%m/%Y')}."
+    report_act(actor=users["supervisor"], report=a, action="approve", version=a.version, data={"note": note})
+    report_prepare(actor=users["officer_b"], unit=units["officer_b"], kind=earlier.kind, year=earlier.year)
+    # The period open today: commune A's report written, not sent.
+    a = report_prepare(actor=users["officer_a"], unit=units["officer_a"], kind=current.kind, year=current.year)
+    report_act(actor=users["officer_a"], report=a, action="edit", version=a.version, data=TEXT)
+    return 3

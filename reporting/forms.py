@@ -35,6 +35,10 @@ class NoteForm(StepForm):
     note = forms.CharField(label=_("Nội dung cần sửa"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class ReasonForm(StepForm):
+    note = forms.CharField(label=_("Lý do mở lại báo cáo"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class ConfirmForm(StepForm):
     pass
 
@@ -45,4 +49,5 @@ STEP_FORMS: dict[str, type[StepForm]] = {
     "submit": TextForm,
     "approve": ConfirmForm,
     "return": NoteForm,
+    "reopen": ReasonForm,
 }

@@ -97,3 +97,76 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.action}"
+
+
+def sent_pdf_path(instance: SentVersion, filename: str) -> str:
+    return f"reports/{instance.report_id}/sent-{instance.number}.pdf"
+
+
+class SentVersion(models.Model):
+    """One sending of a report, kept for good: its frozen figures and text, who sent and approved it, how it ended
+    (returned or reopened, with the reason) and its official PDF. A reopened report sent again is a new version."""
+
+    report = models.ForeignKey(PeriodicReport, models.CASCADE, related_name="sent_versions")
+    number = models.PositiveIntegerField("lần gửi")
+    report_version = models.PositiveIntegerField()  # PeriodicReport.version right after this sending
+    figures = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    doc_number = models.CharField("số văn bản", max_length=40, blank=True)
+    results = models.TextField(blank=True)
+    difficulties = models.TextField(blank=True)
+    proposals = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    ended_by_action = models.CharField(max_length=20, blank=True)  # return | reopen
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_note = models.TextField(blank=True)
+    pdf = models.FileField(upload_to=sent_pdf_path, blank=True)
+
+    class Meta:
+        verbose_name = "bản báo cáo đã gửi"
+        verbose_name_plural = "các bản báo cáo đã gửi"
+        ordering = ["report", "number"]
+        constraints = [models.UniqueConstraint(fields=["report", "number"], name="sentversion_one_number_per_report")]
+
+    def __str__(self) -> str:
+        return f"{self.report} – lần gửi {self.number}"
+
+    @property
+    def status(self) -> str:
+        """What this version came to: approved, returned, reopened, or still waiting for the reviewer."""
+        if self.ended_by_action == "reopen":
+            return "Đã phê duyệt, sau đó mở lại"
+        if self.ended_by_action == "return":
+            return "Bị trả lại để sửa"
+        return "Đã phê duyệt" if self.approved_at else "Đã gửi, chờ phê duyệt"
+
+    def as_report(self) -> PeriodicReport:
+        """The report as it stood when this version was sent (unsaved): what its PDF and page show."""
+        snapshot = PeriodicReport(
+            pk=self.report.pk,
+            unit=self.report.unit,
+            kind=self.report.kind,
+            year=self.report.year,
+            period_start=self.report.period_start,
+            period_end=self.report.period_end,
+            due_date=self.report.due_date,
+            status=ReportStatus.APPROVED if self.approved_at else ReportStatus.SUBMITTED,
+            number=self.doc_number,
+            results=self.results,
+            difficulties=self.difficulties,
+            proposals=self.proposals,
+            figures=self.figures,
+            computed_at=self.computed_at,
+            prepared_by_id=self.report.prepared_by_id,
+            created_at=self.report.created_at,
+            submitted_by=self.submitted_by,
+            submitted_at=self.submitted_at,
+            approved_by=self.approved_by,
+            approved_at=self.approved_at,
+            version=self.report_version,
+        )
+        return snapshot

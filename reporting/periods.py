@@ -38,6 +38,12 @@ class Period:
     def key(self) -> str:
         return f"{self.kind}-{self.year}"
 
+    @property
+    def send_opens(self) -> dt.date:
+        """The first day the report may be sent: the period's last day, or earlier by the setting, never before."""
+        days = max(0, settings.CHILDPROTECT_REPORT_SEND_OPENS_DAYS_BEFORE_END)
+        return max(self.start, self.end - dt.timedelta(days=days))
+
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """[from, to) as aware datetimes in the project's time zone: the first day 00:00 to the day after the end."""
         tz = timezone.get_default_timezone()
@@ -78,3 +84,20 @@ def last_closed_period(kind: str, today: dt.date | None = None) -> Period:
     today = today or timezone.localdate()
     this_year = period_for(kind, today.year)
     return this_year if today > this_year.end else period_for(kind, today.year - 1)
+
+
+def _periods_around(today: dt.date) -> list[Period]:
+    return [period_for(kind, year) for kind in PeriodKind.values for year in range(today.year - 2, today.year + 2)]
+
+
+def latest_sendable_period(today: dt.date | None = None) -> Period:
+    """The latest period (of either kind) whose report may be sent today (on 03/12/2026: the 6-month report of 2026;
+    the annual report of 2026 opens on 14/12/2026)."""
+    today = today or timezone.localdate()
+    return max((p for p in _periods_around(today) if p.send_opens <= today), key=lambda p: (p.end, p.kind))
+
+
+def period_before(period: Period) -> Period:
+    """The latest period (of either kind) that ended before `period` did (before the 6-month report of 2026: the annual
+    report of 2025)."""
+    return max((p for p in _periods_around(period.end) if p.end < period.end), key=lambda p: (p.end, p.kind))

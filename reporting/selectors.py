@@ -13,7 +13,7 @@ from cases.selectors import cases_visible_to, reports_visible_to
 from childprotect.accounts.models import Role
 
 from .indicators import BY_CODE
-from .models import PeriodicReport
+from .models import PeriodicReport, SentVersion
 
 
 def periodic_reports_visible_to(user: Any) -> QuerySet[PeriodicReport]:
@@ -36,6 +36,18 @@ def periodic_report_get_for(user: Any, pk: int) -> PeriodicReport:
     if report is None:
         raise Http404
     return report
+
+
+def sent_version_get(report: PeriodicReport, number: int) -> SentVersion:
+    """A sent version of a report already reached through periodic_report_get_for (404 otherwise)."""
+    sent = (
+        report.sent_versions.select_related("submitted_by", "approved_by", "ended_by", "report__unit")
+        .filter(number=number)
+        .first()
+    )
+    if sent is None:
+        raise Http404
+    return sent
 
 
 def figure_rows(user: Any, report: PeriodicReport, code: str, dim: str = "", key: Any = None) -> QuerySet[Any]:

@@ -12,10 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from childprotect.accounts.models import Role, User
 from childprotect.audit.services import audit_record
@@ -23,9 +25,9 @@ from childprotect.core.services import notify
 from childprotect.places.models import AdminUnit, UnitLevel
 
 from . import indicators
-from .models import PdfStatus, PeriodicReport, ReportEvent, ReportStatus
+from .models import PdfStatus, PeriodicReport, ReportEvent, ReportStatus, SentVersion
 from .periods import Period, PeriodKind, period_for
-from .workflow import BY_ACTION, FROZEN, Step
+from .workflow import BY_ACTION, FROZEN, STEPS, Step
 
 TEXT_FIELDS = ("number", "results", "difficulties", "proposals")
 
@@ -48,8 +50,47 @@ def role_towards(user: Any, unit: AdminUnit) -> set[str]:
     return roles
 
 
-def step_refusal(user: Any, report: PeriodicReport, step: Step) -> str | None:
-    if step.who not in role_towards(user, report.unit):
+def _may_reopen(user: Any, report: PeriodicReport) -> bool:
+    """The supervisor who approved the report, or a supervisor of a unit above theirs (and above the report's)."""
+    if "reviewer" not in role_towards(user, report.unit):
+        return False
+    approver = report.approved_by
+    if approver is None or approver.pk == user.pk:
+        return True
+    return approver.unit is not None and user.unit.pk != approver.unit.pk and user.unit.contains(approver.unit)
+
+
+def has_part_in(user: Any, report: PeriodicReport, step: Step) -> bool:
+    """Whether the user is of the kind who takes this step at all (refusals to others are a 403, not a message)."""
+    return ("reviewer" if step.who == "approver" else step.who) in role_towards(user, report.unit)
+
+
+def step_not_yet_open(report: PeriodicReport, step: Step, today: dt.date | None = None) -> dt.date | None:
+    """The day the step opens when it is not open yet (sending before the period has ended), else None."""
+    opens = report.period.send_opens
+    if step.after_period and (today or timezone.localdate()) < opens:
+        return opens
+    return None
+
+
+def not_yet_open_message(report: PeriodicReport, opens: dt.date) -> str:
+    return _(
+        "Chưa thể gửi hoặc phê duyệt báo cáo %(period)s: kỳ báo cáo đến hết ngày %(end)s, báo cáo chỉ được gửi từ ngày "
+        "%(opens)s."
+    ) % {
+        "period": report.period.label,
+        "end": report.period_end.strftime("%d/%m/%Y"),
+        "opens": opens.strftime("%d/%m/%Y"),
+    }
+
+
+def _role_or_status_refusal(user: Any, report: PeriodicReport, step: Step) -> str | None:
+    if step.who == "approver":
+        if not _may_reopen(user, report):
+            return _(
+                "Chỉ cán bộ giám sát đã phê duyệt báo cáo (hoặc cán bộ giám sát cấp trên) mới mở lại được báo cáo này."
+            )
+    elif step.who not in role_towards(user, report.unit):
         return {
             "preparer": "Chỉ cán bộ của đơn vị lập báo cáo mới soạn được báo cáo này.",
             "signer": f"Chỉ {report.unit.chair_title} mới ký, gửi báo cáo này."
@@ -68,6 +109,43 @@ def periodic_report_record_view(*, actor: User, report: PeriodicReport, details:
     audit_record(
         actor=actor, action="periodicreport.view", obj=report, changes={"status": report.status, **(details or {})}
     )
+
+
+def step_refusal(user: Any, report: PeriodicReport, step: Step) -> str | None:
+    refusal = _role_or_status_refusal(user, report, step)
+    if refusal:
+        return refusal
+    opens = step_not_yet_open(report, step)
+    if opens is not None:
+        return not_yet_open_message(report, opens)
+    if step.action == "reopen":
+        return _summed_above_refusal(report)
+    return None
+
+
+def steps_waiting(user: Any, report: PeriodicReport) -> list[tuple[Step, dt.date]]:
+    """The steps the user could take but for the date (shown disabled, with the day they open)."""
+    waiting = []
+    for step in STEPS:
+        opens = step_not_yet_open(report, step)
+        if opens is not None and _role_or_status_refusal(user, report, step) is None:
+            waiting.append((step, opens))
+    return waiting
+
+
+def _summed_above_refusal(report: PeriodicReport) -> str | None:
+    """A report already summed into the sent report of the unit above stays as it was summed: the report above is
+    final once sent (a province's), or must itself be reopened first (a district's), so the figures never disagree."""
+    parent = report.unit.parent
+    if parent is None:
+        return None
+    above = PeriodicReport.objects.filter(unit=parent, kind=report.kind, year=report.year, status__in=FROZEN).first()
+    if above is None or not any(row[0] == report.pk for row in above.figures.get("included", [])):
+        return None
+    return _(
+        "Không thể mở lại: báo cáo này đã được tổng hợp vào báo cáo của %(unit)s đã gửi. Báo cáo cấp trên phải được mở "
+        "lại trước."
+    ) % {"unit": parent.name}
 
 
 def units_below(unit: AdminUnit) -> list[AdminUnit]:
@@ -161,7 +239,9 @@ def report_act(
             raise ValidationError(refusal, code="refused")
         note = str(data.get("note", "")).strip()
         if "note" in step.needs and not note:
-            raise ValidationError({"note": "Ghi rõ nội dung cần sửa."})
+            raise ValidationError(
+                {"note": _("Ghi rõ lý do mở lại báo cáo.") if action == "reopen" else _("Ghi rõ nội dung cần sửa.")}
+            )
         changes: dict[str, Any] = {"status": [locked.status, step.target]}
         if action in ("edit", "submit"):
             for name in TEXT_FIELDS:
@@ -178,10 +258,15 @@ def report_act(
             locked.approved_by, locked.approved_at = None, None
         if action == "approve":
             locked.approved_by, locked.approved_at = actor, now
+        if action == "reopen":
+            locked.approved_by, locked.approved_at = None, None
         from_status = locked.status
         locked.status = step.target
         locked.version += 1
         locked.save()
+        _record_version(locked, action, actor, now, note)
+        if action == "reopen":
+            changes["reason"] = note
         ReportEvent.objects.create(
             report=locked,
             action=action,
@@ -195,6 +280,66 @@ def report_act(
         _tell(locked, step, actor, note)
     report.refresh_from_db()
     return locked
+
+
+def _record_version(report: PeriodicReport, action: str, actor: User, now: dt.datetime, note: str) -> None:
+    """Keep each sending for good: a new SentVersion when the report is sent; its approval, return or reopening
+    (with the reason) afterwards. The PDF already made of a sent version moves to it before the report changes."""
+    if action == "submit":
+        SentVersion.objects.create(
+            report=report,
+            number=report.sent_versions.count() + 1,
+            report_version=report.version,
+            figures=report.figures,
+            computed_at=report.computed_at,
+            doc_number=report.number,
+            results=report.results,
+            difficulties=report.difficulties,
+            proposals=report.proposals,
+            submitted_by=actor,
+            submitted_at=now,
+        )
+        return
+    sent = report.sent_versions.order_by("-number").first()
+    if sent is None:
+        return
+    if action == "approve":
+        sent.approved_by, sent.approved_at = actor, now
+    elif action in ("return", "reopen"):
+        sent.ended_by_action, sent.ended_by, sent.ended_at, sent.ended_note = action, actor, now, note
+        made = report.pdf_status == PdfStatus.DONE and report.pdf and report.pdf_version >= sent.report_version
+        if made and not sent.pdf:
+            try:
+                with report.pdf.open("rb") as handle:
+                    sent.pdf.save(f"{sent.number}.pdf", ContentFile(handle.read()), save=False)
+            except (FileNotFoundError, ValueError):
+                pass  # the file is gone: the version's PDF is made again from its frozen figures when asked
+    else:
+        return
+    sent.save()
+
+
+def sent_version_pdf(*, actor: User, sent: SentVersion) -> bytes:
+    """The official PDF of a sent version: the one kept, or made once from its frozen figures and kept."""
+    from .output import report_pdf_bytes
+
+    with transaction.atomic():
+        locked = SentVersion.objects.select_for_update(of=("self",)).select_related("report__unit").get(pk=sent.pk)
+        if locked.pdf:
+            try:
+                with locked.pdf.open("rb") as handle:
+                    data: bytes = handle.read()
+            except (FileNotFoundError, ValueError):
+                pass  # the row outlived its file: made again below
+            else:
+                audit_record(
+                    actor=actor, action="report.pdf_download", obj=locked.report, changes={"sent": locked.number}
+                )
+                return data
+        data = report_pdf_bytes(locked.as_report())
+        locked.pdf.save(f"{locked.number}.pdf", ContentFile(data), save=True)
+        audit_record(actor=actor, action="report.pdf_download", obj=locked.report, changes={"sent": locked.number})
+    return data
 
 
 def _reviewers(unit: AdminUnit) -> list[User]:
@@ -211,8 +356,10 @@ def _tell(report: PeriodicReport, step: Step, actor: User, note: str) -> None:
     url = reverse("reporting:report_detail", args=[report.pk])
     if step.action == "submit":
         notify(recipients=_reviewers(report.unit), title=f"{report} đã được gửi", body="", url=url)
-    elif step.action in ("approve", "return"):
-        verdict = "được phê duyệt" if step.action == "approve" else "bị trả lại để sửa"
+    elif step.action in ("approve", "return", "reopen"):
+        verdict = {"approve": "được phê duyệt", "return": "bị trả lại để sửa", "reopen": "được mở lại để sửa"}[
+            step.action
+        ]
         notify(recipients=_staff(report.unit), title=f"{report} {verdict}", body=note[:300], url=url)
 
 

@@ -13,5 +13,11 @@ urlpatterns = [
     path("periodic-reports/<id:pk>/pdf/", output_views.report_pdf_status, name="report_pdf"),
     path("periodic-reports/<id:pk>/report.pdf", output_views.report_pdf_download, name="report_pdf_download"),
     path("periodic-reports/<id:pk>/report.xlsx", output_views.report_xlsx, name="report_xlsx"),
+    path("periodic-reports/<id:pk>/sent/<id:number>/", views.report_sent_version, name="report_sent_version"),
+    path(
+        "periodic-reports/<id:pk>/sent/<id:number>/report.pdf",
+        views.report_sent_version_pdf,
+        name="report_sent_version_pdf",
+    ),
     path("periodic-reports/<id:pk>/<str:action>/", views.report_act, name="report_act"),
 ]

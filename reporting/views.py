@@ -13,17 +13,18 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from childprotect.accounts.models import Role
 from childprotect.forms import take_step
 from childprotect.http import AuthenticatedRequest
+from childprotect.pdf import ascii_filename
 from childprotect.places.models import UnitLevel
 
 from . import indicators, selectors, services
 from .forms import STEP_FORMS, NewReportForm
 from .models import PeriodicReport
-from .periods import next_due_period
+from .periods import latest_sendable_period, next_due_period
 from .workflow import BY_ACTION, FROZEN, STEPS
 
 PAGE_SIZE = 25
@@ -42,10 +43,13 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
     reports = selectors.periodic_reports_visible_to(user).select_related("unit")
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     period = next_due_period(timezone.localdate())
-    own = None
+    # The next report due may not be sendable yet (its period has not ended): the latest one that is, shown too.
+    sendable = latest_sendable_period(timezone.localdate())
+    own = own_sendable = None
     board: list[tuple[Any, PeriodicReport | None]] = []
     if user.unit is not None and user.role != Role.ADMIN:
         own = reports.filter(unit=user.unit, kind=period.kind, year=period.year).first()
+        own_sendable = reports.filter(unit=user.unit, kind=sendable.kind, year=sendable.year).first()
         if user.role == Role.SUPERVISOR:
             below = services.units_below(user.unit)
             sent = {
@@ -62,6 +66,8 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
             "page": page,
             "period": period,
             "own": own,
+            "sendable": None if sendable == period else sendable,
+            "own_sendable": own_sendable,
             "board": board,
             "can_prepare": can_prepare,
             "form": NewReportForm(initial={"kind": period.kind, "year": period.year}),
@@ -104,6 +110,8 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "sections": indicators.sections(report.figures.get("indicators", {})),
             "steps": steps,
             "share": None if share is None else round(share * 100),
+            "waiting": services.steps_waiting(request.user, report),
+            "sent_versions": report.sent_versions.select_related("submitted_by", "approved_by", "ended_by"),
             "events": report.events.select_related("actor"),
             "aggregate": report.unit.level != UnitLevel.COMMUNE,
             "included": report.figures.get("included", []),
@@ -160,7 +168,7 @@ def report_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespo
     if step is None:
         raise Http404
     refusal = services.step_refusal(request.user, report, step)
-    if refusal and step.who not in services.role_towards(request.user, report.unit):
+    if refusal and not services.has_part_in(request.user, report, step):
         raise PermissionDenied(refusal)
     if refusal:
         messages.error(request, refusal)
@@ -190,3 +198,41 @@ def report_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespo
         form = failed
     services.periodic_report_record_view(actor=request.user, report=report, details={"page": "act", "action": action})
     return render(request, "reporting/report_act.html", {"report": report, "step": step, "form": form})
+
+
+@login_required
+def report_sent_version(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
+    """One sent version of the report as it was sent: its frozen figures and text, and how it ended."""
+    report = selectors.periodic_report_get_for(request.user, pk)
+    sent = selectors.sent_version_get(report, number)
+    services.periodic_report_record_view(actor=request.user, report=report, details={"sent": sent.number})
+    figures = sent.figures.get("indicators", {})
+    share = indicators.on_time_share(figures)
+    return render(
+        request,
+        "reporting/report_sent_version.html",
+        {
+            "report": report,
+            "sent": sent,
+            "sections": indicators.sections(figures),
+            "share": None if share is None else round(share * 100),
+            "aggregate": report.unit.level != UnitLevel.COMMUNE,
+            "included": sent.figures.get("included", []),
+            "missing": sent.figures.get("missing", []),
+        },
+    )
+
+
+@login_required
+@require_safe
+def report_sent_version_pdf(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
+    """The official PDF of a sent version (kept; made once from the frozen figures if it was never made)."""
+    report = selectors.periodic_report_get_for(request.user, pk)
+    sent = selectors.sent_version_get(report, number)
+    data = services.sent_version_pdf(actor=request.user, sent=sent)
+    response = HttpResponse(data, content_type="application/pdf")
+    filename = ascii_filename(f"bao-cao-{report.kind}-{report.year}-{report.unit.name}-lan-{sent.number}.pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    return response

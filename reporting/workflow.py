@@ -3,7 +3,12 @@
 Who may take a step depends on the person's place relative to the report's unit:
 - "preparer": the unit's own staff: a commune's officer or chair; a district's or province's supervisor;
 - "signer": who signs it off: the commune chair (TM. UBND xã); for a district or province, its supervisor;
-- "reviewer": a supervisor of a unit above the report's unit. A province's report has none: once sent it is final.
+- "reviewer": a supervisor of a unit above the report's unit. A province's report has none: once sent it is final;
+- "approver": the supervisor who approved the report, or a supervisor of a unit above theirs.
+
+A report may be sent (and approved) only once its period has ended (from `Period.send_opens`): `after_period`.
+Reopening an approved report (with a reason) makes it editable again; the next sending makes a new sent version, and
+every sent version stays in the history (SentVersion).
 """
 
 from __future__ import annotations
@@ -23,14 +28,25 @@ class Step:
     needs: tuple[str, ...] = ()
     recomputes: bool = False  # the figures are computed again from the data (or from the units below)
     freezes: bool = False  # the figures at this moment become the report's for good
+    after_period: bool = False  # refused before the period's sending opens (Period.send_opens)
 
 
 STEPS: tuple[Step, ...] = (
     Step("edit", "Soạn nội dung báo cáo", (S.DRAFT, S.RETURNED), S.DRAFT, "preparer"),
     Step("recompute", "Tính lại số liệu", (S.DRAFT, S.RETURNED), S.DRAFT, "preparer", recomputes=True),
-    Step("submit", "Ký, gửi báo cáo", (S.DRAFT, S.RETURNED), S.SUBMITTED, "signer", recomputes=True, freezes=True),
-    Step("approve", "Phê duyệt báo cáo", (S.SUBMITTED,), S.APPROVED, "reviewer"),
+    Step(
+        "submit",
+        "Ký, gửi báo cáo",
+        (S.DRAFT, S.RETURNED),
+        S.SUBMITTED,
+        "signer",
+        recomputes=True,
+        freezes=True,
+        after_period=True,
+    ),
+    Step("approve", "Phê duyệt báo cáo", (S.SUBMITTED,), S.APPROVED, "reviewer", after_period=True),
     Step("return", "Trả lại để sửa", (S.SUBMITTED,), S.RETURNED, "reviewer", needs=("note",)),
+    Step("reopen", "Mở lại báo cáo đã duyệt", (S.APPROVED,), S.RETURNED, "approver", needs=("note",)),
 )
 
 BY_ACTION = {s.action: s for s in STEPS}

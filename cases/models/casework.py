@@ -170,6 +170,11 @@ class EmergencyMeasure(models.Model):
     separation = models.BooleanField("cách ly tạm thời khỏi người chăm sóc", default=False)
     separation_until = models.DateField("cách ly đến ngày", null=True, blank=True)
     extension_decision = models.CharField("quyết định gia hạn (nếu có)", max_length=255, blank=True)
+    # NĐ 56 Đ27, Đ30: a separation ends by the chair's decision (number and date); the case cannot close before.
+    ended_on = models.DateField("ngày quyết định chấm dứt", null=True, blank=True)
+    end_decision = models.CharField("số quyết định chấm dứt", max_length=60, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["decided_at", "id"]

@@ -37,6 +37,7 @@ from cases.models import (
     Report,
     ReportStatus,
     Review,
+    RiskLevel,
 )
 from cases.workflow import BY_ACTION, Transition, next_actions, waiting_on
 from childprotect.accounts.models import Role, User
@@ -53,6 +54,9 @@ __all__ = [
     "deadlines_scan",
     "ScanResult",
     "action_refusal",
+    "closure_conditions",
+    "ClosureCondition",
+    "initial_assessment",
 ]
 
 ROLE_NAMES: dict[str, str] = {
@@ -130,7 +134,70 @@ def action_refusal(actor: User, case: Case, transition: Transition) -> str | Non
         return "Hồ sơ này nằm ngoài địa bàn bạn phụ trách."
     if case.state not in transition.sources:
         return f"Không thể thực hiện “{transition.label}” khi hồ sơ đang ở bước “{CaseState(case.state).label}”."
+    if transition.action == "end_separation" and not _running_separations(case).exists():
+        return "Hồ sơ không có biện pháp tách trẻ khỏi môi trường đang áp dụng."
     return None
+
+
+def _running_separations(case: Case) -> Any:
+    """The temporary separations decided for the case and not yet ended by a decision."""
+    return case.emergency_measures.filter(separation=True, ended_on__isnull=True)
+
+
+@dataclass(frozen=True)
+class ClosureCondition:
+    label: str
+    met: bool
+    found: str = ""  # what the record shows when the condition is not met
+
+
+def closure_conditions(case: Case) -> list[ClosureCondition]:
+    """What closing the case needs (NĐ 56/2017 Điều 30), each met or not: the separation ended by decision, and the
+    latest review (Mẫu 06) showing low harm, no access of the abuser, no remaining risk and a stable child."""
+    running = _running_separations(case).order_by("-decided_at").first()
+    review = case.reviews.order_by("-at", "-id").first()
+    no_review = "chưa rà soát (Mẫu 06)"
+    conditions = [
+        ClosureCondition(
+            "Biện pháp tách trẻ khỏi môi trường đã chấm dứt bằng quyết định",
+            running is None,
+            ""
+            if running is None
+            else f"đang áp dụng từ {timezone.localtime(running.decided_at):%d/%m/%Y}, chưa có quyết định chấm dứt",
+        ),
+    ]
+    if review is None:
+        labels = [
+            "Lần rà soát gần nhất: mức độ tổn hại thấp",
+            "Người xâm hại không còn tiếp cận được trẻ",
+            "Trẻ không còn nguy cơ bị xâm hại",
+            "Trẻ đã ổn định về thể chất, tinh thần, tâm lý",
+        ]
+        return [*conditions, *(ClosureCondition(label, False, no_review) for label in labels)]
+    harm = str(RiskLevel(review.harm_level).label) if review.harm_level in RiskLevel.values else review.harm_level
+    on = f"rà soát ngày {timezone.localtime(review.at):%d/%m/%Y}"
+    return [
+        *conditions,
+        ClosureCondition(
+            "Lần rà soát gần nhất: mức độ tổn hại thấp",
+            review.harm_level == RiskLevel.LOW,
+            f"{on}: mức độ tổn hại “{harm}”",
+        ),
+        ClosureCondition(
+            "Người xâm hại không còn tiếp cận được trẻ",
+            not review.abuser_has_access,
+            f"{on}: người xâm hại còn tiếp cận được trẻ",
+        ),
+        ClosureCondition("Trẻ không còn nguy cơ bị xâm hại", not review.risk_remains, f"{on}: trẻ còn nguy cơ"),
+        ClosureCondition(
+            "Trẻ đã ổn định về thể chất, tinh thần, tâm lý", review.child_stable, f"{on}: trẻ chưa ổn định"
+        ),
+    ]
+
+
+def initial_assessment(case: Case) -> CaseStep | None:
+    """The latest initial risk assessment (Mẫu 02) of the case: what the chair decides emergency protection on."""
+    return case.steps.filter(action="assess_initial").select_related("actor").order_by("-at", "-id").first()
 
 
 @dataclass
@@ -143,14 +210,6 @@ class StepContext:
 
 def _latest_plan(case: Case, *statuses: str) -> Plan | None:
     return case.plans.filter(status__in=statuses).order_by("-number").first()
-
-
-def _closable_review(case: Case) -> Review | None:
-    """The latest review, if it shows no remaining risk and a stable child (NĐ 56 Đ32), and came after the plan."""
-    review = case.reviews.order_by("-at", "-id").first()
-    if review is None or review.risk_remains or not review.child_stable:
-        return None
-    return review
 
 
 def _assess_initial(ctx: StepContext) -> dict[str, Any]:
@@ -251,12 +310,40 @@ def _review(ctx: StepContext) -> dict[str, Any]:
 
 
 def _require_closable(ctx: StepContext) -> dict[str, Any]:
-    if _closable_review(ctx.case) is None:
+    failing = [c for c in closure_conditions(ctx.case) if not c.met]
+    if failing:
         raise ValidationError(
-            "Chưa thể đóng hồ sơ: lần rà soát gần nhất (Mẫu 06) phải cho thấy không còn nguy cơ "
-            "và trẻ đã ổn định về thể chất, tinh thần, tâm lý (NĐ 56/2017 Điều 32)."
+            "Chưa thể đóng hồ sơ (NĐ 56/2017 Điều 30). Chưa đạt: "
+            + "; ".join(f"{c.label.lower()} ({c.found})" for c in failing)
+            + "."
         )
     return ctx.data
+
+
+def _end_separation(ctx: StepContext) -> dict[str, Any]:
+    """The chair's decision ending the temporary separation (NĐ 56 Đ27): its number and date, never in the future nor
+    before the separation was decided. The table settles the separation's end deadline."""
+    running = list(_running_separations(ctx.case))
+    if not running:
+        raise ValidationError("Hồ sơ không có biện pháp tách trẻ khỏi môi trường đang áp dụng.")
+    number = str(ctx.data.get("end_decision_number") or "").strip()
+    if not number:
+        raise ValidationError({"end_decision_number": "Ghi số quyết định chấm dứt biện pháp tách trẻ."})
+    decided_on = ctx.data.get("end_decided_on")
+    if not isinstance(decided_on, dt.date):
+        raise ValidationError({"end_decided_on": "Ghi ngày ra quyết định (dd/mm/yyyy)."})
+    if decided_on > timezone.localtime(ctx.now).date():
+        raise ValidationError({"end_decided_on": "Ngày quyết định không được sau hôm nay."})
+    began = min(timezone.localtime(m.decided_at).date() for m in running)
+    if decided_on < began:
+        raise ValidationError(
+            {"end_decided_on": f"Ngày quyết định không được trước ngày quyết định tách trẻ ({began:%d/%m/%Y})."}
+        )
+    for measure in running:
+        measure.ended_on, measure.end_decision = decided_on, number
+        measure.ended_by, measure.ended_at = ctx.actor, ctx.now
+        measure.save(update_fields=["ended_on", "end_decision", "ended_by", "ended_at"])
+    return {**ctx.data, "end_decision_number": number}
 
 
 def _approve_closure(ctx: StepContext) -> dict[str, Any]:
@@ -284,6 +371,7 @@ HANDLERS: dict[str, Callable[[StepContext], dict[str, Any]]] = {
     "review": _review,
     "propose_closure": _require_closable,
     "approve_closure": _approve_closure,
+    "end_separation": _end_separation,
     "reopen": _reopen,
     "log_activity": _as_is,
     "continue_plan": _as_is,
@@ -421,27 +509,28 @@ def case_comment(*, actor: User, case: Case, text: str, requests_changes: bool =
 def separation_record(
     *, actor: User, case: Case, ended_on: dt.date | None = None, extend_until: dt.date | None = None, decision: str = ""
 ) -> None:
-    """The chair records that a temporary separation ended, or that a competent authority extended it."""
+    """The chair records that a competent authority extended a temporary separation. Ending it is a step of the
+    workflow of its own, with the decision's number and date ("end_separation")."""
     if actor.role != Role.COMMUNE_CHAIR or not user_reaches_unit(actor, case.unit):
         raise ValidationError(f"Chỉ {case.unit.chair_title} ghi nhận kết thúc hoặc gia hạn cách ly tạm thời.")
+    if not extend_until:
+        raise ValidationError(
+            "Để chấm dứt biện pháp tách trẻ, dùng bước “Chấm dứt biện pháp tách trẻ khỏi môi trường” "
+            "với số và ngày quyết định."
+        )
     with transaction.atomic():
-        measure = case.emergency_measures.filter(separation=True).order_by("-decided_at").first()
+        measure = _running_separations(case).order_by("-decided_at").first()
         deadline = case.deadlines.filter(kind=DeadlineKind.SEPARATION_END, status=DeadlineStatus.OPEN).first()
         if measure is None or deadline is None:
             raise ValidationError("Hồ sơ không có quyết định cách ly tạm thời đang có hiệu lực.")
         now = timezone.now()
-        if extend_until:
-            if not decision.strip():
-                raise ValidationError({"decision": "Gia hạn cách ly cần quyết định của cơ quan có thẩm quyền."})
-            deadline.status, deadline.settled_at = DeadlineStatus.CANCELLED, now
-            deadline.save(update_fields=["status", "settled_at"])
-            measure.separation_until, measure.extension_decision = extend_until, decision.strip()
-            measure.save(update_fields=["separation_until", "extension_decision"])
-            _start_deadline(case, DeadlineKind.SEPARATION_END, now, until=extend_until)
-        else:
-            deadline.status = DeadlineStatus.MET if now <= deadline.due_at else DeadlineStatus.LATE
-            deadline.settled_at = now
-            deadline.save(update_fields=["status", "settled_at"])
+        if not decision.strip():
+            raise ValidationError({"decision": "Gia hạn cách ly cần quyết định của cơ quan có thẩm quyền."})
+        deadline.status, deadline.settled_at = DeadlineStatus.CANCELLED, now
+        deadline.save(update_fields=["status", "settled_at"])
+        measure.separation_until, measure.extension_decision = extend_until, decision.strip()
+        measure.save(update_fields=["separation_until", "extension_decision"])
+        _start_deadline(case, DeadlineKind.SEPARATION_END, now, until=extend_until)
         audit_record(
             actor=actor,
             action="case.separation",

@@ -27,7 +27,7 @@ from cases.services import ChildData, ReportData, case_act, child_register, repo
 from childprotect.accounts.models import User
 from referrals.models import Referral, ReferralStatus
 from reporting.models import PeriodicReport, ReportStatus
-from reporting.periods import PeriodKind, last_closed_period
+from reporting.periods import latest_sendable_period
 
 from .conftest import Journey
 
@@ -372,17 +372,16 @@ def test_officer_refers_to_the_police_who_accept_and_complete(journey: Journey):
 
 def test_supervisor_reviews_the_area_and_approves_the_communes_six_month_report(journey: Journey):
     page, main = journey.page, journey.main
-    # The last 6-month period whose data window has closed: the report a commune sends after it (the list's "next
-    # report due" may be the annual one; the kind and year are chosen explicitly).
-    year = last_closed_period(PeriodKind.SEMIANNUAL).year
-    if PeriodicReport.objects.filter(kind=PeriodKind.SEMIANNUAL, year=year, unit__name=COMMUNE_A).exists():
-        year -= 1  # on its due day the demo has made and approved that one already (the demo's "next report due")
-    title = f"Báo cáo 6 tháng đầu năm {year} – {COMMUNE_A}"
+    # The latest period whose report may be sent today (on 03/12/2026 the 6-month report of 2026; the annual one opens
+    # on 14/12): the demo leaves commune A's written but not sent, so the whole cycle runs on today's date.
+    period = latest_sendable_period()
+    year = period.year
+    title = f"Báo cáo {period.label} – {COMMUNE_A}"
 
     journey.login("officer_a")
     journey.step("prepare the report")
     journey.nav("Báo cáo")
-    page.get_by_label("Kỳ báo cáo").select_option(label="6 tháng")
+    page.get_by_label("Kỳ báo cáo").select_option(value=period.kind)
     page.get_by_label("Năm").fill(str(year))
     main.get_by_role("button", name="Lập hoặc mở báo cáo").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
@@ -428,14 +427,24 @@ def test_supervisor_reviews_the_area_and_approves_the_communes_six_month_report(
     expect(main.locator("h1 + p")).to_contain_text("Đã phê duyệt")
     journey.screens("periodic-report-supervisor")
 
-    report = PeriodicReport.objects.get(kind=PeriodKind.SEMIANNUAL, year=year, unit__name=COMMUNE_A)
-    assert report.status == ReportStatus.APPROVED and report.number == "35"
-    assert [e.actor.username for e in report.events.order_by("at", "pk")] == [
-        "officer_a",
+    journey.step("supervisor reopens the approved report")
+    main.get_by_role("link", name="Mở lại báo cáo đã duyệt", exact=True).click()
+    page.get_by_label("Lý do mở lại báo cáo").fill("Bổ sung một vụ tiếp nhận ngày cuối kỳ.")
+    main.get_by_role("button", name="Mở lại báo cáo đã duyệt", exact=True).click()
+    expect(main).to_contain_text("Đã ghi nhận: Mở lại báo cáo đã duyệt.")
+    expect(main.locator("h1 + p")).to_contain_text("Trả lại để sửa")
+    main.get_by_role("link", name="Lần gửi 1", exact=True).click()
+    expect(main).to_contain_text("Bổ sung một vụ tiếp nhận ngày cuối kỳ.")
+
+    report = PeriodicReport.objects.get(kind=period.kind, year=year, unit__name=COMMUNE_A)
+    assert report.status == ReportStatus.RETURNED and report.number == "35"
+    assert [e.actor.username for e in report.events.order_by("at", "pk")][-4:] == [
         "officer_a",
         "chair_a",
         "supervisor",
+        "supervisor",
     ]
+    assert report.sent_versions.get().approved_by.username == "supervisor"
 
 
 # --- 5 ----------------------------------------------------------------------------------------------------------------

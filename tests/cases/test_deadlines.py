@@ -266,11 +266,13 @@ def test_a_closed_cases_deadlines_are_cancelled_and_never_reminded(new_case, peo
         separation_days=10,
         placement="Nhà bà nội, Tổ dân phố 7",
     )
+    # NĐ 56 Đ30: the separation ends by the chair's decision before the case may close (tests/cases/test_closure.py).
+    act(chair_a, case, "end_separation", end_decision_number="21/QĐ-UBND", end_decided_on=dt.date(2026, 11, 20))
     walk(case, S.CLOSED, officer=officer_a, chair=chair_a)
 
     assert not case.deadlines.filter(status=DeadlineStatus.OPEN).exists()
     separation = case.deadlines.get(kind=DeadlineKind.SEPARATION_END)
-    assert (separation.status, separation.settled_at) == (DeadlineStatus.CANCELLED, case.closed_at)
+    assert separation.status == DeadlineStatus.MET  # settled by the decision ending it
 
     for day in (1, 9, 10, 11, 40):  # past every limit the case ever had
         frozen_clock.move_to(local(2026, 11, 20, 21, 0) + dt.timedelta(days=day))

@@ -127,6 +127,7 @@ def records() -> dict[str, dict[str, Any]]:
         },
         "return_plan": {"reason": "Bổ sung hoạt động tư vấn cho gia đình."},
         "approve_plan": {"decision_number": "15/QĐ-UBND", "note": ""},
+        "end_separation": {"end_decision_number": "21/QĐ-UBND", "end_decided_on": today, "note": "Trẻ đã an toàn."},
         "log_activity": {"activity": "Khám và điều trị", "done_on": today, "note": "Trẻ đã được khám."},
         "review": {
             "harm_level": "low",
@@ -321,6 +322,14 @@ def test_each_row_of_the_table_moves_the_case_and_settles_and_starts_its_deadlin
 ):
     for source in transition.sources:
         case = case_at(source)
+        if transition.action == "end_separation":  # offered only while a separation runs: one decided at 09:00
+            EmergencyMeasure.objects.create(
+                case=case, decided_by=chair_a, decided_at=NOW, measures="Cách ly.", separation=True
+            )
+            due, remind = deadline_rules.compute(DeadlineKind.SEPARATION_END, NOW, until=dt.date(2026, 12, 5))
+            Deadline.objects.create(
+                case=case, kind=DeadlineKind.SEPARATION_END, started_at=NOW, due_at=due, remind_at=remind
+            )
         open_before = {d.kind: d for d in case.deadlines.filter(status=DeadlineStatus.OPEN)}
         version = case.version
         actor = actor_for(transition, officer_a, chair_a)
@@ -436,7 +445,9 @@ def test_closure_is_refused_while_the_latest_review_shows_risk_or_an_unstable_ch
     with pytest.raises(ValidationError, match="Chưa thể đóng hồ sơ") as exc:
         act(officer_a, case, "propose_closure")
 
-    assert "không còn nguy cơ" in exc.value.messages[0]
+    message = exc.value.messages[0]
+    assert ("trẻ không còn nguy cơ" in message) == review.get("risk_remains", False)
+    assert ("trẻ đã ổn định" in message) == (not review.get("child_stable", True))
     assert snapshot(case) == before
 
     # Back to the plan, a better review, and then the officer may propose closing and the chair approve it.
@@ -591,12 +602,14 @@ def test_ending_a_separation_in_time_settles_its_deadline(case_at, chair_a, froz
     act(chair_a, case, "decide_emergency", **{**SEPARATION, "separation_days": 10})
     frozen_clock.move_to(local(2026, 11, 28, 16, 0))
 
-    separation_record(actor=chair_a, case=case, ended_on=dt.date(2026, 11, 28))
+    with pytest.raises(ValidationError, match="Chấm dứt biện pháp tách trẻ khỏi môi trường"):
+        separation_record(actor=chair_a, case=case, ended_on=dt.date(2026, 11, 28))  # ending takes a decision
+    act(chair_a, case, "end_separation", end_decided_on=dt.date(2026, 11, 28))
 
     deadline = case.deadlines.get(kind=DeadlineKind.SEPARATION_END)
     assert (deadline.status, deadline.settled_at) == (DeadlineStatus.MET, local(2026, 11, 28, 16, 0))
-    with pytest.raises(ValidationError, match="không có quyết định cách ly tạm thời đang có hiệu lực"):
-        separation_record(actor=chair_a, case=case, ended_on=dt.date(2026, 11, 28))
+    with pytest.raises(ValidationError, match="không có biện pháp tách trẻ khỏi môi trường đang áp dụng"):
+        act(chair_a, case, "end_separation")
 
 
 # --- reopening -----------------------------------------------------------------------------------------------------

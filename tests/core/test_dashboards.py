@@ -201,7 +201,8 @@ def test_chair_sees_the_decisions_waiting_with_links_to_the_case_and_the_step(cl
 
 
 def test_chair_sees_the_commune_report_to_sign_until_it_is_sent(client, chair_a, officer_a):
-    report = report_prepare(actor=officer_a, unit=officer_a.unit, kind="annual", year=2026)
+    # The 6-month report of 2026: its period has ended, so it may be sent now (20/11/2026).
+    report = report_prepare(actor=officer_a, unit=officer_a.unit, kind="semiannual", year=2026)
     response, content = page(client, chair_a)
     assert [item.url for item in response.context["my_work"].items] == [
         reverse("reporting:report_detail", args=[report.pk])
@@ -337,13 +338,16 @@ def test_supervisor_area_counts_equal_independent_counts_and_the_lists_behind_th
     assert data["forms"]["series"][0]["values"] == charts["forms"].series[0][1]
 
 
-def test_supervisor_sees_the_units_that_have_not_sent_the_next_report(client, supervisor, chair_a, officer_b, area):
+def test_supervisor_sees_the_units_that_have_not_sent_the_next_report(
+    client, supervisor, chair_a, officer_b, area, frozen_clock
+):
     response, content = page(client, supervisor)
     pending = response.context["area"].pending
     assert (pending.period.kind, pending.period.year) == ("annual", 2026)
     assert pending.expected == 2 and pending.missing == 2
     assert {u.name for u in pending.units} == {"Phường Hạc Thành", "Phường Hàm Rồng"}
 
+    frozen_clock.move_to(dt.datetime(2026, 12, 14, 9, 0, tzinfo=TZ))  # the period's last day: sending opens
     report = report_prepare(actor=chair_a, unit=chair_a.unit, kind="annual", year=2026)
     report_act(actor=chair_a, report=report, action="submit", version=report.version, data={})
     response, content = page(client, supervisor)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
@@ -80,10 +83,24 @@ def test_the_demo_referrals_leave_the_police_and_health_partners_an_empty_list()
 
 
 @pytest.mark.django_db
-def test_the_demo_sends_and_approves_commune_as_report_and_leaves_commune_bs_in_draft():
+def test_the_demo_leaves_the_report_that_can_be_sent_today_unsent_and_shows_a_sent_one_on_the_period_before(
+    time_machine,
+):
     from reporting.models import PeriodicReport
+    from reporting.services import step_refusal
+    from reporting.workflow import BY_ACTION
 
+    time_machine.move_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=False)
     call_command("loaddemo", verbosity=0)
     call_command("loaddemo", verbosity=0)
-    rows = sorted(PeriodicReport.objects.values_list("unit__name", "status"))
-    assert rows == [("Phường Hàm Rồng", "draft"), ("Phường Hạc Thành", "approved")]
+    rows = sorted(PeriodicReport.objects.values_list("kind", "year", "unit__name", "status"))
+    assert rows == [
+        ("annual", 2025, "Phường Hàm Rồng", "draft"),
+        ("annual", 2025, "Phường Hạc Thành", "approved"),
+        ("semiannual", 2026, "Phường Hạc Thành", "draft"),
+    ]
+    # A new user can run the whole cycle today: chair_a may send commune A's 6-month report of 2026.
+    report = PeriodicReport.objects.get(kind="semiannual", year=2026)
+    assert step_refusal(User.objects.get(username="chair_a"), report, BY_ACTION["submit"]) is None
+    assert report.results and not report.sent_versions.exists()
+    assert PeriodicReport.objects.get(status="approved").sent_versions.count() == 1

@@ -17,7 +17,7 @@ from tests.cases.conftest import *  # noqa: F403  (the cases folder's Celery and
 from tests.factories import UserFactory
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-JUNE = dt.datetime(2026, 6, 10, 9, 0, tzinfo=TZ)  # five days before the 6-month report is due
+JUNE = dt.datetime(2026, 6, 14, 9, 0, tzinfo=TZ)  # the period's last day: sending opens, due tomorrow
 SEMI = PeriodKind.SEMIANNUAL
 
 

@@ -131,7 +131,7 @@ def test_the_province_report_is_printed_with_the_figures_of_the_cases(
         "UBND TỈNH THANH HÓA",
         agency.upper(),
         f"Số: 15/BC-{agency_abbreviation(agency)}",
-        "Thanh Hóa, ngày 10 tháng 6 năm 2026",
+        "Thanh Hóa, ngày 14 tháng 6 năm 2026",
         "BÁO CÁO",
         "6 tháng đầu năm 2026",
         "(Số liệu từ ngày 15/12/2025 đến ngày 14/06/2026)",
@@ -231,7 +231,7 @@ def test_a_draft_commune_report_is_marked_as_such(tmp_path, case_in, officer_a, 
         "ỦY BAN NHÂN DÂN",
         "PHƯỜNG HẠC THÀNH",
         "Số: ......./BC-UBND",
-        "Hạc Thành, ngày 10 tháng 6 năm 2026",  # a draft carries today's date
+        "Hạc Thành, ngày 14 tháng 6 năm 2026",  # a draft carries today's date
         "Số trẻ em bị xâm hại (chỉ tiêu 0101): 1 trẻ em.",
         "UBND tỉnh Thanh Hóa (Sở Y tế);",
         "TM. ỦY BAN NHÂN DÂN",

@@ -40,7 +40,7 @@ from childprotect.core.imports import job_check, job_create
 from childprotect.core.models import ImportJob, ImportStatus, Notification
 from referrals.models import Agency, AgencyType, Consent, Referral, Urgency
 from referrals.services import ReferralData, referral_act, referral_create
-from reporting.models import PdfStatus, PeriodicReport
+from reporting.models import PdfStatus, PeriodicReport, SentVersion
 from reporting.periods import PeriodKind
 from reporting.services import report_prepare
 from tests.cases.test_workflow import act
@@ -228,6 +228,15 @@ def build_world() -> World:
             pdf=periodic.pdf.name, pdf_status=PdfStatus.DONE, pdf_version=periodic.version
         )
         periodic.refresh_from_db()
+        sent = SentVersion(
+            report=periodic,
+            number=1,
+            report_version=periodic.version,
+            figures=periodic.figures,
+            submitted_by=officer,
+            submitted_at=periodic.created_at,
+        )
+        sent.pdf.save("lan-1.pdf", ContentFile(PDF), save=True)  # a sent version of the report, with its PDF kept
         world.periodic[place] = periodic
         world.notifications[place] = Notification.objects.create(
             recipient=officer, title=f"Nhắc hạn {place}", url=f"/cases/{case.pk}/"

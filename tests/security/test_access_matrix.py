@@ -379,6 +379,14 @@ RULES: dict[str, Rule] = {
     "reporting:report_pdf": Rule(get=each(200), post=each(302), targets=on(PERIODIC, periodic_pk)),
     "reporting:report_pdf_download": Rule(get=each(200), targets=on(PERIODIC, periodic_pk)),
     "reporting:report_xlsx": Rule(get=each(200), targets=on(PERIODIC, periodic_pk)),
+    "reporting:report_sent_version": Rule(
+        get=each(200),
+        targets=(
+            *with_(on(PERIODIC, periodic_pk), number=1),
+            nowhere("A/no such sending", lambda w: {"pk": w.periodic["A"].pk, "number": 2}),
+        ),
+    ),
+    "reporting:report_sent_version_pdf": Rule(get=each(200), targets=with_(on(PERIODIC, periodic_pk), number=1)),
     # The commune's staff prepare (edit); the supervisor reviews, the administrator takes no part: 403.
     "reporting:report_act": Rule(
         get=each(403, officer_a=200, chair_a=200, officer_b=200),
