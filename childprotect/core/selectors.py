@@ -26,7 +26,7 @@ from referrals.selectors import referrals_visible_to
 from reporting import workflow as report_flow
 from reporting.models import ReportEvent, ReportStatus
 from reporting.selectors import periodic_reports_visible_to
-from reporting.services import role_towards
+from reporting.services import role_towards, step_not_yet_open
 
 MY_WORK_SHOWN = 50  # per kind of record; the card says how many there are in all
 
@@ -139,7 +139,11 @@ def _report_items(user: Any) -> tuple[list[WorkItem], int]:
     rows = qs.select_related("unit").annotate(since=Subquery(last_event)).order_by("since", "id")
     items = []
     for report in rows[:MY_WORK_SHOWN]:
-        steps = report_flow.next_steps(report.status, role_towards(user, report.unit))
+        steps = [
+            s
+            for s in report_flow.next_steps(report.status, role_towards(user, report.unit))
+            if step_not_yet_open(report, s) is None  # sending opens once the period has ended
+        ]
         if not steps:
             continue
         items.append(

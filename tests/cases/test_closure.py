@@ -133,7 +133,7 @@ def test_ending_a_separation_needs_the_chair_a_decision_number_and_a_plausible_d
 ):
     case = separated(S.IMPLEMENTING)
     before = snapshot(case)
-    with pytest.raises(ValidationError, match="Chỉ Chủ tịch UBND xã"):
+    with pytest.raises(ValidationError, match="Chỉ Chủ tịch UBND phường"):
         act(officer_a, case, "end_separation", **END)
     with pytest.raises(ValidationError) as exc:
         act(chair_a, case, "end_separation", **{**END, "end_decision_number": " "})

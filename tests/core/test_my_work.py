@@ -48,8 +48,8 @@ def chair_b(commune_b):
 
 @pytest.fixture
 def world(officer_a, chair_a, officer_b, chair_b, police, police_agency, case_in, frozen_clock):
-    """Commune A: cases at each hand-over, a referral drafted and one sent to the police, its annual report in draft.
-    Commune B: a case of its own and its annual report sent to the province."""
+    """Commune A: cases at each hand-over, a referral drafted and one sent to the police, its 6-month report in draft.
+    Commune B: a case of its own and its 6-month report sent to the province."""
     from referrals.models import Consent
     from referrals.services import ReferralData, referral_create
 
@@ -77,10 +77,10 @@ def world(officer_a, chair_a, officer_b, chair_b, police, police_agency, case_in
         ),
     )
     frozen_clock.shift(HOUR)
-    made["report_a"] = report_prepare(actor=officer_a, unit=officer_a.unit, kind="annual", year=2026)
+    made["report_a"] = report_prepare(actor=officer_a, unit=officer_a.unit, kind="semiannual", year=2026)
     frozen_clock.shift(HOUR)
     made["b_case"] = case_in(officer_b, "Giang")
-    report_b = report_prepare(actor=chair_b, unit=chair_b.unit, kind="annual", year=2026)
+    report_b = report_prepare(actor=chair_b, unit=chair_b.unit, kind="semiannual", year=2026)
     made["report_b"] = report_act(actor=chair_b, report=report_b, action="submit", version=report_b.version, data={})
     return made
 
