@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from childprotect.accounts.models import Role
-from childprotect.forms import apply_service_errors, take_step
+from childprotect.forms import apply_service_errors, refused_post, take_step
 from childprotect.http import AuthenticatedRequest
 from childprotect.text import nfc
 from referrals import selectors as referral_selectors
@@ -369,13 +369,15 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
     refusal = services.action_refusal(request.user, case, transition)
     if refusal and request.user.role not in transition.roles:
         raise PermissionDenied(refusal)
-    if refusal:
+    if refusal and request.method != "POST":
         messages.error(request, refusal)
         return redirect("cases:case_detail", pk=case.pk)
     form_class = FORMS[action]
     form = form_class(request.POST or None, initial={"version": case.version})
     activities = ActivityFormSet(request.POST or None, prefix="a") if action == "draft_plan" else None
-    if request.method == "POST" and form.is_valid() and (activities is None or activities.is_valid()):
+    if refusal:  # posted after someone else moved the case on: told why, input kept
+        form = refused_post(form, refusal, version=case.version)
+    elif request.method == "POST" and form.is_valid() and (activities is None or activities.is_valid()):
         data = form.record()
         if activities is not None:
             data["activities"] = [a.cleaned_data for a in activities.forms if a.cleaned_data.get("activity")]

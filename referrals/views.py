@@ -19,7 +19,7 @@ from cases.policy import can_see_child_protected
 from cases.selectors import case_get_for
 from childprotect.accounts.models import Role
 from childprotect.audit.services import audit_record
-from childprotect.forms import apply_service_errors, take_step
+from childprotect.forms import apply_service_errors, refused_post, take_step
 from childprotect.http import AuthenticatedRequest
 
 from . import selectors, services
@@ -112,13 +112,15 @@ def referral_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
     refusal = services.step_refusal(request.user, referral, step)
     if refusal and request.user.role not in step.roles:
         raise PermissionDenied(refusal)
-    if refusal:
+    if refusal and request.method != "POST":
         messages.error(request, refusal)
         return redirect("referrals:referral_detail", pk=referral.pk)
     form_class = STEP_FORMS[action]
     initial = ReferralForm.initial_from(referral) if action == "edit" else {"version": referral.version}
     form = form_class(request.POST or None, initial=initial, referral=referral)
-    if request.method == "POST" and form.is_valid():
+    if refusal:  # posted after someone else moved the referral on: told why, input kept
+        form = refused_post(form, refusal, version=referral.version)
+    elif request.method == "POST" and form.is_valid():
         version = form.cleaned_data["version"]
         failed = take_step(
             form,
