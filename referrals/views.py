@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from cases.policy import can_see_child_protected
 from cases.selectors import case_get_for
 from childprotect.accounts.models import Role
 from childprotect.audit.services import audit_record
+from childprotect.core.once import create_form, save_once
 from childprotect.forms import apply_service_errors, refused_post, take_step
 from childprotect.http import AuthenticatedRequest
 
@@ -46,6 +48,7 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@create_form
 def referral_create(request: AuthenticatedRequest, case_pk: int) -> HttpResponse:
     case = case_get_for(request.user, case_pk)
     if request.user.role not in COMMUNE:
@@ -53,7 +56,11 @@ def referral_create(request: AuthenticatedRequest, case_pk: int) -> HttpResponse
     form = ReferralForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
-            referral = services.referral_create(actor=request.user, case=case, data=form.data_object())
+            referral = save_once(
+                request,
+                lambda: services.referral_create(actor=request.user, case=case, data=form.data_object()),
+                url=lambda r: reverse("referrals:referral_detail", args=[r.pk]),
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
