@@ -25,6 +25,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from childprotect.http import AuthenticatedRequest
+
 from .models import FormSubmission
 
 T = TypeVar("T")
@@ -57,7 +59,7 @@ def replay(request: HttpRequest) -> HttpResponse | None:
     return redirect(done.url or "home")
 
 
-def save_once(request: HttpRequest, create: Callable[[], T], *, url: Callable[[T], str]) -> T:
+def save_once(request: AuthenticatedRequest, create: Callable[[], T], *, url: Callable[[T], str]) -> T:
     """`create()` and the consumption of the posted token, in one transaction. Raises AlreadySaved on a replay."""
     token = posted_token(request)
     if not token:
@@ -65,7 +67,7 @@ def save_once(request: HttpRequest, create: Callable[[], T], *, url: Callable[[T
     with transaction.atomic():
         try:
             with transaction.atomic():  # a savepoint, so that a replay leaves nothing behind
-                row = FormSubmission.objects.create(token=token, user_id=request.user.pk)
+                row = FormSubmission.objects.create(token=token, user=request.user)
         except IntegrityError as exc:
             raise AlreadySaved from exc
         made = create()
