@@ -45,6 +45,7 @@ class Tally:
     rounds: int = 0
     winners: int = 0
     losers_told: int = 0
+    untold: int = 0  # a loser sent away without the message or their input, or a second record made
     errors_500: int = 0
     other: list[str] = field(default_factory=list)
 
@@ -214,10 +215,7 @@ class Command(BaseCommand):
                 lambda b=b, d=data: b.request("/periodic-reports/new/", d),
             )
             self._count(t, results)
-            if all(r[0] == 302 for r in results) and results[0][2] == results[1][2]:
-                told = [OPENED_BY_OTHER in br.follow(r[2]) for br, r in zip((a, b), results, strict=True)]
-                t.winners += told.count(False)
-                t.losers_told += told.count(True)
+            self._one_record(t, (a, b), results, OPENED_BY_OTHER)
 
         # 2. Logging Mẫu 01: two people, two reports at once (both are saved), and one form sent twice at once.
         t = tallies["ghi hai thông tin (Mẫu 01) cùng lúc"] = Tally()
@@ -237,10 +235,7 @@ class Command(BaseCommand):
                 lambda a=a, d=data: a.request("/reports/new/", d), lambda b=b, d=data: b.request("/reports/new/", d)
             )
             self._count(t, results)
-            if all(r[0] == 302 for r in results) and results[0][2] == results[1][2]:
-                told = [SAVED in br.follow(r[2]) for br, r in zip((a, b), results, strict=True)]
-                t.winners += told.count(False)
-                t.losers_told += told.count(True)
+            self._one_record(t, (a, b), results, SAVED)
 
         # 3. The same case step, 4. the same plan draft, 5. the same referral answer, by two people at once.
         for title, key, action, who, form in (
@@ -258,9 +253,25 @@ class Command(BaseCommand):
                     lambda b=b, p=path, v=version, i=i, f=form: b.request(p, f(v, f"Người thứ hai {i}")),
                 )
                 self._count(t, results)
-                t.winners += sum(1 for r in results if r[0] == 302)
+                saved = sum(1 for r in results if r[0] == 302)
+                t.winners += min(saved, 1)
+                t.untold += max(saved - 1, 0)  # both sent to the record's page: the second one's input is lost
                 t.losers_told += sum(1 for r in results if r[0] == 200 and STALE in r[1] and "Người thứ" in r[1])
         return tallies
+
+    def _one_record(self, t: Tally, browsers: tuple[Browser, Browser], results: list[Any], message: str) -> None:
+        """Both should land on the one record made; the one who did not make it is told so."""
+        landed = [(br, r) for br, r in zip(browsers, results, strict=True) if r[0] == 302]
+        if not landed:
+            return
+        if len({r[2] for _br, r in landed}) > 1:  # two records where there should be one
+            t.winners += 1
+            t.untold += len(landed) - 1
+            return
+        told = sum(1 for br, r in landed if message in br.follow(r[2]))
+        t.winners += 1
+        t.losers_told += min(told, len(landed) - 1)
+        t.untold += max(len(landed) - 1 - told, 0)
 
     def _count(self, t: Tally, results: list[tuple[int, str, str]]) -> None:
         t.rounds += 1
@@ -270,9 +281,10 @@ class Command(BaseCommand):
     def _print(self, tallies: dict[str, Tally], tracebacks: int, checks: dict[str, Any], options: Any, n: int) -> None:
         db = "PostgreSQL" if options["database_url"].startswith("postgres") else "SQLite (WAL, IMMEDIATE)"
         self.stdout.write(f"gunicorn, {options['workers']} workers, {db}, {n} rounds of two requests released together")
-        self.stdout.write(f"{'race':42} {'rounds':>6} {'winners':>8} {'told':>5} {'500s':>5}")
+        self.stdout.write(f"{'race':42} {'rounds':>6} {'winners':>8} {'told':>5} {'untold':>6} {'500s':>5}")
+        self.stdout.write("(untold: a loser sent away without a message or their input, or a second record made)")
         for title, t in tallies.items():
-            line = f"{title:42} {t.rounds:>6} {t.winners:>8} {t.losers_told:>5} {t.errors_500:>5}"
+            line = f"{title:42} {t.rounds:>6} {t.winners:>8} {t.losers_told:>5} {t.untold:>6} {t.errors_500:>5}"
             self.stdout.write(line + (f"  other: {', '.join(t.other)}" if t.other else ""))
         self.stdout.write(f"server tracebacks: {tracebacks}")
         for name, ok in checks.items():
