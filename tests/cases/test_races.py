@@ -206,3 +206,18 @@ def test_the_agency_and_the_commune_answering_a_referral_at_once(officer_a, poli
         loser = next(r for r in results if r.status_code == 200)
         assert STALE in html(loser) or "vừa được người khác cập nhật" in html(loser)
         assert AuditEntry.objects.filter(action="referral.accept", object_id=str(referral.pk)).count() == 1
+
+
+@race_db
+def test_two_people_opening_a_case_for_the_same_child_at_once(officer_a, chair_a, make_report, make_child):
+    for n in range(ROUNDS):
+        report, child = make_report(officer_a), make_child(officer_a, full_name=f"Trẻ mở hồ sơ {n}")
+        url = reverse("cases:report_children", args=[report.pk])
+        a, b = client_for(officer_a), client_for(chair_a)
+        data = {"action": "attach", "child": str(child.pk)}
+        results = race(lambda a=a, url=url, d=data: a.post(url, d), lambda b=b, url=url, d=data: b.post(url, d))
+        assert all(not isinstance(r, BaseException) for r in results), results
+        assert [r.status_code for r in results] == [302, 302]
+        case = Case.objects.get(report=report, child=child)
+        assert AuditEntry.objects.filter(action="case.open", object_id=str(case.pk)).count() == 1
+        assert AuditEntry.objects.filter(action="report.attach_child", object_id=str(report.pk)).count() == 1
