@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from cases.selectors import case_get_for
 from cases.services.attachments import attachment_add
 from childprotect.audit.services import audit_record
+from childprotect.core.once import create_form, save_once
 from childprotect.forms import StyledForm
 from childprotect.http import AuthenticatedRequest
 
@@ -51,6 +52,7 @@ def _form_errors(form: forms.Form) -> str:
 
 @login_required
 @require_POST
+@create_form
 def attachment_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = case_get_for(request.user, pk)  # out of reach: 404
     back = reverse("cases:case_detail", args=[case.pk])
@@ -65,12 +67,16 @@ def attachment_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             messages.error(request, "Bước này không thuộc hồ sơ.")
             return redirect(back)
     try:
-        attachment = attachment_add(
-            actor=request.user,
-            case=case,
-            upload=form.cleaned_data["file"],
-            description=form.cleaned_data["description"],
-            step=step,
+        attachment = save_once(
+            request,
+            lambda: attachment_add(
+                actor=request.user,
+                case=case,
+                upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+                step=step,
+            ),
+            url=lambda _a: back,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -11,12 +11,14 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from childprotect.accounts.models import Role
-from childprotect.forms import apply_service_errors, take_step
+from childprotect.core.once import create_form, save_once
+from childprotect.forms import apply_service_errors, refused_post, take_step
 from childprotect.http import AuthenticatedRequest
 from childprotect.text import nfc
 from referrals import selectors as referral_selectors
@@ -87,6 +89,7 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@create_form
 def report_create(request: AuthenticatedRequest) -> HttpResponse:
     if request.user.role not in REPORTING_ROLES:
         raise PermissionDenied(_("Vai trò của bạn không tiếp nhận thông tin, thông báo, tố giác."))
@@ -98,7 +101,15 @@ def report_create(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and perpetrators.is_valid():
         rows = [p for p in (f.to_data() for f in perpetrators.forms) if p]
         try:
-            report = services.report_receive(actor=request.user, data=form.to_data(rows))
+            report = save_once(
+                request,
+                lambda: services.report_receive(actor=request.user, data=form.to_data(rows)),
+                # A partner who logged it sees the report; commune staff and supervisors go on to its children.
+                url=lambda r: reverse(
+                    "cases:report_detail" if request.user.role == Role.PARTNER else "cases:report_children",
+                    args=[r.pk],
+                ),
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -130,6 +141,7 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@create_form
 def report_children(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Attach children to a report: pick one found by an accent-free search, or register a new one (after the
     likely duplicates have been shown)."""
@@ -165,7 +177,11 @@ def report_children(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 candidates = _likely_duplicates(request.user, data)
             if not candidates:
                 try:
-                    child = services.report_register_child(actor=request.user, report=report, data=data)
+                    child = save_once(
+                        request,
+                        lambda: services.report_register_child(actor=request.user, report=report, data=data),
+                        url=lambda _c: reverse("cases:report_children", args=[report.pk]),
+                    )
                 except ValidationError as exc:
                     _apply_errors(form, exc)
                 else:
@@ -207,6 +223,7 @@ def child_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@create_form
 def child_create(request: AuthenticatedRequest) -> HttpResponse:
     _require_registry_role(request.user)
     if not can_register_children(request.user):
@@ -220,7 +237,11 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
             candidates = _likely_duplicates(request.user, data)
         if not candidates:
             try:
-                child = services.child_register(actor=request.user, data=data)
+                child = save_once(
+                    request,
+                    lambda: services.child_register(actor=request.user, data=data),
+                    url=lambda c: reverse("cases:child_detail", args=[c.pk]),
+                )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
@@ -375,13 +396,15 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
     refusal = services.action_refusal(request.user, case, transition)
     if refusal and request.user.role not in transition.roles:
         raise PermissionDenied(refusal)
-    if refusal:
+    if refusal and request.method != "POST":
         messages.error(request, refusal)
         return redirect("cases:case_detail", pk=case.pk)
     form_class = FORMS[action]
     form = form_class(request.POST or None, initial={"version": case.version})
     activities = ActivityFormSet(request.POST or None, prefix="a") if action == "draft_plan" else None
-    if request.method == "POST" and form.is_valid() and (activities is None or activities.is_valid()):
+    if refusal:  # posted after someone else moved the case on: told why, input kept
+        form = refused_post(form, refusal, version=case.version)
+    elif request.method == "POST" and form.is_valid() and (activities is None or activities.is_valid()):
         data = form.record()
         if activities is not None:
             data["activities"] = [a.cleaned_data for a in activities.forms if a.cleaned_data.get("activity")]
@@ -420,6 +443,7 @@ COMMENT_ROLES = (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR)
 
 @login_required
 @require_POST
+@create_form
 def case_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for(request.user, pk)
     form = CommentForm(request.POST)
@@ -427,11 +451,15 @@ def case_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Ý kiến không được để trống."))
     else:
         try:
-            services.case_comment(
-                actor=request.user,
-                case=case,
-                text=form.cleaned_data["text"],
-                requests_changes=form.cleaned_data["requests_changes"],
+            save_once(
+                request,
+                lambda: services.case_comment(
+                    actor=request.user,
+                    case=case,
+                    text=form.cleaned_data["text"],
+                    requests_changes=form.cleaned_data["requests_changes"],
+                ),
+                url=lambda _c: reverse("cases:case_detail", args=[case.pk]),
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 F = TypeVar("F", bound=forms.Form)
 
@@ -71,3 +72,21 @@ def take_step(
         apply_service_errors(form, exc)
         return form
     return None
+
+
+def refused_post(form: F, refusal: str, *, version: int) -> F:
+    """A step posted after someone else moved the record on, so that it may no longer be taken: the form again with
+    what the user typed, why it cannot be taken, and (when the page was out of date) that someone else saved first.
+
+    Redirecting instead would lose the input of the second of two people acting at once (issue 14, item 7)."""
+    form.is_valid()
+    if form.data.get("version") != str(version):
+        form.add_error(
+            None,
+            _(
+                "Hồ sơ vừa được người khác cập nhật trong lúc bạn nhập. Nội dung bạn nhập vẫn còn dưới đây; "
+                "hãy xem lại bước hiện tại của hồ sơ."
+            ),
+        )
+    form.add_error(None, refusal)
+    return form

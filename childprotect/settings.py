@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "childprotect.audit.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a locked-out login into the lockout page; keep it last
+    "childprotect.core.middleware.DatabaseBusyMiddleware",  # "database is locked" (SQLite): a 503, not a 500
 ]
 
 ROOT_URLCONF = "childprotect.urls"
@@ -100,9 +101,16 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'childprotect.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web server, Celery worker and beat share one SQLite file in development: WAL lets readers run beside the writer,
-    # IMMEDIATE transactions take the write lock up front instead of failing half-way with "database is locked".
+    # IMMEDIATE transactions take the write lock up front instead of failing half-way with "database is locked", and
+    # a writer waits up to `timeout` seconds for the lock. synchronous=NORMAL is safe in WAL (a power cut may lose the
+    # last commits, never corrupt the file) and spares an fsync per commit. A lock that outlasts the wait is a 503
+    # with Retry-After (childprotect.core.middleware.DatabaseBusyMiddleware), never a 500.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": env.int("CHILDPROTECT_SQLITE_TIMEOUT", default=30),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))

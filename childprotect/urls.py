@@ -30,3 +30,5 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "childprotect.core.middleware.server_error"  # SQLite "database is locked": 503, not 500

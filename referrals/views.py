@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,8 @@ from cases.policy import can_see_child_protected
 from cases.selectors import case_get_for
 from cases.services import record_view
 from childprotect.accounts.models import Role
-from childprotect.forms import apply_service_errors, take_step
+from childprotect.core.once import create_form, save_once
+from childprotect.forms import apply_service_errors, refused_post, take_step
 from childprotect.http import AuthenticatedRequest
 
 from . import selectors, services
@@ -46,6 +48,7 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@create_form
 def referral_create(request: AuthenticatedRequest, case_pk: int) -> HttpResponse:
     case = case_get_for(request.user, case_pk)
     if request.user.role not in COMMUNE:
@@ -53,7 +56,11 @@ def referral_create(request: AuthenticatedRequest, case_pk: int) -> HttpResponse
     form = ReferralForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
-            referral = services.referral_create(actor=request.user, case=case, data=form.data_object())
+            referral = save_once(
+                request,
+                lambda: services.referral_create(actor=request.user, case=case, data=form.data_object()),
+                url=lambda r: reverse("referrals:referral_detail", args=[r.pk]),
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -114,13 +121,15 @@ def referral_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
     refusal = services.step_refusal(request.user, referral, step)
     if refusal and request.user.role not in step.roles:
         raise PermissionDenied(refusal)
-    if refusal:
+    if refusal and request.method != "POST":
         messages.error(request, refusal)
         return redirect("referrals:referral_detail", pk=referral.pk)
     form_class = STEP_FORMS[action]
     initial = ReferralForm.initial_from(referral) if action == "edit" else {"version": referral.version}
     form = form_class(request.POST or None, initial=initial, referral=referral)
-    if request.method == "POST" and form.is_valid():
+    if refusal:  # posted after someone else moved the referral on: told why, input kept
+        form = refused_post(form, refusal, version=referral.version)
+    elif request.method == "POST" and form.is_valid():
         version = form.cleaned_data["version"]
         failed = take_step(
             form,

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -209,7 +209,13 @@ def report_prepare(*, actor: User, unit: AdminUnit, kind: str, year: int) -> Per
         report = PeriodicReport(unit=unit, kind=kind, year=year, prepared_by=actor, created_at=now, **fields)
         report.figures = figures_for(unit, report.period)
         report.computed_at = now
-        report.save()
+        try:
+            # A savepoint: two people opening the same report at once both find none (there is no row to lock);
+            # the second insert then waits for the first and fails on the unique constraint. It gets that report.
+            with transaction.atomic():
+                report.save()
+        except IntegrityError:
+            return PeriodicReport.objects.get(unit=unit, kind=kind, year=year)
         ReportEvent.objects.create(
             report=report,
             action="prepare",

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from childprotect.accounts.models import Role
-from childprotect.forms import take_step
+from childprotect.forms import refused_post, take_step
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import ascii_filename
 from childprotect.places.models import UnitLevel
@@ -93,6 +93,12 @@ def report_new(request: AuthenticatedRequest) -> HttpResponse:
             raise PermissionDenied(" ".join(exc.messages)) from exc
         messages.error(request, " ".join(exc.messages))
         return redirect("reporting:report_list")
+    if report.prepared_by_id != request.user.pk:  # someone else opened it first (perhaps this very moment)
+        messages.info(
+            request,
+            _("Báo cáo này đã được %(name)s lập; đây là báo cáo đó, không có bản mới nào được tạo.")
+            % {"name": report.prepared_by.full_name},
+        )
     return redirect("reporting:report_detail", pk=report.pk)
 
 
@@ -170,7 +176,7 @@ def report_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespo
     refusal = services.step_refusal(request.user, report, step)
     if refusal and not services.has_part_in(request.user, report, step):
         raise PermissionDenied(refusal)
-    if refusal:
+    if refusal and request.method != "POST":
         messages.error(request, refusal)
         return redirect("reporting:report_detail", pk=report.pk)
     form_class = STEP_FORMS[action]
@@ -182,7 +188,9 @@ def report_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespo
         "proposals": report.proposals,
     }
     form = form_class(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if refusal:  # posted after someone else moved the report on: told why, input kept
+        form = refused_post(form, refusal, version=report.version)
+    elif request.method == "POST" and form.is_valid():
         version = form.cleaned_data["version"]
         failed = take_step(
             form,

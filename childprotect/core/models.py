@@ -74,3 +74,23 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time token, consumed in the transaction that created the record (childprotect.core.once).
+
+    Back after saving, then Save again, sends the same token: the unique constraint turns the replay (or a second
+    submission racing the first) into "already saved", and `url` shows the record that was made.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    url = models.CharField("liên kết", max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "biểu mẫu đã gửi"
+        verbose_name_plural = "biểu mẫu đã gửi"
+
+    def __str__(self) -> str:
+        return self.url

@@ -47,7 +47,7 @@ def _wait_for(condition, timeout: float = 30.0) -> bool:
     return False
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_overdue_emergency_deadline_notifies_officer_chair_and_supervisor_once_on_a_real_worker(worker):
     commune, province = unit("2026:14797"), unit("2026:38")
     officer = UserFactory(role=Role.COMMUNE_OFFICER, unit=commune, email="canbo@example.vn")

@@ -1,0 +1,122 @@
+"""`make run`'s embedded SQLite under a commune office's load (issue 14, item 8): WAL, a busy timeout, writes that
+take the write lock up front, and a Vietnamese 503 (Retry-After) instead of a 500 when a lock still outlasts the
+timeout, with nothing saved. These tests hold a real write lock from a second connection to the same file."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.urls import reverse
+
+from cases.models import Report, Term, TermKind
+from childprotect.core.models import Notification
+from childprotect.core.services import notify
+
+pytestmark = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3", reason="the embedded database only"
+)
+committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@contextmanager
+def write_lock_held(seconds: float) -> Iterator[None]:
+    """A second connection to the file takes the write lock (BEGIN IMMEDIATE) and keeps it for `seconds`."""
+    held = threading.Event()
+
+    def run() -> None:
+        other = sqlite3.connect(connection.settings_dict["NAME"], timeout=5, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        held.set()
+        time.sleep(seconds)
+        other.execute("COMMIT")
+        other.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert held.wait(10)
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+@pytest.mark.django_db
+def test_the_embedded_database_runs_in_wal_with_normal_sync_and_immediate_writes():
+    options = settings.DATABASES["default"]["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 20
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: safe in WAL, far fewer fsyncs
+        assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] >= 20_000
+
+
+@committed
+def test_a_write_waits_for_another_connections_write_lock_and_succeeds(officer_a):
+    with write_lock_held(1.0):
+        started = time.monotonic()
+        notify(recipients=[officer_a], title="Thử ghi khi tệp đang bị khoá")
+        assert time.monotonic() - started >= 0.5  # it waited for the lock instead of failing
+    assert Notification.objects.filter(recipient=officer_a).count() == 1
+
+
+@committed
+def test_a_lock_outlasting_the_timeout_is_a_vietnamese_503_and_nothing_is_saved(client, officer_a):
+    phone = Term.objects.get(kind=TermKind.CHANNEL, code="phone")
+    client.force_login(officer_a)
+    page = client.get(reverse("cases:report_create"))  # the session is written now, not during the lock
+    assert page.status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout = 300")  # this connection gives up after 0.3 s instead of 30 s
+    try:
+        with write_lock_held(1.5):
+            response = _post_report(client, phone)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(settings.DATABASES['default']['OPTIONS']['timeout'] * 1000)}")
+
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    body = response.content.decode()
+    assert "Hệ thống đang bận" in body and "chưa được lưu" in body
+    assert Report.objects.count() == 0
+
+
+def _post_report(client, phone):
+    return client.post(
+        reverse("cases:report_create"),
+        {
+            "received_at": "20/11/2026 08:30",
+            "report_type": "thong_bao",
+            "channel": str(phone.pk),
+            "reporter_name": "Đỗ Thị Mai",
+            "description": "Trẻ bị đánh.",
+            "forms_main": ["violence"],
+            "environment": "family",
+            "incident_unit": "14797",
+            "p-TOTAL_FORMS": "0",
+            "p-INITIAL_FORMS": "0",
+        },
+    )
+
+
+@pytest.mark.django_db
+def test_a_lock_timeout_outside_a_view_is_the_busy_page_too(rf):
+    from childprotect.core.middleware import server_error
+
+    try:
+        raise OperationalError("database is locked")
+    except OperationalError:
+        response = server_error(rf.get("/"))
+    assert response.status_code == 503 and "Hệ thống đang bận" in response.content.decode()
+    try:
+        raise ValueError("something else")
+    except ValueError:
+        assert server_error(rf.get("/")).status_code == 500
