@@ -230,11 +230,17 @@ def _lying_wide_sheet() -> bytes:
     return _xlsx_with_sheet([SHEET_HEAD, b'<dimension ref="A1:J3"/><sheetData>', rows, b"</sheetData></worksheet>"])
 
 
-@pytest.mark.parametrize("where", ["header", "data", "hidden"])
+@pytest.mark.parametrize("where", ["header", "data", "hidden", "csv-header", "csv-data"])
 def test_16384_columns_are_refused_by_the_column_limit(upload, supervisor, where):
-    content = _lying_wide_sheet() if where == "hidden" else _wide_sheet(where)
+    wide = [f"Cột {i}" for i in range(len(COLUMNS) + 1, 16385)]
+    if where == "csv-header":
+        content, name = csv_file([child_row("Nguyễn Văn An")], [*COLUMNS, *wide]), "rong.csv"
+    elif where == "csv-data":
+        content, name = csv_file([child_row("Nguyễn Văn An"), [*child_row("Lê Thị Hoa"), *wide]]), "rong.csv"
+    else:
+        content, name = (_lying_wide_sheet() if where == "hidden" else _wide_sheet(where)), "rong.xlsx"
 
-    job = upload(supervisor, content, "rong.xlsx")
+    job = upload(supervisor, content, name)
 
     assert job.status == ImportStatus.REFUSED, job.plan
     assert "quá nhiều cột" in job.plan["message"]
