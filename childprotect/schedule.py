@@ -24,6 +24,11 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "reporting.tasks.remind_report_due",
         "schedule": crontab(hour=7, minute=30),
     },
+    # Notification e-mails whose task was lost (broker outage) or whose send failed (SMTP down): sent once, late.
+    "sweep-unsent-emails": {
+        "task": "childprotect.core.tasks.sweep_unsent_emails",
+        "schedule": crontab(minute="*/5"),
+    },
     # Sessions of logged-out or expired users pile up in the database; Django leaves their removal to a periodic job.
     "clear-expired-sessions": {
         "task": "childprotect.core.tasks.clear_expired_sessions",

@@ -208,6 +208,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# A hung SMTP server must give up well before a sender's claim on a notification runs out (below).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Bảo vệ trẻ em <no-reply@childprotect.local>")
 
 # --- Celery --------------------------------------------------------------------------------------------------------
@@ -226,6 +228,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     for _folder in ("queue", "processed", "control"):  # kombu expects them; anything may queue a task (loaddemo)
         (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A broker that does not answer must not hold a web request: give up connecting after 2 s (see below).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# Publishing to a dead broker: two quick retries, then the caller goes on (e-mails are swept up later, see
+# CHILDPROTECT_EMAIL_SWEEP_AFTER_SECONDS); Celery's default would retry 3 times and the redis client waits unbounded.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -269,6 +278,11 @@ CHILDPROTECT_REPORT_PERIODS = {
     "semiannual": {"start": "12-15", "end": "06-14", "due": "06-15"},
     "annual": {"start": "12-15", "end": "12-14", "due": "12-15"},
 }
+# Notification e-mails (childprotect/core/tasks.py): an e-mail not sent this many seconds after its notification was
+# made (its task lost to a broker outage, or its SMTP send failed) is sent by the sweep; a sender's claim on one runs
+# out after CHILDPROTECT_EMAIL_CLAIM_MINUTES (a sender that died mid-way), then another may send it.
+CHILDPROTECT_EMAIL_SWEEP_AFTER_SECONDS = env.int("CHILDPROTECT_EMAIL_SWEEP_AFTER_SECONDS", default=60)
+CHILDPROTECT_EMAIL_CLAIM_MINUTES = env.int("CHILDPROTECT_EMAIL_CLAIM_MINUTES", default=10)
 CHILDPROTECT_REPORT_REMIND_DAYS_BEFORE = env.int("CHILDPROTECT_REPORT_REMIND_DAYS_BEFORE", default=7)
 # A report speaks for its whole period: it can be sent (and approved) from this many days before the period's last day
 # (0: on the last day itself), never earlier.
@@ -276,6 +290,14 @@ CHILDPROTECT_REPORT_SEND_OPENS_DAYS_BEFORE_END = env.int("CHILDPROTECT_REPORT_SE
 # Imports (registries in): the largest file accepted, and the row errors kept for the preview.
 CHILDPROTECT_IMPORT_MAX_BYTES = env.int("CHILDPROTECT_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
 CHILDPROTECT_IMPORT_MAX_ERRORS = env.int("CHILDPROTECT_IMPORT_MAX_ERRORS", default=500)
+# A file's size says little about what it holds: rows and columns are capped (counted while streaming), and an .xlsx
+# (a zip) is refused unread when its parts would inflate past a size or at a ratio no spreadsheet reaches (a zip bomb).
+CHILDPROTECT_IMPORT_MAX_ROWS = env.int("CHILDPROTECT_IMPORT_MAX_ROWS", default=100_000)
+CHILDPROTECT_IMPORT_MAX_COLUMNS = env.int("CHILDPROTECT_IMPORT_MAX_COLUMNS", default=50)
+CHILDPROTECT_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
+    "CHILDPROTECT_IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024
+)
+CHILDPROTECT_IMPORT_MAX_COMPRESSION_RATIO = env.int("CHILDPROTECT_IMPORT_MAX_COMPRESSION_RATIO", default=100)
 # Attachments (scanned decisions, minutes, medical papers).
 CHILDPROTECT_ATTACHMENT_MAX_BYTES = env.int("CHILDPROTECT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # When a working-day deadline falls due on its last day: end of that day, local time.

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -131,36 +132,214 @@ def _text(value: Any) -> str:
     return nfc(str(value)).strip()
 
 
-def _xlsx_rows(content: bytes) -> Iterator[tuple[list[str], list[bool]]]:
+# A cell Excel would run as a formula: "=...", and "+", "-" or "@" followed by a function name and "(" or a DDE
+# call ("+HYPERLINK(...)", "@SUM(...)", "-cmd|' /C calc'!A0"). "+84 912 345 678", "-" or "- không rõ -" are data.
+_FUNCTION_CALL = re.compile(r"[+\-@]\s*[A-Za-z_][\w.]*\s*[(|]")
+
+
+def formula_start(value: str) -> str:
+    """ "=" for a formula, the sign for a formula-like call, "" for data."""
+    if value.startswith("="):
+        return "="
+    if _FUNCTION_CALL.match(value):
+        return value[0]
+    return ""
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _too_many_rows(rows: int) -> FileRefused:
+    return FileRefused(
+        f"Tệp có quá nhiều dòng ({_thousands(rows)} dòng dữ liệu; tối đa "
+        f"{_thousands(settings.CHILDPROTECT_IMPORT_MAX_ROWS)}). Hãy chia thành nhiều tệp."
+    )
+
+
+def _too_many_columns(columns: int, where: str = "") -> FileRefused:
+    return FileRefused(
+        f"Tệp có quá nhiều cột ({_thousands(columns)} cột{where}; tối đa "
+        f"{_thousands(settings.CHILDPROTECT_IMPORT_MAX_COLUMNS)}). Hãy dùng tệp mẫu và xoá các cột thừa."
+    )
+
+
+_CELL_REF = re.compile(r"([A-Z]{1,3})?([0-9]+)?")
+
+
+def _cell_ref(ref: str) -> tuple[int, int]:
+    """'XFD12' -> (column 16384, row 12); missing parts are 0."""
+    match = _CELL_REF.fullmatch(ref.replace("$", "").upper())
+    if not match:
+        return 0, 0
+    letters, digits = match.groups()
+    column = 0
+    for letter in letters or "":
+        column = column * 26 + ord(letter) - 64
+    return column, int(digits or 0)
+
+
+@dataclass
+class SheetExtent:
+    rows: int = 0  # the last row that holds a value
+    columns: int = 0  # the last column that holds a value
+
+
+def _first_sheet_path(archive: zipfile.ZipFile) -> str:
+    """The part of the workbook's first sheet (the one openpyxl's worksheets[0] reads), from workbook.xml and its
+    relationships (both small: their sizes were checked before)."""
+    from xml.etree import ElementTree as ET  # noqa: S405  (sizes checked; Python's expat refuses entity bombs)
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    workbook = ET.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314
+    sheet = workbook.find(f"{main}sheets/{main}sheet")
+    if sheet is None:
+        raise KeyError("no sheet")
+    target_id = sheet.get(f"{rel}id")
+    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
+    for relation in rels:
+        if relation.get("Id") == target_id:
+            target = relation.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    raise KeyError(target_id)
+
+
+def _xlsx_inspect(content: bytes) -> SheetExtent:
+    """Before openpyxl opens it: every part's declared uncompressed size and compression ratio (a zip bomb is refused
+    unread: Python's zipfile never inflates past the declared size), the first sheet's declared <dimension>, then its
+    real extent by a streaming count (constant memory; a row of a million cells is refused at the column limit)."""
+    import xml.parsers.expat
+
+    max_rows = settings.CHILDPROTECT_IMPORT_MAX_ROWS
+    max_columns = settings.CHILDPROTECT_IMPORT_MAX_COLUMNS
+    bomb = FileRefused(
+        "Tệp Excel khi giải nén quá lớn hoặc nén bất thường (có thể là tệp độc hại): không đọc tệp này. "
+        "Hãy mở tệp trong Excel, chỉ giữ bảng dữ liệu rồi lưu lại, hoặc lưu thành CSV UTF-8."
+    )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        total = 0
+        for info in archive.infolist():
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if (
+                info.file_size > settings.CHILDPROTECT_IMPORT_MAX_UNCOMPRESSED_BYTES
+                or total > settings.CHILDPROTECT_IMPORT_MAX_UNCOMPRESSED_BYTES
+                or (info.file_size > 1024 * 1024 and ratio > settings.CHILDPROTECT_IMPORT_MAX_COMPRESSION_RATIO)
+            ):
+                raise bomb
+        path = _first_sheet_path(archive)
+        source = archive.open(path)
+    except FileRefused:
+        raise
+    except Exception as exc:  # not a workbook: no workbook.xml, no sheet, a damaged zip
+        raise FileRefused("Không đọc được tệp Excel (.xlsx): tệp hỏng hoặc không đúng định dạng.") from exc
+
+    extent = SheetExtent()
+    state = {"row": 0, "column": 0, "valued": False, "wide": 0}
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        local = name.rpartition(":")[2]
+        if local == "c":
+            column, _ = _cell_ref(attributes.get("r", ""))
+            state["column"] = column or state["column"] + 1
+            state["valued"] = False
+        elif local in ("v", "is", "f"):
+            state["valued"] = True
+        elif local == "row":
+            state["row"] = int(attributes["r"]) if attributes.get("r", "").isdigit() else state["row"] + 1
+            state["column"] = 0
+        elif local == "dimension":
+            last = attributes.get("ref", "").rpartition(":")[2]
+            columns, rows = _cell_ref(last)
+            if columns > max_columns:
+                raise _too_many_columns(columns, " theo khai báo trong tệp")
+            if rows - 1 > max_rows:
+                raise _too_many_rows(rows - 1)
+
+    def end(name: str) -> None:
+        local = name.rpartition(":")[2]
+        if local == "row" and state["wide"]:  # the row's real width, counted to its end, is in the message
+            raise _too_many_columns(state["wide"], f", ô có dữ liệu ở dòng {state['row']}")
+        if local == "c" and state["valued"]:
+            if state["column"] > max_columns:
+                state["wide"] = max(state["wide"], state["column"])
+                return
+            if state["row"] - 1 > max_rows:
+                raise _too_many_rows(state["row"] - 1)
+            extent.rows = max(extent.rows, state["row"])
+            extent.columns = max(extent.columns, state["column"])
+            state["valued"] = False
+
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=":")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        with source:
+            while chunk := source.read(1024 * 1024):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except FileRefused:
+        raise
+    except Exception as exc:  # broken XML, a CRC error, a part longer than it declared
+        raise FileRefused("Không đọc được tệp Excel (.xlsx): tệp hỏng hoặc không đúng định dạng.") from exc
+    return extent
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple[list[str], list[str]]]:
     from openpyxl import load_workbook
 
+    extent = _xlsx_inspect(content)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception as exc:  # a damaged or disguised file: openpyxl raises many kinds
         raise FileRefused("Không đọc được tệp Excel (.xlsx): tệp hỏng hoặc không đúng định dạng.") from exc
+    if not extent.rows:
+        book.close()
+        return
     sheet = book.worksheets[0]
-    for cells in sheet.iter_rows():
+    # Read-only openpyxl trusts the declared <dimension> and silently drops what lies beyond it: read the real
+    # extent, counted above, streaming one row at a time.
+    sheet.reset_dimensions()
+    for cells in sheet.iter_rows(max_row=extent.rows, max_col=max(extent.columns, 1)):
         values, formulas = [], []
         for cell in cells:
             value = getattr(cell, "value", None)
-            formulas.append(getattr(cell, "data_type", "") == "f" or (isinstance(value, str) and value.startswith("=")))
-            values.append(_text(value))
+            text = _text(value)
+            formulas.append("=" if getattr(cell, "data_type", "") == "f" else formula_start(text))
+            values.append(text)
         yield values, formulas
     book.close()
 
 
-def _csv_rows(content: bytes) -> Iterator[tuple[list[str], list[bool]]]:
+def _csv_rows(content: bytes) -> Iterator[tuple[list[str], list[str]]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FileRefused(
             "Tệp CSV không ở bảng mã UTF-8. Trong Excel, hãy chọn Lưu thành (Save As) → “CSV UTF-8 (Comma delimited)”."
         ) from exc
+    del content
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    for values in csv.reader(io.StringIO(text), delimiter=delimiter):
-        cells = [nfc(v).strip() for v in values]
-        yield cells, [v.startswith("=") for v in cells]
+    has_nul = "\x00" in text
+    # newline="": the csv module itself ends rows at \r\n, \n or a lone \r (files pasted together from Windows, Unix
+    # and old Mac programs), and keeps line breaks inside quoted cells.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
+    try:
+        for values in reader:
+            number += 1
+            if has_nul and any("\x00" in v for v in values):
+                raise FileRefused(
+                    f"Tệp có ký tự NUL (mã 0, ký tự rỗng) ở dòng {number}: tệp bị hỏng hoặc không phải CSV văn bản. "
+                    "Hãy mở tệp gốc trong Excel và lưu lại thành “CSV UTF-8 (Comma delimited)”."
+                )
+            cells = [nfc(v).strip() for v in values]
+            yield cells, [formula_start(v) for v in cells]
+    except csv.Error as exc:
+        raise FileRefused(f"Tệp CSV sai định dạng ở dòng {number + 1}: hãy lưu lại từ Excel thành CSV UTF-8.") from exc
 
 
 def too_large_message() -> str:
@@ -197,6 +376,11 @@ def read_table(content: bytes, filename: str, columns: tuple[Column, ...]) -> li
             break
     if not header:
         raise FileRefused("Tệp rỗng: không có dòng tiêu đề.")
+    max_rows, max_columns = settings.CHILDPROTECT_IMPORT_MAX_ROWS, settings.CHILDPROTECT_IMPORT_MAX_COLUMNS
+    while header and not header[-1]:
+        header.pop()
+    if len(header) > max_columns:
+        raise _too_many_columns(len(header), " ở dòng tiêu đề")
     keys = _map_header(header, columns)
     rows: list[Row] = []
     number = 1
@@ -204,8 +388,14 @@ def read_table(content: bytes, filename: str, columns: tuple[Column, ...]) -> li
         number += 1
         if not any(values):
             continue
-        if any(f for f, k in zip(formulas, keys, strict=False) if k):
-            rows.append(Row(number, {"__formula__": "1"}))
+        if len(values) > max_columns and any(values[max_columns:]):
+            last = max(i for i, v in enumerate(values) if v) + 1
+            raise _too_many_columns(last, f", ô có dữ liệu ở dòng {number}")
+        if len(rows) >= max_rows:
+            raise _too_many_rows(len(rows) + 1)
+        formula = next((f for f, k in zip(formulas, keys, strict=False) if k and f), "")
+        if formula:
+            rows.append(Row(number, {"__formula__": formula}))
             continue
         rows.append(Row(number, {k: v for k, v in zip(keys, values, strict=False) if k}))
     if not rows:
@@ -249,8 +439,14 @@ def check_formulas(rows: list[Row], plan: Plan) -> list[Row]:
     """Rows with a formula in a cell are errors (the value would be what Excel last computed, or nothing)."""
     clean = []
     for row in rows:
-        if "__formula__" in row.values:
+        if row.values.get("__formula__") == "=":
             plan.error(row.number, "Ô chứa công thức (bắt đầu bằng “=”): hãy nhập giá trị, không nhập công thức.")
+        elif "__formula__" in row.values:
+            plan.error(
+                row.number,
+                f"Ô chứa công thức (bắt đầu bằng “{row.values['__formula__']}” rồi tên hàm): hãy nhập giá trị, "
+                "không nhập công thức.",
+            )
         else:
             clean.append(row)
     return clean

@@ -17,6 +17,10 @@ class Notification(models.Model):
     key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Durable e-mail: due when made for a recipient with an address; claimed by the one sender (the queued task or
+    # the sweep) that may send it; sent when emailed_at is set. A broker outage leaves it due, and the sweep sends it.
+    email_due = models.BooleanField(default=False)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -26,7 +30,14 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["recipient", "key"], condition=~Q(key=""), name="notification_once"),
         ]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox_idx"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_due=True, emailed_at__isnull=True),
+                name="notification_unsent_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

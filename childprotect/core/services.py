@@ -2,35 +2,129 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from .models import Notification
+
+logger = logging.getLogger(__name__)
 
 
 def notify(
     *, recipients: Iterable[Any], title: str, body: str = "", url: str = "", key: str = ""
 ) -> list[Notification]:
-    """Notify each recipient once; with a `key`, a second call for the same recipient and key creates nothing."""
-    from .tasks import send_notification_email
+    """Notify each recipient once; with a `key`, a second call for the same recipient and key creates nothing.
 
+    Each notification of a recipient with an e-mail address is due to be mailed: a task is queued on commit, and if
+    the broker is down the sweep (notification_emails_sweep) sends it a minute later. Either way, once."""
     created: list[Notification] = []
     for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
         try:
             with transaction.atomic():  # a savepoint: a duplicate key leaves the caller's transaction usable
                 created.append(
-                    Notification.objects.create(recipient=user, title=title[:200], body=body, url=url, key=key[:200])
+                    Notification.objects.create(
+                        recipient=user,
+                        title=title[:200],
+                        body=body,
+                        url=url,
+                        key=key[:200],
+                        email_due=bool(user.email),
+                    )
                 )
         except IntegrityError:
             if not key:
                 raise
     for notification in created:
-        transaction.on_commit(partial(send_notification_email.delay, notification.pk))
+        if notification.email_due:
+            transaction.on_commit(partial(_queue_email, notification.pk))
     return created
+
+
+def _queue_email(notification_id: int) -> None:
+    """Queue the e-mail's task; a broker that is down costs the caller a few seconds at most (the publish retry
+    policy and connection timeout in settings), never an error: the notification stays due and the sweep sends it."""
+    from .tasks import send_notification_email
+
+    try:
+        send_notification_email.delay(notification_id)
+    except Exception:  # kombu's OperationalError, a timeout, a refused connection: all are "not queued"
+        logger.warning(
+            "notification %s: e-mail task not queued (broker unavailable); the sweep will send it",
+            notification_id,
+            exc_info=True,
+        )
+
+
+def notification_email_send(notification_id: int) -> bool:
+    """Mail one notification, exactly once across every sender (its queued task, a retry, concurrent sweeps).
+
+    The sender first claims it with one UPDATE that only succeeds while it is unsent and unclaimed (or claimed so
+    long ago that its sender must have died): of two senders, the database lets exactly one through. The claim is
+    committed before the SMTP conversation (no lock is held across the network); a send that fails releases it, so
+    the next sweep tries again. The one window left is a sender dying between the SMTP server's acceptance and
+    the recording of it: after CHILDPROTECT_EMAIL_CLAIM_MINUTES that e-mail is sent a second time (SMTP offers no
+    transaction to close it), which is preferred to losing a reminder.
+    """
+    now = timezone.now()
+    stale = now - dt.timedelta(minutes=settings.CHILDPROTECT_EMAIL_CLAIM_MINUTES)
+    claimed = (
+        Notification.objects.filter(pk=notification_id, email_due=True, emailed_at__isnull=True)
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale))
+        .update(email_claimed_at=now)
+    )
+    if not claimed:
+        return False
+    mine = Notification.objects.filter(pk=notification_id, email_claimed_at=now, emailed_at__isnull=True)
+    notification = mine.select_related("recipient").first()
+    if notification is None:
+        return False
+    if not notification.recipient.email or not notification.recipient.is_active:
+        mine.update(email_due=False, email_claimed_at=None)  # nobody to mail any more: not swept again
+        return False
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            body = render_to_string(
+                "core/email/notification.txt", {"n": notification, "site": settings.CHILDPROTECT_SITE_URL}
+            )
+        send_mail(f"[Bảo vệ trẻ em] {notification.title}", body, None, [notification.recipient.email])
+    except BaseException:
+        mine.update(email_claimed_at=None)  # unsent: free for the retry or the next sweep
+        raise
+    mine.update(emailed_at=timezone.now())
+    return True
+
+
+def notification_emails_sweep(*, limit: int = 500) -> int:
+    """Send the e-mails that are due and still unsent a minute after their notification was made (their task was
+    lost, or their send failed); returns how many were sent. Stops at the first SMTP failure: the server is likely
+    down, and the next sweep (every few minutes, childprotect/schedule.py) tries again."""
+    now = timezone.now()
+    older = now - dt.timedelta(seconds=settings.CHILDPROTECT_EMAIL_SWEEP_AFTER_SECONDS)
+    stale = now - dt.timedelta(minutes=settings.CHILDPROTECT_EMAIL_CLAIM_MINUTES)
+    pending = list(
+        Notification.objects.filter(email_due=True, emailed_at__isnull=True, created_at__lt=older)
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for pk in pending:
+        try:
+            sent += notification_email_send(pk)
+        except Exception:
+            logger.warning("notification %s: e-mail not sent; the next sweep tries again", pk, exc_info=True)
+            break
+    return sent
 
 
 def notification_mark_read(*, actor: Any, notification: Notification) -> None:

@@ -1,14 +1,10 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.mail import send_mail
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from .models import Notification
+from .services import notification_email_send, notification_emails_sweep
 
 
 @shared_task
@@ -20,24 +16,14 @@ def clear_expired_sessions() -> int:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_notification_email(notification_id: int) -> bool:
-    """Mail one notification, at most once: the row is locked and marked in the same transaction as the send."""
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .select_related("recipient")
-            .filter(pk=notification_id, emailed_at__isnull=True)
-            .first()
-        )
-        if notification is None or not notification.recipient.email or not notification.recipient.is_active:
-            return False
-        with translation.override(settings.LANGUAGE_CODE):
-            body = render_to_string(
-                "core/email/notification.txt", {"n": notification, "site": settings.CHILDPROTECT_SITE_URL}
-            )
-        send_mail(f"[Bảo vệ trẻ em] {notification.title}", body, None, [notification.recipient.email])
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
-    return True
+    """Mail one notification, exactly once with the sweep (core.services.notification_email_send claims it)."""
+    return notification_email_send(notification_id)
+
+
+@shared_task
+def sweep_unsent_emails() -> int:
+    """Send the notification e-mails a broker outage or an SMTP failure left unsent (every few minutes)."""
+    return notification_emails_sweep()
 
 
 @shared_task(acks_late=True)

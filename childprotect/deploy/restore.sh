@@ -12,9 +12,11 @@
 #   --no-media               the database only
 #   --passphrase-file FILE   the passphrase of .gpg backups (without it, gpg asks)
 #
-# NEW_DATABASE defaults to <db of DATABASE_URL>_restored_<YYYYmmdd_HHMMSS>. The checksums (.sha256 beside the dump)
-# are verified first; a restore that fails drops the database it created. Then point DATABASE_URL at the new
-# database (or rename it) and restart the application. See childprotect/deploy/BACKUP.md.
+# NEW_DATABASE defaults to <db of DATABASE_URL>_restored_<YYYYmmdd_HHMMSS>. Before anything is touched, the checksums
+# (.sha256 beside the dump, which must list every file used) are verified and each archive is read to its end. The
+# database is restored in one transaction, the media into a folder beside the target that is renamed into place last;
+# a restore that fails at any step drops the database it created and leaves the media folder as it was. Then point
+# DATABASE_URL at the new database (or rename it) and restart the application. See childprotect/deploy/BACKUP.md.
 set -euo pipefail
 umask 077
 
@@ -49,7 +51,7 @@ done
 [ -z "$passphrase_file" ] || [ -r "$passphrase_file" ] || die "cannot read the passphrase file $passphrase_file"
 
 pgenv_from_database_url
-require_tools createdb dropdb pg_restore psql sha256sum tar
+require_tools createdb dropdb gzip pg_restore psql sha256sum tar
 
 folder=$(cd "$(dirname "$dump")" && pwd)
 dump_name=$(basename "$dump")
@@ -77,22 +79,39 @@ if [ "$with_media" = 1 ]; then
   fi
 fi
 
+# Nothing is touched until every file has been checked: the checksums (every file used must be listed), then each
+# archive read to its end (a truncated or damaged file fails here, not half-way through the restore).
+used=("$dump_name")
+[ "$with_media" = 0 ] || used+=("$media_name")
 if [ -f "$folder/$stem.sha256" ]; then
   echo "checking $stem.sha256"
-  (cd "$folder" && sha256sum --check --quiet --ignore-missing -- "$stem.sha256")
+  for name in "${used[@]}"; do
+    awk -v name="$name" '$2 == name || $2 == "*" name { found = 1 } END { exit !found }' "$folder/$stem.sha256" ||
+      die "$name is not listed in $stem.sha256: the backup is incomplete or was altered; nothing was changed"
+  done
+  (cd "$folder" && sha256sum --check --quiet --ignore-missing -- "$stem.sha256") ||
+    die "checksum mismatch in $stem.sha256: the backup is damaged or was altered; nothing was changed"
 else
   echo "warning: no $stem.sha256 beside the backup; the files are not verified" >&2
 fi
 
 work=$(mktemp -d)
 created=0
+media_parent=$(dirname "$media_dir")
+made_parent=0
+staged=""
 cleanup() {
   local status=$?
   rm -rf "$work"
   gpg_home_stop
-  if [ "$status" != 0 ] && [ "$created" = 1 ]; then
-    echo "restore failed: dropping the new database $new_db" >&2
-    dropdb --if-exists "$new_db" || true
+  if [ "$status" != 0 ]; then
+    [ -z "$staged" ] || rm -rf "$staged"
+    [ "$made_parent" = 0 ] || rmdir "$media_parent" 2>/dev/null || true
+    if [ "$created" = 1 ]; then
+      echo "restore failed: dropping the new database $new_db" >&2
+      dropdb --if-exists "$new_db" || true
+    fi
+    echo "restore failed: the media folder $media_dir and every existing database are as they were" >&2
   fi
   exit "$status"
 }
@@ -106,29 +125,44 @@ decrypt() { # decrypt FILE.gpg OUTPUT
 
 if [ -n "$encrypted" ]; then
   gpg_home_start
-  decrypt "$folder/$dump_name" "$work/$stem.dump"
+  decrypt "$folder/$dump_name" "$work/$stem.dump" || die "cannot decrypt $dump_name; nothing was changed"
   dump_file="$work/$stem.dump"
 else
   dump_file="$folder/$dump_name"
 fi
-pg_restore --list "$dump_file" >/dev/null # a readable archive, before anything is created
+# --list reads the table of contents; --file=/dev/null reads every data block, as the restore will.
+if ! pg_restore --list "$dump_file" >/dev/null || ! pg_restore --file=/dev/null "$dump_file"; then
+  die "the database archive $dump_name is damaged or truncated (pg_restore cannot read it); nothing was changed"
+fi
+
+if [ "$with_media" = 1 ]; then
+  if [ -n "$encrypted" ]; then
+    decrypt "$folder/$media_name" "$work/$stem-media.tar.gz" || die "cannot decrypt $media_name; nothing was changed"
+    media_file="$work/$stem-media.tar.gz"
+  else
+    media_file="$folder/$media_name"
+  fi
+  if ! gzip --test "$media_file" || ! tar --list --gzip --file="$media_file" >/dev/null; then
+    die "the media archive $media_name is damaged or truncated; nothing was changed"
+  fi
+fi
 
 echo "createdb $new_db"
 createdb --template=template0 --encoding=UTF8 "$new_db"
 created=1
 echo "pg_restore $dump_name -> $new_db"
-pg_restore --no-owner --exit-on-error --dbname="$new_db" "$dump_file"
+# One transaction: a restore that fails leaves the new database empty (and cleanup drops it).
+pg_restore --no-owner --exit-on-error --single-transaction --dbname="$new_db" "$dump_file"
 
 if [ "$with_media" = 1 ]; then
-  mkdir -p "$media_dir"
-  if [ -n "$encrypted" ]; then
-    decrypt "$folder/$media_name" "$work/$stem-media.tar.gz"
-    media_file="$work/$stem-media.tar.gz"
-  else
-    media_file="$folder/$media_name"
+  # Extracted beside the target (the same file system), then renamed into place only once everything succeeded.
+  if [ ! -d "$media_parent" ]; then
+    mkdir -p "$media_parent"
+    made_parent=1
   fi
+  staged=$(mktemp -d "$media_parent/.restore-media-XXXXXX")
   echo "tar $media_name -> $media_dir"
-  tar --extract --gzip --no-same-owner --file="$media_file" --directory="$media_dir"
+  tar --extract --gzip --no-same-owner --file="$media_file" --directory="$staged"
 fi
 
 tables=$(psql -X --dbname="$new_db" -tAc \
@@ -138,6 +172,11 @@ if [ "$(psql -X --dbname="$new_db" -tAc "SELECT to_regclass('public.django_migra
   migrations=$(psql -X --dbname="$new_db" -tAc "SELECT count(*) FROM public.django_migrations")
 else
   echo "warning: $new_db has no django_migrations table: is this a childprotect backup?" >&2
+fi
+if [ "$with_media" = 1 ]; then
+  [ ! -d "$media_dir" ] || rmdir "$media_dir" # checked empty above
+  mv "$staged" "$media_dir"
+  staged=""
 fi
 created=2 # done: kept whatever happens next
 echo "restored into database $new_db: $tables tables, $migrations migrations applied"

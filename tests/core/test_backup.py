@@ -323,3 +323,97 @@ def test_backup_then_restore_scripts_into_a_fresh_database(data_put_back, cast, 
             [str(shutil.which("dropdb")), "--if-exists", new_database], env=pg_env, check=False, capture_output=True
         )
     assert _databases_named(new_database) == []
+
+
+# --- a failed restore changes nothing (issue 14 item 11) -------------------------------------------------------------
+
+
+def _tree(folder: Path) -> dict[str, bytes] | None:
+    """Every file under folder with its bytes (None when the folder does not exist)."""
+    if not folder.exists():
+        return None
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _reseal(backups: Path, stem: str) -> None:
+    """Recompute the checksums, as if the damage happened before backup.sh summed the files (a full disk)."""
+    sums = backups / f"{stem}.sha256"
+    names = [line.split(maxsplit=1)[1].strip() for line in sums.read_text().splitlines()]
+    result = subprocess.run(  # noqa: S603 (sha256sum, arguments as a list)
+        [str(shutil.which("sha256sum")), "--", *names], cwd=backups, capture_output=True, text=True, check=True
+    )
+    sums.write_text(result.stdout)
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+
+
+@on_postgresql
+@with_pg_tools
+@with_bash
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("truncated-media", "media archive"),
+        ("truncated-dump", "database archive"),
+        ("bad-checksum", "FAILED"),
+        ("media-not-in-checksums", "not listed"),
+    ],
+)
+@pytest.mark.parametrize("target", ["absent", "empty"])
+@committed
+def test_a_failed_restore_leaves_the_database_and_the_media_exactly_as_they_were(
+    data_put_back, cast, commune_a, tmp_path, damage, message, target
+):
+    _children(cast["officer_a"], commune_a, ["Hoàng Thị Em", "Vũ Văn Giang"])
+    media = tmp_path / "var" / "media"
+    (media / "attachments").mkdir(parents=True)
+    for i in range(40):  # enough that a truncated archive still holds some whole files
+        (media / "attachments" / f"bien-ban-{i}.pdf").write_bytes(os.urandom(20_000))
+    backups = tmp_path / "backups"
+    env = {**_without_pg_variables(), "DATABASE_URL": _database_url(), "CHILDPROTECT_VAR_DIR": str(tmp_path / "var")}
+    backup = _bash("backup.sh", env, str(backups))
+    assert backup.returncode == 0, backup.stderr
+    (dump,) = backups.glob("childprotect-*.dump")
+    stem = dump.name.removesuffix(".dump")
+    archive = backups / f"{stem}-media.tar.gz"
+    if damage == "truncated-media":
+        _truncate(archive)
+        _reseal(backups, stem)
+    elif damage == "truncated-dump":
+        _truncate(dump)
+        _reseal(backups, stem)
+    elif damage == "bad-checksum":
+        data = bytearray(dump.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        dump.write_bytes(bytes(data))
+    else:
+        sums = backups / f"{stem}.sha256"
+        sums.write_text("".join(line for line in sums.read_text().splitlines(True) if "-media" not in line))
+        _truncate(archive)
+
+    restored_media = tmp_path / "restored" / "media"
+    if target == "empty":
+        restored_media.mkdir(parents=True)
+    else:
+        restored_media.parent.mkdir()
+    children_before = list(Child.objects.order_by("pk").values_list("pk", "full_name", "updated_at"))
+    mine = connection.settings_dict["NAME"] + "%"  # other databases on the server are other people's
+    databases_before = _databases_named(mine)
+    new_database = f"{connection.settings_dict['NAME']}_restored_{os.getpid()}"
+    pg_env = pg_environment(connection.settings_dict, base=_without_pg_variables())
+    try:
+        restore = _bash("restore.sh", env, "--media-dir", str(restored_media), str(dump), new_database)
+
+        assert restore.returncode != 0, restore.stdout
+        assert message in restore.stderr + restore.stdout, restore.stderr
+        assert _tree(restored_media) == ({} if target == "empty" else None)  # untouched
+        assert sorted(p.name for p in restored_media.parent.iterdir()) == (["media"] if target == "empty" else [])
+        assert _databases_named(mine) == databases_before  # no database made, none left behind
+        assert list(Child.objects.order_by("pk").values_list("pk", "full_name", "updated_at")) == children_before
+    finally:
+        subprocess.run(  # noqa: S603 (dropdb, arguments as a list)
+            [str(shutil.which("dropdb")), "--if-exists", new_database], env=pg_env, check=False, capture_output=True
+        )

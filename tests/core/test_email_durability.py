@@ -1,0 +1,192 @@
+"""Notification e-mails survive a broker outage (issue 14 item 10): each notification that should be mailed records
+so, is claimed atomically before it is sent, and a periodic sweep sends what the queued task never did, exactly once.
+
+The broker here is real and unreachable (Redis on a closed port), not a mock; concurrency is two real threads, each
+with its own database connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import socket
+import threading
+import time
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
+from django.utils import timezone
+
+from childprotect.celery import app
+from childprotect.core.models import Notification
+from childprotect.core.services import notify
+from childprotect.core.tasks import send_notification_email, sweep_unsent_emails
+from childprotect.places.services import units_load_list
+from childprotect.schedule import BEAT_SCHEDULE
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens once it is closed
+
+
+@pytest.fixture
+def dead_broker():
+    """The application's broker is Redis on a port nothing listens to; tasks are published, not run eagerly."""
+    before = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.update(broker_url=f"redis://127.0.0.1:{_closed_port()}/5", task_always_eager=False)
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        app.conf.update(broker_url=before[0], task_always_eager=before[1])
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def officer_a(officer_a):
+    officer_a.email = "canbo.hacthanh@example.vn"
+    officer_a.save(update_fields=["email"])
+    return officer_a
+
+
+class SlowBackend(EmailBackend):
+    """The SMTP server takes its time: long enough for a second sweep to try the same notification."""
+
+    def send_messages(self, messages):
+        time.sleep(0.5)
+        return super().send_messages(messages)
+
+
+class FailingBackend(EmailBackend):
+    def send_messages(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+@pytest.mark.django_db
+def test_a_notification_made_while_the_broker_is_down_is_mailed_once_by_the_sweep(
+    dead_broker, officer_a, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    began = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):  # .delay() to the dead broker: must not raise
+        (notification,) = notify(recipients=[officer_a], title="Quá hạn: đánh giá ban đầu", key="d1:overdue")
+    assert time.monotonic() - began < 5  # a web request is not held up for long by a dead broker
+    notification.refresh_from_db()
+    assert notification.email_due and notification.emailed_at is None
+    assert mail.outbox == []
+
+    assert sweep_unsent_emails() == 0  # younger than a minute: the queued task may still come
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        assert sweep_unsent_emails() == 1
+        assert sweep_unsent_emails() == 0
+    assert [m.subject for m in mail.outbox] == ["[Bảo vệ trẻ em] Quá hạn: đánh giá ban đầu"]
+    notification.refresh_from_db()
+    assert notification.emailed_at is not None
+
+
+@pytest.mark.django_db
+def test_the_task_and_the_sweep_never_both_send(officer_a):
+    (notification,) = notify(recipients=[officer_a], title="Đến hạn")
+    mail.outbox.clear()
+    assert send_notification_email(notification.pk) is True
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        assert sweep_unsent_emails() == 0
+    assert send_notification_email(notification.pk) is False
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_notification_being_sent_is_left_to_its_sender_until_the_claim_is_stale(officer_a, settings):
+    (notification,) = notify(recipients=[officer_a], title="Đến hạn")
+    Notification.objects.filter(pk=notification.pk).update(email_claimed_at=timezone.now())  # a sender at work
+    mail.outbox.clear()
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        assert sweep_unsent_emails() == 0
+    stale = settings.CHILDPROTECT_EMAIL_CLAIM_MINUTES + 1
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=stale)):
+        assert sweep_unsent_emails() == 1  # the sender died mid-way: the claim ran out
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_failing_smtp_server_leaves_it_unsent_for_the_next_sweep(officer_a, settings):
+    (notification,) = notify(recipients=[officer_a], title="Quá hạn: rà soát")
+    mail.outbox.clear()
+    later = timezone.now() + dt.timedelta(minutes=2)
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    with time_machine.travel(later):
+        assert sweep_unsent_emails() == 0  # no exception escapes: the sweep runs again in a few minutes
+    notification.refresh_from_db()
+    assert notification.emailed_at is None and notification.email_claimed_at is None
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(later + dt.timedelta(minutes=5)):
+        assert sweep_unsent_emails() == 1
+        assert sweep_unsent_emails() == 0
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_recipient_without_an_email_address_is_not_swept_forever(officer_a):
+    officer_a.email = ""
+    officer_a.save(update_fields=["email"])
+    (notification,) = notify(recipients=[officer_a], title="Đến hạn")
+    assert notification.email_due is False
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        assert sweep_unsent_emails() == 0
+
+
+def test_the_sweep_is_scheduled_every_few_minutes():
+    entry = BEAT_SCHEDULE["sweep-unsent-emails"]
+    assert entry["task"] == "childprotect.core.tasks.sweep_unsent_emails"
+    assert entry["schedule"].minute == set(range(0, 60, 5)) or len(entry["schedule"].minute) >= 12
+
+
+# Last in the module: a transactional test empties the tables the tests above rely on (put back at the module's end).
+@pytest.fixture(scope="module")
+def data_put_back(django_db_setup, django_db_blocker):
+    """A transactional test empties every table, also of the rows the migrations and the session wrote (terms,
+    units) that the tests after it expect: put them back, as tests/core/test_backup.py does."""
+    yield
+    with django_db_blocker.unblock():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents:
+            connection.creation.deserialize_db_from_string(contents)
+        units_load_list(2026, actor=None)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_concurrent_sweeps_send_once(data_put_back, officer_a, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.SlowBackend"
+    notifications = notify(recipients=[officer_a], title="Quá hạn: kế hoạch")
+    assert len(notifications) == 1
+    mail.outbox.clear()
+    later = timezone.now() + dt.timedelta(minutes=2)
+    barrier = threading.Barrier(2)
+    sent: list[int] = []
+
+    def sweep() -> None:
+        from django.db import connections
+
+        try:
+            with time_machine.travel(later, tick=True):
+                barrier.wait()
+                sent.append(sweep_unsent_emails())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(sent) == [0, 1]
+    assert len(mail.outbox) == 1
