@@ -98,6 +98,14 @@ class ReportEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.report_id} {self.action}"
 
+    @property
+    def label(self) -> str:
+        """What was done, in the words of the step's button (reporting/workflow.py); creating the report is no step."""
+        from .workflow import BY_ACTION  # the workflow table imports this module's statuses
+
+        step = BY_ACTION.get(self.action)
+        return str(step.label) if step else str(_("Lập báo cáo")) if self.action == "prepare" else self.action
+
 
 def sent_pdf_path(instance: SentVersion, filename: str) -> str:
     return f"reports/{instance.report_id}/sent-{instance.number}.pdf"

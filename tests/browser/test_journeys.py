@@ -396,7 +396,7 @@ def test_supervisor_reviews_the_area_and_approves_the_communes_six_month_report(
     journey.login("chair_a")
     journey.step("chair signs and sends")
     journey.nav("Báo cáo")
-    main.get_by_role("link", name=title, exact=True).click()
+    main.get_by_role("link", name=title, exact=True).first.click()  # at the top and in the list
     main.get_by_role("link", name="Ký, gửi báo cáo", exact=True).click()
     page.get_by_label("Số văn bản (Số: .../BC-UBND)").fill("35")
     main.get_by_role("button", name="Ký, gửi báo cáo", exact=True).click()
@@ -419,7 +419,7 @@ def test_supervisor_reviews_the_area_and_approves_the_communes_six_month_report(
 
     journey.step("supervisor approves")
     journey.nav("Báo cáo")
-    main.get_by_role("link", name=title, exact=True).click()
+    main.get_by_role("link", name=title, exact=True).first.click()  # at the top and in the list
     expect(main.locator("h1 + p")).to_contain_text("Đã gửi")
     main.get_by_role("link", name="Phê duyệt báo cáo", exact=True).click()
     main.get_by_role("button", name="Phê duyệt báo cáo", exact=True).click()

@@ -107,4 +107,5 @@ def test_two_officers_on_the_same_step_the_second_keeps_her_input(journey: Journ
     main.get_by_role("button", name="Ghi nhận").click()
     expect(main).to_contain_text("người khác cập nhật")
     expect(page.get_by_label("Nhận định, thông tin đã xác minh")).to_have_value("Nhận định của chị Hoà.")
+    expect(page.get_by_label("Cao")).to_be_checked()  # her choice too, not the one recorded by the other officer
     assert case.steps.filter(action="assess_initial").count() == 1

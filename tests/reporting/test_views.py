@@ -228,3 +228,31 @@ def test_the_detail_page_takes_a_fixed_number_of_queries(client, report_a, offic
         client.get(detail(report_a))
 
     assert len(second) == len(first)
+
+
+def test_a_figure_with_nothing_behind_it_says_so(client, officer_a, commune_a):
+    """An empty drill-down says there is nothing, rather than showing table headers over no rows (found on the
+    browser journey's 6-month report)."""
+    report = report_prepare(actor=officer_a, unit=commune_a, kind=SEMI, year=2026)
+    client.force_login(officer_a)
+
+    cases = html(client.get(figure(report, "C01")))
+    reports = html(client.get(figure(report, "R01")))
+
+    assert "Không có hồ sơ nào trong kỳ báo cáo." in cases
+    assert "Không có thông tin nào trong kỳ báo cáo." in reports
+
+
+def test_the_history_names_each_step_not_only_the_status_it_left(client, officer_a, commune_a):
+    """Prepared, recomputed and written are three different things the officer did, all leaving the report a draft:
+    the history says which (the browser journey showed four identical "Đang soạn" lines)."""
+    report = report_prepare(actor=officer_a, unit=commune_a, kind=SEMI, year=2026)
+    act(officer_a, report, "recompute")
+    act(officer_a, report, "edit", number="", results="Kết quả.", difficulties="", proposals="")
+    client.force_login(officer_a)
+
+    page = html(client.get(detail(report)))
+    history = page[page.index("Diễn biến") :]
+
+    for words in ("Lập báo cáo", "Tính lại số liệu", "Soạn nội dung báo cáo"):
+        assert f'{words} <span class="text-muted">→ Đang soạn</span>' in history

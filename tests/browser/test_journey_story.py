@@ -1,0 +1,375 @@
+"""The whole story on today's date (issue 14, Proof), in Chromium on the demo world, as a new Vietnamese user does it:
+
+commune officer logs Mẫu 01 and registers the child → Mẫu 02 → the chair decides emergency protection, seeing Mẫu 02 on
+the decision page → Mẫu 03, plan → the chair approves it; the officer is told it is her turn (bell, "Việc của tôi") →
+she refers the child to the police and is not offered to accept on their behalf → the police accept and complete →
+review with low harm, closure proposed, approved by the chair with the conditions ticked → the latest periodic report
+that can be sent today: prepared, signed and sent, approved; what it says about the new case is checked.
+
+Only what a person does (forms, buttons and links by their Vietnamese text or labels); the database is read back at
+the end. Names are new (not the demo's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from cases.models import Case, CaseState
+from childprotect.accounts.models import User
+from referrals.models import Referral, ReferralStatus
+from reporting.models import PeriodicReport, ReportStatus
+from reporting.periods import Period, PeriodKind, current_period, latest_sendable_period, period_for
+from reporting.services import figures_for
+
+from .conftest import Journey
+from .test_journeys import COMMUNE_A, POLICE, _d, _open_case, _record, _take_case_step
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+CHILD = "Hà Thị Thanh Trúc"
+SUMMARY_02 = "Đã gặp cháu tại trường; cháu sợ về nhà, có vết bầm mới ở cánh tay. Bố dượng thường say rượu."
+
+
+def _period_holding(day: dt.date) -> Period:
+    """The annual period whose data window holds `day` (its draft report counts what happens today)."""
+    period = current_period(PeriodKind.ANNUAL, day)
+    return period if period.start <= day <= period.end else period_for(PeriodKind.ANNUAL, period.year + 1)
+
+
+def test_the_whole_story_on_todays_date(journey: Journey):
+    page, main = journey.page, journey.main
+    today = timezone.localdate()
+
+    # --- the commune officer logs the report (Mẫu 01) and registers the child ---------------------------------------
+    journey.login("officer_a")
+    journey.step("report form")
+    journey.nav("Thông tin, tố giác")
+    main.get_by_role("link", name="Tiếp nhận thông tin mới").click()
+    received = timezone.localtime() - dt.timedelta(minutes=30)
+    page.get_by_label("Thời điểm tiếp nhận").fill(received.strftime("%d/%m/%Y %H:%M"))
+    page.get_by_label("Kênh tiếp nhận").select_option(label="Nhà trường")
+    page.get_by_label("Thông báo", exact=True).check()
+    page.get_by_label("Họ tên người báo tin").fill("Quách Văn Tùng")
+    page.get_by_label("Điện thoại", exact=True).fill("0915 246 810")
+    page.get_by_label("Địa chỉ", exact=True).fill("Trường THCS Điện Biên")
+    page.get_by_label("Nội dung sự việc").fill(
+        "Giáo viên chủ nhiệm thấy cháu Trúc có vết bầm ở cánh tay; cháu kể bị bố dượng đánh khi say rượu."
+    )
+    page.get_by_label("Bạo lực", exact=True).check()
+    page.get_by_label("Môi trường xảy ra").select_option(label="Gia đình")
+    page.get_by_label("Ngày xảy ra").fill(_d(today - dt.timedelta(days=1)))
+    page.get_by_label("Xã, phường nơi xảy ra").fill("14797")
+    page.get_by_label("Trẻ bị thương tích").check()
+    page.get_by_label("Người chăm sóc là người xâm hại").check()
+    perpetrator = page.get_by_role("group", name="Người thứ 1", exact=True)
+    perpetrator.get_by_label("Họ tên (nếu biết)").fill("Bùi Văn Lực")
+    perpetrator.get_by_label("Quan hệ với trẻ em").select_option(label="Cha/mẹ kế, nuôi")
+    perpetrator.get_by_label("Giới tính").select_option(label="Nam")
+    perpetrator.get_by_label("Tuổi (ước tính)").fill("38")
+    perpetrator.get_by_label("Sống cùng trẻ em").check()
+    main.get_by_role("button", name="Lưu thông tin").click()
+    expect(main).to_contain_text("Đã tiếp nhận thông tin số")
+    reference = re.search(r"\d{4}-14797-\d{6}", main.get_by_role("alert").first.inner_text()).group(0)
+
+    journey.step("register the child")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Trẻ em trong thông tin {reference}")
+    page.get_by_label("Họ và tên").fill(CHILD)
+    page.get_by_label("Ngày sinh", exact=True).fill("14/08/2014")
+    page.get_by_label("Giới tính").select_option(label="Nữ")
+    page.get_by_label("Dân tộc").select_option(label="Mường")
+    page.get_by_label("Địa chỉ (thôn, tổ dân phố, số nhà)").fill("Tổ dân phố 9")
+    page.get_by_label("Người chăm sóc: họ tên").fill("Đinh Thị Hằng")
+    page.get_by_label("Quan hệ với trẻ").fill("mẹ")
+    page.get_by_label("Điện thoại", exact=True).fill("0936 135 792")
+    main.get_by_role("button", name="Đăng ký và gắn vào thông tin").click()
+    expect(main).to_contain_text(f"Đã đăng ký {CHILD} và gắn vào thông tin {reference}.")
+    main.get_by_role("link", name="Xong, về thông tin").click()
+    main.get_by_role("link", name=re.compile(r"^HS-\d{6}$")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(CHILD)
+    case_ref = re.search(r"HS-\d{6}", page.get_by_role("heading", level=1).inner_text()).group(0)
+
+    # --- Mẫu 02 -------------------------------------------------------------------------------------------------------
+    label = "Đánh giá nguy cơ ban đầu – Mẫu 02"
+    _take_case_step(journey, label)
+    page.get_by_label("Cao", exact=True).check()
+    page.get_by_label("Trẻ đang gặp nguy hiểm ngay lúc này").check()
+    page.get_by_label("Đề nghị áp dụng biện pháp bảo vệ khẩn cấp").check()
+    page.get_by_label("Mức độ bảo vệ dự kiến").select_option(label="Can thiệp")
+    page.get_by_label("Nhận định, thông tin đã xác minh").fill(SUMMARY_02)
+    _record(journey, label, "Đã đánh giá nguy cơ ban đầu")
+    journey.logout()
+
+    # --- the chair decides emergency protection, with Mẫu 02 in front of him (item 16) --------------------------------
+    journey.login("chair_a")
+    _open_case(journey, case_ref)
+    label = "Quyết định áp dụng biện pháp bảo vệ khẩn cấp (hoặc không cần)"
+    _take_case_step(journey, label)
+    assessment = main.get_by_role("region", name="Đánh giá nguy cơ ban đầu (Mẫu 02)")
+    expect(assessment).to_be_visible()
+    expect(assessment).to_contain_text("Cao")
+    expect(assessment).to_contain_text(SUMMARY_02)
+    expect(assessment).to_contain_text("Đề nghị áp dụng biện pháp bảo vệ khẩn cấp")
+    expect(assessment).to_contain_text("Người chăm sóc là người xâm hại")  # Mẫu 01's danger signs
+    journey.screens("story-emergency-decision")
+    page.get_by_label("Áp dụng biện pháp bảo vệ khẩn cấp", exact=True).check()
+    page.get_by_label("Biện pháp áp dụng").fill("Đưa cháu đi khám tại Trạm Y tế; cháu ở với mẹ tại nhà bà ngoại.")
+    page.get_by_label("Lý do, căn cứ").fill("Mẫu 02: nguy cơ cao, người xâm hại sống cùng trẻ (NĐ 56 Điều 26 khoản 3).")
+    _record(journey, label, "Đã quyết định về bảo vệ khẩn cấp")
+    journey.logout()
+
+    # --- the officer: Mẫu 03 and the plan (Mẫu 04) -------------------------------------------------------------------
+    journey.login("officer_a")
+    _open_case(journey, case_ref)
+    label = "Đánh giá cụ thể, họp xác định nhu cầu – Mẫu 03"
+    _take_case_step(journey, label)
+    page.get_by_label("Can thiệp", exact=True).check()
+    page.get_by_label("Nhu cầu của trẻ em và gia đình").fill("Khám sức khỏe; hỗ trợ tâm lý; tư vấn cho mẹ.")
+    page.get_by_label("Ngày họp xác định nhu cầu").fill(_d(today))
+    page.get_by_label("Thành phần tham dự").fill("Cán bộ bảo vệ trẻ em, Công an phường, Trạm Y tế phường, nhà trường")
+    page.get_by_label("Nội dung biên bản họp").fill("Thống nhất các nhu cầu và người phụ trách từng việc.")
+    _record(journey, label, "Đã đánh giá cụ thể, cần kế hoạch")
+
+    label = "Xây dựng kế hoạch hỗ trợ, can thiệp – Mẫu 04"
+    _take_case_step(journey, label)
+    page.get_by_label("Mục tiêu của kế hoạch").fill("Cháu an toàn, được khám và hỗ trợ tâm lý; người xâm hại bị xử lý.")
+    page.get_by_label("Kế hoạch thực hiện đến ngày").fill(_d(today + dt.timedelta(days=45)))
+    row = page.get_by_role("group", name="Hoạt động 1", exact=True)
+    row.get_by_label("Hoạt động", exact=True).fill("Khám sức khỏe, đánh giá thương tích")
+    row.get_by_label("Người, cơ quan thực hiện").fill("Trạm Y tế phường Hạc Thành")
+    row.get_by_label("Từ ngày").fill(_d(today))
+    row.get_by_label("Đến ngày").fill(_d(today + dt.timedelta(days=3)))
+    _record(journey, label, "Kế hoạch chờ phê duyệt")
+    journey.logout()
+
+    # --- the chair approves the plan (Mẫu 05) -------------------------------------------------------------------------
+    journey.login("chair_a")
+    _open_case(journey, case_ref)
+    label = "Phê duyệt kế hoạch – Mẫu 05"
+    _take_case_step(journey, label)
+    page.get_by_label("Số quyết định phê duyệt").fill("21/QĐ-UBND")
+    _record(journey, label, "Đang thực hiện kế hoạch")
+    journey.logout()
+
+    # --- the officer is told it is her turn (item 14): the bell, "Việc của tôi", one click to the step --------------
+    journey.login("officer_a")
+    journey.step("her turn on the home page")
+    bell = page.get_by_label("Điều hướng chính").get_by_role("link", name=re.compile(r"^Thông báo"))
+    expect(bell.locator(".badge")).to_be_visible()
+    my_work = main.get_by_role("region", name=re.compile(r"^Việc của tôi"))
+    entry = my_work.get_by_role("row").filter(has=page.get_by_role("link", name=f"Hồ sơ {case_ref}", exact=True))
+    expect(entry).to_contain_text(CHILD)
+    expect(entry).to_contain_text("Đang thực hiện kế hoạch")
+    journey.screens("story-home-officer-her-turn")
+    bell.click()
+    expect(main).to_contain_text(f"– hồ sơ {case_ref}")
+    told = main.get_by_role("listitem").filter(has_text=f"hồ sơ {case_ref}").filter(has_text="Đến lượt bạn")
+    expect(told.first).to_contain_text("Phê duyệt kế hoạch – Mẫu 05")
+    journey.go("/")
+    label = "Rà soát, đánh giá – Mẫu 06"
+    entry.get_by_role("link", name=label, exact=True).click()  # one click from the home page to the step's form
+    expect(page.get_by_role("heading", level=1)).to_have_text(label)
+    expect(main).to_contain_text(f"Trẻ em: {CHILD}")
+    main.get_by_role("link", name="Huỷ", exact=True).click()  # not yet: first the police
+    expect(page.get_by_role("heading", level=1)).to_contain_text(case_ref)
+
+    # --- the officer refers the child to the police; she is not offered to accept it for them (item 18) -------------
+    journey.step("draft the referral")
+    main.get_by_role("link", name="Chuyển tuyến đến cơ quan phối hợp").click()
+    agency = page.get_by_label("Cơ quan nhận")
+    agency.select_option(agency.locator("option", has_text=POLICE).get_attribute("value"))
+    page.get_by_label("Khẩn cấp", exact=True).check()
+    page.get_by_label("Dịch vụ, hỗ trợ đề nghị").fill("Xác minh, xử lý hành vi bạo lực của bố dượng đối với trẻ.")
+    page.get_by_label("Thông tin cơ quan cần để thực hiện").fill("Cháu ở nhà bà ngoại; mẹ cháu đồng ý làm việc.")
+    page.get_by_role("group", name="Ý kiến của trẻ").get_by_label("Đồng ý", exact=True).check()
+    page.get_by_role("group", name="Ý kiến của cha mẹ, người chăm sóc").get_by_label("Đồng ý", exact=True).check()
+    main.get_by_role("button", name="Lưu dự thảo").click()
+    expect(main).to_contain_text("Đã lưu dự thảo chuyển tuyến")
+    referral_ref = re.search(r"CT-\d{6}", page.get_by_role("heading", level=1).inner_text()).group(0)
+
+    journey.step("send the referral")
+    main.get_by_role("link", name="Gửi chuyển tuyến", exact=True).click()
+    main.get_by_role("button", name="Gửi chuyển tuyến", exact=True).click()
+    expect(main).to_contain_text("Đã ghi nhận: Gửi chuyển tuyến.")
+    expect(main.locator("h1 + p")).to_contain_text("Đã gửi, chờ phản hồi")
+    expect(main).to_contain_text(f"Chờ {POLICE} phản hồi")
+    expect(main.get_by_role("link", name="Tiếp nhận chuyển tuyến", exact=True)).to_have_count(0)
+    expect(main.locator("a.btn-primary")).to_have_count(0)  # nothing for her to do but wait (or withdraw)
+    journey.screens("story-referral-sent-officer")
+    journey.logout()
+
+    # --- the police accept and complete with an outcome ---------------------------------------------------------------
+    journey.login("police")
+    journey.step("police accept")
+    journey.nav("Chuyển tuyến")
+    main.get_by_role("link", name=referral_ref, exact=True).click()
+    expect(main).to_contain_text(CHILD)
+    main.get_by_role("link", name="Tiếp nhận chuyển tuyến", exact=True).click()
+    page.get_by_label("Ghi chú").fill("Đã giao cán bộ điều tra xác minh.")
+    main.get_by_role("button", name="Tiếp nhận chuyển tuyến", exact=True).click()
+    expect(main.locator("h1 + p")).to_contain_text("Đã tiếp nhận")
+    journey.step("police complete")
+    main.get_by_role("link", name="Hoàn thành, ghi nhận kết quả", exact=True).click()
+    page.get_by_label("Kết quả").select_option(label="Xử phạt vi phạm hành chính")
+    page.get_by_label("Số quyết định, số văn bản (nếu có)").fill("45/QĐ-XPHC")
+    page.get_by_label("Những việc đã làm").fill("Đã lấy lời khai, lập biên bản; xử phạt hành chính người vi phạm.")
+    main.get_by_role("button", name="Hoàn thành, ghi nhận kết quả", exact=True).click()
+    expect(main.locator("h1 + p")).to_contain_text("Đã hoàn thành")
+    journey.logout()
+
+    # --- review with low harm, closure proposed and approved with the conditions ticked (item 13) --------------------
+    journey.login("officer_a")
+    _open_case(journey, case_ref)
+    line = main.locator("p").filter(has=page.get_by_role("link", name=referral_ref, exact=True))
+    expect(line).to_contain_text("Đã hoàn thành: Xử phạt vi phạm hành chính (45/QĐ-XPHC)")
+    label = "Rà soát, đánh giá – Mẫu 06"
+    _take_case_step(journey, label)
+    page.get_by_label("Thấp", exact=True).check()
+    page.get_by_label("Môi trường chăm sóc").fill("Cháu sống cùng mẹ tại nhà bà ngoại; bố dượng đã chuyển đi nơi khác.")
+    page.get_by_label("Mức độ phục hồi của trẻ").fill("Cháu đi học đều, vui vẻ; vết thương đã lành.")
+    page.get_by_label("Trẻ đã ổn định về thể chất, tinh thần, tâm lý").check()
+    page.get_by_label("Kết luận, đề xuất").fill("Trẻ an toàn, ổn định: đề xuất đóng hồ sơ.")
+    _record(journey, label, "Đã rà soát")
+    label = "Đề xuất đóng hồ sơ"
+    _take_case_step(journey, label)
+    page.get_by_label("Ghi chú").fill("Các điều kiện đóng hồ sơ đã đủ.")
+    _record(journey, label, "Đề xuất đóng hồ sơ")
+    journey.logout()
+
+    journey.login("chair_a")
+    _open_case(journey, case_ref)
+    label = "Phê duyệt đóng hồ sơ"
+    _take_case_step(journey, label)
+    conditions = main.get_by_role("region", name="Điều kiện đóng hồ sơ (NĐ 56/2017 Điều 30)")
+    expect(conditions.get_by_role("listitem")).to_have_count(5)
+    expect(conditions.locator("li.text-success")).to_have_count(5)
+    expect(conditions.locator("li.text-danger")).to_have_count(0)
+    for condition in (
+        "Biện pháp tách trẻ khỏi môi trường đã chấm dứt bằng quyết định",
+        "Lần rà soát gần nhất: mức độ tổn hại thấp",
+        "Người xâm hại không còn tiếp cận được trẻ",
+        "Trẻ đã ổn định về thể chất, tinh thần, tâm lý",
+    ):
+        expect(conditions.get_by_role("listitem").filter(has_text=condition)).to_contain_text(f"✓ Đạt: {condition}")
+    journey.screens("story-closure-chair")
+    page.get_by_label("Ghi chú").fill("Đồng ý đóng hồ sơ.")
+    _record(journey, label, "Đã đóng")
+    journey.logout()
+
+    # --- the latest periodic report that can be sent today (item 12) --------------------------------------------------
+    period = latest_sendable_period(today)
+    holds_today = period.start <= today <= period.end
+    title = f"Báo cáo {period.label} – {COMMUNE_A}"
+
+    journey.login("officer_a")
+    journey.step("prepare the periodic report")
+    journey.nav("Báo cáo")
+    page.get_by_label("Kỳ báo cáo").select_option(value=period.kind)
+    page.get_by_label("Năm").fill(str(period.year))
+    main.get_by_role("button", name="Lập hoặc mở báo cáo").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    main.get_by_role("link", name="Tính lại số liệu", exact=True).click()
+    main.get_by_role("button", name="Tính lại số liệu", exact=True).click()
+    main.get_by_role("link", name="Soạn nội dung báo cáo").click()
+    page.get_by_label("Kết quả đạt được").fill("Tiếp nhận và xử lý kịp thời các thông tin; phối hợp tốt với Công an.")
+    page.get_by_label("Khó khăn, vướng mắc").fill("Thiếu nơi tạm trú an toàn cho trẻ.")
+    page.get_by_label("Kiến nghị, đề xuất").fill("Đề nghị tỉnh hỗ trợ kinh phí tư vấn tâm lý cho trẻ.")
+    main.get_by_role("button", name="Soạn nội dung báo cáo").click()
+    expect(main).to_contain_text("Đã ghi nhận: Soạn nội dung báo cáo.")
+    journey.logout()
+
+    journey.login("chair_a")
+    journey.step("chair signs and sends")
+    journey.nav("Báo cáo")
+    main.get_by_role("link", name=title, exact=True).first.click()
+    main.get_by_role("link", name="Ký, gửi báo cáo", exact=True).click()
+    page.get_by_label("Số văn bản (Số: .../BC-UBND)").fill("52")
+    main.get_by_role("button", name="Ký, gửi báo cáo", exact=True).click()
+    expect(main).to_contain_text("Đã ghi nhận: Ký, gửi báo cáo.")
+    journey.logout()
+
+    journey.login("supervisor")
+    journey.step("supervisor approves")
+    journey.nav("Báo cáo")
+    main.get_by_role("link", name=title, exact=True).first.click()
+    main.get_by_role("link", name="Phê duyệt báo cáo", exact=True).click()
+    main.get_by_role("button", name="Phê duyệt báo cáo", exact=True).click()
+    expect(main.locator("h1 + p")).to_contain_text("Đã phê duyệt")
+    journey.screens("story-periodic-report-approved")
+    report_url = page.url
+
+    # What the report says of the new case: the figures' drill-down (C01: children abused) lists the children counted.
+    journey.step("the report's figures")
+    figure = main.get_by_role("row").filter(has_text="C01. Số trẻ em bị xâm hại")
+    figure.get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("C01.")
+    if holds_today:  # today is the period's last day: the case received today is in it
+        expect(main.get_by_role("link", name=case_ref, exact=True)).to_be_visible()
+        expect(main).to_contain_text(CHILD)
+    else:  # received today, after the period ended: rightly not counted (it belongs to the next report)
+        expect(main).not_to_contain_text(CHILD)
+        expect(main.get_by_role("link", name=case_ref, exact=True)).to_have_count(0)
+    journey.screens("story-periodic-report-figure")
+    journey.logout()
+
+    # ...and the report of the period running today counts it already, in its draft, not sendable before its end.
+    current = _period_holding(today)
+    if not holds_today:
+        journey.login("officer_a")
+        journey.step("the running period's draft")
+        journey.nav("Báo cáo")
+        expect(main).to_contain_text(f"gửi được từ ngày {_d(current.send_opens)}, khi kỳ báo cáo kết thúc")
+        page.get_by_label("Kỳ báo cáo").select_option(value=current.kind)
+        page.get_by_label("Năm").fill(str(current.year))
+        main.get_by_role("button", name="Lập hoặc mở báo cáo").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Báo cáo {current.label} – {COMMUNE_A}")
+        expect(main.get_by_role("link", name="Ký, gửi báo cáo", exact=True)).to_have_count(0)
+        for code in ("C01", "K01", "F01"):  # children abused, cases closed, referrals: the new case in each
+            journey.step(f"draft figure {code}")
+            main.get_by_role("row").filter(has_text=f"{code}. ").get_by_role("link").first.click()
+            expect(page.get_by_role("heading", level=1)).to_contain_text(f"{code}. ")
+            expect(main).to_contain_text(CHILD)
+            if code == "C01":
+                journey.screens("story-running-period-figure")
+            page.go_back()
+
+    # --- the database says what the pages said ------------------------------------------------------------------------
+    case = Case.objects.get(child__full_name=CHILD)
+    assert str(case) == case_ref and case.report.reference == reference
+    assert case.state == CaseState.CLOSED and case.closed_at is not None
+    assert [s.action for s in case.steps.order_by("at", "id")] == [
+        "open",
+        "assess_initial",
+        "decide_emergency",
+        "assess_specific",
+        "draft_plan",
+        "approve_plan",
+        "review",
+        "propose_closure",
+        "approve_closure",
+    ]
+    assert case.emergency_measures.count() == 1
+    referral = Referral.objects.get(case=case)
+    assert str(referral) == referral_ref and referral.agency.name == POLICE
+    assert referral.status == ReferralStatus.COMPLETED and referral.outcome_reference == "45/QĐ-XPHC"
+    assert not referral.events.filter(on_behalf=True).exists()
+    officer = User.objects.get(username="officer_a")
+    assert officer.notifications.filter(title__startswith="Đến lượt bạn", url__endswith=f"/cases/{case.pk}/").exists()
+    report = PeriodicReport.objects.get(kind=period.kind, year=period.year, unit__name=COMMUNE_A)
+    assert report.status == ReportStatus.APPROVED and report.number == "52"
+    assert report_url.endswith(f"/periodic-reports/{report.pk}/")
+    assert report.sent_versions.get().approved_by.username == "supervisor"
+    # The sent figures are the period's: the new case counts in them only if it was received inside the period.
+    start, stop = period.bounds()
+    assert (start <= case.report.received_at < stop) == holds_today
+    frozen, now = report.sent_versions.get().figures["indicators"], figures_for(report.unit, period)["indicators"]
+    assert {code: frozen[code]["total"] for code in ("R01", "C01", "K01")} == {
+        code: now[code]["total"] for code in ("R01", "C01", "K01")
+    }
+    if not holds_today:
+        running = PeriodicReport.objects.get(kind=current.kind, year=current.year, unit__name=COMMUNE_A)
+        assert running.status == ReportStatus.DRAFT
