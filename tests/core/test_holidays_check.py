@@ -1,4 +1,4 @@
-"""Holidays 2025–2027 against the official notices and the `holidays` package (issue 14, item 19).
+"""Holidays 2025–2027 against the official notices and the `holidays` package.
 
 The New Year 2026 swap (12729/VPCP-KGVX, 25/12/2025): Friday 02/01/2026 off, Saturday 10/01/2026 worked.
 `manage.py checkholidays` lists every day where the table and `holidays.country_holidays("VN")` disagree.
