@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 
 class CasesConfig(AppConfig):
-    """Children, reports (intake), cases and the statutory workflow of NĐ 56/2017 (issues 3 and 4)."""
+    """Children, reports (intake), cases and the statutory workflow of NĐ 56/2017."""
 
     name = "cases"
     verbose_name = "Trẻ em và vụ việc"

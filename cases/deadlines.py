@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from childprotect.workdays.calendar import WorkCalendar, add_hours
+from childprotect.workdays.calendar import WorkCalendar, add_hours, add_working_days, end_of_day, working_days_deadline
 
 from .models import DeadlineKind
 
@@ -18,18 +18,12 @@ def _morning(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, REMIND_TIME), timezone.get_default_timezone())
 
 
-def _end_of(day: dt.date) -> dt.datetime:
-    at = dt.time.fromisoformat(settings.CHILDPROTECT_WORKDAY_DEADLINE_TIME)
-    return timezone.make_aware(dt.datetime.combine(day, at), timezone.get_default_timezone())
-
-
 def working_days(start: dt.datetime, days: int) -> tuple[dt.datetime, dt.datetime]:
     """(due, remind): the end of the `days`-th working day after `start`; the reminder on the morning of the working
     day before (or at once when the limit is a single day)."""
-    calendar = WorkCalendar()
-    local = timezone.localtime(start).date()
-    due = _end_of(calendar.add_working_days(local, days))
-    remind = _morning(calendar.add_working_days(local, days - 1)) if days > 1 else start
+    calendar = WorkCalendar()  # one holiday lookup for both dates
+    due = working_days_deadline(start, days, calendar=calendar)
+    remind = _morning(add_working_days(start, days - 1, calendar=calendar)) if days > 1 else start
     return due, max(remind, start)
 
 
@@ -49,6 +43,6 @@ def compute(kind: str, start: dt.datetime, *, until: dt.date | None = None) -> t
         last = until or (
             timezone.localtime(start).date() + dt.timedelta(days=settings.CHILDPROTECT_SEPARATION_MAX_DAYS)
         )
-        due = _end_of(last)
+        due = end_of_day(last)
         return due, due - dt.timedelta(days=1)
     raise ValueError(f"unknown deadline kind {kind}")

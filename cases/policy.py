@@ -1,4 +1,4 @@
-"""Who may see what inside a record they can reach (need to know, NĐ 56 Đ33; domain.md §2).
+"""Who may see what inside a record they can reach (need to know, NĐ 56 Đ33; docs/law.md#protected-data).
 
 Selectors decide whether a record is reachable at all; these rules decide which of its parts are shown.
 """

@@ -78,7 +78,7 @@ def refused_post(form: F, refusal: str, *, version: int) -> F:
     """A step posted after someone else moved the record on, so that it may no longer be taken: the form again with
     what the user typed, why it cannot be taken, and (when the page was out of date) that someone else saved first.
 
-    Redirecting instead would lose the input of the second of two people acting at once (issue 14, item 7)."""
+    Redirecting instead would lose the input of the second of two people acting at once."""
     form.is_valid()
     if form.data.get("version") != str(version):
         form.add_error(

@@ -244,15 +244,16 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # every periodic job is declared in childprotect/schedule.py, the one place
 
-# --- Product settings (domain.md: what is not fixed by law is a setting) --------------------------------------------
+# --- Product settings (docs/law.md#settings-not-constants: what is not fixed by law is a setting) --------------------
 # The name of the provincial child-affairs agency changed in 2025 (Sở LĐTBXH -> Sở Y tế); it is data, not code.
 CHILDPROTECT_PROVINCE_AGENCY_NAME = env.str("CHILDPROTECT_PROVINCE_AGENCY_NAME", default="Sở Y tế")
 # The address written in emails, in front of the links to records. By default the development server's, on PORT
 # (`PORT=8102 make run`); production sets the public address.
 CHILDPROTECT_SITE_URL = env.str("CHILDPROTECT_SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
-# The list of administrative units new records are filed under (domain.md §1: 2026 is current).
+# The list of administrative units new records are filed under (docs/law.md#administrative-units: 2026 is current).
 CHILDPROTECT_CURRENT_UNIT_LIST = env.int("CHILDPROTECT_CURRENT_UNIT_LIST", default=2026)
-# Statutory limits (domain.md §3). Every duration is a setting with the legal default; "to confirm" items likewise.
+# Statutory limits (docs/law.md#time-limits). Every duration is a setting with the legal default; "to confirm" items
+# likewise.
 # NĐ 56 Đ26 k3: initial assessment and the emergency-protection decision within 12 hours of receiving the report.
 CHILDPROTECT_EMERGENCY_HOURS = env.int("CHILDPROTECT_EMERGENCY_HOURS", default=12)
 # NĐ 56 Đ28: the support/intervention plan within 5 working days; anchored on the report's receipt (to confirm).
@@ -265,15 +266,16 @@ CHILDPROTECT_REVIEW_DAYS = env.int("CHILDPROTECT_REVIEW_DAYS", default=30)
 CHILDPROTECT_SEPARATION_MAX_DAYS = env.int("CHILDPROTECT_SEPARATION_MAX_DAYS", default=15)
 # Reminders: this many hours before a clock-hour deadline; one working day before the others.
 CHILDPROTECT_REMIND_HOURS_BEFORE = env.int("CHILDPROTECT_REMIND_HOURS_BEFORE", default=2)
-# Home pages: deadlines falling due within this many hours are listed as "due soon", with a countdown (issue 15).
+# Home pages: deadlines falling due within this many hours are listed as "due soon", with a countdown.
 CHILDPROTECT_DUE_SOON_HOURS = env.int("CHILDPROTECT_DUE_SOON_HOURS", default=24)
-# Referrals (domain.md §4): defaults used when no response rule is set for an agency type (admin: Thời hạn phản hồi
-# chuyển tuyến), and how long the agency keeps its view of the case after completing a referral.
+# Referrals (docs/law.md#referrals): defaults used when no response rule is set for an agency type (admin: Thời hạn
+# phản hồi chuyển tuyến), and how long the agency keeps its view of the case after completing a referral.
 CHILDPROTECT_REFERRAL_URGENT_HOURS = env.int("CHILDPROTECT_REFERRAL_URGENT_HOURS", default=24)
 CHILDPROTECT_REFERRAL_WORKING_DAYS = env.int("CHILDPROTECT_REFERRAL_WORKING_DAYS", default=3)
 CHILDPROTECT_REFERRAL_ACCESS_DAYS = env.int("CHILDPROTECT_REFERRAL_ACCESS_DAYS", default=30)
-# Periodic reports (domain.md §5): data window (month-day of start and end) and due date of each kind. The start falls
-# in the previous year when it comes after the end. Reminders go this many days before the due date.
+# Periodic reports (docs/law.md#periodic-reports): data window (month-day of start and end) and due date of each
+# kind. The start falls in the previous year when it comes after the end. Reminders go this many days before the due
+# date.
 CHILDPROTECT_REPORT_PERIODS = {
     "semiannual": {"start": "12-15", "end": "06-14", "due": "06-15"},
     "annual": {"start": "12-15", "end": "12-14", "due": "12-15"},

@@ -1,4 +1,4 @@
-"""Agencies, their response rules and outcome lists, and referrals from a case to an agency (domain.md §4)."""
+"""Agencies, their response rules and outcome lists, and referrals from a case to an agency (docs/law.md#referrals)."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ class Consent(models.TextChoices):
 
 
 class Referral(models.Model):
-    """A request from the commune to an agency to act for the child of a case (domain.md §4).
+    """A request from the commune to an agency to act for the child of a case (docs/law.md#referrals).
 
     Its states and who may move it are in referrals/workflow.py; sending it grants the agency's partners a
     need-to-know view of the case (django-guardian), withdrawal, decline or the end of the access period remove it.

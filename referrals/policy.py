@@ -1,4 +1,4 @@
-"""What of a case a referral carries (need to know, NĐ 56 Đ33; domain.md §4).
+"""What of a case a referral carries (need to know, NĐ 56 Đ33; docs/law.md#referrals).
 
 What a referral carries is a matter of its addressee, not of who looks at it: the referral's page, its letter and
 every export show the same content to the agency's partners, the commune that sends it, the supervisors above and

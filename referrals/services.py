@@ -142,7 +142,8 @@ def _check_draft(case: Case, data: ReferralData) -> None:
 
 
 def _check_consent(referral: Referral, today: dt.date) -> None:
-    """NĐ 56 Đ33, domain.md §4: consent of the child (aged 7 and above) and of the carer, recorded before sharing."""
+    """NĐ 56 Đ33 (docs/law.md#referrals): consent of the child (aged 7 and above) and of the carer, recorded before
+    sharing."""
     age = _child_age(referral.case, today)
     errors: dict[str, str] = {}
     if age >= 7 and referral.child_consent == Consent.NOT_APPLICABLE:

@@ -1,4 +1,5 @@
-"""A referral's lifecycle as one table (domain.md §4): who may move it from which status to which, and what it does.
+"""A referral's lifecycle as one table (docs/law.md#referrals): who may move it from which status to which, and what
+it does.
 
 The commune (officer or chair of the case's commune) drafts, sends and withdraws; the receiving agency's partners
 answer. Commune staff may also record an agency's answer that came on paper (the agency has no account): the event

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 
 class ReportingConfig(AppConfig):
-    """Periods, indicators, periodic reports, PDF and spreadsheet output (issue 6)."""
+    """Periods, indicators, periodic reports, PDF and spreadsheet output."""
 
     name = "reporting"
     verbose_name = "Báo cáo định kỳ"

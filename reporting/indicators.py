@@ -1,4 +1,4 @@
-"""Every indicator of the periodic report, in one module (domain.md §5; Thông tư 13/2021/TT-BLĐTBXH).
+"""Every indicator of the periodic report, in one module (docs/law.md#indicators; Thông tư 13/2021/TT-BLĐTBXH).
 
 An indicator is a queryset of the rows it counts (reports, cases, plans, measures, referrals, steps) inside a set of
 communes and a period, what it counts (distinct), and the breakdowns it is cut by. Every figure is an SQL aggregate

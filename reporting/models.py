@@ -1,4 +1,4 @@
-"""Periodic reports (domain.md §5): one per unit, kind and year; figures frozen when submitted."""
+"""Periodic reports (docs/law.md#periodic-reports): one per unit, kind and year; figures frozen when submitted."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reporting periods (domain.md §5): what each report covers and when it is due, from the settings.
+"""Reporting periods (docs/law.md#periodic-reports): what each report covers and when it is due, from the settings.
 
 A period is named by its kind and the year it is due in: the 6-month report of 2026 covers 15/12/2025–14/06/2026 and
 is due 15/06/2026; the annual report of 2026 covers 15/12/2025–14/12/2026 and is due 15/12/2026 (NĐ 09/2019/NĐ-CP

@@ -27,6 +27,7 @@ from childprotect.places.models import AdminUnit, UnitLevel
 from . import indicators
 from .models import PdfStatus, PeriodicReport, ReportEvent, ReportStatus, SentVersion
 from .periods import Period, PeriodKind, period_for
+from .selectors import periodic_reports_visible_to
 from .workflow import BY_ACTION, FROZEN, STEPS, Step
 
 TEXT_FIELDS = ("number", "results", "difficulties", "proposals")
@@ -385,6 +386,38 @@ def report_pdf_queue(*, actor: User, report: PeriodicReport) -> bool:
         transaction.on_commit(lambda: render_report_pdf.delay(locked.pk, actor.pk))
     report.refresh_from_db()
     return True
+
+
+def _pdf_progress(report_id: int, percent: int, status: str = PdfStatus.RUNNING) -> None:
+    PeriodicReport.objects.filter(pk=report_id).update(pdf_status=status, pdf_progress=percent)
+
+
+def report_pdf_render(*, report_id: int, actor_id: int) -> str:
+    """Make the report's official PDF asked for by `report_pdf_queue` and store it ("done"), or refuse ("refused")
+    when the asker is no longer active or no longer reaches the report. Progress (0–100) is kept on the report for
+    its status page; a render that raises marks the PDF failed and lets the exception through (the worker logs it)."""
+    from .output import report_pdf_bytes
+
+    actor = User.objects.filter(pk=actor_id, is_active=True).first()
+    report = periodic_reports_visible_to(actor).filter(pk=report_id).first() if actor else None
+    if actor is None or report is None:
+        _pdf_progress(report_id, 0, PdfStatus.FAILED)
+        return "refused"
+    _pdf_progress(report.pk, 10)
+    try:
+        pdf = report_pdf_bytes(report, progress=lambda p: _pdf_progress(report.pk, p))
+    except Exception:
+        _pdf_progress(report.pk, 0, PdfStatus.FAILED)
+        raise
+    with transaction.atomic():
+        locked = PeriodicReport.objects.select_for_update().get(pk=report.pk)
+        if locked.pdf:
+            locked.pdf.delete(save=False)
+        locked.pdf.save(f"{locked.pk}.pdf", ContentFile(pdf), save=False)
+        locked.pdf_status, locked.pdf_progress, locked.pdf_version = PdfStatus.DONE, 100, report.version
+        locked.save(update_fields=["pdf", "pdf_status", "pdf_progress", "pdf_version"])
+        audit_record(actor=actor, action="report.pdf", obj=locked, changes={"version": report.version})
+    return "done"
 
 
 def due_reminders_scan(today: dt.date | None = None) -> int:

@@ -1,4 +1,4 @@
-"""A periodic report's flow (domain.md §5) as one table: commune → (district) → province.
+"""A periodic report's flow (docs/law.md#periodic-reports) as one table: commune → (district) → province.
 
 Who may take a step depends on the person's place relative to the report's unit:
 - "preparer": the unit's own staff: a commune's officer or chair; a district's or province's supervisor;

@@ -1,4 +1,4 @@
-"""The fixed cast of users (style.md), on the real 2026 list loaded once per test database.
+"""The fixed cast of users (docs/architecture.md#tests), on the real 2026 list loaded once per test database.
 
 Commune A is Phường Hạc Thành (2026:14797), commune B Phường Hàm Rồng (2026:14758), both in Tỉnh Thanh Hóa (2026:38).
 """

@@ -1,4 +1,4 @@
-"""Starting vocabularies (domain.md §6); administrators extend them in Django admin."""
+"""Starting vocabularies (docs/law.md#vocabularies); administrators extend them in Django admin."""
 
 from __future__ import annotations
 

@@ -232,7 +232,8 @@ class Report(SoftDeletable):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="người tiếp nhận"
     )
-    # The reporter's identity is confidential (NĐ 56 Đ25; domain.md §2): read it only through cases.policy.
+    # The reporter's identity is confidential (NĐ 56 Đ25; docs/law.md#reporting-abuse): read it only through
+    # cases.policy.
     reporter_anonymous = models.BooleanField("người báo tin giấu tên", default=False)
     reporter_name = models.CharField("họ tên người báo tin", max_length=150, blank=True)
     reporter_phone = models.CharField("điện thoại người báo tin", max_length=30, blank=True)

@@ -3,9 +3,9 @@
 Administrators import any account; a supervisor imports the commune staff of their own area and the partners of
 agencies serving it (never supervisors or administrators): `account_manageable_by`, asked of the account as it is
 and as the row would make it, the same rule as account_ensure and the admin. Each account is written by
-`account_ensure` (the rules of domain.md §1, the password rules, the audit entry); an unchanged row is skipped. A new
-account needs a password (the person changes it at first login); a row that gives a password for an account that
-exists already is refused: an import never changes another person's password.
+`account_ensure` (the rules of docs/law.md#people-and-places, the password rules, the audit entry); an unchanged
+row is skipped. A new account needs a password (the person changes it at first login); a row that gives a password
+for an account that exists already is refused: an import never changes another person's password.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""People: a custom user with one role and one home unit (their jurisdiction), domain.md §1."""
+"""People: a custom user with one role and one home unit (their jurisdiction), docs/law.md#people-and-places."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ from .models import COMMUNE_ROLES, Role
 def jurisdiction_units(user: Any) -> QuerySet[AdminUnit]:
     """The units whose records `user` may see by place: their unit's subtree; all for administrators.
 
-    Partners get none: they see by referral, not by place (domain.md §1). Inactive or anonymous users get none.
+    Partners get none: they see by referral, not by place (docs/law.md#people-and-places). Inactive or anonymous
+    users get none.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return AdminUnit.objects.none()

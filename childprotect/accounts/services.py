@@ -43,7 +43,8 @@ class AccountResult:
 
 
 def account_validate(role: str, unit: AdminUnit | None, agency: Agency | None) -> None:
-    """The rules of domain.md §1 for a role: which unit it is anchored to, and who belongs to an agency."""
+    """The rules of docs/law.md#people-and-places for a role: which unit it is anchored to, and who belongs to an
+    agency."""
     if role not in Role.values:
         raise ValidationError(f"Vai trò '{role}' không hợp lệ; chọn một trong: {', '.join(Role.values)}.")
     if role in UNIT_LEVELS:

@@ -1,4 +1,4 @@
-"""What each audit action code means, in words (issue 14: "Ai đã truy cập hồ sơ này" showed `case.print`).
+"""What each audit action code means, in words ("Ai đã truy cập hồ sơ này" must never show a bare `case.print`).
 
 The codes stay as they are in the log (administrators filter by them); these labels are what people read. Codes built
 from a workflow table (`case.<transition>`, `referral.<step>`, `report.<step>` of the periodic report) take the

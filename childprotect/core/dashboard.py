@@ -1,4 +1,4 @@
-"""The figures of the role home pages (issue 9): SQL aggregates within what the user reaches, never a loop over cases.
+"""The figures of the role home pages: SQL aggregates within what the user reaches, never a loop over cases.
 
 Each count is the count of the list its link opens: cases by step -> /cases/?state=..., by commune -> /cases/?unit=...,
 by form of abuse -> /cases/?form=..., cases with a missed deadline -> /cases/?overdue=1, referrals past their response

@@ -1,6 +1,8 @@
 """The demo world: one real province of the 2026 list, three of its real communes, a person for every role.
 
-Loaded by `make run` (idempotent: a second run changes nothing). Later issues add children, reports and cases.
+Loaded by `make run` (idempotent: a second run changes nothing). The apps' own demo
+modules (cases/demo.py, referrals/demo.py, reporting/demo.py) add children, reports, cases, referrals and periodic
+reports.
 """
 
 from __future__ import annotations

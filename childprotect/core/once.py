@@ -1,4 +1,4 @@
-"""Every create form carries a one-time token, so that a form sent twice creates one record (issue 14, item 17).
+"""Every create form carries a one-time token, so that a form sent twice creates one record.
 
 The form page renders `{% form_token %}` (a hidden field with a fresh random token, or the posted one when the page
 is shown again with errors). The view is decorated with `@create_form` and calls its service through

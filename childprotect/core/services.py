@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -125,6 +126,12 @@ def notification_emails_sweep(*, limit: int = 500) -> int:
             logger.warning("notification %s: e-mail not sent; the next sweep tries again", pk, exc_info=True)
             break
     return sent
+
+
+def sessions_clear_expired() -> int:
+    """Delete expired sessions (what `manage.py clearsessions` does), returning how many went."""
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted
 
 
 def notification_mark_read(*, actor: Any, notification: Notification) -> None:

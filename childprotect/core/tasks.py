@@ -1,17 +1,14 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.contrib.sessions.models import Session
-from django.utils import timezone
 
-from .services import notification_email_send, notification_emails_sweep
+from .services import notification_email_send, notification_emails_sweep, sessions_clear_expired
 
 
 @shared_task
 def clear_expired_sessions() -> int:
-    """Delete expired sessions (what `manage.py clearsessions` does), returning how many went."""
-    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
-    return deleted
+    """Delete expired sessions (core.services.sessions_clear_expired), returning how many went."""
+    return sessions_clear_expired()
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

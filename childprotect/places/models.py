@@ -27,7 +27,7 @@ class UnitLevel(models.TextChoices):
 
 
 # The word for a unit of each type of the lists (the CSVs' `type` column), as it follows "UBND" or "Chủ tịch UBND":
-# a ward's committee is "UBND phường", never "UBND xã" (issue 14). Centrally-run cities are "thành phố".
+# a ward's committee is "UBND phường", never "UBND xã". Centrally-run cities are "thành phố".
 TYPE_WORDS = {
     "Xã": _("xã"),
     "Phường": _("phường"),

@@ -34,11 +34,6 @@ def unit_subtree(unit: AdminUnit) -> QuerySet[AdminUnit]:
     return AdminUnit.objects.filter(Q(pk=unit.pk) | Q(path__startswith=unit.path + "/"))
 
 
-def unit_is_inside(inner: AdminUnit, outer: AdminUnit) -> bool:
-    """Is `inner` the unit `outer` or inside it?"""
-    return outer.contains(inner)
-
-
 def units_search(query: str = "", *, list_version: int | None = None, level: str | None = None) -> QuerySet[AdminUnit]:
     """Search by name ignoring accents and tone-mark style ("hoa" = "Hòa" = "Hoà"), or by code.
 

@@ -71,20 +71,23 @@ def _local_date(moment: dt.datetime | dt.date) -> dt.date:
     return moment
 
 
-def is_working_day(day: dt.date) -> bool:
-    return WorkCalendar().is_working_day(day)
+def add_working_days(start: dt.datetime | dt.date, days: int, *, calendar: WorkCalendar | None = None) -> dt.date:
+    """The date `days` working days after the (local) date of `start`. Pass a `calendar` to reuse its loaded
+    holidays across several computations."""
+    return (calendar or WorkCalendar()).add_working_days(_local_date(start), days)
 
 
-def add_working_days(start: dt.datetime | dt.date, days: int) -> dt.date:
-    """The date `days` working days after the (local) date of `start`."""
-    return WorkCalendar().add_working_days(_local_date(start), days)
-
-
-def working_days_deadline(start: dt.datetime | dt.date, days: int) -> dt.datetime:
-    """The aware moment a limit of `days` working days from `start` runs out (end of the last day, local time)."""
-    last_day = add_working_days(start, days)
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The aware moment a limit ending on `day` runs out (CHILDPROTECT_WORKDAY_DEADLINE_TIME, local time)."""
     at = dt.time.fromisoformat(settings.CHILDPROTECT_WORKDAY_DEADLINE_TIME)
-    return timezone.make_aware(dt.datetime.combine(last_day, at), timezone.get_default_timezone())
+    return timezone.make_aware(dt.datetime.combine(day, at), timezone.get_default_timezone())
+
+
+def working_days_deadline(
+    start: dt.datetime | dt.date, days: int, *, calendar: WorkCalendar | None = None
+) -> dt.datetime:
+    """The aware moment a limit of `days` working days from `start` runs out (end of the last day, local time)."""
+    return end_of_day(add_working_days(start, days, calendar=calendar))
 
 
 def add_hours(start: dt.datetime, hours: float) -> dt.datetime:

@@ -1,4 +1,4 @@
-"""Public holidays and swapped working days, announced by the government each year (domain.md §3).
+"""Public holidays and swapped working days, announced by the government each year (docs/law.md#working-days).
 
 The table is edited by administrators and seeded for 2025–2027 by a data migration.
 """

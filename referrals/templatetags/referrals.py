@@ -32,7 +32,7 @@ def own_steps(steps: list[Step], role: str) -> list[Step]:
 
 @register.filter
 def on_behalf_steps(steps: list[Step], role: str) -> list[Step]:
-    """The agency's steps the commune may record for it when the answer came on paper (issue 18: never primary)."""
+    """The agency's steps the commune may record for it when the answer came on paper (never primary)."""
     return [s for s in steps if _on_behalf(s, role)]
 
 

@@ -1,4 +1,4 @@
-"""Who may change whose account (issue 14, item 1): one rule, `account_manageable_by`, on every path that writes an
+"""Who may change whose account: one rule, `account_manageable_by`, on every path that writes an
 account (the import, account_ensure, the Django admin); createaccount is the operator's tool and keeps full rights.
 
 A supervisor manages the commune staff of their area and the partners of agencies serving it, nothing else: never an

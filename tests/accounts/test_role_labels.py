@@ -1,4 +1,4 @@
-"""A person's role is said as it is where they work (issue 14, item 20): the chair of a ward is "Chủ tịch / Phó
+"""A person's role is said as it is where they work: the chair of a ward is "Chủ tịch / Phó
 Chủ tịch UBND phường", a supervisor of a two-tier province "cấp tỉnh", of a 2024 district "cấp huyện"."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Browser journeys (issue 9): Playwright drives Debian's Chromium against pytest-django's live server.
+"""Browser journeys: Playwright drives Debian's Chromium against pytest-django's live server.
 
 - The browser is Debian's (`apt-get install chromium`, .ci/system-packages test); Playwright never downloads one.
 - Every journey is a transactional test (the live server's thread has its own connection): the demo world is loaded

@@ -1,4 +1,4 @@
-"""Five journeys through the real pages (issue 9), in Chromium, on the demo world (see conftest.py).
+"""Five journeys through the real pages, in Chromium, on the demo world (see conftest.py).
 
 1. A commune officer logs a report, registers the child and takes the case to a plan waiting for approval.
 2. The commune chair approves a plan.

@@ -1,5 +1,6 @@
-"""Journeys of issue 14 (items 7 and 17), in Chromium on the demo world: Back after saving Mẫu 01 and Save again
-shows the report already made; two officers on the same step, the second keeps what she typed and is told why."""
+"""Journeys of the one-time forms and of two people acting at once, in Chromium on the demo world: Back after saving
+Mẫu 01 and Save again shows the report already made; two officers on the same step, the second keeps what she typed
+and is told why."""
 
 from __future__ import annotations
 

@@ -299,7 +299,7 @@ def test_a_step_not_allowed_in_the_current_state_sends_back_to_the_case_page_wit
         "Không thể thực hiện “Đánh giá cụ thể, họp xác định nhu cầu – Mẫu 03” khi hồ sơ đang ở bước “Mới tiếp nhận”."
     )
     assert reason in html(page)
-    # A POST is not sent away: the form comes back with what was typed and the reason (issue 14, item 7).
+    # A POST is not sent away: the form comes back with what was typed and the reason.
     assert posted.status_code == 200
     assert reason in html(posted)
     assert snapshot(case)["state"] == before["state"]

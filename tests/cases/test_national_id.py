@@ -1,4 +1,4 @@
-"""The national ID number is no oracle (issue 14, item 4).
+"""The national ID number is no oracle.
 
 Inside the officer's reach, a number already in the registry is refused and the officer is told to pick the child
 (as before). Outside it, the registration (or the edit) goes through exactly as with a number nobody has: the officer

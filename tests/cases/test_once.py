@@ -1,4 +1,4 @@
-"""Back after saving, then Save again (issue 14, item 17): every create form carries a one-time token, and sending
+"""Back after saving, then Save again: every create form carries a one-time token, and sending
 it again goes to the record already made instead of creating a second one; two submissions of one token at the same
 moment make exactly one record."""
 

@@ -1,4 +1,4 @@
-"""Two people acting on the same record at once (issue 14, item 7): exactly one wins, the other is told in Vietnamese
+"""Two people acting on the same record at once: exactly one wins, the other is told in Vietnamese
 and keeps what they typed, nobody gets a 500, and the audit log matches the data.
 
 The first tests post a stale page one after the other (the loser's POST arrives after the winner's commit: the

@@ -1,4 +1,4 @@
-""" "Ai đã truy cập hồ sơ này" in words and names (issue 14, item 20): each audit action code has a Vietnamese label,
+""" "Ai đã truy cập hồ sơ này" in words and names: each audit action code has a Vietnamese label,
 and the card names the person (full name and role), never the raw code or the login."""
 
 from __future__ import annotations

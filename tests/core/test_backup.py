@@ -1,4 +1,4 @@
-"""Backups (issue 8): manage.py backupcheck, and childprotect/deploy/backup.sh and restore.sh end to end.
+"""Backups: manage.py backupcheck, and childprotect/deploy/backup.sh and restore.sh end to end.
 
 The PostgreSQL tests run in CI's second pass (DATABASE_URL=postgres://...) against pytest-django's test database
 (test_<name>); they are transactional so that pg_dump, another connection, sees the rows they create. Every database
@@ -325,7 +325,7 @@ def test_backup_then_restore_scripts_into_a_fresh_database(data_put_back, cast, 
     assert _databases_named(new_database) == []
 
 
-# --- a failed restore changes nothing (issue 14 item 11) -------------------------------------------------------------
+# --- a failed restore changes nothing ---------------------------------------------------------------------------------
 
 
 def _tree(folder: Path) -> dict[str, bytes] | None:

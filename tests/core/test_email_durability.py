@@ -1,4 +1,4 @@
-"""Notification e-mails survive a broker outage (issue 14 item 10): each notification that should be mailed records
+"""Notification e-mails survive a broker outage: each notification that should be mailed records
 so, is claimed atomically before it is sent, and a periodic sweep sends what the queued task never did, exactly once.
 
 The broker here is real and unreachable (Redis on a closed port), not a mock; concurrency is two real threads, each

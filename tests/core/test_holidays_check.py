@@ -1,4 +1,4 @@
-"""Holidays 2025–2027 against the official notices and the `holidays` package (issue 14, item 19).
+"""Holidays 2025–2027 against the official notices and the `holidays` package.
 
 The New Year 2026 swap (12729/VPCP-KGVX, 25/12/2025): Friday 02/01/2026 off, Saturday 10/01/2026 worked.
 `manage.py checkholidays` lists every day where the table and `holidays.country_holidays("VN")` disagree.
@@ -15,7 +15,7 @@ from django.core.management import call_command
 
 from cases.deadlines import compute
 from cases.models import DeadlineKind
-from childprotect.workdays.calendar import add_working_days, is_working_day
+from childprotect.workdays.calendar import WorkCalendar, add_working_days
 from childprotect.workdays.checks import Mismatch, compare_with_package
 from childprotect.workdays.models import DayKind, Holiday
 
@@ -28,8 +28,8 @@ HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def test_friday_2_january_2026_is_off_and_saturday_10_january_2026_is_worked():
-    assert is_working_day(dt.date(2026, 1, 2)) is False
-    assert is_working_day(dt.date(2026, 1, 10)) is True
+    assert WorkCalendar().is_working_day(dt.date(2026, 1, 2)) is False
+    assert WorkCalendar().is_working_day(dt.date(2026, 1, 10)) is True
     assert Holiday.objects.get(date=dt.date(2026, 1, 10)).kind == DayKind.WORKING
     assert "12729/VPCP-KGVX" in Holiday.objects.get(date=dt.date(2026, 1, 2)).note
 

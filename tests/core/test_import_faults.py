@@ -1,4 +1,4 @@
-"""Hostile and broken files at the import (issue 14 item 9): each ends in a Vietnamese message, nothing is written, and
+"""Hostile and broken files at the import: each ends in a Vietnamese message, nothing is written, and
 the worker that reads them stays alive with bounded memory.
 
 The files are made here: a zip bomb (an .xlsx whose sheet inflates to hundreds of MB of repeated cells), 16,384

@@ -1,4 +1,4 @@
-"""`PORT=8102 make run`: the web server listens there and the links in e-mails point there (issue 14, item 20)."""
+"""`PORT=8102 make run`: the web server listens there and the links in e-mails point there."""
 
 from __future__ import annotations
 

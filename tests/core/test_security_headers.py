@@ -1,4 +1,4 @@
-"""Hardening (issue 8): security headers and the Content-Security-Policy on every response, templates that the policy
+"""Hardening: security headers and the Content-Security-Policy on every response, templates that the policy
 does not break (no inline script, no event handler, nothing from a CDN), and no secret in the repository."""
 
 from __future__ import annotations
@@ -154,8 +154,8 @@ STYLE_BLOCK = re.compile(r"<style\b", re.I)
 # Rendered by WeasyPrint on the server (childprotect/pdf.py) or sent as email text: never served as a web page, so the
 # policy does not apply to them. They still must not load anything from the network.
 NOT_WEB_PAGES = ("pdf/", "core/email/")
-# Web templates with style="..." attributes that style-src 'self' blocks, to be changed to classes (issue 8). The list
-# only shrinks: a template not listed may not gain one, and a listed template that no longer has one must leave it.
+# Web templates allowed to keep style="..." attributes that style-src 'self' blocks (none). The list only shrinks:
+# a template not listed may not gain one, and a listed template that no longer has one must leave it.
 STYLE_ATTRIBUTES_TO_REMOVE: set[str] = set()  # none left: every template styles by class
 
 

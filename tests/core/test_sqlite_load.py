@@ -1,4 +1,4 @@
-"""`make run`'s embedded SQLite under a commune office's load (issue 14, item 8): WAL, a busy timeout, writes that
+"""`make run`'s embedded SQLite under a commune office's load: WAL, a busy timeout, writes that
 take the write lock up front, and a Vietnamese 503 (Retry-After) instead of a 500 when a lock still outlasts the
 timeout, with nothing saved. These tests hold a real write lock from a second connection to the same file."""
 

@@ -12,7 +12,6 @@ from childprotect.workdays.calendar import (
     WorkCalendar,
     add_hours,
     add_working_days,
-    is_working_day,
     working_days_deadline,
 )
 from childprotect.workdays.models import DayKind, Holiday
@@ -34,9 +33,9 @@ def test_one_working_day_after_a_saturday_is_the_monday():
 
 
 def test_ordinary_saturday_and_sunday_are_not_working_days():
-    assert is_working_day(dt.date(2026, 3, 7)) is False
-    assert is_working_day(dt.date(2026, 3, 8)) is False
-    assert is_working_day(dt.date(2026, 3, 9)) is True
+    assert WorkCalendar().is_working_day(dt.date(2026, 3, 7)) is False
+    assert WorkCalendar().is_working_day(dt.date(2026, 3, 8)) is False
+    assert WorkCalendar().is_working_day(dt.date(2026, 3, 9)) is True
 
 
 # --- Tết 2026 (16–20/02/2026) --------------------------------------------------------------------------------------
@@ -44,7 +43,7 @@ def test_ordinary_saturday_and_sunday_are_not_working_days():
 
 def test_tet_2026_days_are_not_working_days():
     for day in range(16, 21):
-        assert is_working_day(dt.date(2026, 2, day)) is False, day
+        assert WorkCalendar().is_working_day(dt.date(2026, 2, day)) is False, day
 
 
 def test_one_working_day_after_friday_before_tet_2026_is_monday_after_tet():
@@ -82,7 +81,7 @@ def test_one_working_day_after_wednesday_29_april_2026_is_monday_4_may():
 
 
 def test_hung_vuong_compensatory_monday_27_april_2026_is_off():
-    assert is_working_day(dt.date(2026, 4, 27)) is False
+    assert WorkCalendar().is_working_day(dt.date(2026, 4, 27)) is False
     assert add_working_days(dt.date(2026, 4, 24), 1) == dt.date(2026, 4, 28)
 
 
@@ -91,7 +90,7 @@ def test_hung_vuong_compensatory_monday_27_april_2026_is_off():
 
 def test_swapped_working_saturday_26_april_2025_is_a_working_day():
     assert Holiday.objects.get(date=dt.date(2025, 4, 26)).kind == DayKind.WORKING
-    assert is_working_day(dt.date(2025, 4, 26)) is True
+    assert WorkCalendar().is_working_day(dt.date(2025, 4, 26)) is True
 
 
 def test_one_working_day_after_friday_25_april_2025_is_the_swapped_saturday():
@@ -99,7 +98,7 @@ def test_one_working_day_after_friday_25_april_2025_is_the_swapped_saturday():
 
 
 def test_bridge_day_friday_2_may_2025_is_off():
-    assert is_working_day(dt.date(2025, 5, 2)) is False
+    assert WorkCalendar().is_working_day(dt.date(2025, 5, 2)) is False
     # Tue 29/04 + 1: Wed 30/04, Thu 01/05, Fri 02/05 off, then the weekend.
     assert add_working_days(dt.date(2025, 4, 29), 1) == dt.date(2025, 5, 5)
 
@@ -150,7 +149,7 @@ def test_fewer_than_one_working_day_raises_value_error(days):
 def test_holiday_added_at_run_time_moves_the_result():
     assert add_working_days(dt.date(2026, 3, 6), 1) == dt.date(2026, 3, 9)
     Holiday.objects.create(date=dt.date(2026, 3, 9), name="Ngày nghỉ đột xuất", kind=DayKind.HOLIDAY)
-    assert is_working_day(dt.date(2026, 3, 9)) is False
+    assert WorkCalendar().is_working_day(dt.date(2026, 3, 9)) is False
     assert add_working_days(dt.date(2026, 3, 6), 1) == dt.date(2026, 3, 10)
     assert working_days_deadline(dt.date(2026, 3, 6), 1) == dt.datetime(2026, 3, 10, 23, 59, 59, tzinfo=HCM)
 

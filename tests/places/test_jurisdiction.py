@@ -4,7 +4,7 @@ import pytest
 
 from childprotect.accounts.selectors import jurisdiction_units, user_reaches_unit
 from childprotect.places.models import AdminUnit
-from childprotect.places.selectors import unit_is_inside, unit_subtree
+from childprotect.places.selectors import unit_subtree
 from childprotect.places.services import units_load_list
 from tests.factories import unit
 
@@ -23,16 +23,16 @@ def test_three_tier_subtrees_reach_communes_through_districts():
     hanoi, ba_dinh, phuc_xa = unit("2024:01"), unit("2024:001"), unit("2024:00001")
     assert unit_subtree(hanoi).filter(pk=phuc_xa.pk).exists()
     assert unit_subtree(ba_dinh).filter(pk=phuc_xa.pk).exists()
-    assert unit_is_inside(phuc_xa, hanoi) and unit_is_inside(phuc_xa, ba_dinh)
-    assert not unit_is_inside(hanoi, phuc_xa)
+    assert hanoi.contains(phuc_xa) and ba_dinh.contains(phuc_xa)
+    assert not phuc_xa.contains(hanoi)
     # A reused code does not cross lists: 2026's 00004 is not inside 2024's Hà Nội.
-    assert not unit_is_inside(unit("2026:00004"), hanoi)
+    assert not hanoi.contains(unit("2026:00004"))
 
 
 @pytest.mark.django_db
 def test_a_unit_is_inside_itself_but_not_inside_a_sibling(commune_a, commune_b):
-    assert unit_is_inside(commune_a, commune_a)
-    assert not unit_is_inside(commune_a, commune_b)
+    assert commune_a.contains(commune_a)
+    assert not commune_b.contains(commune_a)
 
 
 @pytest.mark.django_db

@@ -1,5 +1,4 @@
-"""A unit says what it is: "Chủ tịch UBND phường" for a ward, "xã" for a commune, "đặc khu" for a special zone
-(issue 14, item 20)."""
+"""A unit says what it is: "Chủ tịch UBND phường" for a ward, "xã" for a commune, "đặc khu" for a special zone."""
 
 from __future__ import annotations
 

@@ -98,10 +98,10 @@ def test_the_province_report_is_printed_with_the_figures_of_the_cases(
     report = sent_province
     link = urls(report)
     seen: list[int] = []
-    import reporting.tasks as tasks
+    import reporting.services as services
 
-    real_progress = tasks._progress
-    monkeypatch.setattr(tasks, "_progress", lambda pk, p, *a: (seen.append(p), real_progress(pk, p, *a)))
+    real_progress = services._pdf_progress
+    monkeypatch.setattr(services, "_pdf_progress", lambda pk, p, *a: (seen.append(p), real_progress(pk, p, *a)))
 
     client.force_login(supervisor)
     page = client.get(link["status"])

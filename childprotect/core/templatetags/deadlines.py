@@ -1,4 +1,4 @@
-"""A deadline as people read it: "còn 3 giờ 20 phút", "quá hạn 2 giờ", with a badge that says which (issue 15).
+"""A deadline as people read it: "còn 3 giờ 20 phút", "quá hạn 2 giờ", with a badge that says which.
 
 The text is computed on the server, so it is right without JavaScript; static/js/countdown.js keeps it current on an
 open page (no inline script: the page's CSP allows only our own files). Overdue and due soon differ by class and by

@@ -1,4 +1,4 @@
-"""Seed public holidays and swapped working days for 2025–2027 (Bộ luật Lao động 2019 Điều 112; domain.md §3).
+"""Seed public holidays and swapped working days for 2025–2027 (Bộ luật Lao động 2019 Điều 112; docs/law.md#working-days).
 
 The government announces the exact days each year; rows marked "dự kiến" follow the Labour Code's rule (a holiday
 falling on a weekend is made up on the next working day) and must be checked against the announcement. Administrators

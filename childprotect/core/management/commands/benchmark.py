@@ -38,7 +38,7 @@ from childprotect.exports import render_dataset
 from childprotect.places.models import AdminUnit, UnitLevel
 from reporting import indicators
 from reporting.models import PeriodicReport
-from reporting.periods import Period, period_for
+from reporting.periods import Period, last_closed_period
 from reporting.services import figures_for
 
 
@@ -162,10 +162,7 @@ class Command(BaseCommand):
         self._measure(f"Reminder scan over all open deadlines ({open_deadlines:,} open cases), rolled back", heavy,
                       self._rolled_back(lambda: deadlines_scan()), 5000)  # fmt: skip
         today = timezone.localdate()
-        half = period_for(
-            "semiannual", today.year if today >= period_for("semiannual", today.year).end else today.year - 1
-        )
-        year = period_for("annual", today.year if today >= period_for("annual", today.year).end else today.year - 1)
+        half, year = last_closed_period("semiannual", today), last_closed_period("annual", today)
         province_ids = list(
             AdminUnit.objects.filter(parent=province, level=UnitLevel.COMMUNE).values_list("pk", flat=True)
         )

@@ -1,6 +1,7 @@
 """Two people at once, on a real server: gunicorn with several workers on 127.0.0.1, and pairs of requests released
-together by a barrier, for each race of issue 14 item 7. Prints, per race: rounds, winners, losers told (a Vietnamese
-message, their input kept), 500s; then the server's tracebacks and whether the audit log matches the data.
+together by a barrier, for each race of two people acting on one record. Prints, per race: rounds, winners, losers
+told (a Vietnamese message, their input kept), 500s; then the server's tracebacks and whether the audit log matches
+the data.
 
     .venv/bin/python manage.py racecheck --rounds 10 --workers 3
     DATABASE_URL=... .venv/bin/python manage.py racecheck --database-url postgres://.../childprotect_scratch
