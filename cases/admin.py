@@ -11,7 +11,7 @@ from .models import Term
 
 
 @admin.register(Term)
-class TermAdmin(AuditedModelAdmin):
+class TermAdmin(AuditedModelAdmin[Term]):
     list_display = ["label", "kind", "code", "sort_order", "is_active"]
     list_filter = ["kind", "is_active"]
     list_editable = ["sort_order", "is_active"]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.audit.models import AuditEntry
 from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas, parse_date, register
@@ -63,6 +63,14 @@ class ChildRow:
         return fold(self.full_name), self.date_of_birth or self.birth_year, self.unit.pk
 
 
+class _Lookups(TypedDict):
+    """What every row is checked against, read once per file: the communes in reach and the ethnicity terms."""
+
+    by_code: dict[tuple[int, str], AdminUnit]  # (list, code)
+    by_name: dict[tuple[int, str], list[AdminUnit]]  # (list, folded name): a name may not be unique
+    ethnicities: dict[str, Term]  # folded label or code
+
+
 class ChildImporter:
     kind = "children"
     label = "Sổ theo dõi trẻ em"
@@ -87,12 +95,12 @@ class ChildImporter:
         Column("notes", "Ghi chú"),
     )
 
-    def allowed(self, actor: Any) -> bool:
+    def allowed(self, actor: User) -> bool:
         return actor.is_active and (actor.is_administrator or actor.role == Role.SUPERVISOR)
 
     # --- checking --------------------------------------------------------------------------------------------------
 
-    def _context(self, actor: Any) -> dict[str, Any]:
+    def _context(self, actor: User) -> _Lookups:
         units = jurisdiction_units(actor).filter(level=UnitLevel.COMMUNE)
         by_code: dict[tuple[int, str], AdminUnit] = {}
         by_name: dict[tuple[int, str], list[AdminUnit]] = {}
@@ -105,7 +113,7 @@ class ChildImporter:
             ethnicities[fold(term.code)] = term
         return {"by_code": by_code, "by_name": by_name, "ethnicities": ethnicities}
 
-    def _parse(self, row: Row, ctx: dict[str, Any], today: dt.date) -> ChildRow | str:
+    def _parse(self, row: Row, ctx: _Lookups, today: dt.date) -> ChildRow | str:
         v = row.values
         errors: list[str] = []
         name = v.get("full_name", "")
@@ -185,7 +193,7 @@ class ChildImporter:
             carer=carer,
         )
 
-    def _unit(self, v: dict[str, str], ctx: dict[str, Any], errors: list[str]) -> AdminUnit | None:
+    def _unit(self, v: dict[str, str], ctx: _Lookups, errors: list[str]) -> AdminUnit | None:
         list_text = v.get("unit_list", "") or str(settings.CHILDPROTECT_CURRENT_UNIT_LIST)
         if not list_text.isdigit():
             errors.append(f"danh mục đơn vị “{list_text}” không hợp lệ")
@@ -373,7 +381,7 @@ class ChildImporter:
         existing = Child.objects.in_bulk([r.existing for r in rows])
         changed: list[Child] = []
         for row in rows:
-            child = existing[row.existing]  # type: ignore[index]
+            child = existing[row.existing]
             child.full_name, child.name_folded = row.full_name, fold(row.full_name)
             child.other_names, child.other_names_folded = row.other_names, fold(row.other_names)
             child.date_of_birth, child.birth_year, child.sex = row.date_of_birth, row.birth_year, row.sex

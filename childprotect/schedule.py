@@ -6,9 +6,17 @@ them.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from celery.schedules import crontab
 
-BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+
+class BeatEntry(TypedDict):
+    task: str  # the task's dotted name
+    schedule: crontab
+
+
+BEAT_SCHEDULE: dict[str, BeatEntry] = {
     # Statutory deadlines: remind before they pass and escalate after (cases/services/casework.py deadlines_scan).
     "scan-deadlines": {
         "task": "cases.tasks.scan_deadlines",

@@ -10,10 +10,15 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.utils.translation import gettext_lazy as _
 
 from childprotect.schedule import BEAT_SCHEDULE
+
+# Admin and form classes take their model as a type argument (ModelAdmin[Agency], ModelForm[User]) as django-stubs
+# describes them; this makes the same subscripts work at run time.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("CHILDPROTECT_VAR_DIR", default=str(BASE_DIR / "var")))

@@ -72,7 +72,7 @@ def import_refusal(result: Result, shown: int = 10) -> str:
 
 
 @admin.register(Agency)
-class AgencyAdmin(ImportExportModelAdmin, AuditedModelAdmin):
+class AgencyAdmin(ImportExportModelAdmin, AuditedModelAdmin[Agency]):
     list_display = ["name", "agency_type", "unit", "phone", "is_active", "partner_count"]
     list_filter = ["agency_type", "is_active", ProvinceFilter]
     list_select_related = ["unit"]
@@ -88,7 +88,8 @@ class AgencyAdmin(ImportExportModelAdmin, AuditedModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Agency]:
         partners = Q(members__role=Role.PARTNER, members__is_active=True)
-        return super().get_queryset(request).annotate(partner_count=Count("members", filter=partners))
+        agencies: QuerySet[Agency] = super().get_queryset(request)  # the import-export base class is untyped
+        return agencies.annotate(partner_count=Count("members", filter=partners))
 
     @admin.display(description="tài khoản đối tác", ordering="partner_count")
     def partner_count(self, obj: Agency) -> int:
@@ -121,7 +122,7 @@ class AgencyAdmin(ImportExportModelAdmin, AuditedModelAdmin):
         return data
 
     def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        response = super().import_action(request, **kwargs)
+        response: HttpResponse = super().import_action(request, **kwargs)
         result = (getattr(response, "context_data", None) or {}).get("result")
         if result is not None and (result.has_errors() or result.has_validation_errors()):
             messages.error(request, import_refusal(result))
@@ -132,7 +133,8 @@ class AgencyAdmin(ImportExportModelAdmin, AuditedModelAdmin):
         if result.has_errors() or result.has_validation_errors():
             messages.error(request, import_refusal(result))
             return HttpResponseRedirect(reverse("admin:referrals_agency_import", current_app=self.admin_site.name))
-        return super().process_result(result, request)
+        response: HttpResponse = super().process_result(result, request)
+        return response
 
     def add_success_message(self, result: Result, request: HttpRequest) -> None:
         totals = result.totals
@@ -147,7 +149,7 @@ class AgencyAdmin(ImportExportModelAdmin, AuditedModelAdmin):
 # --- response rules -------------------------------------------------------------------------------------------------
 
 
-class ProvinceChoiceField(forms.ModelChoiceField):
+class ProvinceChoiceField(forms.ModelChoiceField[AdminUnit]):
     """A province of the unit list; any other unit is refused with a message that says why."""
 
     def to_python(self, value: Any) -> Any:
@@ -165,7 +167,7 @@ class ProvinceChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.key})"
 
 
-class ResponseRuleForm(forms.ModelForm):
+class ResponseRuleForm(forms.ModelForm[ResponseRule]):
     class Meta:
         model = ResponseRule
         fields = ["agency_type", "province", "urgent_hours", "normal_working_days"]
@@ -209,7 +211,7 @@ class ResponseRuleForm(forms.ModelForm):
 
 
 @admin.register(ResponseRule)
-class ResponseRuleAdmin(AuditedModelAdmin):
+class ResponseRuleAdmin(AuditedModelAdmin[ResponseRule]):
     form = ResponseRuleForm
     list_display = ["agency_type", "province_name", "urgent_hours", "normal_working_days"]
     list_filter = ["agency_type"]
@@ -224,7 +226,7 @@ class ResponseRuleAdmin(AuditedModelAdmin):
 
 
 @admin.register(OutcomeOption)
-class OutcomeOptionAdmin(AuditedModelAdmin):
+class OutcomeOptionAdmin(AuditedModelAdmin[OutcomeOption]):
     list_display = ["label", "agency_type", "code", "needs_reference", "sort_order", "is_active"]
     list_display_links = ["label"]
     list_editable = ["sort_order", "is_active"]

@@ -19,7 +19,7 @@ from .services import ReferralData, agencies_for_case
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
 
-class AgencyChoiceField(forms.ModelChoiceField):
+class AgencyChoiceField(forms.ModelChoiceField[Agency]):
     def label_from_instance(self, obj: Agency) -> str:
         return f"{obj.name} ({AgencyType(obj.agency_type).label}, {obj.unit.name})"
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import user_reaches_unit
 from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas, register
 from childprotect.places.selectors import unit_get_by_key
@@ -36,7 +36,7 @@ class AgencyImporter:
         Column("is_active", "Đang hoạt động", help="có / không; để trống là có"),
     )
 
-    def allowed(self, actor: Any) -> bool:
+    def allowed(self, actor: User) -> bool:
         return actor.is_active and (actor.is_administrator or actor.role == Role.SUPERVISOR)
 
     def _rows(self, actor: Any, rows: list[Row], plan: Plan) -> list[dict[str, Any]]:

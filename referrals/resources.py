@@ -120,7 +120,7 @@ class _ImportError(Error):
     """A row or file error; our own Vietnamese refusals are shown without a Python traceback."""
 
     @property
-    def traceback(self) -> str:  # type: ignore[override]
+    def traceback(self) -> str:
         if isinstance(self.error, AgencyFileError):
             return ""
         return "".join(traceback.format_exception(self.error))

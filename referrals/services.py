@@ -275,7 +275,7 @@ def _settle(referral: Referral, now: dt.datetime, *, cancel: bool) -> tuple[dt.d
 
 
 def _edit(referral: Referral, data: dict[str, Any], now: dt.datetime) -> str:
-    draft = ReferralData(**{k: data[k] for k in REFERRAL_FIELDS if k in data})  # type: ignore[arg-type]
+    draft = ReferralData(**{k: data[k] for k in REFERRAL_FIELDS if k in data})
     _check_draft(referral.case, draft)
     before = audit_snapshot(referral, REFERRAL_FIELDS)
     for name in REFERRAL_FIELDS:

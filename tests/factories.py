@@ -1,12 +1,31 @@
 from __future__ import annotations
 
-import factory
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from factory.declarations import LazyFunction, PostGenerationMethodCall, Sequence
+from factory.django import DjangoModelFactory
+from factory.helpers import post_generation
 
 from childprotect.accounts.models import Role, User
 from childprotect.places.models import AdminUnit
 from referrals.models import Agency, AgencyType
 
 PASSWORD = "Mật-khẩu-thử-2026"
+
+
+_M = TypeVar("_M")
+
+
+class ModelFactory(DjangoModelFactory[_M]):
+    """factory_boy's factory for one model; calling it gives the model instance (`UserFactory()` is a User)."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        # factory_boy's metaclass returns the model instance from `Factory(...)` but its __call__ is untyped, so
+        # mypy would take the call for a constructor of the factory class; this says what the call returns.
+        def __new__(cls, *args: Any, **kwargs: Any) -> _M: ...  # type: ignore[misc]
 
 
 def unit(key: str) -> AdminUnit:
@@ -19,27 +38,27 @@ def unit(key: str) -> AdminUnit:
     return AdminUnit.objects.get(list_version=int(list_version), code=code)
 
 
-class AgencyFactory(factory.django.DjangoModelFactory):
+class AgencyFactory(ModelFactory[Agency]):
     class Meta:
         model = Agency
 
-    name = factory.Sequence(lambda n: f"Cơ quan thử {n}")
+    name = Sequence(lambda n: f"Cơ quan thử {n}")
     agency_type = AgencyType.POLICE
-    unit = factory.LazyFunction(lambda: unit("2026:14797"))
+    unit = LazyFunction(lambda: unit("2026:14797"))
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
 
-    username = factory.Sequence(lambda n: f"user{n}")
-    full_name = factory.Sequence(lambda n: f"Người dùng {n}")
+    username = Sequence(lambda n: f"user{n}")
+    full_name = Sequence(lambda n: f"Người dùng {n}")
     role = Role.COMMUNE_OFFICER
-    unit = factory.LazyFunction(lambda: unit("2026:14797"))
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    unit = LazyFunction(lambda: unit("2026:14797"))
+    password = PostGenerationMethodCall("set_password", PASSWORD)
 
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    @post_generation
+    def _save(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
         if create:
             obj.save()

@@ -7,14 +7,16 @@ list of deleted records (cases/services/retention.py).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import models
 
+_M = TypeVar("_M", bound=models.Model)
 
-class LiveManager(models.Manager[Any]):
-    def get_queryset(self) -> models.QuerySet[Any]:
+
+class LiveManager(models.Manager[_M]):
+    def get_queryset(self) -> models.QuerySet[_M]:
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 

@@ -120,7 +120,9 @@ def _national_id_holders(actor: User, national_id: str, exclude_pk: int | None, 
         return []
     from cases.selectors import children_visible_to
 
-    others = Child.objects.filter(national_id=national_id).exclude(pk=exclude_pk)
+    others = Child.objects.filter(national_id=national_id)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
     if children_visible_to(actor).filter(pk__in=others.values("pk")).exists():
         raise ValidationError({"national_id": message})
     return list(others)

@@ -16,11 +16,11 @@ from .selectors import account_manageable_by
 from .services import NOT_MANAGEABLE, account_validate
 
 
-class RoleRulesMixin(forms.ModelForm):
+class RoleRulesMixin(forms.ModelForm[User]):
     """The admin forms apply the same rules as createaccount: which unit a role is anchored to, who has an agency;
     and the account as the form would make it must be one the person saving it may manage (account_manageable_by)."""
 
-    actor: Any = None  # the signed-in person, set by UserAdmin.get_form
+    actor: User | None = None  # the signed-in person, set by UserAdmin.get_form
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -45,7 +45,7 @@ class RoleRulesMixin(forms.ModelForm):
         return cleaned
 
 
-class AccountChangeForm(RoleRulesMixin, UserChangeForm):
+class AccountChangeForm(RoleRulesMixin, UserChangeForm[User]):
     class Meta:
         model = User
         fields = (
@@ -63,7 +63,7 @@ class AccountCreationForm(RoleRulesMixin, AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
+class UserAdmin(AuditedModelAdmin[User], DjangoUserAdmin[User]):
     form = AccountChangeForm
     add_form = AccountCreationForm
     list_display = ["username", "full_name", "role", "unit", "agency", "is_active", "last_login"]

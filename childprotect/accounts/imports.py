@@ -42,7 +42,7 @@ class AccountImporter:
         Column("password", "Mật khẩu", help="bắt buộc với tài khoản mới; người dùng đổi khi đăng nhập"),
     )
 
-    def allowed(self, actor: Any) -> bool:
+    def allowed(self, actor: User) -> bool:
         return actor.is_active and (actor.is_administrator or actor.role == Role.SUPERVISOR)
 
     def _rows(self, actor: Any, rows: list[Row], plan: Plan) -> list[dict[str, Any]]:

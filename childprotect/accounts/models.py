@@ -46,7 +46,7 @@ class User(AbstractUser):
     )
     phone = models.CharField("điện thoại", max_length=30, blank=True)
 
-    objects: ClassVar[AccountManager] = AccountManager()  # type: ignore[assignment]
+    objects: ClassVar[AccountManager] = AccountManager()
 
     REQUIRED_FIELDS = ["email"]
 

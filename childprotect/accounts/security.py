@@ -52,7 +52,8 @@ class LockoutBackend(AxesStandaloneBackend):
     def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
         if request is None:
             return None
-        return super().authenticate(request, *args, **kwargs)
+        super().authenticate(request, *args, **kwargs)  # raises when locked out; never returns a user
+        return None
 
 
 def _lockout_until(request: HttpRequest, username: str | None) -> datetime:
@@ -216,7 +217,9 @@ def _blocked_until(device: TOTPDevice) -> datetime | None:
     limit = settings.CHILDPROTECT_2FA_FAILURE_LIMIT
     if device.throttling_failure_count < limit or device.throttling_failure_timestamp is None:
         return None
-    until = device.throttling_failure_timestamp + timedelta(minutes=settings.CHILDPROTECT_2FA_FAILURE_WINDOW_MINUTES)
+    until: datetime = device.throttling_failure_timestamp + timedelta(
+        minutes=settings.CHILDPROTECT_2FA_FAILURE_WINDOW_MINUTES
+    )
     if until > timezone.now():
         return until
     device.throttle_reset(commit=True)

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import unit_subtree
 
-from .models import COMMUNE_ROLES, Role
+from .models import COMMUNE_ROLES, Role, User
 
 
 def jurisdiction_units(user: Any) -> QuerySet[AdminUnit]:
@@ -27,7 +27,7 @@ def jurisdiction_units(user: Any) -> QuerySet[AdminUnit]:
     return unit_subtree(user.unit)
 
 
-def user_reaches_unit(user: Any, unit: AdminUnit) -> bool:
+def user_reaches_unit(user: User, unit: AdminUnit) -> bool:
     """Does `unit` lie in `user`'s jurisdiction? (No query when the user's unit is loaded.)"""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False

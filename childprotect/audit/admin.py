@@ -3,10 +3,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -14,7 +16,7 @@ from .models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     """Read-only: administrators browse and filter the log; nobody adds, edits or deletes entries here."""
 
     list_display = ["at", "actor_repr", "action", "action_words", "object_type", "object_repr", "ip"]
@@ -71,7 +73,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
-class AuditedModelAdmin(admin.ModelAdmin):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class AuditedModelAdmin(admin.ModelAdmin[_M]):
     """Django admin is a way to write too: every save and delete made there is recorded like a service's write.
 
     The admin already wraps each change form in a transaction, so the entry commits with the change or not at all.
@@ -79,7 +84,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     audit_masked_fields: tuple[str, ...] = ()
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: _M, form: ModelForm[_M], change: bool) -> None:
         from .services import audit_diff, audit_record
 
         fields = [f for f in form.changed_data if f in {x.name for x in obj._meta.fields}]
@@ -94,13 +99,13 @@ class AuditedModelAdmin(admin.ModelAdmin):
         action = f"{obj._meta.model_name}.{'update' if change else 'create'}"
         audit_record(actor=request.user, action=f"admin.{action}", obj=obj, changes=diff)
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+    def delete_model(self, request: HttpRequest, obj: _M) -> None:
         from .services import audit_record
 
         audit_record(actor=request.user, action=f"admin.{obj._meta.model_name}.delete", obj=obj)
         super().delete_model(request, obj)
 
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[_M]) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
 

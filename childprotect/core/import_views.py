@@ -34,7 +34,7 @@ class UploadForm(StyledForm):
     file = forms.FileField(label=gettext_lazy("Tệp (CSV UTF-8 hoặc Excel .xlsx)"), allow_empty_file=True)
 
     def __init__(self, *args: object, kinds: list[tuple[str, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
 
 

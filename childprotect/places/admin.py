@@ -11,7 +11,7 @@ from .selectors import units_matching
 
 
 @admin.register(AdminUnit)
-class AdminUnitAdmin(AuditedModelAdmin):
+class AdminUnitAdmin(AuditedModelAdmin[AdminUnit]):
     list_display = ["name", "code", "list_version", "unit_type", "level", "parent"]
     list_filter = ["list_version", "level", "unit_type"]
     search_fields = ["name_folded", "code"]

@@ -13,7 +13,7 @@ from .models import Holiday
 
 
 @admin.register(Holiday)
-class HolidayAdmin(AuditedModelAdmin):
+class HolidayAdmin(AuditedModelAdmin[Holiday]):
     list_display = ["date", "name", "kind", "note"]
     list_filter = ["kind"]
     date_hierarchy = "date"

@@ -46,7 +46,7 @@ def upload(client, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(reverse("imports"), {"kind": kind, "file": SimpleUploadedFile(name, content)})
         assert response.status_code == 302
-        return ImportJob.objects.order_by("-id").first()
+        return ImportJob.objects.latest("id")
 
     before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
     celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True

@@ -133,9 +133,17 @@ class Journey:
         self._steps = 0
         self.server_errors: list[str] = []
         self.console_errors: list[str] = []
-        page.on("response", lambda r: r.status >= 500 and self.server_errors.append(f"{r.status} {r.url}"))
-        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        page.on("response", self._on_response)
+        page.on("console", self._on_console)
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+
+    def _on_response(self, response: Any) -> None:
+        if response.status >= 500:
+            self.server_errors.append(f"{response.status} {response.url}")
+
+    def _on_console(self, message: Any) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
 
     def step(self, name: str) -> None:
         self._steps += 1

@@ -45,7 +45,7 @@ def _d(day: dt.date) -> str:
 
 WALK = ["assess_initial", "decide_emergency", "assess_specific", "draft_plan", "approve_plan"]
 CHAIR_STEPS = {"decide_emergency", "approve_plan"}
-LAST_STEP = {CaseState.PLAN_DRAFTED: "draft_plan", CaseState.IMPLEMENTING: "approve_plan"}
+LAST_STEP: dict[str, str] = {CaseState.PLAN_DRAFTED: "draft_plan", CaseState.IMPLEMENTING: "approve_plan"}
 
 
 def _records(today: dt.date) -> dict[str, dict[str, Any]]:
@@ -85,6 +85,7 @@ def _records(today: dt.date) -> dict[str, dict[str, Any]]:
 def _case_at(state: str, *, child_name: str, born: dt.date, text: str) -> Case:
     """A case of commune A (report, child, case) taken by officer_a and chair_a up to `state`."""
     officer, chair = User.objects.get(username="officer_a"), User.objects.get(username="chair_a")
+    assert officer.unit is not None
     report = report_receive(
         actor=officer,
         data=ReportData(
@@ -177,7 +178,7 @@ def test_officer_logs_a_report_and_takes_the_case_to_a_plan_waiting_for_approval
     journey.screens("report-form")
     main.get_by_role("button", name="Lưu thông tin").click()
     expect(main).to_contain_text("Đã tiếp nhận thông tin số")
-    reference = re.search(r"\d{4}-14797-\d{6}", main.get_by_role("alert").first.inner_text()).group(0)
+    reference = re.findall(r"\d{4}-14797-\d{6}", main.get_by_role("alert").first.inner_text())[0]
 
     journey.step("register the child")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Trẻ em trong thông tin {reference}")
@@ -203,7 +204,7 @@ def test_officer_logs_a_report_and_takes_the_case_to_a_plan_waiting_for_approval
     journey.screens("report-officer")
     main.get_by_role("link", name=re.compile(r"^HS-\d{6}$")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Nguyễn Minh An")
-    case_ref = re.search(r"HS-\d{6}", page.get_by_role("heading", level=1).inner_text()).group(0)
+    case_ref = re.findall(r"HS-\d{6}", page.get_by_role("heading", level=1).inner_text())[0]
     expect(main.locator("h1 + p")).to_contain_text("Mới tiếp nhận")
 
     label = "Đánh giá nguy cơ ban đầu – Mẫu 02"
@@ -320,7 +321,7 @@ def test_officer_refers_to_the_police_who_accept_and_complete(journey: Journey):
     page.get_by_role("group", name="Ý kiến của cha mẹ, người chăm sóc").get_by_label("Đồng ý", exact=True).check()
     main.get_by_role("button", name="Lưu dự thảo").click()
     expect(main).to_contain_text("Đã lưu dự thảo chuyển tuyến")
-    referral_ref = re.search(r"CT-\d{6}", page.get_by_role("heading", level=1).inner_text()).group(0)
+    referral_ref = re.findall(r"CT-\d{6}", page.get_by_role("heading", level=1).inner_text())[0]
 
     journey.step("send the referral")
     main.get_by_role("link", name="Gửi chuyển tuyến", exact=True).click()
@@ -362,9 +363,12 @@ def test_officer_refers_to_the_police_who_accept_and_complete(journey: Journey):
 
     referral = Referral.objects.get(case=case)
     assert str(referral) == referral_ref and referral.agency.name == POLICE
-    assert referral.status == ReferralStatus.COMPLETED and referral.outcome.code == "prosecuted"
+    assert referral.status == ReferralStatus.COMPLETED and referral.outcome is not None
+    assert referral.outcome.code == "prosecuted"
     assert referral.outcome_reference == "12/QĐ-CSĐT"
-    assert {e.actor.username for e in referral.events.exclude(action__in=["create", "send"])} == {"police"}
+    assert set(referral.events.exclude(action__in=["create", "send"]).values_list("actor__username", flat=True)) == {
+        "police"
+    }
 
 
 # --- 4 ----------------------------------------------------------------------------------------------------------------
@@ -444,7 +448,8 @@ def test_supervisor_reviews_the_area_and_approves_the_communes_six_month_report(
         "supervisor",
         "supervisor",
     ]
-    assert report.sent_versions.get().approved_by.username == "supervisor"
+    approved_by = report.sent_versions.get().approved_by
+    assert approved_by is not None and approved_by.username == "supervisor"
 
 
 # --- 5 ----------------------------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ def test_back_after_saving_mau_01_then_save_again_shows_the_report_already_made(
 def _new_case() -> Case:
     """A new case of commune A (report and child through the services), waiting for Mẫu 02."""
     officer = User.objects.get(username="officer_a")
+    assert officer.unit is not None
     report = report_receive(
         actor=officer,
         data=ReportData(

@@ -50,7 +50,7 @@ def told(case, step) -> dict[str, Notification]:
 
 
 def mailed_to(user) -> list[str]:
-    return [m.subject for m in mail.outbox if user.email in m.to]
+    return [str(m.subject) for m in mail.outbox if user.email in m.to]
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ def client_for(user) -> Client:
     return client
 
 
-def race(*calls: Callable[[], Any]) -> list[Any]:
+def race(*calls: Callable[..., Any]) -> list[Any]:  # `...`: lambdas bind loop variables as defaults (lambda a=a: ...)
     """Run the calls in threads released together by a barrier; each thread has its own database connection."""
     barrier = threading.Barrier(len(calls))
     results: list[Any] = [None] * len(calls)

@@ -58,7 +58,7 @@ HAPPY_PATH: list[tuple[str, CaseState]] = [
     ("approve_closure", S.CLOSED),
 ]
 # The happy path's next action from each state but the last (a state is where the previous action led).
-NEXT_ON_PATH = dict(
+NEXT_ON_PATH: dict[str, str] = dict(
     zip([S.RECEIVED, *(target for _, target in HAPPY_PATH[:-1])], (a for a, _ in HAPPY_PATH), strict=True)
 )
 CHAIR_ACTIONS = {"decide_emergency", "approve_plan", "approve_closure", "reject_closure"}
@@ -70,7 +70,7 @@ ROLE_WORDS = {
     Role.SUPERVISOR: "cán bộ giám sát",
 }
 ALL_ROLES = [Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR, Role.PARTNER, Role.ADMIN]
-ROLE_FIXTURES = {
+ROLE_FIXTURES: dict[str, str] = {
     Role.COMMUNE_OFFICER: "officer_a",
     Role.COMMUNE_CHAIR: "chair_a",
     Role.SUPERVISOR: "supervisor",
@@ -195,8 +195,8 @@ def snapshot(case: Case) -> dict[str, Any]:
     }
 
 
-def local(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=TZ)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=TZ)
 
 
 def actor_for(transition: Transition, officer, chair):

@@ -160,7 +160,7 @@ def test_supervisors_see_who_accessed_a_record_and_commune_staff_do_not(
 
 
 def test_the_log_cannot_be_edited_or_deleted(case, client, administrator):
-    entry = AuditEntry.objects.first()
+    entry = AuditEntry.objects.all()[0]
     entry.action = "sửa"
     with pytest.raises(ValueError, match="không thể sửa"):
         entry.save()

@@ -445,7 +445,7 @@ def test_home_pages_run_no_inline_script_and_only_the_supervisor_loads_the_chart
         if "src" not in attrs:
             assert attrs.get("type") == "application/json", attrs  # data (json_script), never run
             json.loads(text)
-    sources = [attrs["src"] for attrs, _text in scripts if attrs.get("src")]
+    sources = [src for attrs, _text in scripts if (src := attrs.get("src"))]
     assert all(src.startswith("/static/") for src in sources)
     charts = any(src.endswith(CHART_LIBRARY) for src in sources)
     assert charts == (who == "supervisor")

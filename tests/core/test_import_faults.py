@@ -56,7 +56,7 @@ def upload(client, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(reverse("imports"), {"kind": kind, "file": SimpleUploadedFile(name, content)})
         assert response.status_code == 302, response.content.decode()[:500]
-        return ImportJob.objects.order_by("-id").first()
+        return ImportJob.objects.latest("id")
 
     return send
 

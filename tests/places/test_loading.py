@@ -29,13 +29,15 @@ def test_every_2026_commune_hangs_under_a_province_of_the_same_list():
     assert not communes.exclude(parent__level="province").exists()
     assert not communes.exclude(parent__list_version=2026).exists()
     hac_thanh = AdminUnit.objects.select_related("parent").get(list_version=2026, code="14797")
+    assert hac_thanh.parent is not None
     assert (hac_thanh.name, hac_thanh.parent.code, hac_thanh.parent.name) == (
         "Phường Hạc Thành",
         "38",
         "Tỉnh Thanh Hóa",
     )
     assert hac_thanh.path == "2026/38/14797"
-    assert AdminUnit.objects.get(list_version=2026, code="20333").parent.name == "Thành phố Đà Nẵng"
+    da_nang = AdminUnit.objects.get(list_version=2026, code="20333").parent
+    assert da_nang is not None and da_nang.name == "Thành phố Đà Nẵng"
 
 
 @pytest.mark.django_db
@@ -55,6 +57,7 @@ def test_2024_three_tier_list_loads_beside_2026_and_reused_codes_keep_their_own_
     assert level_counts(2026) == {"province": 34, "commune": 3321}  # untouched
     old = AdminUnit.objects.select_related("parent__parent").get(list_version=2024, code="00004")
     new = AdminUnit.objects.select_related("parent").get(list_version=2026, code="00004")
+    assert old.parent is not None and old.parent.parent is not None and new.parent is not None
     assert (old.name, old.parent.code, old.parent.level, old.parent.parent.code) == (
         "Phường Trúc Bạch",
         "001",

@@ -138,7 +138,7 @@ def test_the_export_takes_the_same_number_of_queries_for_5_or_25_referrals(clien
     many = count()
 
     assert many == few
-    assert AuditEntry.objects.filter(action="export.referrals").order_by("-id").first().changes["rows"] == 25
+    assert AuditEntry.objects.filter(action="export.referrals").latest("id").changes["rows"] == 25
 
 
 def test_the_list_offers_the_export_of_its_current_filters(client, police, sent):

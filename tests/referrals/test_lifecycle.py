@@ -58,7 +58,7 @@ STEP_DATA = {
     "complete": {},
     "withdraw": {"reason": "Gia đình đã chuyển đi nơi khác."},
 }
-PATH = {
+PATH: dict[str, list[str]] = {
     R.DRAFT: [],
     R.SENT: ["send"],
     R.ACCEPTED: ["send", "accept"],

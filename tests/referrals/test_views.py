@@ -352,7 +352,7 @@ def test_the_list_and_detail_make_a_fixed_number_of_queries(client, sent, cast, 
     assert len(response.context["page"]) == 5
     assert len(five) == len(one)
 
-    referral = Referral.objects.order_by("id").first()
+    referral = Referral.objects.earliest("id")
     with CaptureQueriesContext(connection) as page:
         client.get(detail(referral))
     assert len(page) <= 25, [q["sql"] for q in page.captured_queries]

@@ -21,8 +21,9 @@ JUNE = dt.datetime(2026, 6, 14, 9, 0, tzinfo=TZ)  # the period's last day: sendi
 SEMI = PeriodKind.SEMIANNUAL
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock():  # replaces the cases folder's 20/11/2026
+# Replaces the cases folder's 20/11/2026 clock, which the star import above brought in under the same name.
+@pytest.fixture(autouse=True)  # type: ignore[no-redef]
+def frozen_clock():
     with time_machine.travel(JUNE, tick=False) as traveller:
         yield traveller
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -63,7 +64,7 @@ def test_periods_are_settings(settings):
 @pytest.fixture
 def commune_a_cases(case_in, officer_a, commune_a, frozen_clock):
     """Five children in commune A in the period, of known sex, age and form; two reports outside it."""
-    specs = [
+    specs: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         ("Nguyễn Văn An", {"sex": "male", "date_of_birth": dt.date(2015, 3, 5)}, {"forms": ["violence"]}),
         ("Lê Thị Hoa", {"sex": "female", "date_of_birth": dt.date(2021, 1, 1)}, {"forms": ["sexual_abuse"]}),
         # 6 on 11/05/2026 only if the birthday has come: born 20/05/2020, so still 5.

@@ -10,6 +10,7 @@ import io
 import re
 import shutil
 from collections import Counter
+from typing import Any
 
 import openpyxl
 import pytest
@@ -101,7 +102,12 @@ def test_the_province_report_is_printed_with_the_figures_of_the_cases(
     import reporting.services as services
 
     real_progress = services._pdf_progress
-    monkeypatch.setattr(services, "_pdf_progress", lambda pk, p, *a: (seen.append(p), real_progress(pk, p, *a)))
+
+    def progress(pk: int, p: int, *a: Any) -> None:
+        seen.append(p)
+        real_progress(pk, p, *a)
+
+    monkeypatch.setattr(services, "_pdf_progress", progress)
 
     client.force_login(supervisor)
     page = client.get(link["status"])

@@ -60,7 +60,12 @@ def test_a_render_that_raises_marks_the_pdf_failed_and_raises(asked, officer_a, 
 
 def test_a_draft_is_rendered_stored_and_audited(asked, officer_a, monkeypatch):
     seen: list[int] = []
-    monkeypatch.setattr(reporting.output, "report_pdf_bytes", lambda report, progress: (seen.append(1), b"%PDF-1.7")[1])
+
+    def render(report: object, progress: object) -> bytes:
+        seen.append(1)
+        return b"%PDF-1.7"
+
+    monkeypatch.setattr(reporting.output, "report_pdf_bytes", render)
     assert asked.status == ReportStatus.DRAFT and asked.kind == SEMI
     assert report_pdf_render(report_id=asked.pk, actor_id=officer_a.pk) == "done"
     assert _state(asked) == (PdfStatus.DONE, 100, True)

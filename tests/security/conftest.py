@@ -160,7 +160,9 @@ def _children_csv(commune_code: str) -> bytes:
 def build_world() -> World:
     units = {"A": unit(COMMUNE_A), "B": unit(COMMUNE_B), "X": unit(OTHER_PROVINCE_COMMUNE), "P": unit(PROVINCE)}
     world = World(users=_cast(units["A"], units["B"], units["P"]), units=units)
-    world.agencies["A"] = world.users["police"].agency
+    police_agency = world.users["police"].agency
+    assert police_agency is not None
+    world.agencies["A"] = police_agency
     x_province = units["X"].parent
     world.extras = {
         "officer_x": UserFactory(

@@ -381,7 +381,7 @@ class Command(BaseCommand):
                 )  # fmt: skip
                 if "review" in reached:
                     reviews.append((case, reached["review"]))
-            kind_hours = None if case.state in (S.CLOSED, S.CLOSURE_PROPOSED) else OPEN_DEADLINE[case.state]
+            kind_hours = None if case.state in (S.CLOSED, S.CLOSURE_PROPOSED) else OPEN_DEADLINE[S(case.state)]
             if kind_hours is not None:
                 kind, hours, before = kind_hours
                 last = p["road"][-1][1] if p["road"] else p["received"]
