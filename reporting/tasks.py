@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from childprotect.accounts.models import User
+from childprotect.audit.actions import PeriodicReportAction
 from childprotect.audit.services import audit_record
 
 from .models import PdfStatus, PeriodicReport
@@ -42,7 +43,7 @@ def render_report_pdf(report_id: int, user_id: int) -> str:
         locked.pdf.save(f"{locked.pk}.pdf", ContentFile(pdf), save=False)
         locked.pdf_status, locked.pdf_progress, locked.pdf_version = PdfStatus.DONE, 100, report.version
         locked.save(update_fields=["pdf", "pdf_status", "pdf_progress", "pdf_version"])
-        audit_record(actor=user, action="report.pdf", obj=locked, changes={"version": report.version})
+        audit_record(actor=user, action=PeriodicReportAction.PDF, obj=locked, changes={"version": report.version})
     return "done"
 
 
