@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from cases.selectors import case_get_for
 from cases.services.attachments import attachment_add
-from childprotect.audit.services import audit_record
+from cases.services.intake import record_view
+from childprotect.audit.actions import CaseAction
 from childprotect.core.once import create_form, save_once
 from childprotect.forms import StyledForm
 from childprotect.http import AuthenticatedRequest
@@ -96,7 +97,9 @@ def attachment_download(request: AuthenticatedRequest, pk: int, attachment_pk: i
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError) as exc:  # the row outlived its file
         raise Http404 from exc
-    audit_record(actor=request.user, action="case.attachment_download", obj=case, changes={"attachment": attachment.pk})
+    record_view(
+        actor=request.user, obj=case, action=CaseAction.ATTACHMENT_DOWNLOAD, details={"attachment": attachment.pk}
+    )
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
     )

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from childprotect.audit.actions import ExportAction
 from childprotect.exports import export_format, export_refused, export_response, wants_protected
 from childprotect.http import AuthenticatedRequest
 
@@ -45,7 +46,7 @@ def report_export(request: AuthenticatedRequest) -> HttpResponse:
         resource=resource_class(user=request.user, protected=wants_protected(request)),
         queryset=selectors.reports_list(request.user, report_filters(form)),
         fmt=fmt,
-        action="export.reports",
+        action=ExportAction.REPORTS,
         title=_("Thông tin, thông báo, tố giác"),
         basename="thong-tin-thong-bao-to-giac",
         filter_keys=list(form.fields),
@@ -66,7 +67,7 @@ def child_export(request: AuthenticatedRequest) -> HttpResponse:
         resource=ChildExportResource(user=request.user, protected=wants_protected(request)),
         queryset=selectors.children_list(request.user, child_filters(form)),
         fmt=fmt,
-        action="export.children",
+        action=ExportAction.CHILDREN,
         title=_("Trẻ em"),
         basename="tre-em",
         filter_keys=list(form.fields),
@@ -85,7 +86,7 @@ def case_export(request: AuthenticatedRequest) -> HttpResponse:
         resource=CaseExportResource(user=request.user, protected=wants_protected(request)),
         queryset=selectors.cases_list(request.user, case_filters(request.GET)),
         fmt=fmt,
-        action="export.cases",
+        action=ExportAction.CASES,
         title=_("Hồ sơ vụ việc"),
         basename="ho-so-vu-viec",
         filter_keys=CASE_FILTER_KEYS,

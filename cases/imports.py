@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import jurisdiction_units
+from childprotect.audit.actions import ChildAction
 from childprotect.audit.models import AuditEntry
 from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas, parse_date, register
 from childprotect.places.models import AdminUnit, UnitLevel
@@ -353,7 +354,7 @@ class ChildImporter:
                     for g in row.circumstances
                 ]
             )
-            AuditEntry.objects.bulk_create([audit("child.import", c.pk) for c in children])
+            AuditEntry.objects.bulk_create([audit(ChildAction.IMPORT, c.pk) for c in children])
             # A number also held outside the importer's reach: flagged, named by record number only (no oracle).
             AuditEntry.objects.bulk_create(
                 [
@@ -361,7 +362,7 @@ class ChildImporter:
                         at=now,
                         actor=actor,
                         actor_repr=actor.get_username(),
-                        action="child.national_id_shared",
+                        action=ChildAction.NATIONAL_ID_SHARED,
                         object_type=content_type,
                         object_id=str(child.pk),
                         object_repr=f"Trẻ em #{child.pk}",
@@ -373,7 +374,7 @@ class ChildImporter:
             )
             progress(50 + 40 * (start + len(rows_batch)) // max(len(new), 1))
         updated = self._update([c for c in actions if c.existing is not None])
-        AuditEntry.objects.bulk_create([audit("child.import_update", pk) for pk in updated], batch_size=2000)
+        AuditEntry.objects.bulk_create([audit(ChildAction.IMPORT_UPDATE, pk) for pk in updated], batch_size=2000)
         progress(100)
         return plan
 

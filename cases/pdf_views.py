@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
 from childprotect.accounts.models import Role
-from childprotect.audit.services import audit_record
+from childprotect.audit.actions import CaseAction, ReportAction
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import pdf_response, render_pdf
 from childprotect.places.models import AdminUnit
@@ -28,6 +28,7 @@ from . import selectors
 from .casework_forms import FORMS
 from .models import AbuseForm, Case, CaseStep, Plan, ProtectionLevel, RiskLevel
 from .policy import can_see_child_protected, can_see_reporter
+from .services import record_view
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -218,7 +219,7 @@ def case_form_pdf(request: AuthenticatedRequest, pk: int, form: str) -> HttpResp
     with translation.override("vi"):
         context = _case_context(request, case, form)
         pdf = render_pdf(f"pdf/forms/mau{form}.html", context, request=request)
-    audit_record(actor=request.user, action="case.print", obj=case, changes={"form": form})
+    record_view(actor=request.user, obj=case, action=CaseAction.PRINT, details={"form": form})
     return pdf_response(pdf, f"{case}-mau-{form}.pdf")
 
 
@@ -253,7 +254,10 @@ def report_form_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     }
     with translation.override("vi"):
         pdf = render_pdf("pdf/forms/mau01.html", context, request=request)
-    audit_record(
-        actor=request.user, action="report.print", obj=report, changes={"form": "01", "reporter_shown": show_reporter}
+    record_view(
+        actor=request.user,
+        obj=report,
+        action=ReportAction.PRINT,
+        details={"form": "01", "reporter_shown": show_reporter},
     )
     return pdf_response(pdf, f"{report.reference}-mau-01.pdf")

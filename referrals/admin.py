@@ -18,6 +18,7 @@ from import_export.formats import base_formats
 from import_export.results import Result, RowResult
 
 from childprotect.accounts.models import Role
+from childprotect.audit.actions import ExportAction
 from childprotect.audit.admin import AuditedModelAdmin
 from childprotect.audit.services import audit_record
 from childprotect.places.models import AdminUnit, UnitLevel
@@ -115,7 +116,7 @@ class AgencyAdmin(ImportExportModelAdmin, AuditedModelAdmin[Agency]):
         data = super().get_export_data(file_format, request, queryset, **kwargs)
         audit_record(
             actor=request.user,
-            action="export.agencies",
+            action=ExportAction.AGENCIES,
             changes={"format": file_format.get_extension(), "rows": queryset.count()},
             object_repr=f"Cơ quan phối hợp ({file_format.get_extension().upper()})",
         )

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from childprotect.audit.actions import ExportAction
 from childprotect.exports import export_format, export_refused, export_response, wants_protected
 from childprotect.http import AuthenticatedRequest
 
@@ -31,7 +32,7 @@ def referral_export(request: AuthenticatedRequest) -> HttpResponse:
         resource=ReferralExportResource(user=request.user, protected=wants_protected(request)),
         queryset=selectors.referrals_list(request.user, referral_filters(form)),
         fmt=fmt,
-        action="export.referrals",
+        action=ExportAction.REFERRALS,
         title=_("Chuyển tuyến"),
         basename="chuyen-tuyen",
         filter_keys=list(form.fields),

@@ -24,7 +24,7 @@ from cases.models import AbuseForm, Case, Child
 from cases.pdf_views import short_name
 from cases.policy import can_see_child_protected
 from childprotect.accounts.models import Role
-from childprotect.audit.services import audit_record
+from childprotect.audit.actions import ReferralAction
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import ascii_filename, pdf_response, render_pdf
 from childprotect.places.models import AdminUnit
@@ -32,6 +32,7 @@ from childprotect.places.models import AdminUnit
 from . import selectors
 from .models import Consent, Referral, ReferralStatus, Urgency
 from .policy import referral_carries_perpetrators
+from .services import referral_record_view
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,11 @@ def referral_letter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     with translation.override("vi"):
         context = _letter_context(request, referral)
         pdf = render_pdf("pdf/referral_letter.html", context, request=request)
-    audit_record(
+    referral_record_view(
         actor=request.user,
-        action="referral.print",
-        obj=referral,
-        changes={
+        referral=referral,
+        action=ReferralAction.PRINT,
+        details={
             "status": referral.status,
             "agency": referral.agency_id,
             "perpetrators_shown": context["show_perpetrators"],

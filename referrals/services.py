@@ -18,6 +18,7 @@ from cases import deadlines as deadline_rules
 from cases.models import Case, Deadline, DeadlineKind, DeadlineStatus
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import user_reaches_unit
+from childprotect.audit.actions import AgencyAction, GrantAction, ReferralAction, referral_step
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
 from childprotect.core.services import notify
 from childprotect.places.models import AdminUnit
@@ -46,7 +47,7 @@ def agency_ensure(*, actor: Any, name: str, agency_type: str, unit: AdminUnit, *
             agency.save()
             audit_record(
                 actor=actor,
-                action="agency.create" if created else "agency.update",
+                action=AgencyAction.CREATE if created else AgencyAction.UPDATE,
                 obj=agency,
                 changes=audit_diff(before, after),
             )
@@ -183,7 +184,7 @@ def referral_create(*, actor: User, case: Case, data: ReferralData) -> Referral:
         )
         audit_record(
             actor=actor,
-            action="referral.create",
+            action=ReferralAction.CREATE,
             obj=referral,
             changes={"case": case.pk, "agency": data.agency.pk, "urgency": data.urgency},
         )
@@ -204,9 +205,16 @@ def step_refusal(actor: User, referral: Referral, step: Step) -> str | None:
     return None
 
 
-def referral_record_view(*, actor: User, referral: Referral, details: dict[str, Any] | None = None) -> None:
-    """Every page that shows a referral (its page, its step forms) is recorded once per view (NĐ 56 Đ33)."""
-    audit_record(actor=actor, action="referral.view", obj=referral, changes=details or {})
+def referral_record_view(
+    *,
+    actor: User,
+    referral: Referral,
+    details: dict[str, Any] | None = None,
+    action: ReferralAction = ReferralAction.VIEW,
+) -> None:
+    """Every page that shows a referral (its page, its step forms) is recorded once per view (NĐ 56 Đ33); so is every
+    print of its letter (ReferralAction.PRINT)."""
+    audit_record(actor=actor, action=action, obj=referral, changes=details or {})
 
 
 def _grant(referral: Referral, actor: User) -> list[int]:
@@ -216,7 +224,7 @@ def _grant(referral: Referral, actor: User) -> list[int]:
         assign_perm(REFERRED_CASE_PERM, user, referral.case)
     audit_record(
         actor=actor,
-        action="referral.grant",
+        action=GrantAction.GRANT,
         obj=referral,
         changes={"case": referral.case_id, "users": [u.pk for u in users]},
     )
@@ -253,7 +261,7 @@ def _revoke(referral: Referral, actor: User | None, now: dt.datetime, reason: st
                 removed.append(user.pk)
     audit_record(
         actor=actor,
-        action="referral.revoke",
+        action=GrantAction.REVOKE,
         obj=referral,
         changes={"case": referral.case_id, "users": removed, "reason": reason},
     )
@@ -382,7 +390,7 @@ def referral_act(
         )
         audit_record(
             actor=actor,
-            action=f"referral.{action}",
+            action=referral_step(action),
             obj=locked,
             changes={"status": [from_status, locked.status]},
         )
@@ -473,7 +481,7 @@ def partner_access_sync(*, actor: Any, user: User) -> tuple[int, int]:
             remove_perm(REFERRED_CASE_PERM, user, case)
         audit_record(
             actor=actor,
-            action="referral.access_sync",
+            action=GrantAction.ACCESS_SYNC,
             obj=user,
             changes={"added": sorted(add), "removed": sorted(remove)},
         )

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from childprotect.audit.services import audit_record
+from childprotect.audit.actions import PeriodicReportAction
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import ascii_filename
 
@@ -62,11 +62,11 @@ def report_pdf_download(request: AuthenticatedRequest, pk: int) -> HttpResponseB
         handle = report.pdf.open("rb")
     except (FileNotFoundError, ValueError) as exc:  # the row outlived its file
         raise Http404 from exc
-    audit_record(
+    services.periodic_report_record_view(
         actor=request.user,
-        action="report.pdf_download",
-        obj=report,
-        changes={"version": report.pdf_version, "current": report.pdf_version == report.version},
+        report=report,
+        action=PeriodicReportAction.PDF_DOWNLOAD,
+        details={"version": report.pdf_version, "current": report.pdf_version == report.version},
     )
     response = FileResponse(
         handle,
@@ -85,7 +85,9 @@ def report_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The report's figures as a spreadsheet, made now from the figures the report holds."""
     report = selectors.periodic_report_get_for(request.user, pk)
     data = report_xlsx_bytes(report)
-    audit_record(actor=request.user, action="report.xlsx", obj=report, changes={"version": report.version})
+    services.periodic_report_record_view(
+        actor=request.user, report=report, action=PeriodicReportAction.XLSX, details={"version": report.version}
+    )
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     filename = ascii_filename(report_filename(report, "xlsx"), default="bao-cao.xlsx")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

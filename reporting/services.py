@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from childprotect.accounts.models import Role, User
+from childprotect.audit.actions import PeriodicReportAction, periodic_report_step
 from childprotect.audit.services import audit_record
 from childprotect.core.services import notify
 from childprotect.places.models import AdminUnit, UnitLevel
@@ -104,12 +105,18 @@ def _role_or_status_refusal(user: Any, report: PeriodicReport, step: Step) -> st
     return None
 
 
-def periodic_report_record_view(*, actor: User, report: PeriodicReport, details: dict[str, Any] | None = None) -> None:
+def periodic_report_record_view(
+    *,
+    actor: User,
+    report: PeriodicReport,
+    details: dict[str, Any] | None = None,
+    action: PeriodicReportAction = PeriodicReportAction.VIEW,
+) -> None:
     """Every page of a periodic report (its page, step forms, the cases behind a figure, the PDF's status) is recorded
-    once per view: the figures lead to the children (NĐ 56 Đ33)."""
-    audit_record(
-        actor=actor, action="periodicreport.view", obj=report, changes={"status": report.status, **(details or {})}
-    )
+    once per view, with the report's status: the figures lead to the children (NĐ 56 Đ33). So is every download of it
+    (`action`: PeriodicReportAction.PDF_DOWNLOAD, .XLSX), with the `details` only."""
+    changes = {"status": report.status, **(details or {})} if action == PeriodicReportAction.VIEW else details
+    audit_record(actor=actor, action=action, obj=report, changes=changes or {})
 
 
 def step_refusal(user: Any, report: PeriodicReport, step: Step) -> str | None:
@@ -225,7 +232,7 @@ def report_prepare(*, actor: User, unit: AdminUnit, kind: str, year: int) -> Per
             actor=actor,
             at=now,
         )
-        audit_record(actor=actor, action="report.prepare", obj=report, changes={"kind": kind, "year": year})
+        audit_record(actor=actor, action=PeriodicReportAction.PREPARE, obj=report, changes={"kind": kind, "year": year})
     return report
 
 
@@ -283,7 +290,7 @@ def report_act(
             at=now,
             note=note,
         )
-        audit_record(actor=actor, action=f"report.{action}", obj=locked, changes=changes)
+        audit_record(actor=actor, action=periodic_report_step(action), obj=locked, changes=changes)
         _tell(locked, step, actor, note)
     report.refresh_from_db()
     return locked
@@ -340,12 +347,17 @@ def sent_version_pdf(*, actor: User, sent: SentVersion) -> bytes:
                 pass  # the row outlived its file: made again below
             else:
                 audit_record(
-                    actor=actor, action="report.pdf_download", obj=locked.report, changes={"sent": locked.number}
+                    actor=actor,
+                    action=PeriodicReportAction.PDF_DOWNLOAD,
+                    obj=locked.report,
+                    changes={"sent": locked.number},
                 )
                 return data
         data = report_pdf_bytes(locked.as_report())
         locked.pdf.save(f"{locked.number}.pdf", ContentFile(data), save=True)
-        audit_record(actor=actor, action="report.pdf_download", obj=locked.report, changes={"sent": locked.number})
+        audit_record(
+            actor=actor, action=PeriodicReportAction.PDF_DOWNLOAD, obj=locked.report, changes={"sent": locked.number}
+        )
     return data
 
 
@@ -380,7 +392,9 @@ def report_pdf_queue(*, actor: User, report: PeriodicReport) -> bool:
             return False
         locked.pdf_status, locked.pdf_progress = PdfStatus.PENDING, 0
         locked.save(update_fields=["pdf_status", "pdf_progress"])
-        audit_record(actor=actor, action="report.pdf_request", obj=locked, changes={"version": locked.version})
+        audit_record(
+            actor=actor, action=PeriodicReportAction.PDF_REQUEST, obj=locked, changes={"version": locked.version}
+        )
         from .tasks import render_report_pdf
 
         transaction.on_commit(lambda: render_report_pdf.delay(locked.pk, actor.pk))
@@ -416,7 +430,7 @@ def report_pdf_render(*, report_id: int, actor_id: int) -> str:
         locked.pdf.save(f"{locked.pk}.pdf", ContentFile(pdf), save=False)
         locked.pdf_status, locked.pdf_progress, locked.pdf_version = PdfStatus.DONE, 100, report.version
         locked.save(update_fields=["pdf", "pdf_status", "pdf_progress", "pdf_version"])
-        audit_record(actor=actor, action="report.pdf", obj=locked, changes={"version": report.version})
+        audit_record(actor=actor, action=PeriodicReportAction.PDF, obj=locked, changes={"version": report.version})
     return "done"
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from cases.models import Attachment, Case, CaseStep
 from childprotect.accounts.models import COMMUNE_ROLES, Role, User
 from childprotect.accounts.selectors import user_reaches_unit
+from childprotect.audit.actions import CaseAction
 from childprotect.audit.services import audit_record
 
 __all__ = ["attachment_add", "ALLOWED_TYPES", "detect_content_type"]
@@ -132,7 +133,7 @@ def attachment_add(
             attachment.save()
             audit_record(
                 actor=actor,
-                action="case.attach",
+                action=CaseAction.ATTACH,
                 obj=case,
                 changes={"attachment": attachment.pk, "size": size, "type": content_type},
             )

@@ -42,6 +42,7 @@ from cases.models import (
 from cases.workflow import BY_ACTION, Transition, next_actions, waiting_on
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import user_reaches_unit
+from childprotect.audit.actions import CaseAction, case_step
 from childprotect.audit.services import audit_record
 from childprotect.core.services import notify
 from childprotect.places.models import AdminUnit
@@ -120,7 +121,7 @@ def case_open(*, actor: User, report: Report, child: Child) -> Case:
             record={"report": report.reference},
         )
         # The report stays "new" in the commune's inbox until someone acts on one of its cases.
-        audit_record(actor=actor, action="case.open", obj=case, changes={"report": report.pk, "child": child.pk})
+        audit_record(actor=actor, action=CaseAction.OPEN, obj=case, changes={"report": report.pk, "child": child.pk})
     return case
 
 
@@ -433,7 +434,7 @@ def case_act(*, actor: User, case: Case, action: str, version: int, data: dict[s
             on_time=on_time,
         )
         _sync_report_status(locked.report)
-        audit_record(actor=actor, action=f"case.{action}", obj=locked, changes={"state": [from_state, locked.state]})
+        audit_record(actor=actor, action=case_step(action), obj=locked, changes={"state": [from_state, locked.state]})
         _tell_hand_over(locked, transition, step, record)
     case.refresh_from_db()
     return step
@@ -495,7 +496,7 @@ def case_comment(*, actor: User, case: Case, text: str, requests_changes: bool =
         comment = CaseComment.objects.create(
             case=case, author=actor, at=timezone.now(), text=text.strip(), requests_changes=requests_changes
         )
-        audit_record(actor=actor, action="case.comment", obj=case, changes={"requests_changes": requests_changes})
+        audit_record(actor=actor, action=CaseAction.COMMENT, obj=case, changes={"requests_changes": requests_changes})
         if case.officer_id != actor.pk:
             notify(
                 recipients=[case.officer],
@@ -533,7 +534,7 @@ def separation_record(
         _start_deadline(case, DeadlineKind.SEPARATION_END, now, until=extend_until)
         audit_record(
             actor=actor,
-            action="case.separation",
+            action=CaseAction.SEPARATION,
             obj=case,
             changes={"ended_on": _json(ended_on), "extend_until": _json(extend_until)},
         )

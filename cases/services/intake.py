@@ -15,6 +15,7 @@ from cases.models import AbuseForm, Carer, Case, Child, ChildCircumstance, Perpe
 from cases.services.casework import case_open
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import user_reaches_unit
+from childprotect.audit.actions import AuditAction, ChildAction, ReportAction, record_action
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
 from childprotect.core.services import notify
 from childprotect.places.models import AdminUnit, UnitLevel
@@ -133,7 +134,7 @@ def _national_id_shared(actor: User, child: Child, shared: list[Child]) -> None:
     if shared:
         audit_record(
             actor=actor,
-            action="child.national_id_shared",
+            action=ChildAction.NATIONAL_ID_SHARED,
             object_repr=child_label(child),
             obj=child,
             changes={"also_on": [child_label(c) for c in shared]},
@@ -171,7 +172,7 @@ def child_register(*, actor: User, data: ChildData, standalone: bool = True) -> 
                 Carer(child=child, **carer).save()
         audit_record(
             actor=actor,
-            action="child.register",
+            action=ChildAction.REGISTER,
             object_repr=child_label(child),
             obj=child,
             changes=audit_diff({}, audit_snapshot(child, CHILD_FIELDS), masked=CHILD_PROTECTED),
@@ -222,7 +223,9 @@ def child_update(*, actor: User, child: Child, data: ChildData, version: int) ->
                 for full_name, relation, phone in rows:
                     Carer(child=locked, full_name=full_name, relation=relation, phone=phone).save()
                 changes["carers"] = ["***", "***"]  # family information is protected data (NĐ 56 Đ33)
-        audit_record(actor=actor, action="child.update", obj=locked, object_repr=child_label(locked), changes=changes)
+        audit_record(
+            actor=actor, action=ChildAction.UPDATE, obj=locked, object_repr=child_label(locked), changes=changes
+        )
         _national_id_shared(actor, locked, shared)
     return locked
 
@@ -314,7 +317,7 @@ def report_receive(*, actor: User, data: ReportData) -> Report:
             Perpetrator(report=report, **p).save()
         audit_record(
             actor=actor,
-            action="report.receive",
+            action=ReportAction.RECEIVE,
             obj=report,
             changes=audit_diff({}, audit_snapshot(report, REPORT_FIELDS), masked=REPORTER_FIELDS),
         )
@@ -347,7 +350,7 @@ def report_attach_child(*, actor: User, report: Report, child: Child) -> ReportC
     with transaction.atomic():
         link, created = ReportChild.objects.get_or_create(report=report, child=child)
         if created:
-            audit_record(actor=actor, action="report.attach_child", obj=report, changes={"child": [None, child.pk]})
+            audit_record(actor=actor, action=ReportAction.ATTACH_CHILD, obj=report, changes={"child": [None, child.pk]})
             case_open(actor=actor, report=report, child=child)  # NĐ 56: the procedure runs for each child
     return link
 
@@ -360,7 +363,15 @@ def report_register_child(*, actor: User, report: Report, data: ChildData) -> Ch
     return child
 
 
-def record_view(*, actor: User, obj: Child | Report | Case, details: dict[str, Any] | None = None) -> None:
-    """Every view of a child's, report's or case's page is recorded (NĐ 56 Đ33: who accessed protected data)."""
+def record_view(
+    *,
+    actor: User,
+    obj: Child | Report | Case,
+    details: dict[str, Any] | None = None,
+    action: AuditAction | None = None,
+) -> None:
+    """Every view of a child's, report's or case's page is recorded (NĐ 56 Đ33: who accessed protected data); so is
+    every print and download of one (`action`: CaseAction.PRINT, ReportAction.PRINT, CaseAction.ATTACHMENT_DOWNLOAD)."""
     label = child_label(obj) if isinstance(obj, Child) else None
-    audit_record(actor=actor, action=f"{obj._meta.model_name}.view", obj=obj, object_repr=label, changes=details or {})
+    action = action or record_action(obj, "view")
+    audit_record(actor=actor, action=action, obj=obj, object_repr=label, changes=details or {})

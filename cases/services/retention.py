@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from cases.models import Case, Child, Report
 from childprotect.accounts.models import User
+from childprotect.audit.actions import record_action
 from childprotect.audit.services import audit_record
 
 __all__ = ["record_delete", "record_restore", "deleted_records"]
@@ -53,7 +54,7 @@ def record_delete(*, actor: User, obj: Record, reason: str) -> int:
         hidden.update(**{**fields, "deletion_reason": f"Kèm theo khi xoá {_label(locked)}"})
         audit_record(
             actor=actor,
-            action=f"{model._meta.model_name}.delete",
+            action=record_action(model, "delete"),
             obj=locked,
             object_repr=_label(locked),
             changes={"reason": reason.strip(), "cases": cases},
@@ -76,7 +77,7 @@ def record_restore(*, actor: User, obj: Record) -> int:
         model.all_objects.filter(pk=obj.pk).update(**cleared)
         audit_record(
             actor=actor,
-            action=f"{model._meta.model_name}.restore",
+            action=record_action(model, "restore"),
             obj=locked,
             object_repr=_label(locked),
             changes={"cases": cases},

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from childprotect.audit.actions import AccountAction, AuthAction
 from childprotect.audit.services import audit_record
 
 from .models import Role
@@ -85,7 +86,7 @@ def _locked_out(sender: Any, request: HttpRequest, username: str | None, ip_addr
     until = _lockout_until(request, username)
     audit_record(
         actor=None,
-        action="login.locked",
+        action=AuthAction.LOCKED,
         object_repr=str(username or "")[:150],
         ip=ip_address,
         changes={
@@ -197,6 +198,28 @@ def device_start(user: Any) -> TOTPDevice:
     return device
 
 
+def device_confirm(*, actor: Any, device: TOTPDevice) -> None:
+    """Two-factor on: the device set up is confirmed, the other unconfirmed ones go; audited."""
+    with transaction.atomic():
+        device.refresh_from_db()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+        audit_record(actor=actor, action=AccountAction.TWO_FACTOR_ENABLED, obj=actor)
+
+
+def devices_remove(*, actor: Any) -> None:
+    """Two-factor off: every device of the user goes; audited."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=actor).delete()
+        audit_record(actor=actor, action=AccountAction.TWO_FACTOR_DISABLED, obj=actor)
+
+
+def two_factor_record_verified(*, actor: Any) -> None:
+    """The code after the password was right: audited."""
+    audit_record(actor=actor, action=AuthAction.TWO_FACTOR_VERIFIED, obj=actor)
+
+
 def device_secret(device: TOTPDevice) -> str:
     """The secret as an authenticator app takes it typed in: base32, in groups of four."""
     text = base64.b32encode(device.bin_key).decode().rstrip("=")
@@ -249,7 +272,7 @@ def token_check(*, user: Any, device: TOTPDevice, token: str, purpose: str) -> s
             until = _blocked_until(device)
     audit_record(
         actor=user,
-        action="auth.2fa_failed",
+        action=AuthAction.TWO_FACTOR_FAILED,
         obj=user,
         changes={"purpose": purpose, "failures": device.throttling_failure_count, "blocked": until is not None},
     )

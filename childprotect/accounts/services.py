@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from childprotect.audit.actions import AccountAction
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
 from childprotect.places.models import AdminUnit, UnitLevel
 from referrals.models import Agency
@@ -119,7 +120,7 @@ def account_ensure(
             if password_changed:
                 changes["password"] = ["***", "***"]
             audit_record(
-                actor=actor, action="account.create" if created else "account.update", obj=user, changes=changes
+                actor=actor, action=AccountAction.CREATE if created else AccountAction.UPDATE, obj=user, changes=changes
             )
             # A partner who joins (or leaves) an agency gains (or loses) the cases its open referrals share.
             from referrals.services import partner_access_sync

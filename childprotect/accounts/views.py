@@ -7,7 +7,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,19 +14,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from childprotect.audit.services import audit_record
 from childprotect.http import AuthenticatedRequest
 
 from .security import (
     confirmed_device,
+    device_confirm,
     device_qr_svg,
     device_secret,
     device_start,
+    devices_remove,
     is_verified,
     session_mark_device,
     token_check,
+    two_factor_record_verified,
     two_factor_required,
 )
 
@@ -85,12 +85,7 @@ def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
         if error:
             form.add_error("token", error)
         else:
-            with transaction.atomic():
-                device.refresh_from_db()
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-                TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
-                audit_record(actor=request.user, action="account.2fa_enabled", obj=request.user)
+            device_confirm(actor=request.user, device=device)
             django_otp.login(request, device)
             session_mark_device(request, True)
             messages.success(
@@ -128,7 +123,7 @@ def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
             form.add_error("token", error)
         else:
             django_otp.login(request, device)
-            audit_record(actor=request.user, action="auth.2fa_verified", obj=request.user)
+            two_factor_record_verified(actor=request.user)
             return HttpResponseRedirect(next_url)
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
 
@@ -149,9 +144,7 @@ def two_factor_disable(request: AuthenticatedRequest) -> HttpResponse:
     if error:
         messages.error(request, error)
         return redirect("profile")
-    with transaction.atomic():
-        TOTPDevice.objects.filter(user=request.user).delete()
-        audit_record(actor=request.user, action="account.2fa_disabled", obj=request.user)
+    devices_remove(actor=request.user)
     session_mark_device(request, False)
     if two_factor_required(request.user):
         messages.warning(request, _("Vai trò của bạn bắt buộc xác thực hai bước: hãy thiết lập lại ngay."))

@@ -12,6 +12,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from .actions import ExportAction, admin_action, entry_label
 from .models import AuditEntry
 
 
@@ -34,8 +35,6 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
 
     @admin.display(description="nội dung")
     def action_words(self, entry: AuditEntry) -> str:
-        from .labels import entry_label
-
         return entry_label(entry.action, entry.changes)
 
     @admin.action(description="Xuất các dòng đã chọn (CSV)")
@@ -57,7 +56,7 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
             values = [at, e.actor_repr, e.action, kind, e.object_id, e.object_repr, e.ip or "", changes]
             writer.writerow([neutralise(v) for v in values])
             count += 1
-        audit_record(actor=request.user, action="audit.export", changes={"rows": count})
+        audit_record(actor=request.user, action=ExportAction.AUDIT, changes={"rows": count})
         response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="nhat-ky.csv"'
         response["Cache-Control"] = "no-store, private"
@@ -96,13 +95,14 @@ class AuditedModelAdmin(admin.ModelAdmin[_M]):
             {k: _plain(v) for k, v in after.items()},
             masked=self.audit_masked_fields,
         )
-        action = f"{obj._meta.model_name}.{'update' if change else 'create'}"
-        audit_record(actor=request.user, action=f"admin.{action}", obj=obj, changes=diff)
+        audit_record(
+            actor=request.user, action=admin_action(obj, "update" if change else "create"), obj=obj, changes=diff
+        )
 
     def delete_model(self, request: HttpRequest, obj: _M) -> None:
         from .services import audit_record
 
-        audit_record(actor=request.user, action=f"admin.{obj._meta.model_name}.delete", obj=obj)
+        audit_record(actor=request.user, action=admin_action(obj, "delete"), obj=obj)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[_M]) -> None:

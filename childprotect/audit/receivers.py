@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from .actions import AuthAction
 from .middleware import client_ip
 from .services import audit_record
 
@@ -17,18 +18,21 @@ def _ip(request: Any) -> str | None:
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    audit_record(actor=user, action="auth.login", obj=user, ip=_ip(request))
+    audit_record(actor=user, action=AuthAction.LOGIN, obj=user, ip=_ip(request))
 
 
 @receiver(user_logged_out, dispatch_uid="audit_logout")
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        audit_record(actor=user, action="auth.logout", obj=user, ip=_ip(request))
+        audit_record(actor=user, action=AuthAction.LOGOUT, obj=user, ip=_ip(request))
 
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     # The credentials dict has the password cleansed by Django; only the name tried is kept.
     audit_record(
-        actor=None, action="auth.login_failed", object_repr=str(credentials.get("username", ""))[:150], ip=_ip(request)
+        actor=None,
+        action=AuthAction.LOGIN_FAILED,
+        object_repr=str(credentials.get("username", ""))[:150],
+        ip=_ip(request),
     )

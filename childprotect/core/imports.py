@@ -26,6 +26,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from childprotect.audit.actions import ImportAction
 from childprotect.audit.services import audit_record
 from childprotect.text import fold, nfc
 
@@ -509,7 +510,7 @@ def job_create(*, actor: Any, kind: str, filename: str, content: bytes | None, s
             from .tasks import check_import
 
             transaction.on_commit(lambda: check_import.delay(job.pk))
-        audit_record(actor=actor, action="import.upload", obj=job, changes={"kind": kind, "size": job.size})
+        audit_record(actor=actor, action=ImportAction.UPLOAD, obj=job, changes={"kind": kind, "size": job.size})
     return job
 
 
@@ -559,7 +560,7 @@ def job_confirm(*, actor: Any, job: ImportJob) -> bool:
         locked.status = ImportStatus.APPLYING
         locked.save(update_fields=["status"])
         cache.set(_progress_key(locked.pk), 0, 3600)
-        audit_record(actor=actor, action="import.confirm", obj=locked, changes={"kind": locked.kind})
+        audit_record(actor=actor, action=ImportAction.CONFIRM, obj=locked, changes={"kind": locked.kind})
         from .tasks import apply_import
 
         transaction.on_commit(lambda: apply_import.delay(locked.pk))
@@ -576,7 +577,7 @@ def job_cancel(*, actor: Any, job: ImportJob) -> bool:
         locked.save(update_fields=["status", "finished_at"])
         if locked.file:
             locked.file.delete(save=False)
-        audit_record(actor=actor, action="import.cancel", obj=locked)
+        audit_record(actor=actor, action=ImportAction.CANCEL, obj=locked)
     job.refresh_from_db()
     return True
 
@@ -597,7 +598,7 @@ def job_apply(job_id: int) -> ImportJob:
                 raise PlanChanged
             audit_record(
                 actor=job.created_by,
-                action=f"import.{job.kind}",
+                action=ImportAction.applied(job.kind),
                 obj=job,
                 changes={"rows": plan.rows, "create": plan.create, "update": plan.update, "skip": plan.skip},
             )

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from childprotect.audit.actions import AdminAction
 from childprotect.audit.services import audit_record
 
 from .models import AdminUnit, UnitLevel, UnitList
@@ -105,7 +106,7 @@ def units_load_list(list_version: int, *, actor: Any, path: Path | None = None) 
         if created or updated:
             audit_record(
                 actor=actor,
-                action="places.load_list",
+                action=AdminAction.LOAD_UNITS,
                 object_repr=f"Danh mục {list_version}",
                 changes={"file": path.name, "created": created, "updated": updated},
             )

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from childprotect.audit.labels import entry_label
+from childprotect.audit.actions import entry_label
 from childprotect.audit.selectors import accesses_to, can_see_access_log
 
 register = template.Library()

@@ -23,6 +23,7 @@ from django.db import transaction
 
 from cases.models import Child
 from childprotect.accounts.models import Role, User
+from childprotect.audit.actions import ChildAction
 from childprotect.audit.models import AuditEntry
 from childprotect.celery import app as celery_app
 from childprotect.core.imports import job_confirm, job_create
@@ -80,7 +81,7 @@ class Command(BaseCommand):
         if not options["keep"]:
             with transaction.atomic():
                 ids = list(Child.objects.filter(created_by=actor, notes="bench").values_list("pk", flat=True))
-                AuditEntry.objects.filter(action="child.import", object_id__in=[str(i) for i in ids])._raw_delete(
+                AuditEntry.objects.filter(action=ChildAction.IMPORT, object_id__in=[str(i) for i in ids])._raw_delete(
                     AuditEntry.objects.db
                 )
                 Child.objects.filter(pk__in=ids).delete()

@@ -33,6 +33,7 @@ from cases.models import Case, Child
 from cases.resources import CaseExportResource
 from cases.services.casework import deadlines_scan
 from childprotect.accounts.models import User
+from childprotect.audit.actions import ChildAction
 from childprotect.audit.models import AuditEntry
 from childprotect.exports import render_dataset
 from childprotect.places.models import AdminUnit, UnitLevel
@@ -285,7 +286,7 @@ class Command(BaseCommand):
         def clean() -> None:
             with transaction.atomic():
                 ids = list(Child.objects.filter(created_by=actor, notes="bench").values_list("pk", flat=True))
-                AuditEntry.objects.filter(action="child.import", object_id__in=[str(i) for i in ids])._raw_delete(
+                AuditEntry.objects.filter(action=ChildAction.IMPORT, object_id__in=[str(i) for i in ids])._raw_delete(
                     AuditEntry.objects.db
                 )
                 Child.objects.filter(pk__in=ids).delete()

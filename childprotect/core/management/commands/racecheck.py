@@ -446,6 +446,7 @@ def verify(cast: dict[str, Any]) -> dict[str, bool]:
     from django.db.models import Count
 
     from cases.models import CaseStep, Plan, Report
+    from childprotect.audit.actions import PeriodicReportAction, ReportAction
     from childprotect.audit.models import AuditEntry
     from referrals.models import ReferralEvent
     from reporting.models import PeriodicReport
@@ -461,9 +462,9 @@ def verify(cast: dict[str, Any]) -> dict[str, bool]:
     reports = Report.objects.all()
     return {
         "one periodic report per period, one audit entry each": all(r["n"] == 1 for r in per_period)
-        and audits("report.prepare", list(periodic.values_list("pk", flat=True))) == periodic.count(),
+        and audits(PeriodicReportAction.PREPARE, list(periodic.values_list("pk", flat=True))) == periodic.count(),
         "one Mẫu 01 per form sent, one audit entry each": reports.count()
-        == audits("report.receive", list(reports.values_list("pk", flat=True)))
+        == audits(ReportAction.RECEIVE, list(reports.values_list("pk", flat=True)))
         and reports.filter(description__startswith="Thông tin thử T").count() == len(received),
         "one Mẫu 02 per case, one audit entry each": CaseStep.objects.filter(
             case_id__in=received, action="assess_initial"
