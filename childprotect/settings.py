@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # Django's widget templates, for the project's form renderer (childprotect/renderers.py)
     "guardian",
     "axes",  # login lockout after repeated failures (accounts security block below)
     "django_otp",  # optional TOTP two-factor authentication
@@ -101,6 +102,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every field is drawn by templates/_field.html through `{{ field.as_field_group }}` (childprotect/renderers.py).
+FORM_RENDERER = "childprotect.renderers.ProjectFormRenderer"
 
 # --- Database -----------------------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'childprotect.sqlite3'}")}

@@ -1,7 +1,7 @@
 """Importing agencies through the common preview-and-confirm job (childprotect/core/imports.py).
 
-The rows are read and checked with the same rules as the admin's import (referrals/resources.py: type by code or
-Vietnamese label, unit as LIST:CODE); supervisors import the agencies of their own area only. Each agency is written
+The columns, how each cell is read and the messages are referrals/agency_columns.py's, which the admin's import
+(referrals/resources.py) uses too; supervisors import the agencies of their own area only. Each agency is written
 by `agency_ensure`, which audits it; an unchanged row is skipped.
 """
 
@@ -9,31 +9,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.utils.text import capfirst
 
 from childprotect.accounts.models import Role, User
-from childprotect.accounts.selectors import user_reaches_unit
 from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas, register
-from childprotect.places.selectors import unit_get_by_key
 from childprotect.text import fold
 
+from .agency_columns import COLUMNS, HELP, REQUIRED_COLUMNS, AgencyRowChecker, column_header
 from .models import Agency
-from .resources import _flag, agency_type_from_text
 from .services import AGENCY_FIELDS, agency_ensure
 
 
 class AgencyImporter:
     kind = "agencies"
     label = "Cơ quan phối hợp"
-    columns: tuple[Column, ...] = (
-        Column("name", "Tên cơ quan", required=True),
-        Column("agency_type", "Loại", required=True, help="Công an, Y tế, Giáo dục, ... hoặc mã (police, health, ...)"),
-        Column("unit", "Địa bàn phục vụ", required=True, help="danh mục:mã, ví dụ 2026:14797 (xã) hoặc 2026:38 (tỉnh)"),
-        Column("address", "Địa chỉ"),
-        Column("phone", "Điện thoại"),
-        Column("email", "Thư điện tử"),
-        Column("is_active", "Đang hoạt động", help="có / không; để trống là có"),
+    columns: tuple[Column, ...] = tuple(
+        Column(
+            key,
+            column_header(key),
+            required=key in REQUIRED_COLUMNS,
+            help=HELP.get(key, ""),
+        )
+        for key in COLUMNS
     )
 
     def allowed(self, actor: User) -> bool:
@@ -41,45 +38,15 @@ class AgencyImporter:
 
     def _rows(self, actor: Any, rows: list[Row], plan: Plan) -> list[dict[str, Any]]:
         rows = check_formulas(rows, plan)
-        seen: dict[tuple[int, str], int] = {}
+        checker = AgencyRowChecker(actor=actor)
         parsed: list[dict[str, Any]] = []
         for row in rows:
-            v = row.values
-            errors: list[str] = []
-            values: dict[str, Any] = {"name": v.get("name", ""), "row": row.number}
-            if not values["name"]:
-                errors.append("thiếu tên cơ quan")
-            try:
-                values["agency_type"] = agency_type_from_text(v.get("agency_type", ""))
-            except ValueError as exc:
-                errors.append(str(exc))
-            try:
-                unit = unit_get_by_key(v.get("unit", ""))
-            except (ValueError, LookupError):
-                errors.append(f"địa bàn “{v.get('unit', '')}” không có trong danh mục (ghi dạng 2026:14797)")
-            else:
-                if not user_reaches_unit(actor, unit):
-                    errors.append(f"{unit.name} nằm ngoài địa bàn bạn phụ trách")
-                values["unit"] = unit
-            if v.get("email"):
-                try:
-                    validate_email(v["email"])
-                except ValidationError:
-                    errors.append(f"thư điện tử “{v['email']}” không hợp lệ")
-            try:
-                values["is_active"] = _flag(v.get("is_active", ""))
-            except ValueError as exc:
-                errors.append(str(exc))
-            values.update({k: v.get(k, "") for k in ("address", "phone", "email")})
+            values, errors = checker.check(row.number, row.values)
             if errors:
-                plan.error(row.number, "; ".join(errors).capitalize() + ".")
+                plan.error(row.number, " ".join(capfirst(message) for message in errors.values()))
                 continue
-            key = (values["unit"].pk, fold(values["name"]))
-            first = seen.setdefault(key, row.number)
-            if first != row.number:
-                plan.error(row.number, f"Trùng với dòng {first} (cùng tên cơ quan và địa bàn).")
-                continue
-            parsed.append(values)
+            # A column the file does not have is empty (is_active: active).
+            parsed.append({"address": "", "phone": "", "email": "", "is_active": True} | values | {"row": row.number})
         return parsed
 
     def _count(self, parsed: list[dict[str, Any]], plan: Plan) -> list[dict[str, Any]]:

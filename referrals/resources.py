@@ -1,12 +1,8 @@
 """Agencies in and out of a spreadsheet (django-import-export, CSV or XLSX), for administrators.
 
-Columns, with stable machine keys as headers (the Vietnamese names of the fields are accepted as headers too):
-
-    name         tên cơ quan (required)
-    agency_type  loại: the code (police, health, ...) or the Vietnamese label ("Công an", "Y tế", ...) (required)
-    unit         địa bàn phục vụ, written LIST:CODE, e.g. 2026:14797 (required)
-    address, phone, email
-    is_active    1/0 (also true/false, có/không); empty means active
+The columns, how each cell is read and the Vietnamese messages are those of referrals/agency_columns.py, which the
+/imports/ job uses too: the same bad row is refused with the same words on both paths. Headers are the stable machine
+keys (name, agency_type, unit, address, phone, email, is_active) or their Vietnamese names.
 
 A row is identified by (unit, name). Every row is checked before anything is kept: a file with any bad row imports
 nothing (the whole import is one transaction, rolled back on any invalid row), and each message names the row by its
@@ -18,11 +14,9 @@ so importing the same file again changes nothing and records nothing.
 from __future__ import annotations
 
 import traceback
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
@@ -33,60 +27,22 @@ from childprotect.accounts.models import Role
 from childprotect.exports import ExportResource
 from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import unit_get_by_key
-from childprotect.text import fold, nfc
 
-from .models import Agency, AgencyType, Referral
-from .services import AGENCY_FIELDS, agency_ensure
-
-COLUMNS: tuple[str, ...] = tuple(AGENCY_FIELDS)  # name, agency_type, unit, address, phone, email, is_active
-REQUIRED_COLUMNS = ("name", "agency_type", "unit")
-_TRUE = {"1", "true", "co", "x", "yes", "dang hoat dong"}
-_FALSE = {"0", "false", "khong", "no", "ngung hoat dong"}
+from .agency_columns import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    AgencyRowChecker,
+    agency_type_from_text,
+    cell_text,
+    header_key,
+    missing_columns_message,
+)
+from .models import Agency, Referral
+from .services import agency_ensure
 
 
 class AgencyFileError(ValueError):
     """A problem with the file as a whole (e.g. a missing column), told in Vietnamese."""
-
-
-def _model_field(key: str) -> models.Field[Any, Any]:
-    return cast("models.Field[Any, Any]", Agency._meta.get_field(key))
-
-
-def column_label(key: str) -> str:
-    """The Vietnamese name of a column, from the model field (e.g. "tên cơ quan" for name)."""
-    return str(_model_field(key).verbose_name)
-
-
-def agency_type_from_text(value: Any) -> str:
-    """The AgencyType code written as its code or its Vietnamese label, in any case, with or without accents."""
-    folded = fold(_text(value))
-    for choice in AgencyType:
-        if folded in (fold(choice.value), fold(str(choice.label))):
-            return str(choice.value)
-    codes = ", ".join(f"{c.value} ({c.label})" for c in AgencyType)
-    raise ValueError(f"loại cơ quan “{_text(value)}” không có trong danh mục; ghi mã hoặc tên loại: {codes}.")
-
-
-def _text(value: Any) -> str:
-    """A cell as text: spreadsheets give numbers and booleans too (a whole number stays without ".0")."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return nfc(str(value))
-
-
-def _flag(value: Any) -> bool:
-    if value is None or value == "":
-        return True
-    if isinstance(value, bool):
-        return value
-    folded = fold(_text(value))
-    if folded in _TRUE:
-        return True
-    if folded in _FALSE:
-        return False
-    raise ValueError(f"cột {column_label('is_active')} ghi “{_text(value)}”; ghi 1 (có) hoặc 0 (không).")
 
 
 class AgencyTypeWidget(widgets.Widget):
@@ -105,7 +61,7 @@ class UnitKeyWidget(widgets.Widget):
         self._units: dict[str, AdminUnit] = {}
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> AdminUnit | None:
-        key = _text(value)
+        key = cell_text(value)
         if not key:
             return None
         if key not in self._units:
@@ -149,7 +105,7 @@ class AgencyResource(resources.ModelResource):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._lines: list[int] = []
-        self._seen: dict[tuple[str, str], int] = {}
+        self._checker = AgencyRowChecker()
 
     @classmethod
     def get_display_name(cls) -> str:
@@ -202,80 +158,34 @@ class AgencyResource(resources.ModelResource):
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         """Accept the Vietnamese column names as headers, drop blank lines, insist on the required columns."""
-        aliases = {fold(key): key for key in COLUMNS} | {fold(column_label(key)): key for key in COLUMNS}
-        headers = [aliases.get(fold(_text(h)), _text(h)) for h in (dataset.headers or [])]
+        headers = [header_key(h) for h in (dataset.headers or [])]
         dataset.headers = headers
         # Blank lines are dropped; rows keep their line numbers as the spreadsheet shows them (the header is line 1).
-        blank = [all(_text(value) == "" for value in values) for values in dataset]
+        blank = [all(cell_text(value) == "" for value in values) for values in dataset]
         self._lines = [index + 2 for index, empty in enumerate(blank) if not empty]
-        self._seen = {}
+        # The rows are checked by the same checker as the /imports/ job's (the importing user's area applies).
+        self._checker = AgencyRowChecker(actor=kwargs.get("user"))
         for index in reversed(range(len(blank))):
             if blank[index]:
                 del dataset[index]
         missing = [key for key in REQUIRED_COLUMNS if key not in headers]
         if missing:
-            named = ", ".join(f"{key} ({column_label(key)})" for key in missing)
             raise AgencyFileError(
-                f"Tệp thiếu cột {named}. Dòng đầu của tệp phải có các cột: {', '.join(COLUMNS)}; "
+                f"{missing_columns_message(missing)} Dòng đầu của tệp phải có các cột: {', '.join(COLUMNS)}; "
                 "tải danh sách hiện có bằng nút Export để có tệp mẫu."
             )
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         line = self._line(kwargs.get("row_number"))
-        values, errors = self._check_row(row)
-        if not errors:
-            identity = (values["unit"], values["name"])
-            if identity in self._seen:
-                errors["name"] = (
-                    f"cơ quan “{values['name']}” ở địa bàn {values['unit']} đã có ở dòng {self._seen[identity]}."
-                )
-            else:
-                self._seen[identity] = line
+        values, errors = self._checker.check(line, row)
         if errors:
             raise ValidationError({key: f"Dòng {line}: {message}" for key, message in errors.items()})
-        row.update(values)
+        row.update(values | {"unit": values["unit"].key})
 
     def _line(self, row_number: int | None) -> int:
         if row_number is None:
             return 0
         return self._lines[row_number - 1] if 0 < row_number <= len(self._lines) else row_number + 1
-
-    def _check_row(self, row: Any) -> tuple[dict[str, Any], dict[str, str]]:
-        """The row's values made canonical, and what is wrong with it ({column: Vietnamese message})."""
-        values: dict[str, Any] = {}
-        errors: dict[str, str] = {}
-        for key in COLUMNS:
-            if key in row and key not in ("agency_type", "unit", "is_active"):
-                values[key] = _text(row[key])
-        if not values.get("name"):
-            errors["name"] = f"thiếu {column_label('name')}."
-        try:
-            values["agency_type"] = agency_type_from_text(row.get("agency_type"))
-        except ValueError as exc:
-            errors["agency_type"] = str(exc) if _text(row.get("agency_type")) else "thiếu loại cơ quan."
-        unit_key = _text(row.get("unit"))
-        if not unit_key:
-            errors["unit"] = f"thiếu {column_label('unit')} (ghi DANHMỤC:MÃ, ví dụ 2026:14797)."
-        else:
-            try:
-                values["unit"] = self.fields["unit"].widget.clean(unit_key).key
-            except ValueError as exc:
-                errors["unit"] = str(exc)
-        if values.get("email"):
-            try:
-                validate_email(values["email"])
-            except ValidationError:
-                errors["email"] = f"{column_label('email')} “{values['email']}” không hợp lệ."
-        if "is_active" in row:
-            try:
-                values["is_active"] = _flag(row["is_active"])
-            except ValueError as exc:
-                errors["is_active"] = str(exc)
-        for key in ("name", "address", "phone", "email"):
-            limit = _model_field(key).max_length
-            if key not in errors and limit and len(values.get(key, "")) > limit:
-                errors[key] = f"{column_label(key)} dài quá {limit} ký tự."
-        return values, errors
 
     # --- writing: through the service, so the audit entry is the service's ---------------------------------------
 

@@ -10,9 +10,12 @@ import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.text import capfirst
 from openpyxl import Workbook, load_workbook
 
 from childprotect.audit.models import AuditEntry
+from childprotect.core.models import ImportJob, ImportStatus
 from referrals.models import Agency, AgencyType, OutcomeOption, ResponseRule
 from referrals.resources import AgencyResource
 from tests.factories import AgencyFactory, UserFactory, unit
@@ -164,6 +167,44 @@ def test_a_file_with_one_bad_row_imports_nothing_and_names_the_row(admin_client,
     assert [row.number for row in preview.context["result"].invalid_rows] == [4]  # the table's row: the file line
     assert Agency.objects.count() == 0
     assert not AuditEntry.objects.filter(action__startswith="agency.").exists()
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "message"),
+    [
+        (
+            "Đồn Biên phòng Sầm Sơn,border_guard,2026:14797,,,,1\n",
+            "loại cơ quan “border_guard” không có trong danh mục; ghi mã hoặc tên loại: police (Công an), ",
+        ),
+        ("Công an phường X,police,2026:99999,,,,1\n", "Không có đơn vị mã 99999 trong danh mục 2026."),
+        ("Công an phường Y,police,14797,,,,1\n", "Đơn vị '14797' phải viết dạng DANHMỤC:MÃ, ví dụ 2026:14797."),
+        ("Công an phường Z,police,2026:14797,,,ca@@example,1\n", "thư điện tử “ca@@example” không hợp lệ."),
+        (",police,2026:14797,,,,1\n", "thiếu tên cơ quan."),
+        ("Công an phường W,police,,,,,1\n", "thiếu địa bàn phục vụ (ghi DANHMỤC:MÃ, ví dụ 2026:14797)."),
+        ("Công an phường W,police,2026:14797,,,,có lẽ\n", "cột đang hoạt động ghi “có lẽ”; ghi 1 (có) hoặc 0 (không)."),
+        ("Công an phường V,police,2026:14797,,0" + "9" * 40 + ",,1\n", "điện thoại dài quá 30 ký tự."),
+        (HAM_RONG_POLICE, "cơ quan “Công an phường Hàm Rồng” ở địa bàn 2026:14758 đã có ở dòng 2."),
+    ],
+)
+def test_the_same_bad_row_gets_the_same_message_from_the_admin_and_from_imports(
+    admin_client, administrator, django_capture_on_commit_callbacks, bad_row, message
+):
+    """One definition of the columns and their messages (referrals/agency_columns.py) for both ways in: the admin
+    says "Dòng 4: " and the message, /imports/ shows the line in its own column and the message from a capital."""
+    content = GOOD + bad_row
+
+    admin_page = upload(admin_client, content).content.decode()
+
+    assert escape(f"Dòng 4: {message}") in admin_page
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("imports"), {"kind": "agencies", "file": SimpleUploadedFile("co-quan.csv", content.encode())}
+        )
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.REFUSED
+    [(line, text)] = job.plan["errors"]
+    assert line == 4 and text.startswith(capfirst(message))
+    assert Agency.objects.count() == 0
 
 
 def test_a_file_without_a_required_column_is_refused_in_vietnamese_without_a_traceback(admin_client):
