@@ -75,6 +75,8 @@ class Result:
     worker_tracebacks: int = 0
     load: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     checks: dict[str, Any] = field(default_factory=dict)
+    folder: str = ""  # the temporary folder (removed at the end)
+    pids: list[int] = field(default_factory=list)  # the processes started (stopped at the end)
 
     def table(self) -> dict[str, dict[str, Any]]:
         out = {}
@@ -190,6 +192,7 @@ class Command(RaceCommand):  # its scratch-database helpers: _run (manage.py in 
         result = Result(rows=rows, sessions=sessions)
         result.load["trước"] = os.getloadavg()
         tmp = Path(tempfile.mkdtemp(prefix="loadcheck-"))
+        result.folder = str(tmp)
         env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "CACHE_URL", "DATABASE_URL")}
         env |= {
             "DJANGO_SETTINGS_MODULE": "childprotect.settings",
@@ -230,6 +233,7 @@ class Command(RaceCommand):  # its scratch-database helpers: _run (manage.py in 
                             command, env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
                         )
                     )
+                    result.pids.append(processes[-1].pid)
             self._wait_up(base)
             admin = Client(base)
             admin.login("admin", cast["password"])
