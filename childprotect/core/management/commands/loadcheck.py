@@ -60,6 +60,7 @@ class Call:
     seconds: float
     outcome: str  # ok, busy, error (a 5xx that is not the busy page), other
     tag: str = ""
+    during: bool = False  # sent while the import was being written
 
 
 @dataclass
@@ -78,16 +79,17 @@ class Result:
     folder: str = ""  # the temporary folder (removed at the end)
     pids: list[int] = field(default_factory=list)  # the processes started (stopped at the end)
 
-    def table(self) -> dict[str, dict[str, Any]]:
+    def table(self, during: bool = False) -> dict[str, dict[str, Any]]:
         out = {}
         for op in (REPORT, COMMENT, HOME, CASES):
-            calls = [c for c in self.calls if c.op == op]
+            calls = [c for c in self.calls if c.op == op and (c.during or not during)]
             times = sorted(c.seconds for c in calls)
             out[op] = {
                 "count": len(calls),
                 **{k: sum(1 for c in calls if c.outcome == k) for k in ("ok", "busy", "error", "other")},
                 "median": statistics.median(times) if times else 0.0,
                 "p95": times[max(math.ceil(0.95 * len(times)) - 1, 0)] if times else 0.0,
+                "other_statuses": sorted({c.status for c in calls if c.outcome == "other"}),
             }
         return out
 
@@ -309,9 +311,10 @@ class Command(RaceCommand):  # its scratch-database helpers: _run (manage.py in 
                     (CASES, "/cases/", None),
                 ]
                 for op, path, data in steps:
-                    started = time.monotonic()
+                    started, during = time.monotonic(), not importing_done.is_set()
                     status, body, location = client.call(path, data)
-                    call = Call(op, status, time.monotonic() - started, outcome(op, status, body, location), tag)
+                    answer = outcome(op, status, body, location)
+                    call = Call(op, status, time.monotonic() - started, answer, tag, during)
                     with lock:
                         result.calls.append(call)
                     stop.wait(pause)
@@ -345,12 +348,14 @@ class Command(RaceCommand):  # its scratch-database helpers: _run (manage.py in 
         w(f"SQLite (WAL, IMMEDIATE, chờ khoá {timeout} s), {r.sessions} cán bộ")
         w(f"nhập {r.rows:,} dòng: xem trước {r.preview_seconds:.1f} s, xác nhận và ghi {r.confirm_seconds:.1f} s ")
         w(f"  ({r.import_status})")
-        w(f"{'thao tác':16} {'số':>5} {'OK':>5} {'503':>5} {'500':>5} {'khác':>5} {'trung vị':>9} {'p95':>7}")
-        for op, t in r.table().items():
-            w(
-                f"{op:16} {t['count']:>5} {t['ok']:>5} {t['busy']:>5} {t['error']:>5} {t['other']:>5} "
-                f"{t['median']:>8.2f}s {t['p95']:>6.2f}s"
-            )
+        for title, during in (("cả lượt đo", False), ("chỉ các yêu cầu gửi trong lúc đang ghi dữ liệu nhập", True)):
+            w(f"{title}:")
+            w(f"  {'thao tác':16} {'số':>5} {'OK':>5} {'503':>5} {'500':>5} {'khác':>5} {'trung vị':>9} {'p95':>7}")
+            for op, t in r.table(during).items():
+                w(
+                    f"  {op:16} {t['count']:>5} {t['ok']:>5} {t['busy']:>5} {t['error']:>5} {t['other']:>5} "
+                    f"{t['median']:>8.2f}s {t['p95']:>6.2f}s" + (f"  khác: {t['other_statuses']}" if t["other"] else "")
+                )
         w(f"lỗi máy chủ (Traceback) trong nhật ký gunicorn: {r.tracebacks}; trả 503 vì khoá: {r.busy_logged}")
         w(f"Traceback trong nhật ký Celery: {r.worker_tracebacks}")
         for name, ok in r.checks.items():
