@@ -50,6 +50,7 @@ BUSY = "Hệ thống đang bận"
 REPORT, COMMENT, HOME, CASES = "ghi Mẫu 01", "góp ý hồ sơ", "trang chủ", "danh sách hồ sơ"
 WRITES = (REPORT, COMMENT)
 STATUS = re.compile(r'<p class="text-muted">([^·<]+?) ·')
+APPLIED = re.compile(r"apply_import\[[^\]]+\] succeeded in ([0-9.]+)s")
 TAG = re.compile(r"LC-[0-9a-f]+-\d+-\d+")
 
 
@@ -74,6 +75,7 @@ class Result:
     tracebacks: int = 0
     busy_logged: int = 0
     worker_tracebacks: int = 0
+    apply_seconds: float = 0.0  # the worker's import task: about as long as it held the write lock
     load: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     checks: dict[str, Any] = field(default_factory=dict)
     folder: str = ""  # the temporary folder (removed at the end)
@@ -251,6 +253,8 @@ class Command(RaceCommand):  # its scratch-database helpers: _run (manage.py in 
             server_log = (tmp / "gunicorn.log").read_text(errors="replace")
             result.tracebacks = server_log.count("Traceback")
             result.busy_logged = server_log.count("answered 503")
+            applied = APPLIED.search((tmp / "celery.log").read_text(errors="replace"))
+            result.apply_seconds = float(applied.group(1)) if applied else 0.0
             result.worker_tracebacks = sum(
                 (tmp / f"{n}.log").read_text(errors="replace").count("Traceback") for n in commands if n != "gunicorn"
             )
@@ -347,7 +351,7 @@ class Command(RaceCommand):  # its scratch-database helpers: _run (manage.py in 
         timeout = os.environ.get("CHILDPROTECT_SQLITE_TIMEOUT", "30")
         w(f"SQLite (WAL, IMMEDIATE, chờ khoá {timeout} s), {r.sessions} cán bộ")
         w(f"nhập {r.rows:,} dòng: xem trước {r.preview_seconds:.1f} s, xác nhận và ghi {r.confirm_seconds:.1f} s ")
-        w(f"  ({r.import_status})")
+        w(f"  ({r.import_status}; tác vụ nhập (Celery) chạy {r.apply_seconds:.1f} s, phần lớn trong khoá ghi)")
         for title, during in (("cả lượt đo", False), ("chỉ các yêu cầu gửi trong lúc đang ghi dữ liệu nhập", True)):
             w(f"{title}:")
             w(f"  {'thao tác':16} {'số':>5} {'OK':>5} {'503':>5} {'500':>5} {'khác':>5} {'trung vị':>9} {'p95':>7}")
