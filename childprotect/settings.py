@@ -170,6 +170,8 @@ CHILDPROTECT_IDLE_MINUTES = env.int("CHILDPROTECT_IDLE_MINUTES", default=30)
 CHILDPROTECT_SESSION_TOUCH_SECONDS = env.int("CHILDPROTECT_SESSION_TOUCH_SECONDS", default=60)
 SESSION_COOKIE_AGE = CHILDPROTECT_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = False
+# Database sessions whose expiry touch never turns a busy SQLite into a 400 (accounts/sessions.py).
+SESSION_ENGINE = "childprotect.accounts.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Two-factor (django-otp, TOTP apps such as Google Authenticator): optional for everyone (Tài khoản của tôi ->
 # Xác thực hai bước); whoever has set it up enters a code after the password. The roles listed here must set it up

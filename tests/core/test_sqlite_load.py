@@ -120,3 +120,63 @@ def test_a_lock_timeout_outside_a_view_is_the_busy_page_too(rf):
         raise ValueError("something else")
     except ValueError:
         assert server_error(rf.get("/")).status_code == 500
+
+
+@contextmanager
+def busy_timeout(ms: int) -> Iterator[None]:
+    """This connection gives up on a held lock after `ms` instead of CHILDPROTECT_SQLITE_TIMEOUT."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA busy_timeout = {ms}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(settings.DATABASES['default']['OPTIONS']['timeout'] * 1000)}")
+
+
+@committed
+def test_a_page_is_served_when_only_its_session_touch_finds_the_database_busy(client, officer_a):
+    """Measured by `manage.py loadcheck`: during a 100,000-row import, home and case-list pages whose session expiry was
+    due to slide answered 400 Bad Request (Django turns a failed session save into SessionInterrupted) after waiting
+    the whole lock timeout. Sliding the expiry can wait for the next request; the page must be served."""
+    from childprotect.accounts.security import SEEN_SESSION_KEY
+
+    client.force_login(officer_a)
+    assert client.get(reverse("home")).status_code == 200
+
+    def touch_due() -> None:
+        session = client.session
+        session[SEEN_SESSION_KEY] = 0  # last slid long ago: the next request moves the expiry (a session write)
+        session.save()
+
+    touch_due()
+    with busy_timeout(300), write_lock_held(1.5):  # the lock outlasts the wait
+        response = client.get(reverse("cases:case_list"))
+    assert response.status_code == 200
+    touch_due()
+    with write_lock_held(4.0):  # the lock is held for seconds (an import): the page does not wait for it
+        started = time.monotonic()
+        response = client.get(reverse("home"))
+        waited = time.monotonic() - started
+    assert response.status_code == 200
+    assert waited < 3.0
+    assert client.get(reverse("home")).status_code == 200  # still logged in; this request slid the expiry
+    assert client.session[SEEN_SESSION_KEY] > 0
+
+
+@committed
+def test_a_session_change_that_matters_finding_the_database_busy_is_the_busy_error_not_a_400(officer_a):
+    """A real change (not just the expiry) that cannot be saved raises the busy error itself, which the busy page
+    (503, handler500) answers, instead of Django's UpdateError, which becomes a 400 "session deleted"."""
+    from django.conf import settings as conf
+    from django.utils.module_loading import import_string
+
+    store_class = import_string(f"{conf.SESSION_ENGINE}.SessionStore")
+    store = store_class()
+    store["kept"] = 1
+    store.create()
+    again = store_class(store.session_key)
+    again["kept"] = 2
+    with busy_timeout(300), write_lock_held(1.5), pytest.raises(OperationalError, match="locked"):
+        again.save()
+    assert store_class(store.session_key)["kept"] == 1

@@ -88,28 +88,33 @@ class Command(BaseCommand):
             self.stdout.write(f"  đã xoá {len(ids)} trẻ em vừa nhập (dùng --keep để giữ lại)")
 
     def _file(self, rows: int, communes: list[str], rng: random.Random, fmt: str) -> bytes:
-        header = ["Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Mã xã", "Người chăm sóc",
-                  "Điện thoại người chăm sóc", "Ghi chú"]  # fmt: skip
-        data = []
-        for i in range(rows):
-            name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)} {i}"
-            born = f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2011, 2025)}"
-            carer = f"{rng.choice(FAMILY)} Văn {rng.choice(GIVEN)}"
-            phone = f"09{rng.randint(10000000, 99999999)}"
-            data.append([name, born, rng.choice(["Nam", "Nữ"]), "Kinh", rng.choice(communes), carer, phone, "bench"])
-        if fmt == "csv":
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(header)
-            writer.writerows(data)
-            return ("\ufeff" + out.getvalue()).encode("utf-8")
-        from openpyxl import Workbook
+        return synthetic_registry(rows, communes, rng, fmt)
 
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet()
-        sheet.append(header)
-        for row in data:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        return buffer.getvalue()
+
+def synthetic_registry(rows: int, communes: list[str], rng: random.Random, fmt: str) -> bytes:
+    """A children's registry in the import template's columns (also used by loadcheck); every row's note is "bench"."""
+    header = ["Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Mã xã", "Người chăm sóc",
+              "Điện thoại người chăm sóc", "Ghi chú"]  # fmt: skip
+    data = []
+    for i in range(rows):
+        name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)} {i}"
+        born = f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2011, 2025)}"
+        carer = f"{rng.choice(FAMILY)} Văn {rng.choice(GIVEN)}"
+        phone = f"09{rng.randint(10000000, 99999999)}"
+        data.append([name, born, rng.choice(["Nam", "Nữ"]), "Kinh", rng.choice(communes), carer, phone, "bench"])
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(data)
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(header)
+    for row in data:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
