@@ -21,7 +21,7 @@ from .actions import same_action
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     """Filtering by an action finds it under every code it was written with (actions.py: a renamed code keeps its
     old one as an alias), so `filter(action="periodicreport.submit")` finds the entries written as `report.submit`
-    before issue 15, and the other way round. The admin's filter by action (a Q object) goes through here too."""
+    under their old names, and the other way round. The admin's filter by action (a Q object) goes through here too."""
 
     def filter(self, *args: Any, **kwargs: Any) -> AuditEntryQuerySet:
         return super().filter(*_with_aliases_q(args, kwargs))

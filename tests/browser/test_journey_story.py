@@ -1,4 +1,4 @@
-"""The whole story on today's date (issue 14, Proof), in Chromium on the demo world, as a new Vietnamese user does it:
+"""The whole story on today's date, in Chromium on the demo world, as a new Vietnamese user does it:
 
 commune officer logs Mẫu 01 and registers the child → Mẫu 02 → the chair decides emergency protection, seeing Mẫu 02 on
 the decision page → Mẫu 03, plan → the chair approves it; the officer is told it is her turn (bell, "Việc của tôi") →

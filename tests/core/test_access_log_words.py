@@ -23,7 +23,7 @@ LITERAL = re.compile(r"""action=\(?"([a-z0-9_]+\.[a-z0-9_.]+)"(?: if [^"]+ else 
 
 
 def codes_in_the_code() -> set[str]:
-    """Every action the code base can write: the registry's members and old codes (issue 15: no call site spells a
+    """Every action the code base can write: the registry's members and old codes (no call site spells a
     code, tests/core/test_audit_actions.py), any literal left, and the families built from a table or a model."""
     from cases.workflow import TRANSITIONS
     from childprotect.audit.actions import ALIASES, MEMBERS
@@ -39,7 +39,7 @@ def codes_in_the_code() -> set[str]:
                 found |= {code for code in match.groups() if code}
     found |= {f"case.{t.action}" for t in TRANSITIONS}  # casework: action=f"case.{action}"
     found |= {f"referral.{s.action}" for s in REFERRAL_STEPS}  # referral_act
-    found |= {f"report.{s.action}" for s in REPORT_STEPS}  # the periodic report's flow, until issue 15
+    found |= {f"report.{s.action}" for s in REPORT_STEPS}  # the periodic report's flow, as written at first
     found |= {f"periodicreport.{s.action}" for s in REPORT_STEPS}  # and since
     found |= {f"{m}.{v}" for m in ("child", "report", "case") for v in ("view", "delete", "restore")}
     found |= {"periodicreport.view", "referral.view"}

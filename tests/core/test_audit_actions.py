@@ -1,4 +1,4 @@
-"""One audit vocabulary (issue 15, item 5): every action is a member of childprotect/audit/actions.py with its words;
+"""One audit vocabulary: every action is a member of childprotect/audit/actions.py with its words;
 no call site spells a code; views record through their app's service; the periodic report's entries are
 `periodicreport.*`, apart from the intake report's `report.*`, and the entries written before under `report.*` are
 still found and named."""
@@ -132,7 +132,7 @@ def test_periodic_report_entries_are_written_as_periodicreport(officer_a, commun
 def test_old_codes_are_found_and_named_as_the_new(officer_a, client, administrator):
     from childprotect.audit.actions import PeriodicReportAction, action_label
 
-    old = audit_record(actor=officer_a, action="report.submit")  # written before issue 15
+    old = audit_record(actor=officer_a, action="report.submit")  # written under the old name
     old_xlsx = audit_record(actor=officer_a, action="report.xlsx")
     new = audit_record(actor=officer_a, action="periodicreport.submit")
     intake = audit_record(actor=officer_a, action="report.view")

@@ -1,4 +1,4 @@
-"""`manage.py loadcheck` (issue 14, item 8): the measurement of `make run`'s SQLite under an import and many writers.
+"""`manage.py loadcheck`: the measurement of `make run`'s SQLite under an import and many writers.
 
 The end-to-end run starts real processes (migrate, loadunits, loaddemo, gunicorn, a Celery worker and beat) and takes
 about a minute even with a 200-row file, so it is marked slow and runs only when CHILDPROTECT_LOADCHECK_TEST=1:

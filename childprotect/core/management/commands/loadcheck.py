@@ -1,4 +1,4 @@
-"""`make run`'s embedded SQLite under a commune office's load (issue 14, item 8), measured on real processes.
+"""`make run`'s embedded SQLite under a commune office's load, measured on real processes.
 
     .venv/bin/python manage.py loadcheck --rows 100000 --sessions 20
 
