@@ -1,12 +1,17 @@
 """Demo children and reports for the demo province (loaded by `manage.py loaddemo`, idempotent).
 
 Names, dates and facts are invented; the communes are real. Everything goes through the services, as a user's
-input would, so the audit log and the notifications look as they will in use.
+input would, so the audit log and the notifications look as they will in use. Dates are relative to the day the demo
+is loaded, never fixed: three reports (Nguyễn Văn An's and Phạm Thị Thuỷ's in commune A, Đặng Quốc Huy's in commune B)
+fall inside the latest period whose periodic report may be sent that day, so its figures have cases behind them; the
+others came in during the last two weeks. Each step is written at the moment it was taken (demo_clock).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
@@ -20,11 +25,12 @@ from .services import ChildData, ReportData, case_act, child_register, report_at
 
 A, B, C = "2026:14797", "2026:14758", "2026:14845"
 
+# Ages are on the day the demo is loaded ("born": age and birthday; "age": birth year only, estimated).
 CHILDREN: list[dict[str, Any]] = [
     {
         "key": "an",
         "full_name": "Nguyễn Văn An",
-        "dob": "2014-05-12",
+        "born": (12, "05-12"),
         "sex": "male",
         "unit": A,
         "eth": "01",
@@ -36,7 +42,7 @@ CHILDREN: list[dict[str, Any]] = [
     {
         "key": "hoa",
         "full_name": "Lê Thị Hòa",
-        "dob": "2012-09-03",
+        "born": (14, "09-03"),
         "sex": "female",
         "unit": A,
         "eth": "01",
@@ -47,7 +53,7 @@ CHILDREN: list[dict[str, Any]] = [
     {
         "key": "khoi",
         "full_name": "Trần Minh Khôi",
-        "year": 2016,
+        "age": 10,
         "sex": "male",
         "unit": A,
         "eth": "01",
@@ -56,7 +62,7 @@ CHILDREN: list[dict[str, Any]] = [
     {
         "key": "bao",
         "full_name": "Trần Gia Bảo",
-        "dob": "2018-08-15",
+        "born": (8, "08-15"),
         "sex": "male",
         "unit": A,
         "eth": "01",
@@ -65,7 +71,7 @@ CHILDREN: list[dict[str, Any]] = [
     {
         "key": "thuy",
         "full_name": "Phạm Thị Thuỷ",
-        "dob": "2011-01-21",
+        "born": (15, "01-21"),
         "sex": "female",
         "unit": A,
         "eth": "06",
@@ -75,27 +81,27 @@ CHILDREN: list[dict[str, Any]] = [
     {
         "key": "anh",
         "full_name": "Vũ Ngọc Ánh",
-        "dob": "2013-10-10",
+        "born": (13, "10-10"),
         "sex": "female",
         "unit": B,
         "eth": "01",
         "carer": ("Vũ Văn Thành", "bố", "0934 567 890"),
     },
-    {"key": "huy", "full_name": "Đặng Quốc Huy", "year": 2012, "sex": "male", "unit": B, "eth": "01", "groups": ["h"]},
-    {"key": "xuan", "full_name": "Lò Thị Xuân", "year": 2012, "sex": "female", "unit": C, "eth": "03", "groups": ["h"]},
-    {"key": "sung", "full_name": "Vàng A Sùng", "dob": "2014-02-02", "sex": "male", "unit": C, "eth": "08"},
+    {"key": "huy", "full_name": "Đặng Quốc Huy", "age": 14, "sex": "male", "unit": B, "eth": "01", "groups": ["h"]},
+    {"key": "xuan", "full_name": "Lò Thị Xuân", "age": 14, "sex": "female", "unit": C, "eth": "03", "groups": ["h"]},
+    {"key": "sung", "full_name": "Vàng A Sùng", "born": (12, "02-02"), "sex": "male", "unit": C, "eth": "08"},
 ]
 
 REPORTS: list[dict[str, Any]] = [
     {
         "by": "officer_a",
-        "at": "2026-11-18 08:15",
+        "when": ("period", 30, "08:15"),
         "channel": "phone",
         "type": "to_giac",
         "unit": A,
         "forms": ["violence"],
         "env": "family",
-        "date": "2026-11-17",
+        "days_before": 1,
         "children": ["an"],
         "injury": True,
         "carer": True,
@@ -105,13 +111,13 @@ REPORTS: list[dict[str, Any]] = [
     },
     {
         "by": "supervisor",
-        "at": "2026-11-20 14:40",
+        "when": ("ago", 13, "14:40"),
         "channel": "hotline_111",
         "type": "thong_bao",
         "unit": A,
         "forms": ["sexual_molestation"],
         "env": "community",
-        "date": "2026-11-19",
+        "days_before": 1,
         "children": ["hoa"],
         "danger": True,
         "reporter": ("Tổng đài 111", "111", "", "tổng đài chuyển"),
@@ -120,7 +126,7 @@ REPORTS: list[dict[str, Any]] = [
     },
     {
         "by": "officer_a",
-        "at": "2026-11-22 09:05",
+        "when": ("ago", 11, "09:05"),
         "channel": "in_person",
         "type": "thong_tin",
         "unit": A,
@@ -132,7 +138,7 @@ REPORTS: list[dict[str, Any]] = [
     },
     {
         "by": "officer_b",
-        "at": "2026-11-19 10:30",
+        "when": ("period", 20, "10:30"),
         "channel": "community",
         "type": "thong_bao",
         "unit": B,
@@ -144,13 +150,13 @@ REPORTS: list[dict[str, Any]] = [
     },
     {
         "by": "supervisor",
-        "at": "2026-11-21 16:20",
+        "when": ("ago", 12, "16:20"),
         "channel": "school",
         "type": "thong_bao",
         "unit": C,
         "forms": ["violence"],
         "env": "school",
-        "date": "2026-11-21",
+        "days_before": 0,
         "children": ["xuan"],
         "reporter": ("Cô giáo chủ nhiệm", "0966 444 555", "Trường PTDTBT THCS Mường Lát", "giáo viên"),
         "perp": {"relation": "peer", "sex": "female", "approx_age": 14, "lives_with_child": False},
@@ -158,25 +164,25 @@ REPORTS: list[dict[str, Any]] = [
     },
     {
         "by": "police",
-        "at": "2026-11-23 07:50",
+        "when": ("ago", 10, "07:50"),
         "channel": "police",
         "type": "to_giac",
         "unit": A,
         "forms": ["violence"],
         "env": "community",
-        "date": "2026-11-22",
+        "days_before": 1,
         "reporter": ("Công an phường Hạc Thành", "0237 3852 113", "", "cơ quan công an"),
         "text": "Công an phường nhận tố giác một trẻ khoảng 10 tuổi bị đánh tại chợ; chưa xác định được danh tính.",
     },
     {
         "by": "officer_a",
-        "at": "2026-09-10 10:00",
+        "when": ("period", 45, "10:00"),
         "channel": "school",
         "type": "thong_bao",
         "unit": A,
         "forms": ["violence"],
         "env": "school",
-        "date": "2026-09-09",
+        "days_before": 1,
         "children": ["thuy"],
         "reporter": ("Thầy Lê Văn Hùng", "0913 888 999", "Trường THCS Hạc Thành", "giáo viên chủ nhiệm"),
         "perp": {"relation": "peer", "sex": "male", "approx_age": 15, "lives_with_child": False},
@@ -185,26 +191,117 @@ REPORTS: list[dict[str, Any]] = [
 ]
 
 
-# How far along the procedure the demo takes each case (the rest stay at "received", some past their 12 hours).
-WALKS: dict[str, str] = {
-    "an": "implementing",
-    "hoa": "initial_assessed",
-    "bao": "plan_drafted",
-    "huy": "initial_assessed",
-    "thuy": "closed",
+# How far along the procedure the demo takes each case (the rest stay at "received", some past their 12 hours). Nguyễn
+# Văn An's separation ended by the chair's decision; his plan was reviewed recently and goes on (his referrals are in
+# referrals.demo). Commune B has no chair in the demo: Đặng Quốc Huy's case waits for one.
+WALKS: dict[str, list[str]] = {
+    "an": [
+        "assess_initial",
+        "decide_emergency",
+        "assess_specific",
+        "draft_plan",
+        "approve_plan",
+        "end_separation",
+        "review",
+        "continue_plan",
+    ],
+    "hoa": ["assess_initial"],
+    "bao": ["assess_initial", "decide_emergency", "assess_specific", "draft_plan"],
+    "huy": ["assess_initial"],
+    "thuy": [
+        "assess_initial",
+        "decide_emergency",
+        "assess_specific",
+        "draft_plan",
+        "approve_plan",
+        "review",
+        "propose_closure",
+        "approve_closure",
+    ],
 }
+CHAIR_ACTIONS = {"decide_emergency", "approve_plan", "end_separation", "approve_closure"}
+
+# When each step is taken after the report was received: the 12 hours and the 5 working days are met, the review
+# comes about a month later. A step taken recently is in RECENT instead: (days before the load day, local time).
+AFTER: dict[str, dt.timedelta] = {
+    "attach": dt.timedelta(minutes=20),
+    "assess_initial": dt.timedelta(hours=3),
+    "decide_emergency": dt.timedelta(hours=5),
+    "assess_specific": dt.timedelta(days=2),
+    "draft_plan": dt.timedelta(days=4),
+    "approve_plan": dt.timedelta(days=6),
+    "end_separation": dt.timedelta(days=10),
+    "review": dt.timedelta(days=35),
+    "propose_closure": dt.timedelta(days=35, hours=2),
+    "approve_closure": dt.timedelta(days=37),
+}
+RECENT: dict[str, dict[str, tuple[int, str]]] = {"an": {"review": (7, "09:30"), "continue_plan": (7, "10:15")}}
 
 
-def _local(text: str) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.fromisoformat(text), timezone.get_default_timezone())
+def _born(age: int, month_day: str, today: dt.date) -> dt.date:
+    """The birth date of a child who is `age` today (the demo's children keep their ages whenever it is loaded)."""
+    month, day = (int(x) for x in month_day.split("-"))
+    year = today.year - age - (1 if (month, day) > (today.month, today.day) else 0)
+    return dt.date(year, month, day)
+
+
+def _local(day: dt.date, hour_minute: str) -> dt.datetime:
+    at = dt.datetime.combine(day, dt.time.fromisoformat(hour_minute))
+    return timezone.make_aware(at, timezone.get_default_timezone())
+
+
+def received_moment(when: tuple[str, int, str], today: dt.date) -> dt.datetime:
+    """When a demo report was received, from the day `loaddemo` runs: ("period", n, "hh:mm") is n days into the latest
+    period whose report may be sent today (so the periodic report the demo prepares has figures behind it); ("ago", n,
+    "hh:mm") is n days before today."""
+    from reporting.periods import latest_sendable_period
+
+    kind, days, hour_minute = when
+    if kind == "period":
+        return _local(latest_sendable_period(today).start + dt.timedelta(days=days), hour_minute)
+    return _local(today - dt.timedelta(days=days), hour_minute)
+
+
+def step_moment(key: str, action: str, received: dt.datetime, today: dt.date) -> dt.datetime:
+    """When the demo takes `action` on the case of child `key`, whose report was received at `received`."""
+    if action in RECENT.get(key, {}):
+        days, hour_minute = RECENT[key][action]
+        return _local(today - dt.timedelta(days=days), hour_minute)
+    return received + AFTER[action]
+
+
+@contextlib.contextmanager
+def demo_clock(moment: dt.datetime | None) -> Iterator[None]:
+    """Run the services as at `moment` (None: now), so the demo's past is written as it would have been then: every
+    timestamp the services and the audit take (received, opened, steps, deadlines in working days, notifications) is
+    that moment's. Only the demo loader travels; nothing is rewritten afterwards."""
+    if moment is None:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(moment, tick=False):
+        yield
 
 
 def demo_cases_load() -> tuple[int, int]:
-    """Create the demo children and reports that are not there yet; returns (children, reports) created."""
+    """Create the demo children and reports that are not there yet; returns (children, reports) created.
+
+    Each report and each step of its cases is written through the services at the moment it happened (demo_clock),
+    relative to the day the demo is loaded: three reports (two in commune A, one in B) inside the latest period whose
+    report may be sent today, the others in the last two weeks.
+    """
+    today = timezone.localdate()
     users = {u.username: u for u in User.objects.filter(username__in={r["by"] for r in REPORTS} | {"officer_a"})}
     ethnicities = {t.code: t for t in Term.objects.filter(kind=TermKind.ETHNICITY)}
     channels = {t.code: t for t in Term.objects.filter(kind=TermKind.CHANNEL)}
     relations = {t.code: t for t in Term.objects.filter(kind=TermKind.RELATION)}
+    # A child is registered just after the first report about them is received (a child with no report: today).
+    first_seen: dict[str, dt.datetime] = {}
+    for row in REPORTS:
+        for key in row.get("children", []):
+            at = received_moment(row["when"], today)
+            first_seen[key] = min(first_seen.get(key, at), at)
     children: dict[str, Child] = {}
     created_children = created_reports = 0
     for row in CHILDREN:
@@ -213,24 +310,26 @@ def demo_cases_load() -> tuple[int, int]:
         if existing is None:
             carer = row.get("carer")
             creator = users["officer_a"] if row["unit"] == A else User.objects.get(username="supervisor")
-            existing = child_register(
-                actor=creator,
-                data=ChildData(
-                    full_name=row["full_name"],
-                    sex=row["sex"],
-                    residence_unit=unit,
-                    date_of_birth=dt.date.fromisoformat(row["dob"]) if "dob" in row else None,
-                    birth_year=row.get("year"),
-                    birth_year_estimated="year" in row,
-                    other_names=row.get("other", ""),
-                    ethnicity=ethnicities[row["eth"]],
-                    address=row.get("address", ""),
-                    school=row.get("school", ""),
-                    school_class=row.get("class", ""),
-                    circumstances=row.get("groups", []),
-                    carers=[{"full_name": carer[0], "relation": carer[1], "phone": carer[2]}] if carer else [],
-                ),
-            )
+            seen = first_seen.get(row["key"])
+            with demo_clock(seen + dt.timedelta(minutes=10) if seen else None):
+                existing = child_register(
+                    actor=creator,
+                    data=ChildData(
+                        full_name=row["full_name"],
+                        sex=row["sex"],
+                        residence_unit=unit,
+                        date_of_birth=_born(row["born"][0], row["born"][1], today) if "born" in row else None,
+                        birth_year=today.year - row["age"] if "age" in row else None,
+                        birth_year_estimated="age" in row,
+                        other_names=row.get("other", ""),
+                        ethnicity=ethnicities[row["eth"]],
+                        address=row.get("address", ""),
+                        school=row.get("school", ""),
+                        school_class=row.get("class", ""),
+                        circumstances=row.get("groups", []),
+                        carers=[{"full_name": carer[0], "relation": carer[1], "phone": carer[2]}] if carer else [],
+                    ),
+                )
             created_children += 1
         children[row["key"]] = existing
     for row in REPORTS:
@@ -239,60 +338,45 @@ def demo_cases_load() -> tuple[int, int]:
             continue
         reporter = row.get("reporter", ("", "", "", ""))
         perp = row.get("perp")
-        report = report_receive(
-            actor=users[row["by"]],
-            data=ReportData(
-                report_type=row["type"],
-                channel=channels[row["channel"]],
-                received_at=_local(row["at"]),
-                description=row["text"],
-                environment=row["env"],
-                incident_unit=unit,
-                forms=row["forms"],
-                incident_date=dt.date.fromisoformat(row["date"]) if "date" in row else None,
-                reporter_anonymous=row.get("anonymous", False),
-                reporter_name=reporter[0],
-                reporter_phone=reporter[1],
-                reporter_address=reporter[2],
-                reporter_relation=reporter[3],
-                injury=row.get("injury", False),
-                ongoing_danger=row.get("danger", False),
-                carer_is_perpetrator=row.get("carer", False),
-                perpetrators=[{**perp, "relation": relations[perp["relation"]]}] if perp else [],
-            ),
-        )
+        received = received_moment(row["when"], today)
+        incident = timezone.localtime(received).date() - dt.timedelta(days=row.get("days_before", 0))
+        with demo_clock(received + dt.timedelta(minutes=5)):
+            report = report_receive(
+                actor=users[row["by"]],
+                data=ReportData(
+                    report_type=row["type"],
+                    channel=channels[row["channel"]],
+                    received_at=received,
+                    description=row["text"],
+                    environment=row["env"],
+                    incident_unit=unit,
+                    forms=row["forms"],
+                    incident_date=incident if "days_before" in row else None,
+                    reporter_anonymous=row.get("anonymous", False),
+                    reporter_name=reporter[0],
+                    reporter_phone=reporter[1],
+                    reporter_address=reporter[2],
+                    reporter_relation=reporter[3],
+                    injury=row.get("injury", False),
+                    ongoing_danger=row.get("danger", False),
+                    carer_is_perpetrator=row.get("carer", False),
+                    perpetrators=[{**perp, "relation": relations[perp["relation"]]}] if perp else [],
+                ),
+            )
         attacher = users["officer_a"] if row["unit"] == A else users.get("officer_b", users["supervisor"])
         if row["unit"] == C:
             attacher = users["supervisor"]
         for key in row.get("children", []):
-            report_attach_child(actor=attacher, report=report, child=children[key])
+            with demo_clock(received + AFTER["attach"]):
+                report_attach_child(actor=attacher, report=report, child=children[key])
             if key in WALKS:
-                _walk(report.cases.get(child=children[key]), WALKS[key], row["unit"])
+                _walk(report.cases.get(child=children[key]), key, row["unit"], received, today)
         created_reports += 1
     return created_children, created_reports
 
 
-# The steps the demo takes, in the order of the workflow table, with a plausible record for each.
-WALK = [
-    "assess_initial",
-    "decide_emergency",
-    "assess_specific",
-    "draft_plan",
-    "approve_plan",
-    "review",
-    "propose_closure",
-    "approve_closure",
-]
-STOP_AFTER = {
-    "initial_assessed": "assess_initial",
-    "plan_drafted": "draft_plan",
-    "implementing": "approve_plan",
-    "closed": "approve_closure",
-}
-CHAIR_ACTIONS = {"decide_emergency", "approve_plan", "approve_closure"}
-
-
-def _records(case: Case, closing: bool) -> dict[str, dict[str, Any]]:
+# A plausible record for each step the demo takes.
+def _records(case: Case, closing: bool, plan_days: int = 60) -> dict[str, dict[str, Any]]:
     today = timezone.localdate()
     separated = case.child.full_name == "Nguyễn Văn An"
     return {
@@ -324,7 +408,7 @@ def _records(case: Case, closing: bool) -> dict[str, dict[str, Any]]:
         },
         "draft_plan": {
             "goals": "Trẻ an toàn, được chăm sóc y tế và hỗ trợ tâm lý; gia đình được tư vấn.",
-            "end_date": today + dt.timedelta(days=60),
+            "end_date": today + dt.timedelta(days=plan_days),
             "activities": [
                 {
                     "activity": "Khám và điều trị",
@@ -350,29 +434,46 @@ def _records(case: Case, closing: bool) -> dict[str, dict[str, Any]]:
             ],
         },
         "approve_plan": {"decision_number": f"{case.pk:02d}/QĐ-UBND", "note": ""},
-        "review": {
-            "harm_level": "low",
-            "abuser_has_access": False,
-            "care_environment": "Gia đình đã thay đổi.",
-            "recovery": "Trẻ đi học đều, tâm lý ổn định.",
-            "risk_remains": False,
-            "child_stable": True,
-            "conclusion": "Đề xuất đóng hồ sơ.",
-        },
+        "end_separation": {"end_decision_number": f"{case.pk:02d}/QĐ-UBND", "end_decided_on": today},
+        "review": (
+            {
+                "harm_level": "low",
+                "abuser_has_access": False,
+                "care_environment": "Gia đình đã thay đổi.",
+                "recovery": "Trẻ đi học đều, tâm lý ổn định.",
+                "risk_remains": False,
+                "child_stable": True,
+                "conclusion": "Đề xuất đóng hồ sơ.",
+            }
+            if closing
+            else {
+                "harm_level": "medium",
+                "abuser_has_access": False,
+                "care_environment": "Hết cách ly, trẻ ở với mẹ tại nhà bà nội; bố không còn sống cùng trẻ.",
+                "recovery": "Vết thương đã lành; trẻ còn lo âu, ngủ chưa ngon.",
+                "risk_remains": True,
+                "child_stable": False,
+                "conclusion": "Tiếp tục thực hiện kế hoạch; đề nghị Trung tâm Công tác xã hội tư vấn tâm lý cho trẻ.",
+            }
+        ),
+        "continue_plan": {"note": "Tiếp tục thực hiện kế hoạch sau rà soát."},
         "propose_closure": {"note": ""},
         "approve_closure": {"note": ""},
     }
 
 
-def _walk(case: Case, target: str, unit_key: str) -> None:
+def _walk(case: Case, key: str, unit_key: str, received: dt.datetime, today: dt.date) -> None:
     officer = User.objects.filter(username="officer_a" if unit_key == A else "officer_b").first()
     chair = User.objects.filter(username="chair_a", unit=case.unit).first()
-    records = _records(case, closing=target == "closed")
-    for action in WALK:
+    closing = WALKS[key][-1] == "approve_closure"
+    # A plan still running today ends two months from today; a closed case's plan ran two months from its drafting.
+    drafted = timezone.localtime(received + AFTER["draft_plan"]).date()
+    plan_days = 60 if closing else max(60, (today - drafted).days + 60)
+    for action in WALKS[key]:
         actor = chair if action in CHAIR_ACTIONS else officer
-        if actor is None:  # commune B has no chair in the demo: its case waits for one
+        if actor is None:
             return
-        case.refresh_from_db()
-        case_act(actor=actor, case=case, action=action, version=case.version, data=records[action])
-        if STOP_AFTER.get(target) == action:
-            return
+        with demo_clock(step_moment(key, action, received, today)):
+            records = _records(case, closing=closing, plan_days=plan_days)
+            case.refresh_from_db()
+            case_act(actor=actor, case=case, action=action, version=case.version, data=records[action])

@@ -2,8 +2,8 @@
 
 Two periods, from today's date (reporting.periods):
 - the latest period whose report may be sent today (on 03/12/2026: the 6-month report of 2026): Phường Hạc Thành's is
-  prepared and written by the officer, not sent, so a new user can recompute, send (chair_a), approve and reopen
-  (supervisor); Phường Hàm Rồng's is not opened;
+  prepared (its figures computed from the demo cases of that period, loaded before) and written by the officer, not
+  sent, so a new user can recompute, send (chair_a), approve and reopen (supervisor); Phường Hàm Rồng's is not opened;
 - the period before it (on 03/12/2026: the annual report of 2025), already done: Hạc Thành's sent by the chair and
   approved by the province supervisor, Hàm Rồng's prepared but not sent (the demo has no chair there). The province
   report of that period is left for the supervisor to prepare: it sums Hạc Thành and lists Hàm Rồng as missing.

@@ -105,3 +105,75 @@ def test_the_demo_leaves_the_report_that_can_be_sent_today_unsent_and_shows_a_se
     assert step_refusal(User.objects.get(username="chair_a"), report, BY_ACTION["submit"]) is None
     assert report.results and not report.sent_versions.exists()
     assert PeriodicReport.objects.get(status="approved").sent_versions.count() == 1
+
+
+# Days on which the demo may be loaded: the 6-month report of 2026 sendable (the day the issue was found), the first
+# day a 6-month report may be sent, and the annual report's first day.
+LOAD_DAYS = [dt.datetime(2026, 12, 3, 10, 0), dt.datetime(2027, 6, 14, 8, 0), dt.datetime(2027, 12, 20, 15, 30)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("load_at", LOAD_DAYS, ids=lambda d: f"{d:%Y-%m-%d}")
+def test_the_demo_report_that_can_be_sent_today_has_figures_and_children_behind_them(time_machine, load_at):
+    from reporting.models import PeriodicReport
+    from reporting.periods import latest_sendable_period
+    from reporting.selectors import figure_rows
+
+    time_machine.move_to(load_at.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=False)
+    call_command("loaddemo", verbosity=0)
+    period = latest_sendable_period()
+    report = PeriodicReport.objects.get(kind=period.kind, year=period.year, unit__name="Phường Hạc Thành")
+    assert report.status == "draft" and not report.sent_versions.exists()
+    codes = ("R01", "C01", "C02", "S01", "P01", "K01", "K02", "T01")
+    totals = {code: report.figures["indicators"][code]["total"] for code in codes}
+    assert all(totals.values()), totals
+    # The figures are those of the data as loaded: recomputing changes nothing.
+    from reporting.services import figures_for
+
+    fresh = figures_for(report.unit, report.period)
+    assert {code: fresh["indicators"][code]["total"] for code in totals} == totals
+    # The drill-down behind a figure lists the demo's children.
+    chair = User.objects.get(username="chair_a")
+    names = {case.child.full_name for case in figure_rows(chair, report, "C01")}
+    assert {"Nguyễn Văn An", "Phạm Thị Thuỷ"} <= names
+    assert {c.child.full_name for c in figure_rows(chair, report, "K01")} == {"Phạm Thị Thuỷ"}
+    assert figure_rows(chair, report, "R01").count() == totals["R01"]
+    # Commune B's case is in the period too (the province's report sums both).
+    start, stop = period.bounds()
+    assert Case.objects.filter(
+        unit__name="Phường Hàm Rồng", report__received_at__gte=start, report__received_at__lt=stop
+    ).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("load_at", LOAD_DAYS, ids=lambda d: f"{d:%Y-%m-%d}")
+def test_every_demo_case_step_follows_its_report_and_none_is_in_the_future(time_machine, load_at):
+    from django.utils import timezone
+
+    from cases.models import Deadline
+
+    time_machine.move_to(load_at.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=False)
+    call_command("loaddemo", verbosity=0)
+    now = timezone.now()
+    for case in Case.objects.select_related("report", "child"):
+        received = case.report.received_at
+        steps = list(case.steps.order_by("id").values_list("at", flat=True))
+        assert received <= case.opened_at <= now, case.child.full_name
+        assert case.child.created_at <= case.opened_at, case.child.full_name
+        assert all(received <= at <= now for at in steps), case.child.full_name
+        assert steps == sorted(steps), case.child.full_name  # taken in order
+        if case.closed_at:
+            assert steps and case.closed_at == steps[-1]
+        # "Chờ từ" on the home page (the last step, else the opening) is never later than a deadline already missed.
+        since = steps[-1] if steps else case.opened_at
+        for deadline in Deadline.objects.filter(case=case):
+            assert received <= deadline.started_at <= now and deadline.started_at < deadline.due_at
+            assert deadline.settled_at is None or deadline.started_at <= deadline.settled_at <= now
+            if deadline.status == "open" and deadline.due_at < now:
+                assert since <= deadline.due_at, (case.child.full_name, deadline.kind)
+    for referral in Referral.objects.select_related("case__report"):
+        events = list(referral.events.order_by("id").values_list("at", flat=True))
+        assert events == sorted(events) and referral.case.report.received_at <= events[0] and events[-1] <= now
+    # The audit log tells the story in the order it happened.
+    entries = list(AuditEntry.objects.filter(action__startswith="case.").order_by("id").values_list("at", flat=True))
+    assert entries and max(entries) <= now
