@@ -27,6 +27,7 @@ from reporting.periods import Period, PeriodKind, current_period, latest_sendabl
 from reporting.services import figures_for
 
 from .conftest import Journey
+from .pages import ChildForm, ReportForm, Suspect, fill_child, fill_report
 from .test_journeys import COMMUNE_A, POLICE, _d, _open_case, _record, _take_case_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -51,41 +52,34 @@ def test_the_whole_story_on_todays_date(journey: Journey):
     journey.nav("Thông tin, tố giác")
     main.get_by_role("link", name="Tiếp nhận thông tin mới").click()
     received = timezone.localtime() - dt.timedelta(minutes=30)
-    page.get_by_label("Thời điểm tiếp nhận").fill(received.strftime("%d/%m/%Y %H:%M"))
-    page.get_by_label("Kênh tiếp nhận").select_option(label="Nhà trường")
-    page.get_by_label("Thông báo", exact=True).check()
-    page.get_by_label("Họ tên người báo tin").fill("Quách Văn Tùng")
-    page.get_by_label("Điện thoại", exact=True).fill("0915 246 810")
-    page.get_by_label("Địa chỉ", exact=True).fill("Trường THCS Điện Biên")
-    page.get_by_label("Nội dung sự việc").fill(
-        "Giáo viên chủ nhiệm thấy cháu Trúc có vết bầm ở cánh tay; cháu kể bị bố dượng đánh khi say rượu."
+    fill_report(
+        page,
+        ReportForm(
+            received=received,
+            channel="Nhà trường",
+            kind="Thông báo",
+            reporter="Quách Văn Tùng",
+            phone="0915 246 810",
+            address="Trường THCS Điện Biên",
+            description=(
+                "Giáo viên chủ nhiệm thấy cháu Trúc có vết bầm ở cánh tay; cháu kể bị bố dượng đánh khi say rượu."
+            ),
+            form="Bạo lực",
+            environment="Gia đình",
+            day=today - dt.timedelta(days=1),
+            signs=("Trẻ bị thương tích", "Người chăm sóc là người xâm hại"),
+            suspects=(Suspect("Bùi Văn Lực", "Cha/mẹ kế, nuôi", age="38", lives_with_child=True),),
+        ),
     )
-    page.get_by_label("Bạo lực", exact=True).check()
-    page.get_by_label("Môi trường xảy ra").select_option(label="Gia đình")
-    page.get_by_label("Ngày xảy ra").fill(_d(today - dt.timedelta(days=1)))
-    page.get_by_label("Xã, phường nơi xảy ra").fill("14797")
-    page.get_by_label("Trẻ bị thương tích").check()
-    page.get_by_label("Người chăm sóc là người xâm hại").check()
-    perpetrator = page.get_by_role("group", name="Người thứ 1", exact=True)
-    perpetrator.get_by_label("Họ tên (nếu biết)").fill("Bùi Văn Lực")
-    perpetrator.get_by_label("Quan hệ với trẻ em").select_option(label="Cha/mẹ kế, nuôi")
-    perpetrator.get_by_label("Giới tính").select_option(label="Nam")
-    perpetrator.get_by_label("Tuổi (ước tính)").fill("38")
-    perpetrator.get_by_label("Sống cùng trẻ em").check()
     main.get_by_role("button", name="Lưu thông tin").click()
     expect(main).to_contain_text("Đã tiếp nhận thông tin số")
     reference = re.findall(r"\d{4}-14797-\d{6}", main.get_by_role("alert").first.inner_text())[0]
 
     journey.step("register the child")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Trẻ em trong thông tin {reference}")
-    page.get_by_label("Họ và tên").fill(CHILD)
-    page.get_by_label("Ngày sinh", exact=True).fill("14/08/2014")
-    page.get_by_label("Giới tính").select_option(label="Nữ")
-    page.get_by_label("Dân tộc").select_option(label="Mường")
-    page.get_by_label("Địa chỉ (thôn, tổ dân phố, số nhà)").fill("Tổ dân phố 9")
-    page.get_by_label("Người chăm sóc: họ tên").fill("Đinh Thị Hằng")
-    page.get_by_label("Quan hệ với trẻ").fill("mẹ")
-    page.get_by_label("Điện thoại", exact=True).fill("0936 135 792")
+    fill_child(
+        page, ChildForm(CHILD, "14/08/2014", "Nữ", "Mường", "Tổ dân phố 9", "Đinh Thị Hằng", "mẹ", "0936 135 792")
+    )
     main.get_by_role("button", name="Đăng ký và gắn vào thông tin").click()
     expect(main).to_contain_text(f"Đã đăng ký {CHILD} và gắn vào thông tin {reference}.")
     main.get_by_role("link", name="Xong, về thông tin").click()

@@ -30,6 +30,7 @@ from reporting.models import PeriodicReport, ReportStatus
 from reporting.periods import latest_sendable_period
 
 from .conftest import Journey
+from .pages import ChildForm, ReportForm, Suspect, fill_child, fill_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -155,26 +156,23 @@ def test_officer_logs_a_report_and_takes_the_case_to_a_plan_waiting_for_approval
     journey.nav("Thông tin, tố giác")
     main.get_by_role("link", name="Tiếp nhận thông tin mới").click()
     received = timezone.localtime() - dt.timedelta(minutes=20)
-    page.get_by_label("Thời điểm tiếp nhận").fill(received.strftime("%d/%m/%Y %H:%M"))
-    page.get_by_label("Kênh tiếp nhận").select_option(label="Điện thoại")
-    page.get_by_label("Tố giác", exact=True).check()
-    page.get_by_label("Họ tên người báo tin").fill("Đỗ Văn Quang")
-    page.get_by_label("Điện thoại", exact=True).fill("0988 123 456")
-    page.get_by_label("Địa chỉ", exact=True).fill("Tổ dân phố 3")
-    page.get_by_label("Nội dung sự việc").fill(
-        "Hàng xóm thấy cháu Minh An bị bố đánh bằng roi nhiều lần; cháu có vết bầm ở tay và lưng."
+    fill_report(
+        page,
+        ReportForm(
+            received=received,
+            channel="Điện thoại",
+            kind="Tố giác",
+            reporter="Đỗ Văn Quang",
+            phone="0988 123 456",
+            address="Tổ dân phố 3",
+            description="Hàng xóm thấy cháu Minh An bị bố đánh bằng roi nhiều lần; cháu có vết bầm ở tay và lưng.",
+            form="Bạo lực",
+            environment="Gia đình",
+            day=today - dt.timedelta(days=1),
+            signs=("Trẻ bị thương tích",),
+            suspects=(Suspect("Nguyễn Văn Hùng", "Cha/mẹ đẻ", age="41", lives_with_child=True),),
+        ),
     )
-    page.get_by_label("Bạo lực", exact=True).check()
-    page.get_by_label("Môi trường xảy ra").select_option(label="Gia đình")
-    page.get_by_label("Ngày xảy ra").fill(_d(today - dt.timedelta(days=1)))
-    page.get_by_label("Xã, phường nơi xảy ra").fill("14797")
-    page.get_by_label("Trẻ bị thương tích").check()
-    perpetrator = page.get_by_role("group", name="Người thứ 1", exact=True)
-    perpetrator.get_by_label("Họ tên (nếu biết)").fill("Nguyễn Văn Hùng")
-    perpetrator.get_by_label("Quan hệ với trẻ em").select_option(label="Cha/mẹ đẻ")
-    perpetrator.get_by_label("Giới tính").select_option(label="Nam")
-    perpetrator.get_by_label("Tuổi (ước tính)").fill("41")
-    perpetrator.get_by_label("Sống cùng trẻ em").check()
     journey.screens("report-form")
     main.get_by_role("button", name="Lưu thông tin").click()
     expect(main).to_contain_text("Đã tiếp nhận thông tin số")
@@ -182,15 +180,11 @@ def test_officer_logs_a_report_and_takes_the_case_to_a_plan_waiting_for_approval
 
     journey.step("register the child")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Trẻ em trong thông tin {reference}")
-    page.get_by_label("Họ và tên").fill("Nguyễn Minh An")
-    page.get_by_label("Ngày sinh", exact=True).fill("02/03/2015")
-    page.get_by_label("Giới tính").select_option(label="Nam")
-    page.get_by_label("Dân tộc").select_option(label="Kinh")
     expect(page.get_by_label("Xã, phường nơi cư trú")).to_have_value("14797")
-    page.get_by_label("Địa chỉ (thôn, tổ dân phố, số nhà)").fill("Tổ dân phố 3")
-    page.get_by_label("Người chăm sóc: họ tên").fill("Lê Thị Nga")
-    page.get_by_label("Quan hệ với trẻ").fill("mẹ")
-    page.get_by_label("Điện thoại", exact=True).fill("0977 456 789")
+    fill_child(
+        page,
+        ChildForm("Nguyễn Minh An", "02/03/2015", "Nam", "Kinh", "Tổ dân phố 3", "Lê Thị Nga", "mẹ", "0977 456 789"),
+    )
     main.get_by_role("button", name="Đăng ký và gắn vào thông tin").click()
     # The registry has a Nguyễn Văn An in the same commune: the officer is shown him and confirms this is another child.
     expect(main).to_contain_text("Có thể trẻ em này đã có trong sổ theo dõi")

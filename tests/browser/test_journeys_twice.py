@@ -16,6 +16,7 @@ from childprotect.accounts.models import Role, User
 from tests.factories import PASSWORD
 
 from .conftest import Journey
+from .pages import ReportForm, fill_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -26,14 +27,18 @@ def test_back_after_saving_mau_01_then_save_again_shows_the_report_already_made(
     journey.step("report form")
     journey.go("/reports/new/")
     received = timezone.localtime() - dt.timedelta(minutes=10)
-    page.get_by_label("Thời điểm tiếp nhận").fill(received.strftime("%d/%m/%Y %H:%M"))
-    page.get_by_label("Kênh tiếp nhận").select_option(label="Điện thoại")
-    page.get_by_label("Tố giác", exact=True).check()
-    page.get_by_label("Họ tên người báo tin").fill("Trịnh Văn Lộc")
-    page.get_by_label("Nội dung sự việc").fill("Cháu bé ở tổ 7 bị người lạ đánh trên đường đi học về.")
-    page.get_by_label("Bạo lực", exact=True).check()
-    page.get_by_label("Môi trường xảy ra").select_option(label="Cộng đồng")
-    page.get_by_label("Xã, phường nơi xảy ra").fill("14797")
+    fill_report(
+        page,
+        ReportForm(
+            received=received,
+            channel="Điện thoại",
+            kind="Tố giác",
+            reporter="Trịnh Văn Lộc",
+            description="Cháu bé ở tổ 7 bị người lạ đánh trên đường đi học về.",
+            form="Bạo lực",
+            environment="Cộng đồng",
+        ),
+    )
     before = Report.objects.count()
     main.get_by_role("button", name="Lưu thông tin").click()
     expect(main).to_contain_text("Đã tiếp nhận thông tin số")
