@@ -435,6 +435,7 @@ def verify(payload: dict[str, Any]) -> dict[str, Any]:
     from collections import Counter
 
     from cases.models import CaseComment, Child, Report
+    from childprotect.audit.actions import CaseAction, ReportAction
     from childprotect.audit.models import AuditEntry
     from childprotect.core.models import ImportJob, ImportStatus
 
@@ -458,12 +459,12 @@ def verify(payload: dict[str, Any]) -> dict[str, Any]:
         out[f"{op}: 'khác' đã lưu"] = f"{sum(1 for t in writes['other'] if saved[t])}/{len(writes['other'])}"
     saved_reports = Report.objects.filter(description__contains="LC-")
     audited = AuditEntry.objects.filter(
-        action="report.receive", object_id__in=[str(pk) for pk in saved_reports.values_list("pk", flat=True)]
+        action=ReportAction.RECEIVE, object_id__in=[str(pk) for pk in saved_reports.values_list("pk", flat=True)]
     ).count()
     out["Mẫu 01 đã lưu có nhật ký"] = f"{audited}/{saved_reports.count()}"
     officers = payload["officers"]
     out["ý kiến đã lưu có nhật ký"] = (
-        f"{AuditEntry.objects.filter(action='case.comment', actor__username__in=officers).count()}"
+        f"{AuditEntry.objects.filter(action=CaseAction.COMMENT, actor__username__in=officers).count()}"
         f"/{CaseComment.objects.filter(author__username__in=officers).count()}"
     )
     job = ImportJob.objects.filter(kind="children").order_by("-pk").first()
