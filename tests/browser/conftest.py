@@ -21,7 +21,6 @@ import pytest
 from django.db import connection, connections
 from playwright.sync_api import expect, sync_playwright
 
-from childprotect.celery import app as celery_app
 from childprotect.places.models import AdminUnit
 from childprotect.places.services import units_load_list
 
@@ -89,15 +88,6 @@ def chromium():
                 yield browser
             finally:
                 browser.close()
-
-
-@pytest.fixture
-def eager_celery():
-    """Tasks queued on commit (notification emails, the report PDF) run at once, in the live server's thread."""
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
 
 
 @dataclass

@@ -14,14 +14,14 @@ from django.urls import reverse
 from cases.models import CaseState
 from childprotect.accounts.models import Role
 from childprotect.core.models import Notification
+from tests.support.builders import act, open_case, walk
 
 from ..factories import UserFactory
-from .test_workflow import act, open_case, walk
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery", "addresses")]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def addresses(officer_a, chair_a, supervisor):
     """Everyone has an e-mail address, so that "not mailed" means something."""
     for user in (officer_a, chair_a, supervisor):

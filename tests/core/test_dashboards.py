@@ -18,16 +18,16 @@ from django.urls import reverse
 from cases.models import Case, CaseState, Deadline, DeadlineStatus
 from cases.services import report_attach_child
 from childprotect.accounts.models import Role
-from referrals.models import AgencyType, Consent, Referral
-from referrals.services import ReferralData, referral_act, referral_create
+from referrals.models import AgencyType
+from referrals.services import referral_act
 from reporting.services import report_act, report_prepare
-from tests.cases.conftest import *  # noqa: F403  (the cases folder's clock, Celery and builders)
-from tests.cases.conftest import NOW, TZ
-from tests.cases.test_workflow import walk
-from tests.conftest import OTHER_PROVINCE_COMMUNE
 from tests.factories import AgencyFactory, UserFactory, unit
+from tests.support.builders import send_referral as send
+from tests.support.builders import walk
+from tests.support.clock import NOW, TZ
+from tests.support.places import OTHER_PROVINCE_COMMUNE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 CHART_LIBRARY = "vendor/chartjs/chart.umd.min.js"
 LATE = dt.datetime(2026, 11, 19, 20, 0, tzinfo=TZ)  # received then, the 12 hours ran out at 08:00 today
@@ -50,19 +50,6 @@ def case_in(make_report, make_child):
 def health(commune_a):
     agency = AgencyFactory(name="Trạm Y tế phường Hạc Thành", agency_type=AgencyType.HEALTH, unit=commune_a)
     return UserFactory(username="health", full_name="Đỗ Thị Lan", role=Role.PARTNER, unit=commune_a, agency=agency)
-
-
-def send(officer, case, agency) -> Referral:
-    data = ReferralData(
-        agency=agency,
-        services_requested="Khám sức khoẻ, điều trị thương tích cho trẻ.",
-        child_consent=Consent.GIVEN,
-        carer_consent=Consent.GIVEN,
-    )
-    referral = referral_create(actor=officer, case=case, data=data)
-    referral_act(actor=officer, referral=referral, action="send", version=referral.version)
-    referral.refresh_from_db()
-    return referral
 
 
 def page(client, user):
@@ -135,16 +122,16 @@ def test_officer_sees_the_day_referrals_waiting_and_cases_by_step(
 
 
 def test_referrals_waiting_put_the_overdue_first_and_leave_out_the_answered(
-    client, officer_a, police, police_agency, health, case_in, frozen_clock
+    client, officer_a, police, police_agency, health, case_in, clock
 ):
     first = case_in(officer_a, officer_a.unit, "Lê Thị Hoà")
     second = case_in(officer_a, officer_a.unit, "Trần Gia Bảo")
     answered = send(officer_a, first, police_agency)
     referral_act(actor=police, referral=answered, action="accept", version=answered.version)
     early = send(officer_a, first, health.agency)
-    frozen_clock.shift(dt.timedelta(days=3))
+    clock.shift(dt.timedelta(days=3))
     later = send(officer_a, second, police_agency)
-    frozen_clock.shift(dt.timedelta(days=30))  # the first one's answer is long overdue
+    clock.shift(dt.timedelta(days=30))  # the first one's answer is long overdue
 
     response, content = page(client, officer_a)
     assert list(response.context["waiting"]) == [early, later]
@@ -233,7 +220,7 @@ def test_a_chair_of_another_commune_sees_no_decision_of_commune_a(client, office
 
 
 def test_a_partner_sees_only_the_referrals_to_their_agency(
-    client, officer_a, police, police_agency, health, case_in, frozen_clock
+    client, officer_a, police, police_agency, health, case_in, clock
 ):
     case = case_in(officer_a, officer_a.unit, "Lê Thị Hoà")
     to_police = send(officer_a, case, police_agency)
@@ -255,7 +242,7 @@ def test_a_partner_sees_only_the_referrals_to_their_agency(
 
 
 @pytest.fixture
-def area(officer_a, officer_b, chair_a, police, police_agency, case_in, make_report, make_child, frozen_clock):
+def area(officer_a, officer_b, chair_a, police, police_agency, case_in, make_report, make_child, clock):
     """Cases in communes A and B in several steps, some late; a referral past its answer time; one case received in
     September with two forms of abuse, and one case of a commune in another province (out of the supervisor's reach).
     """
@@ -274,7 +261,7 @@ def area(officer_a, officer_b, chair_a, police, police_agency, case_in, make_rep
     far = unit(OTHER_PROVINCE_COMMUNE)
     far_officer = UserFactory(username="officer_far", role=Role.COMMUNE_OFFICER, unit=far)
     outside = case_in(far_officer, far, "Ngô Lan", received_at=LATE)
-    frozen_clock.shift(dt.timedelta(days=10))  # the referral's answer is now late too
+    clock.shift(dt.timedelta(days=10))  # the referral's answer is now late too
     return {
         "cases": [a_late, a_plan, a_done, a_sept, b_late],
         "referral": referral,
@@ -339,7 +326,7 @@ def test_supervisor_area_counts_equal_independent_counts_and_the_lists_behind_th
 
 
 def test_supervisor_sees_the_units_that_have_not_sent_the_next_report(
-    client, supervisor, chair_a, officer_b, area, frozen_clock
+    client, supervisor, chair_a, officer_b, area, clock
 ):
     response, content = page(client, supervisor)
     pending = response.context["area"].pending
@@ -347,7 +334,7 @@ def test_supervisor_sees_the_units_that_have_not_sent_the_next_report(
     assert pending.expected == 2 and pending.missing == 2
     assert {u.name for u in pending.units} == {"Phường Hạc Thành", "Phường Hàm Rồng"}
 
-    frozen_clock.move_to(dt.datetime(2026, 12, 14, 9, 0, tzinfo=TZ))  # the period's last day: sending opens
+    clock.move_to(dt.datetime(2026, 12, 14, 9, 0, tzinfo=TZ))  # the period's last day: sending opens
     report = report_prepare(actor=chair_a, unit=chair_a.unit, kind="annual", year=2026)
     report_act(actor=chair_a, report=report, action="submit", version=report.version, data={})
     response, content = page(client, supervisor)

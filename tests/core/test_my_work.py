@@ -19,12 +19,11 @@ from childprotect.core.selectors import my_work
 from referrals import workflow as referral_flow
 from reporting import workflow as report_flow
 from reporting.services import report_act, report_prepare
-from tests.cases.conftest import *  # noqa: F403  (the cases folder's clock, Celery and builders)
-from tests.cases.test_workflow import walk
-from tests.core.test_dashboards import send
 from tests.factories import UserFactory
+from tests.support.builders import send_referral as send
+from tests.support.builders import walk
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 HOUR = dt.timedelta(hours=1)
 
 
@@ -47,7 +46,7 @@ def chair_b(commune_b):
 
 
 @pytest.fixture
-def world(officer_a, chair_a, officer_b, chair_b, police, police_agency, case_in, frozen_clock):
+def world(officer_a, chair_a, officer_b, chair_b, police, police_agency, case_in, clock):
     """Commune A: cases at each hand-over, a referral drafted and one sent to the police, its 6-month report in draft.
     Commune B: a case of its own and its 6-month report sent to the province."""
     from referrals.models import Consent
@@ -55,17 +54,17 @@ def world(officer_a, chair_a, officer_b, chair_b, police, police_agency, case_in
 
     made = {}
     made["received"] = case_in(officer_a, "An")  # the officer's: initial assessment
-    frozen_clock.shift(HOUR)
+    clock.shift(HOUR)
     made["emergency"] = walk(case_in(officer_a, "Bình"), CaseState.INITIAL_ASSESSED, officer=officer_a, chair=chair_a)
-    frozen_clock.shift(HOUR)
+    clock.shift(HOUR)
     made["implementing"] = walk(case_in(officer_a, "Cúc"), CaseState.IMPLEMENTING, officer=officer_a, chair=chair_a)
-    frozen_clock.shift(HOUR)
+    clock.shift(HOUR)
     made["plan"] = walk(case_in(officer_a, "Dũng"), CaseState.PLAN_DRAFTED, officer=officer_a, chair=chair_a)
-    frozen_clock.shift(HOUR)
+    clock.shift(HOUR)
     made["closed"] = walk(case_in(officer_a, "Hà"), CaseState.CLOSED, officer=officer_a, chair=chair_a)
-    frozen_clock.shift(HOUR)
+    clock.shift(HOUR)
     made["sent"] = send(officer_a, made["implementing"], police_agency)
-    frozen_clock.shift(HOUR)
+    clock.shift(HOUR)
     made["draft"] = referral_create(
         actor=officer_a,
         case=made["implementing"],
@@ -76,9 +75,9 @@ def world(officer_a, chair_a, officer_b, chair_b, police, police_agency, case_in
             carer_consent=Consent.GIVEN,
         ),
     )
-    frozen_clock.shift(HOUR)
+    clock.shift(HOUR)
     made["report_a"] = report_prepare(actor=officer_a, unit=officer_a.unit, kind="semiannual", year=2026)
-    frozen_clock.shift(HOUR)
+    clock.shift(HOUR)
     made["b_case"] = case_in(officer_b, "Giang")
     report_b = report_prepare(actor=chair_b, unit=chair_b.unit, kind="semiannual", year=2026)
     made["report_b"] = report_act(actor=chair_b, report=report_b, action="submit", version=report_b.version, data={})

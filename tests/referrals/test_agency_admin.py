@@ -19,10 +19,9 @@ from childprotect.core.models import ImportJob, ImportStatus
 from referrals.models import Agency, AgencyType, OutcomeOption, ResponseRule
 from referrals.resources import AgencyResource
 from tests.factories import AgencyFactory, UserFactory, unit
+from tests.support.places import COMMUNE_A, COMMUNE_B, OTHER_PROVINCE_COMMUNE
 
-from ..conftest import COMMUNE_A, COMMUNE_B, OTHER_PROVINCE_COMMUNE
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 CSV, XLSX = "0", "1"  # the admin's format choices, in the order of AgencyAdmin.formats
 HEADER = "name,agency_type,unit,address,phone,email,is_active\n"

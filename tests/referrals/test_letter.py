@@ -17,10 +17,11 @@ from cases.services import report_attach_child
 from childprotect.audit.models import AuditEntry
 from referrals.models import Urgency
 from referrals.services import referral_act
-from tests.cases.conftest import REPORTER_NAME
-from tests.cases.test_pdf_forms import NATIONAL, page_count, pdf_text
+from tests.support.builders import REPORTER_NAME
+from tests.support.pages import NATIONAL, page_count, pdf_text
 
 pytestmark = [
+    pytest.mark.usefixtures("clock", "eager_celery"),
     pytest.mark.django_db,
     pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed"),
 ]
