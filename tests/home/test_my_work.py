@@ -15,14 +15,14 @@ from django.urls import reverse
 from cases.models import CaseState
 from cases.workflow import TRANSITIONS, waiting_on
 from childprotect.accounts.models import Role, User
-from childprotect.core.selectors import my_work
+from home.selectors import my_work
 from referrals import workflow as referral_flow
 from reporting import workflow as report_flow
 from reporting.services import report_act, report_prepare
 from tests.cases.conftest import *  # noqa: F403  (the cases folder's clock, Celery and builders)
 from tests.cases.test_workflow import walk
-from tests.core.test_dashboards import send
 from tests.factories import UserFactory
+from tests.home.test_dashboards import send
 
 pytestmark = pytest.mark.django_db
 HOUR = dt.timedelta(hours=1)
