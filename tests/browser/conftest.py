@@ -98,7 +98,7 @@ class World:
 @pytest.fixture
 def world(live_server, eager_celery) -> World:
     """The demo world in the live server's database (demo_load, as `make run` loads it)."""
-    from childprotect.core.demo import demo_load, demo_password
+    from devtools.demo import demo_load, demo_password
 
     if not AdminUnit.objects.filter(list_version=2026).exists():  # emptied by the previous transactional test
         units_load_list(2026, actor=None)

@@ -30,7 +30,7 @@ CHILD_NAME = "Trịnh Thị Ngọc Ánh"
 CARER = "Lê Thị Ngọc (mẹ), điện thoại 0912 000 111"
 PERPETRATOR = "Trần Văn Hùng"
 DESCRIPTION = "Hàng xóm nghe thấy trẻ bị đánh nhiều lần vào buổi tối."  # the report's own account: never printed
-# The reporter (tests/cases/conftest.py report_data): confidential, never on the letter (NĐ 56 Đ33).
+# The reporter (tests/support/fixtures.py report_data): confidential, never on the letter (NĐ 56 Đ33).
 REPORTER_DETAILS = (REPORTER_NAME, "0987 654 321", "Tổ dân phố 3")
 
 

@@ -3,7 +3,7 @@
 Each count is the count of the list its link opens: cases by step -> /cases/?state=..., by commune -> /cases/?unit=...,
 by form of abuse -> /cases/?form=..., cases with a missed deadline -> /cases/?overdue=1, referrals past their response
 time -> /referrals/?overdue=1. The supervisor's area view costs the same number of queries whatever the number of
-cases (tests/core/test_dashboards.py).
+cases (tests/home/test_dashboards.py).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ PENDING_SHOWN = 30
 MONTHS = 12
 
 
-# --- the commune: cases by step, referrals waiting (what waits on the user: core/selectors.py) ------------------
+# --- the commune: cases by step, referrals waiting (what waits on the user: home/selectors.py) ------------------
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """`make run`'s embedded SQLite under a commune office's load, measured on real processes.
 
-    .venv/bin/python manage.py loadcheck --rows 100000 --sessions 20
+    .venv/bin/python manage.py benchmark load --rows 100000 --sessions 20
 
 In a fresh temporary folder it migrates a SQLite file, loads the 2026 units and the demo, and adds --sessions commune
 officers (account_ensure); then it starts gunicorn on 127.0.0.1 (--workers × --threads), a Celery worker and Celery
 beat on the filesystem transport, as `make run` does. Every person logs in through the login page. The administrator
-uploads a children's registry of --rows rows (benchimport's file) on /imports/, waits for the preview and confirms it;
-while the import is being written, each officer loops (at most --loops times, --max-seconds in all, one --pause
-between requests): log a Mẫu 01 (one-time token), comment on a case, open the home page, open the case list.
+uploads a children's registry of --rows rows (the file of `benchmark import`) on /imports/, waits for the preview
+and confirms it; while the import is being written, each officer loops (at most --loops times, --max-seconds in all,
+one --pause between requests): log a Mẫu 01 (one-time token), comment on a case, open the home page, open the case list.
 
 It prints, per operation: count, OK, 503 "Hệ thống đang bận", 500, other, median and p95 latency; the import's preview
 and confirm times; the server's tracebacks; the machine's load. Then it checks the data: every write answered OK
@@ -42,9 +42,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
-from .benchimport import synthetic_registry
-from .racecheck import Command as RaceCommand
-from .racecheck import NoRedirect, free_port, report_form
+from devtools.bench.importing import synthetic_registry
+from devtools.bench.race import Command as RaceCommand
+from devtools.bench.race import NoRedirect, free_port, report_form
 
 BUSY = "Hệ thống đang bận"
 REPORT, COMMENT, HOME, CASES = "ghi Mẫu 01", "góp ý hồ sơ", "trang chủ", "danh sách hồ sơ"
@@ -215,7 +215,9 @@ class Command(RaceCommand):  # its scratch-database helpers: _run (manage.py in 
             self._run([*manage, "migrate", "--noinput", "-v", "0"], env)
             self._run([*manage, "loadunits", "2026"], env)
             self._run([*manage, "loaddemo"], env)
-            cast = json.loads(self._run([*manage, "loadcheck", "--setup", str(sessions)], env).strip().splitlines()[-1])
+            cast = json.loads(
+                self._run([*manage, "benchmark", "load", "--setup", str(sessions)], env).strip().splitlines()[-1]
+            )
             content = synthetic_registry(rows, cast["communes"], random.Random(7), "csv")  # noqa: S311
             port = free_port()
             base = f"http://127.0.0.1:{port}"
@@ -264,7 +266,7 @@ class Command(RaceCommand):  # its scratch-database helpers: _run (manage.py in 
             }
             payload = {"writes": writes, "rows": rows, "officers": cast["officers"]}
             result.checks = json.loads(
-                self._run([*manage, "loadcheck", "--verify", json.dumps(payload)], env).strip().splitlines()[-1]
+                self._run([*manage, "benchmark", "load", "--verify", json.dumps(payload)], env).strip().splitlines()[-1]
             )
             return result
         finally:
@@ -402,8 +404,8 @@ def build_cast(sessions: int) -> dict[str, Any]:
     from cases.models import Case, Term, TermKind
     from childprotect.accounts.models import Role
     from childprotect.accounts.services import account_ensure
-    from childprotect.core.demo import demo_password
     from childprotect.places.models import AdminUnit
+    from devtools.demo import demo_password
 
     commune = AdminUnit.objects.get(list_version=2026, code="14797")
     officers = []

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from cases.models import Case, Child, Report
 from childprotect.accounts.models import Role, User
 from childprotect.audit.models import AuditEntry
-from childprotect.core.demo import ACCOUNTS, DEFAULT_PASSWORD
+from devtools.demo import ACCOUNTS, DEFAULT_PASSWORD
 from referrals.models import Agency, Referral
 
 

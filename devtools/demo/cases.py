@@ -16,12 +16,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from cases.models import Case, Child, Report, Term, TermKind
+from cases.services import ChildData, ReportData, case_act, child_register, report_attach_child, report_receive
 from childprotect.accounts.models import User
 from childprotect.places.selectors import unit_get_by_key
 from childprotect.text import fold
-
-from .models import Case, Child, Report, Term, TermKind
-from .services import ChildData, ReportData, case_act, child_register, report_attach_child, report_receive
+from reporting.periods import latest_sendable_period
 
 A, B, C = "2026:14797", "2026:14758", "2026:14845"
 
@@ -193,7 +193,7 @@ REPORTS: list[dict[str, Any]] = [
 
 # How far along the procedure the demo takes each case (the rest stay at "received", some past their 12 hours). Nguyễn
 # Văn An's separation ended by the chair's decision; his plan was reviewed recently and goes on (his referrals are in
-# referrals.demo). Commune B has no chair in the demo: Đặng Quốc Huy's case waits for one.
+# devtools/demo/referrals.py). Commune B has no chair in the demo: Đặng Quốc Huy's case waits for one.
 WALKS: dict[str, list[str]] = {
     "an": [
         "assess_initial",
@@ -254,8 +254,6 @@ def received_moment(when: tuple[str, int, str], today: dt.date) -> dt.datetime:
     """When a demo report was received, from the day `loaddemo` runs: ("period", n, "hh:mm") is n days into the latest
     period whose report may be sent today (so the periodic report the demo prepares has figures behind it); ("ago", n,
     "hh:mm") is n days before today."""
-    from reporting.periods import latest_sendable_period
-
     kind, days, hour_minute = when
     if kind == "period":
         return _local(latest_sendable_period(today).start + dt.timedelta(days=days), hour_minute)

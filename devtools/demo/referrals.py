@@ -12,12 +12,11 @@ import datetime as dt
 
 from django.utils import timezone
 
-from cases.demo import demo_clock
 from cases.models import Case
 from childprotect.accounts.models import User
-
-from .models import Agency, Consent, OutcomeOption, Urgency
-from .services import ReferralData, referral_act, referral_create
+from devtools.demo.cases import demo_clock
+from referrals.models import Agency, Consent, OutcomeOption, Urgency
+from referrals.services import ReferralData, referral_act, referral_create
 
 HOSPITAL = "Bệnh viện Nhi Thanh Hóa"
 SOCIAL_WORK = "Trung tâm Công tác xã hội tỉnh Thanh Hóa"
@@ -35,7 +34,7 @@ SOCIAL_WORK_AT = (2, "14:00")
 
 
 def _act(actor: User, referral_pk: int, action: str, at: dt.datetime, **data: object) -> None:
-    from .models import Referral
+    from referrals.models import Referral
 
     with demo_clock(at):
         referral = Referral.objects.get(pk=referral_pk)

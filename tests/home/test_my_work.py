@@ -2,7 +2,7 @@
 
 Whose turn it is comes from the workflow tables; each item is one click from its step's form; the list keeps to the
 user's reach and costs the same queries for 1 or 10 items. The clock starts at 20/11/2026 09:00
-(tests/cases/conftest.py) and moves an hour between records, so "oldest first" has an order to check.
+(the clock fixture, tests/support/fixtures.py) and moves an hour between records, so "oldest first" has an order to check.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.urls import reverse
 from cases.models import CaseState
 from cases.workflow import TRANSITIONS, waiting_on
 from childprotect.accounts.models import Role, User
-from childprotect.core.selectors import my_work
+from home.selectors import my_work
 from referrals import workflow as referral_flow
 from reporting import workflow as report_flow
 from reporting.services import report_act, report_prepare

@@ -11,18 +11,18 @@ from django.utils import timezone
 from cases.selectors import cases_visible_to, deadlines_due_for, inbox_for, reports_visible_to
 from childprotect.accounts.models import Role
 from childprotect.accounts.selectors import jurisdiction_units
-from childprotect.core import dashboard
-from childprotect.core.selectors import my_work
 from childprotect.http import AuthenticatedRequest
 from childprotect.places.models import UnitLevel
 from childprotect.workdays.calendar import WorkCalendar
+from home import dashboard
+from home.selectors import my_work
 
 HOME_TEMPLATES: dict[str, str] = {
-    Role.COMMUNE_OFFICER: "core/home_commune.html",
-    Role.COMMUNE_CHAIR: "core/home_commune.html",
-    Role.SUPERVISOR: "core/home_supervisor.html",
-    Role.PARTNER: "core/home_partner.html",
-    Role.ADMIN: "core/home_admin.html",
+    Role.COMMUNE_OFFICER: "home/home_commune.html",
+    Role.COMMUNE_CHAIR: "home/home_commune.html",
+    Role.SUPERVISOR: "home/home_supervisor.html",
+    Role.PARTNER: "home/home_partner.html",
+    Role.ADMIN: "home/home_admin.html",
 }
 
 
@@ -59,4 +59,4 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         context["logged"] = (
             reports_visible_to(user).select_related("incident_unit").prefetch_related("abuse_forms")[:10]
         )
-    return render(request, HOME_TEMPLATES.get(user.role, "core/home_admin.html"), context)
+    return render(request, HOME_TEMPLATES.get(user.role, "home/home_admin.html"), context)

@@ -1,9 +1,9 @@
-"""`manage.py loadcheck`: the measurement of `make run`'s SQLite under an import and many writers.
+"""`manage.py benchmark load`: the measurement of `make run`'s SQLite under an import and many writers.
 
 The end-to-end run starts real processes (migrate, loadunits, loaddemo, gunicorn, a Celery worker and beat) and takes
 about a minute even with a 200-row file, so it is marked slow and runs only when CHILDPROTECT_LOADCHECK_TEST=1:
 
-    CHILDPROTECT_LOADCHECK_TEST=1 .venv/bin/pytest -q tests/core/test_loadcheck.py -p no:cacheprovider
+    CHILDPROTECT_LOADCHECK_TEST=1 .venv/bin/pytest -q tests/devtools/test_loadcheck.py -p no:cacheprovider
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from childprotect.core.management.commands.loadcheck import BUSY, COMMENT, REPORT, WRITES, Command, outcome
+from devtools.bench.load import BUSY, COMMENT, REPORT, WRITES, Command, outcome
 
 
 def test_answers_are_counted_as_the_user_sees_them():

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from childprotect.core.demo import ACCOUNTS, demo_load, demo_password
+from devtools.demo import ACCOUNTS, demo_load, demo_password
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Benchmarks at scale on the data of `seeddata` (prints figures; never a pass or fail on time).
 
     DATABASE_URL=postgres://... manage.py seeddata --children 1000000 --cases 100000
-    DATABASE_URL=postgres://... manage.py benchmark [--runs 20] [--heavy-runs 5] [--markdown]
+    DATABASE_URL=postgres://... manage.py benchmark lists [--runs 20] [--heavy-runs 5] [--markdown]
 
 Each measurement runs several times after one warm-up run; the table gives the median and the 95th percentile (nearest
 rank) in milliseconds, the SQL queries of one run, the target and whether the median and p95 meet it. Pages (lists,
@@ -330,7 +330,7 @@ def _registry_csv(rows: int, communes: list[str], rng: random.Random) -> bytes:
     import csv
     import io
 
-    from childprotect.core.management.commands.seeddata import GIVEN_FEMALE, GIVEN_MALE, MIDDLE_MALE
+    from devtools.management.commands.seeddata import GIVEN_FEMALE, GIVEN_MALE, MIDDLE_MALE
 
     out = io.StringIO()
     writer = csv.writer(out)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from childprotect.core.management.commands.runall import launch_plan
+from devtools.management.commands.runall import launch_plan
 
 REPO = Path(__file__).resolve().parents[2]
 

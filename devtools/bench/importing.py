@@ -1,7 +1,7 @@
 """Benchmark of the registry import (prints figures; asserts nothing).
 
     DATABASE_URL=postgres://... manage.py migrate && manage.py loadunits && manage.py loaddemo
-    DATABASE_URL=postgres://... manage.py benchimport --rows 100000 [--format xlsx] [--keep]
+    DATABASE_URL=postgres://... manage.py benchmark import --rows 100000 [--format xlsx] [--keep]
 
 It writes a synthetic children's registry of --rows rows spread over the demo province's communes, then runs the
 import as the province supervisor would: the preview (read and check every row) and the confirmed import (read,
@@ -92,7 +92,9 @@ class Command(BaseCommand):
 
 
 def synthetic_registry(rows: int, communes: list[str], rng: random.Random, fmt: str) -> bytes:
-    """A children's registry in the import template's columns (also used by loadcheck); every row's note is "bench"."""
+    """A children's registry in the import template's columns (also used by `benchmark load`).
+
+    Every row's note is "bench"."""
     header = ["Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Mã xã", "Người chăm sóc",
               "Điện thoại người chăm sóc", "Ghi chú"]  # fmt: skip
     data = []

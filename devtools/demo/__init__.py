@@ -1,8 +1,7 @@
 """The demo world: one real province of the 2026 list, three of its real communes, a person for every role.
 
-Loaded by `make run` (idempotent: a second run changes nothing). The apps' own demo
-modules (cases/demo.py, referrals/demo.py, reporting/demo.py) add children, reports, cases, referrals and periodic
-reports.
+Loaded by `make run` (idempotent: a second run changes nothing). The modules beside this one (devtools/demo/cases.py,
+referrals.py, reporting.py) add children, reports, cases, referrals and periodic reports.
 """
 
 from __future__ import annotations
@@ -17,6 +16,10 @@ from childprotect.accounts.services import account_ensure
 from childprotect.places.selectors import unit_get_by_key
 from referrals.models import AgencyType
 from referrals.services import agency_ensure
+
+from .cases import demo_cases_load
+from .referrals import demo_referrals_load
+from .reporting import demo_reports_load
 
 PROVINCE = "2026:38"  # Tỉnh Thanh Hóa, home of Công văn 3410/UBND-VX (seed 000)
 COMMUNE_A = "2026:14797"  # Phường Hạc Thành
@@ -79,13 +82,7 @@ def demo_load() -> tuple[list[tuple[str, bool]], tuple[int, int]]:
                 password=demo_password(),
             )
             results.append((account.username, result.changed))
-        from cases.demo import demo_cases_load  # the domain's demo rides on the accounts above
-
-        created = demo_cases_load()
-        from referrals.demo import demo_referrals_load
-
+        created = demo_cases_load()  # the domain's demo rides on the accounts above
         demo_referrals_load()
-        from reporting.demo import demo_reports_load
-
         demo_reports_load()
     return results, created

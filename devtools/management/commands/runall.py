@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from childprotect.core.demo import ACCOUNTS, demo_password
+from devtools.demo import ACCOUNTS, demo_password
 
 
 def launch_plan(addrport: str | None, environ: Mapping[str, str]) -> tuple[dict[str, list[str]], dict[str, str]]:

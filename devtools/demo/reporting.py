@@ -14,10 +14,9 @@ from __future__ import annotations
 from django.utils import timezone
 
 from childprotect.accounts.models import User
-
-from .models import PeriodicReport
-from .periods import latest_sendable_period, period_before
-from .services import report_act, report_prepare
+from reporting.models import PeriodicReport
+from reporting.periods import latest_sendable_period, period_before
+from reporting.services import report_act, report_prepare
 
 TEXT = {
     "results": "Tiếp nhận và xử lý kịp thời các thông tin, tố giác; phối hợp với Công an, Trạm Y tế phường.",

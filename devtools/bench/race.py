@@ -3,8 +3,8 @@ together by a barrier, for each race of two people acting on one record. Prints,
 told (a Vietnamese message, their input kept), 500s; then the server's tracebacks and whether the audit log matches
 the data.
 
-    .venv/bin/python manage.py racecheck --rounds 10 --workers 3
-    DATABASE_URL=... .venv/bin/python manage.py racecheck --database-url postgres://.../childprotect_scratch
+    .venv/bin/python manage.py benchmark race --rounds 10 --workers 3
+    DATABASE_URL=... .venv/bin/python manage.py benchmark race --database-url postgres://.../childprotect_scratch
 
 It never touches the configured database: by default it migrates a fresh SQLite file in a temporary folder (the
 `make run` setup); with --database-url it migrates and fills that database, which must be a scratch one.
@@ -147,7 +147,9 @@ class Command(BaseCommand):
         try:
             self._run([*manage, "migrate", "--noinput", "-v", "0"], env)
             self._run([*manage, "loadunits", "2026"], env)
-            cast = json.loads(self._run([*manage, "racecheck", "--setup", str(rounds)], env).strip().splitlines()[-1])
+            cast = json.loads(
+                self._run([*manage, "benchmark", "race", "--setup", str(rounds)], env).strip().splitlines()[-1]
+            )
             port = free_port()
             log = (tmp / "gunicorn.log").open("w")
             server = subprocess.Popen(  # noqa: S603
@@ -175,7 +177,7 @@ class Command(BaseCommand):
             log.close()
             tracebacks = (tmp / "gunicorn.log").read_text(errors="replace").count("Traceback")
             checks = json.loads(
-                self._run([*manage, "racecheck", "--verify", json.dumps(cast)], env).strip().splitlines()[-1]
+                self._run([*manage, "benchmark", "race", "--verify", json.dumps(cast)], env).strip().splitlines()[-1]
             )
             self._print(tallies, tracebacks, checks, options, rounds)
         finally:
