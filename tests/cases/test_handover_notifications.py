@@ -2,7 +2,7 @@
 
 When the chair (or a supervisor) acts on a case, the officer in charge is told; when the officer hands a case to the
 chair (initial assessment, plan drafted, closure proposed), the commune's chair is told. The clock is frozen at
-20/11/2026 09:00 (the clock fixture, tests/support/fixtures.py); Celery runs in-process, so the e-mails are in django.core.mail.outbox.
+20/11/2026 09:00 (the `clock` fixture); Celery runs in-process, so the e-mails are in django.core.mail.outbox.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The role home pages: what each role sees first, only inside their reach, with counts that equal the lists
 their links open; the supervisor's area view at a fixed number of queries; charts drawn from data, never inline script.
 
-The clock stands at 20/11/2026 09:00 (the clock fixture, tests/support/fixtures.py). Commune A is Phường Hạc Thành, commune B Phường Hàm
+The clock stands at 20/11/2026 09:00 (the `clock` fixture). Commune A is Phường Hạc Thành, commune B Phường Hàm
 Rồng, both in Tỉnh Thanh Hóa, the supervisor's province.
 """
 

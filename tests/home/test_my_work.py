@@ -2,7 +2,7 @@
 
 Whose turn it is comes from the workflow tables; each item is one click from its step's form; the list keeps to the
 user's reach and costs the same queries for 1 or 10 items. The clock starts at 20/11/2026 09:00
-(the clock fixture, tests/support/fixtures.py) and moves an hour between records, so "oldest first" has an order to check.
+(the `clock` fixture) and moves an hour between records, so "oldest first" has an order to check.
 """
 
 from __future__ import annotations
