@@ -3,8 +3,7 @@
 Every action goes through cases.services.case_act, the real transaction, audit log and deadlines. The clock is frozen at
 20/11/2026 09:00 (the `clock` fixture); the report behind each case was received at 08:30 that morning.
 
-The helpers at the top (RECORDS, act, walk, open_case, snapshot) are imported by test_deadlines.py and
-test_case_views.py.
+The helpers (act, walk, open_case, snapshot, records) are in tests/support/builders.py.
 """
 
 from __future__ import annotations
