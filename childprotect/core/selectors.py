@@ -85,7 +85,7 @@ def _case_items(user: Any) -> tuple[list[WorkItem], int]:
             due=case.next_due,
             actions=[
                 WorkAction(t.label, reverse("cases:case_act", args=[case.pk, t.action]))
-                for t in case_flow.next_actions(case.state, user.role)
+                for t in case_flow.next_transitions(case.state, user.role)
             ],
         )
         for case in rows[:MY_WORK_SHOWN]
