@@ -211,11 +211,11 @@ def _step_labels() -> dict[str, str]:
     """Every step code (and its old code) with its table's label."""
     # Imported here: the audit app sits below the apps whose tables it names.
     from cases.workflow import TRANSITIONS
-    from referrals.workflow import STEPS as REFERRAL_STEPS
+    from referrals.workflow import TRANSITIONS as REFERRAL_TRANSITIONS
     from reporting.workflow import STEPS as REPORT_STEPS
 
     labels = {case_step(t.action): t.label for t in TRANSITIONS}
-    labels |= {referral_step(s.action): s.label for s in REFERRAL_STEPS}
+    labels |= {referral_step(s.action): s.label for s in REFERRAL_TRANSITIONS}
     for s in REPORT_STEPS:
         labels[periodic_report_step(s.action)] = labels[OLD_PERIODIC_REPORT_STEP + s.action] = (
             f"{s.label} (báo cáo định kỳ)"

@@ -118,7 +118,7 @@ def _referral_items(user: Any) -> tuple[list[WorkItem], int]:
             due=referral.response_due,
             actions=[
                 WorkAction(s.label, reverse("referrals:referral_act", args=[referral.pk, s.action]))
-                for s in referral_flow.next_steps(referral.status, user.role)
+                for s in referral_flow.next_transitions(referral.status, user.role)
             ],
         )
         for referral in rows[:MY_WORK_SHOWN]
