@@ -212,11 +212,11 @@ def _step_labels() -> dict[str, str]:
     # Imported here: the audit app sits below the apps whose tables it names.
     from cases.workflow import TRANSITIONS
     from referrals.workflow import TRANSITIONS as REFERRAL_TRANSITIONS
-    from reporting.workflow import STEPS as REPORT_STEPS
+    from reporting.workflow import TRANSITIONS as REPORT_TRANSITIONS
 
     labels = {case_step(t.action): t.label for t in TRANSITIONS}
     labels |= {referral_step(s.action): s.label for s in REFERRAL_TRANSITIONS}
-    for s in REPORT_STEPS:
+    for s in REPORT_TRANSITIONS:
         labels[periodic_report_step(s.action)] = labels[OLD_PERIODIC_REPORT_STEP + s.action] = (
             f"{s.label} (báo cáo định kỳ)"
         )
@@ -226,9 +226,9 @@ def _step_labels() -> dict[str, str]:
 @cache
 def _step_aliases() -> dict[str, str]:
     """Old step code → canonical code (report.submit → periodicreport.submit)."""
-    from reporting.workflow import STEPS as REPORT_STEPS
+    from reporting.workflow import TRANSITIONS as REPORT_TRANSITIONS
 
-    return {OLD_PERIODIC_REPORT_STEP + s.action: periodic_report_step(s.action) for s in REPORT_STEPS}
+    return {OLD_PERIODIC_REPORT_STEP + s.action: periodic_report_step(s.action) for s in REPORT_TRANSITIONS}
 
 
 def canonical(code: str) -> str:

@@ -141,7 +141,7 @@ def _report_items(user: Any) -> tuple[list[WorkItem], int]:
     for report in rows[:MY_WORK_SHOWN]:
         steps = [
             s
-            for s in report_flow.next_steps(report.status, role_towards(user, report.unit))
+            for s in report_flow.next_transitions(report.status, role_towards(user, report.unit))
             if step_not_yet_open(report, s) is None  # sending opens once the period has ended
         ]
         if not steps:

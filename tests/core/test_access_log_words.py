@@ -28,7 +28,7 @@ def codes_in_the_code() -> set[str]:
     from cases.workflow import TRANSITIONS
     from childprotect.audit.actions import ALIASES, MEMBERS
     from referrals.workflow import TRANSITIONS as REFERRAL_TRANSITIONS
-    from reporting.workflow import STEPS as REPORT_STEPS
+    from reporting.workflow import TRANSITIONS as REPORT_TRANSITIONS
 
     found: set[str] = set(MEMBERS) | set(ALIASES)
     for folder in SOURCES:
@@ -39,8 +39,8 @@ def codes_in_the_code() -> set[str]:
                 found |= {code for code in match.groups() if code}
     found |= {f"case.{t.action}" for t in TRANSITIONS}  # casework: action=f"case.{action}"
     found |= {f"referral.{s.action}" for s in REFERRAL_TRANSITIONS}  # referral_act
-    found |= {f"report.{s.action}" for s in REPORT_STEPS}  # the periodic report's flow, as written at first
-    found |= {f"periodicreport.{s.action}" for s in REPORT_STEPS}  # and since
+    found |= {f"report.{s.action}" for s in REPORT_TRANSITIONS}  # the periodic report's flow, as written at first
+    found |= {f"periodicreport.{s.action}" for s in REPORT_TRANSITIONS}  # and since
     found |= {f"{m}.{v}" for m in ("child", "report", "case") for v in ("view", "delete", "restore")}
     found |= {"periodicreport.view", "referral.view"}
     found |= {f"import.{kind}" for kind in ("children", "agencies", "accounts")}  # import.{job.kind}
