@@ -1,4 +1,5 @@
-"""One form per workflow action (the record each step needs). The services re-check what protects the data."""
+"""One form per workflow action (the record each step needs), named by its row in cases/workflow.py. The handlers
+re-check what protects the data."""
 
 from __future__ import annotations
 
@@ -131,24 +132,6 @@ class EndSeparationForm(ActionForm):
 
 class NoteForm(ActionForm):
     note = forms.CharField(label=_("Ghi chú"), widget=TEXTAREA, required=False)
-
-
-FORMS: dict[str, type[ActionForm]] = {
-    "assess_initial": AssessInitialForm,
-    "decide_emergency": DecideEmergencyForm,
-    "assess_specific": AssessSpecificForm,
-    "draft_plan": DraftPlanForm,
-    "return_plan": ReasonForm,
-    "approve_plan": ApprovePlanForm,
-    "end_separation": EndSeparationForm,
-    "log_activity": LogActivityForm,
-    "review": ReviewForm,
-    "continue_plan": NoteForm,
-    "propose_closure": NoteForm,
-    "approve_closure": NoteForm,
-    "reject_closure": ReasonForm,
-    "reopen": ReasonForm,
-}
 
 
 class CommentForm(StyledForm):

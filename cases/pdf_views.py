@@ -25,22 +25,16 @@ from childprotect.pdf import pdf_response, render_pdf
 from childprotect.places.models import AdminUnit
 
 from . import selectors
-from .casework_forms import FORMS
 from .models import AbuseForm, Case, CaseStep, Plan, ProtectionLevel, RiskLevel
 from .policy import can_see_child_protected, can_see_reporter
 from .services import record_view
+from .workflow import BY_ACTION, TRANSITIONS
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-# Form number → the workflow action whose step it prints (cases/workflow.py, Transition.form).
-FORM_ACTIONS = {
-    "02": "assess_initial",
-    "03": "assess_specific",
-    "04": "draft_plan",
-    "05": "approve_plan",
-    "06": "review",
-}
+# Form number → the workflow action whose step it prints (cases/workflow.py, Transition.official_form).
+FORM_ACTIONS = {t.official_form: t.action for t in TRANSITIONS if t.official_form}
 # Keys a step may store that no form field names, and keys printed elsewhere on the form (or not at all).
 EXTRA_LABELS = {
     "separation_until": "Cách ly đến ngày",
@@ -82,7 +76,8 @@ def _value(value: Any, field: forms.Field | None, key: str) -> str:
 def record_rows(step: CaseStep) -> list[Row]:
     """The step's record in the order of its form, with the form's labels; values the form doesn't know follow."""
     record: dict[str, Any] = step.record or {}
-    form_class = FORMS.get(step.action)
+    transition = BY_ACTION.get(step.action)
+    form_class = transition.form if transition else None
     fields = dict(form_class.base_fields) if form_class else {}
     keys = [k for k in fields if k in record] + [k for k in record if k not in fields]
     rows = []

@@ -18,13 +18,13 @@ from django.views.decorators.http import require_POST
 
 from childprotect.accounts.models import Role
 from childprotect.core.once import create_form, save_once
-from childprotect.forms import apply_service_errors, refused_post, take_step
+from childprotect.forms import apply_service_errors, step_form, take_step
 from childprotect.http import AuthenticatedRequest
 from childprotect.text import nfc
 from referrals import selectors as referral_selectors
 
 from . import selectors, services
-from .casework_forms import FORMS, ActivityFormSet, CommentForm, SeparationForm
+from .casework_forms import ActivityFormSet, CommentForm, SeparationForm
 from .forms import (
     CarerFormSet,
     ChildEditForm,
@@ -39,7 +39,6 @@ from .forms import (
 )
 from .models import MAIN_FORMS, SEXUAL_SUBTYPES, CaseState
 from .policy import can_register_children, can_see_child_protected, can_see_reporter
-from .workflow import BY_ACTION, allowed_actions
 
 PAGE_SIZE = 25
 REPORTING_ROLES = (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR, Role.PARTNER)
@@ -352,11 +351,7 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for(request.user, pk)
     protected = can_see_child_protected(request.user, case.child)
     services.record_view(actor=request.user, obj=case, details={"protected_shown": protected})
-    actions = [
-        t
-        for t in allowed_actions(case.state, request.user.role)
-        if services.action_refusal(request.user, case, t) is None
-    ]
+    actions = services.CASEWORK.available(request.user, case)
     return render(
         request,
         "cases/case_detail.html",
@@ -390,35 +385,26 @@ CLOSURE_ACTIONS = ("propose_closure", "approve_closure")
 def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     """The form of one workflow step (GET) and taking it (POST). Refused steps say why, in Vietnamese."""
     case = selectors.case_get_for(request.user, pk)
-    transition = BY_ACTION.get(action)
-    if transition is None:
-        raise Http404
-    refusal = services.action_refusal(request.user, case, transition)
-    if refusal and request.user.role not in transition.roles:
-        raise PermissionDenied(refusal)
-    if refusal and request.method != "POST":
-        messages.error(request, refusal)
-        return redirect("cases:case_detail", pk=case.pk)
-    form_class = FORMS[action]
-    form = form_class(request.POST or None, initial={"version": case.version})
     activities = ActivityFormSet(request.POST or None, prefix="a") if action == "draft_plan" else None
-    if refusal:  # posted after someone else moved the case on: told why, input kept
-        form = refused_post(form, refusal, version=case.version)
-    elif request.method == "POST" and form.is_valid() and (activities is None or activities.is_valid()):
-        data = form.record()
+
+    def data(form: Any) -> dict[str, Any]:
+        record: dict[str, Any] = form.record()
         if activities is not None:
-            data["activities"] = [a.cleaned_data for a in activities.forms if a.cleaned_data.get("activity")]
-        version = form.cleaned_data["version"]
-        failed = take_step(
-            form,
-            lambda: services.case_act(actor=request.user, case=case, action=action, version=version, data=data),
-            rebind=form_class,
-            record=case,
-        )
-        if failed is None:
-            messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": transition.label})
-            return redirect("cases:case_detail", pk=case.pk)
-        form = failed
+            record["activities"] = [a.cleaned_data for a in activities.forms if a.cleaned_data.get("activity")]
+        return record
+
+    page = step_form(
+        request,
+        services.CASEWORK,
+        case,
+        action,
+        back=reverse("cases:case_detail", args=[case.pk]),
+        data=data,
+        ready=lambda: activities is None or activities.is_valid(),
+    )
+    if isinstance(page, HttpResponse):
+        return page
+    transition, form = page
     services.record_view(actor=request.user, obj=case, details={"page": "act", "action": action})
     return render(
         request,

@@ -1,9 +1,10 @@
 """The statutory procedure of NĐ 56/2017 (Chương III, Điều 25–32) as one table.
 
 Each row: the action, its label (naming the legal step and form, as users know it), the states it may start from,
-the state it leads to (None: the case stays where it is), who may take it, the official form it records, the
-deadlines it settles (met or late), the deadlines it cancels (no longer owed) and the deadlines it starts.
-The services enforce it; tests walk it row by row.
+the state it leads to (None: the case stays where it is), who may take it, its handler (cases/handlers.py) and its
+form (cases/casework_forms.py), the official form it records, the deadlines it settles (met or late), the deadlines
+it cancels (no longer owed) and the deadlines it starts. `cases.services.CASEWORK` binds it to the engine
+(childprotect/workflow.py), which takes its steps; tests walk it row by row.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from childprotect.accounts.models import Role
+from childprotect.workflow import Transition as Row
 
+from . import casework_forms as f
+from . import handlers as h
 from .models import CASE_DEADLINE_KINDS
 from .models import CaseState as S
 from .models import DeadlineKind as D
@@ -23,13 +27,9 @@ COMMUNE_STAFF = frozenset({Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR})
 
 
 @dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    sources: tuple[S, ...]
-    target: S | None
-    roles: frozenset[str]
-    form: str = ""
+class Transition(Row):
+    roles: frozenset[str]  # who may take it
+    official_form: str = ""  # the official form it records ("02"…"06"), printed from its event
     settles: tuple[D, ...] = ()
     cancels: tuple[D, ...] = ()
     starts: tuple[D, ...] = ()
@@ -37,7 +37,14 @@ class Transition:
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
-        "assess_initial", "Đánh giá nguy cơ ban đầu – Mẫu 02", (S.RECEIVED,), S.INITIAL_ASSESSED, OFFICER, form="02"
+        "assess_initial",
+        "Đánh giá nguy cơ ban đầu – Mẫu 02",
+        (S.RECEIVED,),
+        S.INITIAL_ASSESSED,
+        OFFICER,
+        handler=h.assess_initial,
+        form=f.AssessInitialForm,
+        official_form="02",
     ),
     # NĐ 56 Đ26 k3: the emergency decision within 12 hours of receiving the report (deadline started at opening).
     Transition(
@@ -46,6 +53,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         (S.INITIAL_ASSESSED,),
         S.EMERGENCY_DECIDED,
         CHAIR,
+        handler=h.decide_emergency,
+        form=f.DecideEmergencyForm,
         settles=(D.EMERGENCY,),
     ),
     Transition(
@@ -54,7 +63,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         (S.EMERGENCY_DECIDED,),
         S.ASSESSED,
         OFFICER,
-        form="03",
+        handler=h.assess_specific,
+        form=f.AssessSpecificForm,
+        official_form="03",
     ),
     # NĐ 56 Đ28: the plan within 5 working days; after a review it replaces the plan in force.
     Transition(
@@ -63,7 +74,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         (S.ASSESSED, S.REVIEWED),
         S.PLAN_DRAFTED,
         OFFICER,
-        form="04",
+        handler=h.draft_plan,
+        form=f.DraftPlanForm,
+        official_form="04",
         settles=(D.PLAN,),
         starts=(D.APPROVAL,),
     ),
@@ -73,6 +86,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         (S.PLAN_DRAFTED,),
         S.ASSESSED,
         CHAIR_OR_SUPERVISOR,
+        handler=h.return_plan,
+        form=f.ReasonForm,
         cancels=(D.APPROVAL,),
         starts=(D.PLAN,),
     ),
@@ -82,33 +97,76 @@ TRANSITIONS: tuple[Transition, ...] = (
         (S.PLAN_DRAFTED,),
         S.IMPLEMENTING,
         CHAIR,
-        form="05",
+        handler=h.approve_plan,
+        form=f.ApprovePlanForm,
+        official_form="05",
         settles=(D.APPROVAL,),
         starts=(D.REVIEW,),
     ),
     # NĐ 56 Đ27: the temporary separation ends by the chair's decision (number, date), whatever step the case is at;
-    # the case cannot close while it runs (NĐ 56 Đ30). Only offered while a separation runs (cases.services).
+    # the case cannot close while it runs (NĐ 56 Đ30). Only offered while a separation runs (the row's guard).
     Transition(
         "end_separation",
         "Chấm dứt biện pháp tách trẻ khỏi môi trường",
         (S.EMERGENCY_DECIDED, S.ASSESSED, S.PLAN_DRAFTED, S.IMPLEMENTING, S.REVIEWED, S.CLOSURE_PROPOSED),
         None,
         CHAIR,
+        handler=h.end_separation,
+        form=f.EndSeparationForm,
+        guard=h.end_separation_guard,
         settles=(D.SEPARATION_END,),
     ),
-    Transition("log_activity", "Ghi nhận kết quả thực hiện kế hoạch", (S.IMPLEMENTING,), None, COMMUNE_STAFF),
+    Transition(
+        "log_activity",
+        "Ghi nhận kết quả thực hiện kế hoạch",
+        (S.IMPLEMENTING,),
+        None,
+        COMMUNE_STAFF,
+        handler=h.as_is,
+        form=f.LogActivityForm,
+    ),
     # NĐ 56 Đ31: periodic review (every 30 days by default) and at the end of the plan.
     Transition(
-        "review", "Rà soát, đánh giá – Mẫu 06", (S.IMPLEMENTING,), S.REVIEWED, OFFICER, form="06", settles=(D.REVIEW,)
+        "review",
+        "Rà soát, đánh giá – Mẫu 06",
+        (S.IMPLEMENTING,),
+        S.REVIEWED,
+        OFFICER,
+        handler=h.review,
+        form=f.ReviewForm,
+        official_form="06",
+        settles=(D.REVIEW,),
     ),
     Transition(
-        "continue_plan", "Tiếp tục thực hiện kế hoạch", (S.REVIEWED,), S.IMPLEMENTING, OFFICER, starts=(D.REVIEW,)
+        "continue_plan",
+        "Tiếp tục thực hiện kế hoạch",
+        (S.REVIEWED,),
+        S.IMPLEMENTING,
+        OFFICER,
+        handler=h.as_is,
+        form=f.NoteForm,
+        starts=(D.REVIEW,),
     ),
-    Transition("propose_closure", "Đề xuất đóng hồ sơ", (S.REVIEWED,), S.CLOSURE_PROPOSED, OFFICER),
+    Transition(
+        "propose_closure",
+        "Đề xuất đóng hồ sơ",
+        (S.REVIEWED,),
+        S.CLOSURE_PROPOSED,
+        OFFICER,
+        handler=h.require_closable,
+        form=f.NoteForm,
+    ),
     # NĐ 56 Đ30: close once the separation has ended by decision and the latest review shows low harm, no access of
-    # the abuser, no remaining risk and a stable child (cases.services.closure_conditions); approved by the chair.
+    # the abuser, no remaining risk and a stable child (cases/handlers.py closure_conditions); approved by the chair.
     Transition(
-        "approve_closure", "Phê duyệt đóng hồ sơ", (S.CLOSURE_PROPOSED,), S.CLOSED, CHAIR, cancels=CASE_DEADLINE_KINDS
+        "approve_closure",
+        "Phê duyệt đóng hồ sơ",
+        (S.CLOSURE_PROPOSED,),
+        S.CLOSED,
+        CHAIR,
+        handler=h.approve_closure,
+        form=f.NoteForm,
+        cancels=CASE_DEADLINE_KINDS,
     ),
     Transition(
         "reject_closure",
@@ -116,15 +174,26 @@ TRANSITIONS: tuple[Transition, ...] = (
         (S.CLOSURE_PROPOSED,),
         S.IMPLEMENTING,
         CHAIR,
+        handler=h.as_is,
+        form=f.ReasonForm,
         starts=(D.REVIEW,),
     ),
-    Transition("reopen", "Mở lại hồ sơ (lập kế hoạch mới)", (S.CLOSED,), S.ASSESSED, COMMUNE_STAFF, starts=(D.PLAN,)),
+    Transition(
+        "reopen",
+        "Mở lại hồ sơ (lập kế hoạch mới)",
+        (S.CLOSED,),
+        S.ASSESSED,
+        COMMUNE_STAFF,
+        handler=h.reopen,
+        form=f.ReasonForm,
+        starts=(D.PLAN,),
+    ),
 )
 
 BY_ACTION = {t.action: t for t in TRANSITIONS}
 
 
-def allowed_actions(state: str, role: str) -> list[Transition]:
+def allowed_transitions(state: str, role: str) -> list[Transition]:
     """The actions a person of `role` may take on a case in `state`, in the table's order."""
     return [t for t in TRANSITIONS if state in t.sources and role in t.roles]
 
@@ -142,7 +211,7 @@ def waiting_on(state: str) -> frozenset[str]:
     return frozenset.intersection(*moving) if moving else frozenset()
 
 
-def next_actions(state: str, role: str) -> list[Transition]:
+def next_transitions(state: str, role: str) -> list[Transition]:
     """The steps moving a case in `state` on that `role` takes when it is their turn; the ones only they may take
     first (approve the plan before returning it), then in the table's order."""
     turn = waiting_on(state)

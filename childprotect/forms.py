@@ -1,4 +1,5 @@
-"""Shared form behaviour: Bootstrap classes on every widget, so templates render fields with one include."""
+"""Shared form behaviour: Bootstrap classes on every widget, so templates render fields with one include; a service's
+refusals on its form; the page of a workflow step (`step_form`)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+
+from childprotect.workflow import Workflow
 
 F = TypeVar("F", bound=forms.Form)
 
@@ -90,3 +96,54 @@ def refused_post(form: F, refusal: str, *, version: int) -> F:
         )
     form.add_error(None, refusal)
     return form
+
+
+def step_form(
+    request: Any,
+    flow: Workflow[Any, Any],
+    record: Any,
+    action: str,
+    *,
+    back: str,
+    initial: dict[str, Any] | None = None,
+    form_kwargs: dict[str, Any] | None = None,
+    data: Callable[[forms.Form], dict[str, Any]] | None = None,
+    ready: Callable[[], bool] = lambda: True,
+    done: Callable[[], str] | None = None,
+) -> tuple[Any, forms.Form] | HttpResponse:
+    """A step's page (childprotect/workflow.py): its form (GET) and taking it (POST); the transition and the form to
+    show, or where to go next.
+
+    An action not in the table is missing (404); a person who takes no part in it is refused (403), one who may not
+    take it now is told why on the record's page `back` (GET) or on the form with their input kept (POST). A valid
+    post (and `ready()`, the other forms posted with it) calls `flow.act` with `data(form)` (the form's `record()`),
+    says what was recorded and goes to `done()` (else `back`)."""
+    transition = flow.get(action)
+    if transition is None:
+        raise Http404
+    refusal = flow.refusal(request.user, record, transition)
+    if refusal and not flow.takes_part(request.user, record, transition):
+        raise PermissionDenied(refusal)
+    if refusal and request.method != "POST":
+        messages.error(request, refusal)
+        return redirect(back)
+    kwargs = form_kwargs or {}
+    form = transition.form(
+        request.POST or None, initial=initial if initial is not None else {"version": record.version}, **kwargs
+    )
+    if refusal:  # posted after someone else moved the record on: told why, input kept
+        form = refused_post(form, refusal, version=record.version)
+    elif request.method == "POST" and form.is_valid() and ready():
+        version = form.cleaned_data["version"]
+        posted = data(form) if data is not None else form.record()
+        failed = take_step(
+            form,
+            lambda: flow.act(actor=request.user, record=record, action=action, version=version, data=posted),
+            rebind=lambda posted_data: transition.form(posted_data, **kwargs),
+            record=record,
+        )
+        if failed is None:
+            messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": transition.label})
+            return redirect(done() if done is not None else back)
+        form = failed
+    return transition, form

@@ -85,7 +85,7 @@ def _case_items(user: Any) -> tuple[list[WorkItem], int]:
             due=case.next_due,
             actions=[
                 WorkAction(t.label, reverse("cases:case_act", args=[case.pk, t.action]))
-                for t in case_flow.next_actions(case.state, user.role)
+                for t in case_flow.next_transitions(case.state, user.role)
             ],
         )
         for case in rows[:MY_WORK_SHOWN]
@@ -118,7 +118,7 @@ def _referral_items(user: Any) -> tuple[list[WorkItem], int]:
             due=referral.response_due,
             actions=[
                 WorkAction(s.label, reverse("referrals:referral_act", args=[referral.pk, s.action]))
-                for s in referral_flow.next_steps(referral.status, user.role)
+                for s in referral_flow.next_transitions(referral.status, user.role)
             ],
         )
         for referral in rows[:MY_WORK_SHOWN]
@@ -141,7 +141,7 @@ def _report_items(user: Any) -> tuple[list[WorkItem], int]:
     for report in rows[:MY_WORK_SHOWN]:
         steps = [
             s
-            for s in report_flow.next_steps(report.status, role_towards(user, report.unit))
+            for s in report_flow.next_transitions(report.status, role_towards(user, report.unit))
             if step_not_yet_open(report, s) is None  # sending opens once the period has ended
         ]
         if not steps:

@@ -13,7 +13,7 @@ class ReferralsConfig(AppConfig):
         from childprotect.core.imports import register
 
         from .imports import AgencyImporter
-        from .workflow import STEPS
+        from .workflow import TRANSITIONS
 
         register(AgencyImporter())
-        steps_register({referral_step(s.action): s.label for s in STEPS})
+        steps_register({referral_step(s.action): s.label for s in TRANSITIONS})

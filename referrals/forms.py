@@ -1,4 +1,4 @@
-"""The referral's forms: the commune's draft, and one small form per step of referrals/workflow.py."""
+"""The referral's forms: the commune's draft, and one small form per step of referrals/workflow.py (by its row)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from cases.models import Case
 from childprotect.forms import StyledForm
 
 from . import selectors
+from .handlers import ReferralData, agencies_for_case
 from .models import Agency, AgencyType, Consent, OutcomeOption, Referral, ReferralStatus, Urgency
-from .services import ReferralData, agencies_for_case
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
@@ -130,18 +130,6 @@ class CompleteForm(StepForm):
         self.fields["outcome"].queryset = OutcomeOption.objects.filter(  # type: ignore[attr-defined]
             agency_type=referral.agency.agency_type, is_active=True
         )
-
-
-STEP_FORMS: dict[str, type[StepForm]] = {
-    "edit": EditForm,
-    "send": OptionalNoteForm,
-    "accept": OptionalNoteForm,
-    "decline": ReasonForm,
-    "start": OptionalNoteForm,
-    "note": NoteForm,
-    "complete": CompleteForm,
-    "withdraw": ReasonForm,
-}
 
 
 class ReferralFilterForm(StyledForm):

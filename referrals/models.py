@@ -195,3 +195,8 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral} {self.action}"
+
+
+# Statuses in which the agency's partners hold a view of the case (completed: until the access period ends).
+SHARED = (ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.COMPLETED)
+OPEN = (ReferralStatus.DRAFT, ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)

@@ -21,8 +21,7 @@ from childprotect.accounts.models import Role
 from childprotect.places.models import AdminUnit
 from childprotect.text import fold
 
-from .models import Agency, Referral, ReferralEvent
-from .workflow import SHARED
+from .models import SHARED, Agency, Referral, ReferralEvent
 
 
 def agency_get_by_name(name: str) -> Agency:

@@ -1,32 +1,35 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
-from cases import deadlines as deadline_rules
-from cases.models import Case, Deadline, DeadlineKind, DeadlineStatus
+from cases.models import Case, Deadline, DeadlineStatus
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import agency_partners, user_reaches_unit
 from childprotect.audit.actions import AgencyAction, GrantAction, ReferralAction, referral_step
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
 from childprotect.core.services import notify
 from childprotect.places.models import AdminUnit
-from childprotect.workdays.calendar import add_hours
+from childprotect.workflow import StepContext, Workflow
 
-from .models import Agency, Consent, OutcomeOption, Referral, ReferralEvent, ResponseRule, Urgency
+from .handlers import ReferralData as ReferralData  # the referral's content and its rules: referrals/handlers.py
+from .handlers import agencies_for_case as agencies_for_case
+from .handlers import check_draft
+from .handlers import province_of as province_of
+from .handlers import response_due as response_due
+from .handlers import response_rule as response_rule
+from .models import SHARED, Agency, Referral, ReferralEvent, Urgency
 from .models import ReferralStatus as R
-from .workflow import BY_ACTION, COMMUNE, SHARED, Step
+from .workflow import COMMUNE, TRANSITIONS, Transition
 
 AGENCY_FIELDS = ["name", "agency_type", "unit", "address", "phone", "email", "is_active"]
 
@@ -57,110 +60,13 @@ def agency_ensure(*, actor: Any, name: str, agency_type: str, unit: AdminUnit, *
 # --- Referrals -----------------------------------------------------------------------------------------------------
 
 REFERRED_CASE_PERM = "cases.view_referred_case"
-REFERRAL_FIELDS = [
-    "agency",
-    "urgency",
-    "services_requested",
-    "message",
-    "child_consent",
-    "carer_consent",
-    "consent_note",
-]
-
-
-@dataclass
-class ReferralData:
-    """What the commune writes in a referral (the draft form's cleaned data)."""
-
-    agency: Agency
-    services_requested: str
-    urgency: str = Urgency.NORMAL
-    message: str = ""
-    child_consent: str = Consent.NOT_APPLICABLE
-    carer_consent: str = Consent.GIVEN
-    consent_note: str = ""
-
-
-def province_of(unit: AdminUnit) -> AdminUnit:
-    """The province a unit lies in (itself when it is one)."""
-    ancestors = unit.ancestors()
-    return ancestors[0] if ancestors else unit
-
-
-def response_rule(agency: Agency) -> tuple[int, int]:
-    """(urgent hours, normal working days) for an agency: its province's rule for its type, else the default."""
-    province = province_of(agency.unit)
-    rule = (
-        ResponseRule.objects.filter(agency_type=agency.agency_type)
-        .filter(Q(province=province) | Q(province__isnull=True))
-        .order_by(F("province_id").asc(nulls_last=True))
-        .first()
-    )
-    if rule is None:
-        return settings.CHILDPROTECT_REFERRAL_URGENT_HOURS, settings.CHILDPROTECT_REFERRAL_WORKING_DAYS
-    return rule.urgent_hours, rule.normal_working_days
-
-
-def response_due(agency: Agency, urgency: str, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """(due_at, remind_at) of the agency's answer to a referral sent at `start`."""
-    hours, days = response_rule(agency)
-    if urgency == Urgency.URGENT:
-        due = add_hours(start, hours)
-        return due, max(start, due - dt.timedelta(hours=settings.CHILDPROTECT_REMIND_HOURS_BEFORE))
-    return deadline_rules.working_days(start, days)
-
-
-def agencies_for_case(case: Case) -> QuerySet[Agency]:
-    """The active agencies a case may be referred to: those serving its province or any unit in it."""
-    province = province_of(case.unit)
-    return (
-        Agency.objects.filter(is_active=True)
-        .filter(Q(unit=province) | Q(unit__path__startswith=province.path + "/"))
-        .select_related("unit")
-    )
-
-
-def _child_age(case: Case, on: dt.date) -> int:
-    child = case.child
-    if child.date_of_birth:
-        born = child.date_of_birth
-        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-    return on.year - child.birth_year
-
-
-def _check_draft(case: Case, data: ReferralData) -> None:
-    errors: dict[str, str] = {}
-    if not data.services_requested.strip():
-        errors["services_requested"] = "Ghi rõ dịch vụ, hỗ trợ đề nghị cơ quan thực hiện."
-    if not agencies_for_case(case).filter(pk=data.agency.pk).exists():
-        errors["agency"] = "Cơ quan này không hoạt động hoặc không phục vụ tỉnh, thành phố của hồ sơ."
-    if errors:
-        raise ValidationError(errors)
-
-
-def _check_consent(referral: Referral, today: dt.date) -> None:
-    """NĐ 56 Đ33 (docs/law.md#referrals): consent of the child (aged 7 and above) and of the carer, recorded before
-    sharing."""
-    age = _child_age(referral.case, today)
-    errors: dict[str, str] = {}
-    if age >= 7 and referral.child_consent == Consent.NOT_APPLICABLE:
-        errors["child_consent"] = f"Trẻ đã {age} tuổi: cần ghi nhận ý kiến của trẻ trước khi chia sẻ thông tin."
-    refused = Consent.REFUSED in (referral.child_consent, referral.carer_consent)
-    not_asked = referral.carer_consent == Consent.NOT_APPLICABLE
-    if (refused or not_asked) and not referral.consent_note.strip():
-        errors["consent_note"] = (
-            "Trẻ hoặc người chăm sóc không đồng ý, hoặc không hỏi ý kiến người chăm sóc: ghi rõ căn cứ vẫn chuyển "
-            "tuyến (ví dụ người chăm sóc là người xâm hại, vụ việc có dấu hiệu tội phạm)."
-        )
-    if errors:
-        raise ValidationError(errors)
 
 
 def referral_create(*, actor: User, case: Case, data: ReferralData) -> Referral:
     """A draft referral from the case's commune; nothing is shared until it is sent."""
     if actor.role not in COMMUNE or not user_reaches_unit(actor, case.unit):
         raise ValidationError("Chỉ cán bộ, lãnh đạo UBND cấp xã phụ trách hồ sơ mới lập chuyển tuyến.", code="refused")
-    _check_draft(case, data)
+    check_draft(case, data)
     now = timezone.now()
     with transaction.atomic():
         referral = Referral.objects.create(
@@ -185,20 +91,6 @@ def referral_create(*, actor: User, case: Case, data: ReferralData) -> Referral:
             changes={"case": case.pk, "agency": data.agency.pk, "urgency": data.urgency},
         )
     return referral
-
-
-def step_refusal(actor: User, referral: Referral, step: Step) -> str | None:
-    """Why `actor` may not take `step` on `referral` now, in Vietnamese; None when they may."""
-    if actor.role not in step.roles:
-        return f"Vai trò của bạn không thực hiện được “{step.label}”."
-    if actor.role == Role.PARTNER:
-        if actor.agency_id != referral.agency_id:
-            return "Chuyển tuyến này không gửi đến cơ quan của bạn."
-    elif not user_reaches_unit(actor, referral.case.unit):
-        return "Hồ sơ này nằm ngoài địa bàn bạn phụ trách."
-    if referral.status not in step.sources:
-        return f"Không thể “{step.label}” khi chuyển tuyến đang ở trạng thái “{R(referral.status).label}”."
-    return None
 
 
 def referral_record_view(
@@ -278,124 +170,65 @@ def _settle(referral: Referral, now: dt.datetime, *, cancel: bool) -> tuple[dt.d
     return deadline.due_at, None if cancel else not late
 
 
-def _edit(referral: Referral, data: dict[str, Any], now: dt.datetime) -> str:
-    draft = ReferralData(**{k: data[k] for k in REFERRAL_FIELDS if k in data})
-    _check_draft(referral.case, draft)
-    before = audit_snapshot(referral, REFERRAL_FIELDS)
-    for name in REFERRAL_FIELDS:
-        value = getattr(draft, name)
-        setattr(referral, name, value.strip() if isinstance(value, str) else value)
-    return ", ".join(audit_diff(before, audit_snapshot(referral, REFERRAL_FIELDS)))
+def _who(actor: User, referral: Referral, transition: Transition) -> str | None:
+    if actor.role not in transition.roles:
+        return f"Vai trò của bạn không thực hiện được “{transition.label}”."
+    if actor.role == Role.PARTNER:
+        if actor.agency_id != referral.agency_id:
+            return "Chuyển tuyến này không gửi đến cơ quan của bạn."
+    elif not user_reaches_unit(actor, referral.case.unit):
+        return "Hồ sơ này nằm ngoài địa bàn bạn phụ trách."
+    return None
 
 
-def _complete(referral: Referral, data: dict[str, Any], now: dt.datetime) -> str:
-    outcome = data.get("outcome")
-    errors: dict[str, str] = {}
-    if not str(data.get("actions_taken", "")).strip():
-        errors["actions_taken"] = "Ghi rõ những việc cơ quan đã làm."
-    if not isinstance(outcome, OutcomeOption) or outcome.agency_type != referral.agency.agency_type:
-        errors["outcome"] = "Chọn một kết quả trong danh mục của loại cơ quan này."
-        raise ValidationError(errors)
-    if outcome.needs_reference and not str(data.get("outcome_reference", "")).strip():
-        errors["outcome_reference"] = f"Kết quả “{outcome.label}” cần số quyết định, số văn bản."
-    if errors:
-        raise ValidationError(errors)
-    referral.outcome = outcome
-    referral.outcome_reference = str(data.get("outcome_reference", "")).strip()
-    referral.actions_taken = str(data["actions_taken"]).strip()
-    referral.completed_at = now
-    referral.access_until = now + dt.timedelta(days=settings.CHILDPROTECT_REFERRAL_ACCESS_DAYS)
-    return f"{outcome.label}" + (f" ({referral.outcome_reference})" if referral.outcome_reference else "")
+def _flags(step: StepContext[Referral]) -> None:
+    """The row's flags: the agency answered (the response deadline met or late) or no longer owes it; the partners'
+    view of the case taken away or given."""
+    referral, transition = step.record, step.transition
+    if transition.settles or transition.cancels:
+        if transition.settles:
+            referral.responded_at = step.now
+        _settle(referral, step.now, cancel=transition.cancels)
+    if transition.revokes and step.from_state in SHARED:
+        _revoke(referral, step.actor, step.now, reason=transition.action)
+    step.extra["granted"] = _grant(referral, step.actor) if transition.grants else []
 
 
-def _reason(data: dict[str, Any], field: str = "reason") -> str:
-    text = str(data.get(field, "")).strip()
-    if not text:
-        raise ValidationError({field: "Ghi rõ lý do."})
-    return text
+def _event(step: StepContext[Referral], note: str) -> dict[str, Any]:
+    roles = step.transition.roles
+    on_behalf = step.actor.role != Role.PARTNER and step.actor.role in roles and Role.PARTNER in roles
+    return {"note": note, "on_behalf": on_behalf}
+
+
+REFERRALS: Workflow[Referral, Transition] = Workflow(
+    transitions=TRANSITIONS,
+    lock=lambda: Referral.objects.select_for_update(of=("self",)).select_related(
+        "case__unit", "case__child", "agency__unit", "outcome"
+    ),
+    state_field="status",
+    states=R,
+    event_model=ReferralEvent,
+    event_of="referral",
+    audit_action=referral_step,
+    unknown="Không có bước “{action}” trong quy trình chuyển tuyến.",
+    stale="Chuyển tuyến vừa được người khác cập nhật. Hãy xem lại trạng thái hiện tại rồi gửi lại.",
+    state_refusal="Không thể “{label}” khi chuyển tuyến đang ở trạng thái “{state}”.",
+    who=_who,
+    event=_event,
+    apply=_flags,
+    after=lambda step, event, note: _tell(step.record, step.transition, step.actor, step.extra["granted"]),
+)
 
 
 def referral_act(
     *, actor: User, referral: Referral, action: str, version: int, data: dict[str, Any] | None = None
 ) -> ReferralEvent:
-    """Take `action` of the referral table on `referral`, as edited from `version`."""
-    step = BY_ACTION.get(action)
-    if step is None:
-        raise ValidationError(f"Không có bước “{action}” trong quy trình chuyển tuyến.")
-    data = dict(data or {})
-    now = timezone.now()
-    with transaction.atomic():
-        locked = (
-            Referral.objects.select_for_update(of=("self",))
-            .select_related("case__unit", "case__child", "agency__unit", "outcome")
-            .get(pk=referral.pk)
-        )
-        if locked.version != version:
-            raise ValidationError(
-                "Chuyển tuyến vừa được người khác cập nhật. Hãy xem lại trạng thái hiện tại rồi gửi lại.", code="stale"
-            )
-        refusal = step_refusal(actor, locked, step)
-        if refusal:
-            raise ValidationError(refusal, code="refused")
-        from_status = locked.status
-        note = ""
-        if action == "edit":
-            note = _edit(locked, data, now)
-        elif action == "send":
-            _check_consent(locked, timezone.localdate())
-            note = str(data.get("note", "")).strip()
-            locked.sent_by, locked.sent_at = actor, now
-            due, remind = response_due(locked.agency, locked.urgency, now)
-            Deadline.objects.create(
-                case=locked.case,
-                referral=locked,
-                kind=DeadlineKind.REFERRAL_RESPONSE,
-                started_at=now,
-                due_at=due,
-                remind_at=remind,
-            )
-        elif action == "decline":
-            note = locked.decline_reason = _reason(data)
-        elif action == "withdraw":
-            note = locked.withdrawn_reason = _reason(data)
-        elif action == "note":
-            note = _reason(data, "note")
-        elif action == "complete":
-            note = _complete(locked, data, now)
-        else:
-            note = str(data.get("note", "")).strip()
-        if step.settles or step.cancels:
-            if step.settles:
-                locked.responded_at = now
-            _settle(locked, now, cancel=step.cancels)
-        locked.status = step.target
-        locked.version += 1
-        if step.revokes and from_status in SHARED:
-            _revoke(locked, actor, now, reason=action)
-        locked.save()
-        granted = _grant(locked, actor) if step.grants else []
-        event = ReferralEvent.objects.create(
-            referral=locked,
-            action=action,
-            from_status=from_status,
-            to_status=locked.status,
-            actor=actor,
-            at=now,
-            note=note,
-            on_behalf=actor.role != Role.PARTNER and actor.role in step.roles and Role.PARTNER in step.roles,
-        )
-        audit_record(
-            actor=actor,
-            action=referral_step(action),
-            obj=locked,
-            changes={"status": [from_status, locked.status]},
-        )
-        _tell(locked, step, actor, granted)
-    referral.refresh_from_db()
+    """Take `action` of the referral table on `referral`, as edited from `version` (childprotect/workflow.py)."""
+    event: ReferralEvent = REFERRALS.act(actor=actor, record=referral, action=action, version=version, data=data)
     return event
 
 
-def _tell(referral: Referral, step: Step, actor: User, granted: list[int]) -> None:
+def _tell(referral: Referral, step: Transition, actor: User, granted: list[int]) -> None:
     """Notify the other side: the agency when the commune sends or withdraws, the sender when the agency answers."""
     label = f"{referral} ({referral.case})"
     partner_url = reverse("referrals:referral_detail", args=[referral.pk])

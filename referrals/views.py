@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,14 +20,14 @@ from cases.selectors import case_get_for
 from cases.services import record_view
 from childprotect.accounts.models import Role
 from childprotect.core.once import create_form, save_once
-from childprotect.forms import apply_service_errors, refused_post, take_step
+from childprotect.forms import apply_service_errors, step_form
 from childprotect.http import AuthenticatedRequest
 
 from . import selectors, services
-from .forms import STEP_FORMS, ReferralFilterForm, ReferralForm, referral_filters
+from .forms import ReferralFilterForm, ReferralForm, referral_filters
 from .models import AgencyType, ReferralStatus
 from .policy import referral_carries_perpetrators
-from .workflow import BY_ACTION, COMMUNE, allowed_steps
+from .workflow import COMMUNE
 
 PAGE_SIZE = 25
 
@@ -79,11 +79,7 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.referral_record_view(
         actor=request.user, referral=referral, details={"case": case.pk, "child_shown": shown}
     )
-    steps = [
-        s
-        for s in allowed_steps(referral.status, request.user.role)
-        if services.step_refusal(request.user, referral, s) is None
-    ]
+    steps = services.REFERRALS.available(request.user, referral)
     report = case.report
     carries_perpetrators = referral_carries_perpetrators(referral)
     return render(
@@ -114,41 +110,30 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def referral_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     """The form of one referral step (GET) and taking it (POST). Refused steps say why, in Vietnamese."""
     referral = selectors.referral_get_for(request.user, pk)
-    step = BY_ACTION.get(action)
-    if step is None:
-        raise Http404
-    refusal = services.step_refusal(request.user, referral, step)
-    if refusal and request.user.role not in step.roles:
-        raise PermissionDenied(refusal)
-    if refusal and request.method != "POST":
-        messages.error(request, refusal)
-        return redirect("referrals:referral_detail", pk=referral.pk)
-    form_class = STEP_FORMS[action]
-    initial = ReferralForm.initial_from(referral) if action == "edit" else {"version": referral.version}
-    form = form_class(request.POST or None, initial=initial, referral=referral)
-    if refusal:  # posted after someone else moved the referral on: told why, input kept
-        form = refused_post(form, refusal, version=referral.version)
-    elif request.method == "POST" and form.is_valid():
-        version = form.cleaned_data["version"]
-        failed = take_step(
-            form,
-            lambda: services.referral_act(
-                actor=request.user, referral=referral, action=action, version=version, data=form.record()
-            ),
-            rebind=lambda data: form_class(data, referral=referral),
-            record=referral,
-        )
-        if failed is None:
-            messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": step.label})
-            if referral.status == ReferralStatus.WITHDRAWN or (
-                request.user.role == Role.PARTNER and referral.status == ReferralStatus.DECLINED
-            ):
-                # Nothing left to see for the agency; the commune goes back to the case.
-                if request.user.role == Role.PARTNER:
-                    return redirect("referrals:referral_list")
-                return redirect("cases:case_detail", pk=referral.case_id)
-            return redirect("referrals:referral_detail", pk=referral.pk)
-        form = failed
+
+    def done() -> str:
+        if referral.status == ReferralStatus.WITHDRAWN or (
+            request.user.role == Role.PARTNER and referral.status == ReferralStatus.DECLINED
+        ):
+            # Nothing left to see for the agency; the commune goes back to the case.
+            if request.user.role == Role.PARTNER:
+                return reverse("referrals:referral_list")
+            return reverse("cases:case_detail", args=[referral.case_id])
+        return reverse("referrals:referral_detail", args=[referral.pk])
+
+    page = step_form(
+        request,
+        services.REFERRALS,
+        referral,
+        action,
+        back=reverse("referrals:referral_detail", args=[referral.pk]),
+        initial=ReferralForm.initial_from(referral) if action == "edit" else None,
+        form_kwargs={"referral": referral},
+        done=done,
+    )
+    if isinstance(page, HttpResponse):
+        return page
+    step, form = page
     services.referral_record_view(actor=request.user, referral=referral, details={"page": "act", "action": action})
     return render(
         request,

@@ -13,9 +13,9 @@ class ReportingConfig(AppConfig):
         # The words of its steps for the audit log; entries written before the rename carry report.<step>.
         from childprotect.audit.actions import OLD_PERIODIC_REPORT_STEP, periodic_report_step, steps_register
 
-        from .workflow import STEPS
+        from .workflow import TRANSITIONS
 
         steps_register(
-            {periodic_report_step(s.action): f"{s.label} (báo cáo định kỳ)" for s in STEPS},
-            aliases={OLD_PERIODIC_REPORT_STEP + s.action: periodic_report_step(s.action) for s in STEPS},
+            {periodic_report_step(s.action): f"{s.label} (báo cáo định kỳ)" for s in TRANSITIONS},
+            aliases={OLD_PERIODIC_REPORT_STEP + s.action: periodic_report_step(s.action) for s in TRANSITIONS},
         )

@@ -41,13 +41,3 @@ class ReasonForm(StepForm):
 
 class ConfirmForm(StepForm):
     pass
-
-
-STEP_FORMS: dict[str, type[StepForm]] = {
-    "edit": TextForm,
-    "recompute": ConfirmForm,
-    "submit": TextForm,
-    "approve": ConfirmForm,
-    "return": NoteForm,
-    "reopen": ReasonForm,
-}

@@ -24,14 +24,13 @@ from childprotect.audit.actions import PeriodicReportAction, periodic_report_ste
 from childprotect.audit.services import audit_record
 from childprotect.core.services import notify
 from childprotect.places.models import AdminUnit, UnitLevel
+from childprotect.workflow import StepContext, Workflow
 
 from . import indicators
 from .models import PdfStatus, PeriodicReport, ReportEvent, ReportStatus, SentVersion
 from .periods import Period, PeriodKind, period_for
 from .selectors import periodic_reports_visible_to
-from .workflow import BY_ACTION, FROZEN, STEPS, Step
-
-TEXT_FIELDS = ("number", "results", "difficulties", "proposals")
+from .workflow import FROZEN, TRANSITIONS, Transition
 
 
 def role_towards(user: Any, unit: AdminUnit) -> set[str]:
@@ -62,12 +61,12 @@ def _may_reopen(user: Any, report: PeriodicReport) -> bool:
     return approver.unit is not None and user.unit.pk != approver.unit.pk and user.unit.contains(approver.unit)
 
 
-def has_part_in(user: Any, report: PeriodicReport, step: Step) -> bool:
+def has_part_in(user: Any, report: PeriodicReport, step: Transition) -> bool:
     """Whether the user is of the kind who takes this step at all (refusals to others are a 403, not a message)."""
     return ("reviewer" if step.who == "approver" else step.who) in role_towards(user, report.unit)
 
 
-def step_not_yet_open(report: PeriodicReport, step: Step, today: dt.date | None = None) -> dt.date | None:
+def step_not_yet_open(report: PeriodicReport, step: Transition, today: dt.date | None = None) -> dt.date | None:
     """The day the step opens when it is not open yet (sending before the period has ended), else None."""
     opens = report.period.send_opens
     if step.after_period and (today or timezone.localdate()) < opens:
@@ -86,22 +85,20 @@ def not_yet_open_message(report: PeriodicReport, opens: dt.date) -> str:
     }
 
 
-def _role_or_status_refusal(user: Any, report: PeriodicReport, step: Step) -> str | None:
-    if step.who == "approver":
+def _who(user: Any, report: PeriodicReport, transition: Transition) -> str | None:
+    if transition.who == "approver":
         if not _may_reopen(user, report):
             return _(
                 "Chỉ cán bộ giám sát đã phê duyệt báo cáo (hoặc cán bộ giám sát cấp trên) mới mở lại được báo cáo này."
             )
-    elif step.who not in role_towards(user, report.unit):
+    elif transition.who not in role_towards(user, report.unit):
         return {
             "preparer": "Chỉ cán bộ của đơn vị lập báo cáo mới soạn được báo cáo này.",
             "signer": f"Chỉ {report.unit.chair_title} mới ký, gửi báo cáo này."
             if report.unit.level == UnitLevel.COMMUNE
             else "Chỉ cán bộ giám sát của đơn vị mới ký, gửi báo cáo này.",
             "reviewer": "Chỉ cán bộ giám sát cấp trên mới phê duyệt hoặc trả lại báo cáo này.",
-        }[step.who]
-    if report.status not in step.sources:
-        return f"Không thể “{step.label}” khi báo cáo đang ở trạng thái “{ReportStatus(report.status).label}”."
+        }[transition.who]
     return None
 
 
@@ -119,24 +116,21 @@ def periodic_report_record_view(
     audit_record(actor=actor, action=action, obj=report, changes=changes or {})
 
 
-def step_refusal(user: Any, report: PeriodicReport, step: Step) -> str | None:
-    refusal = _role_or_status_refusal(user, report, step)
-    if refusal:
-        return refusal
-    opens = step_not_yet_open(report, step)
-    if opens is not None:
-        return not_yet_open_message(report, opens)
-    if step.action == "reopen":
-        return _summed_above_refusal(report)
-    return None
+def _not_yet_open(user: Any, report: PeriodicReport, transition: Transition) -> str | None:
+    opens = step_not_yet_open(report, transition)
+    return None if opens is None else not_yet_open_message(report, opens)
 
 
-def steps_waiting(user: Any, report: PeriodicReport) -> list[tuple[Step, dt.date]]:
+def _summed_above(user: Any, report: PeriodicReport, transition: Transition) -> str | None:
+    return _summed_above_refusal(report) if transition.action == "reopen" else None
+
+
+def steps_waiting(user: Any, report: PeriodicReport) -> list[tuple[Transition, dt.date]]:
     """The steps the user could take but for the date (shown disabled, with the day they open)."""
     waiting = []
-    for step in STEPS:
+    for step in TRANSITIONS:
         opens = step_not_yet_open(report, step)
-        if opens is not None and _role_or_status_refusal(user, report, step) is None:
+        if opens is not None and REPORTS.role_or_state_refusal(user, report, step) is None:
             waiting.append((step, opens))
     return waiting
 
@@ -236,64 +230,49 @@ def report_prepare(*, actor: User, unit: AdminUnit, kind: str, year: int) -> Per
     return report
 
 
+def _flags(step: StepContext[PeriodicReport]) -> None:
+    """The row's flags: the figures computed again now; frozen as the report's, sent by the actor."""
+    report, transition = step.record, step.transition
+    if transition.recomputes:
+        report.figures = figures_for(report.unit, report.period)
+        report.computed_at = step.now
+    if transition.freezes:
+        report.submitted_by, report.submitted_at = step.actor, step.now
+        report.approved_by, report.approved_at = None, None
+
+
+def _after(step: StepContext[PeriodicReport], event: ReportEvent, note: str) -> None:
+    _record_version(step.record, step.transition.action, step.actor, step.now, note)
+    _tell(step.record, step.transition, step.actor, note)
+
+
+REPORTS: Workflow[PeriodicReport, Transition] = Workflow(
+    transitions=TRANSITIONS,
+    lock=lambda: PeriodicReport.objects.select_for_update(of=("self",)).select_related("unit"),
+    state_field="status",
+    states=ReportStatus,
+    event_model=ReportEvent,
+    event_of="report",
+    audit_action=periodic_report_step,
+    unknown="Không có bước “{action}” trong quy trình báo cáo.",
+    stale="Báo cáo vừa được người khác cập nhật. Hãy xem lại rồi gửi lại.",
+    state_refusal="Không thể “{label}” khi báo cáo đang ở trạng thái “{state}”.",
+    who=_who,
+    takes_part=has_part_in,
+    checks=(_not_yet_open, _summed_above),
+    event=lambda step, note: {"note": note},
+    apply=_flags,
+    after=_after,
+)
+
+
 def report_act(
     *, actor: User, report: PeriodicReport, action: str, version: int, data: dict[str, Any] | None = None
 ) -> PeriodicReport:
-    step = BY_ACTION.get(action)
-    if step is None:
-        raise ValidationError(f"Không có bước “{action}” trong quy trình báo cáo.")
-    data = dict(data or {})
-    now = timezone.now()
-    with transaction.atomic():
-        locked = PeriodicReport.objects.select_for_update(of=("self",)).select_related("unit").get(pk=report.pk)
-        if locked.version != version:
-            raise ValidationError("Báo cáo vừa được người khác cập nhật. Hãy xem lại rồi gửi lại.", code="stale")
-        refusal = step_refusal(actor, locked, step)
-        if refusal:
-            raise ValidationError(refusal, code="refused")
-        note = str(data.get("note", "")).strip()
-        if "note" in step.needs and not note:
-            raise ValidationError(
-                {"note": _("Ghi rõ lý do mở lại báo cáo.") if action == "reopen" else _("Ghi rõ nội dung cần sửa.")}
-            )
-        changes: dict[str, Any] = {"status": [locked.status, step.target]}
-        if action in ("edit", "submit"):
-            for name in TEXT_FIELDS:
-                if name in data:
-                    value = str(data[name]).strip()
-                    if getattr(locked, name) != value:
-                        changes[name] = "changed"
-                    setattr(locked, name, value)
-        if step.recomputes:
-            locked.figures = figures_for(locked.unit, locked.period)
-            locked.computed_at = now
-        if step.freezes:
-            locked.submitted_by, locked.submitted_at = actor, now
-            locked.approved_by, locked.approved_at = None, None
-        if action == "approve":
-            locked.approved_by, locked.approved_at = actor, now
-        if action == "reopen":
-            locked.approved_by, locked.approved_at = None, None
-        from_status = locked.status
-        locked.status = step.target
-        locked.version += 1
-        locked.save()
-        _record_version(locked, action, actor, now, note)
-        if action == "reopen":
-            changes["reason"] = note
-        ReportEvent.objects.create(
-            report=locked,
-            action=action,
-            from_status=from_status,
-            to_status=locked.status,
-            actor=actor,
-            at=now,
-            note=note,
-        )
-        audit_record(actor=actor, action=periodic_report_step(action), obj=locked, changes=changes)
-        _tell(locked, step, actor, note)
-    report.refresh_from_db()
-    return locked
+    """Take `action` of the report's table on `report`, as edited from `version` (childprotect/workflow.py); the
+    report as the step left it."""
+    event: ReportEvent = REPORTS.act(actor=actor, record=report, action=action, version=version, data=data)
+    return event.report
 
 
 def _record_version(report: PeriodicReport, action: str, actor: User, now: dt.datetime, note: str) -> None:
@@ -371,7 +350,7 @@ def _staff(unit: AdminUnit) -> list[User]:
     return list(User.objects.filter(is_active=True, role__in=roles, unit=unit))
 
 
-def _tell(report: PeriodicReport, step: Step, actor: User, note: str) -> None:
+def _tell(report: PeriodicReport, step: Transition, actor: User, note: str) -> None:
     url = reverse("reporting:report_detail", args=[report.pk])
     if step.action == "submit":
         notify(recipients=_reviewers(report.unit), title=f"{report} đã được gửi", body="", url=url)

@@ -11,21 +11,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from childprotect.accounts.models import Role
-from childprotect.forms import refused_post, take_step
+from childprotect.forms import step_form
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import ascii_filename
 from childprotect.places.models import UnitLevel
 
 from . import indicators, selectors, services
-from .forms import STEP_FORMS, NewReportForm
+from .forms import NewReportForm
+from .handlers import TEXT_FIELDS
 from .models import PeriodicReport
 from .periods import latest_sendable_period, next_due_period
-from .workflow import BY_ACTION, FROZEN, STEPS
+from .workflow import FROZEN
 
 PAGE_SIZE = 25
 
@@ -106,7 +108,7 @@ def report_new(request: AuthenticatedRequest) -> HttpResponse:
 def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = selectors.periodic_report_get_for(request.user, pk)
     services.periodic_report_record_view(actor=request.user, report=report)
-    steps = [s for s in STEPS if services.step_refusal(request.user, report, s) is None]
+    steps = services.REPORTS.available(request.user, report)
     share = indicators.on_time_share(report.figures.get("indicators", {}))
     return render(
         request,
@@ -169,41 +171,19 @@ def report_figure(request: AuthenticatedRequest, pk: int, code: str) -> HttpResp
 
 @login_required
 def report_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    """The form of one step of the report (GET) and taking it (POST). Refused steps say why, in Vietnamese."""
     report = selectors.periodic_report_get_for(request.user, pk)
-    step = BY_ACTION.get(action)
-    if step is None:
-        raise Http404
-    refusal = services.step_refusal(request.user, report, step)
-    if refusal and not services.has_part_in(request.user, report, step):
-        raise PermissionDenied(refusal)
-    if refusal and request.method != "POST":
-        messages.error(request, refusal)
-        return redirect("reporting:report_detail", pk=report.pk)
-    form_class = STEP_FORMS[action]
-    initial = {
-        "version": report.version,
-        "number": report.number,
-        "results": report.results,
-        "difficulties": report.difficulties,
-        "proposals": report.proposals,
-    }
-    form = form_class(request.POST or None, initial=initial)
-    if refusal:  # posted after someone else moved the report on: told why, input kept
-        form = refused_post(form, refusal, version=report.version)
-    elif request.method == "POST" and form.is_valid():
-        version = form.cleaned_data["version"]
-        failed = take_step(
-            form,
-            lambda: services.report_act(
-                actor=request.user, report=report, action=action, version=version, data=form.record()
-            ),
-            rebind=form_class,
-            record=report,
-        )
-        if failed is None:
-            messages.success(request, _("Đã ghi nhận: %(step)s.") % {"step": step.label})
-            return redirect("reporting:report_detail", pk=report.pk)
-        form = failed
+    page = step_form(
+        request,
+        services.REPORTS,
+        report,
+        action,
+        back=reverse("reporting:report_detail", args=[report.pk]),
+        initial={"version": report.version, **{name: getattr(report, name) for name in TEXT_FIELDS}},
+    )
+    if isinstance(page, HttpResponse):
+        return page
+    step, form = page
     services.periodic_report_record_view(actor=request.user, report=report, details={"page": "act", "action": action})
     return render(request, "reporting/report_act.html", {"report": report, "step": step, "form": form})
 

@@ -9,21 +9,24 @@ Who may take a step depends on the person's place relative to the report's unit:
 A report may be sent (and approved) only once its period has ended (from `Period.send_opens`): `after_period`.
 Reopening an approved report (with a reason) makes it editable again; the next sending makes a new sent version, and
 every sent version stays in the history (SentVersion).
+
+Each row carries its handler (reporting/handlers.py) and its form (reporting/forms.py); `reporting.services.REPORTS`
+binds the table to the engine (childprotect/workflow.py), which takes its steps.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from childprotect.workflow import Transition as Row
+
+from . import forms as f
+from . import handlers as h
 from .models import ReportStatus as S
 
 
 @dataclass(frozen=True)
-class Step:
-    action: str
-    label: str
-    sources: tuple[S, ...]
-    target: S
+class Transition(Row):
     who: str  # preparer | signer | reviewer
     needs: tuple[str, ...] = ()
     recomputes: bool = False  # the figures are computed again from the data (or from the units below)
@@ -31,25 +34,65 @@ class Step:
     after_period: bool = False  # refused before the period's sending opens (Period.send_opens)
 
 
-STEPS: tuple[Step, ...] = (
-    Step("edit", "Soạn nội dung báo cáo", (S.DRAFT, S.RETURNED), S.DRAFT, "preparer"),
-    Step("recompute", "Tính lại số liệu", (S.DRAFT, S.RETURNED), S.DRAFT, "preparer", recomputes=True),
-    Step(
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(
+        "edit", "Soạn nội dung báo cáo", (S.DRAFT, S.RETURNED), S.DRAFT, "preparer", handler=h.text, form=f.TextForm
+    ),
+    Transition(
+        "recompute",
+        "Tính lại số liệu",
+        (S.DRAFT, S.RETURNED),
+        S.DRAFT,
+        "preparer",
+        handler=h.note,
+        form=f.ConfirmForm,
+        recomputes=True,
+    ),
+    Transition(
         "submit",
         "Ký, gửi báo cáo",
         (S.DRAFT, S.RETURNED),
         S.SUBMITTED,
         "signer",
+        handler=h.text,
+        form=f.TextForm,
         recomputes=True,
         freezes=True,
         after_period=True,
     ),
-    Step("approve", "Phê duyệt báo cáo", (S.SUBMITTED,), S.APPROVED, "reviewer", after_period=True),
-    Step("return", "Trả lại để sửa", (S.SUBMITTED,), S.RETURNED, "reviewer", needs=("note",)),
-    Step("reopen", "Mở lại báo cáo đã duyệt", (S.APPROVED,), S.RETURNED, "approver", needs=("note",)),
+    Transition(
+        "approve",
+        "Phê duyệt báo cáo",
+        (S.SUBMITTED,),
+        S.APPROVED,
+        "reviewer",
+        handler=h.approve,
+        form=f.ConfirmForm,
+        after_period=True,
+    ),
+    Transition(
+        "return",
+        "Trả lại để sửa",
+        (S.SUBMITTED,),
+        S.RETURNED,
+        "reviewer",
+        handler=h.note,
+        form=f.NoteForm,
+        needs=("note",),
+    ),
+    Transition(
+        "reopen",
+        "Mở lại báo cáo đã duyệt",
+        (S.APPROVED,),
+        S.RETURNED,
+        "approver",
+        handler=h.reopen,
+        form=f.ReasonForm,
+        needs=("note",),
+    ),
 )
 
-BY_ACTION = {s.action: s for s in STEPS}
+BY_ACTION = {t.action: t for t in TRANSITIONS}
 FROZEN = (S.SUBMITTED, S.APPROVED)
 
 
@@ -58,12 +101,12 @@ def waiting_on(status: str) -> frozenset[str]:
     a returned report, the reviewer on a sent one). An approved report waits on no one."""
     if status == S.APPROVED:
         return frozenset()
-    return frozenset(s.who for s in STEPS if status in s.sources)
+    return frozenset(s.who for s in TRANSITIONS if status in s.sources)
 
 
-def next_steps(status: str, relations: set[str]) -> list[Step]:
+def next_transitions(status: str, relations: set[str]) -> list[Transition]:
     """The steps a person who is `relations` to the report's unit takes on it in `status`; the one that sends the
     report on (signing) first."""
     if not relations & waiting_on(status):
         return []
-    return sorted((s for s in STEPS if status in s.sources and s.who in relations), key=lambda s: not s.freezes)
+    return sorted((s for s in TRANSITIONS if status in s.sources and s.who in relations), key=lambda s: not s.freezes)

@@ -7,18 +7,15 @@ and role), record what the step needs, settle and start deadlines, write the tim
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import deadlines as deadline_rules
+from cases.handlers import ClosureCondition, closure_conditions, running_separations, start_deadline
 from cases.models import (
     Case,
     CaseComment,
@@ -28,24 +25,19 @@ from cases.models import (
     Deadline,
     DeadlineKind,
     DeadlineStatus,
-    EmergencyMeasure,
-    Plan,
-    PlanActivity,
-    PlanStatus,
     Reminder,
     ReminderKind,
     Report,
     ReportStatus,
-    Review,
-    RiskLevel,
 )
-from cases.workflow import BY_ACTION, Transition, next_actions, waiting_on
+from cases.workflow import TRANSITIONS, Transition, next_transitions, waiting_on
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import agency_partners, user_reaches_unit
 from childprotect.audit.actions import CaseAction, case_step
 from childprotect.audit.services import audit_record
 from childprotect.core.services import notify
 from childprotect.places.models import AdminUnit
+from childprotect.workflow import StepContext, Workflow
 
 __all__ = [
     "case_open",
@@ -54,7 +46,7 @@ __all__ = [
     "separation_record",
     "deadlines_scan",
     "ScanResult",
-    "action_refusal",
+    "CASEWORK",
     "closure_conditions",
     "ClosureCondition",
     "initial_assessment",
@@ -82,11 +74,6 @@ def _json(value: Any) -> Any:
     return str(value)
 
 
-def _start_deadline(case: Case, kind: str, start: dt.datetime, **kwargs: Any) -> Deadline:
-    due, remind = deadline_rules.compute(kind, start, **kwargs)
-    return Deadline.objects.create(case=case, kind=kind, started_at=start, due_at=due, remind_at=remind)
-
-
 def case_open(*, actor: User, report: Report, child: Child) -> Case:
     """One case per child per report. Its 12-hour and 5-working-day clocks run from the report's receipt."""
     with transaction.atomic():
@@ -109,8 +96,8 @@ def case_open(*, actor: User, report: Report, child: Child) -> Case:
             )
         )
         case = Case.objects.create(report=report, child=child, officer=officer, unit=report.incident_unit)
-        _start_deadline(case, DeadlineKind.EMERGENCY, report.received_at)
-        _start_deadline(case, DeadlineKind.PLAN, report.received_at)
+        start_deadline(case, DeadlineKind.EMERGENCY, report.received_at)
+        start_deadline(case, DeadlineKind.PLAN, report.received_at)
         CaseStep.objects.create(
             case=case,
             action="open",
@@ -125,319 +112,74 @@ def case_open(*, actor: User, report: Report, child: Child) -> Case:
     return case
 
 
-def action_refusal(actor: User, case: Case, transition: Transition) -> str | None:
-    """Why `actor` may not take `transition` on `case` now, in Vietnamese; None when they may."""
+def initial_assessment(case: Case) -> CaseStep | None:
+    """The latest initial risk assessment (Mẫu 02) of the case: what the chair decides emergency protection on."""
+    return case.steps.filter(action="assess_initial").select_related("actor").order_by("-at", "-id").first()
+
+
+def _who(actor: User, case: Case, transition: Transition) -> str | None:
     if actor.role not in transition.roles:
         names = {**ROLE_NAMES, Role.COMMUNE_CHAIR: case.unit.chair_title}
         who = " hoặc ".join(names.get(r, r) for r in sorted(transition.roles))
         return f"Chỉ {who} mới được thực hiện “{transition.label}”."
     if not user_reaches_unit(actor, case.unit):
         return "Hồ sơ này nằm ngoài địa bàn bạn phụ trách."
-    if case.state not in transition.sources:
-        return f"Không thể thực hiện “{transition.label}” khi hồ sơ đang ở bước “{CaseState(case.state).label}”."
-    if transition.action == "end_separation" and not _running_separations(case).exists():
-        return "Hồ sơ không có biện pháp tách trẻ khỏi môi trường đang áp dụng."
     return None
 
 
-def _running_separations(case: Case) -> Any:
-    """The temporary separations decided for the case and not yet ended by a decision."""
-    return case.emergency_measures.filter(separation=True, ended_on__isnull=True)
-
-
-@dataclass(frozen=True)
-class ClosureCondition:
-    label: str
-    met: bool
-    found: str = ""  # what the record shows when the condition is not met
-
-
-def closure_conditions(case: Case) -> list[ClosureCondition]:
-    """What closing the case needs (NĐ 56/2017 Điều 30), each met or not: the separation ended by decision, and the
-    latest review (Mẫu 06) showing low harm, no access of the abuser, no remaining risk and a stable child."""
-    running = _running_separations(case).order_by("-decided_at").first()
-    review = case.reviews.order_by("-at", "-id").first()
-    no_review = "chưa rà soát (Mẫu 06)"
-    conditions = [
-        ClosureCondition(
-            "Biện pháp tách trẻ khỏi môi trường đã chấm dứt bằng quyết định",
-            running is None,
-            ""
-            if running is None
-            else f"đang áp dụng từ {timezone.localtime(running.decided_at):%d/%m/%Y}, chưa có quyết định chấm dứt",
-        ),
-    ]
-    if review is None:
-        labels = [
-            "Lần rà soát gần nhất: mức độ tổn hại thấp",
-            "Người xâm hại không còn tiếp cận được trẻ",
-            "Trẻ không còn nguy cơ bị xâm hại",
-            "Trẻ đã ổn định về thể chất, tinh thần, tâm lý",
-        ]
-        return [*conditions, *(ClosureCondition(label, False, no_review) for label in labels)]
-    harm = str(RiskLevel(review.harm_level).label) if review.harm_level in RiskLevel.values else review.harm_level
-    on = f"rà soát ngày {timezone.localtime(review.at):%d/%m/%Y}"
-    return [
-        *conditions,
-        ClosureCondition(
-            "Lần rà soát gần nhất: mức độ tổn hại thấp",
-            review.harm_level == RiskLevel.LOW,
-            f"{on}: mức độ tổn hại “{harm}”",
-        ),
-        ClosureCondition(
-            "Người xâm hại không còn tiếp cận được trẻ",
-            not review.abuser_has_access,
-            f"{on}: người xâm hại còn tiếp cận được trẻ",
-        ),
-        ClosureCondition("Trẻ không còn nguy cơ bị xâm hại", not review.risk_remains, f"{on}: trẻ còn nguy cơ"),
-        ClosureCondition(
-            "Trẻ đã ổn định về thể chất, tinh thần, tâm lý", review.child_stable, f"{on}: trẻ chưa ổn định"
-        ),
-    ]
-
-
-def initial_assessment(case: Case) -> CaseStep | None:
-    """The latest initial risk assessment (Mẫu 02) of the case: what the chair decides emergency protection on."""
-    return case.steps.filter(action="assess_initial").select_related("actor").order_by("-at", "-id").first()
-
-
-@dataclass
-class StepContext:
-    actor: User
-    case: Case
-    data: dict[str, Any]
-    now: dt.datetime
-
-
-def _latest_plan(case: Case, *statuses: str) -> Plan | None:
-    return case.plans.filter(status__in=statuses).order_by("-number").first()
-
-
-def _assess_initial(ctx: StepContext) -> dict[str, Any]:
-    if ctx.data.get("level"):
-        ctx.case.level = ctx.data["level"]
-    return ctx.data
-
-
-def _decide_emergency(ctx: StepContext) -> dict[str, Any]:
-    d = ctx.data
-    if d.get("emergency_needed"):
-        if not d.get("measures"):
-            raise ValidationError({"measures": "Ghi rõ biện pháp bảo vệ khẩn cấp được áp dụng."})
-        until = None
-        if d.get("separation"):
-            days = d.get("separation_days") or settings.CHILDPROTECT_SEPARATION_MAX_DAYS
-            if days > settings.CHILDPROTECT_SEPARATION_MAX_DAYS:
-                raise ValidationError(
-                    {
-                        "separation_days": "Cách ly tạm thời không quá "
-                        f"{settings.CHILDPROTECT_SEPARATION_MAX_DAYS} ngày (NĐ 56/2017)."
-                    }
-                )
-            if not d.get("placement"):
-                raise ValidationError({"placement": "Ghi rõ nơi trẻ được bố trí chăm sóc thay thế."})
-            until = timezone.localtime(ctx.now).date() + dt.timedelta(days=days)
-        EmergencyMeasure.objects.create(
-            case=ctx.case,
-            decided_by=ctx.actor,
-            decided_at=ctx.now,
-            measures=d["measures"],
-            placement=d.get("placement", ""),
-            separation=bool(until),
-            separation_until=until,
+def _deadlines(step: StepContext[Case]) -> None:
+    """The row's deadlines: settle (met or late, measured now), cancel, start; the first settled is the event's."""
+    case, transition, now = step.record, step.transition, step.now
+    due, on_time = None, None
+    for kind in transition.settles:
+        deadline = case.deadlines.filter(kind=kind, status=DeadlineStatus.OPEN).first()
+        if deadline is None:
+            continue
+        late = now > deadline.due_at
+        deadline.status, deadline.settled_at = (DeadlineStatus.LATE if late else DeadlineStatus.MET), now
+        deadline.save(update_fields=["status", "settled_at"])
+        if due is None:
+            due, on_time = deadline.due_at, not late
+    if transition.cancels:
+        case.deadlines.filter(kind__in=transition.cancels, status=DeadlineStatus.OPEN).update(
+            status=DeadlineStatus.CANCELLED, settled_at=now
         )
-        if until:
-            _start_deadline(ctx.case, DeadlineKind.SEPARATION_END, ctx.now, until=until)
-            d = {**d, "separation_until": until}
-    return d
-
-
-def _assess_specific(ctx: StepContext) -> dict[str, Any]:
-    ctx.case.level = ctx.data["level"]
-    return ctx.data
-
-
-def _draft_plan(ctx: StepContext) -> dict[str, Any]:
-    activities = ctx.data.get("activities") or []
-    if not activities:
-        raise ValidationError("Kế hoạch cần ít nhất một hoạt động: việc gì, ai làm, khi nào.")
-    for row in activities:
-        if row["end"] < row["start"]:
-            raise ValidationError(f"Hoạt động “{row['activity']}”: ngày kết thúc trước ngày bắt đầu.")
-    ctx.case.plans.filter(status__in=[PlanStatus.SUBMITTED, PlanStatus.APPROVED, PlanStatus.RETURNED]).update(
-        status=PlanStatus.SUPERSEDED
-    )
-    number = (ctx.case.plans.aggregate(n=Max("number"))["n"] or 0) + 1
-    plan = Plan.objects.create(
-        case=ctx.case,
-        number=number,
-        goals=ctx.data["goals"],
-        drafted_by=ctx.actor,
-        drafted_at=ctx.now,
-        end_date=ctx.data["end_date"],
-    )
-    PlanActivity.objects.bulk_create([PlanActivity(plan=plan, **row) for row in activities])
-    return {**ctx.data, "plan_number": number}
-
-
-def _return_plan(ctx: StepContext) -> dict[str, Any]:
-    plan = _latest_plan(ctx.case, PlanStatus.SUBMITTED)
-    if plan:
-        plan.status = PlanStatus.RETURNED
-        plan.save(update_fields=["status"])
-    CaseComment.objects.create(
-        case=ctx.case, author=ctx.actor, at=ctx.now, text=ctx.data["reason"], requests_changes=True
-    )
-    return ctx.data
-
-
-def _approve_plan(ctx: StepContext) -> dict[str, Any]:
-    plan = _latest_plan(ctx.case, PlanStatus.SUBMITTED)
-    if plan is None:
-        raise ValidationError("Không có kế hoạch nào chờ phê duyệt.")
-    plan.status, plan.approved_by, plan.approved_at = PlanStatus.APPROVED, ctx.actor, ctx.now
-    plan.decision_number = ctx.data.get("decision_number", "")
-    plan.save()
-    return {**ctx.data, "plan_number": plan.number}
-
-
-def _review(ctx: StepContext) -> dict[str, Any]:
-    plan = _latest_plan(ctx.case, PlanStatus.APPROVED)
-    if plan is None:
-        raise ValidationError("Chưa có kế hoạch được phê duyệt để rà soát.")
-    fields = ["harm_level", "abuser_has_access", "care_environment", "recovery", "risk_remains", "child_stable"]
-    Review.objects.create(case=ctx.case, plan=plan, at=ctx.now, by=ctx.actor, **{f: ctx.data[f] for f in fields})
-    return {**ctx.data, "plan_number": plan.number}
-
-
-def _require_closable(ctx: StepContext) -> dict[str, Any]:
-    failing = [c for c in closure_conditions(ctx.case) if not c.met]
-    if failing:
-        raise ValidationError(
-            "Chưa thể đóng hồ sơ (NĐ 56/2017 Điều 30). Chưa đạt: "
-            + "; ".join(f"{c.label.lower()} ({c.found})" for c in failing)
-            + "."
+    for kind in transition.starts:
+        case.deadlines.filter(kind=kind, status=DeadlineStatus.OPEN).update(
+            status=DeadlineStatus.CANCELLED, settled_at=now
         )
-    return ctx.data
+        start_deadline(case, kind, now)
+    step.event.update(deadline_due=due, on_time=on_time)
 
 
-def _end_separation(ctx: StepContext) -> dict[str, Any]:
-    """The chair's decision ending the temporary separation (NĐ 56 Đ27): its number and date, never in the future nor
-    before the separation was decided. The table settles the separation's end deadline."""
-    running = list(_running_separations(ctx.case))
-    if not running:
-        raise ValidationError("Hồ sơ không có biện pháp tách trẻ khỏi môi trường đang áp dụng.")
-    number = str(ctx.data.get("end_decision_number") or "").strip()
-    if not number:
-        raise ValidationError({"end_decision_number": "Ghi số quyết định chấm dứt biện pháp tách trẻ."})
-    decided_on = ctx.data.get("end_decided_on")
-    if not isinstance(decided_on, dt.date):
-        raise ValidationError({"end_decided_on": "Ghi ngày ra quyết định (dd/mm/yyyy)."})
-    if decided_on > timezone.localtime(ctx.now).date():
-        raise ValidationError({"end_decided_on": "Ngày quyết định không được sau hôm nay."})
-    began = min(timezone.localtime(m.decided_at).date() for m in running)
-    if decided_on < began:
-        raise ValidationError(
-            {"end_decided_on": f"Ngày quyết định không được trước ngày quyết định tách trẻ ({began:%d/%m/%Y})."}
-        )
-    for measure in running:
-        measure.ended_on, measure.end_decision = decided_on, number
-        measure.ended_by, measure.ended_at = ctx.actor, ctx.now
-        measure.save(update_fields=["ended_on", "end_decision", "ended_by", "ended_at"])
-    return {**ctx.data, "end_decision_number": number}
+def _after(step: StepContext[Case], event: CaseStep, record: dict[str, Any]) -> None:
+    _sync_report_status(step.record.report)
+    _tell_hand_over(step.record, step.transition, event, record)
 
 
-def _approve_closure(ctx: StepContext) -> dict[str, Any]:
-    _require_closable(ctx)
-    ctx.case.closed_at = ctx.now  # the table cancels every deadline left: a closed case owes nothing
-    return ctx.data
-
-
-def _reopen(ctx: StepContext) -> dict[str, Any]:
-    ctx.case.closed_at = None
-    return ctx.data
-
-
-def _as_is(ctx: StepContext) -> dict[str, Any]:
-    return ctx.data
-
-
-HANDLERS: dict[str, Callable[[StepContext], dict[str, Any]]] = {
-    "assess_initial": _assess_initial,
-    "decide_emergency": _decide_emergency,
-    "assess_specific": _assess_specific,
-    "draft_plan": _draft_plan,
-    "return_plan": _return_plan,
-    "approve_plan": _approve_plan,
-    "review": _review,
-    "propose_closure": _require_closable,
-    "approve_closure": _approve_closure,
-    "end_separation": _end_separation,
-    "reopen": _reopen,
-    "log_activity": _as_is,
-    "continue_plan": _as_is,
-    "reject_closure": _as_is,
-}
+CASEWORK: Workflow[Case, Transition] = Workflow(
+    transitions=TRANSITIONS,
+    lock=lambda: Case.objects.select_for_update().select_related("unit", "report"),
+    state_field="state",
+    states=CaseState,
+    event_model=CaseStep,
+    event_of="case",
+    audit_action=case_step,
+    unknown="Không có bước “{action}” trong quy trình.",
+    stale="Hồ sơ vừa được người khác cập nhật. Nội dung bạn nhập vẫn còn dưới đây; "
+    "hãy xem lại bước hiện tại rồi gửi lại.",
+    state_refusal="Không thể thực hiện “{label}” khi hồ sơ đang ở bước “{state}”.",
+    who=_who,
+    event=lambda step, record: {"record": _json(record)},
+    apply=_deadlines,
+    after=_after,
+)
 
 
 def case_act(*, actor: User, case: Case, action: str, version: int, data: dict[str, Any]) -> CaseStep:
-    """Take `action` of the workflow table on `case`, as edited from `version`."""
-    transition = BY_ACTION.get(action)
-    if transition is None:
-        raise ValidationError(f"Không có bước “{action}” trong quy trình.")
-    now = timezone.now()
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("unit", "report").get(pk=case.pk)
-        if locked.version != version:
-            raise ValidationError(
-                "Hồ sơ vừa được người khác cập nhật. Nội dung bạn nhập vẫn còn dưới đây; "
-                "hãy xem lại bước hiện tại rồi gửi lại.",
-                code="stale",
-            )
-        refusal = action_refusal(actor, locked, transition)
-        if refusal:
-            raise ValidationError(refusal, code="refused")
-        from_state = locked.state
-        record = HANDLERS[action](StepContext(actor, locked, dict(data), now))
-        due, on_time = None, None
-        for kind in transition.settles:
-            deadline = locked.deadlines.filter(kind=kind, status=DeadlineStatus.OPEN).first()
-            if deadline is None:
-                continue
-            late = now > deadline.due_at
-            deadline.status, deadline.settled_at = (DeadlineStatus.LATE if late else DeadlineStatus.MET), now
-            deadline.save(update_fields=["status", "settled_at"])
-            if due is None:
-                due, on_time = deadline.due_at, not late
-        if transition.cancels:
-            locked.deadlines.filter(kind__in=transition.cancels, status=DeadlineStatus.OPEN).update(
-                status=DeadlineStatus.CANCELLED, settled_at=now
-            )
-        for kind in transition.starts:
-            locked.deadlines.filter(kind=kind, status=DeadlineStatus.OPEN).update(
-                status=DeadlineStatus.CANCELLED, settled_at=now
-            )
-            _start_deadline(locked, kind, now)
-        if transition.target is not None:
-            locked.state = transition.target
-        locked.version += 1
-        locked.save()
-        step = CaseStep.objects.create(
-            case=locked,
-            action=action,
-            from_state=from_state,
-            to_state=locked.state,
-            actor=actor,
-            at=now,
-            record=_json(record),
-            deadline_due=due,
-            on_time=on_time,
-        )
-        _sync_report_status(locked.report)
-        audit_record(actor=actor, action=case_step(action), obj=locked, changes={"state": [from_state, locked.state]})
-        _tell_hand_over(locked, transition, step, record)
-    case.refresh_from_db()
-    return step
+    """Take `action` of the workflow table on `case`, as edited from `version` (childprotect/workflow.py)."""
+    event: CaseStep = CASEWORK.act(actor=actor, record=case, action=action, version=version, data=data)
+    return event
 
 
 def _tell_hand_over(case: Case, transition: Transition, step: CaseStep, record: dict[str, Any]) -> None:
@@ -466,7 +208,7 @@ def _tell_hand_over(case: Case, transition: Transition, step: CaseStep, record: 
         people = [p for p in people if p.pk != actor.pk]
         if not people:
             continue
-        labels = [t.label for t in next_actions(case.state, role)]
+        labels = [t.label for t in next_transitions(case.state, role)]
         title = f"Đến lượt bạn: {labels[0]} – hồ sơ {case}" if labels else f"Hồ sơ {case}: {transition.label}"
         notify(
             recipients=people,
@@ -520,7 +262,7 @@ def separation_record(
             "với số và ngày quyết định."
         )
     with transaction.atomic():
-        measure = _running_separations(case).order_by("-decided_at").first()
+        measure = running_separations(case).order_by("-decided_at").first()
         deadline = case.deadlines.filter(kind=DeadlineKind.SEPARATION_END, status=DeadlineStatus.OPEN).first()
         if measure is None or deadline is None:
             raise ValidationError("Hồ sơ không có quyết định cách ly tạm thời đang có hiệu lực.")
@@ -531,7 +273,7 @@ def separation_record(
         deadline.save(update_fields=["status", "settled_at"])
         measure.separation_until, measure.extension_decision = extend_until, decision.strip()
         measure.save(update_fields=["separation_until", "extension_decision"])
-        _start_deadline(case, DeadlineKind.SEPARATION_END, now, until=extend_until)
+        start_deadline(case, DeadlineKind.SEPARATION_END, now, until=extend_until)
         audit_record(
             actor=actor,
             action=CaseAction.SEPARATION,

@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from django import template
 
-from cases.casework_forms import FORMS
 from cases.models import CaseStep
-from cases.workflow import BY_ACTION
+from cases.workflow import BY_ACTION, TRANSITIONS
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -23,7 +22,7 @@ LABELS: dict[str, StrOrPromise] = {
     "report": "Thông tin",
     "separation_until": "Cách ly đến ngày",
 }
-for form_class in FORMS.values():
+for form_class in dict.fromkeys(t.form for t in TRANSITIONS):
     for name, field in form_class.base_fields.items():
         LABELS.setdefault(name, field.label or name)
         if hasattr(field, "choices"):

@@ -6,7 +6,7 @@ from django import template
 
 from childprotect.accounts.models import Role
 from referrals.models import ReferralEvent
-from referrals.workflow import BY_ACTION, Step, owners
+from referrals.workflow import BY_ACTION, Transition, owners
 
 register = template.Library()
 
@@ -19,23 +19,23 @@ def event_label(event: ReferralEvent) -> str:
     return step.label if step else event.action
 
 
-def _on_behalf(step: Step, role: str) -> bool:
+def _on_behalf(step: Transition, role: str) -> bool:
     """Commune staff taking an agency's step only record the agency's answer (referrals/workflow.py `owners`)."""
     return role != Role.PARTNER and role not in owners(step)
 
 
 @register.filter
-def own_steps(steps: list[Step], role: str) -> list[Step]:
+def own_steps(steps: list[Transition], role: str) -> list[Transition]:
     """The steps that are the user's own (the partner's answers; the commune's sending, editing, withdrawing)."""
     return [s for s in steps if not _on_behalf(s, role)]
 
 
 @register.filter
-def on_behalf_steps(steps: list[Step], role: str) -> list[Step]:
+def on_behalf_steps(steps: list[Transition], role: str) -> list[Transition]:
     """The agency's steps the commune may record for it when the answer came on paper (never primary)."""
     return [s for s in steps if _on_behalf(s, role)]
 
 
 @register.filter
-def is_on_behalf(step: Step, role: str) -> bool:
+def is_on_behalf(step: Transition, role: str) -> bool:
     return _on_behalf(step, role)

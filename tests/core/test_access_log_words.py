@@ -26,8 +26,8 @@ def codes_in_the_code() -> set[str]:
     code, tests/core/test_audit_actions.py), any literal left, and the families built from a table or a model."""
     from cases.workflow import TRANSITIONS
     from childprotect.audit.actions import ALIASES, MEMBERS
-    from referrals.workflow import STEPS as REFERRAL_STEPS
-    from reporting.workflow import STEPS as REPORT_STEPS
+    from referrals.workflow import TRANSITIONS as REFERRAL_TRANSITIONS
+    from reporting.workflow import TRANSITIONS as REPORT_TRANSITIONS
 
     found: set[str] = set(MEMBERS) | set(ALIASES)
     for folder in SOURCES:
@@ -37,9 +37,9 @@ def codes_in_the_code() -> set[str]:
             for match in LITERAL.finditer(path.read_text(encoding="utf-8")):
                 found |= {code for code in match.groups() if code}
     found |= {f"case.{t.action}" for t in TRANSITIONS}  # casework: action=f"case.{action}"
-    found |= {f"referral.{s.action}" for s in REFERRAL_STEPS}  # referral_act
-    found |= {f"report.{s.action}" for s in REPORT_STEPS}  # the periodic report's flow, as written at first
-    found |= {f"periodicreport.{s.action}" for s in REPORT_STEPS}  # and since
+    found |= {f"referral.{s.action}" for s in REFERRAL_TRANSITIONS}  # referral_act
+    found |= {f"report.{s.action}" for s in REPORT_TRANSITIONS}  # the periodic report's flow, as written at first
+    found |= {f"periodicreport.{s.action}" for s in REPORT_TRANSITIONS}  # and since
     found |= {f"{m}.{v}" for m in ("child", "report", "case") for v in ("view", "delete", "restore")}
     found |= {"periodicreport.view", "referral.view"}
     found |= {f"import.{kind}" for kind in ("children", "agencies", "accounts")}  # import.{job.kind}

@@ -88,7 +88,7 @@ def test_the_demo_leaves_the_report_that_can_be_sent_today_unsent_and_shows_a_se
     time_machine,
 ):
     from reporting.models import PeriodicReport
-    from reporting.services import step_refusal
+    from reporting.services import REPORTS
     from reporting.workflow import BY_ACTION
 
     time_machine.move_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=False)
@@ -102,7 +102,7 @@ def test_the_demo_leaves_the_report_that_can_be_sent_today_unsent_and_shows_a_se
     ]
     # A new user can run the whole cycle today: chair_a may send commune A's 6-month report of 2026.
     report = PeriodicReport.objects.get(kind="semiannual", year=2026)
-    assert step_refusal(User.objects.get(username="chair_a"), report, BY_ACTION["submit"]) is None
+    assert REPORTS.refusal(User.objects.get(username="chair_a"), report, BY_ACTION["submit"]) is None
     assert report.results and not report.sent_versions.exists()
     assert PeriodicReport.objects.get(status="approved").sent_versions.count() == 1
 

@@ -17,7 +17,7 @@ from childprotect.core.models import Notification
 from referrals.models import AgencyType, Consent, OutcomeOption, Referral, ReferralStatus, Urgency
 from referrals.selectors import referrals_visible_to, referred_cases_for
 from referrals.services import partner_access_sync, referral_access_expire, referral_act, referral_create
-from referrals.workflow import STEPS, Step
+from referrals.workflow import TRANSITIONS, Transition
 from tests.factories import AgencyFactory, UserFactory, unit
 from tests.support.builders import referral_step as act
 from tests.support.builders import walk
@@ -98,10 +98,10 @@ def data_for(action: str, referral: Referral) -> dict:
 
 
 def _ids(value) -> str:
-    return value.action if isinstance(value, Step) else str(value)
+    return value.action if isinstance(value, Transition) else str(value)
 
 
-CASES = [(step, source) for step in STEPS for source in step.sources]
+CASES = [(step, source) for step in TRANSITIONS for source in step.sources]
 
 
 @pytest.mark.parametrize(("step", "source"), CASES, ids=[f"{s.action}-{src}" for s, src in CASES])
@@ -122,7 +122,7 @@ def test_each_row_moves_a_referral_from_each_of_its_statuses(step, source, at_st
     assert AuditEntry.objects.filter(action=f"referral.{step.action}", object_id=str(referral.pk)).exists()
 
 
-@pytest.mark.parametrize("step", STEPS, ids=_ids)
+@pytest.mark.parametrize("step", TRANSITIONS, ids=_ids)
 def test_each_row_refuses_a_referral_in_a_status_it_does_not_start_from(step, at_status, officer_a, police):
     for status in set(R) - set(step.sources):
         referral = at_status(status)
@@ -135,7 +135,7 @@ def test_each_row_refuses_a_referral_in_a_status_it_does_not_start_from(step, at
         assert Referral.objects.get(pk=referral.pk).status == status
 
 
-@pytest.mark.parametrize("step", STEPS, ids=_ids)
+@pytest.mark.parametrize("step", TRANSITIONS, ids=_ids)
 def test_each_row_refuses_the_roles_it_does_not_name(step, at_status, supervisor, administrator, police, chair_a):
     referral = at_status(step.sources[0])
     for user in (supervisor, administrator, police, chair_a):

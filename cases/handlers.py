@@ -1,0 +1,258 @@
+"""What each step of the statutory procedure does beyond the table (cases/workflow.py `TRANSITIONS`).
+
+A handler gets the `StepContext` of the step (the actor, the locked case as `record`, the form's `data`, `now`) inside
+the transaction of `cases.services.case_act`, after the version check and the refusal. It validates (a
+`ValidationError` in Vietnamese undoes everything and shows on the form), writes what the step records in its own
+models, and returns the record stored on the step's `CaseStep` (the case's event row). The engine then applies the
+row's deadlines, moves the state, writes the `CaseStep` and the audit entry (childprotect/workflow.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.utils import timezone
+
+from childprotect.workflow import StepContext
+
+from . import deadlines as deadline_rules
+from .models import (
+    Case,
+    CaseComment,
+    Deadline,
+    DeadlineKind,
+    EmergencyMeasure,
+    Plan,
+    PlanActivity,
+    PlanStatus,
+    Review,
+    RiskLevel,
+)
+
+Step = StepContext[Case]
+
+
+def start_deadline(case: Case, kind: str, start: dt.datetime, **kwargs: Any) -> Deadline:
+    due, remind = deadline_rules.compute(kind, start, **kwargs)
+    return Deadline.objects.create(case=case, kind=kind, started_at=start, due_at=due, remind_at=remind)
+
+
+def running_separations(case: Case) -> Any:
+    """The temporary separations decided for the case and not yet ended by a decision."""
+    return case.emergency_measures.filter(separation=True, ended_on__isnull=True)
+
+
+@dataclass(frozen=True)
+class ClosureCondition:
+    label: str
+    met: bool
+    found: str = ""  # what the record shows when the condition is not met
+
+
+def closure_conditions(case: Case) -> list[ClosureCondition]:
+    """What closing the case needs (NĐ 56/2017 Điều 30), each met or not: the separation ended by decision, and the
+    latest review (Mẫu 06) showing low harm, no access of the abuser, no remaining risk and a stable child."""
+    running = running_separations(case).order_by("-decided_at").first()
+    review = case.reviews.order_by("-at", "-id").first()
+    no_review = "chưa rà soát (Mẫu 06)"
+    conditions = [
+        ClosureCondition(
+            "Biện pháp tách trẻ khỏi môi trường đã chấm dứt bằng quyết định",
+            running is None,
+            ""
+            if running is None
+            else f"đang áp dụng từ {timezone.localtime(running.decided_at):%d/%m/%Y}, chưa có quyết định chấm dứt",
+        ),
+    ]
+    if review is None:
+        labels = [
+            "Lần rà soát gần nhất: mức độ tổn hại thấp",
+            "Người xâm hại không còn tiếp cận được trẻ",
+            "Trẻ không còn nguy cơ bị xâm hại",
+            "Trẻ đã ổn định về thể chất, tinh thần, tâm lý",
+        ]
+        return [*conditions, *(ClosureCondition(label, False, no_review) for label in labels)]
+    harm = str(RiskLevel(review.harm_level).label) if review.harm_level in RiskLevel.values else review.harm_level
+    on = f"rà soát ngày {timezone.localtime(review.at):%d/%m/%Y}"
+    return [
+        *conditions,
+        ClosureCondition(
+            "Lần rà soát gần nhất: mức độ tổn hại thấp",
+            review.harm_level == RiskLevel.LOW,
+            f"{on}: mức độ tổn hại “{harm}”",
+        ),
+        ClosureCondition(
+            "Người xâm hại không còn tiếp cận được trẻ",
+            not review.abuser_has_access,
+            f"{on}: người xâm hại còn tiếp cận được trẻ",
+        ),
+        ClosureCondition("Trẻ không còn nguy cơ bị xâm hại", not review.risk_remains, f"{on}: trẻ còn nguy cơ"),
+        ClosureCondition(
+            "Trẻ đã ổn định về thể chất, tinh thần, tâm lý", review.child_stable, f"{on}: trẻ chưa ổn định"
+        ),
+    ]
+
+
+def _latest_plan(case: Case, *statuses: str) -> Plan | None:
+    return case.plans.filter(status__in=statuses).order_by("-number").first()
+
+
+def assess_initial(ctx: Step) -> dict[str, Any]:
+    if ctx.data.get("level"):
+        ctx.record.level = ctx.data["level"]
+    return ctx.data
+
+
+def decide_emergency(ctx: Step) -> dict[str, Any]:
+    d = ctx.data
+    if d.get("emergency_needed"):
+        if not d.get("measures"):
+            raise ValidationError({"measures": "Ghi rõ biện pháp bảo vệ khẩn cấp được áp dụng."})
+        until = None
+        if d.get("separation"):
+            days = d.get("separation_days") or settings.CHILDPROTECT_SEPARATION_MAX_DAYS
+            if days > settings.CHILDPROTECT_SEPARATION_MAX_DAYS:
+                raise ValidationError(
+                    {
+                        "separation_days": "Cách ly tạm thời không quá "
+                        f"{settings.CHILDPROTECT_SEPARATION_MAX_DAYS} ngày (NĐ 56/2017)."
+                    }
+                )
+            if not d.get("placement"):
+                raise ValidationError({"placement": "Ghi rõ nơi trẻ được bố trí chăm sóc thay thế."})
+            until = timezone.localtime(ctx.now).date() + dt.timedelta(days=days)
+        EmergencyMeasure.objects.create(
+            case=ctx.record,
+            decided_by=ctx.actor,
+            decided_at=ctx.now,
+            measures=d["measures"],
+            placement=d.get("placement", ""),
+            separation=bool(until),
+            separation_until=until,
+        )
+        if until:
+            start_deadline(ctx.record, DeadlineKind.SEPARATION_END, ctx.now, until=until)
+            d = {**d, "separation_until": until}
+    return d
+
+
+def assess_specific(ctx: Step) -> dict[str, Any]:
+    ctx.record.level = ctx.data["level"]
+    return ctx.data
+
+
+def draft_plan(ctx: Step) -> dict[str, Any]:
+    activities = ctx.data.get("activities") or []
+    if not activities:
+        raise ValidationError("Kế hoạch cần ít nhất một hoạt động: việc gì, ai làm, khi nào.")
+    for row in activities:
+        if row["end"] < row["start"]:
+            raise ValidationError(f"Hoạt động “{row['activity']}”: ngày kết thúc trước ngày bắt đầu.")
+    ctx.record.plans.filter(status__in=[PlanStatus.SUBMITTED, PlanStatus.APPROVED, PlanStatus.RETURNED]).update(
+        status=PlanStatus.SUPERSEDED
+    )
+    number = (ctx.record.plans.aggregate(n=Max("number"))["n"] or 0) + 1
+    plan = Plan.objects.create(
+        case=ctx.record,
+        number=number,
+        goals=ctx.data["goals"],
+        drafted_by=ctx.actor,
+        drafted_at=ctx.now,
+        end_date=ctx.data["end_date"],
+    )
+    PlanActivity.objects.bulk_create([PlanActivity(plan=plan, **row) for row in activities])
+    return {**ctx.data, "plan_number": number}
+
+
+def return_plan(ctx: Step) -> dict[str, Any]:
+    plan = _latest_plan(ctx.record, PlanStatus.SUBMITTED)
+    if plan:
+        plan.status = PlanStatus.RETURNED
+        plan.save(update_fields=["status"])
+    CaseComment.objects.create(
+        case=ctx.record, author=ctx.actor, at=ctx.now, text=ctx.data["reason"], requests_changes=True
+    )
+    return ctx.data
+
+
+def approve_plan(ctx: Step) -> dict[str, Any]:
+    plan = _latest_plan(ctx.record, PlanStatus.SUBMITTED)
+    if plan is None:
+        raise ValidationError("Không có kế hoạch nào chờ phê duyệt.")
+    plan.status, plan.approved_by, plan.approved_at = PlanStatus.APPROVED, ctx.actor, ctx.now
+    plan.decision_number = ctx.data.get("decision_number", "")
+    plan.save()
+    return {**ctx.data, "plan_number": plan.number}
+
+
+def review(ctx: Step) -> dict[str, Any]:
+    plan = _latest_plan(ctx.record, PlanStatus.APPROVED)
+    if plan is None:
+        raise ValidationError("Chưa có kế hoạch được phê duyệt để rà soát.")
+    fields = ["harm_level", "abuser_has_access", "care_environment", "recovery", "risk_remains", "child_stable"]
+    Review.objects.create(case=ctx.record, plan=plan, at=ctx.now, by=ctx.actor, **{f: ctx.data[f] for f in fields})
+    return {**ctx.data, "plan_number": plan.number}
+
+
+def require_closable(ctx: Step) -> dict[str, Any]:
+    failing = [c for c in closure_conditions(ctx.record) if not c.met]
+    if failing:
+        raise ValidationError(
+            "Chưa thể đóng hồ sơ (NĐ 56/2017 Điều 30). Chưa đạt: "
+            + "; ".join(f"{c.label.lower()} ({c.found})" for c in failing)
+            + "."
+        )
+    return ctx.data
+
+
+def end_separation(ctx: Step) -> dict[str, Any]:
+    """The chair's decision ending the temporary separation (NĐ 56 Đ27): its number and date, never in the future nor
+    before the separation was decided. The table settles the separation's end deadline."""
+    running = list(running_separations(ctx.record))
+    if not running:
+        raise ValidationError("Hồ sơ không có biện pháp tách trẻ khỏi môi trường đang áp dụng.")
+    number = str(ctx.data.get("end_decision_number") or "").strip()
+    if not number:
+        raise ValidationError({"end_decision_number": "Ghi số quyết định chấm dứt biện pháp tách trẻ."})
+    decided_on = ctx.data.get("end_decided_on")
+    if not isinstance(decided_on, dt.date):
+        raise ValidationError({"end_decided_on": "Ghi ngày ra quyết định (dd/mm/yyyy)."})
+    if decided_on > timezone.localtime(ctx.now).date():
+        raise ValidationError({"end_decided_on": "Ngày quyết định không được sau hôm nay."})
+    began = min(timezone.localtime(m.decided_at).date() for m in running)
+    if decided_on < began:
+        raise ValidationError(
+            {"end_decided_on": f"Ngày quyết định không được trước ngày quyết định tách trẻ ({began:%d/%m/%Y})."}
+        )
+    for measure in running:
+        measure.ended_on, measure.end_decision = decided_on, number
+        measure.ended_by, measure.ended_at = ctx.actor, ctx.now
+        measure.save(update_fields=["ended_on", "end_decision", "ended_by", "ended_at"])
+    return {**ctx.data, "end_decision_number": number}
+
+
+def approve_closure(ctx: Step) -> dict[str, Any]:
+    require_closable(ctx)
+    ctx.record.closed_at = ctx.now  # the table cancels every deadline left: a closed case owes nothing
+    return ctx.data
+
+
+def reopen(ctx: Step) -> dict[str, Any]:
+    ctx.record.closed_at = None
+    return ctx.data
+
+
+def as_is(ctx: Step) -> dict[str, Any]:
+    return ctx.data
+
+
+def end_separation_guard(actor: Any, case: Case) -> str | None:
+    """Ending a separation is offered only while one runs."""
+    if not running_separations(case).exists():
+        return "Hồ sơ không có biện pháp tách trẻ khỏi môi trường đang áp dụng."
+    return None
