@@ -1,8 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _partner_access_sync(sender: Any, *, actor: Any, user: Any, **kwargs: Any) -> None:
+    from .services import partner_access_sync
+
+    partner_access_sync(actor=actor, user=user)
 
 
 class ReferralsConfig(AppConfig):
     name = "referrals"
-    verbose_name = "Cơ quan phối hợp và chuyển tuyến"
+    verbose_name = "Chuyển tuyến"
+
+    def ready(self) -> None:
+        # A partner who joins, leaves or changes agency, or is (de)activated, gains or loses the cases its agency's
+        # referrals share: accounts sends the signal, being below referrals.
+        from childprotect.accounts.signals import account_changed
+
+        account_changed.connect(_partner_access_sync, dispatch_uid="referrals.partner_access_sync")

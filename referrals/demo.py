@@ -15,8 +15,9 @@ from django.utils import timezone
 from cases.demo import demo_clock
 from cases.models import Case
 from childprotect.accounts.models import User
+from childprotect.agencies.models import Agency
 
-from .models import Agency, Consent, OutcomeOption, Urgency
+from .models import Consent, OutcomeOption, Urgency
 from .services import ReferralData, referral_act, referral_create
 
 HOSPITAL = "Bệnh viện Nhi Thanh Hóa"

@@ -18,41 +18,16 @@ from cases import deadlines as deadline_rules
 from cases.models import Case, Deadline, DeadlineKind, DeadlineStatus
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import user_reaches_unit
-from childprotect.audit.actions import AgencyAction, GrantAction, ReferralAction, referral_step
+from childprotect.agencies.models import Agency
+from childprotect.audit.actions import GrantAction, ReferralAction, referral_step
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
 from childprotect.core.services import notify
 from childprotect.places.models import AdminUnit
 from childprotect.workdays.calendar import add_hours
 
-from .models import Agency, Consent, OutcomeOption, Referral, ReferralEvent, ResponseRule, Urgency
+from .models import Consent, OutcomeOption, Referral, ReferralEvent, ResponseRule, Urgency
 from .models import ReferralStatus as R
 from .workflow import BY_ACTION, COMMUNE, SHARED, Step
-
-AGENCY_FIELDS = ["name", "agency_type", "unit", "address", "phone", "email", "is_active"]
-
-
-def agency_ensure(*, actor: Any, name: str, agency_type: str, unit: AdminUnit, **details: Any) -> tuple[Agency, bool]:
-    """Create the agency `name` in `unit`, or bring its details up to date; nothing changes if they already are."""
-    with transaction.atomic():
-        agency = Agency.objects.select_for_update().filter(unit=unit, name=name).first()
-        created = agency is None
-        before = {} if agency is None else audit_snapshot(agency, AGENCY_FIELDS)
-        agency = agency or Agency(unit=unit, name=name)
-        agency.agency_type = agency_type
-        for key, value in details.items():
-            setattr(agency, key, value)
-        agency.full_clean()
-        after = audit_snapshot(agency, AGENCY_FIELDS)
-        if created or after != before:
-            agency.save()
-            audit_record(
-                actor=actor,
-                action=AgencyAction.CREATE if created else AgencyAction.UPDATE,
-                obj=agency,
-                changes=audit_diff(before, after),
-            )
-    return agency, created
-
 
 # --- Referrals -----------------------------------------------------------------------------------------------------
 

@@ -14,9 +14,9 @@ from django.db import transaction
 
 from childprotect.accounts.models import Role
 from childprotect.accounts.services import account_ensure
+from childprotect.agencies.models import AgencyType
+from childprotect.agencies.services import agency_ensure
 from childprotect.places.selectors import unit_get_by_key
-from referrals.models import AgencyType
-from referrals.services import agency_ensure
 
 PROVINCE = "2026:38"  # Tỉnh Thanh Hóa, home of Công văn 3410/UBND-VX (seed 000)
 COMMUNE_A = "2026:14797"  # Phường Hạc Thành

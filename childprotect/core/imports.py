@@ -112,10 +112,10 @@ def importer(kind: str) -> Importer | None:
 
 
 def _load() -> None:
-    """The importers live with their data (cases, referrals, accounts); importing them registers them."""
+    """The importers live with their data (cases, agencies, accounts); importing them registers them."""
     import cases.imports  # noqa: F401
     import childprotect.accounts.imports  # noqa: F401
-    import referrals.imports  # noqa: F401
+    import childprotect.agencies.imports  # noqa: F401
 
 
 # --- reading -------------------------------------------------------------------------------------------------------

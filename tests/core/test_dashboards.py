@@ -18,7 +18,8 @@ from django.urls import reverse
 from cases.models import Case, CaseState, Deadline, DeadlineStatus
 from cases.services import report_attach_child
 from childprotect.accounts.models import Role
-from referrals.models import AgencyType, Consent, Referral
+from childprotect.agencies.models import AgencyType
+from referrals.models import Consent, Referral
 from referrals.services import ReferralData, referral_act, referral_create
 from reporting.services import report_act, report_prepare
 from tests.cases.conftest import *  # noqa: F403  (the cases folder's clock, Celery and builders)

@@ -17,11 +17,11 @@ from openpyxl import Workbook
 
 from cases.models import Carer, Child, ChildCircumstance
 from childprotect.accounts.models import Role, User
+from childprotect.agencies.models import Agency
 from childprotect.audit.models import AuditEntry
 from childprotect.celery import app as celery_app
 from childprotect.core.imports import job_create
 from childprotect.core.models import ImportJob, ImportStatus
-from referrals.models import Agency
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

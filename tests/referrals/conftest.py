@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from referrals.models import Agency, AgencyType, Consent, Urgency
+from childprotect.agencies.models import Agency, AgencyType
+from referrals.models import Consent, Urgency
 from referrals.services import ReferralData, referral_act, referral_create
 from tests.cases.conftest import *  # noqa: F403  (the cases folder's clock, Celery and builders)
 from tests.cases.test_workflow import open_case

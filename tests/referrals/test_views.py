@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import Case
+from childprotect.agencies.models import AgencyType
 from childprotect.audit.models import AuditEntry
-from referrals.models import AgencyType, OutcomeOption, Referral, ReferralStatus
+from referrals.models import OutcomeOption, Referral, ReferralStatus
 from tests.cases.conftest import REPORTER_NAME
 from tests.cases.test_case_views import html, version_on
 

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AgenciesConfig(AppConfig):
+    name = "childprotect.agencies"
+    label = "agencies"
+    verbose_name = "Cơ quan phối hợp"
