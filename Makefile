@@ -17,7 +17,8 @@ run: setup migrate data
 test: system-packages-test $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy childprotect cases referrals reporting tests
+	$(BIN)/mypy childprotect cases referrals reporting home devtools tests
+	$(BIN)/lint-imports --no-logo
 	DJANGO_SETTINGS_MODULE=childprotect.settings_test $(MANAGE) makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -60,7 +61,7 @@ compose-check:
 	SECRET_KEY=placeholder POSTGRES_PASSWORD=placeholder docker-compose -f docker-compose.yml config -q
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
 
 # Regenerate the English catalogue after changing Vietnamese source strings (needs GNU gettext's msgfmt).
 messages: $(VENV)/.installed

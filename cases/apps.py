@@ -8,3 +8,14 @@ class CasesConfig(AppConfig):
 
     name = "cases"
     verbose_name = "Trẻ em và vụ việc"
+
+    def ready(self) -> None:
+        # What the shared floor offers and this app fills in: the registry importer, the words of its steps.
+        from childprotect.audit.actions import case_step, steps_register
+        from childprotect.core.imports import register
+
+        from .imports import ChildImporter
+        from .workflow import TRANSITIONS
+
+        register(ChildImporter())
+        steps_register({case_step(t.action): t.label for t in TRANSITIONS})

@@ -20,7 +20,7 @@ from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.audit.actions import ChildAction
 from childprotect.audit.models import AuditEntry
-from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas, parse_date, register
+from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas, parse_date
 from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.text import fold
 
@@ -75,6 +75,7 @@ class _Lookups(TypedDict):
 class ChildImporter:
     kind = "children"
     label = "Sổ theo dõi trẻ em"
+    position = 1
     columns: tuple[Column, ...] = (
         Column("full_name", "Họ và tên", required=True),
         Column("other_names", "Tên gọi khác"),
@@ -393,6 +394,3 @@ class ChildImporter:
             changed, [*UPDATED_FIELDS, "name_folded", "other_names_folded", "version"], batch_size=2000
         )
         return [c.pk for c in changed]
-
-
-register(ChildImporter())

@@ -17,6 +17,7 @@ from childprotect.text import fold
 
 from .models import (
     OPEN_STATUSES,
+    AbuseForm,
     Carer,
     Case,
     CaseStep,
@@ -369,3 +370,9 @@ def deadlines_due_for(user: Any, until: dt.datetime) -> QuerySet[Deadline]:
         .select_related("case__child", "case__unit")
         .order_by("due_at")
     )
+
+
+def report_abuse_form_labels(report: Report) -> list[str]:
+    """The forms of abuse recorded on a report, in words, in the law's order."""
+    recorded = {a.form for a in report.abuse_forms.all()}
+    return [str(label) for code, label in AbuseForm.choices if code in recorded]

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "childprotect.audit",
     "childprotect.workdays",
     "childprotect.core",
+    # above every app: the role home pages, development commands
+    "home",
+    "devtools",
     # the domain
     "cases",
     "referrals",

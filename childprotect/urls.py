@@ -6,14 +6,14 @@ from django.views.i18n import set_language
 
 from childprotect import converters  # noqa: F401  (registers <id:...> before the apps' urls are included)
 from childprotect.core import import_views, notification_views
-from childprotect.core import views as core_views
+from home import views as home_views
 
 admin.site.site_header = "Bảo vệ trẻ em: quản trị"
 admin.site.site_title = "Bảo vệ trẻ em"
 admin.site.index_title = "Quản trị hệ thống"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("accounts/", include("childprotect.accounts.urls")),
     path("places/", include("childprotect.places.urls")),
     path("notifications/", notification_views.notification_list, name="notifications"),

@@ -16,6 +16,12 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Chuyển tuyến"
 
     def ready(self) -> None:
+        # What the shared floor offers and this app fills in: the words of its steps.
+        from childprotect.audit.actions import referral_step, steps_register
+
+        from .workflow import STEPS
+
+        steps_register({referral_step(s.action): s.label for s in STEPS})
         # A partner who joins, leaves or changes agency, or is (de)activated, gains or loses the cases its agency's
         # referrals share: accounts sends the signal, being below referrals.
         from childprotect.accounts.signals import account_changed

@@ -20,9 +20,9 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
-from cases.models import AbuseForm, Case, Child
 from cases.pdf_views import short_name
 from cases.policy import can_see_child_protected
+from cases.selectors import report_abuse_form_labels
 from childprotect.accounts.models import Role
 from childprotect.audit.actions import ReferralAction
 from childprotect.http import AuthenticatedRequest
@@ -48,8 +48,9 @@ def _unit_line(unit: AdminUnit) -> str:
     return ", ".join(u.name for u in [unit, *reversed(unit.ancestors())])
 
 
-def child_lines(child: Child) -> list[Line]:
-    """What the agency needs to find the child: name, sex, birth, where the child lives."""
+def child_lines(referral: Referral) -> list[Line]:
+    """What the agency needs to find the referral's child: name, sex, birth, where the child lives."""
+    child = referral.case.child
     if child.date_of_birth:
         born = Line("Ngày sinh", child.date_of_birth.strftime("%d/%m/%Y"))
     else:
@@ -75,11 +76,10 @@ def _letter_date(referral: Referral) -> dt.date:
 
 
 def _letter_context(request: AuthenticatedRequest, referral: Referral) -> dict[str, Any]:
-    case: Case = referral.case
+    case = referral.case
     child = case.child
     report = case.report
     show_perpetrators = referral_carries_perpetrators(referral)  # the addressee's need, whoever prints
-    recorded = {a.form for a in report.abuse_forms.all()}
     deadline = selectors.referral_open_deadline(referral)
     signer = referral.sent_by or referral.created_by
     consent = dict(Consent.choices)
@@ -100,9 +100,9 @@ def _letter_context(request: AuthenticatedRequest, referral: Referral) -> dict[s
             if deadline
             else ""
         ),
-        "child_lines": child_lines(child),
+        "child_lines": child_lines(referral),
         "carers": [carer_text(c.full_name, c.relation, c.phone) for c in child.carers.all()],
-        "abuse_forms": [str(label) for code, label in AbuseForm.choices if code in recorded],  # the law's order
+        "abuse_forms": report_abuse_form_labels(report),
         "report": report,  # the incident's date and place, and its urgent signs; never the reporter or description
         "incident_place": ", ".join(p for p in [report.incident_place, _unit_line(report.incident_unit)] if p),
         "show_perpetrators": show_perpetrators,

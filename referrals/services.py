@@ -17,7 +17,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from cases import deadlines as deadline_rules
 from cases.models import Case, Deadline, DeadlineKind, DeadlineStatus
 from childprotect.accounts.models import Role, User
-from childprotect.accounts.selectors import user_reaches_unit
+from childprotect.accounts.selectors import agency_partners, user_reaches_unit
 from childprotect.agencies.models import Agency
 from childprotect.audit.actions import GrantAction, ReferralAction, referral_step
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
@@ -93,10 +93,6 @@ def agencies_for_case(case: Case) -> QuerySet[Agency]:
         .filter(Q(unit=province) | Q(unit__path__startswith=province.path + "/"))
         .select_related("unit")
     )
-
-
-def agency_partners(agency_id: int) -> QuerySet[User]:
-    return User.objects.filter(role=Role.PARTNER, agency_id=agency_id, is_active=True)
 
 
 def _child_age(case: Case, on: dt.date) -> int:

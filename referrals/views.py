@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Report
 from cases.policy import can_see_child_protected
 from cases.selectors import case_get_for
 from cases.services import record_view
@@ -86,7 +85,7 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         for s in allowed_steps(referral.status, request.user.role)
         if services.step_refusal(request.user, referral, s) is None
     ]
-    report: Report = case.report
+    report = case.report
     carries_perpetrators = referral_carries_perpetrators(referral)
     return render(
         request,

@@ -8,3 +8,14 @@ class ReportingConfig(AppConfig):
 
     name = "reporting"
     verbose_name = "Báo cáo định kỳ"
+
+    def ready(self) -> None:
+        # The words of its steps for the audit log; entries written before the rename carry report.<step>.
+        from childprotect.audit.actions import OLD_PERIODIC_REPORT_STEP, periodic_report_step, steps_register
+
+        from .workflow import STEPS
+
+        steps_register(
+            {periodic_report_step(s.action): f"{s.label} (báo cáo định kỳ)" for s in STEPS},
+            aliases={OLD_PERIODIC_REPORT_STEP + s.action: periodic_report_step(s.action) for s in STEPS},
+        )

@@ -1,6 +1,8 @@
 """The fixed cast of users (docs/architecture.md#tests), on the real 2026 list loaded once per test database.
 
-Commune A is Phường Hạc Thành (2026:14797), commune B Phường Hàm Rồng (2026:14758), both in Tỉnh Thanh Hóa (2026:38).
+Commune A is Phường Hạc Thành (2026:14797), commune B Phường Hàm Rồng (2026:14758), both in Tỉnh Thanh Hóa (2026:38)
+(tests/support/places.py). The shared fixtures (the frozen clock, in-process Celery, the builders) come from
+tests/support/fixtures.py, loaded here for the whole suite: pytest reads `pytest_plugins` only in the root conftest.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from childprotect.agencies.models import AgencyType
 from childprotect.places.services import units_load_list
 
 from .factories import AgencyFactory, UserFactory, unit
+from .support.places import COMMUNE_A, COMMUNE_B, PROVINCE
 
-PROVINCE, COMMUNE_A, COMMUNE_B = "2026:38", "2026:14797", "2026:14758"
-OTHER_PROVINCE_COMMUNE = "2026:00004"  # Phường Ba Đình, Hà Nội
+pytest_plugins = ["tests.support.fixtures"]
 
 
 @pytest.fixture(scope="session")

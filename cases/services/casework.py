@@ -41,7 +41,7 @@ from cases.models import (
 )
 from cases.workflow import BY_ACTION, Transition, next_actions, waiting_on
 from childprotect.accounts.models import Role, User
-from childprotect.accounts.selectors import user_reaches_unit
+from childprotect.accounts.selectors import agency_partners, user_reaches_unit
 from childprotect.audit.actions import CaseAction, case_step
 from childprotect.audit.services import audit_record
 from childprotect.core.services import notify
@@ -625,8 +625,6 @@ def _remind_referral(deadline: Deadline, kind: str, now: dt.datetime, cache: dic
     late = kind == ReminderKind.OVERDUE
     title = f"{'Quá hạn' if late else 'Sắp đến hạn'} phản hồi chuyển tuyến {referral} – {referral.agency.name}"
     body = f"Hạn phản hồi: {due}. Hồ sơ {case}, {case.unit.name}."
-    from referrals.services import agency_partners  # referrals build on cases: imported where needed
-
     partners = agency_partners(referral.agency_id)
     key = f"deadline:{deadline.pk}:{kind}"
     try:

@@ -9,5 +9,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Tài khoản và vai trò"
 
     def ready(self) -> None:
-        # The lockout audit and the sign-in device check are signal receivers defined with the security backend.
-        from . import security  # noqa: F401
+        from childprotect.core.imports import register
+
+        from . import security  # noqa: F401  (the lockout audit and the sign-in device check: signal receivers)
+        from .imports import AccountImporter
+
+        register(AccountImporter())

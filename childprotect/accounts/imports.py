@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from childprotect.agencies.selectors import agency_get_by_name
-from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas, register
+from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas
 from childprotect.places.selectors import unit_get_by_key
 from childprotect.text import fold
 
@@ -33,6 +33,7 @@ ROLES |= {"co quan phoi hop": Role.PARTNER, "quan tri": Role.ADMIN}
 class AccountImporter:
     kind = "accounts"
     label = "Tài khoản người dùng"
+    position = 2
     columns: tuple[Column, ...] = (
         Column("username", "Tên đăng nhập", required=True),
         Column("full_name", "Họ và tên", required=True),
@@ -162,6 +163,3 @@ class AccountImporter:
             account_ensure(actor=actor, **values)
             progress(100 * (i + 1) // len(todo))
         return plan
-
-
-register(AccountImporter())

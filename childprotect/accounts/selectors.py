@@ -59,3 +59,8 @@ def account_manageable_by(actor: Any, account: Any) -> bool:
         return False
     place = account.agency.unit if account.role == Role.PARTNER and account.agency_id else account.unit
     return place is not None and user_reaches_unit(actor, place)
+
+
+def agency_partners(agency_id: int) -> QuerySet[User]:
+    """The active partner accounts of an agency: who is told of its referrals."""
+    return User.objects.filter(role=Role.PARTNER, agency_id=agency_id, is_active=True)

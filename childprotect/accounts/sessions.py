@@ -1,4 +1,4 @@
-"""Django's database sessions, made safe for `make run`'s SQLite under load (measured by `manage.py loadcheck`).
+"""Django's database sessions, made safe for `make run`'s SQLite under load (measured by `manage.py benchmark load`).
 
 Every request of a logged-in user slides the session's expiry once a minute (IdleSessionMiddleware): a session write
 after the page is ready. While a large import holds SQLite's write lock, that write waited the whole lock timeout and

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.text import capfirst
 
 from childprotect.accounts.models import Role, User
-from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas, register
+from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas
 from childprotect.text import fold
 
 from .columns import COLUMNS, HELP, REQUIRED_COLUMNS, AgencyRowChecker, column_header
@@ -23,6 +23,7 @@ from .services import AGENCY_FIELDS, agency_ensure
 class AgencyImporter:
     kind = "agencies"
     label = "Cơ quan phối hợp"
+    position = 3
     columns: tuple[Column, ...] = tuple(
         Column(
             key,
@@ -86,6 +87,3 @@ class AgencyImporter:
             )
             progress(100 * (i + 1) // len(todo))
         return plan
-
-
-register(AgencyImporter())

@@ -17,8 +17,8 @@ old entries are labelled as the new ones, and AuditEntry.objects.filter(action=.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
 from django.apps import apps
@@ -206,42 +206,32 @@ def record_action(model: type[models.Model] | models.Model, verb: str) -> AuditA
     return MEMBERS[f"{model._meta.model_name}.{verb}"]
 
 
-@cache
-def _step_labels() -> dict[str, str]:
-    """Every step code (and its old code) with its table's label."""
-    # Imported here: the audit app sits below the apps whose tables it names.
-    from cases.workflow import TRANSITIONS
-    from referrals.workflow import STEPS as REFERRAL_STEPS
-    from reporting.workflow import STEPS as REPORT_STEPS
-
-    labels = {case_step(t.action): t.label for t in TRANSITIONS}
-    labels |= {referral_step(s.action): s.label for s in REFERRAL_STEPS}
-    for s in REPORT_STEPS:
-        labels[periodic_report_step(s.action)] = labels[OLD_PERIODIC_REPORT_STEP + s.action] = (
-            f"{s.label} (báo cáo định kỳ)"
-        )
-    return labels
+# The steps of the apps' workflow tables, filled by each app's AppConfig.ready() through steps_register: the audit app
+# sits below the apps and names none of them.
+STEP_LABELS: dict[str, str] = {}  # step code (and its old code) -> the table's label
+STEP_ALIASES: dict[str, str] = {}  # old step code -> its code today (report.submit -> periodicreport.submit)
 
 
-@cache
-def _step_aliases() -> dict[str, str]:
-    """Old step code → canonical code (report.submit → periodicreport.submit)."""
-    from reporting.workflow import STEPS as REPORT_STEPS
-
-    return {OLD_PERIODIC_REPORT_STEP + s.action: periodic_report_step(s.action) for s in REPORT_STEPS}
+def steps_register(labels: Mapping[str, str], *, aliases: Mapping[str, str] | None = None) -> None:
+    """An app's workflow steps: `labels` maps each step code (case_step, referral_step, periodic_report_step) to its
+    label; `aliases` maps an old code its entries may still carry to the code today (which must be in `labels`)."""
+    STEP_LABELS.update(labels)
+    for old, new in (aliases or {}).items():
+        STEP_ALIASES[old] = new
+        STEP_LABELS[old] = labels[new]
 
 
 def canonical(code: str) -> str:
     """The code an entry is written under today: itself, or what its old code was renamed to."""
     if code in ALIASES:
         return ALIASES[code].value
-    return _step_aliases().get(code, code)
+    return STEP_ALIASES.get(code, code)
 
 
 def same_action(code: str) -> list[str]:
     """Every code the log may hold for the action `code` names: the canonical one and its aliases."""
     new = canonical(code)
-    old = [a for a, c in _step_aliases().items() if c == new]
+    old = [a for a, c in STEP_ALIASES.items() if c == new]
     if new in MEMBERS:
         old += MEMBERS[new].aliases
     return [new, *old]
@@ -261,8 +251,8 @@ def action_label(code: str) -> str:
     member = MEMBERS.get(code) or ALIASES.get(code)
     if member is not None:
         return str(member.label)
-    if code in _step_labels():
-        return _step_labels()[code]
+    if code in STEP_LABELS:
+        return STEP_LABELS[code]
     if code.startswith("admin."):
         return _admin_label(code) or code
     return code

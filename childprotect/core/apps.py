@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """Home pages, the base layout, demo data and the development launcher."""
+    """What every app builds on: notifications, the import framework, one-time form tokens, the error pages."""
 
     name = "childprotect.core"
     label = "core"

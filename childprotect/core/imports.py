@@ -84,6 +84,7 @@ Progress = Callable[[int], None]
 class Importer(Protocol):
     kind: str
     label: str
+    position: int  # where the upload form lists it (1 first)
     columns: tuple[Column, ...]
 
     def allowed(self, actor: Any) -> bool: ...
@@ -97,25 +98,17 @@ IMPORTERS: dict[str, Importer] = {}
 
 
 def register(importer: Importer) -> Importer:
+    """The importers live with their data: each app registers its own from its AppConfig.ready()."""
     IMPORTERS[importer.kind] = importer
     return importer
 
 
 def importers_for(actor: Any) -> list[Importer]:
-    _load()
-    return [i for i in IMPORTERS.values() if i.allowed(actor)]
+    return sorted((i for i in IMPORTERS.values() if i.allowed(actor)), key=lambda i: i.position)
 
 
 def importer(kind: str) -> Importer | None:
-    _load()
     return IMPORTERS.get(kind)
-
-
-def _load() -> None:
-    """The importers live with their data (cases, agencies, accounts); importing them registers them."""
-    import cases.imports  # noqa: F401
-    import childprotect.accounts.imports  # noqa: F401
-    import childprotect.agencies.imports  # noqa: F401
 
 
 # --- reading -------------------------------------------------------------------------------------------------------

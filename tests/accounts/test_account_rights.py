@@ -19,8 +19,8 @@ from childprotect.accounts.services import account_ensure
 from childprotect.audit.models import AuditEntry
 from childprotect.celery import app as celery_app
 from childprotect.core.models import ImportJob, ImportStatus
-from tests.conftest import OTHER_PROVINCE_COMMUNE
 from tests.factories import PASSWORD, UserFactory, unit
+from tests.support.places import OTHER_PROVINCE_COMMUNE
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from childprotect.audit.models import AuditEntry
-from childprotect.core.demo import DEFAULT_PASSWORD
+from devtools.demo import DEFAULT_PASSWORD
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

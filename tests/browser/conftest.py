@@ -21,7 +21,6 @@ import pytest
 from django.db import connection, connections
 from playwright.sync_api import expect, sync_playwright
 
-from childprotect.celery import app as celery_app
 from childprotect.places.models import AdminUnit
 from childprotect.places.services import units_load_list
 
@@ -91,15 +90,6 @@ def chromium():
                 browser.close()
 
 
-@pytest.fixture
-def eager_celery():
-    """Tasks queued on commit (notification emails, the report PDF) run at once, in the live server's thread."""
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
-
-
 @dataclass
 class World:
     password: str
@@ -108,7 +98,7 @@ class World:
 @pytest.fixture
 def world(live_server, eager_celery) -> World:
     """The demo world in the live server's database (demo_load, as `make run` loads it)."""
-    from childprotect.core.demo import demo_load, demo_password
+    from devtools.demo import demo_load, demo_password
 
     if not AdminUnit.objects.filter(list_version=2026).exists():  # emptied by the previous transactional test
         units_load_list(2026, actor=None)

@@ -19,7 +19,7 @@ from cases.services import report_attach_child
 from cases.services.attachments import attachment_add, detect_content_type
 from childprotect.audit.models import AuditEntry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery", "fresh_storage")]
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
@@ -30,7 +30,7 @@ TEXT = b"Bien ban hop ngay 20/11/2026\n" * 4
 TYPE_REFUSED = "Chỉ nhận tệp PDF, PNG hoặc JPEG."
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def fresh_storage(settings):
     """A new in-memory storage for each test: what one test stores is not seen by the next."""
     settings.STORAGES = {

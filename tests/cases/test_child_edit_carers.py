@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from childprotect.audit.models import AuditEntry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 
 def edit_payload(child, carers: list[tuple[str, str, str]]) -> dict[str, str]:

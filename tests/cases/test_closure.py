@@ -12,23 +12,13 @@ from django.core.exceptions import ValidationError
 
 from cases.models import CaseState, DeadlineKind, DeadlineStatus, EmergencyMeasure
 from childprotect.audit.models import AuditEntry
+from tests.support.builders import SEPARATION, act, snapshot, walk
+from tests.support.clock import local
+from tests.support.pages import act_url, detail_url, html, post_step, version_on
 
-from .test_case_views import act_url, detail_url, html, post_step, version_on
-from .test_workflow import SEPARATION, act, local, open_case, snapshot, walk
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 S = CaseState
 END = {"end_decision_number": "21/QĐ-UBND", "end_decided_on": dt.date(2026, 11, 27), "note": "Trẻ đã an toàn."}
-
-
-@pytest.fixture
-def new_case(officer_a, make_report, make_child):
-    return lambda: open_case(officer_a, make_report, make_child)
-
-
-@pytest.fixture
-def case_at(new_case, officer_a, chair_a):
-    return lambda state: walk(new_case(), state, officer=officer_a, chair=chair_a)
 
 
 @pytest.fixture
@@ -44,7 +34,7 @@ def separated(new_case, officer_a, chair_a):
 
 
 def test_closure_is_refused_while_the_separation_runs_then_allowed_once_the_chair_ends_it(
-    separated, officer_a, chair_a, frozen_clock
+    separated, officer_a, chair_a, clock
 ):
     case = separated(S.REVIEWED)  # the review shows low harm, no access, no risk, a stable child
     before = snapshot(case)
@@ -55,7 +45,7 @@ def test_closure_is_refused_while_the_separation_runs_then_allowed_once_the_chai
     assert "tách trẻ khỏi môi trường" in exc.value.messages[0]
     assert snapshot(case) == before
 
-    frozen_clock.move_to(local(2026, 11, 27, 15, 0))
+    clock.move_to(local(2026, 11, 27, 15, 0))
     step = act(chair_a, case, "end_separation", **END)
 
     case.refresh_from_db()

@@ -17,11 +17,10 @@ from cases.models import CaseState, Deadline, DeadlineKind, DeadlineStatus, Remi
 from cases.services import deadlines_scan, report_attach_child
 from cases.tasks import scan_deadlines
 from childprotect.core.models import Notification
+from tests.support.builders import act, walk
+from tests.support.clock import RECEIVED_AT, local
 
-from .conftest import RECEIVED_AT
-from .test_workflow import act, local, open_case, walk
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 S = CaseState
 DOMAIN = "hacthanh.thanhhoa.gov.vn"
@@ -35,14 +34,6 @@ def give_emails(*users) -> None:
 
 def deadline_keys() -> list[tuple[str, str]]:
     return sorted(Notification.objects.filter(key__startswith="deadline:").values_list("recipient__username", "key"))
-
-
-@pytest.fixture
-def new_case(officer_a, make_report, make_child):
-    def build(**kwargs):
-        return open_case(officer_a, make_report, make_child, **kwargs)
-
-    return build
 
 
 @pytest.fixture
@@ -82,8 +73,8 @@ def test_opening_a_case_starts_the_emergency_deadline_from_the_report_receipt(ne
     assert deadline.status == DeadlineStatus.OPEN
 
 
-def test_a_report_received_late_in_the_evening_is_due_the_next_morning(new_case, frozen_clock):
-    frozen_clock.move_to(local(2026, 11, 21, 0, 15))
+def test_a_report_received_late_in_the_evening_is_due_the_next_morning(new_case, clock):
+    clock.move_to(local(2026, 11, 21, 0, 15))
     case = new_case(received_at=local(2026, 11, 20, 22, 40))
 
     deadline = case.deadlines.get(kind=DeadlineKind.EMERGENCY)
@@ -131,8 +122,8 @@ def test_the_approval_deadline_is_2_working_days():
     )
 
 
-def test_a_case_opened_before_tet_gets_its_plan_deadline_after_tet(new_case, frozen_clock):
-    frozen_clock.move_to(local(2026, 2, 12, 11, 0))  # after the receipt: a receipt in the future is refused
+def test_a_case_opened_before_tet_gets_its_plan_deadline_after_tet(new_case, clock):
+    clock.move_to(local(2026, 2, 12, 11, 0))  # after the receipt: a receipt in the future is refused
     case = new_case(received_at=local(2026, 2, 12, 10, 0))
 
     plan = case.deadlines.get(kind=DeadlineKind.PLAN)
@@ -143,8 +134,8 @@ def test_a_case_opened_before_tet_gets_its_plan_deadline_after_tet(new_case, fro
     assert emergency.due_at == local(2026, 2, 12, 22, 0)
 
 
-def test_a_case_opened_before_the_april_holidays_gets_its_plan_deadline_after_them(new_case, frozen_clock):
-    frozen_clock.move_to(local(2026, 4, 24, 16, 0))
+def test_a_case_opened_before_the_april_holidays_gets_its_plan_deadline_after_them(new_case, clock):
+    clock.move_to(local(2026, 4, 24, 16, 0))
     case = new_case(received_at=local(2026, 4, 24, 14, 20))
 
     plan = case.deadlines.get(kind=DeadlineKind.PLAN)
@@ -168,13 +159,13 @@ def test_drafting_the_plan_starts_a_2_working_day_approval_deadline(new_case, of
 
 
 def test_an_overdue_emergency_decision_alerts_officer_chair_and_supervisor_exactly_once(
-    new_case, people, frozen_clock, django_capture_on_commit_callbacks
+    new_case, people, clock, django_capture_on_commit_callbacks
 ):
     case = new_case()
     emergency = case.deadlines.get(kind=DeadlineKind.EMERGENCY)
     key = f"deadline:{emergency.pk}:overdue"
     mail.outbox.clear()  # the report's own notifications are not what this test is about
-    frozen_clock.move_to(RECEIVED_AT + dt.timedelta(hours=13))  # 21:30, no emergency decision
+    clock.move_to(RECEIVED_AT + dt.timedelta(hours=13))  # 21:30, no emergency decision
 
     with django_capture_on_commit_callbacks(execute=True):
         result = deadlines_scan()
@@ -195,7 +186,7 @@ def test_an_overdue_emergency_decision_alerts_officer_chair_and_supervisor_exact
     assert (reminder.kind, reminder.sent_at) == (ReminderKind.OVERDUE, RECEIVED_AT + dt.timedelta(hours=13))
 
     # A second scan (the next run of the schedule, or a retried task) sends nothing new.
-    frozen_clock.move_to(RECEIVED_AT + dt.timedelta(hours=13, minutes=15))
+    clock.move_to(RECEIVED_AT + dt.timedelta(hours=13, minutes=15))
     with django_capture_on_commit_callbacks(execute=True):
         again = deadlines_scan()
 
@@ -206,12 +197,12 @@ def test_an_overdue_emergency_decision_alerts_officer_chair_and_supervisor_exact
 
 
 def test_the_due_soon_reminder_goes_to_the_officer_only_once(
-    new_case, people, frozen_clock, django_capture_on_commit_callbacks
+    new_case, people, clock, django_capture_on_commit_callbacks
 ):
     case = new_case()
     emergency = case.deadlines.get(kind=DeadlineKind.EMERGENCY)
     mail.outbox.clear()
-    frozen_clock.move_to(RECEIVED_AT + dt.timedelta(hours=10, minutes=30))  # 19:00: due at 20:30
+    clock.move_to(RECEIVED_AT + dt.timedelta(hours=10, minutes=30))  # 19:00: due at 20:30
 
     with django_capture_on_commit_callbacks(execute=True):
         result = deadlines_scan()
@@ -226,13 +217,13 @@ def test_the_due_soon_reminder_goes_to_the_officer_only_once(
 
 
 def test_a_deadline_reminded_as_due_soon_is_still_escalated_once_overdue(
-    new_case, people, frozen_clock, django_capture_on_commit_callbacks
+    new_case, people, clock, django_capture_on_commit_callbacks
 ):
     case = new_case()
     emergency = case.deadlines.get(kind=DeadlineKind.EMERGENCY)
-    frozen_clock.move_to(local(2026, 11, 20, 19, 0))
+    clock.move_to(local(2026, 11, 20, 19, 0))
     deadlines_scan()
-    frozen_clock.move_to(local(2026, 11, 20, 21, 0))
+    clock.move_to(local(2026, 11, 20, 21, 0))
 
     result = deadlines_scan()
 
@@ -243,10 +234,10 @@ def test_a_deadline_reminded_as_due_soon_is_still_escalated_once_overdue(
     }
 
 
-def test_deadlines_settled_in_time_are_not_reminded(new_case, people, officer_a, chair_a, frozen_clock):
+def test_deadlines_settled_in_time_are_not_reminded(new_case, people, officer_a, chair_a, clock):
     case = walk(new_case(), S.EMERGENCY_DECIDED, officer=officer_a, chair=chair_a)  # decided at 09:00
     assert case.deadlines.get(kind=DeadlineKind.EMERGENCY).status == DeadlineStatus.MET
-    frozen_clock.move_to(local(2026, 11, 20, 21, 30))
+    clock.move_to(local(2026, 11, 20, 21, 30))
 
     result = deadlines_scan()
 
@@ -254,7 +245,7 @@ def test_deadlines_settled_in_time_are_not_reminded(new_case, people, officer_a,
     assert deadline_keys() == []
 
 
-def test_a_closed_cases_deadlines_are_cancelled_and_never_reminded(new_case, people, officer_a, chair_a, frozen_clock):
+def test_a_closed_cases_deadlines_are_cancelled_and_never_reminded(new_case, people, officer_a, chair_a, clock):
     case = walk(new_case(), S.INITIAL_ASSESSED, officer=officer_a, chair=chair_a)
     act(
         chair_a,
@@ -275,16 +266,16 @@ def test_a_closed_cases_deadlines_are_cancelled_and_never_reminded(new_case, peo
     assert separation.status == DeadlineStatus.MET  # settled by the decision ending it
 
     for day in (1, 9, 10, 11, 40):  # past every limit the case ever had
-        frozen_clock.move_to(local(2026, 11, 20, 21, 0) + dt.timedelta(days=day))
+        clock.move_to(local(2026, 11, 20, 21, 0) + dt.timedelta(days=day))
         result = deadlines_scan()
         assert (result.due_soon, result.overdue, result.notifications) == (0, 0, 0)
     assert deadline_keys() == []
     assert not Reminder.objects.exists()
 
 
-def test_the_periodic_task_runs_the_scan_and_returns_its_counts(new_case, people, frozen_clock):
+def test_the_periodic_task_runs_the_scan_and_returns_its_counts(new_case, people, clock):
     new_case()
-    frozen_clock.move_to(local(2026, 11, 20, 21, 30))
+    clock.move_to(local(2026, 11, 20, 21, 30))
 
     result = scan_deadlines.delay()
 
@@ -293,7 +284,7 @@ def test_the_periodic_task_runs_the_scan_and_returns_its_counts(new_case, people
 
 
 def test_a_reminder_committed_by_an_earlier_crashed_run_is_not_sent_again(
-    new_case, people, make_child, officer_a, frozen_clock, django_capture_on_commit_callbacks
+    new_case, people, make_child, officer_a, clock, django_capture_on_commit_callbacks
 ):
     case = new_case()
     # A second child of the same report: its deadline, not yet reminded, is still sent in the same scan.
@@ -302,7 +293,7 @@ def test_a_reminder_committed_by_an_earlier_crashed_run_is_not_sent_again(
     other = case.report.cases.get(child=other_child)
     crashed = case.deadlines.get(kind=DeadlineKind.EMERGENCY)
     pending = other.deadlines.get(kind=DeadlineKind.EMERGENCY)
-    frozen_clock.move_to(local(2026, 11, 20, 21, 30))
+    clock.move_to(local(2026, 11, 20, 21, 30))
     Reminder.objects.create(deadline=crashed, kind=ReminderKind.OVERDUE, sent_at=local(2026, 11, 20, 21, 0))
     mail.outbox.clear()
 
@@ -317,11 +308,11 @@ def test_a_reminder_committed_by_an_earlier_crashed_run_is_not_sent_again(
 
 
 def test_an_overdue_plan_alerts_the_supervisor_of_the_province_but_not_other_communes(
-    new_case, people, officer_a, chair_a, frozen_clock
+    new_case, people, officer_a, chair_a, clock
 ):
     case = walk(new_case(), S.ASSESSED, officer=officer_a, chair=chair_a)
     plan = case.deadlines.get(kind=DeadlineKind.PLAN)
-    frozen_clock.move_to(local(2026, 11, 28, 8, 0))  # Saturday after the Friday 27/11 limit
+    clock.move_to(local(2026, 11, 28, 8, 0))  # Saturday after the Friday 27/11 limit
 
     result = deadlines_scan()
 

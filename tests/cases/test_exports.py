@@ -18,11 +18,9 @@ from cases.models import Child, Report
 from cases.services import report_attach_child
 from childprotect.audit.models import AuditEntry
 from childprotect.exports import cell, neutralise
+from tests.support.builders import REPORTER_NAME, open_case
 
-from .conftest import REPORTER_NAME
-from .test_workflow import open_case
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 NATIONAL_ID = "038215001234"
 CARER_PHONE = "0912 345 678"

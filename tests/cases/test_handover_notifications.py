@@ -2,7 +2,7 @@
 
 When the chair (or a supervisor) acts on a case, the officer in charge is told; when the officer hands a case to the
 chair (initial assessment, plan drafted, closure proposed), the commune's chair is told. The clock is frozen at
-20/11/2026 09:00 (tests/cases/conftest.py); Celery runs in-process, so the e-mails are in django.core.mail.outbox.
+20/11/2026 09:00 (the clock fixture, tests/support/fixtures.py); Celery runs in-process, so the e-mails are in django.core.mail.outbox.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from django.urls import reverse
 from cases.models import CaseState
 from childprotect.accounts.models import Role
 from childprotect.core.models import Notification
+from tests.support.builders import act, open_case, walk
 
 from ..factories import UserFactory
-from .test_workflow import act, open_case, walk
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery", "addresses")]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def addresses(officer_a, chair_a, supervisor):
     """Everyone has an e-mail address, so that "not mailed" means something."""
     for user in (officer_a, chair_a, supervisor):

@@ -8,10 +8,9 @@ import pytest
 from django.urls import reverse
 
 from cases.services import report_attach_child
+from tests.support.clock import TZ
 
-from .conftest import TZ
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 
 @pytest.fixture
@@ -61,10 +60,10 @@ def test_home_page_queries_do_not_grow_with_the_deadlines(
 
 
 def test_a_12_hour_deadline_ending_tonight_is_listed_with_a_countdown(
-    client, officer_a, make_report, make_child, frozen_clock
+    client, officer_a, make_report, make_child, clock
 ):
     """Issue 15: received 16:50, the 12 hours end at 04:50 tomorrow: "today" must not hide it."""
-    frozen_clock.move_to(dt.datetime(2026, 11, 20, 17, 30, tzinfo=TZ))
+    clock.move_to(dt.datetime(2026, 11, 20, 17, 30, tzinfo=TZ))
     report = make_report(officer_a, received_at=dt.datetime(2026, 11, 20, 16, 50, tzinfo=TZ))
     report_attach_child(actor=officer_a, report=report, child=make_child(officer_a))
     tonight = report.cases.get()

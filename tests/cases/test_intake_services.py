@@ -14,10 +14,10 @@ from cases.services import age_on, child_update, report_attach_child, report_reg
 from childprotect.audit.models import AuditEntry
 from childprotect.core.models import Notification
 from childprotect.core.tasks import send_notification_email
+from tests.support.builders import REPORTER_NAME
+from tests.support.clock import TZ
 
-from .conftest import REPORTER_NAME, TZ
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 
 def entry_text(entry: AuditEntry) -> str:

@@ -11,62 +11,10 @@ from cases.models import Child, Perpetrator, Report, ReportChild, Term, TermKind
 from cases.services import child_update, report_attach_child
 from childprotect.audit.models import AuditEntry
 from childprotect.core.models import Notification
+from tests.support.builders import REPORTER_NAME
+from tests.support.pages import child_post, html, perpetrator_rows
 
-from .conftest import REPORTER_NAME
-
-pytestmark = pytest.mark.django_db
-
-
-def html(response) -> str:
-    return response.content.decode()
-
-
-def perpetrator_rows(*rows: dict[str, str], total: int = 2) -> dict[str, str]:
-    """The perpetrator formset (prefix "p"): `total` rows, blank unless given."""
-    data = {"p-TOTAL_FORMS": str(total), "p-INITIAL_FORMS": "0", "p-MIN_NUM_FORMS": "0", "p-MAX_NUM_FORMS": "5"}
-    for i in range(total):
-        row = {"name": "", "relation": "", "sex": "unknown", "approx_age": ""}
-        row.update(rows[i] if i < len(rows) else {})
-        data.update({f"p-{i}-{key}": value for key, value in row.items()})
-    return data
-
-
-@pytest.fixture
-def report_post(phone_channel):
-    """report_post(**overrides) -> the POST data of the report form, two blank perpetrator rows."""
-
-    def build(**overrides):
-        data = {
-            "received_at": "20/11/2026 08:30",
-            "report_type": "thong_bao",
-            "channel": str(phone_channel.pk),
-            "reporter_name": REPORTER_NAME,
-            "reporter_phone": "0987 654 321",
-            "reporter_relation": "Hàng xóm",
-            "description": "Hàng xóm nghe thấy trẻ bị đánh nhiều lần vào buổi tối.",
-            "forms_main": ["violence"],
-            "environment": "family",
-            "incident_unit": "14797",
-            **perpetrator_rows(),
-        }
-        data.update(overrides)
-        return {k: v for k, v in data.items() if v is not None}
-
-    return build
-
-
-def child_post(**overrides):
-    data = {
-        "full_name": "Lê Thị Bình",
-        "date_of_birth": "05/03/2015",
-        "sex": "female",
-        "residence_unit": "14797",
-        "carer_name": "Lê Văn Hải",
-        "carer_relation": "Bố",
-        "carer_phone": "0912 345 678",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 
 # --- the whole intake, end to end ----------------------------------------------------------------------------------

@@ -21,10 +21,10 @@ from cases.services import ChildData, child_register, child_update
 from childprotect.audit.models import AuditEntry
 from childprotect.celery import app as celery_app
 from childprotect.core.models import ImportJob, ImportStatus
-from tests.conftest import OTHER_PROVINCE_COMMUNE
 from tests.factories import UserFactory, unit
+from tests.support.places import OTHER_PROVINCE_COMMUNE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 TAKEN = "038215000123"  # officer B's child's number (commune B, outside officer A's reach)
 FREE = "038215000999"  # nobody's

@@ -14,10 +14,11 @@ from django.urls import reverse
 from cases.models import Attachment, CaseComment, Child, Report
 from childprotect.audit.models import AuditEntry
 from referrals.models import Referral
+from tests.support.builders import open_case
+from tests.support.concurrency import race, race_db
+from tests.support.pages import child_post, client_for
 
-from .test_intake_views import child_post, report_post  # noqa: F401  (report_post is a fixture)
-from .test_races import client_for, race, race_db
-from .test_workflow import open_case
+pytestmark = pytest.mark.usefixtures("clock", "eager_celery")
 
 SAVED = "Hồ sơ này đã được lưu"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -49,7 +50,7 @@ def assert_replay_shows_the_record(client: Client, first, second) -> None:
 
 
 @pytest.mark.django_db
-def test_back_then_save_on_mau_01_makes_one_report(client, officer_a, report_post):  # noqa: F811
+def test_back_then_save_on_mau_01_makes_one_report(client, officer_a, report_post):
     client.force_login(officer_a)
     first, second = send_twice(client, reverse("cases:report_create"), report_post())
     assert Report.objects.count() == 1
@@ -61,7 +62,7 @@ def test_back_then_save_on_mau_01_makes_one_report(client, officer_a, report_pos
 def test_a_report_refused_for_an_error_keeps_its_token_and_saves_once_corrected(
     client,
     officer_a,
-    report_post,  # noqa: F811
+    report_post,
 ):
     client.force_login(officer_a)
     token = token_on(client.get(reverse("cases:report_create")))
@@ -130,7 +131,7 @@ def test_back_then_send_on_an_attachment_or_a_comment_adds_one(client, officer_a
 
 
 @race_db
-def test_two_submissions_of_one_token_at_the_same_moment_make_one_report(officer_a, report_post):  # noqa: F811
+def test_two_submissions_of_one_token_at_the_same_moment_make_one_report(officer_a, report_post):
     for _round in range(3):
         a, b = client_for(officer_a), client_for(officer_a)
         token = token_on(a.get(reverse("cases:report_create")))

@@ -9,7 +9,6 @@ import datetime as dt
 import re
 import shutil
 import subprocess
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -21,42 +20,19 @@ from cases.models import Case, RiskLevel
 from cases.services import case_act, report_attach_child
 from childprotect.audit.models import AuditEntry
 from childprotect.pdf import ascii_filename, local_url_fetcher, pdf_font_family, pdf_response
-
-from .conftest import REPORTER_NAME
+from tests.support.builders import REPORTER_NAME
+from tests.support.pages import NATIONAL, page_count, pdf_text
 
 pytestmark = [
+    pytest.mark.usefixtures("clock", "eager_celery"),
     pytest.mark.django_db,
     pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed"),
 ]
 
 CHILD_NAME = "Trần Thị Thuỷ"  # "uỷ": the old tone placement, printed exactly as registered
-NATIONAL = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 
 
 # --- reading PDFs back ---------------------------------------------------------------------------------------------
-
-
-def _poppler(tool: str, *args: str) -> str:
-    path = shutil.which(tool)
-    assert path, f"{tool} missing"
-    result = subprocess.run([path, *args], capture_output=True, text=True, check=True, timeout=30)  # noqa: S603
-    return unicodedata.normalize("NFC", result.stdout)
-
-
-def pdf_text(tmp_path: Path, content: bytes, page: int | None = None) -> str:
-    """The PDF's text as `pdftotext -layout` reads it (one page, or all), with whitespace runs collapsed."""
-    assert content.startswith(b"%PDF-")
-    path = tmp_path / f"form-{len(list(tmp_path.iterdir()))}.pdf"
-    path.write_bytes(content)
-    pages = ["-f", str(page), "-l", str(page)] if page else []
-    return " ".join(_poppler("pdftotext", "-layout", *pages, str(path), "-").split())
-
-
-def page_count(tmp_path: Path, content: bytes) -> int:
-    path = tmp_path / "count.pdf"
-    path.write_bytes(content)
-    info = _poppler("pdfinfo", str(path))
-    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
 
 
 def prints(action: str, obj, form: str) -> int:

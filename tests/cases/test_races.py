@@ -8,13 +8,7 @@ released together by a barrier, on SQLite (WAL, IMMEDIATE) and, with DATABASE_UR
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from cases.models import Case, CaseState, CaseStep
@@ -25,43 +19,14 @@ from referrals.models import Consent, ReferralStatus, Urgency
 from referrals.services import ReferralData, referral_act, referral_create
 from reporting.models import PeriodicReport
 from tests.factories import AgencyFactory, UserFactory
+from tests.support.builders import open_case, walk
+from tests.support.concurrency import race, race_db
+from tests.support.pages import client_for, html
 
-from .test_workflow import open_case, walk
+pytestmark = pytest.mark.usefixtures("clock", "eager_celery")
 
 STALE = "người khác cập nhật"
 ROUNDS = 3
-
-
-def html(response) -> str:
-    return response.content.decode()
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def race(*calls: Callable[..., Any]) -> list[Any]:  # `...`: lambdas bind loop variables as defaults (lambda a=a: ...)
-    """Run the calls in threads released together by a barrier; each thread has its own database connection."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except BaseException as exc:  # noqa: BLE001  (reported by the assertion below)
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 def assess_initial(version: int, summary: str) -> dict[str, str]:
@@ -149,8 +114,6 @@ def test_a_stale_referral_answer_keeps_the_input(officer_a, police, police_agenc
 
 
 # --- real concurrency: two threads, two connections, one barrier -------------------------------------------------
-
-race_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @race_db

@@ -17,7 +17,7 @@ from cases.selectors import (
 )
 from cases.services import report_attach_child
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 
 def names(qs) -> set[str]:

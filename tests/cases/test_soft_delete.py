@@ -10,10 +10,9 @@ from django.urls import reverse
 from cases.models import Case, Child, Report
 from cases.services import record_delete, record_restore, report_attach_child
 from childprotect.audit.models import AuditEntry
+from tests.support.builders import open_case
 
-from .test_workflow import open_case
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 
 @pytest.fixture

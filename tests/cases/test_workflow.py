@@ -1,7 +1,7 @@
 """The statutory workflow at the services level: cases/workflow.py's table walked transition by transition.
 
 Every action goes through cases.services.case_act, the real transaction, audit log and deadlines. The clock is frozen at
-20/11/2026 09:00 (tests/cases/conftest.py); the report behind each case was received at 08:30 that morning.
+20/11/2026 09:00 (the clock fixture, tests/support/fixtures.py); the report behind each case was received at 08:30 that morning.
 
 The helpers at the top (RECORDS, act, walk, open_case, snapshot) are imported by test_deadlines.py and
 test_case_views.py.
@@ -36,32 +36,17 @@ from cases.services import case_act, report_attach_child, separation_record
 from cases.workflow import BY_ACTION, TRANSITIONS, Transition
 from childprotect.accounts.models import Role
 from childprotect.audit.models import AuditEntry
+from tests.support.builders import CHAIR_ACTIONS, HAPPY_PATH, SEPARATION, act, record, snapshot, walk
+from tests.support.clock import NOW, RECEIVED_AT, local
 
 from ..factories import UserFactory
-from .conftest import NOW, RECEIVED_AT, TZ
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 S = CaseState
 
 # --- helpers shared with test_deadlines.py and test_case_views.py -------------------------------------------------
 
-# The happy path, in order: each action and the state it leads to.
-HAPPY_PATH: list[tuple[str, CaseState]] = [
-    ("assess_initial", S.INITIAL_ASSESSED),
-    ("decide_emergency", S.EMERGENCY_DECIDED),
-    ("assess_specific", S.ASSESSED),
-    ("draft_plan", S.PLAN_DRAFTED),
-    ("approve_plan", S.IMPLEMENTING),
-    ("review", S.REVIEWED),
-    ("propose_closure", S.CLOSURE_PROPOSED),
-    ("approve_closure", S.CLOSED),
-]
-# The happy path's next action from each state but the last (a state is where the previous action led).
-NEXT_ON_PATH: dict[str, str] = dict(
-    zip([S.RECEIVED, *(target for _, target in HAPPY_PATH[:-1])], (a for a, _ in HAPPY_PATH), strict=True)
-)
-CHAIR_ACTIONS = {"decide_emergency", "approve_plan", "approve_closure", "reject_closure"}
 
 # How the refusal names each role (the words users know).
 ROLE_WORDS = {
@@ -79,152 +64,12 @@ ROLE_FIXTURES: dict[str, str] = {
 }
 
 
-def records() -> dict[str, dict[str, Any]]:
-    """Valid data for each action (what FORMS in cases/casework_forms.py produce), dated today (frozen)."""
-    today = timezone.localdate()
-    return {
-        "assess_initial": {
-            "risk_level": "high",
-            "in_danger_now": True,
-            "needs_emergency": False,
-            "level": "intervention",
-            "summary": "Đã gặp trẻ và gia đình; thông tin ban đầu có cơ sở.",
-        },
-        "decide_emergency": {
-            "emergency_needed": False,
-            "measures": "",
-            "separation": False,
-            "separation_days": None,
-            "placement": "",
-            "note": "Trẻ không gặp nguy hiểm tức thời.",
-        },
-        "assess_specific": {
-            "level": "intervention",
-            "needs": "Chăm sóc y tế, hỗ trợ tâm lý, tư vấn gia đình.",
-            "meeting_date": today,
-            "participants": "Cán bộ bảo vệ trẻ em, Công an phường, Trạm Y tế, giáo viên chủ nhiệm",
-            "minutes": "Thống nhất các nhu cầu hỗ trợ.",
-        },
-        "draft_plan": {
-            "goals": "Trẻ an toàn, được chăm sóc y tế và hỗ trợ tâm lý; gia đình được tư vấn.",
-            "end_date": today + dt.timedelta(days=60),
-            "activities": [
-                {
-                    "activity": "Khám và điều trị",
-                    "responsible": "Trạm Y tế phường",
-                    "start": today,
-                    "end": today + dt.timedelta(days=7),
-                    "resources": "Bảo hiểm y tế",
-                },
-                {
-                    "activity": "Tư vấn tâm lý cho trẻ (4 buổi)",
-                    "responsible": "Trung tâm CTXH tỉnh",
-                    "start": today,
-                    "end": today + dt.timedelta(days=30),
-                    "resources": "",
-                },
-            ],
-        },
-        "return_plan": {"reason": "Bổ sung hoạt động tư vấn cho gia đình."},
-        "approve_plan": {"decision_number": "15/QĐ-UBND", "note": ""},
-        "end_separation": {"end_decision_number": "21/QĐ-UBND", "end_decided_on": today, "note": "Trẻ đã an toàn."},
-        "log_activity": {"activity": "Khám và điều trị", "done_on": today, "note": "Trẻ đã được khám."},
-        "review": {
-            "harm_level": "low",
-            "abuser_has_access": False,
-            "care_environment": "Gia đình đã thay đổi cách chăm sóc.",
-            "recovery": "Trẻ đi học đều, tâm lý ổn định.",
-            "risk_remains": False,
-            "child_stable": True,
-            "conclusion": "Đề xuất đóng hồ sơ.",
-        },
-        "continue_plan": {"note": ""},
-        "propose_closure": {"note": ""},
-        "approve_closure": {"note": ""},
-        "reject_closure": {"reason": "Cần thêm một lần rà soát."},
-        "reopen": {"reason": "Có thông tin trẻ lại bị bạo lực."},
-    }
-
-
-def record(action: str, **overrides: Any) -> dict[str, Any]:
-    return {**records()[action], **overrides}
-
-
-def act(actor, case: Case, action: str, **overrides: Any) -> CaseStep:
-    """Take `action` as `actor` from the case's current version, with valid data (overrides replace fields)."""
-    case.refresh_from_db()
-    return case_act(actor=actor, case=case, action=action, version=case.version, data=record(action, **overrides))
-
-
-def walk(case: Case, to: str, *, officer, chair) -> Case:
-    """Move `case` along the happy path until it stands in state `to` (the officer and the chair taking turns)."""
-    case.refresh_from_db()
-    while case.state != to:
-        action = NEXT_ON_PATH[case.state]
-        act(chair if action in CHAIR_ACTIONS else officer, case, action)
-    return case
-
-
-def open_case(officer, make_report, make_child, *, child_name: str = "Nguyễn Văn An", **report_overrides) -> Case:
-    """A report in commune A with one child attached by the officer: the Case it opens (state received)."""
-    report = make_report(officer, **report_overrides)
-    child = make_child(officer, full_name=child_name)
-    report_attach_child(actor=officer, report=report, child=child)
-    return report.cases.get(child=child)
-
-
-def snapshot(case: Case) -> dict[str, Any]:
-    """Everything an action could change on a case, to show that a refusal changed nothing."""
-    fresh = Case.objects.get(pk=case.pk)
-    return {
-        "state": fresh.state,
-        "version": fresh.version,
-        "level": fresh.level,
-        "closed_at": fresh.closed_at,
-        "steps": fresh.steps.count(),
-        "deadlines": list(fresh.deadlines.order_by("id").values_list("kind", "status", "due_at", "settled_at")),
-        "plans": list(fresh.plans.order_by("number").values_list("number", "status")),
-        "reviews": fresh.reviews.count(),
-        "comments": fresh.comments.count(),
-        "measures": list(fresh.emergency_measures.values_list("separation", "separation_until", "extension_decision")),
-        # The changes recorded (a form shown again is a view of the case, recorded as one, not a change).
-        "audit": AuditEntry.objects.filter(action__startswith="case.", object_id=str(fresh.pk))
-        .exclude(action="case.view")
-        .count(),
-        "report_status": Report.objects.get(pk=fresh.report_id).status,
-    }
-
-
-def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, second, tzinfo=TZ)
-
-
 def actor_for(transition: Transition, officer, chair):
     """Someone allowed to take `transition`: the officer where the table lets them, else the chair."""
     return officer if Role.COMMUNE_OFFICER in transition.roles else chair
 
 
 # --- fixtures ------------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def new_case(officer_a, make_report, make_child):
-    """new_case(child_name=..., **report_overrides) -> a fresh Case in commune A, state received."""
-
-    def build(**kwargs: Any) -> Case:
-        return open_case(officer_a, make_report, make_child, **kwargs)
-
-    return build
-
-
-@pytest.fixture
-def case_at(new_case, officer_a, chair_a):
-    """case_at(state) -> a fresh case walked along the happy path to `state`."""
-
-    def build(state: str) -> Case:
-        return walk(new_case(), state, officer=officer_a, chair=chair_a)
-
-    return build
 
 
 @pytest.fixture
@@ -241,7 +86,7 @@ def by_role(request):
 
 
 def test_a_case_walks_from_received_to_closed_through_every_step_with_the_right_roles(
-    new_case, officer_a, chair_a, make_child, frozen_clock
+    new_case, officer_a, chair_a, make_child, clock
 ):
     case = new_case()
     report = case.report
@@ -259,7 +104,7 @@ def test_a_case_walks_from_received_to_closed_through_every_step_with_the_right_
 
     for i, (action, target) in enumerate(HAPPY_PATH, start=1):
         at = NOW + dt.timedelta(minutes=20 * i)  # 09:20 ... 11:40, all within every deadline
-        frozen_clock.move_to(at)
+        clock.move_to(at)
         actor = chair_a if action in CHAIR_ACTIONS else officer_a
         before = case.version
         from_state = case.state
@@ -515,15 +360,6 @@ def test_a_chair_of_another_commune_is_refused_as_out_of_area(case_at, commune_b
 
 # --- emergency protection and temporary separation -----------------------------------------------------------------
 
-SEPARATION = {
-    "emergency_needed": True,
-    "measures": "Đưa trẻ đi khám tại Trạm Y tế phường; tạm thời cho trẻ ở với bà nội.",
-    "separation": True,
-    "separation_days": 15,
-    "placement": "Nhà bà nội, Tổ dân phố 7, phường Hạc Thành",
-    "note": "Người chăm sóc là người xâm hại.",
-}
-
 
 def test_an_emergency_separation_of_15_days_is_recorded_with_its_end_deadline(case_at, chair_a):
     case = case_at(S.INITIAL_ASSESSED)
@@ -565,11 +401,11 @@ def test_an_emergency_decision_is_refused_without_what_the_decree_requires(overr
     assert not EmergencyMeasure.objects.filter(case=case).exists()
 
 
-def test_extending_a_separation_needs_a_decision_and_moves_the_deadline(case_at, chair_a, officer_a, frozen_clock):
+def test_extending_a_separation_needs_a_decision_and_moves_the_deadline(case_at, chair_a, officer_a, clock):
     case = case_at(S.INITIAL_ASSESSED)
     act(chair_a, case, "decide_emergency", **SEPARATION)
     old = case.deadlines.get(kind=DeadlineKind.SEPARATION_END)
-    frozen_clock.move_to(local(2026, 12, 4, 10, 0))
+    clock.move_to(local(2026, 12, 4, 10, 0))
     before = snapshot(case)
 
     with pytest.raises(ValidationError) as exc:
@@ -597,10 +433,10 @@ def test_extending_a_separation_needs_a_decision_and_moves_the_deadline(case_at,
     assert (entry.actor, entry.changes) == (chair_a, {"ended_on": None, "extend_until": "15/12/2026"})
 
 
-def test_ending_a_separation_in_time_settles_its_deadline(case_at, chair_a, frozen_clock):
+def test_ending_a_separation_in_time_settles_its_deadline(case_at, chair_a, clock):
     case = case_at(S.INITIAL_ASSESSED)
     act(chair_a, case, "decide_emergency", **{**SEPARATION, "separation_days": 10})
-    frozen_clock.move_to(local(2026, 11, 28, 16, 0))
+    clock.move_to(local(2026, 11, 28, 16, 0))
 
     with pytest.raises(ValidationError, match="Chấm dứt biện pháp tách trẻ khỏi môi trường"):
         separation_record(actor=chair_a, case=case, ended_on=dt.date(2026, 11, 28))  # ending takes a decision
@@ -615,11 +451,11 @@ def test_ending_a_separation_in_time_settles_its_deadline(case_at, chair_a, froz
 # --- reopening -----------------------------------------------------------------------------------------------------
 
 
-def test_a_closed_case_reopened_needs_a_new_plan_numbered_2(case_at, officer_a, chair_a, frozen_clock):
+def test_a_closed_case_reopened_needs_a_new_plan_numbered_2(case_at, officer_a, chair_a, clock):
     case = case_at(S.CLOSED)
     assert case.report.status == ReportStatus.CLOSED
     reopened_at = local(2026, 12, 10, 14, 0)  # a Thursday
-    frozen_clock.move_to(reopened_at)
+    clock.move_to(reopened_at)
 
     step = act(officer_a, case, "reopen")
 
@@ -706,10 +542,10 @@ def test_a_stale_version_is_refused_even_for_an_action_that_keeps_the_state(case
 # --- returning a plan ----------------------------------------------------------------------------------------------
 
 
-def test_the_supervisor_may_return_a_plan_with_a_comment(case_at, supervisor, frozen_clock):
+def test_the_supervisor_may_return_a_plan_with_a_comment(case_at, supervisor, clock):
     case = case_at(S.PLAN_DRAFTED)
     returned_at = local(2026, 11, 23, 10, 0)  # Monday
-    frozen_clock.move_to(returned_at)
+    clock.move_to(returned_at)
 
     step = act(supervisor, case, "return_plan", reason="Thiếu hoạt động hỗ trợ tâm lý cho mẹ của trẻ.")
 

@@ -11,10 +11,9 @@ from django.urls import reverse
 
 from childprotect.audit.actions import action_label
 from childprotect.audit.services import audit_record
-from tests.cases.conftest import *  # noqa: F403  (frozen clock, Celery, builders)
-from tests.cases.test_workflow import open_case
+from tests.support.builders import open_case
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = ["childprotect", "cases", "referrals", "reporting"]

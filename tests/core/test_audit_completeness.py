@@ -12,12 +12,10 @@ import pytest
 from django.urls import reverse
 
 from childprotect.audit.models import AuditEntry
-from tests.cases.conftest import *  # noqa: F403  (frozen clock, Celery, builders)
-from tests.cases.conftest import REPORTER_NAME
-from tests.cases.test_workflow import open_case
 from tests.factories import PASSWORD
+from tests.support.builders import REPORTER_NAME, open_case
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 
 @pytest.fixture
@@ -250,8 +248,8 @@ def shown_protected(response, world, records, kwargs) -> list[str]:
     address, carer's phone), the record the address names (its pk in the URL) in the page's context (a record's page,
     its forms, drill-downs, status page), or a file (a PDF, a spreadsheet, a scan: its bytes are not searched).
     Lists name records but are not a view of one: their exports are audited, not their pages."""
-    from tests.security.conftest import PROTECTED
-    from tests.security.test_access_matrix import TEXT_TYPES, _context_values
+    from tests.support.matrix import TEXT_TYPES, context_values
+    from tests.support.world import PROTECTED
 
     found: list[str] = []
     content_type = response.get("Content-Type", "")
@@ -260,7 +258,7 @@ def shown_protected(response, world, records, kwargs) -> list[str]:
     body = response.content.decode("utf-8", errors="replace")
     found += [f"{value!r} of child {p}" for p, values in PROTECTED.items() for value in values if value in body]
     named = set(kwargs.values())
-    for value in _context_values(response):
+    for value in context_values(response):
         key = (value._meta.concrete_model, value.pk) if hasattr(value, "_meta") else None
         if key in records and value.pk in named:
             found.append(f"the page of {records[key]}")
@@ -272,7 +270,7 @@ def unaudited_views(world, names: tuple[str, ...] = ()) -> list[str]:
     without exactly one read entry in the audit log (by that user, for that request)."""
     from django.test import Client
 
-    from tests.security.test_access_matrix import LOGGED_IN, RULES
+    from tests.support.matrix import LOGGED_IN, RULES
 
     records = _protected_records(world)
     clients: dict[str, Client] = {}
@@ -305,10 +303,10 @@ def unaudited_views(world, names: tuple[str, ...] = ()) -> list[str]:
 
 @pytest.fixture
 def world():
-    """The access matrix's world (tests/security/conftest.py), built in this test's transaction at its own date."""
+    """The access matrix's world (tests/support/world.py), built in this test's transaction at its own date."""
     import time_machine
 
-    from tests.security.conftest import NOW, build_world
+    from tests.support.world import NOW, build_world
 
     with time_machine.travel(NOW, tick=False):
         yield build_world()

@@ -25,6 +25,7 @@ class FailingBackend(EmailBackend):
 
 @pytest.fixture
 def officer_a(officer_a):
+    """Specialises the cast's officer A (tests/conftest.py): the same person, with an e-mail address."""
     officer_a.email = "canbo.hacthanh@example.vn"
     officer_a.save(update_fields=["email"])
     return officer_a

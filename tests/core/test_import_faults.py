@@ -31,20 +31,11 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from cases.models import Child
-from childprotect.celery import app as celery_app
 from childprotect.core.imports import FileRefused, read_table
 from childprotect.core.models import ImportJob, ImportStatus
-from tests.core.test_imports import COLUMNS, child_row, csv_file
+from tests.support.builders import COLUMNS, child_row, csv_file
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def eager_celery():
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 
 @pytest.fixture

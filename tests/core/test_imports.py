@@ -19,60 +19,12 @@ from cases.models import Carer, Child, ChildCircumstance
 from childprotect.accounts.models import Role, User
 from childprotect.agencies.models import Agency
 from childprotect.audit.models import AuditEntry
-from childprotect.celery import app as celery_app
 from childprotect.core.imports import job_create
 from childprotect.core.models import ImportJob, ImportStatus
 from tests.factories import PASSWORD
+from tests.support.builders import COLUMNS, child_row, csv_file
 
-pytestmark = pytest.mark.django_db
-
-COLUMNS = [
-    "Họ và tên",
-    "Ngày sinh",
-    "Năm sinh",
-    "Giới tính",
-    "Dân tộc",
-    "Mã định danh",
-    "Mã xã",
-    "Người chăm sóc",
-    "Điện thoại người chăm sóc",
-    "Nhóm hoàn cảnh đặc biệt",
-]
-
-
-@pytest.fixture(autouse=True)
-def eager_celery():
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
-
-
-def csv_file(rows: list[list[str]], header: list[str] = COLUMNS, encoding: str = "utf-8-sig") -> bytes:
-    import csv
-
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode(encoding)
-
-
-def child_row(name: str, born: str = "05/03/2015", code: str = "14797", **extra: str) -> list[str]:
-    values = {
-        "Họ và tên": name,
-        "Ngày sinh": born,
-        "Năm sinh": "",
-        "Giới tính": "Nam",
-        "Dân tộc": "Kinh",
-        "Mã định danh": "",
-        "Mã xã": code,
-        "Người chăm sóc": "Nguyễn Văn Bình",
-        "Điện thoại người chăm sóc": "0912 345 678",
-        "Nhóm hoàn cảnh đặc biệt": "",
-    }
-    values.update(extra)
-    return [values[c] for c in COLUMNS]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 
 @pytest.fixture

@@ -136,9 +136,9 @@ def busy_timeout(ms: int) -> Iterator[None]:
 
 @committed
 def test_a_page_is_served_when_only_its_session_touch_finds_the_database_busy(client, officer_a):
-    """Measured by `manage.py loadcheck`: during a 100,000-row import, home and case-list pages whose session expiry was
-    due to slide answered 400 Bad Request (Django turns a failed session save into SessionInterrupted) after waiting
-    the whole lock timeout. Sliding the expiry can wait for the next request; the page must be served."""
+    """Measured by `manage.py benchmark load`: during a 100,000-row import, home and case-list pages whose session
+    expiry was due to slide answered 400 Bad Request (Django turns a failed session save into SessionInterrupted) after
+    waiting the whole lock timeout. Sliding the expiry can wait for the next request; the page must be served."""
     from childprotect.accounts.security import SEEN_SESSION_KEY
 
     client.force_login(officer_a)

@@ -1,5 +1,6 @@
-"""Referral tests: the cases folder's frozen clock (20/11/2026 09:00) and builders, a case in commune A, and
-referrals from it to the police agency of commune A (the cast's `police` partner) built through the services."""
+"""Referral tests: a case in commune A, and referrals from it to the police agency of commune A (the cast's `police`
+partner) built through the services. The modules of this folder freeze the clock at 20/11/2026 09:00 and run Celery
+in-process (`pytest.mark.usefixtures("clock", "eager_celery")`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ import pytest
 from childprotect.agencies.models import Agency, AgencyType
 from referrals.models import Consent, Urgency
 from referrals.services import ReferralData, referral_act, referral_create
-from tests.cases.conftest import *  # noqa: F403  (the cases folder's clock, Celery and builders)
-from tests.cases.test_workflow import open_case
 from tests.factories import AgencyFactory, UserFactory
+from tests.support.builders import open_case
 
 
 @pytest.fixture

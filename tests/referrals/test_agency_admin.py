@@ -20,10 +20,9 @@ from childprotect.audit.models import AuditEntry
 from childprotect.core.models import ImportJob, ImportStatus
 from referrals.models import OutcomeOption, ResponseRule
 from tests.factories import AgencyFactory, UserFactory, unit
+from tests.support.places import COMMUNE_A, COMMUNE_B, OTHER_PROVINCE_COMMUNE
 
-from ..conftest import COMMUNE_A, COMMUNE_B, OTHER_PROVINCE_COMMUNE
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 CSV, XLSX = "0", "1"  # the admin's format choices, in the order of AgencyAdmin.formats
 HEADER = "name,agency_type,unit,address,phone,email,is_active\n"

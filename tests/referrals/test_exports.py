@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from childprotect.agencies.models import AgencyType
 from childprotect.audit.models import AuditEntry
-from tests.cases.conftest import REPORTER_NAME
+from tests.support.builders import REPORTER_NAME
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 URL = "referrals:referral_export"
 MESSAGE = "Trẻ đang ở nhà bà ngoại, tổ dân phố 5. Liên hệ bà ngoại trước khi đến."

@@ -17,10 +17,11 @@ from cases.services import report_attach_child
 from childprotect.audit.models import AuditEntry
 from referrals.models import Urgency
 from referrals.services import referral_act
-from tests.cases.conftest import REPORTER_NAME
-from tests.cases.test_pdf_forms import NATIONAL, page_count, pdf_text
+from tests.support.builders import REPORTER_NAME
+from tests.support.pages import NATIONAL, page_count, pdf_text
 
 pytestmark = [
+    pytest.mark.usefixtures("clock", "eager_celery"),
     pytest.mark.django_db,
     pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed"),
 ]
@@ -29,7 +30,7 @@ CHILD_NAME = "Trịnh Thị Ngọc Ánh"
 CARER = "Lê Thị Ngọc (mẹ), điện thoại 0912 000 111"
 PERPETRATOR = "Trần Văn Hùng"
 DESCRIPTION = "Hàng xóm nghe thấy trẻ bị đánh nhiều lần vào buổi tối."  # the report's own account: never printed
-# The reporter (tests/cases/conftest.py report_data): confidential, never on the letter (NĐ 56 Đ33).
+# The reporter (tests/support/fixtures.py report_data): confidential, never on the letter (NĐ 56 Đ33).
 REPORTER_DETAILS = (REPORTER_NAME, "0987 654 321", "Tổ dân phố 3")
 
 

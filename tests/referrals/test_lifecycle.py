@@ -19,19 +19,14 @@ from referrals.models import Consent, OutcomeOption, Referral, ReferralStatus, U
 from referrals.selectors import referrals_visible_to, referred_cases_for
 from referrals.services import partner_access_sync, referral_access_expire, referral_act, referral_create
 from referrals.workflow import STEPS, Step
-from tests.cases.test_workflow import local, walk
 from tests.factories import AgencyFactory, UserFactory, unit
+from tests.support.builders import referral_step as act
+from tests.support.builders import walk
+from tests.support.clock import local
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 R = ReferralStatus
-
-
-def act(actor, referral: Referral, action: str, **data) -> Referral:
-    referral.refresh_from_db()
-    referral_act(actor=actor, referral=referral, action=action, version=referral.version, data=data)
-    referral.refresh_from_db()
-    return referral
 
 
 def outcome(agency_type: str, code: str) -> OutcomeOption:
@@ -220,7 +215,7 @@ def test_sending_needs_the_consent_of_a_child_aged_7_or_more(draft, officer_a, p
 
 
 def test_a_child_under_7_needs_no_consent_of_their_own(officer_a, make_report, make_child, referral_data, police):
-    from tests.cases.test_workflow import open_case
+    from tests.support.builders import open_case
 
     case = open_case(officer_a, make_report, make_child, child_name="Lê Bảo Ngọc")
     child = case.child
@@ -320,7 +315,7 @@ def test_a_second_open_referral_to_the_same_agency_keeps_the_grant_when_one_is_w
 
 
 def test_completion_keeps_access_for_the_configured_days_then_the_periodic_job_removes_it(
-    sent, police, officer_a, frozen_clock, settings
+    sent, police, officer_a, clock, settings
 ):
     settings.CHILDPROTECT_REFERRAL_ACCESS_DAYS = 30
     referral = sent()
@@ -328,10 +323,10 @@ def test_completion_keeps_access_for_the_configured_days_then_the_periodic_job_r
     act(police, referral, **{"action": "complete"}, **data_for("complete", referral))
 
     assert referral.access_until == local(2026, 12, 20, 9, 0)
-    frozen_clock.move_to(local(2026, 12, 20, 8, 59))
+    clock.move_to(local(2026, 12, 20, 8, 59))
     assert referral_access_expire() == 0 and holds(police, referral)
 
-    frozen_clock.move_to(local(2026, 12, 20, 9, 0))
+    clock.move_to(local(2026, 12, 20, 9, 0))
     assert referral_access_expire() == 1
     assert not holds(police, referral)
     assert referral_access_expire() == 0  # the next run finds nothing left to do
@@ -341,7 +336,7 @@ def test_completion_keeps_access_for_the_configured_days_then_the_periodic_job_r
     assert referrals_visible_to(officer_a).filter(pk=referral.pk).exists()
 
 
-def test_the_periodic_task_is_scheduled_and_runs_the_expiry(sent, police, frozen_clock, settings):
+def test_the_periodic_task_is_scheduled_and_runs_the_expiry(sent, police, clock, settings):
     from childprotect.schedule import BEAT_SCHEDULE
     from referrals.tasks import expire_referral_access
 
@@ -350,7 +345,7 @@ def test_the_periodic_task_is_scheduled_and_runs_the_expiry(sent, police, frozen
     referral = sent()
     act(police, referral, "accept")
     act(police, referral, "complete", **data_for("complete", referral))
-    frozen_clock.move_to(local(2026, 11, 21, 9, 0))
+    clock.move_to(local(2026, 11, 21, 9, 0))
 
     assert expire_referral_access.delay().get() == 1
     assert not holds(police, referral)
@@ -453,9 +448,9 @@ def test_the_response_deadline_follows_the_agency_types_rule_and_the_provinces_o
     assert stricter.deadlines.get().kind == DeadlineKind.REFERRAL_RESPONSE
 
 
-def test_an_accept_after_the_deadline_is_recorded_late(sent, police, frozen_clock):
+def test_an_accept_after_the_deadline_is_recorded_late(sent, police, clock):
     referral = sent()  # urgent: due 21/11 09:00
-    frozen_clock.move_to(local(2026, 11, 21, 10, 0))
+    clock.move_to(local(2026, 11, 21, 10, 0))
 
     act(police, referral, "accept")
 

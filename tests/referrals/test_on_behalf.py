@@ -10,9 +10,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from .test_lifecycle import act
+from tests.support.builders import referral_step as act
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 ON_BEHALF = "Ghi nhận phản hồi bằng văn bản của cơ quan"
 

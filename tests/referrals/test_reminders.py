@@ -11,12 +11,11 @@ from cases.services import deadlines_scan
 from childprotect.accounts.models import Role
 from childprotect.core.models import Notification
 from referrals.models import Urgency
-from tests.cases.test_workflow import local
 from tests.factories import UserFactory
+from tests.support.builders import referral_step as act
+from tests.support.clock import local
 
-from .test_lifecycle import act
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 
 def referral_keys(referral) -> list[tuple[str, str]]:
@@ -36,15 +35,15 @@ def everyone(officer_a, chair_a, officer_b, supervisor, police, health, administ
 
 
 def test_the_agency_is_reminded_once_before_an_urgent_answer_is_due(
-    sent, everyone, frozen_clock, django_capture_on_commit_callbacks
+    sent, everyone, clock, django_capture_on_commit_callbacks
 ):
     referral = sent()  # urgent, sent Fri 20/11 09:00: due Sat 21/11 09:00, reminder from 07:00
     key = f"deadline:{referral.deadlines.get().pk}:due_soon"
-    frozen_clock.move_to(local(2026, 11, 21, 6, 59))
+    clock.move_to(local(2026, 11, 21, 6, 59))
     deadlines_scan()
     assert referral_keys(referral) == []
 
-    frozen_clock.move_to(local(2026, 11, 21, 7, 0))
+    clock.move_to(local(2026, 11, 21, 7, 0))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         deadlines_scan()
@@ -58,12 +57,12 @@ def test_the_agency_is_reminded_once_before_an_urgent_answer_is_due(
 
 
 def test_an_overdue_answer_escalates_to_the_sender_and_the_supervisor_exactly_once(
-    sent, everyone, frozen_clock, officer_a, police_agency
+    sent, everyone, clock, officer_a, police_agency
 ):
     colleague = UserFactory(username="police2", role=Role.PARTNER, unit=None, agency=police_agency)
     referral = sent()
     key = f"deadline:{referral.deadlines.get().pk}:overdue"
-    frozen_clock.move_to(local(2026, 11, 21, 9, 0))
+    clock.move_to(local(2026, 11, 21, 9, 0))
 
     deadlines_scan()
     deadlines_scan()
@@ -79,11 +78,11 @@ def test_an_overdue_answer_escalates_to_the_sender_and_the_supervisor_exactly_on
     assert Reminder.objects.filter(deadline__referral=referral, kind=ReminderKind.OVERDUE).count() == 1
 
 
-def test_an_answered_or_withdrawn_referral_is_not_reminded(sent, everyone, frozen_clock, police, officer_a):
+def test_an_answered_or_withdrawn_referral_is_not_reminded(sent, everyone, clock, police, officer_a):
     answered, withdrawn = sent(), sent(urgency=Urgency.NORMAL)
     act(police, answered, "accept")
     act(officer_a, withdrawn, "withdraw", reason="Không còn cần.")
-    frozen_clock.move_to(local(2026, 12, 31, 9, 0))
+    clock.move_to(local(2026, 12, 31, 9, 0))
 
     deadlines_scan()
 

@@ -1,31 +1,20 @@
-"""Periodic-report tests: the cases folder's builders and Celery, with the clock in June 2026, inside the first
-6-month period of 2026 (15/12/2025–14/06/2026, due 15/06/2026), and cases built through the real services."""
+"""Periodic-report tests: cases of a commune and its prepared 6-month report, built through the real services.
+
+The modules of this folder freeze the clock in June 2026 (`pytest.mark.clock_at(JUNE)`), on the last day of the first
+6-month period of 2026 (15/12/2025–14/06/2026, due 15/06/2026), and run Celery in-process."""
 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from cases.services import report_attach_child
 from childprotect.accounts.models import Role
-from reporting.periods import PeriodKind
-from reporting.services import report_act, report_prepare
-from tests.cases.conftest import *  # noqa: F403  (the cases folder's Celery and builders)
+from reporting.services import report_prepare
 from tests.factories import UserFactory
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-JUNE = dt.datetime(2026, 6, 14, 9, 0, tzinfo=TZ)  # the period's last day: sending opens, due tomorrow
-SEMI = PeriodKind.SEMIANNUAL
-
-
-# Replaces the cases folder's 20/11/2026 clock, which the star import above brought in under the same name.
-@pytest.fixture(autouse=True)  # type: ignore[no-redef]
-def frozen_clock():
-    with time_machine.travel(JUNE, tick=False) as traveller:
-        yield traveller
+from tests.support.builders import SEMI
+from tests.support.clock import JUNE
 
 
 @pytest.fixture
@@ -56,8 +45,3 @@ def commune_report(chair_a):
         return report_prepare(actor=preparer, unit=unit, kind=SEMI, year=2026)
 
     return build
-
-
-def act(actor, report, action, **data):
-    report.refresh_from_db()
-    return report_act(actor=actor, report=report, action=action, version=report.version, data=data)

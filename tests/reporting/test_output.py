@@ -22,11 +22,14 @@ from childprotect.places.models import AdminUnit
 from reporting.models import PdfStatus, PeriodicReport, ReportStatus
 from reporting.output import agency_abbreviation, report_pdf_bytes, report_xlsx_bytes
 from reporting.services import report_prepare
-from tests.cases.test_pdf_forms import NATIONAL, page_count, pdf_text
-
-from .conftest import SEMI, TZ, act
+from tests.support.builders import SEMI
+from tests.support.builders import report_step as act
+from tests.support.clock import JUNE, TZ
+from tests.support.pages import NATIONAL, page_count, pdf_text
 
 pytestmark = [
+    pytest.mark.usefixtures("clock", "eager_celery"),
+    pytest.mark.clock_at(JUNE),
     pytest.mark.django_db,
     pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed"),
 ]

@@ -9,10 +9,10 @@ import reporting.output
 from childprotect.audit.models import AuditEntry
 from reporting.models import PdfStatus, PeriodicReport, ReportStatus
 from reporting.services import report_pdf_render
+from tests.support.builders import SEMI
+from tests.support.clock import JUNE
 
-from .conftest import SEMI
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery"), pytest.mark.clock_at(JUNE)]
 
 
 @pytest.fixture

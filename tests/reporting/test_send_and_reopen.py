@@ -13,12 +13,13 @@ from childprotect.audit.models import AuditEntry
 from reporting.models import PeriodicReport, ReportStatus, SentVersion
 from reporting.periods import latest_sendable_period, period_before, period_for
 from reporting.services import report_prepare
-from tests.cases.test_case_views import html, version_on
 from tests.factories import UserFactory
+from tests.support.builders import SEMI
+from tests.support.builders import report_step as act
+from tests.support.clock import JUNE, TZ
+from tests.support.pages import html, version_on
 
-from .conftest import SEMI, TZ, act
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery"), pytest.mark.clock_at(JUNE)]
 S = ReportStatus
 DEC_3 = dt.datetime(2026, 12, 3, 10, 0, tzinfo=TZ)
 
@@ -34,8 +35,8 @@ def step(report, action: str) -> str:
 # --- sending opens when the period ends ------------------------------------------------------------------------------
 
 
-def test_the_next_six_month_report_cannot_be_sent_before_its_period_ends(frozen_clock, officer_a, chair_a, commune_a):
-    frozen_clock.move_to(DEC_3)  # the issue: the 2027 six-month report was sent on 03/12/2026 with zero figures
+def test_the_next_six_month_report_cannot_be_sent_before_its_period_ends(clock, officer_a, chair_a, commune_a):
+    clock.move_to(DEC_3)  # the issue: the 2027 six-month report was sent on 03/12/2026 with zero figures
     report = report_prepare(actor=officer_a, unit=commune_a, kind=SEMI, year=2027)
 
     with pytest.raises(ValidationError) as refused:
@@ -46,23 +47,21 @@ def test_the_next_six_month_report_cannot_be_sent_before_its_period_ends(frozen_
     assert report.status == S.DRAFT and not report.sent_versions.exists()
 
 
-def test_sending_opens_on_the_periods_last_day(frozen_clock, officer_a, chair_a, supervisor, commune_a):
-    frozen_clock.move_to(dt.datetime(2026, 6, 13, 23, 0, tzinfo=TZ))
+def test_sending_opens_on_the_periods_last_day(clock, officer_a, chair_a, supervisor, commune_a):
+    clock.move_to(dt.datetime(2026, 6, 13, 23, 0, tzinfo=TZ))
     report = report_prepare(actor=officer_a, unit=commune_a, kind=SEMI, year=2026)
     with pytest.raises(ValidationError):
         act(chair_a, report, "submit")
 
-    frozen_clock.move_to(dt.datetime(2026, 6, 14, 0, 5, tzinfo=TZ))
+    clock.move_to(dt.datetime(2026, 6, 14, 0, 5, tzinfo=TZ))
     act(chair_a, report, "submit")
     act(supervisor, report, "approve")
     report.refresh_from_db()
     assert report.status == S.APPROVED
 
 
-def test_a_report_sent_early_is_not_approved_before_its_period_ends(
-    frozen_clock, officer_a, chair_a, supervisor, commune_a
-):
-    frozen_clock.move_to(DEC_3)
+def test_a_report_sent_early_is_not_approved_before_its_period_ends(clock, officer_a, chair_a, supervisor, commune_a):
+    clock.move_to(DEC_3)
     report = report_prepare(actor=officer_a, unit=commune_a, kind=SEMI, year=2027)
     PeriodicReport.objects.filter(pk=report.pk).update(status=S.SUBMITTED)  # sent before this rule existed
 
@@ -71,9 +70,9 @@ def test_a_report_sent_early_is_not_approved_before_its_period_ends(
     act(supervisor, report, "return", note="Kỳ báo cáo chưa kết thúc.")  # it can still go back
 
 
-def test_the_day_sending_opens_is_a_setting(settings, frozen_clock, officer_a, chair_a, commune_a):
+def test_the_day_sending_opens_is_a_setting(settings, clock, officer_a, chair_a, commune_a):
     settings.CHILDPROTECT_REPORT_SEND_OPENS_DAYS_BEFORE_END = 5
-    frozen_clock.move_to(dt.datetime(2026, 6, 9, 9, 0, tzinfo=TZ))
+    clock.move_to(dt.datetime(2026, 6, 9, 9, 0, tzinfo=TZ))
     report = report_prepare(actor=officer_a, unit=commune_a, kind=SEMI, year=2026)
 
     act(chair_a, report, "submit")
@@ -81,10 +80,8 @@ def test_the_day_sending_opens_is_a_setting(settings, frozen_clock, officer_a, c
     assert period_for(SEMI, 2026).send_opens == dt.date(2026, 6, 9)
 
 
-def test_the_page_shows_send_disabled_with_its_date_and_a_post_says_why(
-    client, frozen_clock, officer_a, chair_a, commune_a
-):
-    frozen_clock.move_to(DEC_3)
+def test_the_page_shows_send_disabled_with_its_date_and_a_post_says_why(client, clock, officer_a, chair_a, commune_a):
+    clock.move_to(DEC_3)
     report = report_prepare(actor=officer_a, unit=commune_a, kind="annual", year=2026)
     client.force_login(chair_a)
 
@@ -113,9 +110,9 @@ def test_the_latest_sendable_period_on_3_december_2026_is_the_six_month_report_o
 
 
 @pytest.fixture
-def approved(case_in, officer_a, chair_a, supervisor, commune_a, frozen_clock):
+def approved(case_in, officer_a, chair_a, supervisor, commune_a, clock):
     """Commune A's 6-month 2026 report with one case, sent (number 12) and approved on the period's last day."""
-    frozen_clock.move_to(dt.datetime(2026, 6, 14, 9, 0, tzinfo=TZ))
+    clock.move_to(dt.datetime(2026, 6, 14, 9, 0, tzinfo=TZ))
     case_in(officer_a, commune_a, "Nguyễn Văn An")
     report = report_prepare(actor=officer_a, unit=commune_a, kind=SEMI, year=2026)
     act(chair_a, report, "submit", number="12", results="Một vụ.")
@@ -125,7 +122,7 @@ def approved(case_in, officer_a, chair_a, supervisor, commune_a, frozen_clock):
 
 
 def test_the_approving_supervisor_reopens_with_a_reason_and_the_resent_report_is_a_new_version(
-    approved, case_in, officer_a, chair_a, supervisor, commune_a, frozen_clock
+    approved, case_in, officer_a, chair_a, supervisor, commune_a, clock
 ):
     with pytest.raises(ValidationError, match="lý do"):
         act(supervisor, approved, "reopen", note="  ")
@@ -240,9 +237,9 @@ def test_the_pdf_made_of_the_sent_report_is_kept_with_its_version_when_reopened(
 
 
 def test_the_list_says_when_the_next_report_opens_and_links_the_one_that_can_be_sent_now(
-    client, frozen_clock, officer_a, commune_a
+    client, clock, officer_a, commune_a
 ):
-    frozen_clock.move_to(DEC_3)
+    clock.move_to(DEC_3)
     semi = report_prepare(actor=officer_a, unit=commune_a, kind=SEMI, year=2026)
     client.force_login(officer_a)
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.test import Client
 
-from .test_access_matrix import project_patterns
+from tests.support.matrix import project_patterns
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from .conftest import NOW
+from tests.support.world import NOW
 
 pytestmark = pytest.mark.django_db
 

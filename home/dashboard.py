@@ -1,0 +1,256 @@
+"""The figures of the role home pages: SQL aggregates within what the user reaches, never a loop over cases.
+
+Each count is the count of the list its link opens: cases by step -> /cases/?state=..., by commune -> /cases/?unit=...,
+by form of abuse -> /cases/?form=..., cases with a missed deadline -> /cases/?overdue=1, referrals past their response
+time -> /referrals/?overdue=1. The supervisor's area view costs the same number of queries whatever the number of
+cases (tests/home/test_dashboards.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import MAIN_FORMS, Case, CaseState, Sex
+from cases.selectors import case_overdue, cases_visible_to
+from childprotect.accounts.models import Role
+from childprotect.places.models import AdminUnit
+from referrals.models import Referral, ReferralStatus
+from referrals.selectors import ReferralFilters, referrals_list
+from reporting.indicators import AGE_GROUPS, _with_age_group
+from reporting.models import PeriodicReport
+from reporting.models import ReportStatus as PeriodicStatus
+from reporting.periods import Period, next_due_period
+from reporting.services import staffed_units
+from reporting.workflow import FROZEN
+
+TOP_COMMUNES = 15
+PENDING_SHOWN = 30
+MONTHS = 12
+
+
+# --- the commune: cases by step, referrals waiting (what waits on the user: home/selectors.py) ------------------
+
+
+@dataclass(frozen=True)
+class StateRow:
+    state: str
+    label: str
+    total: int
+    overdue: int
+
+
+def state_counts(cases: QuerySet[Case], now: dt.datetime) -> list[StateRow]:
+    """Every step of the procedure, in its order, with its cases and those with a missed deadline (one query)."""
+    rows = {
+        r["state"]: r
+        for r in cases.order_by()
+        .values("state")
+        .annotate(total=Count("pk"), overdue=Count("pk", filter=Q(case_overdue(now))))
+    }
+    return [
+        StateRow(value, str(label), rows.get(value, {}).get("total", 0), rows.get(value, {}).get("overdue", 0))
+        for value, label in CaseState.choices
+    ]
+
+
+def referrals_waiting(user: Any) -> QuerySet[Referral]:
+    """The referrals of the user's cases sent and not answered yet, the first to fall due (or overdue) first."""
+    return referrals_list(user, ReferralFilters(status=ReferralStatus.SENT)).order_by(
+        F("response_due").asc(nulls_last=True), "-id"
+    )
+
+
+# --- the supervisor's area view ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommuneRow:
+    unit_id: int
+    name: str
+    total: int
+    open: int
+    overdue: int
+
+
+@dataclass
+class Chart:
+    """A chart and its numbers: drawn by static/js/dashboard.js, and shown as a table for everyone else."""
+
+    key: str
+    title: str
+    axis: str  # what the labels are (the first column of the table)
+    labels: list[str]
+    series: list[tuple[str, list[int]]]
+    links: list[str] = field(default_factory=list)  # the list behind each label, when there is one
+
+    @property
+    def rows(self) -> list[tuple[str, str, list[int]]]:
+        return [
+            (label, self.links[i] if self.links else "", [values[i] for _name, values in self.series])
+            for i, label in enumerate(self.labels)
+        ]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "labels": self.labels,
+            "series": [{"label": name, "values": values} for name, values in self.series],
+            "links": self.links,
+        }
+
+
+@dataclass(frozen=True)
+class PendingUnit:
+    pk: int
+    name: str
+    report_id: int | None
+    status: str
+
+
+@dataclass
+class PendingReports:
+    period: Period
+    expected: int
+    missing: int
+    units: list[PendingUnit]
+
+
+@dataclass
+class AreaView:
+    states: list[StateRow]
+    open_cases: int
+    overdue_cases: int
+    overdue_referrals: int
+    communes: list[CommuneRow]
+    communes_with_cases: int
+    pending: PendingReports | None
+    charts: list[Chart]
+
+    @property
+    def chart_data(self) -> dict[str, Any]:
+        return {chart.key: chart.as_json() for chart in self.charts}
+
+
+def pending_reports(user: Any, today: dt.date) -> PendingReports | None:
+    """The units right below the supervisor's that have not sent the next report due (sent: submitted or approved).
+
+    Expected to report: the units whose staff use the system (reporting.services.reporting_units_below), and any
+    unit that has started its report.
+    """
+    if user.role != Role.SUPERVISOR or user.unit_id is None:
+        return None
+    period = next_due_period(today)
+    reports = PeriodicReport.objects.filter(unit=OuterRef("pk"), kind=period.kind, year=period.year)
+    expected = AdminUnit.objects.filter(Q(pk__in=staffed_units()) | Q(Exists(reports)), parent_id=user.unit_id)
+    missing = (
+        expected.exclude(Exists(reports.filter(status__in=FROZEN)))
+        .annotate(report_id=Subquery(reports.values("pk")[:1]), report_status=Subquery(reports.values("status")[:1]))
+        .order_by("name", "pk")
+    )
+    labels = dict(PeriodicStatus.choices)
+    units = [
+        PendingUnit(r["pk"], r["name"], r["report_id"], str(labels.get(r["report_status"], _("Chưa lập báo cáo"))))
+        for r in missing.values("pk", "name", "report_id", "report_status")[:PENDING_SHOWN]
+    ]
+    return PendingReports(period=period, expected=expected.count(), missing=missing.count(), units=units)
+
+
+def _month_starts(today: dt.date) -> list[dt.date]:
+    first = today.replace(day=1)
+    months = []
+    for back in range(MONTHS - 1, -1, -1):
+        year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
+        months.append(dt.date(year, month + 1, 1))
+    return months
+
+
+def charts(cases: QuerySet[Case], today: dt.date) -> list[Chart]:
+    """Cases by form of abuse, by month of receipt (the last 12 months), children by age group and sex."""
+    by_form = dict(
+        cases.order_by()
+        .values_list("report__abuse_forms__form")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("report__abuse_forms__form", "n")
+    )
+    forms = Chart(
+        "forms",
+        _("Hồ sơ theo hình thức xâm hại"),
+        _("Hình thức"),
+        [str(label) for _value, label in MAIN_FORMS],
+        [(_("Số hồ sơ"), [by_form.get(value, 0) for value, _label in MAIN_FORMS])],
+        links=[f"{reverse('cases:case_list')}?form={value}" for value, _label in MAIN_FORMS],
+    )
+
+    months = _month_starts(today)
+    start = timezone.make_aware(dt.datetime.combine(months[0], dt.time.min), timezone.get_default_timezone())
+    by_month: dict[tuple[int, int], int] = {}
+    for month, n in (
+        cases.filter(report__received_at__gte=start)
+        .annotate(month=TruncMonth("report__received_at"))
+        .order_by()
+        .values_list("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    ):
+        key = (month.year, month.month)
+        by_month[key] = by_month.get(key, 0) + n
+    received = Chart(
+        "months",
+        _("Hồ sơ theo tháng tiếp nhận (12 tháng gần nhất)"),
+        _("Tháng"),
+        [m.strftime("%m/%Y") for m in months],
+        [(_("Số hồ sơ"), [by_month.get((m.year, m.month), 0) for m in months])],
+    )
+
+    grouped, path = _with_age_group(cases, "child", "report__received_at")
+    by_age = {
+        (group, sex): n
+        for group, sex, n in grouped.order_by()
+        .values_list(path, "child__sex")
+        .annotate(n=Count("child", distinct=True))
+        .values_list(path, "child__sex", "n")
+    }
+    sexes = [(v, label) for v, label in Sex.choices if v != Sex.UNKNOWN or any(s == v for _g, s in by_age)]
+    ages = Chart(
+        "ages",
+        _("Trẻ em theo nhóm tuổi và giới tính (tuổi khi tiếp nhận thông tin)"),
+        _("Nhóm tuổi"),
+        [str(label) for _key, label in AGE_GROUPS],
+        [(str(label), [by_age.get((key, sex), 0) for key, _label in AGE_GROUPS]) for sex, label in sexes],
+    )
+    return [forms, ages, received]
+
+
+def area_view(user: Any, now: dt.datetime, today: dt.date) -> AreaView:
+    """The supervisor's view of the area: a fixed number of queries, whatever the number of cases."""
+    cases = cases_visible_to(user)  # the reach, computed once: every figure below counts inside it
+    states = state_counts(cases, now)
+    communes = [
+        CommuneRow(r["unit"], r["unit__name"], r["total"], r["open"], r["overdue"])
+        for r in cases.order_by()
+        .values("unit", "unit__name")
+        .annotate(
+            total=Count("pk"),
+            open=Count("pk", filter=~Q(state=CaseState.CLOSED)),
+            overdue=Count("pk", filter=Q(case_overdue(now))),
+        )
+        .order_by("-open", "-overdue", "-total", "unit__name")[:TOP_COMMUNES]
+    ]
+    return AreaView(
+        states=states,
+        open_cases=sum(r.total for r in states if r.state != CaseState.CLOSED),
+        overdue_cases=sum(r.overdue for r in states),
+        overdue_referrals=referrals_list(user, ReferralFilters(overdue=True)).count(),
+        communes=communes,
+        communes_with_cases=cases.order_by().values("unit").distinct().count(),
+        pending=pending_reports(user, today),
+        charts=charts(cases, today),
+    )

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from cases.selectors import cases_visible_to, deadlines_due_for, inbox_for, reports_visible_to
+from childprotect.accounts.models import Role
+from childprotect.accounts.selectors import jurisdiction_units
+from childprotect.http import AuthenticatedRequest
+from childprotect.places.models import UnitLevel
+from childprotect.workdays.calendar import WorkCalendar
+from home import dashboard
+from home.selectors import my_work
+
+HOME_TEMPLATES: dict[str, str] = {
+    Role.COMMUNE_OFFICER: "home/home_commune.html",
+    Role.COMMUNE_CHAIR: "home/home_commune.html",
+    Role.SUPERVISOR: "home/home_supervisor.html",
+    Role.PARTNER: "home/home_partner.html",
+    Role.ADMIN: "home/home_admin.html",
+}
+
+
+@login_required
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    today, now = timezone.localdate(), timezone.now()
+    calendar = WorkCalendar()
+    context: dict[str, object] = {
+        "today": {
+            "date": today,
+            "is_working_day": calendar.is_working_day(today),
+            "plan_due": calendar.add_working_days(today, settings.CHILDPROTECT_PLAN_WORKING_DAYS),
+        },
+        "now": now,
+        "my_work": my_work(user),
+    }
+    if user.role in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR):
+        inbox = inbox_for(user).prefetch_related("abuse_forms")
+        context["inbox"], context["inbox_count"] = inbox[:10], inbox.count()
+        # Everything due in the next 24 hours, not "today": a 12-hour limit from 16:50 ends at 04:50 tomorrow.
+        hours = settings.CHILDPROTECT_DUE_SOON_HOURS
+        due = deadlines_due_for(user, now + dt.timedelta(hours=hours))
+        context["due"], context["due_count"], context["due_hours"] = due[:15], due.count(), hours
+    if user.role in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR):
+        context["states"] = [row for row in dashboard.state_counts(cases_visible_to(user), now) if row.total]
+        waiting = dashboard.referrals_waiting(user).select_related("agency")
+        context["waiting"], context["waiting_count"] = waiting[:10], waiting.count()
+    if user.role == Role.SUPERVISOR:
+        context["communes_count"] = jurisdiction_units(user).filter(level=UnitLevel.COMMUNE).count()
+        area = dashboard.area_view(user, now, today)
+        context["area"], context["chart_data"] = area, area.chart_data
+    if user.role == Role.PARTNER:
+        context["logged"] = (
+            reports_visible_to(user).select_related("incident_unit").prefetch_related("abuse_forms")[:10]
+        )
+    return render(request, HOME_TEMPLATES.get(user.role, "home/home_admin.html"), context)

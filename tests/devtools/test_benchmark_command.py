@@ -1,0 +1,35 @@
+"""`manage.py benchmark <lists|import|load|race>`: one command, the measurements as subcommands with their options."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from devtools.management.commands.benchmark import SUBCOMMANDS, Command
+
+
+def test_each_subcommand_keeps_its_options():
+    parser = Command().create_parser("manage.py", "benchmark")
+    lists = parser.parse_args(["lists", "--runs", "3", "--heavy-runs", "2", "--markdown", "--only", "pdf"])
+    assert (lists.subcommand, lists.runs, lists.heavy_runs, lists.markdown, lists.only) == ("lists", 3, 2, True, "pdf")
+    imported = parser.parse_args(["import", "--rows", "10", "--format", "xlsx", "--keep", "--seed", "3"])
+    assert (imported.rows, imported.format, imported.keep, imported.seed) == (10, "xlsx", True, 3)
+    load = parser.parse_args(["load", "--rows", "200", "--sessions", "3", "--no-beat", "--max-seconds", "60"])
+    assert (load.rows, load.sessions, load.no_beat, load.max_seconds, load.workers) == (200, 3, True, 60, 3)
+    race = parser.parse_args(["race", "--rounds", "2", "--database-url", "sqlite:///x"])
+    assert (race.rounds, race.workers, race.database_url) == (2, 3, "sqlite:///x")
+    assert set(SUBCOMMANDS) == {"lists", "import", "load", "race"}
+
+
+def test_a_subcommand_is_required():
+    with pytest.raises(CommandError):
+        call_command("benchmark")
+
+
+@pytest.mark.django_db
+def test_the_subcommand_runs_with_the_commands_output():
+    with pytest.raises(CommandError, match="loaddemo"):  # no demo users in the empty test database
+        call_command("benchmark", "lists", runs=1, stdout=io.StringIO())

@@ -1,0 +1,132 @@
+"""The main pages at a pinned number of queries, the same with one record as with many: a page that starts to query
+per row (or a new query anywhere on it) fails here with the list of queries it ran.
+
+Each page is requested once to warm the session, then measured with one case of commune A (its report, child,
+referral to the police, the commune's periodic report), then again after four more cases and more people viewing the
+first one (the supervisor's "who accessed this record" card lists them). The clock stands at 20/11/2026 09:00.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cases.models import Case, CaseState
+from reporting.models import PeriodicReport
+from reporting.services import report_prepare
+from tests.support.builders import SEMI, open_case, send_referral, walk
+from tests.support.pages import client_for
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
+
+NAMES = ["Nguyễn Văn An", "Trần Thị Bích", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em"]
+
+
+@dataclass
+class Area:
+    cases: list[Case] = field(default_factory=list)
+    periodic: PeriodicReport | None = None
+
+    @property
+    def first(self) -> Case:
+        return self.cases[0]
+
+
+@pytest.fixture
+def area(officer_a, chair_a, police_agency, police, make_report, make_child):
+    """area.grow(n): n more cases of commune A, each with its referral to the police, some walked on; the first case
+    viewed once more by each of the officer, the chair and the police partner."""
+    world = Area()
+
+    def grow(n: int) -> Area:
+        for _ in range(n):
+            name = NAMES[len(world.cases)]
+            case = open_case(officer_a, make_report, make_child, child_name=name)
+            send_referral(officer_a, case, police_agency)
+            if len(world.cases) % 2:
+                walk(case, CaseState.ASSESSED, officer=officer_a, chair=chair_a)
+            world.cases.append(case)
+        if world.periodic is None:
+            world.periodic = report_prepare(actor=officer_a, unit=officer_a.unit, kind=SEMI, year=2026)
+        if len(world.cases) > 1:
+            for person in (officer_a, chair_a):
+                client_for(person).get(reverse("cases:case_detail", args=[world.first.pk]))
+            referral = world.first.referrals.get()
+            client_for(police).get(reverse("referrals:referral_detail", args=[referral.pk]))
+        return world
+
+    world.grow = grow  # type: ignore[attr-defined]
+    return world
+
+
+@dataclass(frozen=True)
+class Page:
+    label: str
+    role: str
+    url: Callable[[Area], str]
+    queries: int
+
+    def __str__(self) -> str:
+        return f"{self.label} as {self.role}"
+
+
+def _referral(w: Area) -> Any:
+    return w.first.referrals.get()
+
+
+def _periodic(w: Area) -> PeriodicReport:
+    assert w.periodic is not None
+    return w.periodic
+
+
+PAGES = [
+    Page("home", "officer_a", lambda w: reverse("home"), 20),
+    Page("home", "chair_a", lambda w: reverse("home"), 20),
+    Page("home", "supervisor", lambda w: reverse("home"), 27),
+    Page("home", "police", lambda w: reverse("home"), 9),
+    Page("home", "administrator", lambda w: reverse("home"), 4),
+    Page("case list", "officer_a", lambda w: reverse("cases:case_list"), 6),
+    Page("case detail", "officer_a", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 14),
+    Page("case detail, who accessed", "supervisor", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 18),
+    Page("children list", "officer_a", lambda w: reverse("cases:child_list"), 7),
+    Page("child detail", "officer_a", lambda w: reverse("cases:child_detail", args=[w.first.child_id]), 11),
+    Page(
+        "child detail, who accessed", "supervisor", lambda w: reverse("cases:child_detail", args=[w.first.child_id]), 15
+    ),
+    Page("intake report list", "officer_a", lambda w: reverse("cases:report_list"), 7),
+    Page("referral list", "officer_a", lambda w: reverse("referrals:referral_list"), 6),
+    Page("referral list", "police", lambda w: reverse("referrals:referral_list"), 5),
+    Page("referral detail", "officer_a", lambda w: reverse("referrals:referral_detail", args=[_referral(w).pk]), 12),
+    Page("referral detail", "police", lambda w: reverse("referrals:referral_detail", args=[_referral(w).pk]), 11),
+    Page("periodic report list", "officer_a", lambda w: reverse("reporting:report_list"), 8),
+    Page(
+        "periodic report detail", "officer_a", lambda w: reverse("reporting:report_detail", args=[_periodic(w).pk]), 8
+    ),
+]
+
+
+def _get(client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=str)
+def test_the_page_runs_a_pinned_number_of_queries_with_one_record_or_many(
+    client, area, page, request, django_assert_num_queries
+):
+    user = request.getfixturevalue(page.role)
+    area.grow(1)
+    client.force_login(user)
+    url = page.url(area)
+    _get(client, url)  # the session and the content types warmed
+    with django_assert_num_queries(page.queries):
+        _get(client, url)
+
+    area.grow(4)
+    with django_assert_num_queries(page.queries):
+        _get(client, url)

@@ -1,0 +1,609 @@
+"""The access matrix's rules (tests/security/test_access_matrix.py runs them): for every URL pattern of the project,
+how to fill its kwargs for each object of the world (tests/support/world.py), who reaches each object, and the status
+each role inside reach gets; and the machinery that requests a rule as every role and collects the mismatches
+(statuses, what a 200 shows that the role may not see, what a request from outside reach changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.paginator import Page
+from django.db import connection, models, transaction
+from django.template.context import BaseContext
+from django.test import Client
+from django.test.utils import ContextList
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from .world import CHILD_NAMES, DESCRIPTION_MARKS, REPORTERS, ROLES, World
+
+# --- the patterns ------------------------------------------------------------------------------------------------
+
+EXCLUDED_NAMESPACES = ("admin",)  # the Django admin: its own staff check, tested at the bottom
+EXCLUDED_NAMES = ("set_language",)  # the language switch: no data, same for everyone
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str
+    route: str
+    kwargs: frozenset[str]
+
+
+def _walk(patterns: Iterable[Any], prefix: str = "", namespace: str = "") -> Iterator[Pattern]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            route = prefix + str(entry.pattern)
+            local = entry.name or f"<unnamed {route}>"
+            name = f"{namespace}:{local}" if namespace else local
+            converters = getattr(entry.pattern, "converters", {}) or {}
+            groups = set(entry.pattern.regex.groupindex)
+            yield Pattern(name, route, frozenset(set(converters) | groups))
+
+
+def project_patterns() -> dict[str, Pattern]:
+    """Every pattern of the project by its reverse name (namespace:name), but the admin's and the language switch."""
+    found: dict[str, Pattern] = {}
+    for pattern in _walk(get_resolver().url_patterns):
+        if pattern.name.split(":")[0] in EXCLUDED_NAMESPACES or pattern.name in EXCLUDED_NAMES:
+            continue
+        found[pattern.name] = pattern
+    return found
+
+
+# --- reach -------------------------------------------------------------------------------------------------------
+
+LOGGED_IN = tuple(r for r in ROLES if r != "anonymous")
+EVERYONE = frozenset(LOGGED_IN)
+NOBODY: frozenset[str] = frozenset()
+STAFF_A = frozenset({"officer_a", "chair_a", "supervisor", "admin"})
+STAFF_B = frozenset({"officer_b", "supervisor", "admin"})
+ADMIN = frozenset({"admin"})
+
+# Who reaches each place's records through the selectors (commune staff their commune, the supervisor the province,
+# the administrator everything; partners only what was referred to their agency or what they logged).
+CASES = {"A": STAFF_A, "B": STAFF_B, "X": ADMIN}
+REPORTS = {**CASES, "P": STAFF_A | {"police"}}  # P: the report the police partner logged in commune A
+REFERRALS = {"A": STAFF_A | {"police"}, "B": STAFF_B, "X": ADMIN}  # A's referral went to the police's agency
+PERIODIC = CASES
+JOBS = {"A": frozenset({"supervisor", "admin"}), "X": ADMIN}  # the uploader and the administrators
+NOTIFICATIONS = {"A": frozenset({"officer_a"}), "B": frozenset({"officer_b"}), "X": NOBODY}  # X: officer_x's
+
+# Who may see each place's record in a page at all (the leak checks on every 200): a referral shows the partner the
+# child and the case it is about; the reporter is shown to neither partners nor administrators (cases.policy).
+SEES_CHILD = {"A": STAFF_A | {"police"}, "B": STAFF_B, "X": ADMIN}
+SEES_REPORT = REPORTS  # the report's own account of the facts
+# The report as a record in a page's context: the referral's page and letter take from it what the agency needs
+# (the forms of abuse, the incident's date and place), never its account or its reporter (checked by the marks).
+SEES_REPORT_RECORD = {**REPORTS, "A": STAFF_A | {"police"}}
+SEES_REPORTER = {
+    "A": frozenset({"officer_a", "chair_a", "supervisor"}),
+    "B": frozenset({"officer_b", "supervisor"}),
+    "X": NOBODY,
+    "P": frozenset({"officer_a", "chair_a", "supervisor"}),
+}
+
+
+def each(default: int, **roles: int) -> dict[str, int]:
+    """A status for every logged-in role, `default` unless named."""
+    unknown = set(roles) - set(LOGGED_IN)
+    assert not unknown, f"not in the cast: {unknown}"
+    return {role: roles.get(role, default) for role in LOGGED_IN}
+
+
+# --- rules -------------------------------------------------------------------------------------------------------
+
+# Called with the world. `...`: the lambdas bind their loop variable as a default argument (lambda w, p=p: ...),
+# which mypy cannot match against a one-argument Callable.
+Kwargs = Callable[..., dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One way to fill a pattern: an object of the world and who reaches it."""
+
+    label: str
+    kwargs: Kwargs
+    reach: frozenset[str]
+    data: Callable[[World], dict[str, Any]] | None = None  # what a POST sends (default: nothing)
+    methods: tuple[str, ...] = ("GET", "POST")  # a target made for one method only
+
+
+NO_OBJECT = Target("-", lambda w: {}, EVERYONE)
+
+
+@dataclass(frozen=True)
+class Rule:
+    get: Mapping[str, int]  # status of a GET for each role inside reach
+    targets: tuple[Target, ...] = (NO_OBJECT,)
+    post: Mapping[str, int] | None = None  # status of an empty/garbage POST for each role inside reach (None: no POST)
+    post_only: bool = False  # require_POST: a GET is 405 for everyone logged in, inside reach or not
+    query: str = ""
+    anonymous: Mapping[str, int] | None = None  # a page open to anonymous visitors: their status per method
+    shows_deleted: bool = False  # the administrator's page of deleted records (elsewhere they are a leak)
+    note: str = ""
+
+    def methods(self) -> tuple[str, ...]:
+        return ("GET", "POST") if self.post is not None else ("GET",)
+
+    def expected(self, role: str, target: Target, method: str) -> int:
+        if role == "anonymous":
+            return (self.anonymous or {}).get(method, 302)
+        if method == "GET" and self.post_only:
+            return 405
+        if role not in target.reach:
+            return 404
+        table = self.get if method == "GET" else self.post
+        assert table is not None
+        return table[role]
+
+
+def on(reach: Mapping[str, frozenset[str]], kwargs: Callable[[World, str], dict[str, Any]]) -> tuple[Target, ...]:
+    """One target per place of a reach table."""
+    return tuple(Target(place, (lambda w, p=place: kwargs(w, p)), roles) for place, roles in reach.items())
+
+
+def case_pk(w: World, p: str) -> dict[str, Any]:
+    return {"pk": w.cases[p].pk}
+
+
+def report_pk(w: World, p: str) -> dict[str, Any]:
+    return {"pk": w.reports[p].pk}
+
+
+def child_pk(w: World, p: str) -> dict[str, Any]:
+    return {"pk": w.children[p].pk}
+
+
+def referral_pk(w: World, p: str) -> dict[str, Any]:
+    return {"pk": w.referrals[p].pk}
+
+
+def periodic_pk(w: World, p: str) -> dict[str, Any]:
+    return {"pk": w.periodic[p].pk}
+
+
+def job_pk(w: World, p: str) -> dict[str, Any]:
+    return {"pk": w.jobs[p].pk}
+
+
+def with_(targets: tuple[Target, ...], **extra: Any) -> tuple[Target, ...]:
+    """The targets with more kwargs (the action, the form's number...)."""
+    return tuple(
+        Target(t.label, (lambda w, t=t: {**t.kwargs(w), **extra}), t.reach, t.data, t.methods) for t in targets
+    )
+
+
+def nowhere(label: str, kwargs: Kwargs, **more: Any) -> Target:
+    """A target nobody reaches: a missing thing, or a mix of one record with another record's part."""
+    return Target(label, kwargs, NOBODY, **more)
+
+
+def deleted(kind: str) -> Kwargs:
+    """The pk of the world's deleted (hidden) report or case."""
+    return lambda w: {"pk": w.deleted[kind].pk}
+
+
+def deleted_record(kind: str) -> Kwargs:
+    return lambda w: {"kind": kind, "pk": w.deleted[kind].pk}
+
+
+CASE_TARGETS = on(CASES, case_pk)
+PUBLIC = {"GET": 200, "POST": 200}
+
+RULES: dict[str, Rule] = {
+    # --- home, accounts, places, notifications, imports --------------------------------------------------------
+    "home": Rule(get=each(200)),
+    "login": Rule(get=each(302), post=each(302), anonymous=PUBLIC, note="public; signed-in users are sent home"),
+    "logout": Rule(get=each(405), post=each(302), anonymous={"GET": 405, "POST": 302}, note="POST only, public"),
+    "password_change": Rule(get=each(200), post=each(200)),
+    "password_change_done": Rule(get=each(200)),
+    "profile": Rule(get=each(200)),
+    "two_factor_setup": Rule(get=each(200), post=each(200)),
+    "two_factor_verify": Rule(get=each(302), post=each(302), note="no device: straight on"),
+    # require_POST wraps login_required here: an anonymous GET is a 405 (nothing is looked up), a POST goes to login.
+    "two_factor_disable": Rule(get=each(405), post=each(302), post_only=True),
+    "places:list": Rule(get=each(200), note="the public list of administrative units"),
+    "places:search_json": Rule(get=each(200), query="q=hac"),
+    "places:detail": Rule(
+        get=each(200),
+        targets=tuple(Target(p, (lambda w, p=p: {"pk": w.units[p].pk}), EVERYONE) for p in ("A", "X")),
+        note="units are public reference data",
+    ),
+    "notifications": Rule(get=each(200)),
+    "notification_open": Rule(
+        get=each(405),
+        post=each(302),
+        post_only=True,
+        targets=on(NOTIFICATIONS, lambda w, p: {"pk": w.notifications[p].pk}),
+    ),
+    "notification_read_all": Rule(get=each(405), post=each(302), post_only=True),
+    "imports": Rule(get=each(404, supervisor=200, admin=200), post=each(404, supervisor=200, admin=200)),
+    "import_template": Rule(
+        get=each(404, supervisor=200, admin=200),
+        targets=(Target("children.csv", lambda w: {"kind": "children", "fmt": "csv"}, EVERYONE),),
+    ),
+    "import_detail": Rule(get=each(200), targets=on(JOBS, job_pk)),
+    # Only the uploader confirms (the administrator sees the job but is refused); cancelling someone else's job
+    # does nothing and goes back to the list.
+    "import_confirm": Rule(get=each(405), post=each(302, admin=403), post_only=True, targets=on(JOBS, job_pk)),
+    "import_cancel": Rule(get=each(405), post=each(302), post_only=True, targets=on(JOBS, job_pk)),
+    # --- cases: reports, children, cases ------------------------------------------------------------------------
+    "cases:report_list": Rule(get=each(200), note="partners: the reports they logged"),
+    "cases:report_create": Rule(get=each(200, admin=403), post=each(200, admin=403)),
+    "cases:report_export": Rule(get=each(200), query="format=csv"),
+    "cases:report_detail": Rule(
+        get=each(200), targets=(*on(REPORTS, report_pk), nowhere("deleted", deleted("report")))
+    ),
+    "cases:report_children": Rule(
+        query="q=a",  # the search for a child to attach: every child's name has an "a" (accents aside)
+        get=each(200, police=403, admin=403),
+        post=each(200, police=403, admin=403),
+        targets=(
+            *on(REPORTS, report_pk),
+            # Attaching another place's child to one's own report: the child is out of reach (404); the
+            # administrator, who reaches both, registers no children (403).
+            Target(
+                "A+child of X",
+                lambda w: {"pk": w.reports["A"].pk},
+                ADMIN,
+                data=lambda w: {"action": "attach", "child": w.children["X"].pk},
+                methods=("POST",),
+            ),
+        ),
+    ),
+    "cases:child_list": Rule(get=each(200, police=404), note="partners have no registry: 404"),
+    "cases:child_create": Rule(get=each(200, police=404, admin=403), post=each(200, police=404, admin=403)),
+    "cases:child_export": Rule(get=each(200, police=404), query="format=csv"),
+    "cases:child_detail": Rule(
+        get=each(200),
+        # D: the child of a deleted report, still in the registry; the page must not list the deleted report.
+        targets=(*on(CASES, child_pk), Target("D", lambda w: {"pk": w.deleted["child"].pk}, STAFF_A)),
+    ),
+    "cases:child_edit": Rule(get=each(200, admin=403), post=each(200, admin=403), targets=on(CASES, child_pk)),
+    "cases:report_form_pdf": Rule(get=each(200), targets=on(REPORTS, report_pk)),
+    "cases:case_list": Rule(get=each(200, police=404)),
+    "cases:case_export": Rule(get=each(200, police=404), query="format=csv"),
+    # The partner's way to a case is the referral: the case's address sends them there.
+    "cases:case_detail": Rule(
+        get=each(200, police=302),
+        targets=(*on({**CASES, "A": STAFF_A | {"police"}}, case_pk), nowhere("deleted", deleted("case"))),
+    ),
+    # The cases stand at "initial assessment done": the emergency decision is the chair's (the others: 403).
+    "cases:case_act": Rule(
+        get=each(403, chair_a=200),
+        post=each(403, chair_a=200),
+        targets=(
+            *with_(CASE_TARGETS, action="decide_emergency"),
+            nowhere("A/unknown step", lambda w: {"pk": w.cases["A"].pk, "action": "delete_case"}),
+        ),
+    ),
+    "cases:case_comment": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
+    "cases:case_separation": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
+    "cases:case_form_pdf": Rule(
+        get=each(200),
+        targets=(
+            *with_(CASE_TARGETS, form="02"),
+            nowhere("A/Mẫu 99", lambda w: {"pk": w.cases["A"].pk, "form": "99"}),
+        ),
+    ),
+    "cases:attachment_upload": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
+    "cases:attachment_download": Rule(
+        get=each(200),
+        targets=(
+            *on(CASES, lambda w, p: {"pk": w.cases[p].pk, "attachment_pk": w.attachments[p].pk}),
+            # Another case's file under one's own case: 404 for everyone, the administrator included.
+            nowhere("A/file of B", lambda w: {"pk": w.cases["A"].pk, "attachment_pk": w.attachments["B"].pk}),
+        ),
+    ),
+    # --- soft deletion (administrators only) -----------------------------------------------------------------------
+    "cases:deleted_records": Rule(get=each(404, admin=200), shows_deleted=True),
+    "cases:record_delete": Rule(
+        get=each(200),
+        post=each(200),
+        targets=(
+            Target("case A", lambda w: {"kind": "case", "pk": w.cases["A"].pk}, ADMIN),
+            Target("child B", lambda w: {"kind": "child", "pk": w.children["B"].pk}, ADMIN),
+            Target("report X", lambda w: {"kind": "report", "pk": w.reports["X"].pk}, ADMIN),
+            nowhere("deleted case", deleted_record("case")),
+            nowhere("unknown kind", lambda w: {"kind": "user", "pk": w.users["officer_a"].pk}),
+        ),
+    ),
+    "cases:record_restore": Rule(
+        get=each(405),
+        post=each(302),
+        post_only=True,
+        targets=(
+            Target("deleted report", deleted_record("report"), ADMIN),
+            nowhere("live case A", lambda w: {"kind": "case", "pk": w.cases["A"].pk}),
+        ),
+    ),
+    # --- referrals ---------------------------------------------------------------------------------------------
+    "referrals:referral_list": Rule(get=each(200)),
+    "referrals:referral_export": Rule(get=each(200), query="format=csv"),
+    "referrals:referral_create": Rule(
+        get=each(200, supervisor=403, admin=403),
+        post=each(200, supervisor=403, admin=403),
+        targets=on(CASES, lambda w, p: {"case_pk": w.cases[p].pk}),
+    ),
+    "referrals:referral_detail": Rule(get=each(200), targets=on(REFERRALS, referral_pk)),
+    "referrals:referral_letter": Rule(get=each(200), targets=on(REFERRALS, referral_pk)),
+    # The referrals are sent: the agency (or the commune on its behalf) answers; supervisor and administrator: 403.
+    "referrals:referral_act": Rule(
+        get=each(200, supervisor=403, admin=403),
+        post=each(200, supervisor=403, admin=403),
+        targets=(
+            *with_(on(REFERRALS, referral_pk), action="accept"),
+            nowhere("A/unknown step", lambda w: {"pk": w.referrals["A"].pk, "action": "delete"}),
+        ),
+    ),
+    # --- periodic reports ----------------------------------------------------------------------------------------
+    "reporting:report_list": Rule(get=each(200, police=404)),
+    "reporting:report_new": Rule(get=each(405), post=each(302, police=404), post_only=True),
+    "reporting:report_detail": Rule(get=each(200), targets=on(PERIODIC, periodic_pk)),
+    "reporting:report_figure": Rule(
+        get=each(200),
+        targets=(
+            *with_(on(PERIODIC, periodic_pk), code="C01"),
+            nowhere("A/X99", lambda w: {"pk": w.periodic["A"].pk, "code": "X99"}),
+        ),
+    ),
+    "reporting:report_pdf": Rule(get=each(200), post=each(302), targets=on(PERIODIC, periodic_pk)),
+    "reporting:report_pdf_download": Rule(get=each(200), targets=on(PERIODIC, periodic_pk)),
+    "reporting:report_xlsx": Rule(get=each(200), targets=on(PERIODIC, periodic_pk)),
+    "reporting:report_sent_version": Rule(
+        get=each(200),
+        targets=(
+            *with_(on(PERIODIC, periodic_pk), number=1),
+            nowhere("A/no such sending", lambda w: {"pk": w.periodic["A"].pk, "number": 2}),
+        ),
+    ),
+    "reporting:report_sent_version_pdf": Rule(get=each(200), targets=with_(on(PERIODIC, periodic_pk), number=1)),
+    # The commune's staff prepare (edit); the supervisor reviews, the administrator takes no part: 403.
+    "reporting:report_act": Rule(
+        get=each(403, officer_a=200, chair_a=200, officer_b=200),
+        post=each(403, officer_a=200, chair_a=200, officer_b=200),
+        targets=(
+            *with_(on(PERIODIC, periodic_pk), action="edit"),
+            nowhere("A/unknown step", lambda w: {"pk": w.periodic["A"].pk, "action": "delete"}),
+        ),
+    ),
+}
+
+
+# --- the leak checks ---------------------------------------------------------------------------------------------
+
+
+def visibility(w: World) -> dict[tuple[type[models.Model], int], tuple[str, frozenset[str]]]:
+    """Each object of the world, by (model, pk): its label and who may see it in a page."""
+    seen: dict[tuple[type[models.Model], int], tuple[str, frozenset[str]]] = {}
+
+    def add(obj: models.Model, label: str, roles: frozenset[str]) -> None:
+        model = obj._meta.concrete_model
+        assert model is not None
+        seen[(model, obj.pk)] = (label, roles)
+
+    for p in CASES:
+        add(w.cases[p], f"case {p}", SEES_CHILD[p])
+        add(w.children[p], f"child {p}", SEES_CHILD[p])
+        add(w.attachments[p], f"attachment {p}", CASES[p])
+        add(w.referrals[p], f"referral {p}", REFERRALS[p])
+        add(w.periodic[p], f"periodic report {p}", PERIODIC[p])
+        add(w.notifications[p], f"notification {p}", NOTIFICATIONS[p])
+    for p in REPORTS:
+        add(w.reports[p], f"report {p}", SEES_REPORT_RECORD[p])
+    for p in JOBS:
+        add(w.jobs[p], f"import job {p}", JOBS[p])
+    # Deleted records: on the administrator's list of deleted records (Rule.shows_deleted), nowhere else.
+    add(w.deleted["report"], "deleted report", NOBODY)
+    add(w.deleted["case"], "deleted case", NOBODY)
+    add(w.deleted["child"], "child D", STAFF_A)  # the child of a deleted report stays in the registry
+    return seen
+
+
+def marks() -> list[tuple[str, str, frozenset[str]]]:
+    """(what, the text that shows it, who may see it) for every place."""
+    found = [(f"child {p}", name, SEES_CHILD.get(p, STAFF_A)) for p, name in CHILD_NAMES.items()]  # D: commune A
+    found += [(f"report {p}'s account", word, SEES_REPORT.get(p, NOBODY)) for p, word in DESCRIPTION_MARKS.items()]
+    found += [(f"reporter of {p}", name, SEES_REPORTER.get(p, NOBODY)) for p, name in REPORTERS.items()]
+    return found
+
+
+TEXT_TYPES = ("text/html", "text/csv", "application/json", "text/plain")
+
+
+def context_values(response: Any) -> list[Any]:
+    context = getattr(response, "context", None)
+    if context is None:
+        return []
+    contexts = list(context) if isinstance(context, ContextList) else [context]
+    values: dict[int, Any] = {}
+    for ctx in contexts:
+        layers = list(ctx) if isinstance(ctx, BaseContext) else [ctx]  # a context iterates over its layers
+        for layer in layers:
+            if isinstance(layer, dict):
+                for value in layer.values():
+                    values.setdefault(id(value), value)
+    return list(values.values())
+
+
+def _objects(value: Any, watched: set[type[models.Model]], depth: int = 0) -> Iterator[models.Model]:
+    if depth > 3:
+        return
+    if isinstance(value, models.Model):
+        yield value
+    elif isinstance(value, models.QuerySet):
+        if value.model._meta.concrete_model in watched:
+            yield from (o for o in value[:500] if isinstance(o, models.Model))
+    elif isinstance(value, Page):
+        yield from _objects(value.object_list, watched, depth + 1)
+    elif isinstance(value, list | tuple | set):
+        for item in list(value)[:500]:
+            yield from _objects(item, watched, depth + 1)
+    elif isinstance(value, dict):
+        for item in list(value.values())[:500]:
+            yield from _objects(item, watched, depth + 1)
+
+
+def leaks(response: Any, role: str, seen: Mapping[Any, tuple[str, frozenset[str]]], rule: Rule) -> list[str]:
+    """What a 200 shows that `role` may not see: marked text in the body, the world's objects in the context."""
+    if rule.shows_deleted and role == "admin":
+        seen = {
+            key: (label, roles | ADMIN if label.startswith("deleted") else roles)
+            for key, (label, roles) in seen.items()
+        }
+    found: list[str] = []
+    content_type = response.get("Content-Type", "")
+    if not getattr(response, "streaming", False) and content_type.startswith(TEXT_TYPES):
+        body = response.content.decode("utf-8", errors="replace")
+        found += [
+            f"shows {what} ({text!r})"
+            for what, text, roles in marks()
+            if role not in roles and text in body and not (rule.shows_deleted and role == "admin" and "D" in what)
+        ]
+    watched = {model for model, _pk in seen}
+    for value in context_values(response):
+        for obj in _objects(value, watched):
+            label, roles = seen.get((obj._meta.concrete_model, obj.pk), ("", EVERYONE))
+            if role not in roles:
+                found.append(f"has {label} in its context")
+    return sorted(set(found))
+
+
+# --- the database before and after -------------------------------------------------------------------------------
+
+WATCHED_COLUMNS = ("version", "status", "state", "read_at", "deleted_at", "pdf_status", "confirmed", "is_active")
+
+
+def snapshot() -> dict[str, Any]:
+    """Row counts of every table (sessions aside) and the columns that record a change of state."""
+    tables = [
+        m
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.managed and not m._meta.proxy and m._meta.db_table != "django_session"
+    ]
+    quote = connection.ops.quote_name
+    # One query for every count; the names are the models' own tables, quoted.
+    sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})" for m in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        counts = cursor.fetchone()
+    state: dict[str, Any] = {m._meta.label: n for m, n in zip(tables, counts, strict=True)}
+    for model in tables:
+        columns = [f.attname for f in model._meta.concrete_fields if f.name in WATCHED_COLUMNS]
+        if columns:
+            state[f"{model._meta.label} {'/'.join(columns)}"] = list(
+                model._base_manager.order_by("pk").values_list("pk", *columns)
+            )
+    return state
+
+
+def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    return [key for key in before if before[key] != after.get(key)]
+
+
+# --- the runner --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    name: str
+    role: str
+    target: str
+    method: str
+    expected: int
+    got: int
+    problem: str = ""
+
+    def line(self) -> str:
+        what = [f"expected {self.expected}, got {self.got}"] if self.expected else []
+        where = f"{self.name:28} {self.role:10} {self.target:16} {self.method:4}"
+        return f"{where} {'; '.join([*what, self.problem] if self.problem else what)}"
+
+
+@dataclass
+class Run:
+    mismatches: list[Mismatch] = field(default_factory=list)
+    requests: int = 0
+    errors: list[str] = field(default_factory=list)  # every 500, anywhere
+    outsider_changes: list[str] = field(default_factory=list)
+
+
+LOGIN = reverse("login")
+
+
+def login_client(world: World, role: str) -> Client:
+    client = Client(raise_request_exception=False)
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    return client
+
+
+def _request(client: Client, method: str, url: str, data: dict[str, Any]) -> Any:
+    return client.get(url) if method == "GET" else client.post(url, data)
+
+
+def run_rule(name: str, rule: Rule, world: World, seen: Mapping[Any, Any] | None = None) -> Run:
+    """Request `name` as every role on every target, with every method of the rule; collect what differs.
+
+    Whatever the requests change (those inside reach may) is rolled back at the end: each rule meets the same world.
+    """
+    with transaction.atomic():
+        run = _run_rule(name, rule, world, seen if seen is not None else visibility(world))
+        transaction.set_rollback(True)
+    return run
+
+
+def _run_rule(name: str, rule: Rule, world: World, seen: Mapping[Any, Any]) -> Run:
+    run = Run()
+    for role in ROLES:
+        client = login_client(world, role)
+        plan = [(t, m) for t in rule.targets for m in rule.methods() if m in t.methods]
+        # Outsiders first, the database watched around their requests; then those inside reach (who may change it).
+        outside = [(t, m) for t, m in plan if role not in t.reach or (role == "anonymous" and not rule.anonymous)]
+        inside = [step for step in plan if step not in outside]
+        for group, watched in ((outside, True), (inside, False)):
+            if not group:
+                continue
+            before = snapshot() if watched else None
+            for target, method in group:
+                kwargs = target.kwargs(world)
+                url = reverse(name, kwargs=kwargs) + (f"?{rule.query}" if rule.query else "")
+                data = target.data(world) if target.data and method == "POST" else {}
+                response = _request(client, method, url, data)
+                run.requests += 1
+                expected = rule.expected(role, target, method)
+                got = response.status_code
+                problem = ""
+                if got >= 500:
+                    exc = getattr(response, "exc_info", None)
+                    problem = f"server error: {exc[1]!r}" if exc else "server error"
+                    run.errors.append(f"{method} {url} as {role}: {problem}")
+                elif got == expected == 302 and role == "anonymous" and not rule.anonymous:
+                    location = response.get("Location", "")
+                    if not location.startswith(f"{LOGIN}?next="):
+                        problem = f"sent to {location}, not to the login page"
+                elif got == 200:
+                    problem = "; ".join(leaks(response, role, seen, rule))
+                if got != expected or problem:
+                    run.mismatches.append(Mismatch(name, role, target.label, method, expected, got, problem))
+            if before is not None:
+                changed = changes(before, snapshot())
+                if changed:
+                    methods = sorted({m for _t, m in group})
+                    problem = f"outsider's {'/'.join(methods)} changed {', '.join(changed)}"
+                    run.outsider_changes.append(f"{name} as {role}: {problem}")
+                    run.mismatches.append(Mismatch(name, role, "(outside)", "/".join(methods), 0, 0, problem))
+    return run
+
+
+def table(mismatches: Iterable[Mismatch]) -> str:
+    return "\n".join(m.line() for m in mismatches)
