@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     # the shared core
     "childprotect.places",
+    "childprotect.agencies",
     "childprotect.accounts",
     "childprotect.audit",
     "childprotect.workdays",

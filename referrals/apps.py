@@ -1,19 +1,29 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _partner_access_sync(sender: Any, *, actor: Any, user: Any, **kwargs: Any) -> None:
+    from .services import partner_access_sync
+
+    partner_access_sync(actor=actor, user=user)
 
 
 class ReferralsConfig(AppConfig):
     name = "referrals"
-    verbose_name = "Cơ quan phối hợp và chuyển tuyến"
+    verbose_name = "Chuyển tuyến"
 
     def ready(self) -> None:
-        # What the shared floor offers and this app fills in: the agency importer, the words of its steps.
+        # What the shared floor offers and this app fills in: the words of its steps.
         from childprotect.audit.actions import referral_step, steps_register
-        from childprotect.core.imports import register
 
-        from .imports import AgencyImporter
         from .workflow import TRANSITIONS
 
-        register(AgencyImporter())
         steps_register({referral_step(s.action): s.label for s in TRANSITIONS})
+        # A partner who joins, leaves or changes agency, or is (de)activated, gains or loses the cases its agency's
+        # referrals share: accounts sends the signal, being below referrals.
+        from childprotect.accounts.signals import account_changed
+
+        account_changed.connect(_partner_access_sync, dispatch_uid="referrals.partner_access_sync")

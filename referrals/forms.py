@@ -10,11 +10,12 @@ from django.db.models import IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
+from childprotect.agencies.models import Agency, AgencyType
 from childprotect.forms import StyledForm
 
 from . import selectors
 from .handlers import ReferralData, agencies_for_case
-from .models import Agency, AgencyType, Consent, OutcomeOption, Referral, ReferralStatus, Urgency
+from .models import Consent, OutcomeOption, Referral, ReferralStatus, Urgency
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 

@@ -19,12 +19,13 @@ from django.utils import timezone
 
 from cases import deadlines as deadline_rules
 from cases.models import Case, Deadline, DeadlineKind
+from childprotect.agencies.models import Agency
 from childprotect.audit.services import audit_diff, audit_snapshot
 from childprotect.places.models import AdminUnit
 from childprotect.workdays.calendar import add_hours
 from childprotect.workflow import StepContext
 
-from .models import Agency, Consent, OutcomeOption, Referral, ResponseRule, Urgency
+from .models import Consent, OutcomeOption, Referral, ResponseRule, Urgency
 
 Step = StepContext[Referral]
 

@@ -7,7 +7,9 @@ the administrators. The commune sees the suspects on the case and the report; on
 
 from __future__ import annotations
 
-from .models import AgencyType, Referral
+from childprotect.agencies.models import AgencyType
+
+from .models import Referral
 
 # Agencies of criminal and administrative procedure need to know who is suspected; the others do not.
 PERPETRATOR_AGENCIES = (AgencyType.POLICE, AgencyType.PROCURACY, AgencyType.COURT)

@@ -19,19 +19,8 @@ from cases.models import Case, CaseStep, Deadline, DeadlineStatus
 from cases.selectors import cases_visible_to
 from childprotect.accounts.models import Role
 from childprotect.places.models import AdminUnit
-from childprotect.text import fold
 
-from .models import SHARED, Agency, Referral, ReferralEvent
-
-
-def agency_get_by_name(name: str) -> Agency:
-    """An agency by its exact name (accents and case ignored); ValueError with a Vietnamese message otherwise."""
-    matches = list(Agency.objects.filter(name_folded=fold(name)).select_related("unit")[:2])
-    if not matches:
-        raise ValueError(f"Không có cơ quan tên '{name}'.")
-    if len(matches) > 1:
-        raise ValueError(f"Có nhiều cơ quan tên '{name}'; hãy đặt tên phân biệt (ví dụ kèm địa bàn).")
-    return matches[0]
+from .models import SHARED, Referral, ReferralEvent
 
 
 def referred_cases_for(user: Any) -> QuerySet[Case]:

@@ -15,10 +15,9 @@ from guardian.shortcuts import assign_perm, remove_perm
 from cases.models import Case, Deadline, DeadlineStatus
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import agency_partners, user_reaches_unit
-from childprotect.audit.actions import AgencyAction, GrantAction, ReferralAction, referral_step
-from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
+from childprotect.audit.actions import GrantAction, ReferralAction, referral_step
+from childprotect.audit.services import audit_record
 from childprotect.core.services import notify
-from childprotect.places.models import AdminUnit
 from childprotect.workflow import StepContext, Workflow
 
 from .handlers import ReferralData as ReferralData  # the referral's content and its rules: referrals/handlers.py
@@ -27,35 +26,9 @@ from .handlers import check_draft
 from .handlers import province_of as province_of
 from .handlers import response_due as response_due
 from .handlers import response_rule as response_rule
-from .models import SHARED, Agency, Referral, ReferralEvent, Urgency
+from .models import SHARED, Referral, ReferralEvent, Urgency
 from .models import ReferralStatus as R
 from .workflow import COMMUNE, TRANSITIONS, Transition
-
-AGENCY_FIELDS = ["name", "agency_type", "unit", "address", "phone", "email", "is_active"]
-
-
-def agency_ensure(*, actor: Any, name: str, agency_type: str, unit: AdminUnit, **details: Any) -> tuple[Agency, bool]:
-    """Create the agency `name` in `unit`, or bring its details up to date; nothing changes if they already are."""
-    with transaction.atomic():
-        agency = Agency.objects.select_for_update().filter(unit=unit, name=name).first()
-        created = agency is None
-        before = {} if agency is None else audit_snapshot(agency, AGENCY_FIELDS)
-        agency = agency or Agency(unit=unit, name=name)
-        agency.agency_type = agency_type
-        for key, value in details.items():
-            setattr(agency, key, value)
-        agency.full_clean()
-        after = audit_snapshot(agency, AGENCY_FIELDS)
-        if created or after != before:
-            agency.save()
-            audit_record(
-                actor=actor,
-                action=AgencyAction.CREATE if created else AgencyAction.UPDATE,
-                obj=agency,
-                changes=audit_diff(before, after),
-            )
-    return agency, created
-
 
 # --- Referrals -----------------------------------------------------------------------------------------------------
 

@@ -19,13 +19,14 @@ from cases.policy import can_see_child_protected
 from cases.selectors import case_get_for
 from cases.services import record_view
 from childprotect.accounts.models import Role
+from childprotect.agencies.models import AgencyType
 from childprotect.core.once import create_form, save_once
 from childprotect.forms import apply_service_errors, step_form
 from childprotect.http import AuthenticatedRequest
 
 from . import selectors, services
 from .forms import ReferralFilterForm, ReferralForm, referral_filters
-from .models import AgencyType, ReferralStatus
+from .models import ReferralStatus
 from .policy import referral_carries_perpetrators
 from .workflow import COMMUNE
 

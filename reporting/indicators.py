@@ -35,8 +35,9 @@ from cases.models import (
     Sex,
     SpecialCircumstance,
 )
+from childprotect.agencies.models import AgencyType
 from childprotect.places.models import AdminUnit
-from referrals.models import AgencyType, Referral, ReferralStatus
+from referrals.models import Referral, ReferralStatus
 
 from .periods import Period
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from childprotect.accounts.models import Role
+from childprotect.agencies.models import AgencyType
 from childprotect.places.services import units_load_list
-from referrals.models import AgencyType
 
 from .factories import AgencyFactory, UserFactory, unit
 from .support.places import COMMUNE_A, COMMUNE_B, PROVINCE

@@ -7,8 +7,8 @@ from factory.django import DjangoModelFactory
 from factory.helpers import post_generation
 
 from childprotect.accounts.models import Role, User
+from childprotect.agencies.models import Agency, AgencyType
 from childprotect.places.models import AdminUnit
-from referrals.models import Agency, AgencyType
 
 PASSWORD = "Mật-khẩu-thử-2026"
 

@@ -9,11 +9,11 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, Use
 from django.http import HttpRequest
 
 from childprotect.audit.admin import AuditedModelAdmin
-from referrals.services import partner_access_sync
 
 from .models import User
 from .selectors import account_manageable_by
 from .services import NOT_MANAGEABLE, account_validate
+from .signals import account_changed
 
 
 class RoleRulesMixin(forms.ModelForm[User]):
@@ -92,7 +92,7 @@ class UserAdmin(AuditedModelAdmin[User], DjangoUserAdmin[User]):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         # A partner moved, added or deactivated here gains or loses the cases its agency's referrals share.
-        partner_access_sync(actor=request.user, user=obj)
+        account_changed.send(sender=User, actor=request.user, user=obj)
 
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),

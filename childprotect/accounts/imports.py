@@ -16,6 +16,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from childprotect.agencies.selectors import agency_get_by_name
 from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas
 from childprotect.places.selectors import unit_get_by_key
 from childprotect.text import fold
@@ -47,8 +48,6 @@ class AccountImporter:
         return actor.is_active and (actor.is_administrator or actor.role == Role.SUPERVISOR)
 
     def _rows(self, actor: Any, rows: list[Row], plan: Plan) -> list[dict[str, Any]]:
-        from referrals.selectors import agency_get_by_name
-
         rows = check_formulas(rows, plan)
         existing = {
             u.username: u for u in User.objects.filter(username__in=[r.values.get("username", "") for r in rows])

@@ -42,7 +42,7 @@ class User(AbstractUser):
         verbose_name="đơn vị (địa bàn phụ trách)",
     )
     agency = models.ForeignKey(
-        "referrals.Agency", models.PROTECT, null=True, blank=True, related_name="members", verbose_name="cơ quan"
+        "agencies.Agency", models.PROTECT, null=True, blank=True, related_name="members", verbose_name="cơ quan"
     )
     phone = models.CharField("điện thoại", max_length=30, blank=True)
 

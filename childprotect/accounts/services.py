@@ -10,13 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from childprotect.agencies.models import Agency
 from childprotect.audit.actions import AccountAction
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
 from childprotect.places.models import AdminUnit, UnitLevel
-from referrals.models import Agency
 
 from .models import Role, User
 from .selectors import account_manageable_by
+from .signals import account_changed
 
 ACCOUNT_FIELDS = ["role", "unit", "agency", "full_name", "is_staff", "is_superuser", "is_active"]
 UNIT_LEVELS = {
@@ -123,7 +124,5 @@ def account_ensure(
                 actor=actor, action=AccountAction.CREATE if created else AccountAction.UPDATE, obj=user, changes=changes
             )
             # A partner who joins (or leaves) an agency gains (or loses) the cases its open referrals share.
-            from referrals.services import partner_access_sync
-
-            partner_access_sync(actor=actor, user=user)
+            account_changed.send(sender=User, actor=actor, user=user)
     return AccountResult(user, created, changed)

@@ -344,8 +344,9 @@ def build_cast(rounds: int) -> dict[str, Any]:
     from cases.models import Term, TermKind
     from cases.services import ChildData, ReportData, case_act, child_register, report_attach_child, report_receive
     from childprotect.accounts.models import Role, User
+    from childprotect.agencies.models import Agency, AgencyType
     from childprotect.places.models import AdminUnit
-    from referrals.models import Agency, AgencyType, Consent, Urgency
+    from referrals.models import Consent, Urgency
     from referrals.services import ReferralData, referral_act, referral_create
 
     commune = AdminUnit.objects.get(list_version=2026, code="14797")

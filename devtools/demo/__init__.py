@@ -13,9 +13,9 @@ from django.db import transaction
 
 from childprotect.accounts.models import Role
 from childprotect.accounts.services import account_ensure
+from childprotect.agencies.models import AgencyType
+from childprotect.agencies.services import agency_ensure
 from childprotect.places.selectors import unit_get_by_key
-from referrals.models import AgencyType
-from referrals.services import agency_ensure
 
 from .cases import demo_cases_load
 from .referrals import demo_referrals_load

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from cases.models import Case
 from childprotect.accounts.models import User
+from childprotect.agencies.models import Agency
 from devtools.demo.cases import demo_clock
-from referrals.models import Agency, Consent, OutcomeOption, Urgency
+from referrals.models import Consent, OutcomeOption, Urgency
 from referrals.services import ReferralData, referral_act, referral_create
 
 HOSPITAL = "Bệnh viện Nhi Thanh Hóa"

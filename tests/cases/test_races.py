@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from cases.models import Case, CaseState, CaseStep
 from childprotect.accounts.models import Role
+from childprotect.agencies.models import Agency, AgencyType
 from childprotect.audit.models import AuditEntry
-from referrals.models import Agency, AgencyType, Consent, ReferralStatus, Urgency
+from referrals.models import Consent, ReferralStatus, Urgency
 from referrals.services import ReferralData, referral_act, referral_create
 from reporting.models import PeriodicReport
 from tests.factories import AgencyFactory, UserFactory

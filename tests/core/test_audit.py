@@ -7,10 +7,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from childprotect.accounts.models import User
+from childprotect.agencies.models import Agency, AgencyType
 from childprotect.audit.context import current_ip
 from childprotect.audit.models import AuditEntry
 from childprotect.audit.services import MASK, audit_diff, audit_record, audit_snapshot
-from referrals.models import Agency, AgencyType
 
 from ..factories import PASSWORD
 
@@ -195,7 +195,7 @@ def test_admin_audit_list_redirects_a_commune_officer_to_admin_login(client, off
 
 def test_saving_an_agency_in_the_admin_writes_an_update_entry_with_the_diff(client, administrator, police_agency):
     client.force_login(administrator)
-    url = reverse("admin:referrals_agency_change", args=[police_agency.pk])
+    url = reverse("admin:agencies_agency_change", args=[police_agency.pk])
     response = client.post(
         url,
         {
@@ -222,7 +222,7 @@ def test_saving_an_agency_in_the_admin_writes_an_update_entry_with_the_diff(clie
 
 def test_deactivating_an_agency_in_the_admin_records_old_and_new_boolean(client, administrator, police_agency):
     client.force_login(administrator)
-    url = reverse("admin:referrals_agency_change", args=[police_agency.pk])
+    url = reverse("admin:agencies_agency_change", args=[police_agency.pk])
     response = client.post(
         url,
         {

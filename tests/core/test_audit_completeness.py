@@ -95,7 +95,7 @@ def test_logins_failures_grants_exports_and_imports_are_recorded(client, sent_re
 
 @pytest.fixture
 def sent_referral(officer_a, case, police):
-    from referrals.models import Agency
+    from childprotect.agencies.models import Agency
     from referrals.services import ReferralData, referral_act, referral_create
 
     referral = referral_create(

@@ -17,10 +17,10 @@ from openpyxl import Workbook
 
 from cases.models import Carer, Child, ChildCircumstance
 from childprotect.accounts.models import Role, User
+from childprotect.agencies.models import Agency
 from childprotect.audit.models import AuditEntry
 from childprotect.core.imports import job_create
 from childprotect.core.models import ImportJob, ImportStatus
-from referrals.models import Agency
 from tests.factories import PASSWORD
 from tests.support.builders import COLUMNS, child_row, csv_file
 

@@ -9,9 +9,10 @@ from django.core.management import call_command
 
 from cases.models import Case, Child, Report
 from childprotect.accounts.models import Role, User
+from childprotect.agencies.models import Agency
 from childprotect.audit.models import AuditEntry
 from devtools.demo import ACCOUNTS, DEFAULT_PASSWORD
-from referrals.models import Agency, Referral
+from referrals.models import Referral
 
 
 @pytest.mark.django_db

@@ -18,7 +18,7 @@ from django.urls import reverse
 from cases.models import Case, CaseState, Deadline, DeadlineStatus
 from cases.services import report_attach_child
 from childprotect.accounts.models import Role
-from referrals.models import AgencyType
+from childprotect.agencies.models import AgencyType
 from referrals.services import referral_act
 from reporting.services import report_act, report_prepare
 from tests.factories import AgencyFactory, UserFactory, unit

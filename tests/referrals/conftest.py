@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from referrals.models import Agency, AgencyType, Consent, Urgency
+from childprotect.agencies.models import Agency, AgencyType
+from referrals.models import Consent, Urgency
 from referrals.services import ReferralData, referral_act, referral_create
 from tests.factories import AgencyFactory, UserFactory
 from tests.support.builders import open_case

@@ -14,10 +14,11 @@ from django.utils.html import escape
 from django.utils.text import capfirst
 from openpyxl import Workbook, load_workbook
 
+from childprotect.agencies.models import Agency, AgencyType
+from childprotect.agencies.resources import AgencyResource
 from childprotect.audit.models import AuditEntry
 from childprotect.core.models import ImportJob, ImportStatus
-from referrals.models import Agency, AgencyType, OutcomeOption, ResponseRule
-from referrals.resources import AgencyResource
+from referrals.models import OutcomeOption, ResponseRule
 from tests.factories import AgencyFactory, UserFactory, unit
 from tests.support.places import COMMUNE_A, COMMUNE_B, OTHER_PROVINCE_COMMUNE
 
@@ -56,7 +57,7 @@ def upload(client, content: str | bytes, *, name: str = "co-quan.csv", file_form
     """Step 1 as the administrator does it: choose the file and its format; the admin shows a preview."""
     data = content.encode("utf-8") if isinstance(content, str) else content
     return client.post(
-        reverse("admin:referrals_agency_import"),
+        reverse("admin:agencies_agency_import"),
         {"import_file": SimpleUploadedFile(name, data), "format": file_format, "resource": "0"},
     )
 
@@ -66,7 +67,7 @@ def confirm(client, preview):
     parser = _HiddenInputs()
     parser.feed(preview.content.decode())
     assert "import_file_name" in parser.values, "the preview has no confirm form"
-    return client.post(reverse("admin:referrals_agency_process_import"), parser.values, follow=True)
+    return client.post(reverse("admin:agencies_agency_process_import"), parser.values, follow=True)
 
 
 def import_file(client, content: str | bytes, **kwargs):
@@ -96,7 +97,7 @@ def test_import_in_two_steps_creates_the_agencies_each_with_its_audit_entry(admi
 
     done = confirm(admin_client, preview)
 
-    assert done.redirect_chain[-1][0] == reverse("admin:referrals_agency_changelist")
+    assert done.redirect_chain[-1][0] == reverse("admin:agencies_agency_changelist")
     assert "Đã nhập xong: 2 cơ quan mới, 0 cơ quan cập nhật, 0 cơ quan không đổi." in page_messages(done)
     police = Agency.objects.get(name="Công an phường Hàm Rồng")
     assert (police.agency_type, police.unit.key, police.phone) == (AgencyType.POLICE, COMMUNE_B, "0237 3852 111")
@@ -188,7 +189,7 @@ def test_a_file_with_one_bad_row_imports_nothing_and_names_the_row(admin_client,
 def test_the_same_bad_row_gets_the_same_message_from_the_admin_and_from_imports(
     admin_client, administrator, django_capture_on_commit_callbacks, bad_row, message
 ):
-    """One definition of the columns and their messages (referrals/agency_columns.py) for both ways in: the admin
+    """One definition of the columns and their messages (childprotect/agencies/columns.py) for both ways in: the admin
     says "Dòng 4: " and the message, /imports/ shows the line in its own column and the message from a capital."""
     content = GOOD + bad_row
 
@@ -270,7 +271,7 @@ def test_csv_export_writes_the_unit_key_and_the_type_code_and_imports_back_uncha
     police_agency.phone = "0237 3852 123"
     police_agency.save()
 
-    response = admin_client.post(reverse("admin:referrals_agency_export"), {"format": CSV, **export_fields()})
+    response = admin_client.post(reverse("admin:agencies_agency_export"), {"format": CSV, **export_fields()})
 
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
@@ -286,7 +287,7 @@ def test_csv_export_writes_the_unit_key_and_the_type_code_and_imports_back_uncha
 
 
 def test_xlsx_export_writes_the_unit_key(admin_client, police_agency):
-    response = admin_client.post(reverse("admin:referrals_agency_export"), {"format": XLSX, **export_fields()})
+    response = admin_client.post(reverse("admin:agencies_agency_export"), {"format": XLSX, **export_fields()})
 
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -301,19 +302,19 @@ def test_xlsx_export_writes_the_unit_key(admin_client, police_agency):
 @pytest.mark.parametrize("url_name", ["import", "export", "changelist"])
 def test_a_commune_officer_is_sent_to_the_admin_login(client, officer_a, url_name):
     client.force_login(officer_a)
-    url = reverse(f"admin:referrals_agency_{url_name}")
+    url = reverse(f"admin:agencies_agency_{url_name}")
     response = client.get(url)
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
-    post = client.post(reverse("admin:referrals_agency_import"), {"import_file": SimpleUploadedFile("a.csv", b"x")})
+    post = client.post(reverse("admin:agencies_agency_import"), {"import_file": SimpleUploadedFile("a.csv", b"x")})
     assert post.status_code == 302 and Agency.objects.count() == 0
 
 
 def test_staff_without_the_agency_permissions_may_not_import_or_export(client, commune_a):
     staff = UserFactory(username="staff_only", is_staff=True, unit=commune_a)
     client.force_login(staff)
-    assert client.get(reverse("admin:referrals_agency_import")).status_code == 403
-    assert client.get(reverse("admin:referrals_agency_export")).status_code == 403
+    assert client.get(reverse("admin:agencies_agency_import")).status_code == 403
+    assert client.get(reverse("admin:agencies_agency_export")).status_code == 403
 
 
 # --- the agency list ------------------------------------------------------------------------------------------------
@@ -321,20 +322,20 @@ def test_staff_without_the_agency_permissions_may_not_import_or_export(client, c
 
 def test_the_agency_list_counts_partner_accounts_and_searches_without_accents(admin_client, police, commune_b):
     AgencyFactory(name="Công an phường Hàm Rồng", unit=commune_b)
-    response = admin_client.get(reverse("admin:referrals_agency_changelist"), {"q": "cong an HAC thanh"})
+    response = admin_client.get(reverse("admin:agencies_agency_changelist"), {"q": "cong an HAC thanh"})
 
     assert response.status_code == 200
     shown = list(response.context["cl"].result_list)
     assert [a.name for a in shown] == ["Công an phường Hạc Thành"]
     assert shown[0].partner_count == 1
     content = response.content.decode()
-    assert reverse("admin:referrals_agency_import") in content
-    assert reverse("admin:referrals_agency_export") in content
+    assert reverse("admin:agencies_agency_import") in content
+    assert reverse("admin:agencies_agency_export") in content
 
 
 def test_the_agency_list_filters_by_province(admin_client, police_agency, province):
     AgencyFactory(name="Công an phường Ba Đình", unit=unit(OTHER_PROVINCE_COMMUNE))
-    response = admin_client.get(reverse("admin:referrals_agency_changelist"), {"province": str(province.pk)})
+    response = admin_client.get(reverse("admin:agencies_agency_changelist"), {"province": str(province.pk)})
     assert [a.name for a in response.context["cl"].result_list] == ["Công an phường Hạc Thành"]
 
 

@@ -13,8 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from childprotect.agencies.models import AgencyType
 from childprotect.audit.models import AuditEntry
-from referrals.models import AgencyType
 from tests.support.builders import REPORTER_NAME
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]

@@ -12,9 +12,10 @@ from cases.models import DeadlineKind, DeadlineStatus
 from cases.services import case_act
 from childprotect.accounts.models import Role
 from childprotect.accounts.services import account_ensure
+from childprotect.agencies.models import AgencyType
 from childprotect.audit.models import AuditEntry
 from childprotect.core.models import Notification
-from referrals.models import AgencyType, Consent, OutcomeOption, Referral, ReferralStatus, Urgency
+from referrals.models import Consent, OutcomeOption, Referral, ReferralStatus, Urgency
 from referrals.selectors import referrals_visible_to, referred_cases_for
 from referrals.services import partner_access_sync, referral_access_expire, referral_act, referral_create
 from referrals.workflow import TRANSITIONS, Transition

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Case
+from childprotect.agencies.models import AgencyType
 from childprotect.audit.models import AuditEntry
-from referrals.models import AgencyType, OutcomeOption, Referral, ReferralStatus
+from referrals.models import OutcomeOption, Referral, ReferralStatus
 from tests.support.builders import REPORTER_NAME
 from tests.support.builders import referral_step as act
 from tests.support.pages import html, version_on

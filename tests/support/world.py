@@ -32,9 +32,10 @@ from cases.services import ChildData, ReportData, child_register, report_attach_
 from cases.services.attachments import attachment_add
 from cases.services.retention import record_delete
 from childprotect.accounts.models import Role, User
+from childprotect.agencies.models import Agency, AgencyType
 from childprotect.core.imports import job_check, job_create
 from childprotect.core.models import ImportJob, ImportStatus, Notification
-from referrals.models import Agency, AgencyType, Consent, Referral, Urgency
+from referrals.models import Consent, Referral, Urgency
 from referrals.services import ReferralData, referral_act, referral_create
 from reporting.models import PdfStatus, PeriodicReport, SentVersion
 from reporting.periods import PeriodKind

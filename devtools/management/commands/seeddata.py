@@ -47,9 +47,10 @@ from cases.models import (
     TermKind,
 )
 from childprotect.accounts.models import Role, User
+from childprotect.agencies.models import Agency, AgencyType
 from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.text import fold
-from referrals.models import Agency, AgencyType, Consent, OutcomeOption, Referral, ReferralEvent, Urgency
+from referrals.models import Consent, OutcomeOption, Referral, ReferralEvent, Urgency
 
 # Frequencies roughly as in the population (Nguyễn ~ 38 %); middle names by sex; given names common in 2010–2026.
 FAMILY = [

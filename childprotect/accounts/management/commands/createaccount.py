@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from childprotect.accounts.models import Role
 from childprotect.accounts.services import account_ensure
+from childprotect.agencies.selectors import agency_get_by_name
 from childprotect.places.selectors import unit_get_by_key
-from referrals.selectors import agency_get_by_name
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 """Importing agencies through the common preview-and-confirm job (childprotect/core/imports.py).
 
-The columns, how each cell is read and the messages are referrals/agency_columns.py's, which the admin's import
-(referrals/resources.py) uses too; supervisors import the agencies of their own area only. Each agency is written
-by `agency_ensure`, which audits it; an unchanged row is skipped.
+The columns, how each cell is read and the messages are childprotect/agencies/columns.py's, which the admin's import
+(childprotect/agencies/resources.py) uses too; supervisors import the agencies of their own area only. Each agency is
+written by `agency_ensure`, which audits it; an unchanged row is skipped.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from childprotect.accounts.models import Role, User
 from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas
 from childprotect.text import fold
 
-from .agency_columns import COLUMNS, HELP, REQUIRED_COLUMNS, AgencyRowChecker, column_header
+from .columns import COLUMNS, HELP, REQUIRED_COLUMNS, AgencyRowChecker, column_header
 from .models import Agency
 from .services import AGENCY_FIELDS, agency_ensure
 

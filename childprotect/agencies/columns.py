@@ -1,7 +1,8 @@
 """The agency columns of a spreadsheet, how each cell is read and what is said when it is wrong: one definition for
-both ways agencies come in, the admin's import (referrals/resources.py, django-import-export) and the common
-preview-and-confirm job at /imports/ (referrals/imports.py). The same bad row gives the same Vietnamese message on
-both; each path only adds where it is shown (the admin prefixes "Dòng N: ", /imports/ has a column for the line).
+both ways agencies come in, the admin's import (childprotect/agencies/resources.py, django-import-export) and the
+common preview-and-confirm job at /imports/ (childprotect/agencies/imports.py). The same bad row gives the same
+Vietnamese message on both; each path only adds where it is shown (the admin prefixes "Dòng N: ", /imports/ has a
+column for the line).
 
     name         Tên cơ quan (required)
     agency_type  Loại: the code (police, health, ...) or the Vietnamese label ("Công an", "Y tế", ...) (required)
