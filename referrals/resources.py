@@ -23,7 +23,7 @@ from import_export import fields, resources, widgets
 from import_export.results import Error, Result
 
 from cases.policy import can_see_child_protected
-from childprotect.accounts.models import Role
+from childprotect.accounts.policy import acts_for_agency
 from childprotect.exports import ExportResource
 from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import unit_get_by_key
@@ -278,7 +278,7 @@ class ReferralExportResource(ExportResource):
         export_order = fields
 
     def sees_protected(self, obj: Referral) -> bool:
-        return self.user.role == Role.PARTNER or can_see_child_protected(self.user, obj.case.child)
+        return acts_for_agency(self.user) or can_see_child_protected(self.user, obj.case.child)
 
     def with_related(self, queryset: QuerySet[Any], *, protected: bool) -> QuerySet[Any]:
         return queryset.select_related("case__child", "case__unit", "agency", "outcome")

@@ -17,6 +17,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from cases import deadlines as deadline_rules
 from cases.models import Case, Deadline, DeadlineKind, DeadlineStatus
 from childprotect.accounts.models import Role, User
+from childprotect.accounts.policy import acts_for_agency, can_refer
 from childprotect.accounts.selectors import user_reaches_unit
 from childprotect.audit.actions import AgencyAction, GrantAction, ReferralAction, referral_step
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
@@ -26,7 +27,7 @@ from childprotect.workdays.calendar import add_hours
 
 from .models import Agency, Consent, OutcomeOption, Referral, ReferralEvent, ResponseRule, Urgency
 from .models import ReferralStatus as R
-from .workflow import BY_ACTION, COMMUNE, SHARED, Step
+from .workflow import BY_ACTION, SHARED, Step
 
 AGENCY_FIELDS = ["name", "agency_type", "unit", "address", "phone", "email", "is_active"]
 
@@ -162,7 +163,7 @@ def _check_consent(referral: Referral, today: dt.date) -> None:
 
 def referral_create(*, actor: User, case: Case, data: ReferralData) -> Referral:
     """A draft referral from the case's commune; nothing is shared until it is sent."""
-    if actor.role not in COMMUNE or not user_reaches_unit(actor, case.unit):
+    if not can_refer(actor) or not user_reaches_unit(actor, case.unit):
         raise ValidationError("Chỉ cán bộ, lãnh đạo UBND cấp xã phụ trách hồ sơ mới lập chuyển tuyến.", code="refused")
     _check_draft(case, data)
     now = timezone.now()
@@ -195,7 +196,7 @@ def step_refusal(actor: User, referral: Referral, step: Step) -> str | None:
     """Why `actor` may not take `step` on `referral` now, in Vietnamese; None when they may."""
     if actor.role not in step.roles:
         return f"Vai trò của bạn không thực hiện được “{step.label}”."
-    if actor.role == Role.PARTNER:
+    if acts_for_agency(actor):
         if actor.agency_id != referral.agency_id:
             return "Chuyển tuyến này không gửi đến cơ quan của bạn."
     elif not user_reaches_unit(actor, referral.case.unit):
@@ -256,7 +257,7 @@ def _revoke(referral: Referral, actor: User | None, now: dt.datetime, reason: st
     removed: list[int] = []
     if not _still_needed(referral.case_id, referral.agency_id, referral.pk):
         for user in _grant_holders(referral.case):
-            if user.agency_id == referral.agency_id or user.role != Role.PARTNER:
+            if user.agency_id == referral.agency_id or not acts_for_agency(user):
                 remove_perm(REFERRED_CASE_PERM, user, referral.case)
                 removed.append(user.pk)
     audit_record(
@@ -424,7 +425,7 @@ def _tell(referral: Referral, step: Step, actor: User, granted: list[int]) -> No
         # paper answer is not told of it, anyone else recording it for the agency is (marked as such).
         sender = referral.sent_by or referral.created_by
         verdict = {"accept": "đã tiếp nhận", "decline": "từ chối", "complete": "đã hoàn thành"}[step.action]
-        on_behalf = "" if actor.role == Role.PARTNER else f" (ghi nhận thay: {actor.full_name or actor.username})"
+        on_behalf = "" if acts_for_agency(actor) else f" (ghi nhận thay: {actor.full_name or actor.username})"
         notify(
             recipients=[u for u in (sender, referral.case.officer) if u is not None and u.pk != actor.pk],
             title=f"{referral.agency.name} {verdict} chuyển tuyến {label}{on_behalf}",
@@ -459,7 +460,7 @@ def partner_access_sync(*, actor: Any, user: User) -> tuple[int, int]:
     """Bring a person's referral grants in line with their account: an active partner of an agency holds the cases
     the agency's shared referrals need; anyone else holds none. (added, removed)"""
     wanted: set[int] = set()
-    if user.is_active and user.role == Role.PARTNER and user.agency_id:
+    if user.is_active and acts_for_agency(user) and user.agency_id:
         wanted = set(
             Referral.objects.filter(
                 agency_id=user.agency_id, status__in=SHARED, access_revoked_at__isnull=True
