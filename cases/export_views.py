@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from childprotect.accounts.policy import can_export_reporters
 from childprotect.audit.actions import ExportAction
 from childprotect.exports import export_format, export_refused, export_response, wants_protected
 from childprotect.http import AuthenticatedRequest
@@ -38,7 +39,7 @@ def report_export(request: AuthenticatedRequest) -> HttpResponse:
     form = ReportFilterForm(request.GET or None)
     # The reporters' identity goes out only to an administrator who asks for it explicitly; the entry records it.
     reporter = request.GET.get("reporter") == "1"
-    if reporter and not request.user.is_administrator:
+    if reporter and not can_export_reporters(request.user):
         raise Http404
     resource_class = ReportWithReporterExportResource if reporter else ReportExportResource
     return export_response(

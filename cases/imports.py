@@ -16,7 +16,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from childprotect.accounts.models import Role, User
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import can_import
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.audit.actions import ChildAction
 from childprotect.audit.models import AuditEntry
@@ -98,7 +99,7 @@ class ChildImporter:
     )
 
     def allowed(self, actor: User) -> bool:
-        return actor.is_active and (actor.is_administrator or actor.role == Role.SUPERVISOR)
+        return can_import(actor)
 
     # --- checking --------------------------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.policy import can_use_registry
 from childprotect.audit.actions import CaseAction, ReportAction
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import pdf_response, render_pdf
@@ -225,7 +225,7 @@ def report_form_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = selectors.report_get_for(request.user, pk)  # out of reach: 404
     show_reporter = can_see_reporter(request.user, report)
     # A partner who logged the report learns no child's identity from it (as on the report's page).
-    show_children = request.user.role != Role.PARTNER
+    show_children = can_use_registry(request.user)
     cases = {}
     if show_children:
         cases = {c.child_id: str(c) for c in selectors.cases_visible_to(request.user).filter(report=report)}

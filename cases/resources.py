@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from import_export import fields
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.policy import can_see_protected_data
 from childprotect.exports import ExportResource, joined
 
 from .models import Carer, Case, Child, DeadlineKind, Report
@@ -23,7 +23,6 @@ from .policy import can_see_child_protected
 
 # Who may read a report's account (what happened, where): the people who may see a child's protected data; a
 # partner's export never has it, even of the reports they logged themselves.
-REPORT_DETAIL_ROLES = (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _column(attribute: str | None, name: Any) -> fields.Field:
@@ -149,8 +148,7 @@ class ReportExportResource(ExportResource):
         export_order = fields
 
     def sees_protected(self, obj: Report) -> bool:
-        user = self.user
-        return user.is_authenticated and user.is_active and (user.role in REPORT_DETAIL_ROLES or user.is_superuser)
+        return can_see_protected_data(self.user)
 
     def with_related(self, queryset: QuerySet[Any], *, protected: bool) -> QuerySet[Any]:
         return queryset.select_related("incident_unit__parent", "channel", "received_by").prefetch_related(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from childprotect.accounts.policy import can_delete_records
 from childprotect.forms import StyledForm, apply_service_errors
 from childprotect.http import AuthenticatedRequest
 
@@ -26,7 +27,7 @@ class DeleteForm(StyledForm):
 
 
 def _require_administrator(request: AuthenticatedRequest) -> None:
-    if not request.user.is_administrator:
+    if not can_delete_records(request.user):
         raise Http404
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import acts_for_agency
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.text import fold
@@ -34,7 +34,7 @@ from .models import (
 NOTHING = Q(pk__in=[])
 
 
-def _unit_ids(user: Any) -> list[int] | None:
+def _unit_ids(user: User) -> list[int] | None:
     """The ids of the units in the user's jurisdiction (None: all of them), as a literal list.
 
     A list (1 id for a commune, ~170 for a province) lets PostgreSQL combine index scans ("unit = ANY(...) OR id =
@@ -44,14 +44,14 @@ def _unit_ids(user: Any) -> list[int] | None:
         return []
     if user.is_administrator:
         return None
-    if user.role == Role.PARTNER or user.unit is None:
+    if acts_for_agency(user) or user.unit is None:
         return []
     if user.unit.level == UnitLevel.COMMUNE:
-        return [user.unit_id]
+        return [user.unit.pk]
     return list(jurisdiction_units(user).values_list("pk", flat=True))
 
 
-def reports_visible_to(user: Any) -> QuerySet[Report]:
+def reports_visible_to(user: User) -> QuerySet[Report]:
     """Reports of communes in the user's jurisdiction; partners and others see the ones they logged themselves."""
     units = _unit_ids(user)
     if units is None:
@@ -61,7 +61,7 @@ def reports_visible_to(user: Any) -> QuerySet[Report]:
     return Report.objects.filter(Q(incident_unit_id__in=units) | Q(received_by_id=user.pk))
 
 
-def _children_q(user: Any) -> Q | None:
+def _children_q(user: User) -> Q | None:
     units = _unit_ids(user)
     if units is None:
         return None
@@ -71,7 +71,7 @@ def _children_q(user: Any) -> Q | None:
     return Q(residence_unit_id__in=units) | Q(pk__in=list(linked.distinct()))
 
 
-def children_visible_to(user: Any) -> QuerySet[Child]:
+def children_visible_to(user: User) -> QuerySet[Child]:
     """Children living in the user's jurisdiction, or concerned by a report of a commune in it.
 
     Partners see no child by place; referrals grant them the children they must act for (referrals issue).
@@ -80,7 +80,7 @@ def children_visible_to(user: Any) -> QuerySet[Child]:
     return Child.objects.all() if place is None else Child.objects.filter(place)
 
 
-def report_get_for(user: Any, pk: int) -> Report:
+def report_get_for(user: User, pk: int) -> Report:
     report = (
         reports_visible_to(user)
         .select_related("channel", "received_by", "incident_unit__parent")
@@ -97,7 +97,7 @@ def report_get_for(user: Any, pk: int) -> Report:
     return report
 
 
-def child_get_for(user: Any, pk: int) -> Child:
+def child_get_for(user: User, pk: int) -> Child:
     child = (
         children_visible_to(user)
         .select_related("ethnicity", "residence_unit__parent", "created_by")
@@ -110,7 +110,7 @@ def child_get_for(user: Any, pk: int) -> Child:
     return child
 
 
-def child_reports_for(user: Any, child: Child) -> QuerySet[Report]:
+def child_reports_for(user: User, child: Child) -> QuerySet[Report]:
     return (
         reports_visible_to(user)
         .filter(report_children__child=child)
@@ -146,7 +146,7 @@ def name_matches(qs: QuerySet[Child], query: str) -> QuerySet[Child]:
     return qs.filter(Q(name_folded__contains=folded) | Q(other_names_folded__contains=folded))
 
 
-def children_list(user: Any, filters: ChildFilters) -> QuerySet[Child]:
+def children_list(user: User, filters: ChildFilters) -> QuerySet[Child]:
     qs = children_visible_to(user).select_related("residence_unit")
     if filters.q:
         qs = name_matches(qs, filters.q)
@@ -169,7 +169,7 @@ def children_list(user: Any, filters: ChildFilters) -> QuerySet[Child]:
     return qs.order_by(*CHILD_ORDERS.get(filters.order, CHILD_ORDERS["name"]))
 
 
-def children_sharing_national_id(user: Any, child: Child) -> QuerySet[Child]:
+def children_sharing_national_id(user: User, child: Child) -> QuerySet[Child]:
     """The other children with `child`'s ID number, among those `user` sees: the flag of a number registered twice.
 
     Registration never tells an officer that a number exists outside her reach (services.intake); whoever sees both
@@ -198,7 +198,7 @@ class ReportFilters:
 REPORT_ORDERS = {"-received": ("-received_at", "-id"), "received": ("received_at", "id")}
 
 
-def reports_list(user: Any, filters: ReportFilters) -> QuerySet[Report]:
+def reports_list(user: User, filters: ReportFilters) -> QuerySet[Report]:
     qs = reports_visible_to(user).select_related("incident_unit", "channel").prefetch_related("abuse_forms")
     if filters.unit is not None:
         qs = qs.filter(Q(incident_unit=filters.unit) | Q(incident_unit__path__startswith=filters.unit.path + "/"))
@@ -213,7 +213,7 @@ def reports_list(user: Any, filters: ReportFilters) -> QuerySet[Report]:
     return qs.order_by(*REPORT_ORDERS.get(filters.order, REPORT_ORDERS["-received"]))
 
 
-def inbox_for(user: Any) -> QuerySet[Report]:
+def inbox_for(user: User) -> QuerySet[Report]:
     """New reports of the communes in the user's jurisdiction (not the ones they logged elsewhere)."""
     units = _unit_ids(user)
     qs = Report.objects.filter(status="received").select_related("incident_unit", "channel")
@@ -227,7 +227,7 @@ class Candidate:
 
 
 def child_duplicate_candidates(
-    user: Any,
+    user: User,
     *,
     full_name: str,
     date_of_birth: dt.date | None = None,
@@ -285,7 +285,7 @@ def child_duplicate_candidates(
     return results[:limit]
 
 
-def open_reports_for_children(user: Any, report: Report) -> QuerySet[Report]:
+def open_reports_for_children(user: User, report: Report) -> QuerySet[Report]:
     """Other open reports, visible to the user, about a child of this one: this report may repeat one of them."""
     children = ReportChild.objects.filter(report=report).values("child")
     return (
@@ -300,7 +300,7 @@ def open_reports_for_children(user: Any, report: Report) -> QuerySet[Report]:
 # --- Cases ---------------------------------------------------------------------------------------------------------
 
 
-def cases_visible_to(user: Any) -> QuerySet[Case]:
+def cases_visible_to(user: User) -> QuerySet[Case]:
     """Cases of the communes in the user's jurisdiction. Partners will reach cases by referral grants (referrals)."""
     units = _unit_ids(user)
     if units is None:
@@ -308,7 +308,7 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     return Case.objects.filter(unit_id__in=units) if units else Case.objects.none()
 
 
-def case_get_for(user: Any, pk: int) -> Case:
+def case_get_for(user: User, pk: int) -> Case:
     case = (
         cases_visible_to(user)
         .select_related("child", "report__channel", "unit__parent", "officer")
@@ -338,7 +338,7 @@ def case_overdue(now: dt.datetime) -> Exists:
     return Exists(open_deadlines_of_case().filter(due_at__lte=now))
 
 
-def cases_list(user: Any, filters: CaseFilters) -> QuerySet[Case]:
+def cases_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
     qs = cases_visible_to(user).select_related("child", "unit", "officer", "report")
     if filters.state:
         qs = qs.filter(state=filters.state)
@@ -363,7 +363,7 @@ def case_open_deadlines(case: Case) -> QuerySet[Deadline]:
     return case.deadlines.filter(status=DeadlineStatus.OPEN).order_by("due_at")
 
 
-def deadlines_due_for(user: Any, until: dt.datetime) -> QuerySet[Deadline]:
+def deadlines_due_for(user: User, until: dt.datetime) -> QuerySet[Deadline]:
     """Open deadlines of the cases the user reaches that fall due by `until` (overdue ones first)."""
     return (
         Deadline.objects.filter(status=DeadlineStatus.OPEN, due_at__lte=until, case__in=cases_visible_to(user))

@@ -16,7 +16,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import (
+    acts_for_agency,
+    can_attach_files,
+    can_comment,
+    can_log_report,
+    can_record_separation,
+    can_refer,
+    can_register_child,
+    can_use_registry,
+    works_for_commune,
+)
 from childprotect.core.once import create_form, save_once
 from childprotect.forms import apply_service_errors, step_form, take_step
 from childprotect.http import AuthenticatedRequest
@@ -38,10 +49,9 @@ from .forms import (
     report_filters,
 )
 from .models import MAIN_FORMS, SEXUAL_SUBTYPES, CaseState
-from .policy import can_register_children, can_see_child_protected, can_see_reporter
+from .policy import can_see_child_protected, can_see_reporter
 
 PAGE_SIZE = 25
-REPORTING_ROLES = (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR, Role.PARTNER)
 # Service error keys that are not the form's field names.
 FIELD_ALIASES = {"forms": "forms_main"}
 
@@ -54,7 +64,7 @@ def _plain_text(value: str) -> str:
     return nfc(value) if value else ""
 
 
-def _likely_duplicates(user: Any, data: services.ChildData) -> list[selectors.Candidate]:
+def _likely_duplicates(user: User, data: services.ChildData) -> list[selectors.Candidate]:
     """The registry's children who may be the one being registered (shown before anything is created)."""
     return selectors.child_duplicate_candidates(
         user,
@@ -66,9 +76,9 @@ def _likely_duplicates(user: Any, data: services.ChildData) -> list[selectors.Ca
     )
 
 
-def _require_registry_role(user: Any) -> None:
+def _require_registry_role(user: User) -> None:
     """Partners have no registry: referrals are their only way to a child or a case (any other page: 404)."""
-    if user.role == Role.PARTNER:
+    if not can_use_registry(user):
         raise Http404
 
 
@@ -83,17 +93,17 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "cases/report_list.html",
-        {"form": form, "page": page, "can_create": request.user.role in REPORTING_ROLES},
+        {"form": form, "page": page, "can_create": can_log_report(request.user)},
     )
 
 
 @login_required
 @create_form
 def report_create(request: AuthenticatedRequest) -> HttpResponse:
-    if request.user.role not in REPORTING_ROLES:
+    if not can_log_report(request.user):
         raise PermissionDenied(_("Vai trò của bạn không tiếp nhận thông tin, thông báo, tố giác."))
     initial: dict[str, Any] = {"received_at": timezone.localtime().strftime("%d/%m/%Y %H:%M")}
-    if request.user.unit and request.user.is_commune_staff:
+    if request.user.unit and works_for_commune(request.user):
         initial["incident_unit"] = request.user.unit.code
     form = ReportForm(request.POST or None, initial=initial)
     perpetrators = PerpetratorFormSet(request.POST or None, prefix="p")
@@ -105,7 +115,7 @@ def report_create(request: AuthenticatedRequest) -> HttpResponse:
                 lambda: services.report_receive(actor=request.user, data=form.to_data(rows)),
                 # A partner who logged it sees the report; commune staff and supervisors go on to its children.
                 url=lambda r: reverse(
-                    "cases:report_detail" if request.user.role == Role.PARTNER else "cases:report_children",
+                    "cases:report_detail" if acts_for_agency(request.user) else "cases:report_children",
                     args=[r.pk],
                 ),
             )
@@ -113,7 +123,7 @@ def report_create(request: AuthenticatedRequest) -> HttpResponse:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Đã tiếp nhận thông tin số %(reference)s.") % {"reference": report.reference})
-            if request.user.role == Role.PARTNER:
+            if acts_for_agency(request.user):
                 return redirect("cases:report_detail", pk=report.pk)
             return redirect("cases:report_children", pk=report.pk)
     return render(request, "cases/report_form.html", {"form": form, "perpetrators": perpetrators})
@@ -131,9 +141,9 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "report": report,
             "show_reporter": show_reporter,
             "repeats": selectors.open_reports_for_children(request.user, report),
-            "can_add_children": can_register_children(request.user),
+            "can_add_children": can_register_child(request.user),
             # A partner who logged the report learns no child's identity from it; referrals tell them what they need.
-            "show_children": request.user.role != Role.PARTNER,
+            "show_children": can_use_registry(request.user),
             "report_cases": selectors.cases_visible_to(request.user).filter(report=report).select_related("child"),
         },
     )
@@ -145,7 +155,7 @@ def report_children(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Attach children to a report: pick one found by an accent-free search, or register a new one (after the
     likely duplicates have been shown)."""
     report = selectors.report_get_for(request.user, pk)
-    if not can_register_children(request.user):
+    if not can_register_child(request.user):
         raise PermissionDenied(_("Vai trò của bạn không đăng ký trẻ em."))
     query = request.GET.get("q", "")[:100]
     visible = selectors.children_visible_to(request.user).select_related("residence_unit")
@@ -217,7 +227,7 @@ def child_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "cases/child_list.html",
-        {"form": form, "page": page, "can_create": can_register_children(request.user)},
+        {"form": form, "page": page, "can_create": can_register_child(request.user)},
     )
 
 
@@ -225,9 +235,10 @@ def child_list(request: AuthenticatedRequest) -> HttpResponse:
 @create_form
 def child_create(request: AuthenticatedRequest) -> HttpResponse:
     _require_registry_role(request.user)
-    if not can_register_children(request.user):
+    if not can_register_child(request.user):
         raise PermissionDenied(_("Vai trò của bạn không đăng ký trẻ em."))
-    initial = {"residence_unit": request.user.unit.code} if request.user.is_commune_staff and request.user.unit else {}
+    commune = request.user.unit if works_for_commune(request.user) else None
+    initial = {"residence_unit": commune.code} if commune else {}
     form = ChildForm(request.POST or None, initial=initial)
     candidates: list[selectors.Candidate] = []
     if request.method == "POST" and form.is_valid():
@@ -262,7 +273,7 @@ def child_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "protected": protected,
             "reports": selectors.child_reports_for(request.user, child),
             "shared_id": selectors.children_sharing_national_id(request.user, child) if protected else [],
-            "can_edit": can_register_children(request.user),
+            "can_edit": can_register_child(request.user),
         },
     )
 
@@ -270,7 +281,7 @@ def child_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     child = selectors.child_get_for(request.user, pk)
-    if not can_register_children(request.user):
+    if not can_register_child(request.user):
         raise PermissionDenied(_("Vai trò của bạn không sửa hồ sơ trẻ em."))
     initial = {f: getattr(child, f) for f in services.CHILD_FIELDS}
     initial.update(
@@ -344,7 +355,7 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    if request.user.role == Role.PARTNER:
+    if acts_for_agency(request.user):
         # A partner reaches a case only through a referral to their agency (404 otherwise).
         referral = referral_selectors.partner_referral_for_case(request.user, pk)
         return redirect("referrals:referral_detail", pk=referral.pk)
@@ -361,17 +372,17 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "actions": actions,
             "timeline": referral_selectors.case_timeline_items(case),
             "referrals": referral_selectors.case_referrals(case),
-            "can_refer": request.user.role in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR),
+            "can_refer": can_refer(request.user),
             "deadlines": selectors.case_open_deadlines(case),
             "plans": case.plans.prefetch_related("activities"),
             "measures": case.emergency_measures.all(),
             "comments": case.comments.select_related("author"),
             "attachments": case.attachments.select_related("uploaded_by"),
-            "can_attach": protected and request.user.role in COMMENT_ROLES,
-            "can_comment": request.user.role in COMMENT_ROLES,
+            "can_attach": protected and can_attach_files(request.user),
+            "can_comment": can_comment(request.user),
             "comment_form": CommentForm(),
             "separation_form": SeparationForm(),
-            "can_record_separation": request.user.role == Role.COMMUNE_CHAIR
+            "can_record_separation": can_record_separation(request.user)
             and case.deadlines.filter(kind="separation_end", status="open").exists(),
             "now": timezone.now(),
         },
@@ -422,9 +433,6 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
             "assessment": services.initial_assessment(case) if action == "decide_emergency" else None,
         },
     )
-
-
-COMMENT_ROLES = (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR)
 
 
 @login_required

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.policy import CHAIRS, CHAIRS_AND_SUPERVISORS, OFFICERS
+from childprotect.accounts.policy import COMMUNE_STAFF as COMMUNE_STAFF
 from childprotect.workflow import Transition as Row
 
 from . import casework_forms as f
@@ -20,10 +21,10 @@ from .models import CASE_DEADLINE_KINDS
 from .models import CaseState as S
 from .models import DeadlineKind as D
 
-OFFICER = frozenset({Role.COMMUNE_OFFICER})
-CHAIR = frozenset({Role.COMMUNE_CHAIR})  # Chủ tịch / Phó Chủ tịch UBND xã: decides, approves, closes
-CHAIR_OR_SUPERVISOR = frozenset({Role.COMMUNE_CHAIR, Role.SUPERVISOR})
-COMMUNE_STAFF = frozenset({Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR})
+# The role sets are childprotect/accounts/policy.py's; the table's names for them:
+OFFICER = OFFICERS
+CHAIR = CHAIRS  # Chủ tịch / Phó Chủ tịch UBND xã: decides, approves, closes
+CHAIR_OR_SUPERVISOR = CHAIRS_AND_SUPERVISORS
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "childprotect.core.context_processors.notifications",
+                "childprotect.accounts.context_processors.capabilities",
             ],
         },
     },

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from cases.models import MAIN_FORMS, Case, CaseState, Sex
 from cases.selectors import case_overdue, cases_visible_to
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import can_oversee_area
 from childprotect.places.models import AdminUnit
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import ReferralFilters, referrals_list
@@ -61,7 +62,7 @@ def state_counts(cases: QuerySet[Case], now: dt.datetime) -> list[StateRow]:
     ]
 
 
-def referrals_waiting(user: Any) -> QuerySet[Referral]:
+def referrals_waiting(user: User) -> QuerySet[Referral]:
     """The referrals of the user's cases sent and not answered yet, the first to fall due (or overdue) first."""
     return referrals_list(user, ReferralFilters(status=ReferralStatus.SENT)).order_by(
         F("response_due").asc(nulls_last=True), "-id"
@@ -139,13 +140,13 @@ class AreaView:
         return {chart.key: chart.as_json() for chart in self.charts}
 
 
-def pending_reports(user: Any, today: dt.date) -> PendingReports | None:
+def pending_reports(user: User, today: dt.date) -> PendingReports | None:
     """The units right below the supervisor's that have not sent the next report due (sent: submitted or approved).
 
     Expected to report: the units whose staff use the system (reporting.services.reporting_units_below), and any
     unit that has started its report.
     """
-    if user.role != Role.SUPERVISOR or user.unit_id is None:
+    if not can_oversee_area(user) or user.unit_id is None:
         return None
     period = next_due_period(today)
     reports = PeriodicReport.objects.filter(unit=OuterRef("pk"), kind=period.kind, year=period.year)
@@ -229,7 +230,7 @@ def charts(cases: QuerySet[Case], today: dt.date) -> list[Chart]:
     return [forms, ages, received]
 
 
-def area_view(user: Any, now: dt.datetime, today: dt.date) -> AreaView:
+def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
     """The supervisor's view of the area: a fixed number of queries, whatever the number of cases."""
     cases = cases_visible_to(user)  # the reach, computed once: every figure below counts inside it
     states = state_counts(cases, now)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
@@ -19,7 +18,13 @@ from django.utils.translation import gettext as _
 from cases import workflow as case_flow
 from cases.models import CaseState, CaseStep, Deadline, DeadlineStatus
 from cases.selectors import cases_visible_to
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import Role, User
+from childprotect.accounts.policy import (
+    acts_for_agency,
+    can_oversee_area,
+    can_prepare_periodic_reports,
+    can_take_charge_of_cases,
+)
 from referrals import workflow as referral_flow
 from referrals.models import ReferralEvent, ReferralStatus
 from referrals.selectors import referrals_visible_to
@@ -59,12 +64,12 @@ def _last_case_step() -> Subquery:
     return Subquery(CaseStep.objects.filter(case=OuterRef("pk")).order_by("-at", "-id").values("at")[:1])
 
 
-def _case_items(user: Any) -> tuple[list[WorkItem], int]:
+def _case_items(user: User) -> tuple[list[WorkItem], int]:
     states = [s for s in CaseState.values if user.role in case_flow.waiting_on(s)]
     if not states:
         return [], 0
     qs = cases_visible_to(user).filter(state__in=states)
-    if user.role == Role.COMMUNE_OFFICER:
+    if can_take_charge_of_cases(user):
         # The officer in charge (case.officer): a commune may have several. A case whose officer left, or that was
         # opened by someone else for want of an officer, is every officer's.
         qs = qs.filter(Q(officer=user) | Q(officer__is_active=False) | ~Q(officer__role=Role.COMMUNE_OFFICER))
@@ -93,12 +98,12 @@ def _case_items(user: Any) -> tuple[list[WorkItem], int]:
     return items, qs.count()
 
 
-def _referral_items(user: Any) -> tuple[list[WorkItem], int]:
+def _referral_items(user: User) -> tuple[list[WorkItem], int]:
     statuses = [s for s in ReferralStatus.values if user.role in referral_flow.waiting_on(s)]
     if not statuses:
         return [], 0
     qs = referrals_visible_to(user).filter(status__in=statuses)
-    if user.role != Role.PARTNER:
+    if not acts_for_agency(user):
         qs = qs.filter(created_by=user)  # a draft waits on the person who wrote it
     last_event = ReferralEvent.objects.filter(referral=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
     open_deadline = Deadline.objects.filter(referral=OuterRef("pk"), status=DeadlineStatus.OPEN).values("due_at")[:1]
@@ -126,14 +131,15 @@ def _referral_items(user: Any) -> tuple[list[WorkItem], int]:
     return items, qs.count()
 
 
-def _report_items(user: Any) -> tuple[list[WorkItem], int]:
-    if user.unit_id is None or user.role not in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR):
+def _report_items(user: User) -> tuple[list[WorkItem], int]:
+    unit = user.unit
+    if unit is None or not can_prepare_periodic_reports(user):
         return [], 0
     own = [s for s in ReportStatus.values if report_flow.waiting_on(s) & {"preparer", "signer"}]
     below = [s for s in ReportStatus.values if "reviewer" in report_flow.waiting_on(s)]
-    reach = Q(unit_id=user.unit_id, status__in=own)
-    if user.role == Role.SUPERVISOR:
-        reach |= Q(unit__path__startswith=user.unit.path + "/", status__in=below)
+    reach = Q(unit_id=unit.pk, status__in=own)
+    if can_oversee_area(user):
+        reach |= Q(unit__path__startswith=unit.path + "/", status__in=below)
     qs = periodic_reports_visible_to(user).filter(reach)
     last_event = ReportEvent.objects.filter(report=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
     rows = qs.select_related("unit").annotate(since=Subquery(last_event)).order_by("since", "id")
@@ -167,7 +173,7 @@ def _end_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)), timezone.get_default_timezone())
 
 
-def my_work(user: Any) -> MyWork:
+def my_work(user: User) -> MyWork:
     """Every case, referral and periodic report whose next step is the user's, within their reach, oldest first.
 
     Each item carries the steps the user takes next (one click to each form) and its open deadline, if any.

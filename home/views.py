@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cases.selectors import cases_visible_to, deadlines_due_for, inbox_for, reports_visible_to
 from childprotect.accounts.models import Role
+from childprotect.accounts.policy import acts_for_agency, can_handle_cases, can_oversee_area, works_for_commune
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.http import AuthenticatedRequest
 from childprotect.places.models import UnitLevel
@@ -40,22 +41,22 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "now": now,
         "my_work": my_work(user),
     }
-    if user.role in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR):
+    if can_handle_cases(user):
         inbox = inbox_for(user).prefetch_related("abuse_forms")
         context["inbox"], context["inbox_count"] = inbox[:10], inbox.count()
         # Everything due in the next 24 hours, not "today": a 12-hour limit from 16:50 ends at 04:50 tomorrow.
         hours = settings.CHILDPROTECT_DUE_SOON_HOURS
         due = deadlines_due_for(user, now + dt.timedelta(hours=hours))
         context["due"], context["due_count"], context["due_hours"] = due[:15], due.count(), hours
-    if user.role in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR):
+    if works_for_commune(user):
         context["states"] = [row for row in dashboard.state_counts(cases_visible_to(user), now) if row.total]
         waiting = dashboard.referrals_waiting(user).select_related("agency")
         context["waiting"], context["waiting_count"] = waiting[:10], waiting.count()
-    if user.role == Role.SUPERVISOR:
+    if can_oversee_area(user):
         context["communes_count"] = jurisdiction_units(user).filter(level=UnitLevel.COMMUNE).count()
         area = dashboard.area_view(user, now, today)
         context["area"], context["chart_data"] = area, area.chart_data
-    if user.role == Role.PARTNER:
+    if acts_for_agency(user):
         context["logged"] = (
             reports_visible_to(user).select_related("incident_unit").prefetch_related("abuse_forms")[:10]
         )

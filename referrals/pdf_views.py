@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 from cases.pdf_views import short_name
 from cases.policy import can_see_child_protected
 from cases.selectors import report_abuse_form_labels
-from childprotect.accounts.models import Role
+from childprotect.accounts.policy import acts_for_agency
 from childprotect.audit.actions import ReferralAction
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import ascii_filename, pdf_response, render_pdf
@@ -121,7 +121,7 @@ def referral_letter(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agency's partners while they hold the grant, administrators. Everyone else: 404. Each print is audited."""
     referral = selectors.referral_get_for(request.user, pk)  # out of reach (or the grant gone): 404
     # As on the referral's page: partners see what the letter addressed to them holds; others need the child's data.
-    if request.user.role != Role.PARTNER and not can_see_child_protected(request.user, referral.case.child):
+    if not acts_for_agency(request.user) and not can_see_child_protected(request.user, referral.case.child):
         raise PermissionDenied("Bạn không có quyền in phiếu chuyển tuyến này.")
     with translation.override("vi"):
         context = _letter_context(request, referral)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields
 
 from cases.policy import can_see_child_protected
-from childprotect.accounts.models import Role
+from childprotect.accounts.policy import acts_for_agency
 from childprotect.exports import ExportResource
 
 from .models import Referral
@@ -81,7 +81,7 @@ class ReferralExportResource(ExportResource):
         export_order = fields
 
     def sees_protected(self, obj: Referral) -> bool:
-        return self.user.role == Role.PARTNER or can_see_child_protected(self.user, obj.case.child)
+        return acts_for_agency(self.user) or can_see_child_protected(self.user, obj.case.child)
 
     def with_related(self, queryset: QuerySet[Any], *, protected: bool) -> QuerySet[Any]:
         return queryset.select_related("case__child", "case__unit", "agency", "outcome")

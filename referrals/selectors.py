@@ -8,7 +8,6 @@ referrals of the cases in their jurisdiction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -17,25 +16,26 @@ from guardian.shortcuts import get_objects_for_user
 
 from cases.models import Case, CaseStep, Deadline, DeadlineStatus
 from cases.selectors import cases_visible_to
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import acts_for_agency
 from childprotect.places.models import AdminUnit
 
 from .models import SHARED, Referral, ReferralEvent
 
 
-def referred_cases_for(user: Any) -> QuerySet[Case]:
+def referred_cases_for(user: User) -> QuerySet[Case]:
     """The cases a partner holds a referral grant on (django-guardian object permission)."""
-    if not user.is_authenticated or not user.is_active or user.role != Role.PARTNER:
+    if not user.is_authenticated or not user.is_active or not acts_for_agency(user):
         return Case.objects.none()
     return get_objects_for_user(
         user, "cases.view_referred_case", klass=Case, use_groups=False, with_superuser=False, accept_global_perms=False
     )
 
 
-def referrals_visible_to(user: Any) -> QuerySet[Referral]:
+def referrals_visible_to(user: User) -> QuerySet[Referral]:
     if not user.is_authenticated or not user.is_active:
         return Referral.objects.none()
-    if user.role == Role.PARTNER:
+    if acts_for_agency(user):
         if not user.agency_id:
             return Referral.objects.none()
         return Referral.objects.filter(
@@ -49,7 +49,7 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
     return Referral.objects.filter(case__in=cases_visible_to(user).values("pk"))
 
 
-def referral_get_for(user: Any, pk: int) -> Referral:
+def referral_get_for(user: User, pk: int) -> Referral:
     referral = (
         referrals_visible_to(user)
         .select_related(
@@ -63,7 +63,7 @@ def referral_get_for(user: Any, pk: int) -> Referral:
     return referral
 
 
-def partner_referral_for_case(user: Any, case_pk: int) -> Referral:
+def partner_referral_for_case(user: User, case_pk: int) -> Referral:
     """The referral through which a partner reaches a case (the latest, if several); 404 if none."""
     referral = referrals_visible_to(user).filter(case_id=case_pk).order_by("-sent_at", "-id").first()
     if referral is None:
@@ -79,7 +79,7 @@ class ReferralFilters:
     unit: AdminUnit | None = None
 
 
-def referrals_list(user: Any, filters: ReferralFilters) -> QuerySet[Referral]:
+def referrals_list(user: User, filters: ReferralFilters) -> QuerySet[Referral]:
     qs = referrals_visible_to(user).select_related("case__child", "case__unit", "agency", "outcome")
     if filters.status:
         qs = qs.filter(status=filters.status)

@@ -13,7 +13,8 @@ from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from cases.models import Case, Deadline, DeadlineStatus
-from childprotect.accounts.models import Role, User
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import PARTNERS, acts_for_agency, can_refer
 from childprotect.accounts.selectors import agency_partners, user_reaches_unit
 from childprotect.audit.actions import GrantAction, ReferralAction, referral_step
 from childprotect.audit.services import audit_record
@@ -28,7 +29,7 @@ from .handlers import response_due as response_due
 from .handlers import response_rule as response_rule
 from .models import SHARED, Referral, ReferralEvent, Urgency
 from .models import ReferralStatus as R
-from .workflow import COMMUNE, TRANSITIONS, Transition
+from .workflow import TRANSITIONS, Transition
 
 # --- Referrals -----------------------------------------------------------------------------------------------------
 
@@ -37,7 +38,7 @@ REFERRED_CASE_PERM = "cases.view_referred_case"
 
 def referral_create(*, actor: User, case: Case, data: ReferralData) -> Referral:
     """A draft referral from the case's commune; nothing is shared until it is sent."""
-    if actor.role not in COMMUNE or not user_reaches_unit(actor, case.unit):
+    if not can_refer(actor) or not user_reaches_unit(actor, case.unit):
         raise ValidationError("Chỉ cán bộ, lãnh đạo UBND cấp xã phụ trách hồ sơ mới lập chuyển tuyến.", code="refused")
     check_draft(case, data)
     now = timezone.now()
@@ -117,7 +118,7 @@ def _revoke(referral: Referral, actor: User | None, now: dt.datetime, reason: st
     removed: list[int] = []
     if not _still_needed(referral.case_id, referral.agency_id, referral.pk):
         for user in _grant_holders(referral.case):
-            if user.agency_id == referral.agency_id or user.role != Role.PARTNER:
+            if user.agency_id == referral.agency_id or not acts_for_agency(user):
                 remove_perm(REFERRED_CASE_PERM, user, referral.case)
                 removed.append(user.pk)
     audit_record(
@@ -146,7 +147,7 @@ def _settle(referral: Referral, now: dt.datetime, *, cancel: bool) -> tuple[dt.d
 def _who(actor: User, referral: Referral, transition: Transition) -> str | None:
     if actor.role not in transition.roles:
         return f"Vai trò của bạn không thực hiện được “{transition.label}”."
-    if actor.role == Role.PARTNER:
+    if acts_for_agency(actor):
         if actor.agency_id != referral.agency_id:
             return "Chuyển tuyến này không gửi đến cơ quan của bạn."
     elif not user_reaches_unit(actor, referral.case.unit):
@@ -169,7 +170,7 @@ def _flags(step: StepContext[Referral]) -> None:
 
 def _event(step: StepContext[Referral], note: str) -> dict[str, Any]:
     roles = step.transition.roles
-    on_behalf = step.actor.role != Role.PARTNER and step.actor.role in roles and Role.PARTNER in roles
+    on_behalf = not acts_for_agency(step.actor) and step.actor.role in roles and bool(roles & PARTNERS)
     return {"note": note, "on_behalf": on_behalf}
 
 
@@ -226,7 +227,7 @@ def _tell(referral: Referral, step: Transition, actor: User, granted: list[int])
         # paper answer is not told of it, anyone else recording it for the agency is (marked as such).
         sender = referral.sent_by or referral.created_by
         verdict = {"accept": "đã tiếp nhận", "decline": "từ chối", "complete": "đã hoàn thành"}[step.action]
-        on_behalf = "" if actor.role == Role.PARTNER else f" (ghi nhận thay: {actor.full_name or actor.username})"
+        on_behalf = "" if acts_for_agency(actor) else f" (ghi nhận thay: {actor.full_name or actor.username})"
         notify(
             recipients=[u for u in (sender, referral.case.officer) if u is not None and u.pk != actor.pk],
             title=f"{referral.agency.name} {verdict} chuyển tuyến {label}{on_behalf}",
@@ -261,7 +262,7 @@ def partner_access_sync(*, actor: Any, user: User) -> tuple[int, int]:
     """Bring a person's referral grants in line with their account: an active partner of an agency holds the cases
     the agency's shared referrals need; anyone else holds none. (added, removed)"""
     wanted: set[int] = set()
-    if user.is_active and user.role == Role.PARTNER and user.agency_id:
+    if user.is_active and acts_for_agency(user) and user.agency_id:
         wanted = set(
             Referral.objects.filter(
                 agency_id=user.agency_id, status__in=SHARED, access_revoked_at__isnull=True

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from cases.policy import can_see_child_protected
 from cases.selectors import case_get_for
 from cases.services import record_view
-from childprotect.accounts.models import Role
+from childprotect.accounts.policy import acts_for_agency, can_refer
 from childprotect.agencies.models import AgencyType
 from childprotect.core.once import create_form, save_once
 from childprotect.forms import apply_service_errors, step_form
@@ -28,7 +28,6 @@ from . import selectors, services
 from .forms import ReferralFilterForm, ReferralForm, referral_filters
 from .models import ReferralStatus
 from .policy import referral_carries_perpetrators
-from .workflow import COMMUNE
 
 PAGE_SIZE = 25
 
@@ -43,7 +42,7 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "referrals/referral_list.html",
-        {"page": page, "form": form, "now": timezone.now(), "partner": request.user.role == Role.PARTNER},
+        {"page": page, "form": form, "now": timezone.now(), "partner": acts_for_agency(request.user)},
     )
 
 
@@ -51,7 +50,7 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
 @create_form
 def referral_create(request: AuthenticatedRequest, case_pk: int) -> HttpResponse:
     case = case_get_for(request.user, case_pk)
-    if request.user.role not in COMMUNE:
+    if not can_refer(request.user):
         raise PermissionDenied(_("Chỉ cán bộ, lãnh đạo UBND cấp xã phụ trách hồ sơ mới lập chuyển tuyến."))
     form = ReferralForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
@@ -74,7 +73,7 @@ def referral_create(request: AuthenticatedRequest, case_pk: int) -> HttpResponse
 def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral = selectors.referral_get_for(request.user, pk)
     case = referral.case
-    partner = request.user.role == Role.PARTNER
+    partner = acts_for_agency(request.user)
     # Partners see the child's identity and what they need to act (their grant); never the reporter.
     shown = partner or can_see_child_protected(request.user, case.child)
     services.referral_record_view(
@@ -114,10 +113,10 @@ def referral_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
 
     def done() -> str:
         if referral.status == ReferralStatus.WITHDRAWN or (
-            request.user.role == Role.PARTNER and referral.status == ReferralStatus.DECLINED
+            acts_for_agency(request.user) and referral.status == ReferralStatus.DECLINED
         ):
             # Nothing left to see for the agency; the commune goes back to the case.
-            if request.user.role == Role.PARTNER:
+            if acts_for_agency(request.user):
                 return reverse("referrals:referral_list")
             return reverse("cases:case_detail", args=[referral.case_id])
         return reverse("referrals:referral_detail", args=[referral.pk])

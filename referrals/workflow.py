@@ -13,14 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from childprotect.accounts.models import Role
+from childprotect.accounts.policy import COMMUNE_STAFF, PARTNERS
 from childprotect.workflow import Transition as Row
 
 from . import forms as f
 from . import handlers as h
 from .models import ReferralStatus as R
 
-COMMUNE = frozenset({Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR})
-AGENCY = frozenset({Role.PARTNER})
+# The role sets are childprotect/accounts/policy.py's; the table's names for them:
+COMMUNE = COMMUNE_STAFF
+AGENCY = PARTNERS
 AGENCY_OR_COMMUNE = AGENCY | COMMUNE
 
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from cases.pdf_views import short_name
-from childprotect.accounts.models import Role
+from childprotect.accounts.policy import CHAIRS
 from childprotect.pdf import render_pdf
 from childprotect.places.models import AdminUnit, UnitLevel
 
@@ -71,7 +71,7 @@ def _issuer(report: PeriodicReport) -> dict[str, Any]:
         above = f"UBND {parent.name};"  # a commune of a district (2024 list): its report goes to the district
     else:
         above = f"UBND {_lower_type(province)} ({agency});"
-    is_chair = signer is not None and (unit.level != UnitLevel.COMMUNE or signer.role == Role.COMMUNE_CHAIR)
+    is_chair = signer is not None and (unit.level != UnitLevel.COMMUNE or signer.role in CHAIRS)
     return {
         "issuer_parent": "ỦY BAN NHÂN DÂN",
         "issuer_name": unit.name,

@@ -10,14 +10,15 @@ from django.http import Http404
 
 from cases.models import Case, Report
 from cases.selectors import cases_visible_to, reports_visible_to
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import can_see_periodic_reports
 
 from .indicators import BY_CODE
 from .models import PeriodicReport, SentVersion
 
 
-def periodic_reports_visible_to(user: Any) -> QuerySet[PeriodicReport]:
-    if not user.is_authenticated or not user.is_active or user.role == Role.PARTNER:
+def periodic_reports_visible_to(user: User) -> QuerySet[PeriodicReport]:
+    if not can_see_periodic_reports(user):
         return PeriodicReport.objects.none()
     if user.is_administrator:
         return PeriodicReport.objects.all()
@@ -26,7 +27,7 @@ def periodic_reports_visible_to(user: Any) -> QuerySet[PeriodicReport]:
     return PeriodicReport.objects.filter(Q(unit=user.unit) | Q(unit__path__startswith=user.unit.path + "/"))
 
 
-def periodic_report_get_for(user: Any, pk: int) -> PeriodicReport:
+def periodic_report_get_for(user: User, pk: int) -> PeriodicReport:
     report = (
         periodic_reports_visible_to(user)
         .select_related("unit__parent", "prepared_by", "submitted_by", "approved_by")
@@ -50,7 +51,7 @@ def sent_version_get(report: PeriodicReport, number: int) -> SentVersion:
     return sent
 
 
-def figure_rows(user: Any, report: PeriodicReport, code: str, dim: str = "", key: Any = None) -> QuerySet[Any]:
+def figure_rows(user: User, report: PeriodicReport, code: str, dim: str = "", key: Any = None) -> QuerySet[Any]:
     """The cases (or, for reports received, the reports) behind one figure, within the viewer's reach.
 
     The list reflects the data as it is now; a sent report keeps the figures it was sent with.

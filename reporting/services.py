@@ -20,6 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from childprotect.accounts.models import Role, User
+from childprotect.accounts.policy import (
+    CASEWORKERS,
+    COMMUNE_STAFF,
+    SUPERVISORS,
+    can_oversee_area,
+    can_sign_for_commune,
+    works_for_commune,
+)
 from childprotect.audit.actions import PeriodicReportAction, periodic_report_step
 from childprotect.audit.services import audit_record
 from childprotect.core.services import notify
@@ -40,13 +48,13 @@ def role_towards(user: Any, unit: AdminUnit) -> set[str]:
     roles: set[str] = set()
     own = user.unit_id == unit.pk
     if unit.level == UnitLevel.COMMUNE:
-        if own and user.role in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR):
+        if own and works_for_commune(user):
             roles.add("preparer")
-        if own and user.role == Role.COMMUNE_CHAIR:
+        if own and can_sign_for_commune(user):
             roles.add("signer")
-    elif own and user.role == Role.SUPERVISOR:
+    elif own and can_oversee_area(user):
         roles |= {"preparer", "signer"}
-    if user.role == Role.SUPERVISOR and not own and user.unit.contains(unit):
+    if can_oversee_area(user) and not own and user.unit.contains(unit):
         roles.add("reviewer")
     return roles
 
@@ -157,9 +165,7 @@ def units_below(unit: AdminUnit) -> list[AdminUnit]:
 def staffed_units() -> QuerySet[User, Any]:
     """The ids of the units whose staff use the system (an active officer, chair or supervisor): the units expected
     to report."""
-    return User.objects.filter(
-        is_active=True, role__in=(Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR)
-    ).values("unit_id")
+    return User.objects.filter(is_active=True, role__in=CASEWORKERS).values("unit_id")
 
 
 def reporting_units_below(unit: AdminUnit) -> list[AdminUnit]:
@@ -346,7 +352,7 @@ def _reviewers(unit: AdminUnit) -> list[User]:
 
 
 def _staff(unit: AdminUnit) -> list[User]:
-    roles = (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR) if unit.level == UnitLevel.COMMUNE else (Role.SUPERVISOR,)
+    roles = COMMUNE_STAFF if unit.level == UnitLevel.COMMUNE else SUPERVISORS
     return list(User.objects.filter(is_active=True, role__in=roles, unit=unit))
 
 
@@ -436,9 +442,9 @@ def _remind_units(period: Period, step: str) -> int:
             "unit_id", flat=True
         )
     )
-    staff = User.objects.filter(
-        is_active=True, role__in=(Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR), unit__isnull=False
-    ).select_related("unit__parent__parent")
+    staff = User.objects.filter(is_active=True, role__in=CASEWORKERS, unit__isnull=False).select_related(
+        "unit__parent__parent"
+    )
     by_unit: dict[AdminUnit, list[User]] = {}
     for user in staff:
         if user.unit is not None:

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import can_oversee_area, can_prepare_periodic_reports, can_see_periodic_reports
 from childprotect.forms import step_form
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import ascii_filename
@@ -32,8 +33,8 @@ from .workflow import FROZEN
 PAGE_SIZE = 25
 
 
-def _require_reporting_role(user: Any) -> None:
-    if user.role == Role.PARTNER:
+def _require_reporting_role(user: User) -> None:
+    if not can_see_periodic_reports(user):
         raise Http404  # partners have no part in the periodic reports
 
 
@@ -49,10 +50,10 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
     sendable = latest_sendable_period(timezone.localdate())
     own = own_sendable = None
     board: list[tuple[Any, PeriodicReport | None]] = []
-    if user.unit is not None and user.role != Role.ADMIN:
+    if user.unit is not None and can_prepare_periodic_reports(user):
         own = reports.filter(unit=user.unit, kind=period.kind, year=period.year).first()
         own_sendable = reports.filter(unit=user.unit, kind=sendable.kind, year=sendable.year).first()
-        if user.role == Role.SUPERVISOR:
+        if can_oversee_area(user):
             below = services.units_below(user.unit)
             sent = {
                 r.unit_id: r

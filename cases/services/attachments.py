@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Attachment, Case, CaseStep
-from childprotect.accounts.models import COMMUNE_ROLES, Role, User
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import can_attach_files
 from childprotect.accounts.selectors import user_reaches_unit
 from childprotect.audit.actions import CaseAction
 from childprotect.audit.services import audit_record
@@ -76,13 +77,9 @@ def _original_name(raw: str | None) -> str:
 
 
 def _may_attach(actor: User, case: Case) -> bool:
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return False
-    if actor.role in COMMUNE_ROLES:
-        return actor.unit_id == case.unit_id
-    if actor.role == Role.SUPERVISOR:
-        return user_reaches_unit(actor, case.unit)
-    return False  # partners, administrators
+    # Commune staff attach to their commune's cases, supervisors to those of their area; not partners or
+    # administrators.
+    return can_attach_files(actor) and user_reaches_unit(actor, case.unit)
 
 
 def _read_head(upload: UploadedFile) -> bytes:

@@ -32,6 +32,7 @@ from cases.models import (
 )
 from cases.workflow import TRANSITIONS, Transition, next_transitions, waiting_on
 from childprotect.accounts.models import Role, User
+from childprotect.accounts.policy import can_comment, can_record_separation, can_take_charge_of_cases
 from childprotect.accounts.selectors import agency_partners, user_reaches_unit
 from childprotect.audit.actions import CaseAction, case_step
 from childprotect.audit.services import audit_record
@@ -87,7 +88,7 @@ def case_open(*, actor: User, report: Report, child: Child) -> Case:
             return case
         officer = (
             actor
-            if actor.role == Role.COMMUNE_OFFICER and actor.unit_id == report.incident_unit_id
+            if can_take_charge_of_cases(actor) and actor.unit_id == report.incident_unit_id
             else (
                 User.objects.filter(role=Role.COMMUNE_OFFICER, unit=report.incident_unit, is_active=True)
                 .order_by("id")
@@ -228,9 +229,7 @@ def _sync_report_status(report: Report) -> None:
 
 def case_comment(*, actor: User, case: Case, text: str, requests_changes: bool = False) -> CaseComment:
     """A comment on the case; supervisors use it to review and ask for changes. The officer in charge is told."""
-    if actor.role not in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR) or not user_reaches_unit(
-        actor, case.unit
-    ):
+    if not can_comment(actor) or not user_reaches_unit(actor, case.unit):
         raise ValidationError("Vai trò của bạn không góp ý trên hồ sơ này.")
     if not text.strip():
         raise ValidationError({"text": "Ý kiến không được để trống."})
@@ -254,7 +253,7 @@ def separation_record(
 ) -> None:
     """The chair records that a competent authority extended a temporary separation. Ending it is a step of the
     workflow of its own, with the decision's number and date ("end_separation")."""
-    if actor.role != Role.COMMUNE_CHAIR or not user_reaches_unit(actor, case.unit):
+    if not can_record_separation(actor) or not user_reaches_unit(actor, case.unit):
         raise ValidationError(f"Chỉ {case.unit.chair_title} ghi nhận kết thúc hoặc gia hạn cách ly tạm thời.")
     if not extend_until:
         raise ValidationError(

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from cases.models import AbuseForm, Carer, Case, Child, ChildCircumstance, Perpetrator, Report, ReportAbuse, ReportChild
 from cases.services.casework import case_open
-from childprotect.accounts.models import Role, User
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import COMMUNE_STAFF, acts_for_agency, can_log_report
 from childprotect.accounts.selectors import user_reaches_unit
 from childprotect.audit.actions import AuditAction, ChildAction, ReportAction, record_action
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
@@ -61,9 +62,9 @@ class ChildData:
     carers_given: bool = False  # an edit that carries the whole list of carers (absent: leave them as they are)
 
 
-def logging_reach(user: Any, unit: AdminUnit) -> bool:
+def logging_reach(user: User, unit: AdminUnit) -> bool:
     """May `user` log a report for `unit`? Their jurisdiction; for a partner, the area their agency serves."""
-    if user.role == Role.PARTNER:
+    if acts_for_agency(user):
         return user.agency is not None and user.agency.unit.contains(unit)
     return user_reaches_unit(user, unit)
 
@@ -296,7 +297,7 @@ def _check_report_data(actor: User, data: ReportData) -> None:
 def report_receive(*, actor: User, data: ReportData) -> Report:
     """Log a report (Mẫu 01). It belongs to the commune where the incident happened (NĐ 56 Đ26 k1); that commune's
     officers and chair are notified unless the one logging it is among them."""
-    if actor.role not in (Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR, Role.PARTNER):
+    if not can_log_report(actor):
         raise ValidationError("Vai trò của bạn không tiếp nhận thông tin, thông báo, tố giác.")
     forms = set(data.forms)
     if forms & {v for v in AbuseForm.values if v.startswith("sexual_")}:
@@ -321,9 +322,9 @@ def report_receive(*, actor: User, data: ReportData) -> Report:
             obj=report,
             changes=audit_diff({}, audit_snapshot(report, REPORT_FIELDS), masked=REPORTER_FIELDS),
         )
-        staff = User.objects.filter(
-            unit=data.incident_unit, is_active=True, role__in=[Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR]
-        ).exclude(pk=actor.pk)
+        staff = User.objects.filter(unit=data.incident_unit, is_active=True, role__in=COMMUNE_STAFF).exclude(
+            pk=actor.pk
+        )
         notify(
             recipients=staff,
             title=f"Thông tin mới {report.reference} tại {data.incident_unit.name}",

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from cases.models import Case, Child, Report
 from childprotect.accounts.models import User
+from childprotect.accounts.policy import can_delete_records
 from childprotect.audit.actions import record_action
 from childprotect.audit.services import audit_record
 
@@ -37,7 +38,7 @@ def _dependents(obj: Record) -> Any:
 
 def record_delete(*, actor: User, obj: Record, reason: str) -> int:
     """Hide `obj` (and the cases hanging on it); returns how many records were hidden."""
-    if not actor.is_administrator:
+    if not can_delete_records(actor):
         raise ValidationError("Chỉ quản trị hệ thống mới xoá được hồ sơ.", code="refused")
     if not reason.strip():
         raise ValidationError({"reason": "Ghi rõ lý do xoá (ví dụ: nhập trùng, nhập nhầm)."})
@@ -64,7 +65,7 @@ def record_delete(*, actor: User, obj: Record, reason: str) -> int:
 
 def record_restore(*, actor: User, obj: Record) -> int:
     """Bring back `obj` and the cases hidden with it; returns how many records came back."""
-    if not actor.is_administrator:
+    if not can_delete_records(actor):
         raise ValidationError("Chỉ quản trị hệ thống mới khôi phục được hồ sơ.", code="refused")
     model = type(obj)
     with transaction.atomic():
@@ -87,7 +88,7 @@ def record_restore(*, actor: User, obj: Record) -> int:
 
 def deleted_records(actor: User) -> dict[str, Any]:
     """The deleted children, reports and cases, for the administrators' page."""
-    if not actor.is_administrator:
+    if not can_delete_records(actor):
         return {"children": [], "reports": [], "cases": []}
     deleted = {"deleted_at__isnull": False}
     return {

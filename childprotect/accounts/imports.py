@@ -22,6 +22,7 @@ from childprotect.places.selectors import unit_get_by_key
 from childprotect.text import fold
 
 from .models import Role, User
+from .policy import can_import
 from .selectors import account_manageable_by
 from .services import NO_PASSWORD_CHANGE, NOT_MANAGEABLE, account_ensure, account_validate
 
@@ -45,7 +46,7 @@ class AccountImporter:
     )
 
     def allowed(self, actor: User) -> bool:
-        return actor.is_active and (actor.is_administrator or actor.role == Role.SUPERVISOR)
+        return can_import(actor)
 
     def _rows(self, actor: Any, rows: list[Row], plan: Plan) -> list[dict[str, Any]]:
         rows = check_formulas(rows, plan)

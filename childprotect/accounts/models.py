@@ -18,9 +18,6 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Quản trị hệ thống")
 
 
-COMMUNE_ROLES = {Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR}
-
-
 class AccountManager(UserManager["User"]):
     def create_superuser(
         self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
@@ -81,18 +78,6 @@ class User(AbstractUser):
                 return gettext("Cán bộ giám sát cấp huyện")
             return gettext("Cán bộ giám sát cấp tỉnh")
         return str(Role(self.role).label) if self.role in Role.values else self.role
-
-    @property
-    def is_commune_staff(self) -> bool:
-        return self.role in COMMUNE_ROLES
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.role == Role.SUPERVISOR
-
-    @property
-    def is_partner(self) -> bool:
-        return self.role == Role.PARTNER
 
     @property
     def is_administrator(self) -> bool:

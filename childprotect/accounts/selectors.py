@@ -2,43 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import unit_subtree
 
-from .models import COMMUNE_ROLES, Role, User
+from .models import Role, User
+from .policy import Person, account_provisioned_by_supervisors, acts_for_agency, can_manage_accounts
 
 
-def jurisdiction_units(user: Any) -> QuerySet[AdminUnit]:
+def jurisdiction_units(user: User) -> QuerySet[AdminUnit]:
     """The units whose records `user` may see by place: their unit's subtree; all for administrators.
 
     Partners get none: they see by referral, not by place (docs/law.md#people-and-places). Inactive or anonymous
     users get none.
     """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not user.is_active:  # nor an anonymous user (never active)
         return AdminUnit.objects.none()
     if user.is_administrator:
         return AdminUnit.objects.all()
-    if user.role == Role.PARTNER or user.unit_id is None:
+    if acts_for_agency(user) or user.unit is None:
         return AdminUnit.objects.none()
     return unit_subtree(user.unit)
 
 
 def user_reaches_unit(user: User, unit: AdminUnit) -> bool:
     """Does `unit` lie in `user`'s jurisdiction? (No query when the user's unit is loaded.)"""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not user.is_active:  # nor an anonymous user (never active)
         return False
     if user.is_administrator:
         return True
-    if user.role == Role.PARTNER or user.unit is None:
+    if acts_for_agency(user) or user.unit is None:
         return False
     return user.unit.contains(unit)
 
 
-def account_manageable_by(actor: Any, account: Any) -> bool:
+def account_manageable_by(actor: Person | None, account: User) -> bool:
     """May `actor` create `account`, or change it, by any path (import, admin, account_ensure)? The one rule.
 
     Ask it of the account as it is and again as it would become. `actor` None is a command the operator runs on the
@@ -49,15 +49,13 @@ def account_manageable_by(actor: Any, account: Any) -> bool:
     """
     if actor is None:
         return True
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+    if isinstance(actor, AnonymousUser) or not can_manage_accounts(actor):
         return False
     if actor.is_administrator:
         return True
-    if actor.role != Role.SUPERVISOR:
+    if not account_provisioned_by_supervisors(account):
         return False
-    if account.is_administrator or account.is_staff or account.role not in (*COMMUNE_ROLES, Role.PARTNER):
-        return False
-    place = account.agency.unit if account.role == Role.PARTNER and account.agency_id else account.unit
+    place = account.agency.unit if acts_for_agency(account) and account.agency else account.unit
     return place is not None and user_reaches_unit(actor, place)
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.utils.text import capfirst
 
-from childprotect.accounts.models import Role, User
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import can_import
 from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas
 from childprotect.text import fold
 
@@ -35,7 +36,7 @@ class AgencyImporter:
     )
 
     def allowed(self, actor: User) -> bool:
-        return actor.is_active and (actor.is_administrator or actor.role == Role.SUPERVISOR)
+        return can_import(actor)
 
     def _rows(self, actor: Any, rows: list[Row], plan: Plan) -> list[dict[str, Any]]:
         rows = check_formulas(rows, plan)

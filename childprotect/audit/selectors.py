@@ -7,16 +7,12 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.policy import Person, can_see_access_log
 
 from .models import AuditEntry
 
 
-def can_see_access_log(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and (user.role == Role.SUPERVISOR or user.is_administrator))
-
-
-def accesses_to(user: Any, obj: Any, *, related: dict[type, list[Any]] | None = None) -> QuerySet[AuditEntry]:
+def accesses_to(user: Person, obj: Any, *, related: dict[type, list[Any]] | None = None) -> QuerySet[AuditEntry]:
     """Every entry about `obj` (views, changes, prints, grants), and about the `related` records shown with it
     (a case's referrals), newest first; nothing for a user who may not see the log."""
     if not can_see_access_log(user):

@@ -7,7 +7,6 @@ and by administrators.
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import tablib
 from django import forms
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from childprotect.accounts.models import User
 from childprotect.forms import StyledForm
 from childprotect.http import AuthenticatedRequest
 
@@ -38,12 +38,12 @@ class UploadForm(StyledForm):
         self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
 
 
-def _jobs_for(user: Any) -> QuerySet[ImportJob]:
+def _jobs_for(user: User) -> QuerySet[ImportJob]:
     qs = ImportJob.objects.select_related("created_by")
     return qs if user.is_administrator else qs.filter(created_by=user)
 
 
-def _job_get_for(user: Any, pk: int) -> ImportJob:
+def _job_get_for(user: User, pk: int) -> ImportJob:
     job = _jobs_for(user).filter(pk=pk).first()
     if job is None:
         raise Http404

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import acts_for_agency
 from referrals.models import ReferralEvent
 from referrals.workflow import BY_ACTION, Transition, owners
 
@@ -19,23 +20,23 @@ def event_label(event: ReferralEvent) -> str:
     return step.label if step else event.action
 
 
-def _on_behalf(step: Transition, role: str) -> bool:
+def _on_behalf(step: Transition, user: User) -> bool:
     """Commune staff taking an agency's step only record the agency's answer (referrals/workflow.py `owners`)."""
-    return role != Role.PARTNER and role not in owners(step)
+    return not acts_for_agency(user) and user.role not in owners(step)
 
 
 @register.filter
-def own_steps(steps: list[Transition], role: str) -> list[Transition]:
+def own_steps(steps: list[Transition], user: User) -> list[Transition]:
     """The steps that are the user's own (the partner's answers; the commune's sending, editing, withdrawing)."""
-    return [s for s in steps if not _on_behalf(s, role)]
+    return [s for s in steps if not _on_behalf(s, user)]
 
 
 @register.filter
-def on_behalf_steps(steps: list[Transition], role: str) -> list[Transition]:
+def on_behalf_steps(steps: list[Transition], user: User) -> list[Transition]:
     """The agency's steps the commune may record for it when the answer came on paper (never primary)."""
-    return [s for s in steps if _on_behalf(s, role)]
+    return [s for s in steps if _on_behalf(s, user)]
 
 
 @register.filter
-def is_on_behalf(step: Transition, role: str) -> bool:
-    return _on_behalf(step, role)
+def is_on_behalf(step: Transition, user: User) -> bool:
+    return _on_behalf(step, user)

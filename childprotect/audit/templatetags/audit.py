@@ -6,8 +6,9 @@ from typing import Any
 
 from django import template
 
+from childprotect.accounts.policy import can_see_access_log
 from childprotect.audit.actions import entry_label
-from childprotect.audit.selectors import accesses_to, can_see_access_log
+from childprotect.audit.selectors import accesses_to
 
 register = template.Library()
 SHOWN = 30

@@ -47,6 +47,7 @@ from cases.models import (
     TermKind,
 )
 from childprotect.accounts.models import Role, User
+from childprotect.accounts.policy import COMMUNE_STAFF
 from childprotect.agencies.models import Agency, AgencyType
 from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.text import fold
@@ -157,9 +158,7 @@ class Command(BaseCommand):
         # Who works on the cases of a commune: its officer and chair where the commune has accounts, else the admin.
         self.officer: dict[int, User] = {}
         self.chair: dict[int, User] = {}
-        for user in User.objects.filter(
-            unit__in=scope, is_active=True, role__in=[Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR]
-        ):
+        for user in User.objects.filter(unit__in=scope, is_active=True, role__in=COMMUNE_STAFF):
             (self.officer if user.role == Role.COMMUNE_OFFICER else self.chair).setdefault(user.unit_id or 0, user)
 
         self.stdout.write(
