@@ -17,14 +17,12 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
 from django.utils import timezone
 
 from childprotect.celery import app
 from childprotect.core.models import Notification
 from childprotect.core.services import notify
 from childprotect.core.tasks import send_notification_email, sweep_unsent_emails
-from childprotect.places.services import units_load_list
 from childprotect.schedule import BEAT_SCHEDULE
 
 
@@ -151,18 +149,6 @@ def test_the_sweep_is_scheduled_every_few_minutes():
 
 
 # Last in the module: a transactional test empties the tables the tests above rely on (put back at the module's end).
-@pytest.fixture(scope="module")
-def data_put_back(django_db_setup, django_db_blocker):
-    """A transactional test empties every table, also of the rows the migrations and the session wrote (terms,
-    units) that the tests after it expect: put them back, as tests/core/test_backup.py does."""
-    yield
-    with django_db_blocker.unblock():
-        contents = getattr(connection, "_test_serialized_contents", None)
-        if contents:
-            connection.creation.deserialize_db_from_string(contents)
-        units_load_list(2026, actor=None)
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_sweeps_send_once(data_put_back, officer_a, settings):
     settings.EMAIL_BACKEND = f"{__name__}.SlowBackend"
