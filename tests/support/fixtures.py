@@ -8,6 +8,7 @@ tests at once (`pytestmark = pytest.mark.usefixtures("clock", "eager_celery")`).
 - `eager_celery`: tasks queued on commit run in-process (never reach the development broker's folder);
 - `data_put_back` (module scope): after a module's transactional tests, the rows the migrations and the session wrote
   (terms, the 2026 units) put back for the tests after them;
+- `officer_a_mailed`: the cast's officer A with an e-mail address;
 - `import_upload`, `import_confirm`: a registry file posted to the import page and its preview confirmed, Celery eager;
 - builders calling the real services: `make_report`, `make_child` (and the data behind them, `report_data`,
   `child_data`), `new_case`, `case_at`; `report_post`, the Mẫu 01 form as a browser posts it.
@@ -93,6 +94,14 @@ def import_confirm(client, django_capture_on_commit_callbacks, eager_celery):
         return job
 
     return go
+
+
+@pytest.fixture
+def officer_a_mailed(officer_a):
+    """The cast's officer A with an e-mail address (canbo.hacthanh@example.vn)."""
+    officer_a.email = "canbo.hacthanh@example.vn"
+    officer_a.save(update_fields=["email"])
+    return officer_a
 
 
 @pytest.fixture
