@@ -1,10 +1,8 @@
 """The statutory workflow at the services level: cases/workflow.py's table walked transition by transition.
 
 Every action goes through cases.services.case_act, the real transaction, audit log and deadlines. The clock is frozen at
-20/11/2026 09:00 (tests/cases/conftest.py); the report behind each case was received at 08:30 that morning.
-
-The helpers at the top (RECORDS, act, walk, open_case, snapshot) are imported by test_deadlines.py and
-test_case_views.py.
+20/11/2026 09:00 (the `clock` fixture); the report behind each case was received at 08:30 that morning. The builders
+(`act`, `walk`, `snapshot`) are tests/support/builders.py's.
 """
 
 from __future__ import annotations
