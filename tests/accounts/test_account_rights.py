@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import account_manageable_by
 from childprotect.accounts.services import account_ensure
 from childprotect.audit.models import AuditEntry
-from childprotect.celery import app as celery_app
-from childprotect.core.models import ImportJob, ImportStatus
+from childprotect.core.models import ImportStatus
 from tests.factories import PASSWORD, UserFactory, unit
 from tests.support.places import OTHER_PROVINCE_COMMUNE
 
@@ -35,34 +33,6 @@ def accounts_csv(*rows: str) -> bytes:
 def snapshot(user: User) -> tuple:
     user.refresh_from_db()
     return (user.role, user.unit_id, user.agency_id, user.full_name, user.is_staff, user.is_superuser, user.password)
-
-
-@pytest.fixture
-def upload(client, django_capture_on_commit_callbacks):
-    """upload(user, content, name, kind) -> the ImportJob after its preview ran (Celery eager, as a browser posts)."""
-
-    def send(user, content: bytes, name: str, kind: str) -> ImportJob:
-        client.force_login(user)
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("imports"), {"kind": kind, "file": SimpleUploadedFile(name, content)})
-        assert response.status_code == 302
-        return ImportJob.objects.latest("id")
-
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    yield send
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
-
-
-@pytest.fixture
-def confirm(client, django_capture_on_commit_callbacks):
-    def go(job: ImportJob) -> ImportJob:
-        with django_capture_on_commit_callbacks(execute=True):
-            assert client.post(reverse("import_confirm", args=[job.pk])).status_code == 302
-        job.refresh_from_db()
-        return job
-
-    return go
 
 
 @pytest.fixture
@@ -99,9 +69,11 @@ def test_the_rule(cast, other_supervisor, officer_x):
 # --- the import ----------------------------------------------------------------------------------------------------
 
 
-def test_a_supervisor_cannot_take_over_an_administrator_by_import(upload, confirm, supervisor, administrator):
+def test_a_supervisor_cannot_take_over_an_administrator_by_import(
+    import_upload, import_confirm, supervisor, administrator
+):
     before = snapshot(administrator)
-    job = upload(
+    job = import_upload(
         supervisor,
         accounts_csv(f"admin,Kẻ chiếm quyền,Cán bộ xã,2026:14797,,{NEW_PASSWORD}"),
         "tai-khoan.csv",
@@ -117,10 +89,10 @@ def test_a_supervisor_cannot_take_over_an_administrator_by_import(upload, confir
 
 
 def test_a_supervisor_cannot_change_another_supervisor_or_an_account_outside_the_area(
-    upload, supervisor, other_supervisor, officer_x
+    import_upload, supervisor, other_supervisor, officer_x
 ):
     before = snapshot(other_supervisor), snapshot(officer_x)
-    job = upload(
+    job = import_upload(
         supervisor,
         accounts_csv("giamsat_2,Người khác,Cán bộ xã,2026:14797,,", "officer_x,Người khác,Cán bộ xã,2026:14797,,"),
         "tai-khoan.csv",
@@ -133,10 +105,10 @@ def test_a_supervisor_cannot_change_another_supervisor_or_an_account_outside_the
 
 
 @pytest.mark.parametrize("importer", ["supervisor", "admin"])
-def test_an_import_never_changes_the_password_of_an_existing_account(upload, cast, importer):
+def test_an_import_never_changes_the_password_of_an_existing_account(import_upload, cast, importer):
     officer = cast["officer_a"]
     before = snapshot(officer)
-    job = upload(
+    job = import_upload(
         cast[importer],
         accounts_csv(f"officer_a,{officer.full_name},Cán bộ xã,2026:14797,,{NEW_PASSWORD}"),
         "tai-khoan.csv",
@@ -149,9 +121,13 @@ def test_an_import_never_changes_the_password_of_an_existing_account(upload, cas
     assert officer.check_password(PASSWORD)
 
 
-def test_a_supervisor_still_updates_the_staff_of_the_area_without_a_password(upload, confirm, supervisor, officer_a):
-    job = confirm(
-        upload(supervisor, accounts_csv("officer_a,Nguyễn Thị Hoà Bình,Cán bộ xã,2026:14797,,"), "tk.csv", "accounts")
+def test_a_supervisor_still_updates_the_staff_of_the_area_without_a_password(
+    import_upload, import_confirm, supervisor, officer_a
+):
+    job = import_confirm(
+        import_upload(
+            supervisor, accounts_csv("officer_a,Nguyễn Thị Hoà Bình,Cán bộ xã,2026:14797,,"), "tk.csv", "accounts"
+        )
     )
     assert job.status == ImportStatus.DONE, job.plan
     officer_a.refresh_from_db()

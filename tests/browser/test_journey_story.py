@@ -26,9 +26,27 @@ from reporting.models import PeriodicReport, ReportStatus
 from reporting.periods import Period, PeriodKind, current_period, latest_sendable_period, period_for
 from reporting.services import figures_for
 
-from .conftest import Journey
+from .journey import (
+    COMMUNE_A,
+    POLICE,
+    Journey,
+    approve_report,
+    assess_specific,
+    case_of_new_child,
+    d,
+    draft_plan,
+    open_case,
+    open_listed_report,
+    open_periodic_report,
+    police_accept_and_complete,
+    record,
+    refer_to_the_police,
+    save_report,
+    sign_and_send,
+    take_case_step,
+    write_periodic_report,
+)
 from .pages import ChildForm, ReportForm, Suspect, fill_child, fill_report
-from .test_journeys import COMMUNE_A, POLICE, _d, _open_case, _record, _take_case_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -71,9 +89,7 @@ def test_the_whole_story_on_todays_date(journey: Journey):
             suspects=(Suspect("Bùi Văn Lực", "Cha/mẹ kế, nuôi", age="38", lives_with_child=True),),
         ),
     )
-    main.get_by_role("button", name="Lưu thông tin").click()
-    expect(main).to_contain_text("Đã tiếp nhận thông tin số")
-    reference = re.findall(r"\d{4}-14797-\d{6}", main.get_by_role("alert").first.inner_text())[0]
+    reference = save_report(journey)
 
     journey.step("register the child")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Trẻ em trong thông tin {reference}")
@@ -82,27 +98,24 @@ def test_the_whole_story_on_todays_date(journey: Journey):
     )
     main.get_by_role("button", name="Đăng ký và gắn vào thông tin").click()
     expect(main).to_contain_text(f"Đã đăng ký {CHILD} và gắn vào thông tin {reference}.")
-    main.get_by_role("link", name="Xong, về thông tin").click()
-    main.get_by_role("link", name=re.compile(r"^HS-\d{6}$")).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(CHILD)
-    case_ref = re.findall(r"HS-\d{6}", page.get_by_role("heading", level=1).inner_text())[0]
+    case_ref = case_of_new_child(journey, reference, CHILD)
 
     # --- Mẫu 02 -------------------------------------------------------------------------------------------------------
     label = "Đánh giá nguy cơ ban đầu – Mẫu 02"
-    _take_case_step(journey, label)
+    take_case_step(journey, label)
     page.get_by_label("Cao", exact=True).check()
     page.get_by_label("Trẻ đang gặp nguy hiểm ngay lúc này").check()
     page.get_by_label("Đề nghị áp dụng biện pháp bảo vệ khẩn cấp").check()
     page.get_by_label("Mức độ bảo vệ dự kiến").select_option(label="Can thiệp")
     page.get_by_label("Nhận định, thông tin đã xác minh").fill(SUMMARY_02)
-    _record(journey, label, "Đã đánh giá nguy cơ ban đầu")
+    record(journey, label, "Đã đánh giá nguy cơ ban đầu")
     journey.logout()
 
     # --- the chair decides emergency protection, with Mẫu 02 in front of him (item 16) --------------------------------
     journey.login("chair_a")
-    _open_case(journey, case_ref)
+    open_case(journey, case_ref)
     label = "Quyết định áp dụng biện pháp bảo vệ khẩn cấp (hoặc không cần)"
-    _take_case_step(journey, label)
+    take_case_step(journey, label)
     assessment = main.get_by_role("region", name="Đánh giá nguy cơ ban đầu (Mẫu 02)")
     expect(assessment).to_be_visible()
     expect(assessment).to_contain_text("Cao")
@@ -113,40 +126,41 @@ def test_the_whole_story_on_todays_date(journey: Journey):
     page.get_by_label("Áp dụng biện pháp bảo vệ khẩn cấp", exact=True).check()
     page.get_by_label("Biện pháp áp dụng").fill("Đưa cháu đi khám tại Trạm Y tế; cháu ở với mẹ tại nhà bà ngoại.")
     page.get_by_label("Lý do, căn cứ").fill("Mẫu 02: nguy cơ cao, người xâm hại sống cùng trẻ (NĐ 56 Điều 26 khoản 3).")
-    _record(journey, label, "Đã quyết định về bảo vệ khẩn cấp")
+    record(journey, label, "Đã quyết định về bảo vệ khẩn cấp")
     journey.logout()
 
     # --- the officer: Mẫu 03 and the plan (Mẫu 04) -------------------------------------------------------------------
     journey.login("officer_a")
-    _open_case(journey, case_ref)
-    label = "Đánh giá cụ thể, họp xác định nhu cầu – Mẫu 03"
-    _take_case_step(journey, label)
-    page.get_by_label("Can thiệp", exact=True).check()
-    page.get_by_label("Nhu cầu của trẻ em và gia đình").fill("Khám sức khỏe; hỗ trợ tâm lý; tư vấn cho mẹ.")
-    page.get_by_label("Ngày họp xác định nhu cầu").fill(_d(today))
-    page.get_by_label("Thành phần tham dự").fill("Cán bộ bảo vệ trẻ em, Công an phường, Trạm Y tế phường, nhà trường")
-    page.get_by_label("Nội dung biên bản họp").fill("Thống nhất các nhu cầu và người phụ trách từng việc.")
-    _record(journey, label, "Đã đánh giá cụ thể, cần kế hoạch")
-
-    label = "Xây dựng kế hoạch hỗ trợ, can thiệp – Mẫu 04"
-    _take_case_step(journey, label)
-    page.get_by_label("Mục tiêu của kế hoạch").fill("Cháu an toàn, được khám và hỗ trợ tâm lý; người xâm hại bị xử lý.")
-    page.get_by_label("Kế hoạch thực hiện đến ngày").fill(_d(today + dt.timedelta(days=45)))
-    row = page.get_by_role("group", name="Hoạt động 1", exact=True)
-    row.get_by_label("Hoạt động", exact=True).fill("Khám sức khỏe, đánh giá thương tích")
-    row.get_by_label("Người, cơ quan thực hiện").fill("Trạm Y tế phường Hạc Thành")
-    row.get_by_label("Từ ngày").fill(_d(today))
-    row.get_by_label("Đến ngày").fill(_d(today + dt.timedelta(days=3)))
-    _record(journey, label, "Kế hoạch chờ phê duyệt")
+    open_case(journey, case_ref)
+    assess_specific(
+        journey,
+        needs="Khám sức khỏe; hỗ trợ tâm lý; tư vấn cho mẹ.",
+        day=today,
+        participants="Cán bộ bảo vệ trẻ em, Công an phường, Trạm Y tế phường, nhà trường",
+        minutes="Thống nhất các nhu cầu và người phụ trách từng việc.",
+    )
+    draft_plan(
+        journey,
+        goals="Cháu an toàn, được khám và hỗ trợ tâm lý; người xâm hại bị xử lý.",
+        until=today + dt.timedelta(days=45),
+        activities=[
+            (
+                "Khám sức khỏe, đánh giá thương tích",
+                "Trạm Y tế phường Hạc Thành",
+                today,
+                today + dt.timedelta(days=3),
+            )
+        ],
+    )
     journey.logout()
 
     # --- the chair approves the plan (Mẫu 05) -------------------------------------------------------------------------
     journey.login("chair_a")
-    _open_case(journey, case_ref)
+    open_case(journey, case_ref)
     label = "Phê duyệt kế hoạch – Mẫu 05"
-    _take_case_step(journey, label)
+    take_case_step(journey, label)
     page.get_by_label("Số quyết định phê duyệt").fill("21/QĐ-UBND")
-    _record(journey, label, "Đang thực hiện kế hoạch")
+    record(journey, label, "Đang thực hiện kế hoạch")
     journey.logout()
 
     # --- the officer is told it is her turn (item 14): the bell, "Việc của tôi", one click to the step --------------
@@ -172,24 +186,11 @@ def test_the_whole_story_on_todays_date(journey: Journey):
     expect(page.get_by_role("heading", level=1)).to_contain_text(case_ref)
 
     # --- the officer refers the child to the police; she is not offered to accept it for them (item 18) -------------
-    journey.step("draft the referral")
-    main.get_by_role("link", name="Chuyển tuyến đến cơ quan phối hợp").click()
-    agency = page.get_by_label("Cơ quan nhận")
-    agency.select_option(agency.locator("option", has_text=POLICE).get_attribute("value"))
-    page.get_by_label("Khẩn cấp", exact=True).check()
-    page.get_by_label("Dịch vụ, hỗ trợ đề nghị").fill("Xác minh, xử lý hành vi bạo lực của bố dượng đối với trẻ.")
-    page.get_by_label("Thông tin cơ quan cần để thực hiện").fill("Cháu ở nhà bà ngoại; mẹ cháu đồng ý làm việc.")
-    page.get_by_role("group", name="Ý kiến của trẻ").get_by_label("Đồng ý", exact=True).check()
-    page.get_by_role("group", name="Ý kiến của cha mẹ, người chăm sóc").get_by_label("Đồng ý", exact=True).check()
-    main.get_by_role("button", name="Lưu dự thảo").click()
-    expect(main).to_contain_text("Đã lưu dự thảo chuyển tuyến")
-    referral_ref = re.findall(r"CT-\d{6}", page.get_by_role("heading", level=1).inner_text())[0]
-
-    journey.step("send the referral")
-    main.get_by_role("link", name="Gửi chuyển tuyến", exact=True).click()
-    main.get_by_role("button", name="Gửi chuyển tuyến", exact=True).click()
-    expect(main).to_contain_text("Đã ghi nhận: Gửi chuyển tuyến.")
-    expect(main.locator("h1 + p")).to_contain_text("Đã gửi, chờ phản hồi")
+    referral_ref = refer_to_the_police(
+        journey,
+        services="Xác minh, xử lý hành vi bạo lực của bố dượng đối với trẻ.",
+        information="Cháu ở nhà bà ngoại; mẹ cháu đồng ý làm việc.",
+    )
     expect(main).to_contain_text(f"Chờ {POLICE} phản hồi")
     expect(main.get_by_role("link", name="Tiếp nhận chuyển tuyến", exact=True)).to_have_count(0)
     expect(main.locator("a.btn-primary")).to_have_count(0)  # nothing for her to do but wait (or withdraw)
@@ -198,46 +199,40 @@ def test_the_whole_story_on_todays_date(journey: Journey):
 
     # --- the police accept and complete with an outcome ---------------------------------------------------------------
     journey.login("police")
-    journey.step("police accept")
-    journey.nav("Chuyển tuyến")
-    main.get_by_role("link", name=referral_ref, exact=True).click()
-    expect(main).to_contain_text(CHILD)
-    main.get_by_role("link", name="Tiếp nhận chuyển tuyến", exact=True).click()
-    page.get_by_label("Ghi chú").fill("Đã giao cán bộ điều tra xác minh.")
-    main.get_by_role("button", name="Tiếp nhận chuyển tuyến", exact=True).click()
-    expect(main.locator("h1 + p")).to_contain_text("Đã tiếp nhận")
-    journey.step("police complete")
-    main.get_by_role("link", name="Hoàn thành, ghi nhận kết quả", exact=True).click()
-    page.get_by_label("Kết quả").select_option(label="Xử phạt vi phạm hành chính")
-    page.get_by_label("Số quyết định, số văn bản (nếu có)").fill("45/QĐ-XPHC")
-    page.get_by_label("Những việc đã làm").fill("Đã lấy lời khai, lập biên bản; xử phạt hành chính người vi phạm.")
-    main.get_by_role("button", name="Hoàn thành, ghi nhận kết quả", exact=True).click()
-    expect(main.locator("h1 + p")).to_contain_text("Đã hoàn thành")
+    police_accept_and_complete(
+        journey,
+        referral_ref,
+        child=CHILD,
+        note="Đã giao cán bộ điều tra xác minh.",
+        outcome="Xử phạt vi phạm hành chính",
+        number="45/QĐ-XPHC",
+        done="Đã lấy lời khai, lập biên bản; xử phạt hành chính người vi phạm.",
+    )
     journey.logout()
 
     # --- review with low harm, closure proposed and approved with the conditions ticked (item 13) --------------------
     journey.login("officer_a")
-    _open_case(journey, case_ref)
+    open_case(journey, case_ref)
     line = main.locator("p").filter(has=page.get_by_role("link", name=referral_ref, exact=True))
     expect(line).to_contain_text("Đã hoàn thành: Xử phạt vi phạm hành chính (45/QĐ-XPHC)")
     label = "Rà soát, đánh giá – Mẫu 06"
-    _take_case_step(journey, label)
+    take_case_step(journey, label)
     page.get_by_label("Thấp", exact=True).check()
     page.get_by_label("Môi trường chăm sóc").fill("Cháu sống cùng mẹ tại nhà bà ngoại; bố dượng đã chuyển đi nơi khác.")
     page.get_by_label("Mức độ phục hồi của trẻ").fill("Cháu đi học đều, vui vẻ; vết thương đã lành.")
     page.get_by_label("Trẻ đã ổn định về thể chất, tinh thần, tâm lý").check()
     page.get_by_label("Kết luận, đề xuất").fill("Trẻ an toàn, ổn định: đề xuất đóng hồ sơ.")
-    _record(journey, label, "Đã rà soát")
+    record(journey, label, "Đã rà soát")
     label = "Đề xuất đóng hồ sơ"
-    _take_case_step(journey, label)
+    take_case_step(journey, label)
     page.get_by_label("Ghi chú").fill("Các điều kiện đóng hồ sơ đã đủ.")
-    _record(journey, label, "Đề xuất đóng hồ sơ")
+    record(journey, label, "Đề xuất đóng hồ sơ")
     journey.logout()
 
     journey.login("chair_a")
-    _open_case(journey, case_ref)
+    open_case(journey, case_ref)
     label = "Phê duyệt đóng hồ sơ"
-    _take_case_step(journey, label)
+    take_case_step(journey, label)
     conditions = main.get_by_role("region", name="Điều kiện đóng hồ sơ (NĐ 56/2017 Điều 30)")
     expect(conditions.get_by_role("listitem")).to_have_count(5)
     expect(conditions.locator("li.text-success")).to_have_count(5)
@@ -251,7 +246,7 @@ def test_the_whole_story_on_todays_date(journey: Journey):
         expect(conditions.get_by_role("listitem").filter(has_text=condition)).to_contain_text(f"✓ Đạt: {condition}")
     journey.screens("story-closure-chair")
     page.get_by_label("Ghi chú").fill("Đồng ý đóng hồ sơ.")
-    _record(journey, label, "Đã đóng")
+    record(journey, label, "Đã đóng")
     journey.logout()
 
     # --- the latest periodic report that can be sent today (item 12) --------------------------------------------------
@@ -262,37 +257,25 @@ def test_the_whole_story_on_todays_date(journey: Journey):
     journey.login("officer_a")
     journey.step("prepare the periodic report")
     journey.nav("Báo cáo")
-    page.get_by_label("Kỳ báo cáo").select_option(value=period.kind)
-    page.get_by_label("Năm").fill(str(period.year))
-    main.get_by_role("button", name="Lập hoặc mở báo cáo").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    open_periodic_report(journey, period.kind, period.year, title)
     main.get_by_role("link", name="Tính lại số liệu", exact=True).click()
     main.get_by_role("button", name="Tính lại số liệu", exact=True).click()
-    main.get_by_role("link", name="Soạn nội dung báo cáo").click()
-    page.get_by_label("Kết quả đạt được").fill("Tiếp nhận và xử lý kịp thời các thông tin; phối hợp tốt với Công an.")
-    page.get_by_label("Khó khăn, vướng mắc").fill("Thiếu nơi tạm trú an toàn cho trẻ.")
-    page.get_by_label("Kiến nghị, đề xuất").fill("Đề nghị tỉnh hỗ trợ kinh phí tư vấn tâm lý cho trẻ.")
-    main.get_by_role("button", name="Soạn nội dung báo cáo").click()
-    expect(main).to_contain_text("Đã ghi nhận: Soạn nội dung báo cáo.")
+    write_periodic_report(
+        journey,
+        achieved="Tiếp nhận và xử lý kịp thời các thông tin; phối hợp tốt với Công an.",
+        difficulties="Thiếu nơi tạm trú an toàn cho trẻ.",
+        proposals="Đề nghị tỉnh hỗ trợ kinh phí tư vấn tâm lý cho trẻ.",
+    )
     journey.logout()
 
     journey.login("chair_a")
-    journey.step("chair signs and sends")
-    journey.nav("Báo cáo")
-    main.get_by_role("link", name=title, exact=True).first.click()
-    main.get_by_role("link", name="Ký, gửi báo cáo", exact=True).click()
-    page.get_by_label("Số văn bản (Số: .../BC-UBND)").fill("52")
-    main.get_by_role("button", name="Ký, gửi báo cáo", exact=True).click()
-    expect(main).to_contain_text("Đã ghi nhận: Ký, gửi báo cáo.")
+    sign_and_send(journey, title, "52")
     journey.logout()
 
     journey.login("supervisor")
     journey.step("supervisor approves")
-    journey.nav("Báo cáo")
-    main.get_by_role("link", name=title, exact=True).first.click()
-    main.get_by_role("link", name="Phê duyệt báo cáo", exact=True).click()
-    main.get_by_role("button", name="Phê duyệt báo cáo", exact=True).click()
-    expect(main.locator("h1 + p")).to_contain_text("Đã phê duyệt")
+    open_listed_report(journey, title)
+    approve_report(journey)
     journey.screens("story-periodic-report-approved")
     report_url = page.url
 
@@ -316,11 +299,8 @@ def test_the_whole_story_on_todays_date(journey: Journey):
         journey.login("officer_a")
         journey.step("the running period's draft")
         journey.nav("Báo cáo")
-        expect(main).to_contain_text(f"gửi được từ ngày {_d(current.send_opens)}, khi kỳ báo cáo kết thúc")
-        page.get_by_label("Kỳ báo cáo").select_option(value=current.kind)
-        page.get_by_label("Năm").fill(str(current.year))
-        main.get_by_role("button", name="Lập hoặc mở báo cáo").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text(f"Báo cáo {current.label} – {COMMUNE_A}")
+        expect(main).to_contain_text(f"gửi được từ ngày {d(current.send_opens)}, khi kỳ báo cáo kết thúc")
+        open_periodic_report(journey, current.kind, current.year, f"Báo cáo {current.label} – {COMMUNE_A}")
         expect(main.get_by_role("link", name="Ký, gửi báo cáo", exact=True)).to_have_count(0)
         for code in ("C01", "K01", "F01"):  # children abused, cases closed, referrals: the new case in each
             journey.step(f"draft figure {code}")

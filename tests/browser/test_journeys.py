@@ -15,133 +15,39 @@ end of each journey to confirm what the pages said.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Any
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cases.models import Case, CaseState, Child, Report, Term, TermKind
-from cases.services import ChildData, ReportData, case_act, child_register, report_attach_child, report_receive
-from childprotect.accounts.models import User
+from cases.models import Case, CaseState, Child, Report
 from referrals.models import Referral, ReferralStatus
 from reporting.models import PeriodicReport, ReportStatus
 from reporting.periods import latest_sendable_period
 
-from .conftest import Journey
+from .journey import (
+    COMMUNE_A,
+    POLICE,
+    Journey,
+    approve_report,
+    assess_specific,
+    case_at,
+    case_of_new_child,
+    draft_plan,
+    open_case,
+    open_listed_report,
+    open_periodic_report,
+    police_accept_and_complete,
+    record,
+    refer_to_the_police,
+    save_report,
+    sign_and_send,
+    take_case_step,
+    write_periodic_report,
+)
 from .pages import ChildForm, ReportForm, Suspect, fill_child, fill_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-COMMUNE_A = "Phường Hạc Thành"
-POLICE = "Công an phường Hạc Thành"
-
-
-def _d(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-# --- starting points made through the services -----------------------------------------------------------------------
-
-WALK = ["assess_initial", "decide_emergency", "assess_specific", "draft_plan", "approve_plan"]
-CHAIR_STEPS = {"decide_emergency", "approve_plan"}
-LAST_STEP: dict[str, str] = {CaseState.PLAN_DRAFTED: "draft_plan", CaseState.IMPLEMENTING: "approve_plan"}
-
-
-def _records(today: dt.date) -> dict[str, dict[str, Any]]:
-    return {
-        "assess_initial": {
-            "risk_level": "high",
-            "in_danger_now": False,
-            "needs_emergency": False,
-            "level": "intervention",
-            "summary": "Đã gặp trẻ và gia đình; thông tin có cơ sở.",
-        },
-        "decide_emergency": {"emergency_needed": False, "note": "Trẻ không gặp nguy hiểm tức thời."},
-        "assess_specific": {
-            "level": "intervention",
-            "needs": "Khám sức khỏe, hỗ trợ tâm lý, tư vấn gia đình.",
-            "meeting_date": today,
-            "participants": "Cán bộ bảo vệ trẻ em, Công an phường, Trạm Y tế phường, giáo viên chủ nhiệm",
-            "minutes": "Thống nhất các nhu cầu hỗ trợ.",
-        },
-        "draft_plan": {
-            "goals": "Trẻ an toàn, được khám và hỗ trợ tâm lý.",
-            "end_date": today + dt.timedelta(days=60),
-            "activities": [
-                {
-                    "activity": "Khám sức khỏe",
-                    "responsible": "Trạm Y tế phường",
-                    "start": today,
-                    "end": today + dt.timedelta(days=7),
-                    "resources": "",
-                }
-            ],
-        },
-        "approve_plan": {"decision_number": "07/QĐ-UBND", "note": ""},
-    }
-
-
-def _case_at(state: str, *, child_name: str, born: dt.date, text: str) -> Case:
-    """A case of commune A (report, child, case) taken by officer_a and chair_a up to `state`."""
-    officer, chair = User.objects.get(username="officer_a"), User.objects.get(username="chair_a")
-    assert officer.unit is not None
-    report = report_receive(
-        actor=officer,
-        data=ReportData(
-            report_type="thong_bao",
-            channel=Term.objects.get(kind=TermKind.CHANNEL, code="school"),
-            received_at=timezone.now() - dt.timedelta(hours=3),
-            description=text,
-            environment="school",
-            incident_unit=officer.unit,
-            forms=["violence"],
-            reporter_name="Cô Vũ Thị Hạnh",
-            reporter_phone="0912 000 222",
-        ),
-    )
-    child = child_register(
-        actor=officer,
-        data=ChildData(full_name=child_name, sex="female", residence_unit=officer.unit, date_of_birth=born),
-    )
-    report_attach_child(actor=officer, report=report, child=child)
-    case = report.cases.get(child=child)
-    records = _records(timezone.localdate())
-    for action in WALK:
-        case.refresh_from_db()
-        actor = chair if action in CHAIR_STEPS else officer
-        case_act(actor=actor, case=case, action=action, version=case.version, data=records[action])
-        if LAST_STEP[state] == action:
-            break
-    case.refresh_from_db()
-    assert case.state == state
-    return case
-
-
-# --- small steps shared by the journeys ------------------------------------------------------------------------------
-
-
-def _open_case(journey: Journey, reference: str) -> None:
-    """From anywhere: the cases list, then the case's link."""
-    journey.nav("Hồ sơ vụ việc")
-    journey.main.get_by_role("link", name=reference, exact=True).click()
-    expect(journey.page.get_by_role("heading", level=1)).to_contain_text(f"Hồ sơ {reference}")
-
-
-def _take_case_step(journey: Journey, label: str) -> None:
-    """A button of the case page's "Việc tiếp theo" (a link to the step's form)."""
-    journey.step(label)
-    journey.main.get_by_role("link", name=label, exact=True).click()
-    expect(journey.page.get_by_role("heading", level=1)).to_have_text(label)
-
-
-def _record(journey: Journey, label: str, state: str) -> None:
-    """Send the step's form; back on the case page, which says so and shows the new step."""
-    journey.main.get_by_role("button", name="Ghi nhận").click()
-    expect(journey.main).to_contain_text(f"Đã ghi nhận: {label}.")
-    expect(journey.main.locator("h1 + p")).to_contain_text(state)
-
 
 # --- 1 ----------------------------------------------------------------------------------------------------------------
 
@@ -174,9 +80,7 @@ def test_officer_logs_a_report_and_takes_the_case_to_a_plan_waiting_for_approval
         ),
     )
     journey.screens("report-form")
-    main.get_by_role("button", name="Lưu thông tin").click()
-    expect(main).to_contain_text("Đã tiếp nhận thông tin số")
-    reference = re.findall(r"\d{4}-14797-\d{6}", main.get_by_role("alert").first.inner_text())[0]
+    reference = save_report(journey)
 
     journey.step("register the child")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Trẻ em trong thông tin {reference}")
@@ -193,62 +97,47 @@ def test_officer_logs_a_report_and_takes_the_case_to_a_plan_waiting_for_approval
     expect(main).to_contain_text(f"Đã đăng ký Nguyễn Minh An và gắn vào thông tin {reference}.")
 
     journey.step("open the case")
-    main.get_by_role("link", name="Xong, về thông tin").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
-    journey.screens("report-officer")
-    main.get_by_role("link", name=re.compile(r"^HS-\d{6}$")).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Nguyễn Minh An")
-    case_ref = re.findall(r"HS-\d{6}", page.get_by_role("heading", level=1).inner_text())[0]
+    case_ref = case_of_new_child(journey, reference, "Nguyễn Minh An", screens="report-officer")
     expect(main.locator("h1 + p")).to_contain_text("Mới tiếp nhận")
 
     label = "Đánh giá nguy cơ ban đầu – Mẫu 02"
-    _take_case_step(journey, label)
+    take_case_step(journey, label)
     page.get_by_label("Cao", exact=True).check()
     page.get_by_label("Mức độ bảo vệ dự kiến").select_option(label="Can thiệp")
     page.get_by_label("Nhận định, thông tin đã xác minh").fill(
         "Đã gặp cháu và mẹ; có vết bầm ở tay. Bố thường xuyên say rượu."
     )
-    _record(journey, label, "Đã đánh giá nguy cơ ban đầu")
+    record(journey, label, "Đã đánh giá nguy cơ ban đầu")
     journey.logout()
 
     # The chair decides on emergency protection (NĐ 56 Đ26 k3: within 12 hours of the report).
     journey.login("chair_a")
-    _open_case(journey, case_ref)
+    open_case(journey, case_ref)
     label = "Quyết định áp dụng biện pháp bảo vệ khẩn cấp (hoặc không cần)"
-    _take_case_step(journey, label)
+    take_case_step(journey, label)
     expect(page.get_by_label("Áp dụng biện pháp bảo vệ khẩn cấp", exact=True)).not_to_be_checked()
     page.get_by_label("Lý do, căn cứ").fill("Cháu đang ở với mẹ, bố đã cam kết không đánh con; theo dõi hằng ngày.")
-    _record(journey, label, "Đã quyết định về bảo vệ khẩn cấp")
+    record(journey, label, "Đã quyết định về bảo vệ khẩn cấp")
     journey.logout()
 
     journey.login("officer_a")
-    _open_case(journey, case_ref)
-    label = "Đánh giá cụ thể, họp xác định nhu cầu – Mẫu 03"
-    _take_case_step(journey, label)
-    page.get_by_label("Can thiệp", exact=True).check()
-    page.get_by_label("Nhu cầu của trẻ em và gia đình").fill("Khám sức khỏe; tư vấn tâm lý; tư vấn cho cha mẹ.")
-    page.get_by_label("Ngày họp xác định nhu cầu").fill(_d(today))
-    page.get_by_label("Thành phần tham dự").fill("Cán bộ bảo vệ trẻ em, Công an phường, Trạm Y tế, Hội LHPN phường")
-    page.get_by_label("Nội dung biên bản họp").fill("Thống nhất các nhu cầu và người phụ trách.")
-    _record(journey, label, "Đã đánh giá cụ thể, cần kế hoạch")
-
-    label = "Xây dựng kế hoạch hỗ trợ, can thiệp – Mẫu 04"
-    _take_case_step(journey, label)
-    page.get_by_label("Mục tiêu của kế hoạch").fill("Cháu an toàn, được khám và hỗ trợ tâm lý; cha mẹ được tư vấn.")
-    page.get_by_label("Kế hoạch thực hiện đến ngày").fill(_d(today + dt.timedelta(days=60)))
-    for n, (activity, who, days) in enumerate(
-        [
-            ("Khám sức khỏe, đánh giá tổn thương", "Trạm Y tế phường", 7),
-            ("Tư vấn tâm lý (4 buổi)", "Trung tâm CTXH", 30),
+    open_case(journey, case_ref)
+    assess_specific(
+        journey,
+        needs="Khám sức khỏe; tư vấn tâm lý; tư vấn cho cha mẹ.",
+        day=today,
+        participants="Cán bộ bảo vệ trẻ em, Công an phường, Trạm Y tế, Hội LHPN phường",
+        minutes="Thống nhất các nhu cầu và người phụ trách.",
+    )
+    draft_plan(
+        journey,
+        goals="Cháu an toàn, được khám và hỗ trợ tâm lý; cha mẹ được tư vấn.",
+        until=today + dt.timedelta(days=60),
+        activities=[
+            ("Khám sức khỏe, đánh giá tổn thương", "Trạm Y tế phường", today, today + dt.timedelta(days=7)),
+            ("Tư vấn tâm lý (4 buổi)", "Trung tâm CTXH", today, today + dt.timedelta(days=30)),
         ],
-        start=1,
-    ):
-        row = page.get_by_role("group", name=f"Hoạt động {n}", exact=True)
-        row.get_by_label("Hoạt động", exact=True).fill(activity)
-        row.get_by_label("Người, cơ quan thực hiện").fill(who)
-        row.get_by_label("Từ ngày").fill(_d(today))
-        row.get_by_label("Đến ngày").fill(_d(today + dt.timedelta(days=days)))
-    _record(journey, label, "Kế hoạch chờ phê duyệt")
+    )
     expect(main).to_contain_text("Khám sức khỏe, đánh giá tổn thương")
     journey.screens("case-officer")
 
@@ -266,7 +155,7 @@ def test_officer_logs_a_report_and_takes_the_case_to_a_plan_waiting_for_approval
 
 
 def test_chair_approves_the_plan(journey: Journey):
-    case = _case_at(
+    case = case_at(
         CaseState.PLAN_DRAFTED,
         child_name="Hoàng Thu Trang",
         born=dt.date(2013, 4, 9),
@@ -275,13 +164,13 @@ def test_chair_approves_the_plan(journey: Journey):
     page, main = journey.page, journey.main
     journey.login("chair_a")
     journey.screens("home-chair")
-    _open_case(journey, str(case))
+    open_case(journey, str(case))
     expect(main.locator("h1 + p")).to_contain_text("Kế hoạch chờ phê duyệt")
     label = "Phê duyệt kế hoạch – Mẫu 05"
-    _take_case_step(journey, label)
+    take_case_step(journey, label)
     page.get_by_label("Số quyết định phê duyệt").fill("15/QĐ-UBND")
     page.get_by_label("Ý kiến").fill("Đồng ý; Trạm Y tế khám trong tuần này.")
-    _record(journey, label, "Đang thực hiện kế hoạch")
+    record(journey, label, "Đang thực hiện kế hoạch")
     journey.screens("case-chair")
 
     case.refresh_from_db()
@@ -293,7 +182,7 @@ def test_chair_approves_the_plan(journey: Journey):
 
 
 def test_officer_refers_to_the_police_who_accept_and_complete(journey: Journey):
-    case = _case_at(
+    case = case_at(
         CaseState.IMPLEMENTING,
         child_name="Lương Thị Mai",
         born=dt.date(2012, 7, 21),
@@ -301,56 +190,34 @@ def test_officer_refers_to_the_police_who_accept_and_complete(journey: Journey):
     )
     page, main = journey.page, journey.main
     journey.login("officer_a")
-    _open_case(journey, str(case))
+    open_case(journey, str(case))
 
-    journey.step("draft the referral")
-    main.get_by_role("link", name="Chuyển tuyến đến cơ quan phối hợp").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Lập chuyển tuyến")
-    agency = page.get_by_label("Cơ quan nhận")
-    agency.select_option(agency.locator("option", has_text=POLICE).get_attribute("value"))
-    page.get_by_label("Khẩn cấp", exact=True).check()
-    page.get_by_label("Dịch vụ, hỗ trợ đề nghị").fill("Điều tra, xác minh; xử lý người có hành vi xâm hại.")
-    page.get_by_label("Thông tin cơ quan cần để thực hiện").fill("Cháu và mẹ có thể làm việc buổi chiều.")
-    page.get_by_role("group", name="Ý kiến của trẻ").get_by_label("Đồng ý", exact=True).check()
-    page.get_by_role("group", name="Ý kiến của cha mẹ, người chăm sóc").get_by_label("Đồng ý", exact=True).check()
-    main.get_by_role("button", name="Lưu dự thảo").click()
-    expect(main).to_contain_text("Đã lưu dự thảo chuyển tuyến")
-    referral_ref = re.findall(r"CT-\d{6}", page.get_by_role("heading", level=1).inner_text())[0]
-
-    journey.step("send the referral")
-    main.get_by_role("link", name="Gửi chuyển tuyến", exact=True).click()
-    main.get_by_role("button", name="Gửi chuyển tuyến", exact=True).click()
-    expect(main).to_contain_text("Đã ghi nhận: Gửi chuyển tuyến.")
-    expect(main.locator("h1 + p")).to_contain_text("Đã gửi, chờ phản hồi")
+    referral_ref = refer_to_the_police(
+        journey,
+        services="Điều tra, xác minh; xử lý người có hành vi xâm hại.",
+        information="Cháu và mẹ có thể làm việc buổi chiều.",
+    )
     journey.screens("referral-officer")
     journey.logout()
 
     journey.login("police")
     journey.screens("home-police")
-    journey.step("police accept")
-    journey.nav("Chuyển tuyến")
-    main.get_by_role("link", name=referral_ref, exact=True).click()
-    expect(main).to_contain_text("Lương Thị Mai")  # the agency sees the child it has to act for
-    main.get_by_role("link", name="Tiếp nhận chuyển tuyến", exact=True).click()
-    page.get_by_label("Ghi chú").fill("Đã phân công điều tra viên.")
-    main.get_by_role("button", name="Tiếp nhận chuyển tuyến", exact=True).click()
-    expect(main.locator("h1 + p")).to_contain_text("Đã tiếp nhận")
-
-    journey.step("police complete")
-    main.get_by_role("link", name="Hoàn thành, ghi nhận kết quả", exact=True).click()
-    page.get_by_label("Kết quả").select_option(label="Khởi tố vụ án hình sự")
-    page.get_by_label("Số quyết định, số văn bản (nếu có)").fill("12/QĐ-CSĐT")
-    page.get_by_label("Những việc đã làm").fill("Đã lấy lời khai, xác định người xâm hại; khởi tố vụ án.")
-    main.get_by_role("button", name="Hoàn thành, ghi nhận kết quả", exact=True).click()
-    expect(main).to_contain_text("Đã ghi nhận: Hoàn thành, ghi nhận kết quả.")
-    expect(main.locator("h1 + p")).to_contain_text("Đã hoàn thành")
+    police_accept_and_complete(
+        journey,
+        referral_ref,
+        child="Lương Thị Mai",
+        note="Đã phân công điều tra viên.",
+        outcome="Khởi tố vụ án hình sự",
+        number="12/QĐ-CSĐT",
+        done="Đã lấy lời khai, xác định người xâm hại; khởi tố vụ án.",
+    )
     expect(main).to_contain_text("Khởi tố vụ án hình sự")
     journey.screens("referral-police")
     journey.logout()
 
     journey.step("officer sees the outcome")
     journey.login("officer_a")
-    _open_case(journey, str(case))
+    open_case(journey, str(case))
     line = main.locator("p").filter(has=page.get_by_role("link", name=referral_ref, exact=True))
     expect(line).to_contain_text("Đã hoàn thành: Khởi tố vụ án hình sự (12/QĐ-CSĐT)")
     journey.screens("case-after-referral")
@@ -379,27 +246,17 @@ def test_supervisor_reviews_the_area_and_approves_the_communes_six_month_report(
     journey.login("officer_a")
     journey.step("prepare the report")
     journey.nav("Báo cáo")
-    page.get_by_label("Kỳ báo cáo").select_option(value=period.kind)
-    page.get_by_label("Năm").fill(str(year))
-    main.get_by_role("button", name="Lập hoặc mở báo cáo").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    main.get_by_role("link", name="Soạn nội dung báo cáo").click()
-    page.get_by_label("Kết quả đạt được").fill("Tiếp nhận, xử lý kịp thời các tố giác; phối hợp tốt với Công an.")
-    page.get_by_label("Khó khăn, vướng mắc").fill("Cán bộ kiêm nhiệm nhiều việc.")
-    page.get_by_label("Kiến nghị, đề xuất").fill("Đề nghị tỉnh tập huấn kỹ năng đánh giá nguy cơ.")
-    main.get_by_role("button", name="Soạn nội dung báo cáo").click()
-    expect(main).to_contain_text("Đã ghi nhận: Soạn nội dung báo cáo.")
+    open_periodic_report(journey, period.kind, year, title)
+    write_periodic_report(
+        journey,
+        achieved="Tiếp nhận, xử lý kịp thời các tố giác; phối hợp tốt với Công an.",
+        difficulties="Cán bộ kiêm nhiệm nhiều việc.",
+        proposals="Đề nghị tỉnh tập huấn kỹ năng đánh giá nguy cơ.",
+    )
     journey.logout()
 
     journey.login("chair_a")
-    journey.step("chair signs and sends")
-    journey.nav("Báo cáo")
-    main.get_by_role("link", name=title, exact=True).first.click()  # at the top and in the list
-    main.get_by_role("link", name="Ký, gửi báo cáo", exact=True).click()
-    page.get_by_label("Số văn bản (Số: .../BC-UBND)").fill("35")
-    main.get_by_role("button", name="Ký, gửi báo cáo", exact=True).click()
-    expect(main).to_contain_text("Đã ghi nhận: Ký, gửi báo cáo.")
-    expect(main.locator("h1 + p")).to_contain_text("Đã gửi")
+    sign_and_send(journey, title, "35")
     journey.logout()
 
     journey.login("supervisor")
@@ -416,13 +273,9 @@ def test_supervisor_reviews_the_area_and_approves_the_communes_six_month_report(
         journey.screens("cases-from-dashboard")
 
     journey.step("supervisor approves")
-    journey.nav("Báo cáo")
-    main.get_by_role("link", name=title, exact=True).first.click()  # at the top and in the list
+    open_listed_report(journey, title)
     expect(main.locator("h1 + p")).to_contain_text("Đã gửi")
-    main.get_by_role("link", name="Phê duyệt báo cáo", exact=True).click()
-    main.get_by_role("button", name="Phê duyệt báo cáo", exact=True).click()
-    expect(main).to_contain_text("Đã ghi nhận: Phê duyệt báo cáo.")
-    expect(main.locator("h1 + p")).to_contain_text("Đã phê duyệt")
+    approve_report(journey)
     journey.screens("periodic-report-supervisor")
 
     journey.step("supervisor reopens the approved report")

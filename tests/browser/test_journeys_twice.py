@@ -10,12 +10,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cases.models import Case, CaseState, Report, Term, TermKind
-from cases.services import ChildData, ReportData, child_register, report_attach_child, report_receive
+from cases.models import CaseState, Report
 from childprotect.accounts.models import Role, User
 from tests.factories import PASSWORD
 
-from .conftest import Journey
+from .journey import Journey, case_at, log_in
 from .pages import ReportForm, fill_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -53,36 +52,11 @@ def test_back_after_saving_mau_01_then_save_again_shows_the_report_already_made(
     assert made is not None and str(made.pk) in page.url
 
 
-def _new_case() -> Case:
-    """A new case of commune A (report and child through the services), waiting for Mẫu 02."""
-    officer = User.objects.get(username="officer_a")
-    assert officer.unit is not None
-    report = report_receive(
-        actor=officer,
-        data=ReportData(
-            report_type="thong_bao",
-            channel=Term.objects.get(kind=TermKind.CHANNEL, code="phone"),
-            received_at=timezone.now() - dt.timedelta(hours=1),
-            description="Trẻ bị bạo lực ở nhà.",
-            environment="family",
-            incident_unit=officer.unit,
-            forms=["violence"],
-            reporter_name="Hàng xóm",
-        ),
-    )
-    child = child_register(
-        actor=officer,
-        data=ChildData(
-            full_name="Phan Thị Ngọc", sex="female", residence_unit=officer.unit, date_of_birth=dt.date(2016, 4, 9)
-        ),
-    )
-    report_attach_child(actor=officer, report=report, child=child)
-    return report.cases.get(child=child)
-
-
 def test_two_officers_on_the_same_step_the_second_keeps_her_input(journey: Journey):
     page, main = journey.page, journey.main
-    case = _new_case()
+    case = case_at(
+        CaseState.RECEIVED, child_name="Phan Thị Ngọc", born=dt.date(2016, 4, 9), text="Trẻ bị bạo lực ở nhà."
+    )
     assert case.state == CaseState.RECEIVED
     User.objects.create_user(
         username="officer_a2", password=PASSWORD, full_name="Bùi Thị Hạnh", role=Role.COMMUNE_OFFICER, unit=case.unit
@@ -97,11 +71,7 @@ def test_two_officers_on_the_same_step_the_second_keeps_her_input(journey: Journ
     other = page.context.browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     try:
         other_page = other.new_page()
-        other_page.goto(journey.url("/accounts/login/"))
-        other_page.get_by_label("Tên đăng nhập").fill("officer_a2")
-        other_page.get_by_label("Mật khẩu").fill(PASSWORD)
-        other_page.locator("main").get_by_role("button", name="Đăng nhập").click()
-        expect(other_page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+        log_in(other_page, journey.url("/accounts/login/"), "officer_a2", PASSWORD)
         other_page.goto(journey.url(f"/cases/{case.pk}/act/assess_initial/"))
         other_page.get_by_label("Trung bình").check()
         other_page.get_by_label("Nhận định, thông tin đã xác minh").fill("Nhận định của chị Hạnh.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -28,6 +29,15 @@ def entry_text(entry: AuditEntry) -> str:
 
 def counts() -> tuple[int, int, int, int]:
     return Report.objects.count(), Child.objects.count(), AuditEntry.objects.count(), ReportChild.objects.count()
+
+
+def refused(make: Any, *args: Any, **kwargs: Any) -> ValidationError:
+    """`make(*args, **kwargs)` refused, and nothing written (no report, child, link or audit entry): the error."""
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        make(*args, **kwargs)
+    assert counts() == before
+    return exc.value
 
 
 def error_messages(exc: pytest.ExceptionInfo[ValidationError]) -> str:
@@ -190,30 +200,21 @@ def test_partner_police_may_log_a_report_in_their_agency_area(police, make_repor
 
 
 def test_partner_police_may_not_log_a_report_outside_their_agency_area(police, make_report, commune_b):
-    before = counts()
-    with pytest.raises(ValidationError) as exc:
-        make_report(police, incident_unit=commune_b)
+    error = refused(make_report, police, incident_unit=commune_b)
 
-    assert "nằm ngoài địa bàn" in " ".join(exc.value.message_dict["incident_unit"])
-    assert counts() == before
+    assert "nằm ngoài địa bàn" in " ".join(error.message_dict["incident_unit"])
 
 
 def test_an_officer_may_not_log_a_report_for_another_commune(officer_b, make_report):
-    before = counts()
-    with pytest.raises(ValidationError) as exc:
-        make_report(officer_b)
+    error = refused(make_report, officer_b)
 
-    assert "nằm ngoài địa bàn" in " ".join(exc.value.message_dict["incident_unit"])
-    assert counts() == before
+    assert "nằm ngoài địa bàn" in " ".join(error.message_dict["incident_unit"])
 
 
 def test_the_administrator_role_does_not_log_reports(administrator, make_report):
-    before = counts()
-    with pytest.raises(ValidationError) as exc:
-        make_report(administrator)
+    error = refused(make_report, administrator)
 
-    assert "Vai trò của bạn không tiếp nhận" in error_messages(exc)
-    assert counts() == before
+    assert "Vai trò của bạn không tiếp nhận" in " ".join(error.messages)
 
 
 # --- bad input changes nothing -------------------------------------------------------------------------------------
@@ -234,22 +235,16 @@ def test_the_administrator_role_does_not_log_reports(administrator, make_report)
     ],
 )
 def test_report_receive_refuses_bad_input_and_saves_nothing(officer_a, make_report, overrides, field, message):
-    before = counts()
-    with pytest.raises(ValidationError) as exc:
-        make_report(officer_a, **overrides)
+    error = refused(make_report, officer_a, **overrides)
 
-    assert exc.value.message_dict[field] == [message]
-    assert counts() == before
+    assert error.message_dict[field] == [message]
     assert not Notification.objects.exists()
 
 
 def test_report_receive_refuses_a_province_as_the_place_of_the_incident(supervisor, make_report, province):
-    before = counts()
-    with pytest.raises(ValidationError) as exc:
-        make_report(supervisor, incident_unit=province)
+    error = refused(make_report, supervisor, incident_unit=province)
 
-    assert exc.value.message_dict["incident_unit"] == ["Nơi xảy ra phải là một xã, phường, đặc khu."]
-    assert counts() == before
+    assert error.message_dict["incident_unit"] == ["Nơi xảy ra phải là một xã, phường, đặc khu."]
 
 
 def test_report_receive_accepts_an_incident_on_the_day_it_was_received(officer_a, make_report):
@@ -262,50 +257,34 @@ def test_report_receive_accepts_an_incident_on_the_day_it_was_received(officer_a
 
 
 def test_child_register_refuses_a_birth_date_in_the_future(officer_a, make_child):
-    before = counts()
-    with pytest.raises(ValidationError) as exc:
-        make_child(officer_a, date_of_birth=dt.date(2026, 11, 21))
+    error = refused(make_child, officer_a, date_of_birth=dt.date(2026, 11, 21))
 
-    assert exc.value.message_dict["date_of_birth"] == ["Ngày sinh không thể ở tương lai."]
-    assert counts() == before
+    assert error.message_dict["date_of_birth"] == ["Ngày sinh không thể ở tương lai."]
 
 
 def test_child_register_refuses_a_national_id_that_is_not_12_digits(officer_a, make_child):
-    before = counts()
-    with pytest.raises(ValidationError) as exc:
-        make_child(officer_a, national_id="12345678901a")
+    error = refused(make_child, officer_a, national_id="12345678901a")
 
-    assert exc.value.message_dict["national_id"] == ["Mã định danh cá nhân gồm đúng 12 chữ số."]
-    assert counts() == before
+    assert error.message_dict["national_id"] == ["Mã định danh cá nhân gồm đúng 12 chữ số."]
 
 
 def test_child_register_refuses_a_national_id_already_in_the_registry(officer_a, make_child):
     make_child(officer_a, national_id="038215000123")
-    before = counts()
+    error = refused(make_child, officer_a, full_name="Lê Thị Bình", national_id="038215000123")
 
-    with pytest.raises(ValidationError) as exc:
-        make_child(officer_a, full_name="Lê Thị Bình", national_id="038215000123")
-
-    assert "national_id" in exc.value.message_dict
-    assert counts() == before
+    assert "national_id" in error.message_dict
 
 
 def test_standalone_registration_outside_the_jurisdiction_is_refused(officer_a, make_child, commune_b):
-    before = counts()
-    with pytest.raises(ValidationError) as exc:
-        make_child(officer_a, residence_unit=commune_b)
+    error = refused(make_child, officer_a, residence_unit=commune_b)
 
-    assert "nằm ngoài địa bàn" in " ".join(exc.value.message_dict["residence_unit"])
-    assert counts() == before
+    assert "nằm ngoài địa bàn" in " ".join(error.message_dict["residence_unit"])
 
 
 def test_standalone_registration_of_a_16_year_old_is_refused(officer_a, make_child):
-    before = counts()
-    with pytest.raises(ValidationError) as exc:
-        make_child(officer_a, date_of_birth=dt.date(2010, 11, 20))  # 16 today
+    error = refused(make_child, officer_a, date_of_birth=dt.date(2010, 11, 20))  # 16 today
 
-    assert "16 tuổi" in " ".join(exc.value.message_dict["date_of_birth"])
-    assert counts() == before
+    assert "16 tuổi" in " ".join(error.message_dict["date_of_birth"])
 
 
 def test_standalone_registration_of_a_child_turning_16_tomorrow_is_accepted(officer_a, make_child):
@@ -378,14 +357,10 @@ def test_age_on_with_only_a_year_is_the_smallest_possible_age():
 def test_attaching_a_child_aged_exactly_16_on_the_incident_date_is_refused(officer_a, make_report, make_child):
     report = make_report(officer_a, incident_date=dt.date(2026, 11, 1))
     child = make_child(officer_a, standalone=False, date_of_birth=dt.date(2010, 11, 1))
-    before = counts()
+    error = refused(report_attach_child, actor=officer_a, report=report, child=child)
 
-    with pytest.raises(ValidationError) as exc:
-        report_attach_child(actor=officer_a, report=report, child=child)
-
-    assert "16 tuổi" in error_messages(exc)
-    assert "01/11/2026" in error_messages(exc)
-    assert counts() == before
+    assert "16 tuổi" in " ".join(error.messages)
+    assert "01/11/2026" in " ".join(error.messages)
 
 
 def test_attaching_a_child_aged_15_years_364_days_on_the_incident_date_is_accepted(officer_a, make_report, make_child):
@@ -453,17 +428,14 @@ def test_report_register_child_registers_and_attaches(officer_a, make_report, ch
 
 def test_report_register_child_leaves_no_child_when_the_attach_is_refused(officer_a, make_report, child_data):
     report = make_report(officer_a, incident_date=dt.date(2026, 11, 1))
-    before = counts()
+    error = refused(
+        report_register_child,
+        actor=officer_a,
+        report=report,
+        data=child_data(date_of_birth=dt.date(2010, 10, 1), carers=[{"full_name": "Nguyễn Thị Lan"}]),
+    )
 
-    with pytest.raises(ValidationError) as exc:
-        report_register_child(
-            actor=officer_a,
-            report=report,
-            data=child_data(date_of_birth=dt.date(2010, 10, 1), carers=[{"full_name": "Nguyễn Thị Lan"}]),
-        )
-
-    assert "16 tuổi" in error_messages(exc)
-    assert counts() == before
+    assert "16 tuổi" in " ".join(error.messages)
     assert not Carer.objects.exists()
 
 

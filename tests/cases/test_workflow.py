@@ -1,9 +1,8 @@
 """The statutory workflow at the services level: cases/workflow.py's table walked transition by transition.
 
 Every action goes through cases.services.case_act, the real transaction, audit log and deadlines. The clock is frozen at
-20/11/2026 09:00 (the `clock` fixture); the report behind each case was received at 08:30 that morning.
-
-The helpers (act, walk, open_case, snapshot, records) are in tests/support/builders.py.
+20/11/2026 09:00 (the `clock` fixture); the report behind each case was received at 08:30 that morning. The builders
+(`act`, `walk`, `snapshot`) are tests/support/builders.py's.
 """
 
 from __future__ import annotations
@@ -198,24 +197,29 @@ def test_each_row_of_the_table_moves_the_case_and_settles_and_starts_its_deadlin
         assert len(open_kinds) == len(set(open_kinds))
 
 
+def refused(actor, case: Case, action: str) -> ValidationError:
+    """`action` refused to `actor` as "refused" (not theirs, or not from this step), the case left as it was."""
+    before = snapshot(case)
+    with pytest.raises(ValidationError) as exc:
+        act(actor, case, action)
+    assert exc.value.code == "refused"
+    assert snapshot(case) == before
+    return exc.value
+
+
 WRONG_ROLES = [(t, role) for t in TRANSITIONS for role in ALL_ROLES if role not in t.roles]
 
 
 @pytest.mark.parametrize(("transition", "role"), WRONG_ROLES, ids=_ids)
 def test_each_row_refuses_every_role_it_does_not_name_and_says_who_may(transition, role, case_at, by_role):
     case = case_at(transition.sources[0])
-    before = snapshot(case)
+    error = refused(by_role(role), case, transition.action)
 
-    with pytest.raises(ValidationError) as exc:
-        act(by_role(role), case, transition.action)
-
-    assert exc.value.code == "refused"
-    message = exc.value.messages[0]
+    message = error.messages[0]
     assert message.startswith("Chỉ ")
     assert f"mới được thực hiện “{transition.label}”" in message
     for allowed in transition.roles:
         assert ROLE_WORDS[allowed] in message
-    assert snapshot(case) == before
 
 
 WRONG_STATES = [(t, state) for t in TRANSITIONS for state in S if state not in t.sources]
@@ -226,14 +230,9 @@ def test_each_row_refuses_a_case_in_a_state_it_does_not_start_from_and_names_the
     transition, state, case_at, officer_a, chair_a
 ):
     case = case_at(state)
-    before = snapshot(case)
+    error = refused(actor_for(transition, officer_a, chair_a), case, transition.action)
 
-    with pytest.raises(ValidationError) as exc:
-        act(actor_for(transition, officer_a, chair_a), case, transition.action)
-
-    assert exc.value.code == "refused"
-    assert exc.value.messages == [f"Không thể thực hiện “{transition.label}” khi hồ sơ đang ở bước “{S(state).label}”."]
-    assert snapshot(case) == before
+    assert error.messages == [f"Không thể thực hiện “{transition.label}” khi hồ sơ đang ở bước “{S(state).label}”."]
 
 
 def test_an_action_not_in_the_table_is_refused(new_case, officer_a):
@@ -251,28 +250,18 @@ def test_an_action_not_in_the_table_is_refused(new_case, officer_a):
 
 def test_an_officer_may_not_approve_a_plan(case_at, officer_a):
     case = case_at(S.PLAN_DRAFTED)
-    before = snapshot(case)
+    error = refused(officer_a, case, "approve_plan")
 
-    with pytest.raises(ValidationError) as exc:
-        act(officer_a, case, "approve_plan")
-
-    assert exc.value.code == "refused"
-    assert exc.value.messages == ["Chỉ Chủ tịch UBND phường mới được thực hiện “Phê duyệt kế hoạch – Mẫu 05”."]
-    assert snapshot(case) == before
+    assert error.messages == ["Chỉ Chủ tịch UBND phường mới được thực hiện “Phê duyệt kế hoạch – Mẫu 05”."]
     assert case.plans.get().status == PlanStatus.SUBMITTED
 
 
 @pytest.mark.parametrize("state", [S.RECEIVED, S.ASSESSED, S.PLAN_DRAFTED, S.IMPLEMENTING], ids=str)
 def test_closure_may_not_be_proposed_before_a_review(state, case_at, officer_a):
     case = case_at(state)
-    before = snapshot(case)
+    error = refused(officer_a, case, "propose_closure")
 
-    with pytest.raises(ValidationError) as exc:
-        act(officer_a, case, "propose_closure")
-
-    assert exc.value.code == "refused"
-    assert f"khi hồ sơ đang ở bước “{S(state).label}”" in exc.value.messages[0]
-    assert snapshot(case) == before
+    assert f"khi hồ sơ đang ở bước “{S(state).label}”" in error.messages[0]
 
 
 @pytest.mark.parametrize(
@@ -319,42 +308,26 @@ def test_an_earlier_good_review_does_not_allow_closure_after_a_worse_one(case_at
 def test_partners_and_the_administrator_cannot_move_a_case(outsider, state, case_at, request):
     case = case_at(state)
     user = request.getfixturevalue(outsider)
-    before = snapshot(case)
 
     for transition in TRANSITIONS:
         if state not in transition.sources:
             continue
-        with pytest.raises(ValidationError) as exc:
-            act(user, case, transition.action)
-        assert exc.value.code == "refused"
-        assert exc.value.messages[0].startswith("Chỉ ")
-
-    assert snapshot(case) == before
+        assert refused(user, case, transition.action).messages[0].startswith("Chỉ ")
 
 
 def test_an_officer_of_another_commune_is_refused_as_out_of_area(case_at, officer_b):
     case = case_at(S.RECEIVED)
-    before = snapshot(case)
+    error = refused(officer_b, case, "assess_initial")
 
-    with pytest.raises(ValidationError) as exc:
-        act(officer_b, case, "assess_initial")
-
-    assert exc.value.code == "refused"
-    assert "ngoài địa bàn" in exc.value.messages[0]
-    assert snapshot(case) == before
+    assert "ngoài địa bàn" in error.messages[0]
 
 
 def test_a_chair_of_another_commune_is_refused_as_out_of_area(case_at, commune_b):
     chair_b = UserFactory(username="chair_b", full_name="Vũ Văn Nam", role=Role.COMMUNE_CHAIR, unit=commune_b)
     case = case_at(S.INITIAL_ASSESSED)
-    before = snapshot(case)
+    error = refused(chair_b, case, "decide_emergency")
 
-    with pytest.raises(ValidationError) as exc:
-        act(chair_b, case, "decide_emergency")
-
-    assert exc.value.code == "refused"
-    assert exc.value.messages == ["Hồ sơ này nằm ngoài địa bàn bạn phụ trách."]
-    assert snapshot(case) == before
+    assert error.messages == ["Hồ sơ này nằm ngoài địa bàn bạn phụ trách."]
 
 
 # --- emergency protection and temporary separation -----------------------------------------------------------------
@@ -587,16 +560,11 @@ def test_returning_a_plan_cancels_the_approval_deadline_rather_than_counting_it_
 
 def test_an_officer_may_not_return_a_plan(case_at, officer_a):
     case = case_at(S.PLAN_DRAFTED)
-    before = snapshot(case)
+    error = refused(officer_a, case, "return_plan")
 
-    with pytest.raises(ValidationError) as exc:
-        act(officer_a, case, "return_plan")
-
-    assert exc.value.code == "refused"
-    assert exc.value.messages == [
+    assert error.messages == [
         "Chỉ Chủ tịch UBND phường hoặc cán bộ giám sát mới được thực hiện “Trả lại kế hoạch để sửa”."
     ]
-    assert snapshot(case) == before
 
 
 def test_rejecting_a_closure_sends_the_case_back_to_the_plan_with_a_new_review_deadline(case_at, chair_a):

@@ -193,22 +193,27 @@ def test_admin_audit_list_redirects_a_commune_officer_to_admin_login(client, off
     assert response.url.startswith(reverse("admin:login"))
 
 
-def test_saving_an_agency_in_the_admin_writes_an_update_entry_with_the_diff(client, administrator, police_agency):
-    client.force_login(administrator)
-    url = reverse("admin:agencies_agency_change", args=[police_agency.pk])
-    response = client.post(
-        url,
-        {
-            "name": police_agency.name,
-            "agency_type": AgencyType.POLICE,
-            "unit": police_agency.unit_id,
-            "address": "",
-            "phone": "0237 3852 123",
-            "email": "",
-            "is_active": "on",
-            "_save": "Lưu",
-        },
+def save_in_admin(client, user, agency, **changes):
+    """The agency's change form in the admin, saved by `user` with `changes` (None leaves a field out)."""
+    client.force_login(user)
+    data = {
+        "name": agency.name,
+        "agency_type": AgencyType.POLICE,
+        "unit": agency.unit_id,
+        "address": "",
+        "phone": "",
+        "email": "",
+        "is_active": "on",
+        "_save": "Lưu",
+        **changes,
+    }
+    return client.post(
+        reverse("admin:agencies_agency_change", args=[agency.pk]), {k: v for k, v in data.items() if v is not None}
     )
+
+
+def test_saving_an_agency_in_the_admin_writes_an_update_entry_with_the_diff(client, administrator, police_agency):
+    response = save_in_admin(client, administrator, police_agency, phone="0237 3852 123")
     assert response.status_code == 302, response.content.decode()[:2000]
     police_agency.refresh_from_db()
     assert police_agency.phone == "0237 3852 123"
@@ -221,21 +226,7 @@ def test_saving_an_agency_in_the_admin_writes_an_update_entry_with_the_diff(clie
 
 
 def test_deactivating_an_agency_in_the_admin_records_old_and_new_boolean(client, administrator, police_agency):
-    client.force_login(administrator)
-    url = reverse("admin:agencies_agency_change", args=[police_agency.pk])
-    response = client.post(
-        url,
-        {
-            "name": police_agency.name,
-            "agency_type": AgencyType.POLICE,
-            "unit": police_agency.unit_id,
-            "address": "",
-            "phone": "",
-            "email": "",
-            # is_active left out: the checkbox is unticked
-            "_save": "Lưu",
-        },
-    )
+    response = save_in_admin(client, administrator, police_agency, is_active=None)  # the checkbox unticked
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="admin.agency.update")
     assert entry.changes == {"is_active": [True, False]}

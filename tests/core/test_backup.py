@@ -33,7 +33,6 @@ from childprotect.core.management.commands.backupcheck import (
     pg_environment,
     restorecheck_name,
 )
-from childprotect.places.services import units_load_list
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = REPO_ROOT / "childprotect" / "deploy"
@@ -171,17 +170,6 @@ def test_the_scripts_refuse_sqlite(tmp_path, script):
 # --- on PostgreSQL ---------------------------------------------------------------------------------------------------
 
 committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture(scope="module")
-def data_put_back(django_db_setup, django_db_blocker):
-    """After this module's transactional tests, the database as the session set it up: migrations' rows and units."""
-    yield
-    with django_db_blocker.unblock():
-        contents = getattr(connection, "_test_serialized_contents", None)
-        if contents:
-            connection.creation.deserialize_db_from_string(contents)
-        units_load_list(2026, actor=None)
 
 
 def _children(officer, commune, names: list[str]) -> None:

@@ -14,6 +14,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from childprotect.celery import app
+from childprotect.core.services import sessions_clear_expired
 from childprotect.core.tasks import clear_expired_sessions
 
 CLEAR_SESSIONS_TASK = "childprotect.core.tasks.clear_expired_sessions"
@@ -53,9 +54,10 @@ def test_every_beat_schedule_task_is_registered():
 
 
 @pytest.mark.django_db
-def test_clear_expired_sessions_deletes_expired_and_keeps_live_sessions():
+@pytest.mark.parametrize("clear", [clear_expired_sessions, sessions_clear_expired], ids=["task", "service"])
+def test_clear_expired_sessions_deletes_expired_and_keeps_live_sessions(clear):
     now = timezone.now()
-    Session.objects.create(session_key="expired" + "x" * 25, session_data="", expire_date=now - dt.timedelta(hours=1))
-    Session.objects.create(session_key="live" + "y" * 28, session_data="", expire_date=now + dt.timedelta(hours=1))
-    assert clear_expired_sessions() == 1
+    Session.objects.create(session_key="expired" + "x" * 25, session_data="", expire_date=now - dt.timedelta(seconds=1))
+    Session.objects.create(session_key="live" + "y" * 28, session_data="", expire_date=now + dt.timedelta(minutes=1))
+    assert clear() == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live" + "y" * 28]

@@ -17,14 +17,12 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
 from django.utils import timezone
 
 from childprotect.celery import app
 from childprotect.core.models import Notification
 from childprotect.core.services import notify
 from childprotect.core.tasks import send_notification_email, sweep_unsent_emails
-from childprotect.places.services import units_load_list
 from childprotect.schedule import BEAT_SCHEDULE
 
 
@@ -49,14 +47,6 @@ def dead_broker():
         app.amqp._producer_pool = None
 
 
-@pytest.fixture
-def officer_a(officer_a):
-    """Specialises the cast's officer A (tests/conftest.py): the same person, with an e-mail address."""
-    officer_a.email = "canbo.hacthanh@example.vn"
-    officer_a.save(update_fields=["email"])
-    return officer_a
-
-
 class SlowBackend(EmailBackend):
     """The SMTP server takes its time: long enough for a second sweep to try the same notification."""
 
@@ -72,12 +62,12 @@ class FailingBackend(EmailBackend):
 
 @pytest.mark.django_db
 def test_a_notification_made_while_the_broker_is_down_is_mailed_once_by_the_sweep(
-    dead_broker, officer_a, django_capture_on_commit_callbacks
+    dead_broker, officer_a_mailed, django_capture_on_commit_callbacks
 ):
     mail.outbox.clear()
     began = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):  # .delay() to the dead broker: must not raise
-        (notification,) = notify(recipients=[officer_a], title="Quá hạn: đánh giá ban đầu", key="d1:overdue")
+        (notification,) = notify(recipients=[officer_a_mailed], title="Quá hạn: đánh giá ban đầu", key="d1:overdue")
     assert time.monotonic() - began < 5  # a web request is not held up for long by a dead broker
     notification.refresh_from_db()
     assert notification.email_due and notification.emailed_at is None
@@ -93,8 +83,8 @@ def test_a_notification_made_while_the_broker_is_down_is_mailed_once_by_the_swee
 
 
 @pytest.mark.django_db
-def test_the_task_and_the_sweep_never_both_send(officer_a):
-    (notification,) = notify(recipients=[officer_a], title="Đến hạn")
+def test_the_task_and_the_sweep_never_both_send(officer_a_mailed):
+    (notification,) = notify(recipients=[officer_a_mailed], title="Đến hạn")
     mail.outbox.clear()
     assert send_notification_email(notification.pk) is True
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
@@ -104,8 +94,8 @@ def test_the_task_and_the_sweep_never_both_send(officer_a):
 
 
 @pytest.mark.django_db
-def test_a_notification_being_sent_is_left_to_its_sender_until_the_claim_is_stale(officer_a, settings):
-    (notification,) = notify(recipients=[officer_a], title="Đến hạn")
+def test_a_notification_being_sent_is_left_to_its_sender_until_the_claim_is_stale(officer_a_mailed, settings):
+    (notification,) = notify(recipients=[officer_a_mailed], title="Đến hạn")
     Notification.objects.filter(pk=notification.pk).update(email_claimed_at=timezone.now())  # a sender at work
     mail.outbox.clear()
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
@@ -117,8 +107,8 @@ def test_a_notification_being_sent_is_left_to_its_sender_until_the_claim_is_stal
 
 
 @pytest.mark.django_db
-def test_a_failing_smtp_server_leaves_it_unsent_for_the_next_sweep(officer_a, settings):
-    (notification,) = notify(recipients=[officer_a], title="Quá hạn: rà soát")
+def test_a_failing_smtp_server_leaves_it_unsent_for_the_next_sweep(officer_a_mailed, settings):
+    (notification,) = notify(recipients=[officer_a_mailed], title="Quá hạn: rà soát")
     mail.outbox.clear()
     later = timezone.now() + dt.timedelta(minutes=2)
     settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
@@ -135,10 +125,10 @@ def test_a_failing_smtp_server_leaves_it_unsent_for_the_next_sweep(officer_a, se
 
 
 @pytest.mark.django_db
-def test_a_recipient_without_an_email_address_is_not_swept_forever(officer_a):
-    officer_a.email = ""
-    officer_a.save(update_fields=["email"])
-    (notification,) = notify(recipients=[officer_a], title="Đến hạn")
+def test_a_recipient_without_an_email_address_is_not_swept_forever(officer_a_mailed):
+    officer_a_mailed.email = ""
+    officer_a_mailed.save(update_fields=["email"])
+    (notification,) = notify(recipients=[officer_a_mailed], title="Đến hạn")
     assert notification.email_due is False
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
         assert sweep_unsent_emails() == 0
@@ -151,22 +141,10 @@ def test_the_sweep_is_scheduled_every_few_minutes():
 
 
 # Last in the module: a transactional test empties the tables the tests above rely on (put back at the module's end).
-@pytest.fixture(scope="module")
-def data_put_back(django_db_setup, django_db_blocker):
-    """A transactional test empties every table, also of the rows the migrations and the session wrote (terms,
-    units) that the tests after it expect: put them back, as tests/core/test_backup.py does."""
-    yield
-    with django_db_blocker.unblock():
-        contents = getattr(connection, "_test_serialized_contents", None)
-        if contents:
-            connection.creation.deserialize_db_from_string(contents)
-        units_load_list(2026, actor=None)
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_concurrent_sweeps_send_once(data_put_back, officer_a, settings):
+def test_two_concurrent_sweeps_send_once(data_put_back, officer_a_mailed, settings):
     settings.EMAIL_BACKEND = f"{__name__}.SlowBackend"
-    notifications = notify(recipients=[officer_a], title="Quá hạn: kế hoạch")
+    notifications = notify(recipients=[officer_a_mailed], title="Quá hạn: kế hoạch")
     assert len(notifications) == 1
     mail.outbox.clear()
     later = timezone.now() + dt.timedelta(minutes=2)

@@ -3,17 +3,14 @@ the refusals (already sent, nobody to mail) and the failure (the SMTP server fai
 
 from __future__ import annotations
 
-import datetime as dt
 import smtplib
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
-from django.utils import timezone
 
 from childprotect.core.models import Notification
-from childprotect.core.services import notification_email_send, notify, sessions_clear_expired
+from childprotect.core.services import notification_email_send, notify
 
 pytestmark = pytest.mark.django_db
 
@@ -23,26 +20,18 @@ class FailingBackend(EmailBackend):
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
 
-@pytest.fixture
-def officer_a(officer_a):
-    """Specialises the cast's officer A (tests/conftest.py): the same person, with an e-mail address."""
-    officer_a.email = "canbo.hacthanh@example.vn"
-    officer_a.save(update_fields=["email"])
-    return officer_a
-
-
-def test_a_notification_is_mailed_once(officer_a):
-    (notification,) = notify(recipients=[officer_a], title="Đến hạn")
+def test_a_notification_is_mailed_once(officer_a_mailed):
+    (notification,) = notify(recipients=[officer_a_mailed], title="Đến hạn")
     mail.outbox.clear()
     assert notification_email_send(notification.pk) is True
     assert notification_email_send(notification.pk) is False  # already sent: refused
     assert [m.to for m in mail.outbox] == [["canbo.hacthanh@example.vn"]]
 
 
-def test_an_inactive_recipient_is_not_mailed_and_not_swept_again(officer_a):
-    (notification,) = notify(recipients=[officer_a], title="Đến hạn")
-    officer_a.is_active = False
-    officer_a.save(update_fields=["is_active"])
+def test_an_inactive_recipient_is_not_mailed_and_not_swept_again(officer_a_mailed):
+    (notification,) = notify(recipients=[officer_a_mailed], title="Đến hạn")
+    officer_a_mailed.is_active = False
+    officer_a_mailed.save(update_fields=["is_active"])
     mail.outbox.clear()
     assert notification_email_send(notification.pk) is False
     notification.refresh_from_db()
@@ -50,19 +39,11 @@ def test_an_inactive_recipient_is_not_mailed_and_not_swept_again(officer_a):
     assert mail.outbox == []
 
 
-def test_a_failing_smtp_server_releases_the_claim_and_raises(officer_a, settings):
-    (notification,) = notify(recipients=[officer_a], title="Đến hạn")
+def test_a_failing_smtp_server_releases_the_claim_and_raises(officer_a_mailed, settings):
+    (notification,) = notify(recipients=[officer_a_mailed], title="Đến hạn")
     settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
     with pytest.raises(smtplib.SMTPServerDisconnected):
         notification_email_send(notification.pk)
     notification.refresh_from_db()
     assert notification.email_due and notification.email_claimed_at is None and notification.emailed_at is None
     assert Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).exists()
-
-
-def test_expired_sessions_are_cleared_and_live_ones_kept():
-    now = timezone.now()
-    Session.objects.create(session_key="old" + "x" * 29, session_data="", expire_date=now - dt.timedelta(seconds=1))
-    Session.objects.create(session_key="new" + "y" * 29, session_data="", expire_date=now + dt.timedelta(minutes=1))
-    assert sessions_clear_expired() == 1
-    assert list(Session.objects.values_list("session_key", flat=True)) == ["new" + "y" * 29]

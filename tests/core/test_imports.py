@@ -11,7 +11,6 @@ import io
 from collections.abc import Sequence
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -20,40 +19,16 @@ from childprotect.accounts.models import Role, User
 from childprotect.agencies.models import Agency
 from childprotect.audit.models import AuditEntry
 from childprotect.core.imports import job_create
-from childprotect.core.models import ImportJob, ImportStatus
+from childprotect.core.models import ImportStatus
 from tests.factories import PASSWORD
 from tests.support.builders import COLUMNS, child_row, csv_file
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 
-@pytest.fixture
-def upload(client, django_capture_on_commit_callbacks):
-    """upload(user, content, name="tre-em.csv", kind="children") -> the ImportJob after its preview ran."""
-
-    def send(user, content: bytes, name: str = "tre-em.csv", kind: str = "children") -> ImportJob:
-        client.force_login(user)
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("imports"), {"kind": kind, "file": SimpleUploadedFile(name, content)})
-        assert response.status_code == 302, response.content.decode()[:500]
-        return ImportJob.objects.latest("id")
-
-    return send
-
-
-@pytest.fixture
-def confirm(client, django_capture_on_commit_callbacks):
-    def go(job: ImportJob) -> ImportJob:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("import_confirm", args=[job.pk]))
-        assert response.status_code == 302
-        job.refresh_from_db()
-        return job
-
-    return go
-
-
-def test_a_registry_is_previewed_then_imported_as_previewed(upload, confirm, client, supervisor, commune_a):
+def test_a_registry_is_previewed_then_imported_as_previewed(
+    import_upload, import_confirm, client, supervisor, commune_a
+):
     content = csv_file(
         [
             child_row("Nguyễn Văn An", **{"Nhóm hoàn cảnh đặc biệt": "a; d"}),
@@ -66,7 +41,7 @@ def test_a_registry_is_previewed_then_imported_as_previewed(upload, confirm, cli
         ]
     )
 
-    job = upload(supervisor, content)
+    job = import_upload(supervisor, content)
 
     assert job.status == ImportStatus.CHECKED, job.plan["errors"]
     assert (job.plan["rows"], job.plan["create"], job.plan["update"], job.plan["skip"]) == (3, 3, 0, 0)
@@ -74,7 +49,7 @@ def test_a_registry_is_previewed_then_imported_as_previewed(upload, confirm, cli
     page = client.get(reverse("import_detail", args=[job.pk]))
     assert "Xác nhận nhập đúng như xem trước" in page.content.decode()
 
-    job = confirm(job)
+    job = import_confirm(job)
 
     assert job.status == ImportStatus.DONE
     assert Child.objects.count() == 3
@@ -95,13 +70,15 @@ def test_a_registry_is_previewed_then_imported_as_previewed(upload, confirm, cli
     assert not AuditEntry.objects.filter(action="child.import", object_repr__contains="Nguyễn").exists()
 
 
-def test_a_second_import_updates_by_personal_id_and_skips_registered_children(upload, confirm, supervisor):
-    first = upload(
+def test_a_second_import_updates_by_personal_id_and_skips_registered_children(
+    import_upload, import_confirm, supervisor
+):
+    first = import_upload(
         supervisor, csv_file([child_row("Lê Thị Hoa", **{"Mã định danh": "038219000123"}), child_row("Nguyễn Văn An")])
     )
-    confirm(first)
+    import_confirm(first)
 
-    again = upload(
+    again = import_upload(
         supervisor,
         csv_file(
             [
@@ -113,17 +90,17 @@ def test_a_second_import_updates_by_personal_id_and_skips_registered_children(up
     )
 
     assert (again.plan["create"], again.plan["update"], again.plan["skip"]) == (1, 1, 1)
-    confirm(again)
+    import_confirm(again)
     assert Child.objects.count() == 3
     hoa = Child.objects.get(national_id="038219000123")
     assert (hoa.full_name, hoa.date_of_birth, hoa.version) == ("Lê Thị Hoà", dt.date(2015, 2, 2), 2)
 
 
-def test_one_bad_row_among_1000_imports_nothing_and_names_the_row(upload, supervisor):
+def test_one_bad_row_among_1000_imports_nothing_and_names_the_row(import_upload, supervisor):
     rows = [child_row(f"Trẻ em số {i}") for i in range(1000)]
     rows[499] = child_row("Trẻ em số 499", "31/02/2015")  # row 501 of the sheet (the header is row 1)
 
-    job = upload(supervisor, csv_file(rows))
+    job = import_upload(supervisor, csv_file(rows))
 
     assert job.status == ImportStatus.REFUSED
     assert job.plan["error_count"] == 1
@@ -172,8 +149,10 @@ def xlsx(rows: Sequence[Sequence[object]], header: list[str] = COLUMNS) -> bytes
         "unknown-column",
     ],
 )
-def test_a_bad_file_is_refused_with_a_clear_message_and_changes_nothing(upload, supervisor, name, content, message):
-    job = upload(supervisor, content, name)
+def test_a_bad_file_is_refused_with_a_clear_message_and_changes_nothing(
+    import_upload, supervisor, name, content, message
+):
+    job = import_upload(supervisor, content, name)
 
     assert job.status == ImportStatus.REFUSED
     assert message in job.plan["message"]
@@ -205,8 +184,8 @@ def test_a_bad_file_is_refused_with_a_clear_message_and_changes_nothing(upload, 
         "formula",
     ],
 )
-def test_each_bad_row_is_named_with_a_vietnamese_message(upload, supervisor, row, message):
-    job = upload(supervisor, csv_file([child_row("Trẻ em tốt"), row]))
+def test_each_bad_row_is_named_with_a_vietnamese_message(import_upload, supervisor, row, message):
+    job = import_upload(supervisor, csv_file([child_row("Trẻ em tốt"), row]))
 
     assert job.status == ImportStatus.REFUSED
     assert job.plan["errors"][0][0] == 3
@@ -214,8 +193,8 @@ def test_each_bad_row_is_named_with_a_vietnamese_message(upload, supervisor, row
     assert not Child.objects.exists()
 
 
-def test_dates_in_several_formats_and_date_cells_are_accepted(upload, confirm, supervisor):
-    job = upload(
+def test_dates_in_several_formats_and_date_cells_are_accepted(import_upload, import_confirm, supervisor):
+    job = import_upload(
         supervisor,
         xlsx(
             [
@@ -229,30 +208,32 @@ def test_dates_in_several_formats_and_date_cells_are_accepted(upload, confirm, s
     )
 
     assert job.status == ImportStatus.CHECKED, job.plan
-    confirm(job)
+    import_confirm(job)
     assert set(Child.objects.values_list("date_of_birth", flat=True)) == {dt.date(2015, 3, 5)}
 
 
-def test_a_formula_cell_in_a_spreadsheet_is_refused(upload, supervisor):
+def test_a_formula_cell_in_a_spreadsheet_is_refused(import_upload, supervisor):
     row = child_row("Trẻ A")
     row[5] = '=CONCATENATE("0382","19000123")'
 
-    job = upload(supervisor, xlsx([child_row("Trẻ B"), row]), "cong-thuc.xlsx")
+    job = import_upload(supervisor, xlsx([child_row("Trẻ B"), row]), "cong-thuc.xlsx")
 
     assert job.status == ImportStatus.REFUSED
     assert job.plan["errors"] == [[3, "Ô chứa công thức (bắt đầu bằng “=”): hãy nhập giá trị, không nhập công thức."]]
 
 
-def test_duplicate_rows_inside_the_file_are_errors(upload, supervisor):
-    job = upload(supervisor, csv_file([child_row("Nguyễn Văn An"), child_row("Trẻ khác"), child_row("nguyen van an")]))
+def test_duplicate_rows_inside_the_file_are_errors(import_upload, supervisor):
+    job = import_upload(
+        supervisor, csv_file([child_row("Nguyễn Văn An"), child_row("Trẻ khác"), child_row("nguyen van an")])
+    )
 
     assert job.status == ImportStatus.REFUSED
     assert job.plan["errors"] == [[4, "Trùng với dòng 2 (cùng họ tên, ngày hoặc năm sinh, xã phường)."]]
 
 
-def test_a_file_over_the_size_limit_is_refused_unread(upload, supervisor, settings):
+def test_a_file_over_the_size_limit_is_refused_unread(import_upload, supervisor, settings):
     settings.CHILDPROTECT_IMPORT_MAX_BYTES = 1024
-    job = upload(supervisor, csv_file([child_row(f"Trẻ {i}") for i in range(40)]))
+    job = import_upload(supervisor, csv_file([child_row(f"Trẻ {i}") for i in range(40)]))
 
     assert job.status == ImportStatus.REFUSED
     assert job.plan["message"] == "Tệp quá lớn (tối đa 1 KB). Hãy chia thành nhiều tệp."
@@ -266,8 +247,8 @@ def test_a_50_mb_file_is_refused_with_the_limit_in_the_message(supervisor):
     assert job.plan["message"] == "Tệp quá lớn (tối đa 30 MB). Hãy chia thành nhiều tệp."
 
 
-def test_what_changed_since_the_preview_stops_the_import(upload, confirm, supervisor, commune_a):
-    job = upload(supervisor, csv_file([child_row("Nguyễn Văn An"), child_row("Lê Thị Hoa")]))
+def test_what_changed_since_the_preview_stops_the_import(import_upload, import_confirm, supervisor, commune_a):
+    job = import_upload(supervisor, csv_file([child_row("Nguyễn Văn An"), child_row("Lê Thị Hoa")]))
     Child.objects.create(
         full_name="Nguyễn Văn An",
         name_folded="nguyen van an",
@@ -278,7 +259,7 @@ def test_what_changed_since_the_preview_stops_the_import(upload, confirm, superv
         created_by=supervisor,
     )
 
-    job = confirm(job)
+    job = import_confirm(job)
 
     assert job.status == ImportStatus.FAILED
     assert "Dữ liệu đã thay đổi kể từ lúc xem trước" in job.result["message"]
@@ -302,10 +283,10 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
-def test_only_the_uploader_confirms_and_sees_the_job(upload, client, supervisor, province):
+def test_only_the_uploader_confirms_and_sees_the_job(import_upload, client, supervisor, province):
     from tests.factories import UserFactory
 
-    job = upload(supervisor, csv_file([child_row("Nguyễn Văn An")]))
+    job = import_upload(supervisor, csv_file([child_row("Nguyễn Văn An")]))
     other = UserFactory(username="supervisor2", role=Role.SUPERVISOR, unit=province)
     client.force_login(other)
 
@@ -328,13 +309,13 @@ def test_the_template_lists_the_columns_in_vietnamese(client, supervisor):
 # --- agencies and accounts -----------------------------------------------------------------------------------------
 
 
-def test_agencies_and_accounts_import_through_the_same_preview(upload, confirm, supervisor):
+def test_agencies_and_accounts_import_through_the_same_preview(import_upload, import_confirm, supervisor):
     agencies = (
         "\ufeffTên cơ quan,Loại,Địa bàn phục vụ,Điện thoại\n"
         "Công an phường Hạc Thành,Công an,2026:14797,0237 385 2113\n"
         "Trường THCS Hạc Thành,Giáo dục,2026:14797,\n"
     )
-    job = confirm(upload(supervisor, agencies.encode(), "co-quan.csv", "agencies"))
+    job = import_confirm(import_upload(supervisor, agencies.encode(), "co-quan.csv", "agencies"))
     assert job.status == ImportStatus.DONE
     assert Agency.objects.filter(unit__code="14797").count() == 2
 
@@ -344,11 +325,11 @@ def test_agencies_and_accounts_import_through_the_same_preview(upload, confirm, 
         f"congan_ht,Trần Văn Hùng,Cơ quan phối hợp,,Công an phường Hạc Thành,{PASSWORD}\n"
         f"giamsat2,Lê Văn Tỉnh,Giám sát,2026:38,,{PASSWORD}\n"
     )
-    refused = upload(supervisor, accounts.encode(), "tai-khoan.csv", "accounts")
+    refused = import_upload(supervisor, accounts.encode(), "tai-khoan.csv", "accounts")
     assert refused.status == ImportStatus.REFUSED
     assert refused.plan["errors"][0][0] == 4 and "chỉ nhập được tài khoản cán bộ xã" in refused.plan["errors"][0][1]
     fixed = accounts.rsplit("giamsat2", 1)[0]
-    job = confirm(upload(supervisor, fixed.encode(), "tai-khoan.csv", "accounts"))
+    job = import_confirm(import_upload(supervisor, fixed.encode(), "tai-khoan.csv", "accounts"))
     assert job.status == ImportStatus.DONE
     assert User.objects.filter(username="congan_ht", agency__name="Công an phường Hạc Thành").exists()
     assert User.objects.get(username="canbo_ht").check_password(PASSWORD)

@@ -59,25 +59,16 @@ def test_the_policy_constant_is_the_documented_one():
 
 
 @pytest.mark.django_db
-def test_headers_on_a_page(client, with_headers):
-    response = client.get(reverse("login"))
-    assert response.status_code == 200
-    assert_security_headers(response)
-
-
-@pytest.mark.django_db
-def test_headers_on_a_page_of_a_logged_in_user(client, with_headers, officer_a):
-    client.force_login(officer_a)
-    response = client.get(reverse("home"))
-    assert response.status_code == 200
-    assert_security_headers(response)
-
-
-@pytest.mark.django_db
-def test_headers_on_a_404(client, with_headers, officer_a):
-    client.force_login(officer_a)
-    response = client.get("/this-page-does-not-exist/")
-    assert response.status_code == 404
+@pytest.mark.parametrize(
+    ("user", "page", "status"),
+    [(None, "login", 200), ("officer_a", "home", 200), ("officer_a", "/this-page-does-not-exist/", 404)],
+    ids=["a-page", "a-page-of-a-logged-in-user", "a-404"],
+)
+def test_headers_on(user, page, status, client, with_headers, request):
+    if user:
+        client.force_login(request.getfixturevalue(user))
+    response = client.get(page if page.startswith("/") else reverse(page))
+    assert response.status_code == status
     assert_security_headers(response)
 
 

@@ -21,37 +21,45 @@ pytestmark = pytest.mark.django_db
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-# --- weekends ------------------------------------------------------------------------------------------------------
+# --- weekends, Tết 2026 (16–20/02/2026), 30/4–1/5 and Giỗ Tổ Hùng Vương 2026, the swapped Saturday 26/04/2025 -------
+
+D = dt.date
+# (start, working days added, the day reached)
+ADDED = {
+    "ordinary-friday-to-the-monday": (D(2026, 3, 6), 1, D(2026, 3, 9)),
+    "saturday-to-the-monday": (D(2026, 3, 7), 1, D(2026, 3, 9)),
+    "friday-before-tet-2026-to-the-monday-after-tet": (D(2026, 2, 13), 1, D(2026, 2, 23)),
+    "5-after-friday-before-tet-2026-to-friday-27-february": (D(2026, 2, 13), 5, D(2026, 2, 27)),
+    "wednesday-29-april-2026-to-monday-4-may": (D(2026, 4, 29), 1, D(2026, 5, 4)),
+    "friday-24-april-2026-over-the-hung-vuong-compensatory-monday": (D(2026, 4, 24), 1, D(2026, 4, 28)),
+    "friday-25-april-2025-to-the-swapped-saturday": (D(2025, 4, 25), 1, D(2025, 4, 26)),
+    # Tue 29/04 + 1: Wed 30/04, Thu 01/05, Fri 02/05 (the bridge day) off, then the weekend.
+    "tuesday-29-april-2025-over-the-bridge-day": (D(2025, 4, 29), 1, D(2025, 5, 5)),
+}
+# a day: whether it is a working day
+WORKING = {
+    "ordinary-saturday": (D(2026, 3, 7), False),
+    "ordinary-sunday": (D(2026, 3, 8), False),
+    "ordinary-monday": (D(2026, 3, 9), True),
+    **{f"tet-2026-{day}-february": (D(2026, 2, day), False) for day in range(16, 21)},
+    "hung-vuong-compensatory-monday-27-april-2026": (D(2026, 4, 27), False),
+    "swapped-working-saturday-26-april-2025": (D(2025, 4, 26), True),
+    "bridge-day-friday-2-may-2025": (D(2025, 5, 2), False),
+}
 
 
-def test_one_working_day_after_an_ordinary_friday_is_the_monday():
-    assert add_working_days(dt.date(2026, 3, 6), 1) == dt.date(2026, 3, 9)
+@pytest.mark.parametrize(("start", "days", "reached"), ADDED.values(), ids=ADDED.keys())
+def test_working_days_added(start, days, reached):
+    assert add_working_days(start, days) == reached
 
 
-def test_one_working_day_after_a_saturday_is_the_monday():
-    assert add_working_days(dt.date(2026, 3, 7), 1) == dt.date(2026, 3, 9)
+@pytest.mark.parametrize(("day", "working"), WORKING.values(), ids=WORKING.keys())
+def test_a_working_day_or_not(day, working):
+    assert WorkCalendar().is_working_day(day) is working
 
 
-def test_ordinary_saturday_and_sunday_are_not_working_days():
-    assert WorkCalendar().is_working_day(dt.date(2026, 3, 7)) is False
-    assert WorkCalendar().is_working_day(dt.date(2026, 3, 8)) is False
-    assert WorkCalendar().is_working_day(dt.date(2026, 3, 9)) is True
-
-
-# --- Tết 2026 (16–20/02/2026) --------------------------------------------------------------------------------------
-
-
-def test_tet_2026_days_are_not_working_days():
-    for day in range(16, 21):
-        assert WorkCalendar().is_working_day(dt.date(2026, 2, day)) is False, day
-
-
-def test_one_working_day_after_friday_before_tet_2026_is_monday_after_tet():
-    assert add_working_days(dt.date(2026, 2, 13), 1) == dt.date(2026, 2, 23)
-
-
-def test_five_working_days_after_friday_before_tet_2026_is_friday_27_february():
-    assert add_working_days(dt.date(2026, 2, 13), 5) == dt.date(2026, 2, 27)
+def test_the_swapped_saturday_26_april_2025_is_seeded_as_a_working_day():
+    assert Holiday.objects.get(date=dt.date(2025, 4, 26)).kind == DayKind.WORKING
 
 
 def test_working_days_between_counts_across_tet_2026():
@@ -71,36 +79,6 @@ def test_working_days_between_agrees_with_add_working_days():
     start = dt.date(2026, 2, 10)
     for days in range(1, 12):
         assert calendar.working_days_between(start, calendar.add_working_days(start, days)) == days
-
-
-# --- 30/4–1/5/2026 and Giỗ Tổ Hùng Vương -----------------------------------------------------------------------------
-
-
-def test_one_working_day_after_wednesday_29_april_2026_is_monday_4_may():
-    assert add_working_days(dt.date(2026, 4, 29), 1) == dt.date(2026, 5, 4)
-
-
-def test_hung_vuong_compensatory_monday_27_april_2026_is_off():
-    assert WorkCalendar().is_working_day(dt.date(2026, 4, 27)) is False
-    assert add_working_days(dt.date(2026, 4, 24), 1) == dt.date(2026, 4, 28)
-
-
-# --- swapped working Saturday 26/04/2025 ----------------------------------------------------------------------------
-
-
-def test_swapped_working_saturday_26_april_2025_is_a_working_day():
-    assert Holiday.objects.get(date=dt.date(2025, 4, 26)).kind == DayKind.WORKING
-    assert WorkCalendar().is_working_day(dt.date(2025, 4, 26)) is True
-
-
-def test_one_working_day_after_friday_25_april_2025_is_the_swapped_saturday():
-    assert add_working_days(dt.date(2025, 4, 25), 1) == dt.date(2025, 4, 26)
-
-
-def test_bridge_day_friday_2_may_2025_is_off():
-    assert WorkCalendar().is_working_day(dt.date(2025, 5, 2)) is False
-    # Tue 29/04 + 1: Wed 30/04, Thu 01/05, Fri 02/05 off, then the weekend.
-    assert add_working_days(dt.date(2025, 4, 29), 1) == dt.date(2025, 5, 5)
 
 
 # --- deadlines as aware moments -----------------------------------------------------------------------------------

@@ -44,27 +44,18 @@ def test_demo_children_and_reports_are_spread_over_the_demo_communes():
     assert Child.objects.get(full_name="Lê Thị Hòa").reports.get().abuse_forms.filter(form="sexual_abuse").exists()
 
 
+def counts() -> tuple[int, ...]:
+    """How many accounts, agencies, children, reports, referrals and audit entries there are."""
+    return tuple(model.objects.count() for model in (User, Agency, Child, Report, Referral, AuditEntry))
+
+
 @pytest.mark.django_db
 def test_loading_the_demo_twice_changes_nothing():
     call_command("loaddemo", verbosity=0)
-    before = (
-        User.objects.count(),
-        Agency.objects.count(),
-        Child.objects.count(),
-        Report.objects.count(),
-        Referral.objects.count(),
-        AuditEntry.objects.count(),
-    )
+    before = counts()
     passwords = dict(User.objects.values_list("username", "password"))
     call_command("loaddemo", verbosity=0)
-    assert (
-        User.objects.count(),
-        Agency.objects.count(),
-        Child.objects.count(),
-        Report.objects.count(),
-        Referral.objects.count(),
-        AuditEntry.objects.count(),
-    ) == before
+    assert counts() == before
     assert dict(User.objects.values_list("username", "password")) == passwords
 
 

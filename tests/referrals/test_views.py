@@ -31,6 +31,14 @@ def case_url(case: Case) -> str:
     return reverse("cases:case_detail", args=[case.pk])
 
 
+def post_completion(client, referral, version, *, outcome, reference: str, actions: str):
+    """The referral's "complete" form posted with an outcome, its reference and what was done."""
+    return client.post(
+        step_url(referral, "complete"),
+        {"version": version, "outcome": outcome.pk, "outcome_reference": reference, "actions_taken": actions},
+    )
+
+
 def test_the_issue_journey_refer_accept_complete_and_the_case_timeline(
     client, case, officer_a, police, police_agency, health
 ):
@@ -76,16 +84,14 @@ def test_the_issue_journey_refer_accept_complete_and_the_case_timeline(
 
     accept = client.get(step_url(referral, "accept"))
     assert client.post(step_url(referral, "accept"), {"version": version_on(accept), "note": ""}).status_code == 302
-    complete = client.get(step_url(referral, "complete"))
     fine = OutcomeOption.objects.get(agency_type=AgencyType.POLICE, code="administrative_fine")
-    response = client.post(
-        step_url(referral, "complete"),
-        {
-            "version": version_on(complete),
-            "outcome": fine.pk,
-            "outcome_reference": "15/QĐ-XPHC",
-            "actions_taken": "Đã lập biên bản, ra quyết định xử phạt người cha.",
-        },
+    response = post_completion(
+        client,
+        referral,
+        version_on(client.get(step_url(referral, "complete"))),
+        outcome=fine,
+        reference="15/QĐ-XPHC",
+        actions="Đã lập biên bản, ra quyết định xử phạt người cha.",
     )
     assert response.url == detail(referral)
     referral.refresh_from_db()
@@ -237,14 +243,8 @@ def test_completing_without_the_reference_a_prosecution_needs_shows_the_error_an
     page = client.get(step_url(referral, "complete"))
     prosecuted = OutcomeOption.objects.get(agency_type=AgencyType.POLICE, code="prosecuted")
 
-    response = client.post(
-        step_url(referral, "complete"),
-        {
-            "version": version_on(page),
-            "outcome": prosecuted.pk,
-            "outcome_reference": "",
-            "actions_taken": "Đã khởi tố.",
-        },
+    response = post_completion(
+        client, referral, version_on(page), outcome=prosecuted, reference="", actions="Đã khởi tố."
     )
 
     assert response.status_code == 200

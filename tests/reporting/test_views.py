@@ -99,54 +99,22 @@ def urls(report) -> dict[str, str]:
     }
 
 
+# Each page's status for each of the cast, in the order of PAGES.
+PAGES = ("list", "detail", "edit", "submit", "approve", "figure", "figure_sex")
+
+
+def statuses(*codes: int) -> dict[str, int]:
+    return dict(zip(PAGES, codes, strict=True))
+
+
 EXPECTED = {
-    "officer_a": {
-        "list": 200,
-        "detail": 200,
-        "edit": 200,
-        "submit": 403,
-        "approve": 403,
-        "figure": 200,
-        "figure_sex": 200,
-    },
-    "chair_a": {
-        "list": 200,
-        "detail": 200,
-        "edit": 200,
-        "submit": 200,
-        "approve": 403,
-        "figure": 200,
-        "figure_sex": 200,
-    },
-    "officer_b": {
-        "list": 200,
-        "detail": 404,
-        "edit": 404,
-        "submit": 404,
-        "approve": 404,
-        "figure": 404,
-        "figure_sex": 404,
-    },
+    "officer_a": statuses(200, 200, 200, 403, 403, 200, 200),
+    "chair_a": statuses(200, 200, 200, 200, 403, 200, 200),
+    "officer_b": statuses(200, 404, 404, 404, 404, 404, 404),
     # The supervisor reviews: approving a draft is refused with a message, not a 403.
-    "supervisor": {
-        "list": 200,
-        "detail": 200,
-        "edit": 403,
-        "submit": 403,
-        "approve": 302,
-        "figure": 200,
-        "figure_sex": 200,
-    },
-    "police": {
-        "list": 404,
-        "detail": 404,
-        "edit": 404,
-        "submit": 404,
-        "approve": 404,
-        "figure": 404,
-        "figure_sex": 404,
-    },
-    "admin": {"list": 200, "detail": 200, "edit": 403, "submit": 403, "approve": 403, "figure": 200, "figure_sex": 200},
+    "supervisor": statuses(200, 200, 403, 403, 302, 200, 200),
+    "police": statuses(404, 404, 404, 404, 404, 404, 404),
+    "admin": statuses(200, 200, 403, 403, 403, 200, 200),
 }
 
 

@@ -32,6 +32,14 @@ def pages(world) -> dict[str, str]:
     }
 
 
+def page_as(world, role: str, url: str):
+    """The page as the world's `role` gets it, at the tests' instant."""
+    client = Client()
+    client.force_login(world.users[role])
+    with time_machine.travel(NOW, tick=False):
+        return client.get(url)
+
+
 @pytest.mark.parametrize("role", ["officer_a", "supervisor", "admin"])
 def test_every_protected_page_says_no_store(world, role):
     client = Client()
@@ -46,10 +54,7 @@ def test_every_protected_page_says_no_store(world, role):
 
 
 def test_the_partners_referral_page_says_no_store(world):
-    client = Client()
-    client.force_login(world.users["police"])
-    with time_machine.travel(NOW, tick=False):
-        response = client.get(reverse("referrals:referral_detail", args=[world.referrals["A"].pk]))
+    response = page_as(world, "police", reverse("referrals:referral_detail", args=[world.referrals["A"].pk]))
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store, private"
 
@@ -59,9 +64,6 @@ def test_static_files_are_still_cacheable(client):
 
 
 def test_a_header_the_view_set_itself_is_kept(world):
-    client = Client()
-    client.force_login(world.users["officer_a"])
-    with time_machine.travel(NOW, tick=False):
-        response = client.get(reverse("referrals:referral_letter", args=[world.referrals["A"].pk]))
+    response = page_as(world, "officer_a", reverse("referrals:referral_letter", args=[world.referrals["A"].pk]))
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store, private"

@@ -6,6 +6,10 @@ tests at once (`pytestmark = pytest.mark.usefixtures("clock", "eager_celery")`).
 - `clock`: time-machine frozen at 20/11/2026 09:00 Hà Nội time (`clock.NOW`), or at the instant given by the closest
   `@pytest.mark.clock_at(...)` marker; the test may move it (`clock.move_to(...)`);
 - `eager_celery`: tasks queued on commit run in-process (never reach the development broker's folder);
+- `data_put_back` (module scope): after a module's transactional tests, the rows the migrations and the session wrote
+  (terms, the 2026 units) put back for the tests after them;
+- `officer_a_mailed`: the cast's officer A with an e-mail address;
+- `import_upload`, `import_confirm`: a registry file posted to the import page and its preview confirmed, Celery eager;
 - builders calling the real services: `make_report`, `make_child` (and the data behind them, `report_data`,
   `child_data`), `new_case`, `case_at`; `report_post`, the Mẫu 01 form as a browser posts it.
 """
@@ -17,10 +21,15 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.urls import reverse
 
 from cases.models import Case, Environment, ReportType, Term, TermKind
 from cases.services import ChildData, ReportData, child_register, report_receive
 from childprotect.celery import app as celery_app
+from childprotect.core.models import ImportJob
+from childprotect.places.services import units_load_list
 
 from .builders import REPORTER_NAME, open_case, walk
 from .clock import NOW, RECEIVED_AT
@@ -43,6 +52,56 @@ def eager_celery():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+
+
+@pytest.fixture(scope="module")
+def data_put_back(django_db_setup, django_db_blocker):
+    """After the module's transactional tests, the database as the session set it up: a transactional test empties
+    every table, also of the rows the migrations and the session wrote (terms, the 2026 units) that later tests expect.
+    """
+    yield
+    with django_db_blocker.unblock():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents:
+            connection.creation.deserialize_db_from_string(contents)
+        units_load_list(2026, actor=None)
+
+
+@pytest.fixture
+def import_upload(client, django_capture_on_commit_callbacks, eager_celery):
+    """import_upload(user, content, name="tre-em.csv", kind="children") -> the ImportJob after its preview ran (posted
+    through the import page, as a browser does)."""
+
+    def send(user, content: bytes, name: str = "tre-em.csv", kind: str = "children") -> ImportJob:
+        client.force_login(user)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("imports"), {"kind": kind, "file": SimpleUploadedFile(name, content)})
+        assert response.status_code == 302, response.content.decode()[:500]
+        return ImportJob.objects.latest("id")
+
+    return send
+
+
+@pytest.fixture
+def import_confirm(client, django_capture_on_commit_callbacks, eager_celery):
+    """import_confirm(job) -> the job, refreshed, after its preview was confirmed."""
+
+    def go(job: ImportJob) -> ImportJob:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("import_confirm", args=[job.pk]))
+        assert response.status_code == 302
+        job.refresh_from_db()
+        return job
+
+    return go
+
+
+@pytest.fixture
+def officer_a_mailed(officer_a):
+    """The cast's officer A with an e-mail address (canbo.hacthanh@example.vn)."""
+    officer_a.email = "canbo.hacthanh@example.vn"
+    officer_a.save(update_fields=["email"])
+    return officer_a
 
 
 @pytest.fixture
