@@ -23,7 +23,6 @@ from childprotect.accounts.policy import (
     can_comment,
     can_log_report,
     can_record_separation,
-    can_refer,
     can_register_child,
     can_use_registry,
     works_for_commune,
@@ -32,10 +31,10 @@ from childprotect.core.once import create_form, save_once
 from childprotect.forms import apply_service_errors, step_form, take_step
 from childprotect.http import AuthenticatedRequest
 from childprotect.text import nfc
-from referrals import selectors as referral_selectors
 
 from . import selectors, services
 from .casework_forms import ActivityFormSet, CommentForm, SeparationForm
+from .extensions import case_page_parts, partner_case_url
 from .forms import (
     CarerFormSet,
     ChildEditForm,
@@ -357,8 +356,7 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
 def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if acts_for_agency(request.user):
         # A partner reaches a case only through a referral to their agency (404 otherwise).
-        referral = referral_selectors.partner_referral_for_case(request.user, pk)
-        return redirect("referrals:referral_detail", pk=referral.pk)
+        return redirect(partner_case_url(request.user, pk))
     case = selectors.case_get_for(request.user, pk)
     protected = can_see_child_protected(request.user, case.child)
     services.record_view(actor=request.user, obj=case, details={"protected_shown": protected})
@@ -370,9 +368,7 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "case": case,
             "protected": protected,
             "actions": actions,
-            "timeline": referral_selectors.case_timeline_items(case),
-            "referrals": referral_selectors.case_referrals(case),
-            "can_refer": can_refer(request.user),
+            **case_page_parts(request.user, case),
             "deadlines": selectors.case_open_deadlines(case),
             "plans": case.plans.prefetch_related("activities"),
             "measures": case.emergency_measures.all(),

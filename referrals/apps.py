@@ -27,3 +27,10 @@ class ReferralsConfig(AppConfig):
         from childprotect.accounts.signals import account_changed
 
         account_changed.connect(_partner_access_sync, dispatch_uid="referrals.partner_access_sync")
+        # The case page shows the case's referrals and their events; a partner is sent to their referral.
+        from cases.extensions import case_page_part_register, partner_route_register
+
+        from .selectors import case_page_part, partner_case_url
+
+        case_page_part_register("referrals", case_page_part)
+        partner_route_register("referrals", partner_case_url)

@@ -8,16 +8,18 @@ referrals of the cases in their jurisdiction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from cases.models import Case, CaseStep, Deadline, DeadlineStatus
 from cases.selectors import cases_visible_to
 from childprotect.accounts.models import User
-from childprotect.accounts.policy import acts_for_agency
+from childprotect.accounts.policy import acts_for_agency, can_refer
 from childprotect.places.models import AdminUnit
 
 from .models import SHARED, Referral, ReferralEvent
@@ -105,6 +107,16 @@ def referral_open_deadline(referral: Referral) -> Deadline | None:
 def case_referrals(case: Case) -> QuerySet[Referral]:
     """The referrals of a case the user already reaches (the case page's card)."""
     return case.referrals.select_related("agency", "outcome").order_by("created_at", "id")
+
+
+def case_page_part(user: User, case: Case) -> dict[str, Any]:
+    """What referrals add to the case page (cases/extensions.py): the card, the button, the events on the timeline."""
+    return {"timeline": case_timeline_items(case), "referrals": case_referrals(case), "can_refer": can_refer(user)}
+
+
+def partner_case_url(user: User, case_pk: int) -> str:
+    """The page of the referral through which a partner sees a case; 404 when none does."""
+    return reverse("referrals:referral_detail", args=[partner_referral_for_case(user, case_pk).pk])
 
 
 def case_timeline_items(case: Case) -> list[CaseStep | ReferralEvent]:
