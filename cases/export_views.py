@@ -9,6 +9,8 @@ here, as with the lists (404). Making the file and its audit entry: childprotect
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from childprotect.accounts.policy import can_export_reporters
 from childprotect.audit.actions import ExportAction
-from childprotect.exports import export_format, export_refused, export_response, wants_protected
+from childprotect.exports import ExportResource, export_response
 from childprotect.http import AuthenticatedRequest
 
 from . import selectors
@@ -33,20 +35,20 @@ from .views import _require_registry_role
 @login_required
 @require_safe
 def report_export(request: AuthenticatedRequest) -> HttpResponse:
-    fmt = export_format(request)
-    if fmt is None:
-        return export_refused(request, "cases:report_list")
     form = ReportFilterForm(request.GET or None)
-    # The reporters' identity goes out only to an administrator who asks for it explicitly; the entry records it.
     reporter = request.GET.get("reporter") == "1"
-    if reporter and not can_export_reporters(request.user):
-        raise Http404
-    resource_class = ReportWithReporterExportResource if reporter else ReportExportResource
+
+    def resource(**kwargs: Any) -> ExportResource:
+        # The reporters' identity goes out only to an administrator who asks for it explicitly; the entry records it.
+        if reporter and not can_export_reporters(request.user):
+            raise Http404
+        return (ReportWithReporterExportResource if reporter else ReportExportResource)(**kwargs)
+
     return export_response(
         request,
-        resource=resource_class(user=request.user, protected=wants_protected(request)),
-        queryset=selectors.reports_list(request.user, report_filters(form)),
-        fmt=fmt,
+        list_url="cases:report_list",
+        resource=resource,
+        rows=lambda: selectors.reports_list(request.user, report_filters(form)),
         action=ExportAction.REPORTS,
         title=_("Thông tin, thông báo, tố giác"),
         basename="thong-tin-thong-bao-to-giac",
@@ -59,15 +61,12 @@ def report_export(request: AuthenticatedRequest) -> HttpResponse:
 @require_safe
 def child_export(request: AuthenticatedRequest) -> HttpResponse:
     _require_registry_role(request.user)
-    fmt = export_format(request)
-    if fmt is None:
-        return export_refused(request, "cases:child_list")
     form = ChildFilterForm(request.GET or None)
     return export_response(
         request,
-        resource=ChildExportResource(user=request.user, protected=wants_protected(request)),
-        queryset=selectors.children_list(request.user, child_filters(form)),
-        fmt=fmt,
+        list_url="cases:child_list",
+        resource=ChildExportResource,
+        rows=lambda: selectors.children_list(request.user, child_filters(form)),
         action=ExportAction.CHILDREN,
         title=_("Trẻ em"),
         basename="tre-em",
@@ -79,14 +78,11 @@ def child_export(request: AuthenticatedRequest) -> HttpResponse:
 @require_safe
 def case_export(request: AuthenticatedRequest) -> HttpResponse:
     _require_registry_role(request.user)
-    fmt = export_format(request)
-    if fmt is None:
-        return export_refused(request, "cases:case_list")
     return export_response(
         request,
-        resource=CaseExportResource(user=request.user, protected=wants_protected(request)),
-        queryset=selectors.cases_list(request.user, case_filters(request.GET)),
-        fmt=fmt,
+        list_url="cases:case_list",
+        resource=CaseExportResource,
+        rows=lambda: selectors.cases_list(request.user, case_filters(request.GET)),
         action=ExportAction.CASES,
         title=_("Hồ sơ vụ việc"),
         basename="ho-so-vu-viec",

@@ -16,7 +16,7 @@ protected columns went out, in the request that makes the file.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -174,9 +174,9 @@ def render_dataset(dataset: tablib.Dataset, fmt: str) -> bytes:
 def export_response(
     request: AuthenticatedRequest,
     *,
-    resource: ExportResource,
-    queryset: QuerySet[Any],
-    fmt: str,
+    list_url: str,
+    resource: Callable[..., ExportResource],
+    rows: Callable[[], QuerySet[Any]],
     action: str,
     title: str,
     basename: str,
@@ -184,8 +184,14 @@ def export_response(
     extra: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     """The file of the filtered list as an attachment, and its one audit entry (action e.g. "export.children");
-    `extra` goes into the entry too (e.g. that an administrator asked for the reporters' identity)."""
-    dataset, count, protected = resource.build(queryset)
+    `extra` goes into the entry too (e.g. that an administrator asked for the reporters' identity).
+
+    A format we do not make goes back to the list (`list_url`, a URL name) before anything else; then `resource` is
+    made for the user and the protected box (it may refuse), and `rows()` gives the list's filtered queryset."""
+    fmt = export_format(request)
+    if fmt is None:
+        return export_refused(request, list_url)
+    dataset, count, protected = resource(user=request.user, protected=wants_protected(request)).build(rows())
     dataset.title = title[:31]
     content = render_dataset(dataset, fmt)
     filters = list_filters(request, filter_keys)

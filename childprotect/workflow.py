@@ -20,7 +20,7 @@ This module imports no app: the tables, their handlers and their hooks are the a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -51,6 +51,15 @@ class Transition:
     handler: Handler  # what the step does beyond the table; returns what its event row records
     form: type[forms.Form]  # the step's form: its cleaned data (`form.record()`) is what the handler gets
     guard: Guard | None = None  # a refusal of the row's own, asked after role and state
+
+
+def event_label(table: Mapping[str, Transition], action: str, opening: tuple[str, str]) -> str:
+    """What a history row is called: the (action, label) of the opening row no step of the table makes, else the
+    label of its step in `table` (by action), else its code."""
+    if action == opening[0]:
+        return opening[1]
+    row = table.get(action)
+    return row.label if row else action
 
 
 @dataclass

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from childprotect.audit.actions import ExportAction
-from childprotect.exports import export_format, export_refused, export_response, wants_protected
+from childprotect.exports import export_response
 from childprotect.http import AuthenticatedRequest
 
 from . import selectors
@@ -23,15 +23,12 @@ from .resources import ReferralExportResource
 @login_required
 @require_safe
 def referral_export(request: AuthenticatedRequest) -> HttpResponse:
-    fmt = export_format(request)
-    if fmt is None:
-        return export_refused(request, "referrals:referral_list")
     form = ReferralFilterForm(request.GET or None)
     return export_response(
         request,
-        resource=ReferralExportResource(user=request.user, protected=wants_protected(request)),
-        queryset=selectors.referrals_list(request.user, referral_filters(form)),
-        fmt=fmt,
+        list_url="referrals:referral_list",
+        resource=ReferralExportResource,
+        rows=lambda: selectors.referrals_list(request.user, referral_filters(form)),
         action=ExportAction.REFERRALS,
         title=_("Chuyển tuyến"),
         basename="chuyen-tuyen",

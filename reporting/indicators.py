@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case as When_
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, F, IntegerField, Model, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
 from cases.models import (
@@ -155,7 +155,13 @@ def _cases_reported(units: list[int], period: Period) -> QuerySet[Case]:
     return Case.objects.filter(_window("report__received_at", period), unit_id__in=units)
 
 
+def _of_cases(model: type[Model], moment: str, **more: Any) -> Callable[[list[int], Period], QuerySet[Any]]:
+    """The rows of a case's records (`model`, with its `case`) whose `moment` falls in the period, in the units."""
+    return lambda units, period: model._default_manager.filter(_window(moment, period), case__unit_id__in=units, **more)
+
+
 COMMUNE = Dim("commune", "Theo xã, phường", "unit_id", _units)
+CASE_COMMUNE = Dim("commune", "Theo xã, phường", "case__unit_id", _units)  # a case's record, by its case's commune
 SEX = Dim("sex", "Theo giới tính", "child__sex", _choices(Sex.choices))
 AGE = Dim(
     "age",
@@ -218,26 +224,23 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "P01",
         "Số kế hoạch hỗ trợ, can thiệp được phê duyệt",
-        lambda units, period: Plan.objects.filter(_window("approved_at", period), case__unit_id__in=units),
-        dims=(Dim("commune", "Theo xã, phường", "case__unit_id", _units),),
+        _of_cases(Plan, "approved_at"),
+        dims=(CASE_COMMUNE,),
         case_path="case_id",
         unit_word="kế hoạch",
     ),
     Indicator(
         "E01",
         "Số lượt áp dụng biện pháp bảo vệ khẩn cấp",
-        lambda units, period: EmergencyMeasure.objects.filter(_window("decided_at", period), case__unit_id__in=units),
-        dims=(
-            Dim("separation", "Trong đó cách ly tạm thời khỏi người chăm sóc", "separation", YES_NO),
-            Dim("commune", "Theo xã, phường", "case__unit_id", _units),
-        ),
+        _of_cases(EmergencyMeasure, "decided_at"),
+        dims=(Dim("separation", "Trong đó cách ly tạm thời khỏi người chăm sóc", "separation", YES_NO), CASE_COMMUNE),
         case_path="case_id",
         unit_word="lượt",
     ),
     Indicator(
         "F01",
         "Số lượt chuyển tuyến đến cơ quan phối hợp",
-        lambda units, period: Referral.objects.filter(_window("sent_at", period), case__unit_id__in=units),
+        _of_cases(Referral, "sent_at"),
         dims=(
             Dim("agency_type", "Theo loại cơ quan", "agency__agency_type", _choices(AgencyType.choices)),
             Dim("status", "Theo tình trạng", "status", _choices(ReferralStatus.choices)),
@@ -249,12 +252,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "F02",
         "Số vụ việc cơ quan công an đã xử lý",
-        lambda units, period: Referral.objects.filter(
-            _window("completed_at", period),
-            case__unit_id__in=units,
-            agency__agency_type=AgencyType.POLICE,
-            status=ReferralStatus.COMPLETED,
-        ),
+        _of_cases(Referral, "completed_at", agency__agency_type=AgencyType.POLICE, status=ReferralStatus.COMPLETED),
         count="case_id",
         dims=(Dim("outcome", "Theo kết quả (khởi tố, xử phạt hành chính, không xử lý...)", "outcome__label"),),
         case_path="case_id",
@@ -278,9 +276,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "T01",
         "Số bước có thời hạn luật định đã thực hiện",
-        lambda units, period: CaseStep.objects.filter(
-            _window("at", period), case__unit_id__in=units, on_time__isnull=False
-        ),
+        _of_cases(CaseStep, "at", on_time__isnull=False),
         dims=(
             Dim("on_time", "Đúng hạn / trễ hạn", "on_time", ON_TIME),
             Dim("step", "Theo bước", "action", lambda keys: _step_labels(keys)),

@@ -34,63 +34,22 @@ class Transition(Row):
     after_period: bool = False  # refused before the period's sending opens (Period.send_opens)
 
 
+# fmt: off
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(
-        "edit", "Soạn nội dung báo cáo", (S.DRAFT, S.RETURNED), S.DRAFT, "preparer", handler=h.text, form=f.TextForm
-    ),
-    Transition(
-        "recompute",
-        "Tính lại số liệu",
-        (S.DRAFT, S.RETURNED),
-        S.DRAFT,
-        "preparer",
-        handler=h.note,
-        form=f.ConfirmForm,
-        recomputes=True,
-    ),
-    Transition(
-        "submit",
-        "Ký, gửi báo cáo",
-        (S.DRAFT, S.RETURNED),
-        S.SUBMITTED,
-        "signer",
-        handler=h.text,
-        form=f.TextForm,
-        recomputes=True,
-        freezes=True,
-        after_period=True,
-    ),
-    Transition(
-        "approve",
-        "Phê duyệt báo cáo",
-        (S.SUBMITTED,),
-        S.APPROVED,
-        "reviewer",
-        handler=h.approve,
-        form=f.ConfirmForm,
-        after_period=True,
-    ),
-    Transition(
-        "return",
-        "Trả lại để sửa",
-        (S.SUBMITTED,),
-        S.RETURNED,
-        "reviewer",
-        handler=h.note,
-        form=f.NoteForm,
-        needs=("note",),
-    ),
-    Transition(
-        "reopen",
-        "Mở lại báo cáo đã duyệt",
-        (S.APPROVED,),
-        S.RETURNED,
-        "approver",
-        handler=h.reopen,
-        form=f.ReasonForm,
-        needs=("note",),
-    ),
+    Transition("edit", "Soạn nội dung báo cáo", (S.DRAFT, S.RETURNED), S.DRAFT, "preparer",
+               handler=h.text, form=f.TextForm),
+    Transition("recompute", "Tính lại số liệu", (S.DRAFT, S.RETURNED), S.DRAFT, "preparer",
+               handler=h.note, form=f.ConfirmForm, recomputes=True),
+    Transition("submit", "Ký, gửi báo cáo", (S.DRAFT, S.RETURNED), S.SUBMITTED, "signer",
+               handler=h.text, form=f.TextForm, recomputes=True, freezes=True, after_period=True),
+    Transition("approve", "Phê duyệt báo cáo", (S.SUBMITTED,), S.APPROVED, "reviewer",
+               handler=h.approve, form=f.ConfirmForm, after_period=True),
+    Transition("return", "Trả lại để sửa", (S.SUBMITTED,), S.RETURNED, "reviewer",
+               handler=h.note, form=f.NoteForm, needs=("note",)),
+    Transition("reopen", "Mở lại báo cáo đã duyệt", (S.APPROVED,), S.RETURNED, "approver",
+               handler=h.reopen, form=f.ReasonForm, needs=("note",)),
 )
+# fmt: on
 
 BY_ACTION = {t.action: t for t in TRANSITIONS}
 FROZEN = (S.SUBMITTED, S.APPROVED)

@@ -7,6 +7,7 @@ and role), record what the step needs, settle and start deadlines, write the tim
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -334,25 +335,13 @@ def deadlines_scan(now: dt.datetime | None = None) -> ScanResult:
 
 def _remind(deadline: Deadline, kind: str, recipients: list[User], now: dt.datetime) -> int | None:
     case = deadline.case
-    due = timezone.localtime(deadline.due_at).strftime("%H:%M %d/%m/%Y")
     what = DeadlineKind(deadline.kind).label
     title = (
         f"Sắp đến hạn: {what} – hồ sơ {case}" if kind == ReminderKind.DUE_SOON else f"Quá hạn: {what} – hồ sơ {case}"
     )
-    body = f"Hạn: {due}. Xã, phường: {case.unit.name}. Cán bộ phụ trách: {case.officer}."
-    try:
-        with transaction.atomic():
-            Reminder.objects.create(deadline=deadline, kind=kind, sent_at=now)
-            created = notify(
-                recipients=recipients,
-                title=title,
-                body=body,
-                url=reverse("cases:case_detail", args=[case.pk]),
-                key=f"deadline:{deadline.pk}:{kind}",
-            )
-    except IntegrityError:
-        return None  # another scan got there first
-    return len(created)
+    body = f"Hạn: {_due(deadline)}. Xã, phường: {case.unit.name}. Cán bộ phụ trách: {case.officer}."
+    page = reverse("cases:case_detail", args=[case.pk])
+    return _send_reminder(deadline, kind, now, title, body, [(recipients, page)])
 
 
 def _remind_referral(deadline: Deadline, kind: str, now: dt.datetime, cache: dict[int, list[User]]) -> int | None:
@@ -362,31 +351,33 @@ def _remind_referral(deadline: Deadline, kind: str, now: dt.datetime, cache: dic
     if referral is None:  # the scan calls this for referral deadlines only
         return None
     case = deadline.case
-    due = timezone.localtime(deadline.due_at).strftime("%H:%M %d/%m/%Y")
     late = kind == ReminderKind.OVERDUE
     title = f"{'Quá hạn' if late else 'Sắp đến hạn'} phản hồi chuyển tuyến {referral} – {referral.agency.name}"
-    body = f"Hạn phản hồi: {due}. Hồ sơ {case}, {case.unit.name}."
-    partners = agency_partners(referral.agency_id)
-    key = f"deadline:{deadline.pk}:{kind}"
+    body = f"Hạn phản hồi: {_due(deadline)}. Hồ sơ {case}, {case.unit.name}."
+    page = reverse("referrals:referral_detail", args=[referral.pk])
+    to: list[tuple[Iterable[User | None], str]] = [(agency_partners(referral.agency_id), page)]
+    if late:
+        commune = [referral.sent_by, case.officer, *_escalation_recipients(case, cache, chairs=False)]
+        to.append((commune, reverse("cases:case_detail", args=[case.pk])))
+    return _send_reminder(deadline, kind, now, title, body, to)
+
+
+def _due(deadline: Deadline) -> str:
+    return timezone.localtime(deadline.due_at).strftime("%H:%M %d/%m/%Y")
+
+
+def _send_reminder(
+    deadline: Deadline, kind: str, now: dt.datetime, title: str, body: str, to: list[tuple[Iterable[User | None], str]]
+) -> int | None:
+    """The reminder of `deadline` for `kind`: its Reminder row (unique: when another scan got there first, nothing
+    is sent) and a notification to each (recipients, page), in one transaction; how many notifications were made."""
+    created = 0
     try:
         with transaction.atomic():
             Reminder.objects.create(deadline=deadline, kind=kind, sent_at=now)
-            created = notify(
-                recipients=partners,
-                title=title,
-                body=body,
-                url=reverse("referrals:referral_detail", args=[referral.pk]),
-                key=key,
-            )
-            if late:
-                commune = [referral.sent_by, case.officer, *_escalation_recipients(case, cache, chairs=False)]
-                created += notify(
-                    recipients=commune,
-                    title=title,
-                    body=body,
-                    url=reverse("cases:case_detail", args=[case.pk]),
-                    key=key,
-                )
+            key = f"deadline:{deadline.pk}:{kind}"
+            for recipients, url in to:
+                created += len(notify(recipients=recipients, title=title, body=body, url=url, key=key))
     except IntegrityError:
         return None  # another scan got there first
-    return len(created)
+    return created

@@ -8,6 +8,7 @@ from django import template
 
 from cases.models import CaseStep
 from cases.workflow import BY_ACTION, TRANSITIONS
+from childprotect.workflow import event_label
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -31,10 +32,7 @@ for form_class in dict.fromkeys(t.form for t in TRANSITIONS):
 
 @register.filter
 def action_label(step: CaseStep) -> str:
-    if step.action == "open":
-        return "Mở hồ sơ"
-    transition = BY_ACTION.get(step.action)
-    return transition.label if transition else step.action
+    return event_label(BY_ACTION, step.action, ("open", "Mở hồ sơ"))
 
 
 def _show(name: str, value: Any) -> str:

@@ -170,11 +170,7 @@ class Command(RaceCommand):  # its scratch-database helpers: _run (manage.py in 
         parser.add_argument("--verify", default="", help="internal: check the writes against the data (JSON)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["setup"]:
-            self.stdout.write(json.dumps(build_cast(options["setup"])))
-            return
-        if options["verify"]:
-            self.stdout.write(json.dumps(verify(json.loads(options["verify"]))))
+        if self.answer_internal(options, build_cast, verify):
             return
         keys = ("rows", "sessions", "workers", "threads", "loops", "pause", "max_seconds")
         result = self.measure(**{k: options[k] for k in keys}, beat=not options["no_beat"])

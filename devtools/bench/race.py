@@ -124,13 +124,20 @@ class Command(BaseCommand):
         parser.add_argument("--setup", type=int, default=0, help="internal: build the cast for N rounds")
         parser.add_argument("--verify", default="", help="internal: count the rows behind the races (JSON ids)")
 
+    def answer_internal(self, options: dict[str, Any], build: Any, check: Any) -> bool:
+        """The calls the driver makes of itself in the scratch environment (--setup: build the cast, --verify: check
+        the writes), answered as JSON on stdout; False when this is not one."""
+        if options["setup"]:
+            self.stdout.write(json.dumps(build(options["setup"])))
+        elif options["verify"]:
+            self.stdout.write(json.dumps(check(json.loads(options["verify"]))))
+        else:
+            return False
+        return True
+
     # --- the driver --------------------------------------------------------------------------------------------
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["setup"]:
-            self.stdout.write(json.dumps(build_cast(options["setup"])))
-            return
-        if options["verify"]:
-            self.stdout.write(json.dumps(verify(json.loads(options["verify"]))))
+        if self.answer_internal(options, build_cast, verify):
             return
         rounds = min(options["rounds"], 20)
         tmp = Path(tempfile.mkdtemp(prefix="racecheck-"))

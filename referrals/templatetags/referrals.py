@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from childprotect import workflow
 from childprotect.accounts.models import User
 from childprotect.accounts.policy import acts_for_agency
 from referrals.models import ReferralEvent
@@ -14,10 +15,7 @@ register = template.Library()
 
 @register.filter
 def event_label(event: ReferralEvent) -> str:
-    if event.action == "create":
-        return "Lập dự thảo chuyển tuyến"
-    step = BY_ACTION.get(event.action)
-    return step.label if step else event.action
+    return workflow.event_label(BY_ACTION, event.action, ("create", "Lập dự thảo chuyển tuyến"))
 
 
 def _on_behalf(step: Transition, user: User) -> bool:
