@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
 
+from childprotect.accounts.models import User
 from childprotect.workflow import StepContext
 
 from . import deadlines as deadline_rules
@@ -251,7 +252,7 @@ def as_is(ctx: Step) -> dict[str, Any]:
     return ctx.data
 
 
-def end_separation_guard(actor: Any, case: Case) -> str | None:
+def end_separation_guard(actor: User, case: Case) -> str | None:
     """Ending a separation is offered only while one runs."""
     if not running_separations(case).exists():
         return "Hồ sơ không có biện pháp tách trẻ khỏi môi trường đang áp dụng."

@@ -224,7 +224,7 @@ class ChildImporter:
         errors.append("thiếu mã hoặc tên xã, phường")
         return None
 
-    def _plan(self, actor: Any, rows: list[Row], progress: Progress) -> tuple[Plan, list[ChildRow]]:
+    def _plan(self, actor: User, rows: list[Row], progress: Progress) -> tuple[Plan, list[ChildRow]]:
         plan = Plan(rows=len(rows))
         rows = check_formulas(rows, plan)
         ctx = self._context(actor)
@@ -290,12 +290,12 @@ class ChildImporter:
         progress(100)
         return plan, actions
 
-    def check(self, actor: Any, rows: list[Row], progress: Progress) -> Plan:
+    def check(self, actor: User, rows: list[Row], progress: Progress) -> Plan:
         return self._plan(actor, rows, progress)[0]
 
     # --- writing ---------------------------------------------------------------------------------------------------
 
-    def apply(self, actor: Any, rows: list[Row], progress: Progress) -> Plan:
+    def apply(self, actor: User, rows: list[Row], progress: Progress) -> Plan:
         plan, actions = self._plan(actor, rows, lambda p: progress(p // 2))
         if plan.errors:
             return plan

@@ -29,13 +29,14 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from childprotect.accounts.models import User
 from childprotect.audit.services import audit_record
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T", bound="Transition")
 
 Handler = Callable[["StepContext[Any]"], Any]
-Guard = Callable[[Any, Any], "str | None"]  # (actor, record) -> why not, or None
+Guard = Callable[[User, Any], "str | None"]  # (actor, record) -> why not, or None
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def event_label(table: Mapping[str, Transition], action: str, opening: tuple[str
 class StepContext(Generic[M]):
     """One step being taken: what the row's handler and the table's hooks are given, inside the transaction."""
 
-    actor: Any
+    actor: User
     record: M  # the locked record
     transition: Any  # the row (the app's Transition)
     data: dict[str, Any]  # the form's record
@@ -91,9 +92,9 @@ class Workflow(Generic[M, T]):
     unknown: str  # refusal of an action not in the table, with {action}
     stale: str  # refusal when someone else saved first
     state_refusal: str  # refusal in another state, with {label} and {state}
-    who: Callable[[Any, M, T], str | None]  # refusal of the person: role, reach
-    takes_part: Callable[[Any, M, T], bool] = lambda actor, record, t: actor.role in getattr(t, "roles", ())
-    checks: tuple[Callable[[Any, M, T], str | None], ...] = ()  # the table's refusals after role and state
+    who: Callable[[User, M, T], str | None]  # refusal of the person: role, reach
+    takes_part: Callable[[User, M, T], bool] = lambda actor, record, t: actor.role in getattr(t, "roles", ())
+    checks: tuple[Callable[[User, M, T], str | None], ...] = ()  # the table's refusals after role and state
     event: Callable[[StepContext[M], Any], dict[str, Any]] = lambda step, result: {}  # handler's result → event
     apply: Callable[[StepContext[M]], None] | None = None  # the table's flags, after the handler, before the save
     after: Callable[[StepContext[M], Any, Any], None] | None = None  # (step, event, result), after the audit
@@ -104,7 +105,7 @@ class Workflow(Generic[M, T]):
     def by_action(self) -> dict[str, T]:
         return {t.action: t for t in self.transitions}
 
-    def role_or_state_refusal(self, actor: Any, record: M, transition: T) -> str | None:
+    def role_or_state_refusal(self, actor: User, record: M, transition: T) -> str | None:
         """Why `actor` may not take `transition` on `record` for who they are or the state it is in; None if not."""
         refusal = self.who(actor, record, transition)
         if refusal:
@@ -114,7 +115,7 @@ class Workflow(Generic[M, T]):
             return self.state_refusal.format(label=transition.label, state=self.states(state).label)
         return None
 
-    def refusal(self, actor: Any, record: M, transition: T) -> str | None:
+    def refusal(self, actor: User, record: M, transition: T) -> str | None:
         """Why `actor` may not take `transition` on `record` now, in Vietnamese; None when they may."""
         refusal = self.role_or_state_refusal(actor, record, transition)
         for check in self.checks:
@@ -123,12 +124,12 @@ class Workflow(Generic[M, T]):
             refusal = transition.guard(actor, record)
         return refusal
 
-    def available(self, actor: Any, record: M) -> list[T]:
+    def available(self, actor: User, record: M) -> list[T]:
         """The transitions `actor` may take on `record` now, in the table's order (the record page's buttons)."""
         state = getattr(record, self.state_field)
         return [t for t in self.transitions if state in t.sources and self.refusal(actor, record, t) is None]
 
-    def act(self, *, actor: Any, record: M, action: str, version: int, data: dict[str, Any] | None = None) -> Any:
+    def act(self, *, actor: User, record: M, action: str, version: int, data: dict[str, Any] | None = None) -> Any:
         """Take `action` on `record`, as edited from `version`: the event row written."""
         transition = self.get(action)
         if transition is None:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
 
+if TYPE_CHECKING:  # models cannot be imported before the app registry is ready
+    from childprotect.accounts.models import User
 
-def _partner_access_sync(sender: Any, *, actor: Any, user: Any, **kwargs: Any) -> None:
+
+def _partner_access_sync(sender: Any, *, actor: User | None, user: User, **kwargs: Any) -> None:
     from .services import partner_access_sync
 
     partner_access_sync(actor=actor, user=user)

@@ -258,7 +258,7 @@ def referral_access_expire(now: dt.datetime | None = None) -> int:
     return count
 
 
-def partner_access_sync(*, actor: Any, user: User) -> tuple[int, int]:
+def partner_access_sync(*, actor: User | None, user: User) -> tuple[int, int]:
     """Bring a person's referral grants in line with their account: an active partner of an agency holds the cases
     the agency's shared referrals need; anyone else holds none. (added, removed)"""
     wanted: set[int] = set()

@@ -48,7 +48,7 @@ class AccountImporter:
     def allowed(self, actor: User) -> bool:
         return can_import(actor)
 
-    def _rows(self, actor: Any, rows: list[Row], plan: Plan) -> list[dict[str, Any]]:
+    def _rows(self, actor: User, rows: list[Row], plan: Plan) -> list[dict[str, Any]]:
         rows = check_formulas(rows, plan)
         existing = {
             u.username: u for u in User.objects.filter(username__in=[r.values.get("username", "") for r in rows])
@@ -149,13 +149,13 @@ class AccountImporter:
             )
         return parsed
 
-    def check(self, actor: Any, rows: list[Row], progress: Progress) -> Plan:
+    def check(self, actor: User, rows: list[Row], progress: Progress) -> Plan:
         plan = Plan(rows=len(rows))
         self._rows(actor, rows, plan)
         progress(100)
         return plan
 
-    def apply(self, actor: Any, rows: list[Row], progress: Progress) -> Plan:
+    def apply(self, actor: User, rows: list[Row], progress: Progress) -> Plan:
         plan = Plan(rows=len(rows))
         todo = self._rows(actor, rows, plan)
         if plan.errors:

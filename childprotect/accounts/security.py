@@ -34,7 +34,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from childprotect.audit.actions import AccountAction, AuthAction
 from childprotect.audit.services import audit_record
 
-from .models import Role
+from .models import Role, User
 
 # Whether the logged-in user has a confirmed device, decided at login (and when they turn 2FA on or off), so that
 # the middleware spends no query on it. A session without the mark (older than this code) asks the database once.
@@ -198,7 +198,7 @@ def device_start(user: Any) -> TOTPDevice:
     return device
 
 
-def device_confirm(*, actor: Any, device: TOTPDevice) -> None:
+def device_confirm(*, actor: User, device: TOTPDevice) -> None:
     """Two-factor on: the device set up is confirmed, the other unconfirmed ones go; audited."""
     with transaction.atomic():
         device.refresh_from_db()
@@ -208,14 +208,14 @@ def device_confirm(*, actor: Any, device: TOTPDevice) -> None:
         audit_record(actor=actor, action=AccountAction.TWO_FACTOR_ENABLED, obj=actor)
 
 
-def devices_remove(*, actor: Any) -> None:
+def devices_remove(*, actor: User) -> None:
     """Two-factor off: every device of the user goes; audited."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=actor).delete()
         audit_record(actor=actor, action=AccountAction.TWO_FACTOR_DISABLED, obj=actor)
 
 
-def two_factor_record_verified(*, actor: Any) -> None:
+def two_factor_record_verified(*, actor: User) -> None:
     """The code after the password was right: audited."""
     audit_record(actor=actor, action=AuthAction.TWO_FACTOR_VERIFIED, obj=actor)
 

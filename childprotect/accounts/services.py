@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -66,7 +65,7 @@ def account_validate(role: str, unit: AdminUnit | None, agency: Agency | None) -
 
 def account_ensure(
     *,
-    actor: Any,
+    actor: User | None,
     username: str,
     role: str,
     unit: AdminUnit | None = None,

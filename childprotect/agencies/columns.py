@@ -26,6 +26,7 @@ from django.core.validators import validate_email
 from django.db import models
 from django.utils.text import capfirst
 
+from childprotect.accounts.models import User
 from childprotect.accounts.selectors import user_reaches_unit
 from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import unit_get_by_key
@@ -111,7 +112,7 @@ class AgencyRowChecker:
     `actor`, when given, must reach each row's unit (a supervisor imports the agencies of her own area only; an
     administrator reaches every unit). Units are looked up once per file."""
 
-    actor: Any = None
+    actor: User | None = None
     _units: dict[str, AdminUnit] = field(default_factory=dict)
     _seen: dict[tuple[int, str], int] = field(default_factory=dict)
 

@@ -38,7 +38,7 @@ class AgencyImporter:
     def allowed(self, actor: User) -> bool:
         return can_import(actor)
 
-    def _rows(self, actor: Any, rows: list[Row], plan: Plan) -> list[dict[str, Any]]:
+    def _rows(self, actor: User, rows: list[Row], plan: Plan) -> list[dict[str, Any]]:
         rows = check_formulas(rows, plan)
         checker = AgencyRowChecker(actor=actor)
         parsed: list[dict[str, Any]] = []
@@ -67,13 +67,13 @@ class AgencyImporter:
             todo.append(values)
         return todo
 
-    def check(self, actor: Any, rows: list[Row], progress: Progress) -> Plan:
+    def check(self, actor: User, rows: list[Row], progress: Progress) -> Plan:
         plan = Plan(rows=len(rows))
         self._count(self._rows(actor, rows, plan), plan)
         progress(100)
         return plan
 
-    def apply(self, actor: Any, rows: list[Row], progress: Progress) -> Plan:
+    def apply(self, actor: User, rows: list[Row], progress: Progress) -> Plan:
         plan = Plan(rows=len(rows))
         todo = self._count(self._rows(actor, rows, plan), plan)
         if plan.errors:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from childprotect.accounts.models import User
 from childprotect.audit.actions import AgencyAction
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
 from childprotect.places.models import AdminUnit
@@ -15,7 +16,9 @@ from .models import Agency
 AGENCY_FIELDS = ["name", "agency_type", "unit", "address", "phone", "email", "is_active"]
 
 
-def agency_ensure(*, actor: Any, name: str, agency_type: str, unit: AdminUnit, **details: Any) -> tuple[Agency, bool]:
+def agency_ensure(
+    *, actor: User | None, name: str, agency_type: str, unit: AdminUnit, **details: Any
+) -> tuple[Agency, bool]:
     """Create the agency `name` in `unit`, or bring its details up to date; nothing changes if they already are."""
     with transaction.atomic():
         agency = Agency.objects.select_for_update().filter(unit=unit, name=name).first()

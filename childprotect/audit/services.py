@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -11,23 +11,29 @@ from django.db import models
 from .context import current_ip
 from .models import AuditEntry
 
+if TYPE_CHECKING:  # accounts imports this module
+    from django.contrib.auth.models import AnonymousUser
+
+    from childprotect.accounts.models import User
+
 MASK = "***"
 
 
 def audit_record(
     *,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     action: str,
     obj: models.Model | None = None,
     changes: Mapping[str, Any] | None = None,
     object_repr: str | None = None,
     ip: str | None = None,
 ) -> AuditEntry:
-    """Record that `actor` (a user, or None for the system) did `action` to `obj`.
+    """Record that `actor` (a user, or None for the system; an anonymous user is recorded as no one) did `action` to
+    `obj`.
 
     Call it inside the service's `transaction.atomic` block, after the write it describes.
     """
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = actor if actor is not None and actor.is_authenticated else None
     return AuditEntry.objects.create(
         actor=user,
         actor_repr=user.get_username() if user else "",

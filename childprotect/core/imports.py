@@ -18,7 +18,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,6 +31,9 @@ from childprotect.audit.services import audit_record
 from childprotect.text import fold, nfc
 
 from .models import ImportJob, ImportStatus
+
+if TYPE_CHECKING:  # accounts imports core
+    from childprotect.accounts.models import User
 
 
 class FileRefused(Exception):
@@ -87,11 +90,11 @@ class Importer(Protocol):
     position: int  # where the upload form lists it (1 first)
     columns: tuple[Column, ...]
 
-    def allowed(self, actor: Any) -> bool: ...
+    def allowed(self, actor: User) -> bool: ...
 
-    def check(self, actor: Any, rows: list[Row], progress: Progress) -> Plan: ...
+    def check(self, actor: User, rows: list[Row], progress: Progress) -> Plan: ...
 
-    def apply(self, actor: Any, rows: list[Row], progress: Progress) -> Plan: ...
+    def apply(self, actor: User, rows: list[Row], progress: Progress) -> Plan: ...
 
 
 IMPORTERS: dict[str, Importer] = {}
@@ -103,7 +106,7 @@ def register(importer: Importer) -> Importer:
     return importer
 
 
-def importers_for(actor: Any) -> list[Importer]:
+def importers_for(actor: User) -> list[Importer]:
     return sorted((i for i in IMPORTERS.values() if i.allowed(actor)), key=lambda i: i.position)
 
 
@@ -478,7 +481,7 @@ def _reporter(job_id: int, start: int, end: int) -> Progress:
     return report
 
 
-def job_create(*, actor: Any, kind: str, filename: str, content: bytes | None, size: int | None = None) -> ImportJob:
+def job_create(*, actor: User, kind: str, filename: str, content: bytes | None, size: int | None = None) -> ImportJob:
     """Keep the uploaded file and queue its check (on commit); a file over the size limit (content None) is refused
     without being read or kept."""
     chosen = importer(kind)
@@ -544,7 +547,7 @@ class PlanChanged(Exception):
     pass
 
 
-def job_confirm(*, actor: Any, job: ImportJob) -> bool:
+def job_confirm(*, actor: User, job: ImportJob) -> bool:
     """Queue the import of a checked file; only its uploader confirms, once."""
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -561,7 +564,7 @@ def job_confirm(*, actor: Any, job: ImportJob) -> bool:
     return True
 
 
-def job_cancel(*, actor: Any, job: ImportJob) -> bool:
+def job_cancel(*, actor: User, job: ImportJob) -> bool:
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.created_by_id != actor.pk or locked.status not in (ImportStatus.CHECKED, ImportStatus.REFUSED):

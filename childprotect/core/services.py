@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -17,6 +17,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .models import Notification
+
+if TYPE_CHECKING:  # accounts imports core
+    from childprotect.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +137,7 @@ def sessions_clear_expired() -> int:
     return deleted
 
 
-def notification_mark_read(*, actor: Any, notification: Notification) -> None:
+def notification_mark_read(*, actor: User, notification: Notification) -> None:
     if notification.recipient_id != actor.pk:
         raise PermissionError("not the recipient")
     if notification.read_at is None:
@@ -142,5 +145,5 @@ def notification_mark_read(*, actor: Any, notification: Notification) -> None:
         notification.save(update_fields=["read_at"])
 
 
-def notifications_mark_all_read(*, actor: Any) -> int:
+def notifications_mark_all_read(*, actor: User) -> int:
     return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())

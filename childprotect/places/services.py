@@ -6,7 +6,7 @@ import csv
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +15,9 @@ from childprotect.audit.actions import AdminAction
 from childprotect.audit.services import audit_record
 
 from .models import AdminUnit, UnitLevel, UnitList
+
+if TYPE_CHECKING:  # accounts imports places
+    from childprotect.accounts.models import User
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COLUMNS = ["code", "name", "level", "parent_code", "type"]
@@ -53,7 +56,7 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
         raise ValidationError(f"Tệp {path.name} không phải UTF-8.") from exc
 
 
-def units_load_list(list_version: int, *, actor: Any, path: Path | None = None) -> LoadResult:
+def units_load_list(list_version: int, *, actor: User | None, path: Path | None = None) -> LoadResult:
     """Create or update every unit of one list from its CSV, all or nothing; running it again changes nothing.
 
     Rows come parents first (the files are sorted by level); a row whose parent is missing or at the wrong level,
