@@ -41,7 +41,7 @@ from .selectors import periodic_reports_visible_to
 from .workflow import FROZEN, TRANSITIONS, Transition
 
 
-def role_towards(user: Any, unit: AdminUnit) -> set[str]:
+def role_towards(user: User, unit: AdminUnit) -> set[str]:
     """What `user` is for a report of `unit`: preparer, signer, reviewer (see reporting/workflow.py)."""
     if not user.is_authenticated or not user.is_active or user.unit is None:
         return set()
@@ -59,17 +59,18 @@ def role_towards(user: Any, unit: AdminUnit) -> set[str]:
     return roles
 
 
-def _may_reopen(user: Any, report: PeriodicReport) -> bool:
+def _may_reopen(user: User, report: PeriodicReport) -> bool:
     """The supervisor who approved the report, or a supervisor of a unit above theirs (and above the report's)."""
     if "reviewer" not in role_towards(user, report.unit):
         return False
     approver = report.approved_by
     if approver is None or approver.pk == user.pk:
         return True
-    return approver.unit is not None and user.unit.pk != approver.unit.pk and user.unit.contains(approver.unit)
+    unit, above = user.unit, approver.unit
+    return unit is not None and above is not None and unit.pk != above.pk and unit.contains(above)
 
 
-def has_part_in(user: Any, report: PeriodicReport, step: Transition) -> bool:
+def has_part_in(user: User, report: PeriodicReport, step: Transition) -> bool:
     """Whether the user is of the kind who takes this step at all (refusals to others are a 403, not a message)."""
     return ("reviewer" if step.who == "approver" else step.who) in role_towards(user, report.unit)
 
@@ -93,7 +94,7 @@ def not_yet_open_message(report: PeriodicReport, opens: dt.date) -> str:
     }
 
 
-def _who(user: Any, report: PeriodicReport, transition: Transition) -> str | None:
+def _who(user: User, report: PeriodicReport, transition: Transition) -> str | None:
     if transition.who == "approver":
         if not _may_reopen(user, report):
             return _(
@@ -124,16 +125,16 @@ def periodic_report_record_view(
     audit_record(actor=actor, action=action, obj=report, changes=changes or {})
 
 
-def _not_yet_open(user: Any, report: PeriodicReport, transition: Transition) -> str | None:
+def _not_yet_open(user: User, report: PeriodicReport, transition: Transition) -> str | None:
     opens = step_not_yet_open(report, transition)
     return None if opens is None else not_yet_open_message(report, opens)
 
 
-def _summed_above(user: Any, report: PeriodicReport, transition: Transition) -> str | None:
+def _summed_above(user: User, report: PeriodicReport, transition: Transition) -> str | None:
     return _summed_above_refusal(report) if transition.action == "reopen" else None
 
 
-def steps_waiting(user: Any, report: PeriodicReport) -> list[tuple[Transition, dt.date]]:
+def steps_waiting(user: User, report: PeriodicReport) -> list[tuple[Transition, dt.date]]:
     """The steps the user could take but for the date (shown disabled, with the day they open)."""
     waiting = []
     for step in TRANSITIONS:

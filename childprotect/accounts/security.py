@@ -125,7 +125,7 @@ class IdleSessionMiddleware:
 
 
 # --- Two-factor: who owes a code ---------------------------------------------------------------------------------
-def two_factor_required(user: Any) -> bool:
+def two_factor_required(user: User) -> bool:
     """Does the user's role have to use two-factor authentication (CHILDPROTECT_2FA_REQUIRED_ROLES)?"""
     roles = set(getattr(settings, "CHILDPROTECT_2FA_REQUIRED_ROLES", ()))
     if not roles or not getattr(user, "is_authenticated", False):
@@ -133,11 +133,11 @@ def two_factor_required(user: Any) -> bool:
     return user.role in roles or (Role.ADMIN in roles and user.is_administrator)
 
 
-def confirmed_device(user: Any) -> TOTPDevice | None:
+def confirmed_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
-def is_verified(user: Any) -> bool:
+def is_verified(user: User) -> bool:
     """Has the user entered a code in this session (django-otp's OTPMiddleware)?"""
     check = getattr(user, "is_verified", None)
     return bool(check()) if callable(check) else False
@@ -190,7 +190,7 @@ class TwoFactorMiddleware:
 
 
 # --- Two-factor: devices and codes -----------------------------------------------------------------------------------
-def device_start(user: Any) -> TOTPDevice:
+def device_start(user: User) -> TOTPDevice:
     """The unconfirmed device being set up (the same one on every visit, so that the QR code does not change)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
@@ -253,7 +253,7 @@ def _time(value: datetime) -> str:
     return formats.date_format(timezone.localtime(value), "H:i d/m/Y")
 
 
-def token_check(*, user: Any, device: TOTPDevice, token: str, purpose: str) -> str | None:
+def token_check(*, user: User, device: TOTPDevice, token: str, purpose: str) -> str | None:
     """Check a code against the device; None when it is right, else the message to show (in the active language).
 
     Wrong codes are counted on the device and audited ("auth.2fa_failed"); after too many, codes are refused.
