@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,11 +34,11 @@ from cases.models import (
 from cases.workflow import TRANSITIONS, Transition, next_transitions, waiting_on
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.policy import can_comment, can_record_separation, can_take_charge_of_cases
-from childprotect.accounts.selectors import agency_partners, user_reaches_unit
+from childprotect.accounts.selectors import agencies_partners, user_reaches_unit
 from childprotect.audit.actions import CaseAction, case_step
 from childprotect.audit.services import audit_record
-from childprotect.core.services import notify
-from childprotect.places.models import AdminUnit
+from childprotect.core.bulk import insert_new
+from childprotect.core.services import Keyed, notify, notify_keyed
 from childprotect.workflow import StepContext, Workflow
 
 __all__ = [
@@ -289,95 +289,133 @@ class ScanResult:
     notifications: int = 0
 
 
-def _escalation_recipients(case: Case, cache: dict[int, list[User]], *, chairs: bool = True) -> list[User]:
-    """Past the deadline: the commune's chairs, and the supervisors of every unit above the commune."""
-    if case.unit_id not in cache:
-        unit: AdminUnit = case.unit
-        above = [a.pk for a in unit.ancestors()]
-        cache[case.unit_id] = list(
-            User.objects.filter(is_active=True).filter(role=Role.COMMUNE_CHAIR, unit_id=case.unit_id)
-            | User.objects.filter(is_active=True, role=Role.SUPERVISOR, unit_id__in=above)
-        )
-    return [u for u in cache[case.unit_id] if chairs or u.role != Role.COMMUNE_CHAIR]
+SCAN_BATCH = 500  # deadlines reminded per transaction (and per set of recipient queries)
+
+
+class _Recipients:
+    """Who is told of a batch of deadlines besides the case officer, read in one query per kind of recipient: the
+    chairs of each commune and the supervisors of every unit above it (past the deadline), and each agency's active
+    partners (referral deadlines)."""
+
+    def __init__(self, deadlines: list[Deadline], kind: str) -> None:
+        self.escalation: dict[int, list[User]] = {}
+        self.partners: dict[int, list[User]] = {}
+        if kind == ReminderKind.OVERDUE:
+            units = {d.case.unit_id: d.case.unit for d in deadlines}
+            above = {pk: [a.pk for a in unit.ancestors()] for pk, unit in units.items()}
+            people = list(
+                User.objects.filter(is_active=True).filter(role=Role.COMMUNE_CHAIR, unit_id__in=list(units))
+                | User.objects.filter(
+                    is_active=True, role=Role.SUPERVISOR, unit_id__in={a for ids in above.values() for a in ids}
+                )
+            )
+            for pk in units:
+                self.escalation[pk] = [
+                    u
+                    for u in people
+                    if (u.role == Role.COMMUNE_CHAIR and u.unit_id == pk)
+                    or (u.role == Role.SUPERVISOR and u.unit_id in above[pk])
+                ]
+        agencies = {d.referral.agency_id for d in deadlines if d.referral is not None}
+        if agencies:
+            for user in agencies_partners(agencies):
+                self.partners.setdefault(user.agency_id or 0, []).append(user)
+
+    def above_commune(self, case: Case, *, chairs: bool = True) -> list[User]:
+        """Past the deadline: the commune's chairs, and the supervisors of every unit above the commune."""
+        return [u for u in self.escalation[case.unit_id] if chairs or u.role != Role.COMMUNE_CHAIR]
 
 
 def deadlines_scan(now: dt.datetime | None = None) -> ScanResult:
     """Remind the officer in charge before a deadline passes; once it has passed, also the chair and supervisors.
 
     Exactly once per deadline and kind: the Reminder row is unique, and a second scan (or a retried task) that meets
-    it does nothing. Each reminder commits with its notifications; emails go out after the commit.
+    it does nothing. The deadlines are reminded in batches, each in one transaction with its notifications (a fixed
+    number of queries per batch, whatever its size); emails go out after the commit.
     """
     now = now or timezone.now()
     result = ScanResult()
-    cache: dict[int, list[User]] = {}
     base = Deadline.objects.filter(status=DeadlineStatus.OPEN).select_related(
         "case__officer", "case__unit__parent__parent", "case__child", "referral__agency", "referral__sent_by"
     )
     soon = base.filter(remind_at__lte=now, due_at__gt=now).exclude(reminders__kind=ReminderKind.DUE_SOON)
     late = base.filter(due_at__lte=now).exclude(reminders__kind=ReminderKind.OVERDUE)
     for kind, deadlines in ((ReminderKind.DUE_SOON, soon), (ReminderKind.OVERDUE, late)):
-        for deadline in deadlines.iterator(chunk_size=500):
-            if deadline.referral_id:
-                sent = _remind_referral(deadline, kind, now, cache)
-            else:
-                recipients = [deadline.case.officer]
-                if kind == ReminderKind.OVERDUE:
-                    recipients += _escalation_recipients(deadline.case, cache)
-                sent = _remind(deadline, kind, recipients, now)
-            if sent is not None:
-                result.notifications += sent
-                if kind == ReminderKind.DUE_SOON:
-                    result.due_soon += 1
-                else:
-                    result.overdue += 1
+        batch: list[Deadline] = []
+        for deadline in deadlines.iterator(chunk_size=SCAN_BATCH):
+            batch.append(deadline)
+            if len(batch) == SCAN_BATCH:
+                _remind_batch(batch, kind, now, result)
+                batch = []
+        if batch:
+            _remind_batch(batch, kind, now, result)
     return result
 
 
-def _remind(deadline: Deadline, kind: str, recipients: list[User], now: dt.datetime) -> int | None:
+def _remind_batch(batch: list[Deadline], kind: str, now: dt.datetime, result: ScanResult) -> None:
+    """The reminders of `batch` for `kind`: their Reminder rows (unique: a deadline whose row another scan made
+    first is skipped, and nothing is sent for it) and a notification to each of its recipients, in one
+    transaction."""
+    recipients = _Recipients(batch, kind)
+    messages = {
+        d.pk: _referral_message(d, kind, recipients) if d.referral_id else _case_message(d, kind, recipients)
+        for d in batch
+    }
+    with transaction.atomic():
+        won = insert_new(
+            Reminder,
+            [{"deadline": d.pk, "kind": kind, "sent_at": now} for d in batch],
+            returning=["deadline"],
+        )
+        mine = {deadline_id for (deadline_id,) in won}
+        made = notify_keyed(
+            Keyed(recipient=user, title=title, body=body, url=url, key=f"deadline:{d.pk}:{kind}")
+            for d in batch
+            if d.pk in mine
+            for title, body, to in [messages[d.pk]]
+            for users, url in to
+            for user in users
+        )
+    result.notifications += len(made)
+    if kind == ReminderKind.DUE_SOON:
+        result.due_soon += len(mine)
+    else:
+        result.overdue += len(mine)
+
+
+_Message = tuple[str, str, list[tuple[Iterable[User | None], str]]]
+
+
+def _case_message(deadline: Deadline, kind: str, recipients: _Recipients) -> _Message:
     case = deadline.case
     what = DeadlineKind(deadline.kind).label
     title = (
         f"Sắp đến hạn: {what} – hồ sơ {case}" if kind == ReminderKind.DUE_SOON else f"Quá hạn: {what} – hồ sơ {case}"
     )
     body = f"Hạn: {_due(deadline)}. Xã, phường: {case.unit.name}. Cán bộ phụ trách: {case.officer}."
-    page = reverse("cases:case_detail", args=[case.pk])
-    return _send_reminder(deadline, kind, now, title, body, [(recipients, page)])
+    people: list[User | None] = [case.officer]
+    if kind == ReminderKind.OVERDUE:
+        people += recipients.above_commune(case)
+    return title, body, [(people, reverse("cases:case_detail", args=[case.pk]))]
 
 
-def _remind_referral(deadline: Deadline, kind: str, now: dt.datetime, cache: dict[int, list[User]]) -> int | None:
+def _referral_message(deadline: Deadline, kind: str, recipients: _Recipients) -> _Message:
     """An agency's answer to a referral: its partners before and after the limit; once it has passed, also the
     commune officer who sent it, the case officer and the supervisors above the commune."""
     referral = deadline.referral
     if referral is None:  # the scan calls this for referral deadlines only
-        return None
+        return _case_message(deadline, kind, recipients)
     case = deadline.case
     late = kind == ReminderKind.OVERDUE
     title = f"{'Quá hạn' if late else 'Sắp đến hạn'} phản hồi chuyển tuyến {referral} – {referral.agency.name}"
     body = f"Hạn phản hồi: {_due(deadline)}. Hồ sơ {case}, {case.unit.name}."
     page = reverse("referrals:referral_detail", args=[referral.pk])
-    to: list[tuple[Iterable[User | None], str]] = [(agency_partners(referral.agency_id), page)]
+    to: list[tuple[Iterable[User | None], str]] = [(recipients.partners.get(referral.agency_id, []), page)]
     if late:
-        commune = [referral.sent_by, case.officer, *_escalation_recipients(case, cache, chairs=False)]
+        commune = [referral.sent_by, case.officer, *recipients.above_commune(case, chairs=False)]
         to.append((commune, reverse("cases:case_detail", args=[case.pk])))
-    return _send_reminder(deadline, kind, now, title, body, to)
+    return title, body, to
 
 
 def _due(deadline: Deadline) -> str:
     return timezone.localtime(deadline.due_at).strftime("%H:%M %d/%m/%Y")
-
-
-def _send_reminder(
-    deadline: Deadline, kind: str, now: dt.datetime, title: str, body: str, to: list[tuple[Iterable[User | None], str]]
-) -> int | None:
-    """The reminder of `deadline` for `kind`: its Reminder row (unique: when another scan got there first, nothing
-    is sent) and a notification to each (recipients, page), in one transaction; how many notifications were made."""
-    created = 0
-    try:
-        with transaction.atomic():
-            Reminder.objects.create(deadline=deadline, kind=kind, sent_at=now)
-            key = f"deadline:{deadline.pk}:{kind}"
-            for recipients, url in to:
-                created += len(notify(recipients=recipients, title=title, body=body, url=url, key=key))
-    except IntegrityError:
-        return None  # another scan got there first
-    return created

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
@@ -62,3 +64,8 @@ def account_manageable_by(actor: Person | None, account: User) -> bool:
 def agency_partners(agency_id: int) -> QuerySet[User]:
     """The active partner accounts of an agency: who is told of its referrals."""
     return User.objects.filter(role=Role.PARTNER, agency_id=agency_id, is_active=True)
+
+
+def agencies_partners(agency_ids: Iterable[int]) -> QuerySet[User]:
+    """The active partner accounts of several agencies at once (what `agency_partners` gives for each)."""
+    return User.objects.filter(role=Role.PARTNER, agency_id__in=list(agency_ids), is_active=True)

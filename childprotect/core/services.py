@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .bulk import insert_new
 from .models import Notification
 
 if TYPE_CHECKING:  # accounts imports core
@@ -52,6 +54,48 @@ def notify(
         if notification.email_due:
             transaction.on_commit(partial(_queue_email, notification.pk))
     return created
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """One notification for `notify_keyed`: made at most once per recipient and key."""
+
+    recipient: Any
+    title: str
+    body: str
+    url: str
+    key: str
+
+
+def notify_keyed(notifications: Iterable[Keyed]) -> list[tuple[int, str]]:
+    """What `notify` does with a key, for many notifications and keys at once, in a fixed number of statements.
+
+    Inactive or missing recipients are skipped; of two with the same recipient and key, the first one is kept; one
+    that exists already (made by an earlier call) is not made again. E-mails are queued on commit as by `notify`.
+    Returns (recipient id, key) of each notification made."""
+    now = timezone.now()
+    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    for n in notifications:
+        user = n.recipient
+        if user is None or not user.is_active or not n.key:
+            continue
+        rows.setdefault(
+            (user.pk, n.key[:200]),
+            {
+                "recipient": user.pk,
+                "title": n.title[:200],
+                "body": n.body,
+                "url": n.url,
+                "key": n.key[:200],
+                "created_at": now,
+                "email_due": bool(user.email),
+            },
+        )
+    made = insert_new(Notification, list(rows.values()), returning=["id", "recipient", "key", "email_due"])
+    for pk, _, _, email_due in made:
+        if email_due:
+            transaction.on_commit(partial(_queue_email, pk))
+    return [(recipient, key) for _, recipient, key, _ in made]
 
 
 def _queue_email(notification_id: int) -> None:

@@ -8,18 +8,23 @@ released together by a barrier, on SQLite (WAL, IMMEDIATE) and, with DATABASE_UR
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
-from cases.models import Case, CaseState, CaseStep
+from cases.models import Case, CaseState, CaseStep, Reminder
+from cases.services import deadlines_scan
 from childprotect.accounts.models import Role
 from childprotect.agencies.models import Agency, AgencyType
 from childprotect.audit.models import AuditEntry
+from childprotect.core.models import Notification
 from referrals.models import Consent, ReferralStatus, Urgency
 from referrals.services import ReferralData, referral_act, referral_create
 from reporting.models import PeriodicReport
 from tests.factories import AgencyFactory, UserFactory
 from tests.support.builders import open_case, walk
+from tests.support.clock import RECEIVED_AT
 from tests.support.concurrency import race, race_db
 from tests.support.pages import client_for, html
 
@@ -185,3 +190,23 @@ def test_two_people_opening_a_case_for_the_same_child_at_once(officer_a, chair_a
         case = Case.objects.get(report=report, child=child)
         assert AuditEntry.objects.filter(action="case.open", object_id=str(case.pk)).count() == 1
         assert AuditEntry.objects.filter(action="report.attach_child", object_id=str(report.pk)).count() == 1
+
+
+# --- two deadline scans at once ------------------------------------------------------------------------------------
+
+
+@race_db
+def test_two_deadline_scans_at_once_remind_each_deadline_exactly_once(
+    new_case, officer_a, chair_a, supervisor, police, police_agency, clock
+):
+    for name in ("Nguyễn Văn An", "Trần Thị Bích", "Lê Văn Cường", "Phạm Thị Dung"):
+        _referral(officer_a, new_case(child_name=name), police_agency)
+    clock.move_to(RECEIVED_AT + dt.timedelta(days=14))  # emergency, plan and referral limits all passed: 12 overdue
+
+    results = race(deadlines_scan, deadlines_scan)
+
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert sum(r.overdue for r in results) == Reminder.objects.count() == 12
+    # Each overdue deadline tells three people (officer, chair or police, supervisor), once whoever won it.
+    assert sum(r.notifications for r in results) == Notification.objects.filter(key__startswith="deadline:").count()
+    assert Notification.objects.filter(key__startswith="deadline:").count() == 36

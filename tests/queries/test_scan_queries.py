@@ -1,0 +1,71 @@
+"""The deadline scan at a pinned number of queries, the same with one deadline due as with many across two communes:
+a scan that starts to query per deadline (or per recipient) fails here with the list of queries it ran.
+
+Each case is opened at 09:00 on 20/11/2026 (report received 08:30) with a referral to its commune's police, and the
+clock is moved past the 12-hour emergency limit and the urgent referral's answer: every case has an overdue emergency
+decision and an overdue referral, each reminded to the officer, the chair, the supervisor, the sender and the police.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cases.models import Case, Reminder
+from cases.services import deadlines_scan, report_attach_child
+from childprotect.accounts.models import Role
+from tests.factories import AgencyFactory, UserFactory
+from tests.support.builders import send_referral
+from tests.support.clock import RECEIVED_AT
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
+
+NAMES = [f"Nguyễn Văn {c}" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+
+
+@pytest.fixture
+def make_cases(officer_a, chair_a, officer_b, commune_b, supervisor, police, police_agency, make_report, make_child):
+    UserFactory(username="chair_b", role=Role.COMMUNE_CHAIR, unit=commune_b, email="chair_b@thanhhoa.gov.vn")
+    agency_b = AgencyFactory(name="Công an xã B", agency_type=police_agency.agency_type, unit=commune_b)
+    UserFactory(username="police_b", role=Role.PARTNER, unit=commune_b, agency=agency_b, email="p@thanhhoa.gov.vn")
+    for user in (officer_a, chair_a, officer_b, supervisor, police):
+        user.email = f"{user.username}@thanhhoa.gov.vn"
+        user.save(update_fields=["email"])
+
+    def build(n: int) -> list[Case]:
+        cases = []
+        for i in range(n):
+            officer, unit, agency = (officer_a, officer_a.unit, police_agency)
+            if i % 2:
+                officer, unit, agency = (officer_b, commune_b, agency_b)
+            report = make_report(officer, incident_unit=unit)
+            child = make_child(officer, full_name=NAMES[i % len(NAMES)] + f" {i}", residence_unit=unit)
+            report_attach_child(actor=officer, report=report, child=child)
+            case = report.cases.get(child=child)
+            send_referral(officer, case, agency)
+            cases.append(case)
+        return cases
+
+    return build
+
+
+# The open deadlines due soon and overdue, the chairs and supervisors, the partners; then a savepoint, the
+# reminders, the notifications and its release.
+SCAN_QUERIES = 8
+
+
+@pytest.mark.parametrize(("cases", "deadlines"), [(1, 3), (10, 30)])
+def test_the_scan_runs_the_same_queries_for_one_case_as_for_ten_in_two_communes(
+    make_cases, clock, django_assert_num_queries, cases, deadlines
+):
+    make_cases(cases)
+    clock.move_to(RECEIVED_AT + dt.timedelta(days=14))  # the emergency, plan and referral limits have all passed
+
+    with django_assert_num_queries(SCAN_QUERIES):
+        result = deadlines_scan()
+
+    assert (result.due_soon, result.overdue, result.notifications) == (0, deadlines, 3 * deadlines)
+    assert Reminder.objects.count() == deadlines
+    with django_assert_num_queries(2):  # nothing is due any more: the two deadline queries, nothing else
+        assert deadlines_scan().notifications == 0
