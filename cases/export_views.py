@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -34,7 +34,7 @@ from .views import _require_registry_role
 
 @login_required
 @require_safe
-def report_export(request: AuthenticatedRequest) -> HttpResponse:
+def report_export(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpResponse:
     form = ReportFilterForm(request.GET or None)
     reporter = request.GET.get("reporter") == "1"
 
@@ -59,7 +59,7 @@ def report_export(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def child_export(request: AuthenticatedRequest) -> HttpResponse:
+def child_export(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpResponse:
     _require_registry_role(request.user)
     form = ChildFilterForm(request.GET or None)
     return export_response(
@@ -76,7 +76,7 @@ def child_export(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def case_export(request: AuthenticatedRequest) -> HttpResponse:
+def case_export(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpResponse:
     _require_registry_role(request.user)
     return export_response(
         request,

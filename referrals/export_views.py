@@ -7,7 +7,7 @@ The filters are read with the list's form into the list's selector filters, exac
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -22,7 +22,7 @@ from .resources import ReferralExportResource
 
 @login_required
 @require_safe
-def referral_export(request: AuthenticatedRequest) -> HttpResponse:
+def referral_export(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpResponse:
     form = ReferralFilterForm(request.GET or None)
     return export_response(
         request,

@@ -44,7 +44,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from devtools.bench.importing import synthetic_registry
 from devtools.bench.race import Command as RaceCommand
-from devtools.bench.race import NoRedirect, free_port, report_form
+from devtools.bench.race import NoRedirect, free_port, gunicorn, report_form
 
 BUSY = "Hệ thống đang bận"
 REPORT, COMMENT, HOME, CASES = "ghi Mẫu 01", "góp ý hồ sơ", "trang chủ", "danh sách hồ sơ"
@@ -220,8 +220,9 @@ class Command(RaceCommand):  # its scratch-database helpers: _run (manage.py in 
             env["CHILDPROTECT_SITE_URL"] = base
             celery = [sys.executable, "-m", "celery", "-A", "childprotect"]
             commands = {
-                "gunicorn": [str(Path(sys.executable).with_name("gunicorn")), "childprotect.wsgi"]
-                + ["-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads", str(threads), "--timeout", "300"],
+                "gunicorn": gunicorn(
+                    "-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads", str(threads), "--timeout", "300"
+                ),
                 "celery": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
             }
             if beat:

@@ -106,6 +106,13 @@ def pair(first: Any, second: Any) -> list[Any]:
     return out
 
 
+def gunicorn(*options: str) -> list[str]:
+    """The command of gunicorn with the production settings (childprotect/deploy/gunicorn.conf.py) and `options`
+    (address, sizes), which win over the file's."""
+    config = Path(settings.BASE_DIR) / "childprotect" / "deploy" / "gunicorn.conf.py"
+    return [str(Path(sys.executable).with_name("gunicorn")), "-c", str(config), *options, "childprotect.wsgi"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -160,16 +167,7 @@ class Command(BaseCommand):
             port = free_port()
             log = (tmp / "gunicorn.log").open("w")
             server = subprocess.Popen(  # noqa: S603
-                [
-                    str(Path(sys.executable).with_name("gunicorn")),
-                    "childprotect.wsgi",
-                    "-b",
-                    f"127.0.0.1:{port}",
-                    "-w",
-                    str(options["workers"]),
-                    "--timeout",
-                    "120",
-                ],
+                gunicorn("-b", f"127.0.0.1:{port}", "-w", str(options["workers"]), "--timeout", "120"),
                 env=env,
                 cwd=settings.BASE_DIR,
                 stdout=log,

@@ -33,16 +33,25 @@ def export(client, user, name: str, **params):
     return client.get(reverse(f"cases:{name}_export"), params)
 
 
+def body(response) -> bytes:
+    """The file's bytes: a streamed CSV read whole (once, kept on the response), an XLSX as it is."""
+    if not response.streaming:
+        return response.content
+    if not hasattr(response, "read_body"):
+        response.read_body = b"".join(response.streaming_content)
+    return response.read_body
+
+
 def csv_rows(response) -> list[dict[str, str]]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert response.content.startswith(codecs.BOM_UTF8)
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert body(response).startswith(codecs.BOM_UTF8)
+    return list(csv.DictReader(io.StringIO(body(response).decode("utf-8-sig"))))
 
 
 def xlsx_rows(response) -> list[dict[str, object]]:
     assert response.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(body(response))).active
     headers, *rows = list(sheet.iter_rows(values_only=True))
     return [dict(zip(headers, row, strict=True)) for row in rows]
 
@@ -219,7 +228,7 @@ def test_protected_fields_go_to_who_may_see_them_and_are_left_out_when_asked(cli
 
     response = export(client, officer_a, "child", format="csv", protected="0")
     (row,) = csv_rows(response)
-    text = response.content.decode("utf-8-sig")
+    text = body(response).decode("utf-8-sig")
     for header in ("Mã định danh cá nhân", "Dân tộc", "Hoàn cảnh đặc biệt", "Địa chỉ", "Người chăm sóc", "Ghi chú"):
         assert header not in row
     for secret in (NATIONAL_ID, HOME, CARER_PHONE, "Trần Thị Hạnh", "Khuyết tật", "Gia đình khó khăn"):
@@ -237,7 +246,7 @@ def test_the_cases_export_leaves_the_childs_protected_data_out_when_asked(client
     (plain,) = csv_rows(response)
 
     assert (full["Mã định danh cá nhân"], full["Địa chỉ"]) == (NATIONAL_ID, HOME)
-    assert "Mã định danh cá nhân" not in plain and NATIONAL_ID not in response.content.decode("utf-8-sig")
+    assert "Mã định danh cá nhân" not in plain and NATIONAL_ID not in body(response).decode("utf-8-sig")
 
 
 def test_no_reporter_identity_in_any_export_even_for_who_may_see_it(
@@ -250,9 +259,9 @@ def test_no_reporter_identity_in_any_export_even_for_who_may_see_it(
                 response = export(client, user, name, format=fmt, protected="1")
                 assert response.status_code == 200
                 if fmt == "csv":
-                    text = response.content.decode("utf-8-sig")
+                    text = body(response).decode("utf-8-sig")
                 else:
-                    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+                    sheet = openpyxl.load_workbook(io.BytesIO(body(response))).active
                     text = "\n".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row)
                 assert REPORTER_NAME not in text
                 assert "0987 654 321" not in text and "Tổ dân phố 3" not in text and "Cô giáo chủ nhiệm" not in text
@@ -271,7 +280,7 @@ def test_formulas_in_names_are_neutralised_in_csv_and_xlsx(client, officer_a, ma
 
     csv_names = column(csv_rows(export(client, officer_a, "child", format="csv")), "Họ và tên")
     response = export(client, officer_a, "child", format="xlsx")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(body(response))).active
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
 
     assert sorted(csv_names) == sorted(['\'=HYPERLINK("http://evil.example","Nhấn")', "'+cmd|' /C calc'!A0"])
@@ -284,8 +293,8 @@ def test_formulas_in_names_are_neutralised_in_csv_and_xlsx(client, officer_a, ma
 def test_csv_has_a_bom_vietnamese_headers_and_text_and_dates_as_written_in_vietnam(client, officer_a, in_a):
     response = export(client, officer_a, "child", format="csv")
 
-    assert response.content[:3] == codecs.BOM_UTF8
-    text = response.content.decode("utf-8")
+    assert body(response)[:3] == codecs.BOM_UTF8
+    text = body(response).decode("utf-8")
     assert text.startswith("\ufeffHọ và tên,Tên gọi khác,Ngày sinh,Năm sinh")
     (row,) = csv_rows(response)
     assert row["Họ và tên"] == CHILD_A
@@ -297,12 +306,52 @@ def test_csv_has_a_bom_vietnamese_headers_and_text_and_dates_as_written_in_vietn
     assert response["Cache-Control"] == "no-store, private"
 
 
+def test_a_csv_export_is_streamed_header_first_then_the_rows_in_chunks(client, officer_a, make_child, monkeypatch):
+    monkeypatch.setattr("childprotect.exports.CHUNK_SIZE", 2)
+    names = [f"Trẻ số {i}" for i in range(5)]
+    for name in names:
+        make_child(officer_a, full_name=name)
+    client.force_login(officer_a)
+
+    response = client.get(reverse("cases:child_export"), {"format": "csv"})
+
+    assert response.streaming is True
+    assert not response.has_header("Content-Length")
+    # The audit entry is written with the row count before the first byte goes out.
+    entry = AuditEntry.objects.get(action="export.children")
+    assert entry.changes["rows"] == 5 and entry.changes["format"] == "csv"
+    chunks = list(response.streaming_content)
+    first = chunks[0].decode("utf-8")
+    assert first.startswith("\ufeffHọ và tên,Tên gọi khác,Ngày sinh,Năm sinh") and first.count("\r\n") == 1
+    assert len(chunks) == 4  # the header, then 2 + 2 + 1 rows
+    streamed = list(csv.DictReader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
+    assert sorted(column(streamed, "Họ và tên")) == sorted(names)
+    # The same rows, in the same order, with the same cells as the XLSX of the same list.
+    as_xlsx = xlsx_rows(client.get(reverse("cases:child_export"), {"format": "xlsx"}))
+    assert streamed == [{k: "" if v is None else str(v) for k, v in row.items()} for row in as_xlsx]
+
+
+def test_the_header_decision_of_a_streamed_file_agrees_with_each_rows_policy(
+    officer_a, chair_a, supervisor, police, in_a
+):
+    from cases.resources import CaseExportResource, ChildExportResource, ReportExportResource
+
+    for user in (officer_a, chair_a, supervisor, police):
+        for resource, row in (
+            (ChildExportResource, in_a.child),
+            (CaseExportResource, in_a),
+            (ReportExportResource, in_a.report),
+        ):
+            made = resource(user=user, protected=True)
+            assert made.may_see_protected() == made.sees_protected(row), (resource, user)
+
+
 def test_xlsx_reads_back_with_openpyxl(client, supervisor, in_a):
     response = export(client, supervisor, "report", format="xlsx")
 
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert response["Content-Disposition"] == 'attachment; filename="thong-tin-thong-bao-to-giac-20261120-0900.xlsx"'
-    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    workbook = openpyxl.load_workbook(io.BytesIO(body(response)))
     assert workbook.active.title == "Thông tin, thông báo, tố giác"
     (row,) = xlsx_rows(response)
     assert row["Số tiếp nhận"] == in_a.report.reference

@@ -340,7 +340,8 @@ def test_phone_like_and_dash_addresses_are_data_kept_as_text_and_neutralised_on_
 
     response = client.get(reverse("cases:child_export"), {"format": "csv"})
     assert response.status_code == 200
-    exported = {r["Họ và tên"]: r["Địa chỉ"] for r in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))}
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    exported = {r["Họ và tên"]: r["Địa chỉ"] for r in csv.DictReader(io.StringIO(text))}
     assert exported == {name: "'" + address for name, address in addresses.items()}
 
 

@@ -410,7 +410,7 @@ def test_the_case_list_and_its_export_filter_by_form_of_abuse(client, officer_a,
     assert client.get(reverse("cases:case_list") + "?form=nonsense").context["page"].paginator.count == 2
     export = client.get(reverse("cases:case_export") + "?form=neglect&format=csv")
     assert export.status_code == 200
-    text = export.content.decode("utf-8-sig")
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
     assert str(neglect) in text and str(violence) not in text
 
 
@@ -418,7 +418,7 @@ def test_the_export_keeps_to_the_reach_with_a_unit_out_of_reach(client, officer_
     a_case = case_in(officer_a, officer_a.unit, "An")
     client.force_login(officer_b)
     export = client.get(reverse("cases:case_export") + f"?unit={officer_a.unit.pk}&format=csv")
-    assert export.status_code == 200 and str(a_case) not in export.content.decode("utf-8-sig")
+    assert export.status_code == 200 and str(a_case) not in b"".join(export.streaming_content).decode("utf-8-sig")
 
 
 # --- no inline script; the chart library only where there are charts -------------------------------------------------

@@ -26,10 +26,19 @@ def export(client, user, **params):
     return client.get(reverse(URL), params)
 
 
+def body(response) -> bytes:
+    """The file's bytes: a streamed CSV read whole (once, kept on the response), an XLSX as it is."""
+    if not response.streaming:
+        return response.content
+    if not hasattr(response, "read_body"):
+        response.read_body = b"".join(response.streaming_content)
+    return response.read_body
+
+
 def csv_rows(response) -> list[dict[str, str]]:
     assert response.status_code == 200
-    assert response.content.startswith(codecs.BOM_UTF8)
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert body(response).startswith(codecs.BOM_UTF8)
+    return list(csv.DictReader(io.StringIO(body(response).decode("utf-8-sig"))))
 
 
 def numbers(rows) -> list[str]:
@@ -78,13 +87,13 @@ def test_protected_columns_are_left_out_when_asked_and_no_reporter(client, offic
 
     response = export(client, police, format="csv", protected="0")
     (row,) = csv_rows(response)
-    text = response.content.decode("utf-8-sig")
+    text = body(response).decode("utf-8-sig")
 
     for header in ("Dịch vụ, hỗ trợ đề nghị", "Thông tin cần thiết để thực hiện", "Ghi chú về sự đồng ý"):
         assert header not in row
     assert MESSAGE not in text and "Đã hỏi ý kiến mẹ" not in text
     for user in (officer_a, police):
-        full = export(client, user, format="csv").content.decode("utf-8-sig")
+        full = body(export(client, user, format="csv")).decode("utf-8-sig")
         assert MESSAGE in full and REPORTER_NAME not in full and "0987 654 321" not in full
 
 
@@ -92,7 +101,7 @@ def test_formulas_are_neutralised_in_the_xlsx(client, officer_a, draft):
     draft(services_requested='=HYPERLINK("http://evil.example","x")', message="+cmd")
 
     response = export(client, officer_a, format="xlsx")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(body(response))).active
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
 
     assert all(c.data_type != "f" for c in cells)
@@ -158,5 +167,5 @@ def test_no_export_carries_a_suspect_whatever_the_agency(client, officer_a, supe
     Perpetrator.objects.create(report=referral.case.report, name="Nguyễn Văn Hùng", sex="male")
 
     for user in (officer_a, supervisor, police):
-        text = export(client, user, format="csv").content.decode("utf-8-sig")
+        text = body(export(client, user, format="csv")).decode("utf-8-sig")
         assert "Nguyễn Văn Hùng" not in text and "xâm hại" not in text.lower(), user

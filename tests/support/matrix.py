@@ -462,8 +462,10 @@ def leaks(response: Any, role: str, seen: Mapping[Any, tuple[str, frozenset[str]
         }
     found: list[str] = []
     content_type = response.get("Content-Type", "")
-    if not getattr(response, "streaming", False) and content_type.startswith(TEXT_TYPES):
-        body = response.content.decode("utf-8", errors="replace")
+    if content_type.startswith(TEXT_TYPES):
+        # A streamed text body (the CSV exports) is read whole, as a client would.
+        raw = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+        body = raw.decode("utf-8", errors="replace")
         found += [
             f"shows {what} ({text!r})"
             for what, text, roles in marks()

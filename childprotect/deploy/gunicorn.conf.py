@@ -1,0 +1,44 @@
+"""Gunicorn's settings in production: `gunicorn -c childprotect/deploy/gunicorn.conf.py childprotect.wsgi`, run from
+the repository root (the image's /app). The Dockerfile's CMD and docker-compose.yml's web command use it; the bench
+drivers (devtools/bench/race.py, load.py) too, with their own address and sizes on the command line, which wins over
+this file.
+
+Environment: PORT (8000), WEB_CONCURRENCY (worker processes, 3), GUNICORN_THREADS (threads per process, 4),
+GUNICORN_TIMEOUT (seconds, 120).
+"""
+
+from __future__ import annotations
+
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+
+# Processes × threads: a thread waiting on the database or a streamed download does not hold a whole process.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+
+# A worker silent this long is killed: long enough for a large export or PDF, short enough to free a stuck one.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+# On a deploy or restart, requests under way get this long to finish.
+graceful_timeout = 30
+# Behind a reverse proxy that reuses connections.
+keepalive = 5
+
+# Each worker is replaced after about this many requests (spread so they do not all restart together): memory a
+# worker accumulates over time is given back.
+max_requests = 1000
+max_requests_jitter = 100
+
+# The workers' heartbeat files in memory, not on the container's overlay disk (which can stall them).
+SHM = "/dev/shm"  # noqa: S108 (the machine's memory-backed file system, not a shared temporary directory)
+if os.path.isdir(SHM):
+    worker_tmp_dir = SHM
+
+# No control socket (gunicornc): its default place is under the home directory, which the image's user may not write,
+# and two servers on one machine would share it.
+control_socket_disable = True
+
+# Access and error logs to the container's output.
+accesslog = "-"
+errorlog = "-"
