@@ -61,11 +61,11 @@ def account_manageable_by(actor: Person | None, account: User) -> bool:
     return place is not None and user_reaches_unit(actor, place)
 
 
-def agency_partners(agency_id: int) -> QuerySet[User]:
-    """The active partner accounts of an agency: who is told of its referrals."""
-    return User.objects.filter(role=Role.PARTNER, agency_id=agency_id, is_active=True)
-
-
 def agencies_partners(agency_ids: Iterable[int]) -> QuerySet[User]:
-    """The active partner accounts of several agencies at once (what `agency_partners` gives for each)."""
+    """The active partner accounts of the agencies: who is told of their referrals."""
     return User.objects.filter(role=Role.PARTNER, agency_id__in=list(agency_ids), is_active=True)
+
+
+def agency_partners(agency_id: int) -> QuerySet[User]:
+    """The active partner accounts of one agency."""
+    return agencies_partners([agency_id])
