@@ -177,7 +177,7 @@ class CaseExportResource(ExportResource):
     officer = _column("officer", _("Cán bộ phụ trách"))
     opened_at = _column("opened_at", _("Ngày mở hồ sơ"))
     closed_at = _column("closed_at", _("Ngày đóng hồ sơ"))
-    next_due = _column("next_due", _("Hạn tiếp theo"))
+    next_due = _column("next_due_at", _("Hạn tiếp theo"))
     next_kind = _column(None, _("Việc đến hạn"))
     overdue = _column(None, _("Quá hạn"))
     # Protected (Đ33): the child's.
@@ -228,11 +228,11 @@ class CaseExportResource(ExportResource):
         return str(case)
 
     def dehydrate_next_kind(self, case: Case) -> str:
-        kind = getattr(case, "next_kind", None)
+        kind = case.next_due_kind
         return str(DeadlineKind(kind).label) if kind in DeadlineKind.values else ""
 
     def dehydrate_overdue(self, case: Case) -> bool:
-        due = getattr(case, "next_due", None)
+        due = case.next_due_at
         return due is not None and due <= self.now
 
     def dehydrate_circumstances(self, case: Case) -> str:

@@ -54,7 +54,7 @@ def state_counts(cases: QuerySet[Case], now: dt.datetime) -> list[StateRow]:
         r["state"]: r
         for r in cases.order_by()
         .values("state")
-        .annotate(total=Count("pk"), overdue=Count("pk", filter=Q(case_overdue(now))))
+        .annotate(total=Count("pk"), overdue=Count("pk", filter=case_overdue(now)))
     }
     return [
         StateRow(value, str(label), rows.get(value, {}).get("total", 0), rows.get(value, {}).get("overdue", 0))
@@ -241,7 +241,7 @@ def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
         .annotate(
             total=Count("pk"),
             open=Count("pk", filter=~Q(state=CaseState.CLOSED)),
-            overdue=Count("pk", filter=Q(case_overdue(now))),
+            overdue=Count("pk", filter=case_overdue(now)),
         )
         .order_by("-open", "-overdue", "-total", "unit__name")[:TOP_COMMUNES]
     ]

@@ -183,6 +183,7 @@ def send(step: Step) -> str:
         due_at=due,
         remind_at=remind,
     )
+    deadline_rules.refresh_next_due(referral.case)
     return str(step.data.get("note", "")).strip()
 
 

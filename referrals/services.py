@@ -12,6 +12,7 @@ from django.utils import timezone
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
+from cases.deadlines import refresh_next_due
 from cases.models import Case, Deadline, DeadlineStatus
 from childprotect.accounts.models import User
 from childprotect.accounts.policy import PARTNERS, acts_for_agency, can_refer
@@ -141,6 +142,7 @@ def _settle(referral: Referral, now: dt.datetime, *, cancel: bool) -> tuple[dt.d
         deadline.status = DeadlineStatus.LATE if late else DeadlineStatus.MET
     deadline.settled_at = now
     deadline.save(update_fields=["status", "settled_at"])
+    refresh_next_due(referral.case)
     return deadline.due_at, None if cancel else not late
 
 

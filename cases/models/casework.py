@@ -52,13 +52,23 @@ class Case(SoftDeletable):
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # Denormalised from the deadlines: the earliest open one (the case's own clocks and its referrals'), written in the
+    # transaction of every write that opens, settles or cancels a deadline (cases/deadlines.py `refresh_next_due`).
+    # The case list sorts on it and "overdue" is `next_due_at <= now`, without reading the deadlines of every case.
+    next_due_at = models.DateTimeField("hạn tiếp theo", null=True, blank=True)
+    next_due_kind = models.CharField("việc đến hạn", max_length=20, blank=True)
 
     class Meta:
         verbose_name = "hồ sơ vụ việc"
         verbose_name_plural = "hồ sơ vụ việc"
         ordering = ["-opened_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["report", "child"], name="case_one_per_child_per_report")]
-        indexes = [models.Index(fields=["unit", "state"], name="case_unit_state_idx")]
+        indexes = [
+            models.Index(fields=["unit", "state"], name="case_unit_state_idx"),
+            # The case list's order (next_due_at ASC NULLS LAST, id DESC: PostgreSQL puts NULLs last in an ascending
+            # index) and its "overdue" range, read from the top nationally.
+            models.Index(fields=["next_due_at", "-id"], name="case_next_due_idx"),
+        ]
         # Granted per case with django-guardian to the partners of an agency the case is referred to (referrals).
         permissions = [("view_referred_case", "Xem phần hồ sơ được chuyển tuyến đến cơ quan mình")]
 

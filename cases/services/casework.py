@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.deadlines import refresh_next_due, set_next_due
 from cases.handlers import ClosureCondition, closure_conditions, running_separations, start_deadline
 from cases.models import (
     Case,
@@ -100,6 +101,8 @@ def case_open(*, actor: User, report: Report, child: Child) -> Case:
         case = Case.objects.create(report=report, child=child, officer=officer, unit=report.incident_unit)
         start_deadline(case, DeadlineKind.EMERGENCY, report.received_at)
         start_deadline(case, DeadlineKind.PLAN, report.received_at)
+        set_next_due(case)
+        case.save(update_fields=["next_due_at", "next_due_kind"])
         CaseStep.objects.create(
             case=case,
             action="open",
@@ -151,6 +154,7 @@ def _deadlines(step: StepContext[Case]) -> None:
             status=DeadlineStatus.CANCELLED, settled_at=now
         )
         start_deadline(case, kind, now)
+    set_next_due(case)  # the handler may have started one too (a separation's end); the engine saves the case next
     step.event.update(deadline_due=due, on_time=on_time)
 
 
@@ -274,6 +278,7 @@ def separation_record(
         measure.separation_until, measure.extension_decision = extend_until, decision.strip()
         measure.save(update_fields=["separation_until", "extension_decision"])
         start_deadline(case, DeadlineKind.SEPARATION_END, now, until=extend_until)
+        refresh_next_due(case)
         audit_record(
             actor=actor,
             action=CaseAction.SEPARATION,

@@ -195,6 +195,8 @@ def test_each_row_of_the_table_moves_the_case_and_settles_and_starts_its_deadlin
             assert (started.due_at, started.remind_at) == deadline_rules.compute(kind, now)
         open_kinds = list(case.deadlines.filter(status=DeadlineStatus.OPEN).values_list("kind", flat=True))
         assert len(open_kinds) == len(set(open_kinds))
+        earliest = case.deadlines.filter(status=DeadlineStatus.OPEN).order_by("due_at", "id").first()
+        assert (case.next_due_at, case.next_due_kind) == ((earliest.due_at, earliest.kind) if earliest else (None, ""))
 
 
 def refused(actor, case: Case, action: str) -> ValidationError:

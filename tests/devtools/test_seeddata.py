@@ -43,6 +43,10 @@ def test_tiny_run_counts_and_shapes(cast, province):
     assert CaseStep.objects.count() > 30
     assert not Deadline.objects.filter(status="open", case__state="closed").exists()
     assert all(c.closed_at for c in Case.objects.filter(state="closed"))
+    # Each case carries its open deadline, as the services keep it (the case list sorts on it).
+    open_due = dict(Deadline.objects.filter(status="open").values_list("case_id", "due_at"))
+    assert {c.pk: c.next_due_at for c in Case.objects.all()} == {c.pk: open_due.get(c.pk) for c in Case.objects.all()}
+    assert Case.objects.filter(next_due_at__isnull=False).exists()
     assert Case.objects.exclude(state="closed").exists()
     assert Referral.objects.count() >= 0
 

@@ -90,7 +90,11 @@ PAGES = [
     Page("home", "supervisor", lambda w: reverse("home"), 27),
     Page("home", "police", lambda w: reverse("home"), 9),
     Page("home", "administrator", lambda w: reverse("home"), 4),
-    Page("case list", "officer_a", lambda w: reverse("cases:case_list"), 6),
+    # The case list: the count and the page from the cases table, then the page's children and communes by id.
+    Page("case list", "officer_a", lambda w: reverse("cases:case_list"), 8),
+    Page("case list", "supervisor", lambda w: reverse("cases:case_list"), 9),
+    Page("case list", "administrator", lambda w: reverse("cases:case_list"), 7),
+    Page("case list, one step", "supervisor", lambda w: reverse("cases:case_list") + "?state=received", 9),
     Page("case detail", "officer_a", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 14),
     Page("case detail, who accessed", "supervisor", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 18),
     Page("children list", "officer_a", lambda w: reverse("cases:child_list"), 7),

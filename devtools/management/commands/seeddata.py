@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from cases.deadlines import refresh_next_due_of
 from cases.models import (
     Case,
     CaseState,
@@ -412,6 +413,7 @@ class Command(BaseCommand):
             ]
         )  # fmt: skip
         deadlines = Deadline.objects.bulk_create(deadlines)
+        refresh_next_due_of(Case.all_objects.filter(pk__in=[d.case_id for d in deadlines]))
         # The reminders an hourly scan has already sent: the scan timed later finds only the last hour's work.
         sent_before = now - dt.timedelta(hours=1)
         reminders = []
