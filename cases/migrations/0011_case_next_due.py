@@ -36,4 +36,8 @@ class Migration(migrations.Migration):
             model_name="case",
             index=models.Index(fields=["next_due_at", "-id"], name="case_next_due_idx"),
         ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["state", "next_due_at", "-id"], name="case_state_next_due_idx"),
+        ),
     ]

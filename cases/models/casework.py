@@ -68,6 +68,7 @@ class Case(SoftDeletable):
             # The case list's order (next_due_at ASC NULLS LAST, id DESC: PostgreSQL puts NULLs last in an ascending
             # index) and its "overdue" range, read from the top nationally.
             models.Index(fields=["next_due_at", "-id"], name="case_next_due_idx"),
+            models.Index(fields=["state", "next_due_at", "-id"], name="case_state_next_due_idx"),  # ?state=...
         ]
         # Granted per case with django-guardian to the partners of an agency the case is referred to (referrals).
         permissions = [("view_referred_case", "Xem phần hồ sơ được chuyển tuyến đến cơ quan mình")]
