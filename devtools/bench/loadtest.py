@@ -15,9 +15,9 @@ the page in a loop until --samples requests have been answered or --max-seconds 
 every request's latency and status is kept. It prints p50, p95, p99, requests/s and errors (any answer but 200, and
 time-outs or broken connections) per page and level, with the number of samples behind them. For each page it also
 prints the SQL floor: the page's queries, captured in this process (Django's test client, the same user, the same
-database), each run under `EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON)`, planning and execution times summed (the
-lowest of three passes): the database's own share of the page with no Python, network or rendering; and the ratio of
-the page's median at one client to it.
+database), each run three times under `EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON)`, the lowest planning plus
+execution time of each summed: the database's own share of the page with no Python, network or rendering; and the
+ratio of the page's median at one client to it.
 
 --cold restarts the PostgreSQL cluster serving DATABASE_URL (found by its port in `pg_lsclusters`; as root) and drops
 the kernel's page cache when /proc/sys/vm/drop_caches is writable, before each page, and times that page's first and
@@ -568,17 +568,17 @@ class Command(BaseCommand):
             selects = [
                 q["sql"] for q in captured.captured_queries if q["sql"].lstrip()[:6].upper() in ("SELECT", "WITH")
             ]
-            best = math.inf
-            for _ in range(3):
-                total = 0.0
-                with connection.cursor() as cursor:
-                    for sql in selects:
+            total = 0.0
+            with connection.cursor() as cursor:
+                for sql in selects:  # each query's best of three: a moment of load elsewhere does not count
+                    best = math.inf
+                    for _ in range(3):
                         cursor.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql)
                         row = cursor.fetchone()[0]
                         plan = (json.loads(row) if isinstance(row, str) else row)[0]
-                        total += plan.get("Planning Time", 0.0) + plan.get("Execution Time", 0.0)
-                best = min(best, total)
-            floors[key(page)] = Floor(len(captured.captured_queries), len(selects), best)
+                        best = min(best, plan.get("Planning Time", 0.0) + plan.get("Execution Time", 0.0))
+                    total += best
+            floors[key(page)] = Floor(len(captured.captured_queries), len(selects), total)
         return floors
 
     # --- cold cache ----------------------------------------------------------------------------------------------
