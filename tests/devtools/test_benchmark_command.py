@@ -1,4 +1,5 @@
-"""`manage.py benchmark <lists|import|load|race>`: one command, the measurements as subcommands with their options."""
+"""`manage.py benchmark <lists|import|load|race|http>`: one command, the measurements as subcommands with their
+options."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ def test_each_subcommand_keeps_its_options():
     assert (load.rows, load.sessions, load.no_beat, load.max_seconds, load.workers) == (200, 3, True, 60, 3)
     race = parser.parse_args(["race", "--rounds", "2", "--database-url", "sqlite:///x"])
     assert (race.rounds, race.workers, race.database_url) == (2, 3, "sqlite:///x")
-    assert set(SUBCOMMANDS) == {"lists", "import", "load", "race"}
+    http = parser.parse_args(["http", "--clients", "1,5", "--samples", "30", "--cold", "--exports", "none"])
+    assert (http.clients, http.samples, http.cold, http.exports, http.max_seconds) == ("1,5", 30, True, "none", 10)
+    assert set(SUBCOMMANDS) == {"lists", "import", "load", "race", "http"}
 
 
 def test_a_subcommand_is_required():

@@ -8,6 +8,9 @@ manage.py benchmark load --rows 100000 --sessions 20
     `make run`'s SQLite under an import and many writers, on real processes (devtools/bench/load.py)
 manage.py benchmark race --rounds 10 --workers 3
     two people at once on a real server: who wins, who is told (devtools/bench/race.py)
+manage.py benchmark http [--clients 1,10,50] [--samples 100] [--max-seconds 10] [--cold] [--exports csv,xlsx]
+    the production server under 1, 10 and 50 clients: latency, errors and the SQL floor per page
+    (devtools/bench/loadtest.py)
 """
 
 from __future__ import annotations
@@ -16,24 +19,25 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from devtools.bench import importing, lists, load, race
+from devtools.bench import importing, lists, load, loadtest, race
 
 SUBCOMMANDS: dict[str, type[BaseCommand]] = {
     "lists": lists.Command,
     "import": importing.Command,
     "load": load.Command,
     "race": race.Command,
+    "http": loadtest.Command,
 }
 
 
 class Command(BaseCommand):
     help = (
         "Đo hiệu năng: lists (trang và báo cáo trên dữ liệu lớn), import (nhập danh sách trẻ em), "
-        "load (SQLite khi tải), race (hai người cùng lúc)."
+        "load (SQLite khi tải), race (hai người cùng lúc), http (máy chủ thật, nhiều người dùng cùng lúc)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="{lists,import,load,race}")
+        subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="{lists,import,load,race,http}")
         for name, command in SUBCOMMANDS.items():
             subparser = subparsers.add_parser(name, help=str(command.help))
             command().add_arguments(subparser)
