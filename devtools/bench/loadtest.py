@@ -64,6 +64,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.models import Count
 from django.test import Client as DjangoClient
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from devtools.bench.load import _interrupt, _stop
@@ -459,7 +460,7 @@ class Command(BaseCommand):
         )
         pages = [
             Page("national case list", "admin", "/cases/", "list"),
-            Page("Django admin changelist of Case", "admin_site", "/admin/cases/case/", "list"),
+            Page("Django admin changelist of Case", "admin_site", "/bench-admin/cases/case/", "list"),
             Page("case list, page 1", "supervisor", "/cases/", "list"),
             Page(f"case list, last page ({last})", "supervisor", f"/cases/?page={last}", "list"),
             Page("dashboard (home)", "supervisor", "/", "dashboard"),
@@ -496,7 +497,7 @@ class Command(BaseCommand):
             raise CommandError("Đặt DATABASE_URL (một bản sao dữ liệu, không phải cơ sở dữ liệu đang dùng).")
         env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "CELERY_TASK_ALWAYS_EAGER")}
         return env | {
-            "DJANGO_SETTINGS_MODULE": "childprotect.settings",
+            "DJANGO_SETTINGS_MODULE": "devtools.bench.admin_settings",  # the production settings + /bench-admin/
             "DJANGO_PRODUCTION": "1",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": HOST,
@@ -562,9 +563,10 @@ class Command(BaseCommand):
                 clients[page.who] = DjangoClient(HTTP_HOST=host)
                 clients[page.who].force_login(User.objects.get(username=USERNAMES[page.who]))
             client = clients[page.who]
-            client.get(page.path)  # warm, as the HTTP runs were
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(page.path)
+            with override_settings(ROOT_URLCONF="devtools.bench.admin_urls"):  # the server's URLs
+                client.get(page.path)  # warm, as the HTTP runs were
+                with CaptureQueriesContext(connection) as captured:
+                    response = client.get(page.path)
             if response.status_code != 200:
                 continue
             selects = [
