@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypedDict
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from childprotect.accounts.policy import can_import
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.audit.actions import ChildAction
 from childprotect.audit.models import AuditEntry
+from childprotect.core.bulk import insert_rows
 from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas, parse_date
 from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.text import fold
@@ -37,6 +39,9 @@ SEXES: dict[str, str] = {
 }
 SEXES.update({fold(str(label)): value for value, label in Sex.choices})
 LENGTHS = {"full_name": 150, "other_names": 150, "address": 255, "school": 150, "school_class": 30}
+CIRCUMSTANCES = frozenset(SpecialCircumstance.values)
+# A registry repeats a few values in its sex, ethnicity and commune columns: each folded once.
+_fold_short = lru_cache(maxsize=4096)(fold)
 UPDATED_FIELDS = ["full_name", "other_names", "date_of_birth", "birth_year", "sex", "ethnicity", "address", "school"]
 
 
@@ -44,6 +49,7 @@ UPDATED_FIELDS = ["full_name", "other_names", "date_of_birth", "birth_year", "se
 class ChildRow:
     number: int
     full_name: str
+    folded: str  # fold(full_name), what duplicates are matched on
     other_names: str
     date_of_birth: dt.date | None
     birth_year: int
@@ -62,7 +68,7 @@ class ChildRow:
     shared: list[int] = field(default_factory=list)  # children outside reach with the same ID number (flagged)
 
     def key(self) -> tuple[str, Any, int]:
-        return fold(self.full_name), self.date_of_birth or self.birth_year, self.unit.pk
+        return self.folded, self.date_of_birth or self.birth_year, self.unit.pk
 
 
 class _Lookups(TypedDict):
@@ -125,7 +131,7 @@ class ChildImporter:
         for key, limit in LENGTHS.items():
             if len(v.get(key, "")) > limit:
                 errors.append(f"“{key}” dài quá {limit} ký tự")
-        sex = SEXES.get(fold(v.get("sex", "")))
+        sex = SEXES.get(_fold_short(v.get("sex", "")))
         if sex is None:
             errors.append(f"giới tính “{v.get('sex', '')}” không hợp lệ (Nam, Nữ hoặc Chưa rõ)")
         born: dt.date | None = None
@@ -157,14 +163,13 @@ class ChildImporter:
             errors.append("mã định danh phải gồm đúng 12 chữ số")
         ethnicity = None
         if v.get("ethnicity"):
-            ethnicity = ctx["ethnicities"].get(fold(v["ethnicity"]))
+            ethnicity = ctx["ethnicities"].get(_fold_short(v["ethnicity"]))
             if ethnicity is None:
                 errors.append(f"dân tộc “{v['ethnicity']}” không có trong danh mục")
         unit = self._unit(v, ctx, errors)
         groups = [g.strip().lower().rstrip(")") for g in v.get("circumstances", "").replace(",", ";").split(";")]
         groups = [g for g in groups if g]
-        known = set(SpecialCircumstance.values)
-        if any(g not in known for g in groups):
+        if any(g not in CIRCUMSTANCES for g in groups):
             errors.append("nhóm hoàn cảnh đặc biệt phải là chữ cái của Điều 10 (a, b, c, ...)")
         carer = None
         if v.get("carer_name") or v.get("carer_phone"):
@@ -180,6 +185,7 @@ class ChildImporter:
         return ChildRow(
             number=row.number,
             full_name=name,
+            folded=fold(name),
             other_names=v.get("other_names", ""),
             date_of_birth=born,
             birth_year=year,
@@ -212,7 +218,7 @@ class ChildImporter:
                 )
             return unit
         if name:
-            found = ctx["by_name"].get((version, fold(name)), [])
+            found = ctx["by_name"].get((version, _fold_short(name)), [])
             if len(found) == 1:
                 return found[0]
             errors.append(
@@ -282,7 +288,7 @@ class ChildImporter:
                 child.existing = inside[0]
                 plan.update += 1
                 actions.append(child)
-            elif child.key() in registered or (fold(child.full_name), child.birth_year, child.unit.pk) in registered:
+            elif child.key() in registered or (child.folded, child.birth_year, child.unit.pk) in registered:
                 plan.skip += 1
             else:
                 plan.create += 1
@@ -303,80 +309,79 @@ class ChildImporter:
         new = [c for c in actions if c.existing is None]
         content_type = ContentType.objects.get_for_model(Child)
 
-        def audit(action: str, pk: int) -> AuditEntry:
-            return AuditEntry(
-                at=now,
-                actor=actor,
-                actor_repr=actor.get_username(),
-                action=action,
-                object_type=content_type,
-                object_id=str(pk),
-                object_repr=f"Trẻ em #{pk}",
-                changes={"source": "import"},
-            )
+        def audit(action: str, pk: int, changes: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "at": now,
+                "actor": actor.pk,
+                "actor_repr": actor.get_username(),
+                "action": action,
+                "object_type": content_type.pk,
+                "object_id": str(pk),
+                "object_repr": f"Trẻ em #{pk}",
+                "changes": changes,
+            }
 
         # Batch by batch, each child with its carer, groups and audit entry (one transaction all the same, opened by
-        # the job): the worker holds 2,000 model instances at a time, not 100,000 of each kind.
+        # the job): the worker holds the rows of 2,000 children at a time, not 100,000 of each kind. Plain rows, not
+        # model instances (core.bulk.insert_rows): what Child.save() and Carer.save() derive is computed here.
+        source = {"source": "import"}
         for start in range(0, len(new), 2000):
             rows_batch = new[start : start + 2000]
-            children = Child.objects.bulk_create(
+            children = insert_rows(
+                Child,
                 [
-                    Child(
-                        full_name=c.full_name,
-                        name_folded=fold(c.full_name),
-                        other_names=c.other_names,
-                        other_names_folded=fold(c.other_names),
-                        date_of_birth=c.date_of_birth,
-                        birth_year=c.birth_year,
-                        birth_year_estimated=c.birth_year_estimated,
-                        sex=c.sex,
-                        ethnicity=c.ethnicity,
-                        national_id=c.national_id,
-                        residence_unit=c.unit,
-                        address=c.address,
-                        school=c.school,
-                        school_class=c.school_class,
-                        notes=c.notes,
-                        created_by=actor,
-                    )
+                    {
+                        "full_name": c.full_name,
+                        "name_folded": c.folded,
+                        "other_names": c.other_names,
+                        "other_names_folded": fold(c.other_names),
+                        "date_of_birth": c.date_of_birth,
+                        "birth_year": c.birth_year,
+                        "birth_year_estimated": c.birth_year_estimated,
+                        "sex": c.sex,
+                        "ethnicity": c.ethnicity.pk if c.ethnicity else None,
+                        "national_id": c.national_id,
+                        "residence_unit": c.unit.pk,
+                        "address": c.address,
+                        "school": c.school,
+                        "school_class": c.school_class,
+                        "notes": c.notes,
+                        "created_by": actor.pk,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
                     for c in rows_batch
-                ]
+                ],
             )
-            Carer.objects.bulk_create(
+            insert_rows(
+                Carer,
                 [
-                    Carer(child=child, phone_digits=phone_digits(row.carer["phone"]), **row.carer)
-                    for row, child in zip(rows_batch, children, strict=True)
+                    {"child": pk, "phone_digits": phone_digits(row.carer["phone"]), **row.carer}
+                    for row, pk in zip(rows_batch, children, strict=True)
                     if row.carer
-                ]
+                ],
             )
-            ChildCircumstance.objects.bulk_create(
+            insert_rows(
+                ChildCircumstance,
                 [
-                    ChildCircumstance(child=child, group=g)
-                    for row, child in zip(rows_batch, children, strict=True)
+                    {"child": pk, "group": g}
+                    for row, pk in zip(rows_batch, children, strict=True)
                     for g in row.circumstances
-                ]
+                ],
             )
-            AuditEntry.objects.bulk_create([audit(ChildAction.IMPORT, c.pk) for c in children])
+            insert_rows(AuditEntry, [audit(ChildAction.IMPORT, pk, source) for pk in children])
             # A number also held outside the importer's reach: flagged, named by record number only (no oracle).
-            AuditEntry.objects.bulk_create(
+            insert_rows(
+                AuditEntry,
                 [
-                    AuditEntry(
-                        at=now,
-                        actor=actor,
-                        actor_repr=actor.get_username(),
-                        action=ChildAction.NATIONAL_ID_SHARED,
-                        object_type=content_type,
-                        object_id=str(child.pk),
-                        object_repr=f"Trẻ em #{child.pk}",
-                        changes={"also_on": [f"Trẻ em #{pk}" for pk in row.shared]},
-                    )
-                    for row, child in zip(rows_batch, children, strict=True)
+                    audit(ChildAction.NATIONAL_ID_SHARED, pk, {"also_on": [f"Trẻ em #{other}" for other in row.shared]})
+                    for row, pk in zip(rows_batch, children, strict=True)
                     if row.shared
-                ]
+                ],
             )
             progress(50 + 40 * (start + len(rows_batch)) // max(len(new), 1))
         updated = self._update([c for c in actions if c.existing is not None])
-        AuditEntry.objects.bulk_create([audit(ChildAction.IMPORT_UPDATE, pk) for pk in updated], batch_size=2000)
+        insert_rows(AuditEntry, [audit(ChildAction.IMPORT_UPDATE, pk, source) for pk in updated])
         progress(100)
         return plan
 

@@ -26,4 +26,7 @@ def fold(text: str | None) -> str:
 
 def nfc(text: str) -> str:
     """Names are stored in NFC with whitespace collapsed (the form of the official lists)."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    text = unicodedata.normalize("NFC", text)
+    if "  " not in text and text.isprintable():  # every whitespace but " " is unprintable: nothing to collapse
+        return text.strip()
+    return _SPACES.sub(" ", text).strip()

@@ -111,7 +111,13 @@ class Child(SoftDeletable):
             models.Index(
                 fields=["national_id"], condition=~Q(national_id=""), name="child_national_id_idx"
             ),  # registration's duplicate check, the search by ID, the "same ID" flag
-            models.Index(fields=["residence_unit", "name_folded"], name="child_unit_name_idx"),
+            # Also the import's duplicate check, which reads every child of the file's communes: the included columns
+            # let it read the index alone (PostgreSQL), not a heap page per child.
+            models.Index(
+                fields=["residence_unit", "name_folded"],
+                name="child_unit_name_idx",
+                include=["date_of_birth", "birth_year", "deleted_at"],
+            ),
             # Duplicate detection: same birth year, name starting with the family name (a prefix: pattern ops).
             models.Index(
                 fields=["birth_year", "name_folded"],
