@@ -1,0 +1,40 @@
+"""Two covering indexes of live children for the children list and name search (index-only scans at a million rows).
+
+(commune, folded name, id) replaces (commune, folded name): a province's children are counted and sorted from it
+without reading the table; (folded name, id) lets a national page walk the registry in name order the same way.
+Both carry the other names (the search looks there too) and leave soft-deleted children out. On SQLite the INCLUDE
+part is ignored. See docs/query-plans.md#children-list-and-search.
+"""
+
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("cases", "0010_separation_ended_by_decision"),
+        ("places", "0001_initial"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.RemoveIndex(model_name="child", name="child_unit_name_idx"),
+        migrations.AddIndex(
+            model_name="child",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["residence_unit", "name_folded", "id"],
+                include=("other_names_folded",),
+                name="child_live_unit_name_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="child",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["name_folded", "id"],
+                include=("other_names_folded",),
+                name="child_live_name_idx",
+            ),
+        ),
+    ]
