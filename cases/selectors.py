@@ -205,10 +205,11 @@ class ChildListing:
     size (COUNT(*) OVER ()); the parts are merged here and only the page's rows are read in full. Neither query
     depends on the size of the country, and nothing grows as a literal list.
 
-    Nationally (administrators) a page walks the name index and stops at the page; the count stops at
-    NATIONAL_COUNT_CAP + 1 (`capped`: the page says "more than 1,000"), since an exact count of a common word
-    ("nguyen": a third of the country) would read a third of the table.
-    See docs/query-plans.md#children-list-and-search.
+    Nationally (administrators) the count stops at NATIONAL_COUNT_CAP + 1 (`capped`: the page says "more than
+    1,000"), since an exact count of a common word ("nguyen": a third of the country) would read a third of the
+    table. Past the cap a page walks the name index (matches are dense) and stops at the page; under it, the few
+    matches are found by the trigram index and sorted.
+    See docs/query-plans-children.md#children-list-and-search.
     """
 
     ordered = True  # for the Paginator: the list has a fixed order
@@ -238,16 +239,18 @@ class ChildListing:
         """The first `upto` rows of every part, merged in the list's order; returns the parts' total (jurisdiction)."""
         rows: list[list[tuple[Any, ...]]] = []
         total = 0
+        # Walking the name index in order and filtering, PostgreSQL passes a third of the country before the first
+        # "nguyen" of a province, or before the first "nguyen van an" at all (their names sort there). Sorting on an
+        # expression (the same order) leaves it the unit index or the trigram index: in a jurisdiction, where every
+        # row is read anyway for the part's size, and nationally when the count found at most the cap.
+        first, *rest = self.order
+        unindexed = [_unindexed(first), *rest] if first == "name_folded" else self.order
         for part in self.parts:
             if self.national:
-                rows.append(list(part.order_by(*self.order).values_list(*self.fields)[:upto]))
+                order = self.order if self.count() and self.capped else unindexed
+                rows.append(list(part.order_by(*order).values_list(*self.fields)[:upto]))
                 continue
-            # Every row of the part is read for its size, so the sort must not follow the name index: walking it
-            # in order and filtering by commune, PostgreSQL would pass a third of the country before the first
-            # "nguyen" of the province. Sorting on an expression (the same order) leaves it the unit index.
-            first, *rest = self.order
-            order = [_unindexed(first), *rest] if first == "name_folded" else self.order
-            qs = part.annotate(size=Window(Count("pk"))).order_by(*order)
+            qs = part.annotate(size=Window(Count("pk"))).order_by(*unindexed)
             found = list(qs.values_list(*self.fields, "size")[:upto])
             total += found[0][-1] if found else 0
             rows.append([r[:-1] for r in found])
@@ -258,7 +261,7 @@ class ChildListing:
     def count(self) -> int:
         if self._total is None:
             if self.national:
-                found = self.parts[0][: NATIONAL_COUNT_CAP + 1].count()
+                found = self.parts[0].order_by()[: NATIONAL_COUNT_CAP + 1].count()  # any 1,001: no order
                 self.capped = found > NATIONAL_COUNT_CAP
                 self._total = min(found, NATIONAL_COUNT_CAP)
             else:

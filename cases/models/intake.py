@@ -113,7 +113,7 @@ class Child(SoftDeletable):
             ),  # registration's duplicate check, the search by ID, the "same ID" flag
             # The children list and name search read live children from these two without touching the table
             # (index-only scans): a jurisdiction's children by commune, and the whole registry in name order
-            # (docs/query-plans.md#children-list-and-search).
+            # (docs/query-plans-children.md#children-list-and-search).
             models.Index(
                 fields=["residence_unit", "name_folded", "id"],
                 include=["other_names_folded"],
