@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, overload
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, Window
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 
@@ -37,8 +41,8 @@ NOTHING = Q(pk__in=[])
 def _unit_ids(user: User) -> list[int] | None:
     """The ids of the units in the user's jurisdiction (None: all of them), as a literal list.
 
-    A list (1 id for a commune, ~170 for a province) lets PostgreSQL combine index scans ("unit = ANY(...) OR id =
-    ANY(...)"); a join on the unit path or an EXISTS under OR made it scan a million children.
+    A list (1 id for a commune, ~170 for a province) lets PostgreSQL read the unit indexes ("unit = ANY(...)"); a join
+    on the unit path made it scan a million children.
     """
     if not user.is_authenticated or not user.is_active:
         return []
@@ -61,14 +65,18 @@ def reports_visible_to(user: User) -> QuerySet[Report]:
     return Report.objects.filter(Q(incident_unit_id__in=units) | Q(received_by_id=user.pk))
 
 
+def _reported_in(units: list[int]) -> Exists:
+    """The outer query's child is concerned by a report of one of these units (an index probe per child)."""
+    return Exists(ReportChild.objects.filter(child=OuterRef("pk"), report__incident_unit_id__in=units))
+
+
 def _children_q(user: User) -> Q | None:
     units = _unit_ids(user)
     if units is None:
         return None
     if not units:
         return NOTHING
-    linked = ReportChild.objects.filter(report__incident_unit_id__in=units).values_list("child_id", flat=True)
-    return Q(residence_unit_id__in=units) | Q(pk__in=list(linked.distinct()))
+    return Q(residence_unit_id__in=units) | Q(_reported_in(units))
 
 
 def children_visible_to(user: User) -> QuerySet[Child]:
@@ -146,8 +154,7 @@ def name_matches(qs: QuerySet[Child], query: str) -> QuerySet[Child]:
     return qs.filter(Q(name_folded__contains=folded) | Q(other_names_folded__contains=folded))
 
 
-def children_list(user: User, filters: ChildFilters) -> QuerySet[Child]:
-    qs = children_visible_to(user).select_related("residence_unit")
+def _child_filters_applied(user: User, qs: QuerySet[Child], filters: ChildFilters) -> QuerySet[Child]:
     if filters.q:
         qs = name_matches(qs, filters.q)
     if filters.unit is not None:
@@ -166,7 +173,120 @@ def children_list(user: User, filters: ChildFilters) -> QuerySet[Child]:
             .values("national_id")
         )
         qs = qs.filter(national_id__in=shared)
+    return qs
+
+
+def children_list(user: User, filters: ChildFilters) -> QuerySet[Child]:
+    """The children the user sees, filtered and ordered (the export; the list page reads them through ChildListing)."""
+    qs = _child_filters_applied(user, children_visible_to(user).select_related("residence_unit"), filters)
     return qs.order_by(*CHILD_ORDERS.get(filters.order, CHILD_ORDERS["name"]))
+
+
+# How each order of the list sorts, in SQL and when two parts of the list are merged in Python.
+_SORT_KEYS: dict[str, tuple[tuple[str, ...], Callable[[tuple[Any, ...]], Any], bool]] = {
+    "name": (("name_folded", "id"), lambda r: r, False),
+    "-created": (("created_at", "id"), lambda r: r, True),
+    "birth": (("birth_year", "id"), lambda r: (-r[0], r[1]), False),
+}
+NATIONAL_COUNT_CAP = 1000
+
+
+def _unindexed(field: str) -> Concat:
+    """The text column as an expression, sorting exactly as the column does, that no index provides in order."""
+    return Concat(F(field), Value(""), output_field=CharField())
+
+
+class ChildListing:
+    """The children list for Django's Paginator: count() and one page, both read from the indexes of the user's reach.
+
+    The children a commune or province user sees are two disjoint parts: those living in the jurisdiction (the unit
+    index, read without touching the table) and those living elsewhere but concerned by a report of it (reached
+    from the jurisdiction's reports). One query per part gives its first rows in the list's order with the part's
+    size (COUNT(*) OVER ()); the parts are merged here and only the page's rows are read in full. Neither query
+    depends on the size of the country, and nothing grows as a literal list.
+
+    Nationally (administrators) the count stops at NATIONAL_COUNT_CAP + 1 (`capped`: the page says "more than
+    1,000"), since an exact count of a common word ("nguyen": a third of the country) would read a third of the
+    table. Past the cap a page walks the name index (matches are dense) and stops at the page; under it, the few
+    matches are found by the trigram index and sorted.
+    See docs/query-plans.md#children-list-and-search.
+    """
+
+    ordered = True  # for the Paginator: the list has a fixed order
+
+    def __init__(self, user: User, filters: ChildFilters, *, upto: int = 25) -> None:
+        self.user, self.filters = user, filters
+        self.fields, self.key, self.reverse = _SORT_KEYS.get(filters.order, _SORT_KEYS["name"])
+        self.order = CHILD_ORDERS.get(filters.order, CHILD_ORDERS["name"])
+        self.capped = False
+        self._upto = upto  # rows from the top the page will need (page number × page size)
+        self._rows: list[tuple[Any, ...]] | None = None
+        self._total: int | None = None
+        units = _unit_ids(user)
+        self.national = units is None
+        base = Child.objects.all()
+        self.visible = base if units is None else base.filter(Q(residence_unit_id__in=units) | Q(_reported_in(units)))
+        if units is None:
+            self.parts = [_child_filters_applied(user, base, filters)]
+        elif not units:
+            self.parts = []
+        else:
+            living = base.filter(residence_unit_id__in=units)
+            reported = base.exclude(residence_unit_id__in=units).filter(_reported_in(units))
+            self.parts = [_child_filters_applied(user, qs, filters) for qs in (living, reported)]
+
+    def _read(self, upto: int) -> int:
+        """The first `upto` rows of every part, merged in the list's order; returns the parts' total (jurisdiction)."""
+        rows: list[list[tuple[Any, ...]]] = []
+        total = 0
+        # Walking the name index in order and filtering, PostgreSQL passes a third of the country before the first
+        # "nguyen" of a province, or before the first "nguyen van an" at all (their names sort there). Sorting on an
+        # expression (the same order) leaves it the unit index or the trigram index: in a jurisdiction, where every
+        # row is read anyway for the part's size, and nationally when the count found at most the cap.
+        first, *rest = self.order
+        unindexed = [_unindexed(first), *rest] if first == "name_folded" else self.order
+        for part in self.parts:
+            if self.national:
+                order = self.order if self.count() and self.capped else unindexed
+                rows.append(list(part.order_by(*order).values_list(*self.fields)[:upto]))
+                continue
+            qs = part.annotate(size=Window(Count("pk"))).order_by(*unindexed)
+            found = list(qs.values_list(*self.fields, "size")[:upto])
+            total += found[0][-1] if found else 0
+            rows.append([r[:-1] for r in found])
+        self._rows = list(heapq.merge(*rows, key=self.key, reverse=self.reverse))[:upto]
+        self._upto = upto
+        return total
+
+    def count(self) -> int:
+        if self._total is None:
+            if self.national:
+                found = self.parts[0].order_by()[: NATIONAL_COUNT_CAP + 1].count()  # any 1,001: no order
+                self.capped = found > NATIONAL_COUNT_CAP
+                self._total = min(found, NATIONAL_COUNT_CAP)
+            else:
+                self._total = self._read(self._upto)
+        return self._total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Child]:
+        return iter(self[: self.count()])
+
+    @overload
+    def __getitem__(self, page: int) -> Child: ...
+    @overload
+    def __getitem__(self, page: slice) -> list[Child]: ...
+    def __getitem__(self, page: int | slice) -> Child | list[Child]:
+        if isinstance(page, int):
+            return self[page : page + 1][0]
+        stop = page.stop if page.stop is not None else self.count()
+        if self._rows is None or stop > self._upto:
+            self._read(max(stop, self._upto))
+        ids = [r[-1] for r in (self._rows or [])[page]]
+        found = self.visible.select_related("residence_unit").in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
 
 
 def children_sharing_national_id(user: User, child: Child) -> QuerySet[Child]:

@@ -47,7 +47,7 @@ from .forms import (
     child_filters,
     report_filters,
 )
-from .models import MAIN_FORMS, SEXUAL_SUBTYPES, CaseState
+from .models import MAIN_FORMS, SEXUAL_SUBTYPES, CaseState, Child
 from .policy import can_see_child_protected, can_see_reporter
 
 PAGE_SIZE = 25
@@ -222,11 +222,14 @@ def child_list(request: AuthenticatedRequest) -> HttpResponse:
     _require_registry_role(request.user)
     form = ChildFilterForm(request.GET or None)
     filters = child_filters(form)
-    page = Paginator(selectors.children_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    number = request.GET.get("page", "")
+    upto = int(number) * PAGE_SIZE if number.isdigit() and 0 < int(number) < 100_000 else PAGE_SIZE
+    listing = selectors.ChildListing(request.user, filters, upto=upto)
+    page = Paginator[Child](listing, PAGE_SIZE).get_page(number)
     return render(
         request,
         "cases/child_list.html",
-        {"form": form, "page": page, "can_create": can_register_child(request.user)},
+        {"form": form, "page": page, "capped": listing.capped, "can_create": can_register_child(request.user)},
     )
 
 

@@ -111,12 +111,21 @@ class Child(SoftDeletable):
             models.Index(
                 fields=["national_id"], condition=~Q(national_id=""), name="child_national_id_idx"
             ),  # registration's duplicate check, the search by ID, the "same ID" flag
-            # Also the import's duplicate check, which reads every child of the file's communes: the included columns
-            # let it read the index alone (PostgreSQL), not a heap page per child.
+            # The children list and name search read live children from these two without touching the table
+            # (index-only scans): a jurisdiction's children by commune, and the whole registry in name order; the
+            # registry import's duplicate check reads a file's communes (name, birth date and year) from the first
+            # (docs/query-plans.md#children-list-and-search).
             models.Index(
-                fields=["residence_unit", "name_folded"],
-                name="child_unit_name_idx",
-                include=["date_of_birth", "birth_year", "deleted_at"],
+                fields=["residence_unit", "name_folded", "id"],
+                include=["other_names_folded", "date_of_birth", "birth_year"],
+                condition=Q(deleted_at__isnull=True),
+                name="child_live_unit_name_idx",
+            ),
+            models.Index(
+                fields=["name_folded", "id"],
+                include=["other_names_folded"],
+                condition=Q(deleted_at__isnull=True),
+                name="child_live_name_idx",
             ),
             # Duplicate detection: same birth year, name starting with the family name (a prefix: pattern ops).
             models.Index(

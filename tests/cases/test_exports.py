@@ -419,7 +419,7 @@ def test_every_export_writes_one_audit_entry_with_its_filters_and_row_count(clie
 
 
 # The queries of each export (sqlite and PostgreSQL alike), the same with 5 rows and with 25: none per row.
-EXPORT_QUERIES = {"child": 8, "report": 6, "case": 6}
+EXPORT_QUERIES = {"child": 7, "report": 6, "case": 6}
 
 
 def test_each_export_takes_the_same_number_of_queries_for_5_or_25_rows(

@@ -97,10 +97,15 @@ PAGES = [
     Page("case list, one step", "supervisor", lambda w: reverse("cases:case_list") + "?state=received", 9),
     Page("case detail", "officer_a", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 14),
     Page("case detail, who accessed", "supervisor", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 18),
+    # The children list: the children living in the reach with their number, those reached by its reports with
+    # theirs, then the page's rows; nationally, a capped count, the page's ids, then its rows.
     Page("children list", "officer_a", lambda w: reverse("cases:child_list"), 7),
-    Page("child detail", "officer_a", lambda w: reverse("cases:child_detail", args=[w.first.child_id]), 11),
+    Page("children list, name search", "officer_a", lambda w: reverse("cases:child_list") + "?q=nguyen", 7),
+    Page("children list", "supervisor", lambda w: reverse("cases:child_list"), 8),
+    Page("children list, name search", "administrator", lambda w: reverse("cases:child_list") + "?q=nguyen", 6),
+    Page("child detail", "officer_a", lambda w: reverse("cases:child_detail", args=[w.first.child_id]), 10),
     Page(
-        "child detail, who accessed", "supervisor", lambda w: reverse("cases:child_detail", args=[w.first.child_id]), 15
+        "child detail, who accessed", "supervisor", lambda w: reverse("cases:child_detail", args=[w.first.child_id]), 14
     ),
     Page("intake report list", "officer_a", lambda w: reverse("cases:report_list"), 7),
     Page("referral list", "officer_a", lambda w: reverse("referrals:referral_list"), 6),

@@ -148,6 +148,6 @@ class Command(BaseCommand):
 
 
 def _page(user: User, query: str) -> None:
-    page = Paginator(selectors.children_list(user, selectors.ChildFilters(q=query)), 25).get_page(1)
+    page = Paginator[Child](selectors.ChildListing(user, selectors.ChildFilters(q=query)), 25).get_page(1)
     list(page)
     _ = page.paginator.count
