@@ -8,6 +8,8 @@ manage.py benchmark load --rows 100000 --sessions 20
     `make run`'s SQLite under an import and many writers, on real processes (devtools/bench/load.py)
 manage.py benchmark race --rounds 10 --workers 3
     two people at once on a real server: who wins, who is told (devtools/bench/race.py)
+manage.py benchmark exports [--list cases] [--user admin] [--format csv,xlsx]
+    a whole list out: CSV's first byte and time, the XLSX task's time, the memory of each (devtools/bench/exports.py)
 """
 
 from __future__ import annotations
@@ -16,24 +18,25 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from devtools.bench import importing, lists, load, race
+from devtools.bench import exports, importing, lists, load, race
 
 SUBCOMMANDS: dict[str, type[BaseCommand]] = {
     "lists": lists.Command,
     "import": importing.Command,
     "load": load.Command,
     "race": race.Command,
+    "exports": exports.Command,
 }
 
 
 class Command(BaseCommand):
     help = (
         "Đo hiệu năng: lists (trang và báo cáo trên dữ liệu lớn), import (nhập danh sách trẻ em), "
-        "load (SQLite khi tải), race (hai người cùng lúc)."
+        "load (SQLite khi tải), race (hai người cùng lúc), exports (xuất cả danh sách)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="{lists,import,load,race}")
+        subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="{lists,import,load,race,exports}")
         for name, command in SUBCOMMANDS.items():
             subparser = subparsers.add_parser(name, help=str(command.help))
             command().add_arguments(subparser)
