@@ -84,7 +84,7 @@ class Command(BaseCommand):
         params = {"format": "csv", "protected": "1" if protected else "0"}
         before = reset_peak()
         start = time.perf_counter()
-        response = client.get(reverse(URLS[name]), params)
+        response: Any = client.get(reverse(URLS[name]), params)
         headers = time.perf_counter()
         if response.status_code != 200 or not response.streaming:
             raise CommandError(f"CSV: {response.status_code}")
