@@ -10,12 +10,17 @@ class CasesConfig(AppConfig):
     verbose_name = "Trẻ em và vụ việc"
 
     def ready(self) -> None:
-        # What the shared floor offers and this app fills in: the registry importer, the words of its steps.
+        # What the shared floor offers and this app fills in: the registry importer, the lists' exports (the XLSX
+        # task finds them by name), the words of its steps.
         from childprotect.audit.actions import case_step, steps_register
         from childprotect.core.imports import register
+        from childprotect.exports import export_register
 
         from .imports import ChildImporter
+        from .resources import CASES, CHILDREN, REPORTS
         from .workflow import TRANSITIONS
 
         register(ChildImporter())
+        for export in (REPORTS, CHILDREN, CASES):
+            export_register(export)
         steps_register({case_step(t.action): t.label for t in TRANSITIONS})

@@ -1,4 +1,5 @@
-"""The columns of the children, reports and cases exports (childprotect/exports.py makes the files).
+"""The children, reports and cases exports: their columns, and each list's `ListExport` (how its rows are selected
+for a user, who may export it), registered from CasesConfig.ready(); childprotect/exports.py makes the files.
 
 Protected columns (NĐ 56/2017 Đ33: national ID, ethnicity, special-circumstance groups, address, school, carers and
 their phones, notes; a report's account of what happened and where) go out only when asked for and only to who may
@@ -12,12 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404, QueryDict
 from django.utils.translation import gettext_lazy as _
 from import_export import fields
 
-from childprotect.accounts.policy import can_see_protected_data
-from childprotect.exports import ExportResource, joined
+from childprotect.accounts.models import User
+from childprotect.accounts.policy import can_export_reporters, can_see_protected_data, can_use_registry
+from childprotect.audit.actions import ExportAction
+from childprotect.exports import ExportResource, ListExport, joined
 
+from . import selectors
+from .forms import CASE_FILTER_KEYS, ChildFilterForm, ReportFilterForm, case_filters, child_filters, report_filters
 from .models import Carer, Case, Child, DeadlineKind, Report
 from .policy import can_see_child_protected
 
@@ -258,3 +264,53 @@ class ReportWithReporterExportResource(ReportExportResource):
             "reporter_address",
             "reporter_relation",
         )
+
+
+# --- the lists' exports: the filters are read with the list page's form into its selector, exactly as the list
+# views do (cases/views.py), so a file is the filtered list the user sees, every row, in the list's order.
+
+
+def _report_resource(user: User, protected: bool, query: QueryDict) -> ExportResource:
+    # The reporters' identity goes out only to an administrator who asks for it explicitly; the entry records it.
+    if query.get("reporter") == "1":
+        if not can_export_reporters(user):
+            raise Http404
+        return ReportWithReporterExportResource(user=user, protected=protected)
+    return ReportExportResource(user=user, protected=protected)
+
+
+REPORTS = ListExport(
+    name="reports",
+    action=ExportAction.REPORTS,
+    title=_("Thông tin, thông báo, tố giác"),
+    basename="thong-tin-thong-bao-to-giac",
+    list_url="cases:report_list",
+    filter_keys=tuple(ReportFilterForm.base_fields),
+    rows=lambda user, query: selectors.reports_list(user, report_filters(ReportFilterForm(query or None))),
+    resource=_report_resource,
+    options=("reporter",),
+    audit_extra=lambda query: {"reporter": query.get("reporter") == "1"},
+)
+# Partners have no registry: referrals are their only way to a child or a case (404).
+CHILDREN = ListExport(
+    name="children",
+    action=ExportAction.CHILDREN,
+    title=_("Trẻ em"),
+    basename="tre-em",
+    list_url="cases:child_list",
+    filter_keys=tuple(ChildFilterForm.base_fields),
+    rows=lambda user, query: selectors.children_list(user, child_filters(ChildFilterForm(query or None))),
+    resource=lambda user, protected, query: ChildExportResource(user=user, protected=protected),
+    allowed=can_use_registry,
+)
+CASES = ListExport(
+    name="cases",
+    action=ExportAction.CASES,
+    title=_("Hồ sơ vụ việc"),
+    basename="ho-so-vu-viec",
+    list_url="cases:case_list",
+    filter_keys=CASE_FILTER_KEYS,
+    rows=lambda user, query: selectors.cases_list(user, case_filters(query)),
+    resource=lambda user, protected, query: CaseExportResource(user=user, protected=protected),
+    allowed=can_use_registry,
+)

@@ -9,13 +9,19 @@ pagination), in the list's order. What goes out cell by cell:
 - a protected column (NĐ 56/2017 Đ33) is in the file only when the user asked for protected fields and may see them;
   in a row the user may not see, its cell is empty. The reporter's identity is never a column (cases/resources.py).
 
-Each export writes one audit entry ("export.<list>") with the format, the filters, the row count and whether
-protected columns went out, in the request that makes the file.
+Each export writes one audit entry ("export.<list>") with the format, the filters, the row count (one COUNT) and
+whether protected columns go out, in the request that asks for the file.
 
 A CSV file is streamed: the byte order mark and the header line go out first, then the rows, read from the database
 in chunks (`CHUNK_SIZE`), so that neither the worker's memory nor the time to the first byte grows with the list.
-Its row count is one COUNT taken before the first byte, with the audit entry. An XLSX file is made whole in the
-request.
+An XLSX file cannot be streamed (a zip whose directory comes last), and at national scale takes minutes: the request
+records an export job and sends the user to its page (progress, then the download); a Celery task makes the file
+from the job (childprotect/core/export_jobs.py), again in chunks, into openpyxl's write-only workbook.
+
+What each list exports is a `ListExport`, declared by its app and registered from its AppConfig.ready() (the task,
+on the shared floor, finds the list by its name): how its rows are selected for a user from the query's filters,
+its columns (`ExportResource`), who may export it. The task selects the rows again for the job's owner, with the
+filters the request gave, never from anything the request computed.
 """
 
 from __future__ import annotations
@@ -24,16 +30,17 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import tablib
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -44,13 +51,19 @@ from childprotect.audit.services import audit_record
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import ascii_filename
 
+if TYPE_CHECKING:
+    from childprotect.accounts.models import User
+
 __all__ = [
     "FORMATS",
     "ExportResource",
+    "ListExport",
     "cell",
     "export_format",
     "export_refused",
+    "export_register",
     "export_response",
+    "list_export",
     "neutralise",
     "wants_protected",
 ]
@@ -64,8 +77,11 @@ CONTROL_STARTS = ("\t", "\r")
 YES, NO = "Có", "Không"
 # Query parameters of the export itself; every other one is a filter of the list.
 OWN_PARAMETERS = ("format", "protected", "page")
-# Rows read from the database at a time (and written out at a time) by a streamed CSV file.
+# Rows read from the database at a time (and written out at a time) by a streamed CSV file or an XLSX task; the
+# XLSX task records its progress once per chunk.
 CHUNK_SIZE = 1000
+# What a list's export keeps of each query parameter, in its job: values are a filter's, bounded.
+MAX_VALUES, MAX_VALUE_LENGTH = 20, 1000
 
 
 def neutralise(value: str) -> str:
@@ -124,24 +140,27 @@ class ExportResource(resources.ModelResource):
 
     # --- the file ----------------------------------------------------------------------------------------------
 
-    def build(self, queryset: QuerySet[Any]) -> tuple[tablib.Dataset, int, bool]:
-        """The dataset of every row of the queryset, its row count, and whether protected columns are in it."""
-        rows = list(self.with_related(queryset, protected=self.protected))
-        protected = self.protected and any(self.sees_protected(row) for row in rows)
-        names = [name for name in self.get_export_order() if protected or name not in self.protected_fields]
-        # A list, not a queryset: it is read once, with its prefetches (no paging, no per-row query).
-        dataset = self.export(queryset=rows, export_fields=names)
-        return dataset, len(rows), protected
-
     def may_see_protected(self) -> bool:
         """Whether the user may see the protected columns in some row of the list, said before any row is read: a
-        streamed file's header (and its audit entry) comes first. Each row still asks `sees_protected`, and its
-        cells are empty when it says no. By default no: a subclass says who may."""
+        file's header (and its audit entry) comes first. Each row still asks `sees_protected`, and its cells are
+        empty when it says no. By default no: a subclass says who may."""
         return False
+
+    def column_names(self, *, protected: bool) -> list[str]:
+        return [name for name in self.get_export_order() if protected or name not in self.protected_fields]
+
+    def headers(self, names: list[str]) -> list[str]:
+        return [str(header) for header in self.get_export_headers(selected_fields=names)]
+
+    def rows(self, queryset: QuerySet[Any], names: list[str]) -> Iterator[list[Any]]:
+        """Every row's cells, read from the database `CHUNK_SIZE` rows at a time (prefetches too, per chunk)."""
+        records = self.with_related(queryset, protected=self.protected).iterator(chunk_size=CHUNK_SIZE)
+        for record in records:
+            yield self.export_resource(record, selected_fields=names, export_fields=names)
 
     def csv_chunks(self, queryset: QuerySet[Any], *, protected: bool) -> Iterator[bytes]:
         """The CSV file in pieces: the byte order mark and the header line, then the rows, `CHUNK_SIZE` at a time."""
-        names = [name for name in self.get_export_order() if protected or name not in self.protected_fields]
+        names = self.column_names(protected=protected)
         buffer = io.StringIO()
         writer = csv.writer(buffer)  # the dialect tablib writes CSV with
 
@@ -151,17 +170,65 @@ class ExportResource(resources.ModelResource):
             buffer.truncate()
             return text.encode("utf-8")
 
-        writer.writerow(self.get_export_headers(selected_fields=names))
+        writer.writerow(self.headers(names))
         # UTF-8 with a byte order mark: Excel then reads the Vietnamese letters right.
         yield codecs.BOM_UTF8 + flush()
-        rows = self.with_related(queryset, protected=self.protected).iterator(chunk_size=CHUNK_SIZE)
-        for number, row in enumerate(rows, start=1):
-            writer.writerow(self.export_resource(row, selected_fields=names, export_fields=names))
+        for number, row in enumerate(self.rows(queryset, names), start=1):
+            writer.writerow(row)
             if number % CHUNK_SIZE == 0:
                 yield flush()
         last = flush()
         if last:
             yield last
+
+    def xlsx_write(
+        self,
+        target: IO[bytes],
+        queryset: QuerySet[Any],
+        *,
+        protected: bool,
+        title: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write the XLSX file into `target` and return its row count. openpyxl's write-only workbook writes each row
+        out as it comes (memory does not grow with the list); the layout is the one tablib gave the files made in
+        the request before: a bold header row, frozen, the sheet named after the list, multi-line text wrapped.
+        `progress(rows written)` is called once per chunk."""
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.styles import Alignment, Font
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(title=title[:31])
+        sheet.freeze_panes = "A2"
+        bold, wrap = Font(bold=True), Alignment(wrap_text=True)
+
+        def header(text: str) -> WriteOnlyCell:
+            written = WriteOnlyCell(sheet, value=text)
+            written.font = bold
+            return written
+
+        def value(item: Any) -> Any:
+            if not isinstance(item, str):
+                return item
+            # Control characters an XLSX file cannot hold (a pasted form feed would otherwise fail the file).
+            text = ILLEGAL_CHARACTERS_RE.sub("", item)
+            if "\n" not in text:
+                return text
+            wrapped = WriteOnlyCell(sheet, value=text)
+            wrapped.alignment = wrap
+            return wrapped
+
+        names = self.column_names(protected=protected)
+        sheet.append([header(text) for text in self.headers(names)])
+        count = 0
+        for count, row in enumerate(self.rows(queryset, names), start=1):
+            sheet.append([value(item) for item in row])
+            if progress is not None and count % CHUNK_SIZE == 0:
+                progress(count)
+        book.save(target)
+        return count
 
     def export_resource(self, instance: Any, selected_fields: Any = None, **kwargs: Any) -> list[Any]:
         self._row_sees_protected = self.protected and self.sees_protected(instance)
@@ -174,6 +241,78 @@ class ExportResource(resources.ModelResource):
         method = getattr(self, f"dehydrate_{name}", None)
         value = method(instance) if callable(method) else field.get_value(instance)
         return cell(value)
+
+
+# --- the lists -------------------------------------------------------------------------------------------------------
+
+
+def _anyone(user: User) -> bool:
+    return True
+
+
+def _nothing_more(query: QueryDict) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class ListExport:
+    """One list's export: what its view (the CSV stream, the XLSX job) and the XLSX task both need to know.
+
+    `rows(user, query)` is the list's filtered queryset for the user (the list page's form and selector: the
+    jurisdiction is the selector's); `resource(user, protected, query)` makes its columns (it may raise Http404:
+    an option the user may not have); `allowed(user)` says who may export the list at all (others: 404).
+    `filter_keys` are the list's filter parameters, `options` the export's own (kept with an XLSX job); `audit_extra`
+    adds to the audit entry what the options asked for."""
+
+    name: str  # "children": the job's list, the end of the audit action
+    action: str  # the audit action, a member of childprotect/audit/actions.py ExportAction
+    title: Any  # the list's name (a lazy translation): the sheet's name, the job page's title
+    basename: str  # the file's name before the time stamp
+    list_url: str  # the list page's URL name
+    filter_keys: tuple[str, ...]
+    rows: Callable[[User, QueryDict], QuerySet[Any]]
+    resource: Callable[[User, bool, QueryDict], ExportResource]
+    allowed: Callable[[User], bool] = _anyone
+    options: tuple[str, ...] = ()
+    audit_extra: Callable[[QueryDict], dict[str, Any]] = _nothing_more
+
+    def params(self, query: QueryDict) -> dict[str, list[str]]:
+        """The request's filters and options as the job keeps them (blank values dropped, bounded)."""
+        kept: dict[str, list[str]] = {}
+        for key in (*self.filter_keys, *self.options):
+            values = [v[:MAX_VALUE_LENGTH] for v in query.getlist(key) if v.strip()][:MAX_VALUES]
+            if values:
+                kept[key] = values
+        return kept
+
+    def list_link(self, params: Mapping[str, list[str]]) -> str:
+        """The list page with these filters (the job page's way back)."""
+        query = urlencode([(k, v) for k, vs in params.items() if k in self.filter_keys for v in vs])
+        return reverse(self.list_url) + (f"?{query}" if query else "")
+
+
+def as_query(params: Mapping[str, list[str]]) -> QueryDict:
+    """A job's kept parameters as the query the list's form reads."""
+    query = QueryDict(mutable=True)
+    for key, values in params.items():
+        query.setlist(key, list(values))
+    return query
+
+
+EXPORTS: dict[str, ListExport] = {}
+
+
+def export_register(export: ListExport) -> ListExport:
+    """The lists' exports live with their lists: each app registers its own from its AppConfig.ready()."""
+    EXPORTS[export.name] = export
+    return export
+
+
+def list_export(name: str) -> ListExport | None:
+    return EXPORTS.get(name)
+
+
+# --- the request ---------------------------------------------------------------------------------------------------
 
 
 def export_format(request: AuthenticatedRequest) -> str | None:
@@ -204,55 +343,51 @@ def export_refused(request: AuthenticatedRequest, list_url_name: str) -> HttpRes
     return redirect(reverse(list_url_name) + (f"?{query}" if query else ""))
 
 
-def render_dataset(dataset: tablib.Dataset, fmt: str) -> bytes:
-    if fmt == "csv":
-        # UTF-8 with a byte order mark: Excel then reads the Vietnamese letters right.
-        return str(dataset.export("csv")).encode("utf-8-sig")
-    return bytes(dataset.export("xlsx"))
+def export_filename(export: ListExport, fmt: str) -> str:
+    stamp = timezone.localtime(timezone.now(), TZ).strftime("%Y%m%d-%H%M")
+    return ascii_filename(f"{export.basename}-{stamp}.{fmt}", default=f"export.{fmt}")
 
 
-def export_response(
-    request: AuthenticatedRequest,
-    *,
-    list_url: str,
-    resource: Callable[..., ExportResource],
-    rows: Callable[[], QuerySet[Any]],
-    action: str,
-    title: str,
-    basename: str,
-    filter_keys: Sequence[str],
-    extra: Mapping[str, Any] | None = None,
-) -> HttpResponse | StreamingHttpResponse:
-    """The file of the filtered list as an attachment (CSV streamed, XLSX whole), and its one audit entry (action
-    e.g. "export.children"); `extra` goes into the entry too (e.g. that an administrator asked for the reporters'
-    identity).
+def export_response(request: AuthenticatedRequest, export: ListExport) -> HttpResponseBase:
+    """The export of the filtered list the user sees: a CSV file streamed as an attachment, or, for XLSX, a job
+    (made by a Celery task) and a redirect to its page. Either way one audit entry in the request (action e.g.
+    "export.children", with the format, filters, row count, protected columns and the list's `extra`).
 
-    A format we do not make goes back to the list (`list_url`, a URL name) before anything else; then `resource` is
-    made for the user and the protected box (it may refuse), and `rows()` gives the list's filtered queryset."""
+    Who may not export the list gets a 404 before anything else; a format we do not make goes back to the list."""
+    if not export.allowed(request.user):
+        raise Http404
     fmt = export_format(request)
     if fmt is None:
-        return export_refused(request, list_url)
-    maker = resource(user=request.user, protected=wants_protected(request))
-    queryset = rows()
-    response: HttpResponse | StreamingHttpResponse
-    if fmt == "csv":
-        protected = maker.protected and maker.may_see_protected()
-        count = queryset.count()
-        response = StreamingHttpResponse(maker.csv_chunks(queryset, protected=protected), content_type=FORMATS[fmt])
-    else:
-        dataset, count, protected = maker.build(queryset)
-        dataset.title = title[:31]
-        response = HttpResponse(render_dataset(dataset, fmt), content_type=FORMATS[fmt])
-    filters = list_filters(request, filter_keys)
+        return export_refused(request, export.list_url)
+    # The rows are selected from the parameters the job keeps, as the task will select them again.
+    params = export.params(request.GET)
+    query = as_query(params)
+    maker = export.resource(request.user, wants_protected(request), query)
+    queryset = export.rows(request.user, query)
+    protected = maker.protected and maker.may_see_protected()
+    count = queryset.count()
+    filters = list_filters(request, export.filter_keys)
+    changes = {"format": fmt, "filters": filters, "rows": count, "protected": protected, **export.audit_extra(query)}
+    if fmt == "xlsx":
+        from childprotect.core.export_jobs import export_job_create  # which imports this module
+
+        job = export_job_create(
+            actor=request.user,
+            export=export,
+            params=params,
+            protected=protected,
+            filename=export_filename(export, fmt),
+            changes=changes,
+        )
+        return redirect("export_detail", pk=job.pk)
     audit_record(
         actor=request.user,
-        action=action,
-        changes={"format": fmt, "filters": filters, "rows": count, "protected": protected, **(extra or {})},
-        object_repr=f"{title} ({fmt.upper()}, {count} dòng)",
+        action=export.action,
+        changes=changes,
+        object_repr=f"{export.title} ({fmt.upper()}, {count} dòng)",
     )
-    stamp = timezone.localtime(timezone.now(), TZ).strftime("%Y%m%d-%H%M")
-    filename = ascii_filename(f"{basename}-{stamp}.{fmt}", default=f"export.{fmt}")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = StreamingHttpResponse(maker.csv_chunks(queryset, protected=protected), content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(export, fmt)}"'
     # The file holds personal data of children: never kept by a shared cache.
     response["Cache-Control"] = "no-store, private"
     response["X-Content-Type-Options"] = "nosniff"

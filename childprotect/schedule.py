@@ -37,6 +37,11 @@ BEAT_SCHEDULE: dict[str, BeatEntry] = {
         "task": "childprotect.core.tasks.sweep_unsent_emails",
         "schedule": crontab(minute="*/5"),
     },
+    # XLSX exports: a file is deleted CHILDPROTECT_EXPORT_KEEP_HOURS after it was asked for (it holds personal data).
+    "expire-exports": {
+        "task": "childprotect.core.tasks.expire_exports",
+        "schedule": crontab(minute=40),
+    },
     # Sessions of logged-out or expired users pile up in the database; Django leaves their removal to a periodic job.
     "clear-expired-sessions": {
         "task": "childprotect.core.tasks.clear_expired_sessions",

@@ -316,6 +316,9 @@ CHILDPROTECT_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
     "CHILDPROTECT_IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024
 )
 CHILDPROTECT_IMPORT_MAX_COMPRESSION_RATIO = env.int("CHILDPROTECT_IMPORT_MAX_COMPRESSION_RATIO", default=100)
+# XLSX exports (childprotect/core/export_jobs.py): a made file holds children's personal data; it is deleted this many
+# hours after it was asked for (the hourly expire-exports job), and a job still not made by then is given up.
+CHILDPROTECT_EXPORT_KEEP_HOURS = env.int("CHILDPROTECT_EXPORT_KEEP_HOURS", default=24)
 # Attachments (scanned decisions, minutes, medical papers).
 CHILDPROTECT_ATTACHMENT_MAX_BYTES = env.int("CHILDPROTECT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # When a working-day deadline falls due on its last day: end of that day, local time.

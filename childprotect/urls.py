@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from childprotect import converters  # noqa: F401  (registers <id:...> before the apps' urls are included)
-from childprotect.core import import_views, notification_views
+from childprotect.core import export_views, import_views, notification_views
 from home import views as home_views
 
 admin.site.site_header = "Bảo vệ trẻ em: quản trị"
@@ -24,6 +24,8 @@ urlpatterns = [
     path("imports/<id:pk>/", import_views.import_detail, name="import_detail"),
     path("imports/<id:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
     path("imports/<id:pk>/cancel/", import_views.import_cancel, name="import_cancel"),
+    path("exports/<id:pk>/", export_views.export_detail, name="export_detail"),
+    path("exports/<id:pk>/download/", export_views.export_download, name="export_download"),
     path("", include("cases.urls")),
     path("", include("referrals.urls")),
     path("", include("reporting.urls")),

@@ -19,12 +19,15 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Chuyển tuyến"
 
     def ready(self) -> None:
-        # What the shared floor offers and this app fills in: the words of its steps.
+        # What the shared floor offers and this app fills in: the words of its steps, its list's export.
         from childprotect.audit.actions import referral_step, steps_register
+        from childprotect.exports import export_register
 
+        from .resources import REFERRALS
         from .workflow import TRANSITIONS
 
         steps_register({referral_step(s.action): s.label for s in TRANSITIONS})
+        export_register(REFERRALS)
         # A partner who joins, leaves or changes agency, or is (de)activated, gains or loses the cases its agency's
         # referrals share: accounts sends the signal, being below referrals.
         from childprotect.accounts.signals import account_changed

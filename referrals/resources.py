@@ -1,4 +1,5 @@
-"""The referrals list as a spreadsheet (childprotect/exports.py makes the file)."""
+"""The referrals list as a spreadsheet: its columns and its `ListExport`, registered from ReferralsConfig.ready()
+(childprotect/exports.py makes the file)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from import_export import fields
 
 from cases.policy import can_see_child_protected
 from childprotect.accounts.policy import acts_for_agency, can_see_protected_data
-from childprotect.exports import ExportResource
+from childprotect.audit.actions import ExportAction
+from childprotect.exports import ExportResource, ListExport
 
+from . import selectors
+from .forms import ReferralFilterForm, referral_filters
 from .models import Referral
 
 
@@ -99,3 +103,17 @@ class ReferralExportResource(ExportResource):
     def dehydrate_overdue(self, referral: Referral) -> bool:
         due = getattr(referral, "response_due", None)
         return due is not None and due <= self.now
+
+
+# The filters are read with the list's form into the list's selector, exactly as referral_list does
+# (referrals/views.py): the file is the filtered list the user sees (partners: their agency's referrals), every row.
+REFERRALS = ListExport(
+    name="referrals",
+    action=ExportAction.REFERRALS,
+    title=_("Chuyển tuyến"),
+    basename="chuyen-tuyen",
+    list_url="referrals:referral_list",
+    filter_keys=tuple(ReferralFilterForm.base_fields),
+    rows=lambda user, query: selectors.referrals_list(user, referral_filters(ReferralFilterForm(query or None))),
+    resource=lambda user, protected, query: ReferralExportResource(user=user, protected=protected),
+)

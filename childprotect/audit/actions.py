@@ -133,6 +133,7 @@ class ExportAction(AuditAction):
     CASES = "export.cases", _("Xuất danh sách hồ sơ vụ việc")
     REFERRALS = "export.referrals", _("Xuất danh sách chuyển tuyến")
     AGENCIES = "export.agencies", _("Xuất danh sách cơ quan phối hợp")
+    DOWNLOAD = "export.download", _("Tải tệp danh sách đã xuất")
     AUDIT = "audit.export", _("Xuất nhật ký")
 
 

@@ -1,4 +1,4 @@
-"""In-app notifications (the bell), each optionally mailed. Reminders of the workflow issue reuse them."""
+"""In-app notifications (the bell), each optionally mailed; import and export jobs; one-time form tokens."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
@@ -105,3 +106,54 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Đang chờ tạo tệp")
+    RUNNING = "running", _("Đang tạo tệp")
+    DONE = "done", _("Đã tạo xong")
+    FAILED = "failed", _("Không tạo được tệp")
+    EXPIRED = "expired", _("Đã hết hạn, tệp đã xoá")
+
+
+def export_file_path(instance: ExportJob, filename: str) -> str:
+    import uuid
+
+    return f"exports/{uuid.uuid4().hex}.{instance.format}"
+
+
+class ExportJob(models.Model):
+    """A list's file asked for by its owner, made by a Celery task (childprotect/core/export_jobs.py), kept for
+    CHILDPROTECT_EXPORT_KEEP_HOURS, downloaded only by its owner.
+
+    The job keeps the list's name and the filters as the request gave them, never rows or a query: the task selects
+    the rows again for the owner, through the list's selector.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    list_name = models.CharField("danh sách", max_length=30)
+    format = models.CharField("định dạng", max_length=10, default="xlsx")
+    params = models.JSONField(default=dict, blank=True)  # {query parameter: [values]}: the list's filters, options
+    protected = models.BooleanField(default=False)  # the protected columns were asked for and the owner may see them
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=export_file_path, blank=True)
+    filename = models.CharField("tên tệp", max_length=255)  # the download's name
+    size = models.PositiveBigIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)  # why it failed, in Vietnamese, for the owner
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lượt xuất danh sách"
+        verbose_name_plural = "lượt xuất danh sách"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The hourly expiry reads the jobs not yet expired (expired ones stay, small, for their page).
+            models.Index(fields=["created_at"], condition=~Q(status="expired"), name="exportjob_live_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

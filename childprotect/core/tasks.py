@@ -37,3 +37,19 @@ def apply_import(job_id: int) -> str:
     from .imports import job_apply
 
     return job_apply(job_id).status
+
+
+@shared_task(acks_late=True)
+def make_export(job_id: int) -> str:
+    """The XLSX file of an export job (core.export_jobs.export_job_run): the owner's rows as they are now."""
+    from .export_jobs import export_job_run
+
+    return export_job_run(job_id)
+
+
+@shared_task
+def expire_exports() -> int:
+    """Delete the export files past CHILDPROTECT_EXPORT_KEEP_HOURS and give up lost jobs (hourly)."""
+    from .export_jobs import export_jobs_expire
+
+    return export_jobs_expire()

@@ -1,5 +1,5 @@
-"""`manage.py benchmark <lists|import|load|race|http>`: one command, the measurements as subcommands with their
-options."""
+"""`manage.py benchmark <lists|import|load|race|http|exports>`: one command, the measurements as subcommands with
+their options."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def test_each_subcommand_keeps_its_options():
     assert (race.rounds, race.workers, race.database_url) == (2, 3, "sqlite:///x")
     http = parser.parse_args(["http", "--clients", "1,5", "--samples", "30", "--cold", "--exports", "none"])
     assert (http.clients, http.samples, http.cold, http.exports, http.max_seconds) == ("1,5", 30, True, "none", 10)
-    assert set(SUBCOMMANDS) == {"lists", "import", "load", "race", "http"}
+    exports = parser.parse_args(["exports", "--list", "children", "--user", "officer_a", "--format", "csv"])
+    assert (exports.list, exports.user, exports.format, exports.protected) == ("children", "officer_a", "csv", False)
+    assert set(SUBCOMMANDS) == {"lists", "import", "load", "race", "http", "exports"}
 
 
 def test_a_subcommand_is_required():
@@ -36,3 +38,20 @@ def test_a_subcommand_is_required():
 def test_the_subcommand_runs_with_the_commands_output():
     with pytest.raises(CommandError, match="loaddemo"):  # no demo users in the empty test database
         call_command("benchmark", "lists", runs=1, stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_the_exports_measurement_prints_its_figures_and_leaves_nothing(officer_a, make_child):
+    from childprotect.audit.models import AuditEntry
+    from childprotect.core.models import ExportJob
+
+    make_child(officer_a, full_name="Nguyễn Văn An")
+    out = io.StringIO()
+
+    call_command("benchmark", "exports", list="children", user="officer_a", stdout=out)
+
+    printed = out.getvalue()
+    assert "CSV children as officer_a: 1 rows" in printed and "first byte" in printed
+    assert "XLSX children as officer_a (task in this process): 1 rows" in printed and "peak growth" in printed
+    assert not ExportJob.objects.exists()
+    assert not AuditEntry.objects.filter(action__startswith="export.").exists()

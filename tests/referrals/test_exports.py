@@ -21,9 +21,10 @@ URL = "referrals:referral_export"
 MESSAGE = "Trẻ đang ở nhà bà ngoại, tổ dân phố 5. Liên hệ bà ngoại trước khi đến."
 
 
-def export(client, user, **params):
-    client.force_login(user)
-    return client.get(reverse(URL), params)
+@pytest.fixture
+def export(exported):
+    """export(user, **params) -> the file's response (an XLSX through its job: tests/support/fixtures.py)."""
+    return lambda user, **params: exported(user, reverse(URL), **params)
 
 
 def body(response) -> bytes:
@@ -51,41 +52,41 @@ def test_anonymous_is_sent_to_login(client):
 
 
 def test_each_user_exports_the_referrals_of_their_list(
-    client, officer_a, officer_b, supervisor, police, health, sent, draft
+    client, officer_a, officer_b, supervisor, police, health, sent, draft, export
 ):
     out = sent()
     kept = draft()
 
-    assert sorted(numbers(csv_rows(export(client, officer_a, format="csv")))) == sorted([str(out), str(kept)])
-    assert sorted(numbers(csv_rows(export(client, supervisor, format="csv")))) == sorted([str(out), str(kept)])
-    assert numbers(csv_rows(export(client, officer_b, format="csv"))) == []
+    assert sorted(numbers(csv_rows(export(officer_a, format="csv")))) == sorted([str(out), str(kept)])
+    assert sorted(numbers(csv_rows(export(supervisor, format="csv")))) == sorted([str(out), str(kept)])
+    assert numbers(csv_rows(export(officer_b, format="csv"))) == []
     # The police partner: the referral sent to their agency, not the draft; the health partner: nothing.
-    (row,) = csv_rows(export(client, police, format="csv"))
+    (row,) = csv_rows(export(police, format="csv"))
     assert row["Số chuyển tuyến"] == str(out) and row["Trẻ em"] == "Nguyễn Văn An"
     assert row["Cơ quan nhận"] == "Công an phường Hạc Thành" and row["Mức độ"] == "Khẩn cấp"
     assert row["Ngày gửi"] == "20/11/2026 09:00" and row["Hạn phản hồi"]
     assert row["Thông tin cần thiết để thực hiện"] == MESSAGE  # the partner acts on it
-    assert csv_rows(export(client, health, format="csv")) == []
+    assert csv_rows(export(health, format="csv")) == []
 
 
-def test_the_export_follows_the_lists_filters(client, officer_a, sent, draft, health_agency):
+def test_the_export_follows_the_lists_filters(client, officer_a, sent, draft, health_agency, export):
     out = sent()
     to_health = draft(agency=health_agency)
     client.force_login(officer_a)
     listed = client.get(reverse("referrals:referral_list"), {"status": "draft"}).context["page"].object_list
 
-    drafts = csv_rows(export(client, officer_a, format="csv", status="draft"))
-    police = csv_rows(export(client, officer_a, format="csv", agency_type=AgencyType.POLICE))
+    drafts = csv_rows(export(officer_a, format="csv", status="draft"))
+    police = csv_rows(export(officer_a, format="csv", agency_type=AgencyType.POLICE))
 
     assert numbers(drafts) == [str(r) for r in listed] == [str(to_health)]
     assert [row["Trạng thái"] for row in drafts] == ["Dự thảo"]
     assert numbers(police) == [str(out)]
 
 
-def test_protected_columns_are_left_out_when_asked_and_no_reporter(client, officer_a, police, sent):
+def test_protected_columns_are_left_out_when_asked_and_no_reporter(client, officer_a, police, sent, export):
     sent(consent_note="Đã hỏi ý kiến mẹ của trẻ.")
 
-    response = export(client, police, format="csv", protected="0")
+    response = export(police, format="csv", protected="0")
     (row,) = csv_rows(response)
     text = body(response).decode("utf-8-sig")
 
@@ -93,14 +94,14 @@ def test_protected_columns_are_left_out_when_asked_and_no_reporter(client, offic
         assert header not in row
     assert MESSAGE not in text and "Đã hỏi ý kiến mẹ" not in text
     for user in (officer_a, police):
-        full = body(export(client, user, format="csv")).decode("utf-8-sig")
+        full = body(export(user, format="csv")).decode("utf-8-sig")
         assert MESSAGE in full and REPORTER_NAME not in full and "0987 654 321" not in full
 
 
-def test_formulas_are_neutralised_in_the_xlsx(client, officer_a, draft):
+def test_formulas_are_neutralised_in_the_xlsx(client, officer_a, draft, export):
     draft(services_requested='=HYPERLINK("http://evil.example","x")', message="+cmd")
 
-    response = export(client, officer_a, format="xlsx")
+    response = export(officer_a, format="xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(body(response))).active
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
 
@@ -108,9 +109,9 @@ def test_formulas_are_neutralised_in_the_xlsx(client, officer_a, draft):
     assert {'\'=HYPERLINK("http://evil.example","x")', "'+cmd"} <= {c.value for c in cells}
 
 
-def test_the_export_is_audited_with_its_filters_and_rows(client, police, sent):
+def test_the_export_is_audited_with_its_filters_and_rows(client, police, sent, export):
     sent()
-    export(client, police, format="xlsx", status="sent", agency_type="police", overdue="")
+    export(police, format="xlsx", status="sent", agency_type="police", overdue="")
 
     entry = AuditEntry.objects.get(action="export.referrals")
     assert entry.actor == police
@@ -122,8 +123,8 @@ def test_the_export_is_audited_with_its_filters_and_rows(client, police, sent):
     }
 
 
-def test_a_bad_format_goes_back_to_the_list(client, officer_a):
-    response = export(client, officer_a, format="docx", status="sent")
+def test_a_bad_format_goes_back_to_the_list(client, officer_a, export):
+    response = export(officer_a, format="docx", status="sent")
     assert response.status_code == 302 and response.url == reverse("referrals:referral_list") + "?status=sent"
     assert not AuditEntry.objects.filter(action="export.referrals").exists()
 
@@ -157,7 +158,9 @@ def test_the_list_offers_the_export_of_its_current_filters(client, police, sent)
     assert 'name="format" value="csv"' in page and 'name="protected" value="0"' in page
 
 
-def test_no_export_carries_a_suspect_whatever_the_agency(client, officer_a, supervisor, police, health_agency, sent):
+def test_no_export_carries_a_suspect_whatever_the_agency(
+    client, officer_a, supervisor, police, health_agency, sent, export
+):
     """A guard (the list export has no suspect column; referrals.policy decides what a referral carries): whoever
     exports, with the protected columns, no suspect's name and no "carer is the abuser" flag leaves in a file."""
     from cases.models import Perpetrator
@@ -167,5 +170,5 @@ def test_no_export_carries_a_suspect_whatever_the_agency(client, officer_a, supe
     Perpetrator.objects.create(report=referral.case.report, name="Nguyễn Văn Hùng", sex="male")
 
     for user in (officer_a, supervisor, police):
-        text = body(export(client, user, format="csv")).decode("utf-8-sig")
+        text = body(export(user, format="csv")).decode("utf-8-sig")
         assert "Nguyễn Văn Hùng" not in text and "xâm hại" not in text.lower(), user

@@ -10,6 +10,7 @@ tests at once (`pytestmark = pytest.mark.usefixtures("clock", "eager_celery")`).
   (terms, the 2026 units) put back for the tests after them;
 - `officer_a_mailed`: the cast's officer A with an e-mail address;
 - `import_upload`, `import_confirm`: a registry file posted to the import page and its preview confirmed, Celery eager;
+- `exported`: a list's export as a browser ends with it (an XLSX through its job, made in-process, then downloaded);
 - builders calling the real services: `make_report`, `make_child` (and the data behind them, `report_data`,
   `child_data`), `new_case`, `case_at`; `report_post`, the Mẫu 01 form as a browser posts it.
 """
@@ -94,6 +95,28 @@ def import_confirm(client, django_capture_on_commit_callbacks, eager_celery):
         return job
 
     return go
+
+
+@pytest.fixture
+def exported(client, django_capture_on_commit_callbacks, eager_celery):
+    """exported(user, url, **params) -> the response a browser ends with. A CSV is the streamed response itself. An
+    XLSX is asked for (the request records a job and redirects to its page; its task runs in-process on commit),
+    then the job page's JSON is read and its download link followed: the download's response. Anything else (a
+    refusal, a 404, a failed job's page) as it came. user None: as the client is logged in."""
+
+    def get(user, url: str, **params: Any) -> Any:
+        if user is not None:
+            client.force_login(user)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get(url, params)
+        if response.status_code != 302 or not response.url.startswith("/exports/"):
+            return response
+        status = client.get(response.url, {"format": "json"}).json()
+        if status["download_url"] is None:
+            return client.get(response.url)
+        return client.get(status["download_url"])
+
+    return get
 
 
 @pytest.fixture

@@ -75,6 +75,7 @@ REPORTS = {**CASES, "P": STAFF_A | {"police"}}  # P: the report the police partn
 REFERRALS = {"A": STAFF_A | {"police"}, "B": STAFF_B, "X": ADMIN}  # A's referral went to the police's agency
 PERIODIC = CASES
 JOBS = {"A": frozenset({"supervisor", "admin"}), "X": ADMIN}  # the uploader and the administrators
+EXPORTS = {"A": frozenset({"officer_a"}), "X": NOBODY}  # the asker alone (X: the Hà Nội officer's)
 NOTIFICATIONS = {"A": frozenset({"officer_a"}), "B": frozenset({"officer_b"}), "X": NOBODY}  # X: officer_x's
 
 # Who may see each place's record in a page at all (the leak checks on every 200): a referral shows the partner the
@@ -175,6 +176,10 @@ def job_pk(w: World, p: str) -> dict[str, Any]:
     return {"pk": w.jobs[p].pk}
 
 
+def export_pk(w: World, p: str) -> dict[str, Any]:
+    return {"pk": w.exports[p].pk}
+
+
 def with_(targets: tuple[Target, ...], **extra: Any) -> tuple[Target, ...]:
     """The targets with more kwargs (the action, the form's number...)."""
     return tuple(
@@ -236,6 +241,9 @@ RULES: dict[str, Rule] = {
     # does nothing and goes back to the list.
     "import_confirm": Rule(get=each(405), post=each(302, admin=403), post_only=True, targets=on(JOBS, job_pk)),
     "import_cancel": Rule(get=each(405), post=each(302), post_only=True, targets=on(JOBS, job_pk)),
+    # An XLSX export's page and file: its asker's alone, administrators included (404).
+    "export_detail": Rule(get=each(200), targets=on(EXPORTS, export_pk)),
+    "export_download": Rule(get=each(200), targets=on(EXPORTS, export_pk)),
     # --- cases: reports, children, cases ------------------------------------------------------------------------
     "cases:report_list": Rule(get=each(200), note="partners: the reports they logged"),
     "cases:report_create": Rule(get=each(200, admin=403), post=each(200, admin=403)),
@@ -402,6 +410,8 @@ def visibility(w: World) -> dict[tuple[type[models.Model], int], tuple[str, froz
         add(w.reports[p], f"report {p}", SEES_REPORT_RECORD[p])
     for p in JOBS:
         add(w.jobs[p], f"import job {p}", JOBS[p])
+    for p in EXPORTS:
+        add(w.exports[p], f"export job {p}", EXPORTS[p])
     # Deleted records: on the administrator's list of deleted records (Rule.shows_deleted), nowhere else.
     add(w.deleted["report"], "deleted report", NOBODY)
     add(w.deleted["case"], "deleted case", NOBODY)

@@ -9,8 +9,9 @@ sent to an agency of the place, a periodic report with its PDF, a notification o
   partner are extras, not in the cast).
 
 Plus "P", a report the police partner logged in commune A; "D", a report of commune A entered twice and deleted
-(hidden) by the administrator with its case (its child, Phạm Thị Dung, stays in the registry); and two import jobs
-(the supervisor's in "A", the Hà Nội supervisor's in "X"). The clock stands at 10/06/2026 09:00 (inside the first
+(hidden) by the administrator with its case (its child, Phạm Thị Dung, stays in the registry); two import jobs
+(the supervisor's in "A", the Hà Nội supervisor's in "X"); and two XLSX exports of the children list, made (officer
+A's in "A", the Hà Nội officer's in "X"). The clock stands at 10/06/2026 09:00 (inside the first
 6-month period of 2026, as in the reporting tests); reports were received a month before.
 
 Every test of the module runs in a savepoint inside the world's transaction (pytest-django's TestCase atomics nest),
@@ -28,13 +29,15 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import Attachment, Case, Child, Environment, Report, ReportType, Term, TermKind
+from cases.resources import CHILDREN
 from cases.services import ChildData, ReportData, child_register, report_attach_child, report_receive
 from cases.services.attachments import attachment_add
 from cases.services.retention import record_delete
 from childprotect.accounts.models import Role, User
 from childprotect.agencies.models import Agency, AgencyType
+from childprotect.core.export_jobs import export_job_create, export_job_run
 from childprotect.core.imports import job_check, job_create
-from childprotect.core.models import ImportJob, ImportStatus, Notification
+from childprotect.core.models import ExportJob, ImportJob, ImportStatus, Notification
 from referrals.models import Consent, Referral, Urgency
 from referrals.services import ReferralData, referral_act, referral_create
 from reporting.models import PdfStatus, PeriodicReport, SentVersion
@@ -94,6 +97,7 @@ class World:
     periodic: dict[str, PeriodicReport] = field(default_factory=dict)
     notifications: dict[str, Notification] = field(default_factory=dict)
     jobs: dict[str, ImportJob] = field(default_factory=dict)
+    exports: dict[str, ExportJob] = field(default_factory=dict)  # A: officer A's, X: the Hà Nội officer's
     deleted: dict[str, Any] = field(default_factory=dict)  # "report" (logged in A) and its "case", both hidden
 
 
@@ -261,4 +265,11 @@ def build_world() -> World:
         job.refresh_from_db()
         assert job.status == ImportStatus.CHECKED, job.plan
         world.jobs[place] = job
+    for place, owner in (("A", world.users["officer_a"]), ("X", world.extras["officer_x"])):
+        export = export_job_create(
+            actor=owner, export=CHILDREN, params={}, protected=True, filename="tre-em.xlsx", changes={"rows": 1}
+        )
+        assert export_job_run(export.pk) == "done"  # queued on commit in production; no commit happens here
+        export.refresh_from_db()
+        world.exports[place] = export
     return world

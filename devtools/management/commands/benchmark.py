@@ -11,6 +11,8 @@ manage.py benchmark race --rounds 10 --workers 3
 manage.py benchmark http [--clients 1,10,50] [--samples 100] [--max-seconds 10] [--cold] [--exports csv,xlsx]
     the production server under 1, 10 and 50 clients: latency, errors and the SQL floor per page
     (devtools/bench/loadtest.py)
+manage.py benchmark exports [--list cases] [--user admin] [--format csv,xlsx]
+    a whole list out: CSV's first byte and time, the XLSX task's time, the memory of each (devtools/bench/exports.py)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from devtools.bench import importing, lists, load, loadtest, race
+from devtools.bench import exports, importing, lists, load, loadtest, race
 
 SUBCOMMANDS: dict[str, type[BaseCommand]] = {
     "lists": lists.Command,
@@ -27,17 +29,21 @@ SUBCOMMANDS: dict[str, type[BaseCommand]] = {
     "load": load.Command,
     "race": race.Command,
     "http": loadtest.Command,
+    "exports": exports.Command,
 }
 
 
 class Command(BaseCommand):
     help = (
         "Đo hiệu năng: lists (trang và báo cáo trên dữ liệu lớn), import (nhập danh sách trẻ em), "
-        "load (SQLite khi tải), race (hai người cùng lúc), http (máy chủ thật, nhiều người dùng cùng lúc)."
+        "load (SQLite khi tải), race (hai người cùng lúc), http (máy chủ thật, nhiều người dùng cùng lúc), "
+        "exports (xuất cả danh sách)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="{lists,import,load,race,http}")
+        subparsers = parser.add_subparsers(
+            dest="subcommand", required=True, metavar="{lists,import,load,race,http,exports}"
+        )
         for name, command in SUBCOMMANDS.items():
             subparser = subparsers.add_parser(name, help=str(command.help))
             command().add_arguments(subparser)
