@@ -660,8 +660,8 @@ class Command(BaseCommand):
                     "XLSX is not requested; see `benchmark lists` for its time in process"
                 )
             elif reply.status in (301, 302, 303):
-                self._start_celery(env, tmp)
-                rows.append(self._export_job(port, master, cookies, "/cases/export/?format=xlsx"))
+                worker = self._start_celery(env, tmp)
+                rows.append(self._export_job(port, worker, cookies, "/cases/export/?format=xlsx"))
             else:
                 self.notes.append(f"XLSX export: the empty export answered HTTP {reply.status}; not measured")
         return rows
@@ -725,13 +725,13 @@ class Command(BaseCommand):
             f"{memory['hwm_rise'] / 1024:,.0f}",
         ]
 
-    def _export_job(self, port: int, master: int, cookies: dict[str, str], path: str) -> list[str]:
-        """An export made by a background job: the request answers a redirect to the job's page, which is polled
-        (JSON asked for; a JSON body with a status and a download address, or the file itself once ready) until the
-        file can be downloaded. Adapt `_job_ready` to the job page's answer."""
+    def _export_job(self, port: int, worker: int, cookies: dict[str, str], path: str) -> list[str]:
+        """An export made by a Celery job: the request answers a redirect to the job's page (/exports/<id>/), polled
+        as JSON (`status`, `finished`, `download_url`) until the file is ready, then downloaded. The memory is the
+        Celery worker's (the pool's process under `worker`, the main process), where the file is made."""
         conn = Connection(port, cookies, 600)
         size = [0, 0]
-        with self._memory(master) as memory:
+        with self._memory(worker) as memory:
             began = time.perf_counter()
             reply = conn.request("GET", path)
             job = urllib.parse.urlsplit(reply.headers.get("Location", "")).path
@@ -739,6 +739,9 @@ class Command(BaseCommand):
             while time.perf_counter() - began < 600 and not download:
                 answer = conn.request("GET", job, headers={"Accept": "application/json"})
                 download = _job_ready(answer)
+                if not download and _job_failed(answer):
+                    self.notes.append(f"XLSX export via job: the job ended without a file: {answer.body[:300]!r}")
+                    break
                 if not download:
                     time.sleep(0.5)
             ready = time.perf_counter() - began
@@ -752,8 +755,10 @@ class Command(BaseCommand):
             self.notes.append(f"XLSX export via job: no file after {total:.0f} s")
         return self._export_row("XLSX via job (first byte: file ready)", status, first, total, size, memory)
 
-    def _start_celery(self, env: dict[str, str], tmp: Path) -> None:
-        with (tmp / "celery.log").open("wb") as log:
+    def _start_celery(self, env: dict[str, str], tmp: Path) -> int:
+        """A Celery worker (one pool process) on the server's broker, started and ready; its main process's pid."""
+        path = tmp / "celery.log"
+        with path.open("wb") as log:
             self.celery = [
                 subprocess.Popen(  # noqa: S603
                     [
@@ -775,6 +780,10 @@ class Command(BaseCommand):
                     start_new_session=True,
                 )  # fmt: skip
             ]
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and b" ready." not in path.read_bytes():
+            time.sleep(0.5)
+        return self.celery[0].pid
 
     # --- output --------------------------------------------------------------------------------------------------
 
@@ -851,6 +860,14 @@ class Command(BaseCommand):
 
 def key(page: Page) -> str:
     return f"{page.who} {page.path}"
+
+
+def _job_failed(answer: Reply) -> bool:
+    """The job page says the job is over without a file (failed, expired)."""
+    if "json" not in answer.headers.get("Content-Type", ""):
+        return False
+    data = json.loads(answer.body or b"{}")
+    return bool(data.get("finished")) and data.get("status") != "done"
 
 
 def _job_ready(answer: Reply) -> str:

@@ -19,6 +19,7 @@ from devtools.bench.loadtest import (
     Page,
     Reply,
     Run,
+    _job_failed,
     _job_ready,
     drive,
     memory_kb,
@@ -135,6 +136,9 @@ def test_a_job_page_says_when_its_file_is_ready():
         _job_ready(reply(302, "text/html", location="https://127.0.0.1/exports/1/file.xlsx")) == "/exports/1/file.xlsx"
     )
     assert _job_ready(reply(200, "text/html")) == ""
+    assert not _job_failed(reply(200, "application/json", {"status": "running", "finished": False}))
+    assert not _job_failed(reply(200, "application/json", ready | {"finished": True}))
+    assert _job_failed(reply(200, "application/json", {"status": "failed", "finished": True}))
 
 
 def test_worker_memory_is_read_from_proc():
