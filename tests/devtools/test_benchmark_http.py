@@ -122,7 +122,7 @@ def test_the_driver_counts_every_answer_and_every_error(server):
 
 
 def test_a_job_page_says_when_its_file_is_ready():
-    def reply(status: int, content_type: str, body: dict[str, str] | None = None, location: str = "") -> Reply:
+    def reply(status: int, content_type: str, body: dict[str, object] | None = None, location: str = "") -> Reply:
         headers = Message()
         headers["Content-Type"] = content_type
         if location:
@@ -130,7 +130,7 @@ def test_a_job_page_says_when_its_file_is_ready():
         return Reply(status, headers, json.dumps(body).encode() if body is not None else b"<html>")
 
     assert _job_ready(reply(200, "application/json", {"status": "running"})) == ""
-    ready = {"status": "done", "download_url": "/exports/1/file.xlsx"}
+    ready: dict[str, object] = {"status": "done", "download_url": "/exports/1/file.xlsx"}
     assert _job_ready(reply(200, "application/json", ready)) == "/exports/1/file.xlsx"
     assert (
         _job_ready(reply(302, "text/html", location="https://127.0.0.1/exports/1/file.xlsx")) == "/exports/1/file.xlsx"
