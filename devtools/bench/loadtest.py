@@ -412,7 +412,7 @@ class Command(BaseCommand):
                 f"gunicorn (gthread) {len(workers)} workers × {options['threads'] or env.get('GUNICORN_THREADS', '4')} "
                 f"threads on {HOST}:{port}, DJANGO_PRODUCTION=1, DEBUG off"
             )
-            sessions = {}
+            sessions: dict[str, dict[str, str]] = {}
             for who in sorted({p.who for p in pages}):
                 if who == "anonymous":
                     sessions[who] = {}
