@@ -55,6 +55,18 @@ def _unit_ids(user: User) -> list[int] | None:
     return list(jurisdiction_units(user).values_list("pk", flat=True))
 
 
+def case_reach_key(user: User) -> str:
+    """A name for the units whose cases `user` reaches (`_unit_ids`), the same for all the users who reach the same
+    ones and only for them, without a query: a key for figures cached per reach (home/dashboard.py)."""
+    if not user.is_authenticated or not user.is_active:
+        return "none"
+    if user.is_administrator:
+        return "all"
+    if acts_for_agency(user) or user.unit_id is None:
+        return "none"
+    return f"unit-{user.unit_id}"  # the unit's subtree (a commune: the unit itself)
+
+
 def reports_visible_to(user: User) -> QuerySet[Report]:
     """Reports of communes in the user's jurisdiction; partners and others see the ones they logged themselves."""
     units = _unit_ids(user)
@@ -484,10 +496,17 @@ def case_open_deadlines(case: Case) -> QuerySet[Deadline]:
 
 
 def deadlines_due_for(user: User, until: dt.datetime) -> QuerySet[Deadline]:
-    """Open deadlines of the cases the user reaches that fall due by `until` (overdue ones first)."""
+    """Open deadlines of the cases the user reaches that fall due by `until` (overdue ones first).
+
+    Only cases whose next deadline (Case.next_due_at, the earliest open one) falls due by `until` can have one: the
+    cases are found by their unit and next_due_at (index case_unit_next_due_idx), not by reading every case in reach.
+    The cases of the rows shown, with their children and communes, are read by id (one query) after the sort and
+    limit: a join would read them for every deadline due in the area.
+    """
+    cases = cases_visible_to(user).filter(next_due_at__lte=until)
     return (
-        Deadline.objects.filter(status=DeadlineStatus.OPEN, due_at__lte=until, case__in=cases_visible_to(user))
-        .select_related("case__child", "case__unit")
+        Deadline.objects.filter(status=DeadlineStatus.OPEN, due_at__lte=until, case__in=cases)
+        .prefetch_related(Prefetch("case", queryset=Case.objects.select_related("child", "unit")))
         .order_by("due_at")
     )
 

@@ -9,9 +9,12 @@ cases (tests/home/test_dashboards.py).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
@@ -19,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import MAIN_FORMS, Case, CaseState, Sex
-from cases.selectors import case_overdue, cases_visible_to
+from cases.selectors import case_overdue, case_reach_key, cases_visible_to
 from childprotect.accounts.models import User
 from childprotect.accounts.policy import can_oversee_area
 from childprotect.places.models import AdminUnit
@@ -35,6 +38,8 @@ from reporting.workflow import FROZEN
 TOP_COMMUNES = 15
 PENDING_SHOWN = 30
 MONTHS = 12
+
+logger = logging.getLogger(__name__)
 
 
 # --- the commune: cases by step, referrals waiting (what waits on the user: home/selectors.py) ------------------
@@ -134,6 +139,7 @@ class AreaView:
     communes_with_cases: int
     pending: PendingReports | None
     charts: list[Chart]
+    charts_at: dt.datetime  # when the charts' figures were counted (they are cached for a few minutes)
 
     @property
     def chart_data(self) -> dict[str, Any]:
@@ -173,25 +179,29 @@ def _month_starts(today: dt.date) -> list[dt.date]:
     return months
 
 
-def charts(cases: QuerySet[Case], today: dt.date) -> list[Chart]:
-    """Cases by form of abuse, by month of receipt (the last 12 months), children by age group and sex."""
+@dataclass(frozen=True)
+class ChartFigures:
+    """The numbers behind the charts, as counted at `computed_at` (cached: see `chart_figures`)."""
+
+    by_form: dict[str, int]
+    by_month: dict[tuple[int, int], int]
+    by_age: dict[tuple[str, str], int]
+    computed_at: dt.datetime
+
+
+def count_chart_figures(cases: QuerySet[Case], today: dt.date, now: dt.datetime) -> ChartFigures:
+    """Cases by form of abuse, by month of receipt (the last 12 months), children by age group and sex (3 queries)."""
+    # A report names a form once (report_abuse_unique) and a case has one report: the rows joined are the cases.
     by_form = dict(
-        cases.order_by()
+        cases.filter(report__abuse_forms__form__in=[value for value, _label in MAIN_FORMS])
+        .order_by()
         .values_list("report__abuse_forms__form")
-        .annotate(n=Count("pk", distinct=True))
+        .annotate(n=Count("pk"))
         .values_list("report__abuse_forms__form", "n")
     )
-    forms = Chart(
-        "forms",
-        _("Hồ sơ theo hình thức xâm hại"),
-        _("Hình thức"),
-        [str(label) for _value, label in MAIN_FORMS],
-        [(_("Số hồ sơ"), [by_form.get(value, 0) for value, _label in MAIN_FORMS])],
-        links=[f"{reverse('cases:case_list')}?form={value}" for value, _label in MAIN_FORMS],
+    start = timezone.make_aware(
+        dt.datetime.combine(_month_starts(today)[0], dt.time.min), timezone.get_default_timezone()
     )
-
-    months = _month_starts(today)
-    start = timezone.make_aware(dt.datetime.combine(months[0], dt.time.min), timezone.get_default_timezone())
     by_month: dict[tuple[int, int], int] = {}
     for month, n in (
         cases.filter(report__received_at__gte=start)
@@ -203,14 +213,6 @@ def charts(cases: QuerySet[Case], today: dt.date) -> list[Chart]:
     ):
         key = (month.year, month.month)
         by_month[key] = by_month.get(key, 0) + n
-    received = Chart(
-        "months",
-        _("Hồ sơ theo tháng tiếp nhận (12 tháng gần nhất)"),
-        _("Tháng"),
-        [m.strftime("%m/%Y") for m in months],
-        [(_("Số hồ sơ"), [by_month.get((m.year, m.month), 0) for m in months])],
-    )
-
     grouped, path = _with_age_group(cases, "child", "report__received_at")
     by_age = {
         (group, sex): n
@@ -219,6 +221,55 @@ def charts(cases: QuerySet[Case], today: dt.date) -> list[Chart]:
         .annotate(n=Count("child", distinct=True))
         .values_list(path, "child__sex", "n")
     }
+    return ChartFigures(by_form, by_month, by_age, now)
+
+
+def chart_figures(user: User, cases: QuerySet[Case], today: dt.date, now: dt.datetime) -> ChartFigures:
+    """The chart figures of the cases `user` reaches (`cases`), counted at most every CHILDPROTECT_CHARTS_CACHE_SECONDS.
+
+    They join every case in reach to its report and child, the page's heaviest reads
+    (docs/query-plans.md#supervisor-dashboard), so they are kept in the cache under the reach and the day: the key
+    (cases.selectors.case_reach_key) is the same for every user who reaches the same cases, and only for them. The
+    page says when they were counted. The counts a user acts on (by step, overdue, due soon) are never cached.
+    """
+    seconds = settings.CHILDPROTECT_CHARTS_CACHE_SECONDS
+    key = f"home:charts:v1:{case_reach_key(user)}:{today.isoformat()}"
+    figures = None
+    if seconds:
+        try:
+            figures = cache.get(key)
+        except Exception:  # the cache (Redis in production) is down: count them, the page still opens
+            logger.warning("chart cache unreachable, figures counted for this view", exc_info=True)
+            seconds = 0
+    if not isinstance(figures, ChartFigures):
+        figures = count_chart_figures(cases, today, now)
+        if seconds:
+            try:
+                cache.set(key, figures, seconds)
+            except Exception:
+                logger.warning("chart cache unreachable, figures not kept", exc_info=True)
+    return figures
+
+
+def charts(figures: ChartFigures, today: dt.date) -> list[Chart]:
+    """Cases by form of abuse, by month of receipt (the last 12 months), children by age group and sex."""
+    forms = Chart(
+        "forms",
+        _("Hồ sơ theo hình thức xâm hại"),
+        _("Hình thức"),
+        [str(label) for _value, label in MAIN_FORMS],
+        [(_("Số hồ sơ"), [figures.by_form.get(value, 0) for value, _label in MAIN_FORMS])],
+        links=[f"{reverse('cases:case_list')}?form={value}" for value, _label in MAIN_FORMS],
+    )
+    months = _month_starts(today)
+    received = Chart(
+        "months",
+        _("Hồ sơ theo tháng tiếp nhận (12 tháng gần nhất)"),
+        _("Tháng"),
+        [m.strftime("%m/%Y") for m in months],
+        [(_("Số hồ sơ"), [figures.by_month.get((m.year, m.month), 0) for m in months])],
+    )
+    by_age = figures.by_age
     sexes = [(v, label) for v, label in Sex.choices if v != Sex.UNKNOWN or any(s == v for _g, s in by_age)]
     ages = Chart(
         "ages",
@@ -233,6 +284,7 @@ def charts(cases: QuerySet[Case], today: dt.date) -> list[Chart]:
 def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
     """The supervisor's view of the area: a fixed number of queries, whatever the number of cases."""
     cases = cases_visible_to(user)  # the reach, computed once: every figure below counts inside it
+    figures = chart_figures(user, cases, today, now)
     states = state_counts(cases, now)
     communes = [
         CommuneRow(r["unit"], r["unit__name"], r["total"], r["open"], r["overdue"])
@@ -253,5 +305,6 @@ def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
         communes=communes,
         communes_with_cases=cases.order_by().values("unit").distinct().count(),
         pending=pending_reports(user, today),
-        charts=charts(cases, today),
+        charts=charts(figures, today),
+        charts_at=figures.computed_at,
     )

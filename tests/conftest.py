@@ -8,6 +8,7 @@ tests/support/fixtures.py, loaded here for the whole suite: pytest reads `pytest
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from childprotect.accounts.models import Role
 from childprotect.agencies.models import AgencyType
@@ -23,6 +24,13 @@ pytest_plugins = ["tests.support.fixtures"]
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         units_load_list(2026, actor=None)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: what is kept there under a unit (the home page's charts) would otherwise
+    be found by the next test, whose units have the same ids (loaded once per test database)."""
+    cache.clear()
 
 
 @pytest.fixture

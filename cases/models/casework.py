@@ -69,6 +69,8 @@ class Case(SoftDeletable):
             # index) and its "overdue" range, read from the top nationally.
             models.Index(fields=["next_due_at", "-id"], name="case_next_due_idx"),
             models.Index(fields=["state", "next_due_at", "-id"], name="case_state_next_due_idx"),  # ?state=...
+            # The deadlines due soon of an area (home page): its cases whose next deadline falls due by a time.
+            models.Index(fields=["unit", "next_due_at"], name="case_unit_next_due_idx"),
         ]
         # Granted per case with django-guardian to the partners of an agency the case is referred to (referrals).
         permissions = [("view_referred_case", "Xem phần hồ sơ được chuyển tuyến đến cơ quan mình")]

@@ -13,7 +13,9 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Case, CaseState, Deadline, DeadlineStatus
 from cases.services import report_attach_child
@@ -360,6 +362,7 @@ def test_supervisor_home_costs_the_same_queries_with_3_or_30_cases(
     with django_assert_num_queries(100, exact=False) as few:
         client.get(reverse("home"))
     add(27)
+    cache.clear()  # the charts are counted again, not read from the cache (see the tests of the cache below)
     with django_assert_num_queries(len(few)):
         response = client.get(reverse("home"))
     assert sum(row.total for row in response.context["area"].states) == 30
@@ -450,3 +453,74 @@ def test_the_chart_data_is_a_json_block_with_a_table_of_the_same_numbers(client,
         assert f'data-chart="{key}"' in content
     assert content.count("Xem số liệu") == 3
     assert data == json.loads(json.dumps(response.context["chart_data"]))
+
+
+# --- the charts' figures are cached per area for a few minutes, and say when they were counted -----------------------
+
+
+def chart_numbers(response) -> dict[str, list[int]]:
+    return {key: data["series"][0]["values"] for key, data in response.context["chart_data"].items()}
+
+
+def test_the_charts_are_counted_at_most_every_few_minutes_and_say_when_while_the_work_counts_stay_live(
+    client, supervisor, officer_a, case_in, area, clock, settings
+):
+    first, content = page(client, supervisor)
+    counted_at = first.context["area"].charts_at
+    assert counted_at == NOW + dt.timedelta(days=10)
+    assert "Số liệu lúc 09:00" in content
+    assert chart_numbers(first)["forms"][0] == 3  # Bạo lực
+
+    clock.shift(dt.timedelta(minutes=2))
+    case_in(officer_a, officer_a.unit, "Mai Anh", received_at=LATE)  # one more case of violence, late
+    again, content = page(client, supervisor)
+    assert again.context["area"].charts_at == counted_at and "Số liệu lúc 09:00" in content
+    assert chart_numbers(again) == chart_numbers(first)  # the figures counted at 09:00
+    view = again.context["area"]
+    assert sum(row.total for row in view.states) == 6  # the work counts are live: the new case is there
+    assert view.overdue_cases == first.context["area"].overdue_cases + 1
+    soon = timezone.now() + dt.timedelta(hours=24)
+    due = Deadline.objects.filter(status=DeadlineStatus.OPEN, due_at__lte=soon, case__in=in_reach(supervisor))
+    assert again.context["due_count"] == due.count() > first.context["due_count"]
+    assert due.filter(case__child__full_name="Mai Anh").exists()
+
+    clock.shift(dt.timedelta(seconds=settings.CHILDPROTECT_CHARTS_CACHE_SECONDS))
+    later, content = page(client, supervisor)
+    assert later.context["area"].charts_at == counted_at + dt.timedelta(minutes=2, seconds=300)
+    assert "Số liệu lúc 09:07" in content
+    assert chart_numbers(later)["forms"][0] == 4
+
+
+def test_the_cached_charts_of_one_province_are_never_shown_in_another(client, supervisor, officer_a, area):
+    far = unit(OTHER_PROVINCE_COMMUNE)
+    far_supervisor = UserFactory(username="supervisor_far", role=Role.SUPERVISOR, unit=far.parent)
+    theirs, _content = page(client, far_supervisor)  # counted first, and cached under their province
+    assert sum(chart_numbers(theirs)["months"]) == 1  # the one case of their province
+    ours, _content = page(client, supervisor)
+    assert sum(chart_numbers(ours)["months"]) == 5
+    again, _content = page(client, far_supervisor)
+    assert chart_numbers(again) == chart_numbers(theirs)
+    # a commune's staff see no charts (nor the figures kept for their province)
+    response, content = page(client, officer_a)
+    assert "area" not in response.context and "chart_data" not in response.context and "Số liệu lúc" not in content
+
+
+def test_the_charts_are_counted_on_every_view_when_the_cache_time_is_0(
+    client, supervisor, officer_a, case_in, area, settings
+):
+    settings.CHILDPROTECT_CHARTS_CACHE_SECONDS = 0
+    first, _content = page(client, supervisor)
+    case_in(officer_a, officer_a.unit, "Mai Anh", received_at=LATE)
+    again, _content = page(client, supervisor)
+    assert sum(chart_numbers(again)["months"]) == sum(chart_numbers(first)["months"]) + 1
+
+
+def test_the_page_opens_with_the_charts_counted_when_the_cache_is_down(client, supervisor, area, settings, caplog):
+    # A real Redis client on a port where nothing listens: every get and set fails as when Redis is down.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    response, content = page(client, supervisor)
+    assert response.status_code == 200
+    assert sum(chart_numbers(response)["months"]) == 5 and "Số liệu lúc 09:00" in content
+    assert "chart cache unreachable" in caplog.text

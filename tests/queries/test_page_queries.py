@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -70,6 +71,7 @@ class Page:
     role: str
     url: Callable[[Area], str]
     queries: int
+    cached: bool = True  # False: the cache is emptied before each measurement (what the page costs when it counts)
 
     def __str__(self) -> str:
         return f"{self.label} as {self.role}"
@@ -85,9 +87,12 @@ def _periodic(w: Area) -> PeriodicReport:
 
 
 PAGES = [
-    Page("home", "officer_a", lambda w: reverse("home"), 20),
-    Page("home", "chair_a", lambda w: reverse("home"), 20),
-    Page("home", "supervisor", lambda w: reverse("home"), 27),
+    # The list of deadlines due soon: the deadlines, then the cases of the rows shown with their children (one query).
+    Page("home", "officer_a", lambda w: reverse("home"), 21),
+    Page("home", "chair_a", lambda w: reverse("home"), 21),
+    # The supervisor's charts (3 queries) come from the cache for a few minutes after they were counted.
+    Page("home", "supervisor", lambda w: reverse("home"), 25),
+    Page("home, charts counted", "supervisor", lambda w: reverse("home"), 28, cached=False),
     Page("home", "police", lambda w: reverse("home"), 9),
     Page("home", "administrator", lambda w: reverse("home"), 4),
     # The case list: the count and the page from the cases table, then the page's children and communes by id.
@@ -133,9 +138,13 @@ def test_the_page_runs_a_pinned_number_of_queries_with_one_record_or_many(
     client.force_login(user)
     url = page.url(area)
     _get(client, url)  # the session and the content types warmed
+    if not page.cached:
+        cache.clear()
     with django_assert_num_queries(page.queries):
         _get(client, url)
 
     area.grow(4)
+    if not page.cached:
+        cache.clear()
     with django_assert_num_queries(page.queries):
         _get(client, url)
