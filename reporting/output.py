@@ -14,6 +14,7 @@ spreadsheet has every indicator by commune (sheet "Theo xã, phường") and eve
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -135,6 +136,14 @@ def _units(report: PeriodicReport) -> dict[str, Any]:
     }
 
 
+def alphabetical(name: str) -> tuple[str, str]:
+    """A sort key for Vietnamese names: letters without their marks first ("Xã Đông Tiến" among the D's, after
+    every "Xã D…"), then the name as written."""
+    spelled = name.replace("Đ", "D\uffff").replace("đ", "d\uffff")
+    plain = "".join(ch for ch in unicodedata.normalize("NFD", spelled) if not unicodedata.combining(ch))
+    return plain.casefold(), name
+
+
 def by_commune(report: PeriodicReport, *, annex_only: bool = False) -> dict[str, Any]:
     """A district's or province's figures by commune as one table: a row per commune, a column per indicator broken
     down by commune (or only those of the PDF's annex), and the report's totals.
@@ -161,7 +170,7 @@ def by_commune(report: PeriodicReport, *, annex_only: bool = False) -> dict[str,
         "columns": [
             {"number": number, "code": i.code, "label": i.label, "heading": i.annex or i.label} for number, i in columns
         ],
-        "rows": sorted(rows.values(), key=lambda row: (row["name"], row["values"])),
+        "rows": sorted(rows.values(), key=lambda row: alphabetical(row["name"])),
         "totals": [figures.get(i.code, {}).get("total", 0) for _number, i in columns],
     }
 

@@ -22,7 +22,7 @@ from childprotect.audit.models import AuditEntry
 from childprotect.places.models import AdminUnit, UnitLevel
 from reporting.indicators import BY_CODE, INDICATORS
 from reporting.models import PdfStatus, PeriodicReport, ReportStatus
-from reporting.output import agency_abbreviation, report_pdf_bytes, report_xlsx_bytes
+from reporting.output import agency_abbreviation, alphabetical, report_pdf_bytes, report_xlsx_bytes
 from reporting.services import report_prepare
 from tests.support.builders import SEMI
 from tests.support.builders import report_step as act
@@ -341,7 +341,8 @@ def test_the_annex_lists_every_commune_summed_and_adds_up_to_the_report(tmp_path
     rows, totals = annex_table(annex_text)
     assert rows == {name: [figures[code] for code in ANNEX_CODES] for name, figures in own.items()}
     listed = [int(n) for n in re.findall(r"(?:^| )(\d+) (?:Xã|Phường|Thị trấn) ", annex_text)]
-    assert listed == list(range(1, len(communes) + 1))  # STT: each commune once, in order
+    assert listed == list(range(1, len(communes) + 1))  # STT: each commune once
+    assert list(rows) == sorted(own, key=alphabetical)
     for j, code in enumerate(ANNEX_CODES):
         total = sum(figures[code] for figures in own.values())
         assert totals[j] == report.figures["indicators"][code]["total"] == total, code
@@ -356,6 +357,27 @@ def test_the_annex_lists_every_commune_summed_and_adds_up_to_the_report(tmp_path
     assert [heading.split(".")[0] for heading in wide[0][1:]] == by_commune
     assert {r[0]: list(r[1:]) for r in wide[1:-1]} == {name: list(f.values()) for name, f in own.items()}
     assert list(wide[-1]) == ["Tổng số", *(sum(f[code] for f in own.values()) for code in by_commune)]
+
+
+def test_communes_are_listed_in_vietnamese_alphabetical_order():
+    names = [
+        "Xã Yên Định",
+        "Xã Đông Tiến",
+        "Xã Dương Hòa",
+        "Xã Ân Tiến",
+        "Xã An Nông",
+        "Phường Hàm Rồng",
+        "Phường Hạc Thành",
+    ]
+    assert sorted(names, key=alphabetical) == [
+        "Phường Hạc Thành",
+        "Phường Hàm Rồng",
+        "Xã An Nông",
+        "Xã Ân Tiến",
+        "Xã Dương Hòa",
+        "Xã Đông Tiến",  # Đ after D, not after Y
+        "Xã Yên Định",
+    ]
 
 
 def test_agency_abbreviation():
