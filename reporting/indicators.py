@@ -113,6 +113,7 @@ class Indicator:
     case_path: str = "pk"  # from a row to its case, for the drill-down ("" when the rows are reports)
     unit_word: str = "vụ việc"
     note: str = ""
+    annex: str = ""  # its column heading in the PDF's annex by commune (reporting/output.py); "": not there
     dims_by_name: dict[str, Dim] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -193,6 +194,7 @@ INDICATORS: tuple[Indicator, ...] = (
         ),
         case_path="",
         unit_word="thông tin",
+        annex="Thông tin, tố giác tiếp nhận",
     ),
     Indicator(
         "C01",
@@ -202,6 +204,7 @@ INDICATORS: tuple[Indicator, ...] = (
         dims=(SEX, AGE, FORM, ENVIRONMENT, ETHNICITY, CIRCUMSTANCE, COMMUNE),
         unit_word="trẻ em",
         note="Trẻ em trong các thông tin, thông báo, tố giác tiếp nhận trong kỳ; một trẻ được đếm một lần.",
+        annex="Trẻ em bị xâm hại",
     ),
     Indicator(
         "C02",
@@ -220,6 +223,7 @@ INDICATORS: tuple[Indicator, ...] = (
         count="child_id",
         dims=(LEVEL, SEX, COMMUNE),
         unit_word="trẻ em",
+        annex="Trẻ em được hỗ trợ, can thiệp",
     ),
     Indicator(
         "P01",
@@ -263,6 +267,7 @@ INDICATORS: tuple[Indicator, ...] = (
         lambda units, period: Case.objects.filter(_window("closed_at", period), unit_id__in=units),
         dims=(LEVEL, COMMUNE),
         unit_word="hồ sơ",
+        annex="Hồ sơ đã đóng",
     ),
     Indicator(
         "K02",
@@ -272,6 +277,7 @@ INDICATORS: tuple[Indicator, ...] = (
         ),
         dims=(COMMUNE,),
         unit_word="hồ sơ",
+        annex="Hồ sơ đang mở cuối kỳ",
     ),
     Indicator(
         "T01",

@@ -3,11 +3,18 @@
 Both print the figures frozen in the report (`report.figures`, reporting/indicators.py), never a new computation:
 what was sent is what is printed, and the PDF and the spreadsheet always agree. The PDF is made by a Celery task
 (reporting/tasks.py) that reports its progress; the spreadsheet is small and made in the request.
+
+The PDF's body is the report itself: the table of the indicators' totals, then each indicator's breakdowns for the
+whole reporting unit as lines of text. A district's or province's figures by commune (150 rows and more per
+indicator) are not in the body: after the signature, the annex ("Phụ lục", NĐ 30/2020 Phụ lục I, Phần I, Mục III)
+has one table with a row per commune and a column for each of a handful of indicators (`Indicator.annex`). The
+spreadsheet has every indicator by commune (sheet "Theo xã, phường") and every breakdown row in long format.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -23,11 +30,12 @@ from childprotect.places.models import AdminUnit, UnitLevel
 from . import indicators
 from .models import PeriodicReport, ReportStatus
 
-__all__ = ["report_pdf_bytes", "report_xlsx_bytes", "report_context", "report_filename"]
+__all__ = ["report_pdf_bytes", "report_xlsx_bytes", "report_context", "report_filename", "by_commune"]
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DRAFT_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 NOT_SENT = "Chưa gửi báo cáo"
+BY_COMMUNE = "commune"  # the breakdown printed in the annex (reporting/indicators.py: COMMUNE, CASE_COMMUNE)
 _SMALL_WORDS = {"và", "-", "–"}
 
 
@@ -116,11 +124,54 @@ def _units(report: PeriodicReport) -> dict[str, Any]:
         for _pk, _unit_id, name, status in report.figures.get("included", [])
     ]
     missing = [name for _unit_id, name in report.figures.get("missing", [])]
+    counted: dict[str, int] = {}
+    for unit in included:
+        counted[unit["status"]] = counted.get(unit["status"], 0) + 1
     return {
         "included": included,
+        "included_by_status": sorted(counted.items(), key=lambda item: (-item[1], item[0])),
         "missing": missing,
         "expected": len(included) + len(missing),
         "without_accounts": report.figures.get("without_accounts", 0),
+    }
+
+
+def alphabetical(name: str) -> tuple[str, str]:
+    """A sort key for Vietnamese names: letters without their marks first ("Xã Đông Tiến" among the D's, after
+    every "Xã D…"), then the name as written."""
+    spelled = name.replace("Đ", "D\uffff").replace("đ", "d\uffff")
+    plain = "".join(ch for ch in unicodedata.normalize("NFD", spelled) if not unicodedata.combining(ch))
+    return plain.casefold(), name
+
+
+def by_commune(report: PeriodicReport, *, annex_only: bool = False) -> dict[str, Any]:
+    """A district's or province's figures by commune as one table: a row per commune, a column per indicator broken
+    down by commune (or only those of the PDF's annex), and the report's totals.
+
+    The rows are the communes in any breakdown, and the communes whose own report was summed with nothing to count
+    (zeros). Each commune's report counts its own commune only, so a column adds up to the report's total.
+    """
+    figures = report.figures.get("indicators", {})
+    columns = [
+        (number, indicator)
+        for number, indicator in enumerate(indicators.INDICATORS, start=1)
+        if BY_COMMUNE in indicator.dims_by_name and (indicator.annex or not annex_only)
+    ]
+    rows: dict[Any, dict[str, Any]] = {}
+    for j, (_number, indicator) in enumerate(columns):
+        for key, label, n in figures.get(indicator.code, {}).get("by", {}).get(BY_COMMUNE, []):
+            row = rows.setdefault(key, {"name": label, "values": [0] * len(columns)})
+            row["values"][j] = n
+    summed = set(report.figures.get("units", []))
+    for _pk, unit_id, name, _status in report.figures.get("included", []):
+        if unit_id in summed and unit_id not in rows:
+            rows[unit_id] = {"name": name, "values": [0] * len(columns)}
+    return {
+        "columns": [
+            {"number": number, "code": i.code, "label": i.label, "heading": i.annex or i.label} for number, i in columns
+        ],
+        "rows": sorted(rows.values(), key=lambda row: alphabetical(row["name"])),
+        "totals": [figures.get(i.code, {}).get("total", 0) for _number, i in columns],
     }
 
 
@@ -130,24 +181,35 @@ def report_context(report: PeriodicReport) -> dict[str, Any]:
     issuer = _issuer(report)
     number = report.number.strip()
     if not number:
-        number_line = f"Số: ......./{issuer['number_suffix']}"
+        number_text = f"......./{issuer['number_suffix']}"
     elif "/" in number:
-        number_line = f"Số: {number}"  # typed in full ("12/BC-UBND")
+        number_text = number  # typed in full ("12/BC-UBND")
     else:
-        number_line = f"Số: {number}/{issuer['number_suffix']}"
+        number_text = f"{number}/{issuer['number_suffix']}"
     period = report.period
+    aggregate = report.unit.level != UnitLevel.COMMUNE
+    # By commune: in the annex for a district or province; for a commune, one row equal to the total (left out).
+    sections = indicators.sections(figures)
+    for section in sections:
+        section["by_commune"] = any(dim["name"] == BY_COMMUNE for dim in section["dims"])
+        section["dims"] = [dim for dim in section["dims"] if dim["name"] != BY_COMMUNE]
+    date = _document_date(report)
+    annex = by_commune(report, annex_only=True) if aggregate else None
     return {
         **issuer,
         "report": report,
         "period": period,
         "place": short_name(report.unit),
-        "date": _document_date(report),
-        "number_line": number_line,
+        "date": date,
+        "number_line": f"Số: {number_text}",
         "is_draft": report.status in DRAFT_STATUSES,
-        "sections": indicators.sections(figures),
+        "sections": sections,
         "on_time": _percent(indicators.on_time_share(figures)),
         "computed_at": _computed_at(report),
-        "aggregate": report.unit.level != UnitLevel.COMMUNE,
+        "aggregate": aggregate,
+        "annex": annex,
+        "annex_numbers": ", ".join(str(c["number"]) for c in annex["columns"]) if annex else "",
+        "annex_ref": f"Kèm theo Báo cáo số {number_text} ngày {date:%d/%m/%Y} của {issuer['issuer_sentence']}",
         **_units(report),
         "doc_ref": f"Báo cáo {period.label} – {report.unit.name}",
     }
@@ -175,7 +237,7 @@ def report_pdf_bytes(report: PeriodicReport, progress: Callable[[int], None] | N
 
 def report_xlsx_bytes(report: PeriodicReport) -> bytes:
     """The report's figures as a spreadsheet: the totals, the breakdowns (long format, for pivot tables), the units
-    summed (a district's or province's report), and what the report is."""
+    summed and every indicator by commune (a district's or province's report), and what the report is."""
     with translation.override("vi"):
         figures = report.figures.get("indicators", {})
         sections = indicators.sections(figures)
@@ -195,6 +257,15 @@ def report_xlsx_bytes(report: PeriodicReport) -> bytes:
             for name in units["missing"]:
                 listed.append([name, NOT_SENT])
             sheets.append(listed)
+            table = by_commune(report)
+            wide = tablib.Dataset(
+                headers=["Xã, phường", *(f"{c['code']}. {c['label']}" for c in table["columns"])],
+                title="Theo xã, phường",
+            )
+            for row in table["rows"]:
+                wide.append([row["name"], *row["values"]])
+            wide.append(["Tổng số", *table["totals"]])
+            sheets.append(wide)
         about = tablib.Dataset(headers=["Mục", "Nội dung"], title="Thông tin")
         computed = _computed_at(report)
         share = _percent(indicators.on_time_share(figures))

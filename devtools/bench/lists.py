@@ -261,7 +261,7 @@ class Command(BaseCommand):
                     prepared_by=actor, created_at=now, computed_at=now, **fields,
                 )  # fmt: skip
                 self._measure(f"Province report PDF render ({period.label})", runs,
-                              lambda: report_pdf_bytes(report), 2000)  # fmt: skip
+                              lambda: report_pdf_bytes(report), 1000)  # fmt: skip
                 raise Rollback
         except Rollback:
             pass

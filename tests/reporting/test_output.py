@@ -1,6 +1,7 @@
 """The periodic report's official PDF (made by the Celery task, followed on its status page, downloaded) and its
 spreadsheet: read back with poppler and openpyxl, the figures checked against the cases the test itself built, and
-who may get them. Real WeasyPrint renders, kept few (~0.5 s each): the province report, a draft, a long report.
+who may get them. Real WeasyPrint renders, kept few (~0.5 s each): the province report, a draft, a long report, and a
+province summed from 40 communes (the annex by commune).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from django.conf import settings
 from django.urls import reverse
 
 from childprotect.audit.models import AuditEntry
-from childprotect.places.models import AdminUnit
+from childprotect.places.models import AdminUnit, UnitLevel
+from reporting.indicators import BY_CODE, INDICATORS
 from reporting.models import PdfStatus, PeriodicReport, ReportStatus
-from reporting.output import agency_abbreviation, report_pdf_bytes, report_xlsx_bytes
+from reporting.output import agency_abbreviation, alphabetical, report_pdf_bytes, report_xlsx_bytes
 from reporting.services import report_prepare
 from tests.support.builders import SEMI
 from tests.support.builders import report_step as act
@@ -46,6 +48,8 @@ CHILDREN = [
     ("b", "Hoàng Văn Bảo", "male", True),
 ]
 BEFORE_PERIOD = dt.datetime(2025, 12, 1, 10, 0, tzinfo=TZ)
+# The indicators that have a column in the annex by commune, in its order.
+ANNEX_CODES = [i.code for i in INDICATORS if i.annex]
 
 
 @pytest.fixture
@@ -82,6 +86,20 @@ def expected_counts() -> dict:
         "by_sex": Counter(sex for _w, _n, sex, _in in counted),
         "by_commune": Counter(where for where, *_rest in counted),
     }
+
+
+def annex_table(text: str) -> tuple[dict[str, list[int]], list[int]]:
+    """The annex's rows read back from the PDF's text, {commune: [figure per column]}, and its "Tổng số" row."""
+    numbers = r" (\d+)" * len(ANNEX_CODES)
+    start = r"(?:^| )(\d+) ((?:Xã|Phường|Thị trấn) .+?)"  # STT and name: up to the figures before the next row
+    end = r"(?= \d+ (?:Xã|Phường|Thị trấn) | Tổng số | \d+/\d+ |$)"  # next row, the total row, a page's footer
+    rows: dict[str, list[int]] = {}
+    for found in re.finditer(start + numbers + end, text):
+        assert found.group(2) not in rows, f"{found.group(2)} printed twice"
+        rows[found.group(2)] = [int(v) for v in found.groups()[2:]]
+    total = re.search(rf"Tổng số{numbers}{end}", text)
+    assert total, "no total row"
+    return rows, [int(v) for v in total.groups()]
 
 
 def urls(report) -> dict[str, str]:
@@ -162,12 +180,18 @@ def test_the_province_report_is_printed_with_the_figures_of_the_cases(
     assert (n, female, male) == (5, 3, 2)
     assert f"Số trẻ em bị xâm hại (chỉ tiêu 0101): {n} trẻ em." in text
     assert f"Số thông tin, thông báo, tố giác về xâm hại trẻ em đã tiếp nhận: {n} thông tin." in text
-    assert f"Theo giới tính Số lượng Nữ {female} Nam {male}" in text
+    assert f"2.1. Theo giới tính: Nữ: {female}; Nam: {male}." in text
     a, b = want["by_commune"]["a"], want["by_commune"]["b"]
-    assert f"Phường Hạc Thành {a} Phường Hàm Rồng {b}" in text
+    # By commune: not in the body; one row per commune in the annex after the signature, a column per indicator.
+    body_text, annex_text = text.split("SỐ LIỆU THEO XÃ, PHƯỜNG")
+    assert "Theo xã, phường" not in body_text and supervisor.full_name in body_text
+    assert "(Kèm theo Báo cáo số 15/BC-" in annex_text
+    rows, totals = annex_table(annex_text)
+    children = ANNEX_CODES.index("C01")
+    assert {name: values[children] for name, values in rows.items()} == {"Phường Hạc Thành": a, "Phường Hàm Rồng": b}
+    assert totals[children] == n
     # The units summed, and those below without accounts (all of the province's communes but A and B).
-    assert re.search(r"Phường Hàm Rồng Đã phê duyệt", text) and re.search(r"Phường Hạc Thành Đã phê duyệt", text)
-    assert "Số đơn vị đã gửi báo cáo: 2/2" in text
+    assert "Số đơn vị đã gửi báo cáo: 2/2 đơn vị sử dụng hệ thống (đã phê duyệt: 2)." in text
     without = AdminUnit.objects.filter(parent=province).count() - 2
     assert f"chưa có tài khoản sử dụng hệ thống (không thuộc diện tổng hợp): {without}." in text
 
@@ -177,7 +201,7 @@ def test_the_province_report_is_printed_with_the_figures_of_the_cases(
     assert response["Content-Disposition"].startswith("attachment;") and ".xlsx" in response["Content-Disposition"]
     assert AuditEntry.objects.filter(action="report.xlsx", object_id=str(report.pk)).count() == 1
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames[:3] == ["Tổng hợp", "Chi tiết", "Đơn vị"]
+    assert book.sheetnames == ["Tổng hợp", "Chi tiết", "Đơn vị", "Theo xã, phường", "Thông tin"]
     summary = {row[0]: row for row in book["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
     assert summary["C01"][3] == n and summary["R01"][3] == n and summary["C02"][3] == n
     detail = list(book["Chi tiết"].iter_rows(min_row=2, values_only=True))
@@ -187,6 +211,9 @@ def test_the_province_report_is_printed_with_the_figures_of_the_cases(
     assert by_commune == {"Phường Hạc Thành": a, "Phường Hàm Rồng": b}
     listed = {r[0]: r[1] for r in book["Đơn vị"].iter_rows(min_row=2, values_only=True)}
     assert listed == {"Phường Hạc Thành": "Đã phê duyệt", "Phường Hàm Rồng": "Đã phê duyệt"}
+    wide = list(book["Theo xã, phường"].iter_rows(values_only=True))
+    column = next(j for j, heading in enumerate(wide[0]) if heading.startswith("C01. "))
+    assert {r[0]: r[column] for r in wide[1:]} == {"Phường Hạc Thành": a, "Phường Hàm Rồng": b, "Tổng số": n}
 
     # Asked again while current: nothing is queued; once the report changes, the PDF is stale and the link goes.
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -255,10 +282,11 @@ def test_a_draft_commune_report_is_marked_as_such(tmp_path, case_in, officer_a, 
     assert summary["C01"] == 1
 
 
-def test_a_long_report_repeats_the_table_headers_on_every_page(tmp_path, supervisor, province):
-    """70 communes in a breakdown and 60 units summed: the tables run over pages, each page repeats the header."""
+def test_a_long_annex_repeats_the_table_header_on_every_page(tmp_path, supervisor, province):
+    """150 communes in the annex: the table runs over pages after the signature, each page repeats its header, and no
+    row is lost or printed twice."""
     report = report_prepare(actor=supervisor, unit=province, kind=SEMI, year=2026)
-    communes = [[i, f"Xã thử nghiệm số {i:03d}", 1 + i % 3] for i in range(1, 71)]
+    communes = [[i, f"Xã thử nghiệm số {i:03d}", 1 + i % 4] for i in range(1, 151)]
     report.figures = {
         "indicators": {"C01": {"total": sum(r[2] for r in communes), "by": {"commune": communes}}},
         "units": [],
@@ -269,25 +297,87 @@ def test_a_long_report_repeats_the_table_headers_on_every_page(tmp_path, supervi
     report.status = ReportStatus.SUBMITTED  # unsaved: no "DỰ THẢO" watermark across the rows read back
     pdf = report_pdf_bytes(report)
     pages = page_count(tmp_path, pdf)
-    assert pages >= 4
     texts = {p: pdf_text(tmp_path, pdf, page=p) for p in range(1, pages + 1)}
+    annex_pages = [p for p, t in texts.items() if re.search(r"\d+ Xã thử nghiệm số \d{3} \d", t)]
+    assert len(annex_pages) >= 3
+    assert min(annex_pages) > max(p for p, t in texts.items() if "GIÁM ĐỐC" in t)  # the annex follows the signature
+    for p in annex_pages:
+        assert "STT Xã, phường" in texts[p], p
+    rows, totals = annex_table(" ".join(texts[p] for p in annex_pages))
+    children = ANNEX_CODES.index("C01")
+    assert {name: values[children] for name, values in rows.items()} == {name: n for _i, name, n in communes}
+    assert totals[children] == report.figures["indicators"]["C01"]["total"]
+    # The 60 units summed are counted by status in the body; the spreadsheet lists them one by one.
+    assert "Số đơn vị đã gửi báo cáo: 60/60 đơn vị sử dụng hệ thống (đã gửi: 60)." in " ".join(texts.values())
 
-    def pages_with(pattern: str) -> list[int]:
-        return [p for p, t in texts.items() if re.search(pattern, t)]
 
-    commune_pages = pages_with(r"Xã thử nghiệm số \d{3} \d")
-    unit_pages = pages_with(r"Phường gửi số \d{3} Đã gửi")
-    assert len(commune_pages) >= 2 and len(unit_pages) >= 2
-    for p in commune_pages:
-        assert "Theo xã, phường Số lượng" in texts[p], p
-    for p in unit_pages:
-        assert "STT Đơn vị đã gửi báo cáo Tình trạng" in texts[p], p
-    # Every row printed once, whole: none lost or cut across a page.
-    everything = " ".join(texts.values())
-    for i, _name, n in ([r[0], r[1], r[2]] for r in communes):
-        assert len(re.findall(rf"Xã thử nghiệm số {i:03d} {n}\b", everything)) == 1, i
-    for i in range(1, 61):
-        assert len(re.findall(rf"\b{i} Phường gửi số {i:03d} Đã gửi", everything)) == 1, i
+def test_the_annex_lists_every_commune_summed_and_adds_up_to_the_report(tmp_path, supervisor, province):
+    """The province's report summed from 40 communes' sent reports, a quarter of them with nothing to count: the
+    annex has one row per commune with its own report's figures, and its total row is the report's figures."""
+    communes = list(AdminUnit.objects.filter(parent=province, level=UnitLevel.COMMUNE).order_by("pk")[:40])
+    assert len(communes) == 40
+    fields = PeriodicReport.period_fields(SEMI, 2026)
+    by_commune = [code for code, indicator in BY_CODE.items() if "commune" in indicator.dims_by_name]
+    own: dict[str, dict[str, int]] = {}
+    sent = []
+    for k, unit in enumerate(communes):
+        own[unit.name] = {code: (k * (j + 3)) % 7 if k % 4 else 0 for j, code in enumerate(by_commune)}
+        figures = {
+            code: {"total": n, "by": {"commune": [[unit.pk, unit.name, n]]} if n else {}}
+            for code, n in own[unit.name].items()
+        }
+        sent.append(
+            PeriodicReport(
+                unit=unit, kind=SEMI, year=2026, status=ReportStatus.SUBMITTED, prepared_by=supervisor,
+                created_at=JUNE, computed_at=JUNE, figures={"indicators": figures, "units": [unit.pk]}, **fields,
+            )
+        )  # fmt: skip
+    PeriodicReport.objects.bulk_create(sent)
+    report = report_prepare(actor=supervisor, unit=province, kind=SEMI, year=2026)
+    report.status = ReportStatus.SUBMITTED  # unsaved: no "DỰ THẢO" watermark across the rows read back
+    text = pdf_text(tmp_path, report_pdf_bytes(report))
+
+    body_text, annex_text = text.split("SỐ LIỆU THEO XÃ, PHƯỜNG")
+    rows, totals = annex_table(annex_text)
+    assert rows == {name: [figures[code] for code in ANNEX_CODES] for name, figures in own.items()}
+    listed = [int(n) for n in re.findall(r"(?:^| )(\d+) (?:Xã|Phường|Thị trấn) ", annex_text)]
+    assert listed == list(range(1, len(communes) + 1))  # STT: each commune once
+    assert list(rows) == sorted(own, key=alphabetical)
+    for j, code in enumerate(ANNEX_CODES):
+        total = sum(figures[code] for figures in own.values())
+        assert totals[j] == report.figures["indicators"][code]["total"] == total, code
+        number = next(k for k, indicator in enumerate(INDICATORS, start=1) if indicator.code == code)
+        indicator = BY_CODE[code]
+        assert f"{number}. {indicator.label}: {total} {indicator.unit_word}." in body_text, code
+        assert f"({number})" in annex_text  # the column names the indicator's number in the report
+    # The spreadsheet has every indicator broken down by commune, the annex's and the others.
+    wide = list(
+        openpyxl.load_workbook(io.BytesIO(report_xlsx_bytes(report)))["Theo xã, phường"].iter_rows(values_only=True)
+    )
+    assert [heading.split(".")[0] for heading in wide[0][1:]] == by_commune
+    assert {r[0]: list(r[1:]) for r in wide[1:-1]} == {name: list(f.values()) for name, f in own.items()}
+    assert list(wide[-1]) == ["Tổng số", *(sum(f[code] for f in own.values()) for code in by_commune)]
+
+
+def test_communes_are_listed_in_vietnamese_alphabetical_order():
+    names = [
+        "Xã Yên Định",
+        "Xã Đông Tiến",
+        "Xã Dương Hòa",
+        "Xã Ân Tiến",
+        "Xã An Nông",
+        "Phường Hàm Rồng",
+        "Phường Hạc Thành",
+    ]
+    assert sorted(names, key=alphabetical) == [
+        "Phường Hạc Thành",
+        "Phường Hàm Rồng",
+        "Xã An Nông",
+        "Xã Ân Tiến",
+        "Xã Dương Hòa",
+        "Xã Đông Tiến",  # Đ after D, not after Y
+        "Xã Yên Định",
+    ]
 
 
 def test_agency_abbreviation():
