@@ -228,7 +228,11 @@ class Connection:
         self.used = True
         first = 0.0
         chunks: list[bytes] = []
-        while piece := response.read(65536):
+        while True:
+            # What has arrived (read(n) waits for n bytes of a chunked body); read() ends the answer for http.client.
+            piece = response.read1(65536) or response.read()
+            if not piece:
+                break
             if not first:
                 first = time.perf_counter() - began
             if sink is None:
