@@ -292,7 +292,7 @@ class Command(BaseCommand):
                 Child.objects.filter(pk__in=ids).delete()
 
         self._measure(f"Registry import, {rows:,} rows CSV (check + confirmed import)", runs, run, None,
-                      rows=rows, min_rate=2000, after=clean)  # fmt: skip
+                      rows=rows, min_rate=5000, after=clean)  # fmt: skip
 
     def _export(self, admin: User, runs: int, rows: int) -> None:
         cutoff = Case.objects.order_by("pk").values_list("pk", flat=True)[rows - 1 : rows].first()
