@@ -9,3 +9,4 @@ DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%Y %H:%M
 FIRST_DAY_OF_WEEK = 1
 DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "."
+NUMBER_GROUPING = 3  # 100.000: applied where a template asks for grouping (floatformat:"0g")
