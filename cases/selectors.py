@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, overload
 
-from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, Window
+from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
@@ -214,7 +214,7 @@ class ChildListing:
     The children a commune or province user sees are two disjoint parts: those living in the jurisdiction (the unit
     index, read without touching the table) and those living elsewhere but concerned by a report of it (reached
     from the jurisdiction's reports). One query per part gives its first rows in the list's order with the part's
-    size (COUNT(*) OVER ()); the parts are merged here and only the page's rows are read in full. Neither query
+    size (a COUNT subquery); the parts are merged here and only the page's rows are read in full. Neither query
     depends on the size of the country, and nothing grows as a literal list.
 
     Nationally (administrators) the count stops at NATIONAL_COUNT_CAP + 1 (`capped`: the page says "more than
@@ -262,7 +262,10 @@ class ChildListing:
                 order = self.order if self.count() and self.capped else unindexed
                 rows.append(list(part.order_by(*order).values_list(*self.fields)[:upto]))
                 continue
-            qs = part.annotate(size=Window(Count("pk"))).order_by(*unindexed)
+            # The size as an uncorrelated subquery, counted once from the index; a window function over every row
+            # would sort them all with their count and spill to disk past work_mem at a province's 53,000 children.
+            size = part.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")[:1]
+            qs = part.annotate(size=Subquery(size, output_field=IntegerField())).order_by(*unindexed)
             found = list(qs.values_list(*self.fields, "size")[:upto])
             total += found[0][-1] if found else 0
             rows.append([r[:-1] for r in found])
