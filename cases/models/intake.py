@@ -127,6 +127,14 @@ class Child(SoftDeletable):
                 condition=Q(deleted_at__isnull=True),
                 name="child_live_name_idx",
             ),
+            # The children a jurisdiction reaches through its reports are looked up by id (one per report): this one
+            # answers those lookups (where they live, their names) without reading the table.
+            models.Index(
+                fields=["id"],
+                include=["residence_unit", "name_folded", "other_names_folded"],
+                condition=Q(deleted_at__isnull=True),
+                name="child_live_id_idx",
+            ),
             # Duplicate detection: same birth year, name starting with the family name (a prefix: pattern ops).
             models.Index(
                 fields=["birth_year", "name_folded"],
