@@ -8,7 +8,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, overload
 
-from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
@@ -214,8 +227,9 @@ class ChildListing:
     The children a commune or province user sees are two disjoint parts: those living in the jurisdiction (the unit
     index, read without touching the table) and those living elsewhere but concerned by a report of it (reached
     from the jurisdiction's reports). One query per part gives its first rows in the list's order with the part's
-    size (a COUNT subquery); the parts are merged here and only the page's rows are read in full. Neither query
-    depends on the size of the country, and nothing grows as a literal list.
+    size (a window over a name search's few rows, a COUNT subquery over a whole jurisdiction); the parts are merged
+    here and only the page's rows are read in full. Neither query depends on the size of the country, and nothing
+    grows as a literal list.
 
     Nationally (administrators) the count stops at NATIONAL_COUNT_CAP + 1 (`capped`: the page says "more than
     1,000"), since an exact count of a common word ("nguyen": a third of the country) would read a third of the
@@ -262,10 +276,15 @@ class ChildListing:
                 order = self.order if self.count() and self.capped else unindexed
                 rows.append(list(part.order_by(*order).values_list(*self.fields)[:upto]))
                 continue
-            # The size as an uncorrelated subquery, counted once from the index; a window function over every row
-            # would sort them all with their count and spill to disk past work_mem at a province's 53,000 children.
-            size = part.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")[:1]
-            qs = part.annotate(size=Subquery(size, output_field=IntegerField())).order_by(*unindexed)
+            # The part's size. A name search finds its rows through the trigram index, and the few it finds are
+            # counted as they are sorted (a window); counting them in a subquery would search the index twice. A whole
+            # jurisdiction is counted in an uncorrelated subquery from the unit index: a window over a province's
+            # 53,000 children would sort them all with their count and spill to disk past work_mem.
+            if self.filters.q:
+                qs = part.annotate(size=Window(Count("pk"))).order_by(*unindexed)
+            else:
+                size = part.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")[:1]
+                qs = part.annotate(size=Subquery(size, output_field=IntegerField())).order_by(*unindexed)
             found = list(qs.values_list(*self.fields, "size")[:upto])
             total += found[0][-1] if found else 0
             rows.append([r[:-1] for r in found])
