@@ -27,6 +27,7 @@ filters the request gave, never from anything the request computed.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -221,12 +222,19 @@ class ExportResource(resources.ModelResource):
             return wrapped
 
         names = self.column_names(protected=protected)
-        sheet.append([header(text) for text in self.headers(names)])
         count = 0
-        for count, row in enumerate(self.rows(queryset, names), start=1):
-            sheet.append([value(item) for item in row])
-            if progress is not None and count % CHUNK_SIZE == 0:
-                progress(count)
+        try:
+            sheet.append([header(text) for text in self.headers(names)])
+            for count, row in enumerate(self.rows(queryset, names), start=1):
+                sheet.append([value(item) for item in row])
+                if progress is not None and count % CHUNK_SIZE == 0:
+                    progress(count)
+        except BaseException:
+            # Close openpyxl's half-written sheet (its own temporary file) now, not whenever the garbage collector
+            # finds its writer after that file is gone; the error is what the caller hears of.
+            with contextlib.suppress(Exception):
+                sheet.close()
+            raise
         book.save(target)
         return count
 
