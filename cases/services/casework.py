@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.deadlines import refresh_next_due, set_next_due
 from cases.handlers import ClosureCondition, closure_conditions, running_separations, start_deadline
@@ -32,9 +33,10 @@ from cases.models import (
     Report,
     ReportStatus,
 )
+from cases.responsible import CommuneHeads, absent_reason, case_reminded
 from cases.workflow import TRANSITIONS, Transition, next_transitions, waiting_on
 from childprotect.accounts.models import Role, User
-from childprotect.accounts.policy import can_comment, can_record_separation, can_take_charge_of_cases
+from childprotect.accounts.policy import COMMUNE_STAFF, can_comment, can_record_separation, can_take_charge_of_cases
 from childprotect.accounts.selectors import agencies_partners, user_reaches_unit
 from childprotect.audit.actions import CaseAction, case_step
 from childprotect.audit.services import audit_record
@@ -298,37 +300,28 @@ SCAN_BATCH = 500  # deadlines reminded per transaction (and per set of recipient
 
 
 class _Recipients:
-    """Who is told of a batch of deadlines besides the case officer, read in one query per kind of recipient: the
-    chairs of each commune and the supervisors of every unit above it (past the deadline), and each agency's active
-    partners (referral deadlines)."""
+    """Who is told of a batch of deadlines, read in at most one query per kind of recipient: each agency's active
+    partners (referral deadlines), and the chairs of each commune with the supervisors above it, read when the
+    deadlines have passed or when someone must stand in for an officer, a sender or an agency that cannot act
+    (cases/responsible.py: the officer and the sender are already loaded with the deadline)."""
 
     def __init__(self, deadlines: list[Deadline], kind: str) -> None:
-        self.escalation: dict[int, list[User]] = {}
         self.partners: dict[int, list[User]] = {}
-        if kind == ReminderKind.OVERDUE:
-            units = {d.case.unit_id: d.case.unit for d in deadlines}
-            above = {pk: [a.pk for a in unit.ancestors()] for pk, unit in units.items()}
-            people = list(
-                User.objects.filter(is_active=True).filter(role=Role.COMMUNE_CHAIR, unit_id__in=list(units))
-                | User.objects.filter(
-                    is_active=True, role=Role.SUPERVISOR, unit_id__in={a for ids in above.values() for a in ids}
-                )
-            )
-            for pk in units:
-                self.escalation[pk] = [
-                    u
-                    for u in people
-                    if (u.role == Role.COMMUNE_CHAIR and u.unit_id == pk)
-                    or (u.role == Role.SUPERVISOR and u.unit_id in above[pk])
-                ]
         agencies = {d.referral.agency_id for d in deadlines if d.referral is not None}
         if agencies:
             for user in agencies_partners(agencies):
                 self.partners.setdefault(user.agency_id or 0, []).append(user)
+        needed = kind == ReminderKind.OVERDUE or any(
+            absent_reason(d.case.officer, d.case.unit_id)
+            if d.referral is None
+            else not self.partners.get(d.referral.agency_id)
+            for d in deadlines
+        )
+        self.heads = CommuneHeads({d.case.unit for d in deadlines} if needed else [])
 
     def above_commune(self, case: Case, *, chairs: bool = True) -> list[User]:
         """Past the deadline: the commune's chairs, and the supervisors of every unit above the commune."""
-        return [u for u in self.escalation[case.unit_id] if chairs or u.role != Role.COMMUNE_CHAIR]
+        return (self.heads.chairs(case.unit_id) if chairs else []) + self.heads.supervisors(case.unit_id)
 
 
 def deadlines_scan(now: dt.datetime | None = None) -> ScanResult:
@@ -392,21 +385,26 @@ _Message = tuple[str, str, list[tuple[Iterable[User | None], str]]]
 
 
 def _case_message(deadline: Deadline, kind: str, recipients: _Recipients) -> _Message:
+    """Before the limit, the officer in charge (or, when they cannot act, who stands in: cases/responsible.py);
+    once it has passed, also the chairs and the supervisors above the commune. A stand-in is told why."""
     case = deadline.case
     what = DeadlineKind(deadline.kind).label
     title = (
         f"Sắp đến hạn: {what} – hồ sơ {case}" if kind == ReminderKind.DUE_SOON else f"Quá hạn: {what} – hồ sơ {case}"
     )
+    people, why = case_reminded(case, recipients.heads)
     body = f"Hạn: {_due(deadline)}. Xã, phường: {case.unit.name}. Cán bộ phụ trách: {case.officer}."
-    people: list[User | None] = [case.officer]
+    if why:
+        body = _stand_in([why], body)
     if kind == ReminderKind.OVERDUE:
-        people += recipients.above_commune(case)
+        people = people + recipients.above_commune(case)
     return title, body, [(people, reverse("cases:case_detail", args=[case.pk]))]
 
 
 def _referral_message(deadline: Deadline, kind: str, recipients: _Recipients) -> _Message:
-    """An agency's answer to a referral: its partners before and after the limit; once it has passed, also the
-    commune officer who sent it, the case officer and the supervisors above the commune."""
+    """An agency's answer to a referral: its active partners before and after the limit (none left: who answers
+    for the referring commune); once it has passed, also the commune officer who sent it (or, when they cannot act,
+    the commune's chairs), the case officer (the same rule) and the supervisors above the commune."""
     referral = deadline.referral
     if referral is None:  # the scan calls this for referral deadlines only
         return _case_message(deadline, kind, recipients)
@@ -415,11 +413,29 @@ def _referral_message(deadline: Deadline, kind: str, recipients: _Recipients) ->
     title = f"{'Quá hạn' if late else 'Sắp đến hạn'} phản hồi chuyển tuyến {referral} – {referral.agency.name}"
     body = f"Hạn phản hồi: {_due(deadline)}. Hồ sơ {case}, {case.unit.name}."
     page = reverse("referrals:referral_detail", args=[referral.pk])
-    to: list[tuple[Iterable[User | None], str]] = [(recipients.partners.get(referral.agency_id, []), page)]
+    partners = recipients.partners.get(referral.agency_id, [])
+    why = [] if partners else [_("%(agency)s không còn tài khoản hoạt động") % {"agency": referral.agency.name}]
+    to: list[tuple[Iterable[User | None], str]] = [(partners or recipients.heads.stand_ins(case.unit_id), page)]
     if late:
-        commune = [referral.sent_by, case.officer, *recipients.above_commune(case, chairs=False)]
+        commune: list[User] = []
+        sender = referral.sent_by
+        if sender is not None and absent_reason(sender, case.unit_id, COMMUNE_STAFF):
+            why.append(_("Người gửi chuyển tuyến không còn phụ trách: %(name)s") % {"name": sender})
+            commune += recipients.heads.stand_ins(case.unit_id)
+        elif sender is not None:
+            commune.append(sender)
+        officers, gone = case_reminded(case, recipients.heads)
+        why += [gone] if gone else []
+        commune += officers + recipients.above_commune(case, chairs=False)
         to.append((commune, reverse("cases:case_detail", args=[case.pk])))
+    if why:
+        body = _stand_in(why, body)
     return title, body, to
+
+
+def _stand_in(why: list[str], body: str) -> str:
+    """The body of a reminder sent to someone standing in: why, first."""
+    return " ".join([f"{w}." for w in why] + [_("Anh/chị nhận nhắc việc thay cho đến khi có người nhận."), body])
 
 
 def _due(deadline: Deadline) -> str:

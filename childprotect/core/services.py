@@ -32,9 +32,14 @@ def notify(
     """Notify each recipient once; with a `key`, a second call for the same recipient and key creates nothing.
 
     Each notification of a recipient with an e-mail address is due to be mailed: a task is queued on commit, and if
-    the broker is down the sweep (notification_emails_sweep) sends it a minute later. Either way, once."""
+    the broker is down the sweep (notification_emails_sweep) sends it a minute later. Either way, once.
+
+    An inactive recipient is not notified, and a warning names them: a caller that must reach someone picks its
+    recipients by who can act (for a case, cases/responsible.py), not by who once did."""
     created: list[Notification] = []
-    for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
+    people = {u.pk: u for u in recipients if u is not None}
+    _warn_inactive([u for u in people.values() if not u.is_active], title)
+    for user in (u for u in people.values() if u.is_active):
         try:
             with transaction.atomic():  # a savepoint: a duplicate key leaves the caller's transaction usable
                 created.append(
@@ -70,13 +75,16 @@ class Keyed:
 def notify_keyed(notifications: Iterable[Keyed]) -> list[tuple[int, str]]:
     """What `notify` does with a key, for many notifications and keys at once, in a fixed number of statements.
 
-    Inactive or missing recipients are skipped; of two with the same recipient and key, the first one is kept; one
-    that exists already (made by an earlier call) is not made again. E-mails are queued on commit as by `notify`.
+    Inactive or missing recipients are skipped (the inactive ones with a warning, as by `notify`); of two with the
+    same recipient and key, the first one is kept; one that exists already (made by an earlier call) is not made
+    again. E-mails are queued on commit as by `notify`.
     Returns (recipient id, key) of each notification made."""
     now = timezone.now()
     rows: dict[tuple[int, str], dict[str, Any]] = {}
     for n in notifications:
         user = n.recipient
+        if user is not None and not user.is_active:
+            _warn_inactive([user], n.title)
         if user is None or not user.is_active or not n.key:
             continue
         rows.setdefault(
@@ -96,6 +104,11 @@ def notify_keyed(notifications: Iterable[Keyed]) -> list[tuple[int, str]]:
         if email_due:
             transaction.on_commit(partial(_queue_email, pk))
     return [(recipient, key) for _, recipient, key, _ in made]
+
+
+def _warn_inactive(users: list[Any], title: str) -> None:
+    if users:
+        logger.warning("notification not sent to inactive account(s) %s: %s", sorted(u.pk for u in users), title[:200])
 
 
 def _queue_email(notification_id: int) -> None:

@@ -12,9 +12,10 @@ import datetime as dt
 
 import pytest
 
-from cases.models import Case, Reminder
+from cases.models import Case, DeadlineKind, Reminder
 from cases.services import deadlines_scan, report_attach_child
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import Role, User
+from childprotect.core.models import Notification
 from tests.factories import AgencyFactory, UserFactory
 from tests.support.builders import send_referral
 from tests.support.clock import RECEIVED_AT
@@ -69,3 +70,47 @@ def test_the_scan_runs_the_same_queries_for_one_case_as_for_ten_in_two_communes(
     assert Reminder.objects.count() == deadlines
     with django_assert_num_queries(2):  # nothing is due any more: the two deadline queries, nothing else
         assert deadlines_scan().notifications == 0
+
+
+@pytest.mark.parametrize(("cases", "deadlines"), [(1, 3), (10, 30)])
+def test_standing_in_for_deactivated_officers_costs_no_query_more(
+    make_cases, clock, django_assert_num_queries, officer_a, officer_b, cases, deadlines
+):
+    """The officers' accounts come with their deadlines: who stands in for them is worked out, not queried."""
+    make_cases(cases)
+    User.objects.filter(pk__in=[officer_a.pk, officer_b.pk]).update(is_active=False)
+    clock.move_to(RECEIVED_AT + dt.timedelta(days=14))
+
+    with django_assert_num_queries(SCAN_QUERIES):
+        result = deadlines_scan()
+
+    # The chair stands in for the officer (and the sender) and is told once: two people per case deadline, three
+    # (partner, chair, supervisor) per referral deadline; none for an officer.
+    assert (result.overdue, result.notifications) == (deadlines, 7 * deadlines // 3)
+    assert not Notification.objects.filter(recipient__in=[officer_a, officer_b]).filter(key__startswith="deadline:")
+
+
+# Two hours before the emergency limit (the only deadline due soon, no referral: no partners to read): the due-soon
+# deadlines, the chairs and supervisors (read only because someone must stand in), the savepoint, the reminders,
+# the notifications, its release; then the overdue ones (none).
+DUE_SOON_STANDING_IN_QUERIES = 7
+
+
+@pytest.mark.parametrize("cases", [1, 10])
+def test_the_due_soon_scan_with_deactivated_officers_runs_the_same_queries_for_one_case_as_for_ten(
+    make_cases, clock, django_assert_num_queries, officer_a, officer_b, cases
+):
+    made = make_cases(cases)
+    User.objects.filter(pk__in=[officer_a.pk, officer_b.pk]).update(is_active=False)
+    clock.move_to(made[0].deadlines.get(kind=DeadlineKind.EMERGENCY).remind_at)
+
+    with django_assert_num_queries(DUE_SOON_STANDING_IN_QUERIES):
+        result = deadlines_scan()
+
+    assert (result.due_soon, result.notifications) == (cases, cases)
+    assert set(
+        Notification.objects.filter(key__startswith="deadline:").values_list("recipient__username", flat=True)
+    ) <= {
+        "chair_a",
+        "chair_b",
+    }

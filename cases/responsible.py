@@ -1,0 +1,76 @@
+"""Who is reminded about a case: its officer while they can still act on it; otherwise the people who answer for
+the commune, so that a reminder never goes only to an account that cannot act on it.
+
+The officer can act while their account is active and they are still an officer of the case's commune. When they
+cannot (deactivated, moved to another unit or role), the commune's active chairs stand in until someone else takes
+the case; with no active chair, the active supervisors of the units above the commune.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+from childprotect.accounts.models import Role, User
+from childprotect.places.models import AdminUnit
+
+from .models import Case
+
+__all__ = ["CommuneHeads", "absent_reason", "case_reminded"]
+
+
+def absent_reason(user: User | None, unit_id: int, roles: Iterable[str] = (Role.COMMUNE_OFFICER,)) -> str:
+    """Why `user` cannot act for the commune `unit_id` ("" when they can): no account, a deactivated one, or one
+    moved to another unit or role. Reads only the loaded row."""
+    if user is None:
+        return _("Chưa có cán bộ phụ trách")
+    if not user.is_active:
+        return _("Cán bộ phụ trách không còn hoạt động: %(name)s") % {"name": user}
+    if user.unit_id != unit_id or user.role not in set(roles):
+        return _("Cán bộ phụ trách đã chuyển công tác: %(name)s") % {"name": user}
+    return ""
+
+
+class CommuneHeads:
+    """The active chairs of each commune and the active supervisors above it, for a batch of communes, in one
+    query (the communes' parents must be loaded: `select_related("unit__parent__parent")`)."""
+
+    def __init__(self, communes: Iterable[AdminUnit]) -> None:
+        units = {u.pk: u for u in communes}
+        above = {pk: [a.pk for a in unit.ancestors()] for pk, unit in units.items()}
+        people = (
+            list(
+                User.objects.filter(is_active=True, role=Role.COMMUNE_CHAIR, unit_id__in=list(units))
+                | User.objects.filter(
+                    is_active=True, role=Role.SUPERVISOR, unit_id__in={a for ids in above.values() for a in ids}
+                )
+            )
+            if units
+            else []
+        )
+        self._chairs = {pk: [u for u in people if u.role == Role.COMMUNE_CHAIR and u.unit_id == pk] for pk in units}
+        self._supervisors = {
+            pk: [u for u in people if u.role == Role.SUPERVISOR and u.unit_id in above[pk]] for pk in units
+        }
+
+    def chairs(self, unit_id: int) -> list[User]:
+        return self._chairs.get(unit_id, [])
+
+    def supervisors(self, unit_id: int) -> list[User]:
+        return self._supervisors.get(unit_id, [])
+
+    def stand_ins(self, unit_id: int) -> list[User]:
+        """Who answers for the commune when its officer cannot: its chairs, else the supervisors above it."""
+        return self.chairs(unit_id) or self.supervisors(unit_id)
+
+
+def case_reminded(case: Case, heads: CommuneHeads | None = None) -> tuple[list[User], str]:
+    """The people to remind about `case` and, when they stand in for its officer, why ("" otherwise).
+
+    `heads` is the batch's `CommuneHeads` (read here, one query, when not given and needed)."""
+    reason = absent_reason(case.officer, case.unit_id)
+    if not reason and case.officer is not None:
+        return [case.officer], ""
+    heads = heads or CommuneHeads([case.unit])
+    return heads.stand_ins(case.unit_id), reason
