@@ -420,7 +420,8 @@ def _referral_message(deadline: Deadline, kind: str, recipients: _Recipients) ->
         commune: list[User] = []
         sender = referral.sent_by
         if sender is not None and absent_reason(sender, case.unit_id, COMMUNE_STAFF):
-            why.append(_("Người gửi chuyển tuyến không còn phụ trách: %(name)s") % {"name": sender})
+            if sender.pk != case.officer_id:  # else the officer's reason, below, says it
+                why.append(_("Người gửi chuyển tuyến không còn phụ trách: %(name)s") % {"name": sender})
             commune += recipients.heads.stand_ins(case.unit_id)
         elif sender is not None:
             commune.append(sender)

@@ -126,6 +126,8 @@ def test_an_overdue_referral_of_a_deactivated_sender_reaches_the_chair_not_the_s
     deadlines_scan()
 
     assert told(deadline.pk, "overdue") == ["chair_a", "police", "supervisor"]
+    body = Notification.objects.get(recipient=chair_a, key=f"deadline:{deadline.pk}:overdue").body
+    assert body.startswith(f"Cán bộ phụ trách không còn hoạt động: {officer_a}. Anh/chị nhận nhắc việc thay")
 
 
 def test_notify_does_not_reach_an_inactive_account_and_says_so(officer_a, chair_a, caplog):
