@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from childprotect.accounts.models import Role, User
 from childprotect.forms import StyledForm
 
 from .models import ProtectionLevel, RiskLevel
@@ -132,6 +133,52 @@ class EndSeparationForm(ActionForm):
 
 class NoteForm(ActionForm):
     note = forms.CharField(label=_("Ghi chú"), widget=TEXTAREA, required=False)
+
+
+class ReassignForm(ActionForm):
+    """The new officer in charge: an active officer of the case's commune (the handler checks it again)."""
+
+    officer = forms.ModelChoiceField(
+        label=_("Cán bộ phụ trách mới"),
+        queryset=User.objects.none(),
+        error_messages={
+            "invalid_choice": _("Chỉ giao được cho cán bộ bảo vệ trẻ em đang làm việc tại xã, phường của hồ sơ.")
+        },
+    )
+    reason = forms.CharField(label=_("Lý do"), widget=TEXTAREA, required=False)
+
+    def __init__(self, *args: Any, case: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        officers = User.objects.filter(role=Role.COMMUNE_OFFICER, is_active=True)
+        if case is not None:
+            officers = officers.filter(unit_id=case.unit_id)
+        self.fields["officer"].queryset = officers.order_by("full_name", "username")  # type: ignore[attr-defined]
+
+
+class CaseIdsField(forms.Field):
+    """The ids of the cases ticked. Any number posted is taken: the service refuses those out of reach as not found,
+    so the form holds no list of the cases in reach."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        if not all(str(v).isdigit() for v in value):
+            raise forms.ValidationError(_("Danh sách hồ sơ không hợp lệ."), code="invalid")
+        return [int(v) for v in value]
+
+
+class BulkReassignForm(StyledForm):
+    """The bulk page: the cases ticked, the new officer (among those in reach), a reason."""
+
+    cases = CaseIdsField(label=_("Hồ sơ"), error_messages={"required": _("Hãy chọn ít nhất một hồ sơ.")})
+    officer = forms.ModelChoiceField(label=_("Cán bộ phụ trách mới"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("Lý do"), widget=TEXTAREA, required=False)
+
+    def __init__(self, *args: Any, officers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers  # type: ignore[attr-defined]
 
 
 class CommentForm(StyledForm):

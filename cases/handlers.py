@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
 
-from childprotect.accounts.models import User
+from childprotect.accounts.models import Role, User
 from childprotect.workflow import StepContext
 
 from . import deadlines as deadline_rules
@@ -257,3 +257,25 @@ def end_separation_guard(actor: User, case: Case) -> str | None:
     if not running_separations(case).exists():
         return "Hồ sơ không có biện pháp tách trẻ khỏi môi trường đang áp dụng."
     return None
+
+
+def reassign(ctx: Step) -> dict[str, Any]:
+    """Hand the case to another active officer of its commune; its deadlines run on as they were."""
+    case, chosen = ctx.record, ctx.data.get("officer")
+    if isinstance(chosen, User):
+        officer: User | None = chosen
+    else:
+        officer = User.objects.filter(pk=chosen).first() if isinstance(chosen, int | str) else None
+    if officer is not None and officer.pk == case.officer_id:
+        raise ValidationError({"officer": "Cán bộ này đang phụ trách hồ sơ; hãy chọn một cán bộ khác."})
+    if officer is None or not officer.is_active:
+        raise ValidationError({"officer": "Tài khoản này không còn hoạt động; hãy chọn một cán bộ đang làm việc."})
+    if officer.role != Role.COMMUNE_OFFICER or officer.unit_id != case.unit_id:
+        raise ValidationError(
+            {"officer": f"Chỉ giao được cho cán bộ bảo vệ trẻ em của {case.unit.name}; {officer} không phải."}
+        )
+    previous = case.officer
+    case.officer = officer
+    ctx.changes["officer"] = [previous.pk, officer.pk]
+    ctx.extra["previous_officer"] = previous
+    return {"officer": officer, "previous_officer": previous, "reason": ctx.data.get("reason", "")}

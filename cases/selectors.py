@@ -26,7 +26,7 @@ from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 
-from childprotect.accounts.models import User
+from childprotect.accounts.models import Role, User
 from childprotect.accounts.policy import acts_for_agency
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.places.models import AdminUnit, UnitLevel
@@ -37,6 +37,7 @@ from .models import (
     AbuseForm,
     Carer,
     Case,
+    CaseState,
     CaseStep,
     Child,
     ChildCircumstance,
@@ -507,6 +508,30 @@ def cases_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
     if filters.overdue:
         qs = qs.filter(case_overdue(timezone.now()))
     return qs.order_by(*CASE_ORDER)
+
+
+def officer_departed() -> Q:
+    """The case's officer no longer works it: the account is deactivated, or no longer an officer of its commune."""
+    return Q(officer__is_active=False) | ~Q(officer__role=Role.COMMUNE_OFFICER) | ~Q(officer__unit_id=F("unit_id"))
+
+
+def cases_to_reassign(user: User, *, officer: int | None = None, departed: bool = False) -> QuerySet[Case]:
+    """The open cases in reach a chair or supervisor may hand to another officer (the bulk page), oldest first."""
+    qs = cases_visible_to(user).exclude(state=CaseState.CLOSED)
+    if officer is not None:
+        qs = qs.filter(officer_id=officer)
+    if departed:
+        qs = qs.filter(officer_departed())
+    return qs.select_related("child", "unit", "officer").order_by("opened_at", "id")
+
+
+def officers_in_reach(user: User) -> QuerySet[User]:
+    """The active commune officers of the communes in the user's reach (the bulk page's choice of new officer)."""
+    qs = User.objects.filter(role=Role.COMMUNE_OFFICER, is_active=True)
+    units = _unit_ids(user)
+    if units is not None:
+        qs = qs.filter(unit_id__in=units)
+    return qs.select_related("unit").order_by("unit__name", "full_name", "username")
 
 
 def case_timeline(case: Case) -> QuerySet[CaseStep]:

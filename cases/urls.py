@@ -21,6 +21,7 @@ urlpatterns = [
     path("records/<str:kind>/<id:pk>/delete/", retention_views.record_delete, name="record_delete"),
     path("records/<str:kind>/<id:pk>/restore/", retention_views.record_restore, name="record_restore"),
     path("cases/", views.case_list, name="case_list"),
+    path("cases/reassign/", views.case_reassign, name="case_reassign"),
     path("cases/export/", export_views.case_export, name="case_export"),
     path("cases/<id:pk>/", views.case_detail, name="case_detail"),
     path("cases/<id:pk>/act/<str:action>/", views.case_act, name="case_act"),

@@ -22,6 +22,7 @@ from childprotect.accounts.policy import (
     can_attach_files,
     can_comment,
     can_log_report,
+    can_reassign_cases,
     can_record_separation,
     can_register_child,
     can_use_registry,
@@ -33,7 +34,7 @@ from childprotect.http import AuthenticatedRequest
 from childprotect.text import nfc
 
 from . import selectors, services
-from .casework_forms import ActivityFormSet, CommentForm, SeparationForm
+from .casework_forms import ActivityFormSet, BulkReassignForm, CommentForm, SeparationForm
 from .extensions import case_page_parts, partner_case_url
 from .forms import (
     CarerFormSet,
@@ -389,6 +390,49 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 CLOSURE_ACTIONS = ("propose_closure", "approve_closure")
+REASSIGN_LIMIT = 200  # cases listed at once on the bulk page (filter by officer to reach the others)
+
+
+@login_required
+def case_reassign(request: AuthenticatedRequest) -> HttpResponse:
+    """Hand many open cases to another officer at once: each through the workflow's `reassign` step."""
+    if not can_reassign_cases(request.user):
+        raise PermissionDenied
+    officers = selectors.officers_in_reach(request.user)
+    raw = request.GET.get("officer", "")
+    current = int(raw) if raw.isdigit() else None
+    departed = request.GET.get("departed") == "1"
+    form = BulkReassignForm(request.POST or None, officers=officers)
+    if request.method == "POST" and form.is_valid():
+        result = services.case_reassign_many(
+            actor=request.user,
+            case_ids=form.cleaned_data["cases"],
+            officer=form.cleaned_data["officer"],
+            reason=form.cleaned_data["reason"],
+        )
+        if result.moved:
+            messages.success(
+                request,
+                _("Đã giao %(n)d hồ sơ cho %(officer)s.")
+                % {"n": len(result.moved), "officer": form.cleaned_data["officer"]},
+            )
+        for pk, why in result.refused:
+            messages.error(request, _("Hồ sơ số %(pk)d không được giao: %(why)s") % {"pk": pk, "why": why})
+        return redirect(request.get_full_path())
+    cases = selectors.cases_to_reassign(request.user, officer=current, departed=departed)
+    return render(
+        request,
+        "cases/case_reassign.html",
+        {
+            "form": form,
+            "cases": cases[:REASSIGN_LIMIT],
+            "count": cases.count(),
+            "limit": REASSIGN_LIMIT,
+            "officers": officers,
+            "current": current,
+            "departed": departed,
+        },
+    )
 
 
 @login_required
@@ -409,6 +453,7 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
         case,
         action,
         back=reverse("cases:case_detail", args=[case.pk]),
+        form_kwargs={"case": case} if action == "reassign" else None,
         data=data,
         ready=lambda: activities is None or activities.is_valid(),
     )

@@ -78,6 +78,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("reject_closure", "Không đồng ý đóng hồ sơ, tiếp tục thực hiện",
                (S.CLOSURE_PROPOSED,), S.IMPLEMENTING, CHAIR,
                handler=h.as_is, form=f.ReasonForm, starts=(D.REVIEW,)),
+    # The officer in charge changes hands (one who left, or a new share of the work); deadlines run on.
+    Transition("reassign", "Giao hồ sơ cho cán bộ phụ trách khác", tuple(s for s in S if s != S.CLOSED), None,
+               CHAIR_OR_SUPERVISOR, handler=h.reassign, form=f.ReassignForm),
     Transition("reopen", "Mở lại hồ sơ (lập kế hoạch mới)", (S.CLOSED,), S.ASSESSED, COMMUNE_STAFF,
                handler=h.reopen, form=f.ReasonForm, starts=(D.PLAN,)),
 )

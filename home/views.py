@@ -8,9 +8,15 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from cases.selectors import cases_visible_to, deadlines_due_for, inbox_for, reports_visible_to
+from cases.selectors import cases_to_reassign, cases_visible_to, deadlines_due_for, inbox_for, reports_visible_to
 from childprotect.accounts.models import Role
-from childprotect.accounts.policy import acts_for_agency, can_handle_cases, can_oversee_area, works_for_commune
+from childprotect.accounts.policy import (
+    acts_for_agency,
+    can_handle_cases,
+    can_oversee_area,
+    can_reassign_cases,
+    works_for_commune,
+)
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.http import AuthenticatedRequest
 from childprotect.places.models import UnitLevel
@@ -52,6 +58,10 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         context["states"] = [row for row in dashboard.state_counts(cases_visible_to(user), now) if row.total]
         waiting = dashboard.referrals_waiting(user).select_related("agency")
         context["waiting"], context["waiting_count"] = waiting[:10], waiting.count()
+    if can_reassign_cases(user):
+        # Open cases whose officer left (deactivated, or no longer an officer of the case's commune).
+        departed = cases_to_reassign(user, departed=True)
+        context["departed"], context["departed_count"] = departed[:10], departed.count()
     if can_oversee_area(user):
         context["communes_count"] = jurisdiction_units(user).filter(level=UnitLevel.COMMUNE).count()
         area = dashboard.area_view(user, now, today)

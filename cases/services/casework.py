@@ -34,6 +34,7 @@ from cases.models import (
     ReportStatus,
 )
 from cases.responsible import CommuneHeads, absent_reason, case_reminded
+from cases.selectors import cases_visible_to
 from cases.workflow import TRANSITIONS, Transition, next_transitions, waiting_on
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.policy import COMMUNE_STAFF, can_comment, can_record_separation, can_take_charge_of_cases
@@ -47,6 +48,7 @@ from childprotect.workflow import StepContext, Workflow
 __all__ = [
     "case_open",
     "case_act",
+    "case_reassign_many",
     "case_comment",
     "separation_record",
     "deadlines_scan",
@@ -163,6 +165,21 @@ def _deadlines(step: StepContext[Case]) -> None:
 def _after(step: StepContext[Case], event: CaseStep, record: dict[str, Any]) -> None:
     _sync_report_status(step.record.report)
     _tell_hand_over(step.record, step.transition, event, record)
+    if "previous_officer" in step.extra:
+        _tell_reassigned(step.record, step.extra["previous_officer"], event, record)
+
+
+def _tell_reassigned(case: Case, previous: User, step: CaseStep, record: dict[str, Any]) -> None:
+    """Tell the new officer in charge, and the previous one if their account is active (`notify` skips it if not)."""
+    actor = step.actor
+    body = f"{actor.full_name or actor.username} đã giao hồ sơ {case} cho {case.officer}."
+    reason = str(record.get("reason") or "").strip()
+    if reason:
+        body += f" Lý do: {reason[:300]}"
+    url = reverse("cases:case_detail", args=[case.pk])
+    key = f"case:{case.pk}:step:{step.pk}"
+    notify(recipients=[case.officer], title=f"Bạn được giao phụ trách hồ sơ {case}", body=body, url=url, key=key)
+    notify(recipients=[previous], title=f"Hồ sơ {case} đã được giao cho cán bộ khác", body=body, url=url, key=key)
 
 
 CASEWORK: Workflow[Case, Transition] = Workflow(
@@ -188,6 +205,37 @@ def case_act(*, actor: User, case: Case, action: str, version: int, data: dict[s
     """Take `action` of the workflow table on `case`, as edited from `version` (childprotect/workflow.py)."""
     event: CaseStep = CASEWORK.act(actor=actor, record=case, action=action, version=version, data=data)
     return event
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    moved: list[Case]
+    refused: list[tuple[int, str]]  # (case id, why), in the order asked
+
+
+def case_reassign_many(*, actor: User, case_ids: list[int], officer: User, reason: str = "") -> Reassigned:
+    """Reassign each case through the workflow's `reassign` step, one transaction each (its own audit entry and
+    timeline step). A case out of the actor's reach is refused as not found, the same as one that does not exist."""
+    moved: list[Case] = []
+    refused: list[tuple[int, str]] = []
+    for pk in dict.fromkeys(case_ids):
+        case = cases_visible_to(actor).filter(pk=pk).first()
+        if case is None:
+            refused.append((pk, "Không tìm thấy hồ sơ trong địa bàn bạn phụ trách."))
+            continue
+        try:
+            case_act(
+                actor=actor,
+                case=case,
+                action="reassign",
+                version=case.version,
+                data={"officer": officer, "reason": reason},
+            )
+        except ValidationError as error:
+            refused.append((pk, " ".join(error.messages)))
+        else:
+            moved.append(case)
+    return Reassigned(moved, refused)
 
 
 def _tell_hand_over(case: Case, transition: Transition, step: CaseStep, record: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ CHOICE_FIELDS: dict[str, dict[str, StrOrPromise]] = {}
 LABELS: dict[str, StrOrPromise] = {
     "activities": "Các hoạt động",
     "plan_number": "Kế hoạch số",
+    "previous_officer": "Cán bộ phụ trách trước",
     "report": "Thông tin",
     "separation_until": "Cách ly đến ngày",
 }

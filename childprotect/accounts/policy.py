@@ -96,6 +96,11 @@ def can_take_charge_of_cases(user: Person) -> bool:
     return _role(user) in OFFICERS
 
 
+def can_reassign_cases(user: Person) -> bool:
+    """Hand a case in reach to another officer of its commune (the chair of the commune, a supervisor above it)."""
+    return _role(user) in CHAIRS_AND_SUPERVISORS
+
+
 def can_comment(user: Person) -> bool:
     """Comment on a case in reach (supervisors review and ask for changes this way)."""
     return _role(user) in CASEWORKERS
@@ -172,6 +177,7 @@ CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "export_reporters": can_export_reporters,
     "handle_cases": can_handle_cases,
     "take_charge_of_cases": can_take_charge_of_cases,
+    "reassign_cases": can_reassign_cases,
     "comment": can_comment,
     "attach_files": can_attach_files,
     "refer": can_refer,

@@ -70,7 +70,7 @@ def test_officer_and_chair_walk_a_case_through_the_pages_and_the_timeline_says_w
     clock.move_to(local(2026, 11, 20, 21, 0))
     client.force_login(chair_a)
     page = client.get(detail_url(case))
-    assert [t.action for t in page.context["actions"]] == ["decide_emergency"]
+    assert [t.action for t in page.context["actions"]] == ["decide_emergency", "reassign"]
     form = client.get(act_url(case, "decide_emergency"))
     assert "Hạn: 20:30 20/11/2026" in html(form)
     assert "đã quá hạn" in html(form)
@@ -353,7 +353,8 @@ def test_the_supervisor_views_and_comments_and_the_officer_in_charge_is_told(cli
 
     page = client.get(detail_url(case))
     assert page.status_code == 200
-    assert page.context["actions"] == []  # nothing to do on a new case
+    # nothing to do on a new case but hand it to another officer
+    assert [t.action for t in page.context["actions"]] == ["reassign"]
     assert f'action="{reverse("cases:case_comment", args=[case.pk])}"' in html(page)
     assert str(case) in html(client.get(reverse("cases:case_list")))
 
@@ -380,7 +381,7 @@ def test_the_supervisor_returns_a_plan_from_the_case_page(client, case_at, super
     client.force_login(supervisor)
 
     page = client.get(detail_url(case))
-    assert [t.action for t in page.context["actions"]] == ["return_plan"]
+    assert [t.action for t in page.context["actions"]] == ["return_plan", "reassign"]
     assert "Trả lại kế hoạch để sửa" in html(page)
     response = post_step(client, case, "return_plan", {"reason": "Thiếu hoạt động hỗ trợ tâm lý."})
 

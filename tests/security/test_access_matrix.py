@@ -35,6 +35,7 @@ from tests.support.matrix import (
     EVERYONE,
     LOGGED_IN,
     RULES,
+    STEP_RULES,
     Run,
     login_client,
     project_patterns,
@@ -94,6 +95,18 @@ def test_access_matrix(world, name):
 
     if run.mismatches:
         pytest.fail(f"{name}: {len(run.mismatches)} of {run.requests} requests differ\n{table(run.mismatches)}", False)
+
+
+@pytest.mark.parametrize("action", sorted(STEP_RULES))
+def test_access_matrix_of_a_second_case_step(world, action):
+    run = run_rule("cases:case_act", STEP_RULES[action], world)
+
+    assert run.requests > 0
+    assert not run.errors
+    if run.mismatches:
+        pytest.fail(
+            f"{action}: {len(run.mismatches)} of {run.requests} requests differ\n{table(run.mismatches)}", False
+        )
 
 
 def test_no_request_anywhere_answered_500_and_no_outsider_changed_anything(world):

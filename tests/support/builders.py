@@ -16,11 +16,13 @@ from django.utils import timezone
 
 from cases.models import Case, CaseState, CaseStep, Report
 from cases.services import case_act, report_attach_child
+from childprotect.accounts.models import Role, User
 from childprotect.audit.models import AuditEntry
 from referrals.models import Consent, Referral
 from referrals.services import ReferralData, referral_act, referral_create
 from reporting.periods import PeriodKind
 from reporting.services import report_act
+from tests.factories import UserFactory
 
 S = CaseState
 REPORTER_NAME = "Đỗ Thị Mai"  # who reported, in the default report of the `report_data` fixture
@@ -120,6 +122,7 @@ def records() -> dict[str, dict[str, Any]]:
         "approve_closure": {"note": ""},
         "reject_closure": {"reason": "Cần thêm một lần rà soát."},
         "reopen": {"reason": "Có thông tin trẻ lại bị bạo lực."},
+        "reassign": {"reason": "Cán bộ phụ trách chuyển công tác."},
     }
 
 
@@ -127,9 +130,23 @@ def record(action: str, **overrides: Any) -> dict[str, Any]:
     return {**records()[action], **overrides}
 
 
+def second_officer(case: Case) -> User:
+    """An active officer of the case's commune other than its officer in charge (made the first time)."""
+    found = (
+        User.objects.filter(role=Role.COMMUNE_OFFICER, unit_id=case.unit_id, is_active=True)
+        .exclude(pk=case.officer_id)
+        .order_by("id")
+        .first()
+    )
+    return found or UserFactory(role=Role.COMMUNE_OFFICER, unit=case.unit, full_name="Lê Thị Hoa")
+
+
 def act(actor, case: Case, action: str, **overrides: Any) -> CaseStep:
-    """Take `action` as `actor` from the case's current version, with valid data (overrides replace fields)."""
+    """Take `action` as `actor` from the case's current version, with valid data (overrides replace fields; a
+    reassignment goes to `second_officer` unless told)."""
     case.refresh_from_db()
+    if action == "reassign" and "officer" not in overrides:
+        overrides["officer"] = second_officer(case)
     return case_act(actor=actor, case=case, action=action, version=case.version, data=record(action, **overrides))
 
 
@@ -158,6 +175,7 @@ def snapshot(case: Case) -> dict[str, Any]:
         "version": fresh.version,
         "level": fresh.level,
         "closed_at": fresh.closed_at,
+        "officer": fresh.officer_id,
         "steps": fresh.steps.count(),
         "deadlines": list(fresh.deadlines.order_by("id").values_list("kind", "status", "due_at", "settled_at")),
         "plans": list(fresh.plans.order_by("number").values_list("number", "status")),

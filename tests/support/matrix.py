@@ -294,6 +294,10 @@ RULES: dict[str, Rule] = {
             nowhere("A/unknown step", lambda w: {"pk": w.cases["A"].pk, "action": "delete_case"}),
         ),
     ),
+    # The bulk reassignment: the chair's and the supervisor's (an empty POST shows the page again with its errors).
+    "cases:case_reassign": Rule(
+        get=each(403, chair_a=200, supervisor=200), post=each(403, chair_a=200, supervisor=200)
+    ),
     "cases:case_comment": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
     "cases:case_separation": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
     "cases:case_form_pdf": Rule(
@@ -383,6 +387,17 @@ RULES: dict[str, Rule] = {
             *with_(on(PERIODIC, periodic_pk), action="edit"),
             nowhere("A/unknown step", lambda w: {"pk": w.periodic["A"].pk, "action": "delete"}),
         ),
+    ),
+}
+
+
+# The same pattern for a second step, whose roles differ from the emergency decision's (a table holds one rule a name):
+# reassigning the officer in charge, the chair's and the supervisors' in any open state.
+STEP_RULES: dict[str, Rule] = {
+    "reassign": Rule(
+        get=each(403, chair_a=200, supervisor=200),
+        post=each(403, chair_a=200, supervisor=200),
+        targets=with_(CASE_TARGETS, action="reassign"),
     ),
 }
 
