@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -22,7 +22,7 @@ from cases.services.intake import record_view
 from childprotect.audit.actions import CaseAction
 from childprotect.core.once import create_form, save_once
 from childprotect.forms import StyledForm
-from childprotect.http import AuthenticatedRequest
+from childprotect.http import AuthenticatedRequest, private_download, stored_file_open
 
 from .models import Attachment
 from .policy import can_see_child_protected
@@ -93,16 +93,8 @@ def attachment_download(request: AuthenticatedRequest, pk: int, attachment_pk: i
     attachment = get_object_or_404(Attachment, pk=attachment_pk, case=case)  # another case's file: 404 as well
     if not can_see_child_protected(request.user, case.child):
         raise PermissionDenied("Bạn không có quyền xem tài liệu của hồ sơ này.")
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:  # the row outlived its file
-        raise Http404 from exc
+    handle = stored_file_open(attachment.file)
     record_view(
         actor=request.user, obj=case, action=CaseAction.ATTACHMENT_DOWNLOAD, details={"attachment": attachment.pk}
     )
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return private_download(handle, filename=attachment.original_name, content_type=attachment.content_type)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from childprotect.accounts.models import Role, User
@@ -17,7 +18,7 @@ from childprotect.places.models import AdminUnit
 
 from .models import Case
 
-__all__ = ["CommuneHeads", "absent_reason", "case_reminded"]
+__all__ = ["CommuneHeads", "absent_reason", "case_reminded", "officer_departed"]
 
 
 def absent_reason(user: User | None, unit_id: int, roles: Iterable[str] = (Role.COMMUNE_OFFICER,)) -> str:
@@ -30,6 +31,12 @@ def absent_reason(user: User | None, unit_id: int, roles: Iterable[str] = (Role.
     if user.unit_id != unit_id or user.role not in set(roles):
         return _("Cán bộ phụ trách đã chuyển công tác: %(name)s") % {"name": user}
     return ""
+
+
+def officer_departed() -> Q:
+    """`absent_reason` as a filter on cases (the lists of cases to give to someone else): the case's officer is
+    deactivated, or no longer an officer of the case's commune."""
+    return Q(officer__is_active=False) | ~Q(officer__role=Role.COMMUNE_OFFICER) | ~Q(officer__unit_id=F("unit_id"))
 
 
 class CommuneHeads:

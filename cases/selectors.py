@@ -48,6 +48,7 @@ from .models import (
     ReportChild,
     phone_digits,
 )
+from .responsible import officer_departed
 
 NOTHING = Q(pk__in=[])
 
@@ -508,11 +509,6 @@ def cases_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
     if filters.overdue:
         qs = qs.filter(case_overdue(timezone.now()))
     return qs.order_by(*CASE_ORDER)
-
-
-def officer_departed() -> Q:
-    """The case's officer no longer works it: the account is deactivated, or no longer an officer of its commune."""
-    return Q(officer__is_active=False) | ~Q(officer__role=Role.COMMUNE_OFFICER) | ~Q(officer__unit_id=F("unit_id"))
 
 
 def cases_to_reassign(user: User, *, officer: int | None = None, departed: bool = False) -> QuerySet[Case]:

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from childprotect.audit.actions import PeriodicReportAction
-from childprotect.http import AuthenticatedRequest
+from childprotect.http import AuthenticatedRequest, private_download, stored_file_open
 from childprotect.pdf import ascii_filename
 
 from . import selectors, services
@@ -58,25 +58,16 @@ def report_pdf_download(request: AuthenticatedRequest, pk: int) -> HttpResponseB
     report = selectors.periodic_report_get_for(request.user, pk)
     if report.pdf_status != PdfStatus.DONE or not report.pdf:
         raise Http404
-    try:
-        handle = report.pdf.open("rb")
-    except (FileNotFoundError, ValueError) as exc:  # the row outlived its file
-        raise Http404 from exc
+    handle = stored_file_open(report.pdf)
     services.periodic_report_record_view(
         actor=request.user,
         report=report,
         action=PeriodicReportAction.PDF_DOWNLOAD,
         details={"version": report.pdf_version, "current": report.pdf_version == report.version},
     )
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=ascii_filename(report_filename(report, "pdf")),
-        content_type="application/pdf",
+    return private_download(
+        handle, filename=ascii_filename(report_filename(report, "pdf")), content_type="application/pdf"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    return response
 
 
 @login_required

@@ -4,13 +4,13 @@ same as JSON for a script) and the download. Only the job's owner reaches either
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from childprotect.exports import FORMATS, list_export
-from childprotect.http import AuthenticatedRequest
+from childprotect.http import AuthenticatedRequest, private_download, stored_file_open
 from childprotect.pdf import ascii_filename
 
 from . import export_jobs
@@ -53,18 +53,10 @@ def export_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     job = export_jobs.export_job_get_for(request.user, pk)
     if job.status != ExportStatus.DONE or not job.file:
         raise Http404
-    try:
-        handle = job.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:  # the row outlived its file
-        raise Http404 from exc
+    handle = stored_file_open(job.file)
     export_jobs.export_download_record(actor=request.user, job=job)
-    response = FileResponse(
+    return private_download(
         handle,
-        as_attachment=True,
         filename=ascii_filename(job.filename, default=f"export.{job.format}"),
         content_type=FORMATS.get(job.format, "application/octet-stream"),
     )
-    # The file holds personal data of children: never kept by a shared cache.
-    response["Cache-Control"] = "no-store, private"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

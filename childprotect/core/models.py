@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -117,8 +119,6 @@ class ExportStatus(models.TextChoices):
 
 
 def export_file_path(instance: ExportJob, filename: str) -> str:
-    import uuid
-
     return f"exports/{uuid.uuid4().hex}.{instance.format}"
 
 
