@@ -117,3 +117,29 @@ class AdminUnit(models.Model):
             chain.append(unit)
             unit = unit.parent
         return list(reversed(chain))
+
+
+class SuccessionKind(models.TextChoices):
+    WHOLE = "whole", _("Toàn bộ")  # the whole old unit became (part of) the new one
+    PART = "part", _("Một phần")  # the old unit was split: a part of it went to the new one
+
+
+class UnitSuccession(models.Model):
+    """A line of the crosswalk between lists (docs/law.md#the-2025-reform): an old unit (a 2024 commune, or a 2025
+    commune) and a unit of a later list that took it over, whole or in part. An old commune with one WHOLE line has
+    one successor; one with PART lines was split, and its records wait for a person to say where each goes."""
+
+    old = models.ForeignKey(AdminUnit, models.CASCADE, related_name="successions", verbose_name="đơn vị cũ")
+    new = models.ForeignKey(AdminUnit, models.CASCADE, related_name="predecessions", verbose_name="đơn vị mới")
+    kind = models.CharField("sáp nhập", max_length=10, choices=SuccessionKind.choices)
+    source = models.CharField("nguồn", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "đơn vị kế thừa"
+        verbose_name_plural = "đơn vị kế thừa"
+        ordering = ["old", "new"]
+        constraints = [models.UniqueConstraint(fields=["old", "new"], name="succession_unique_pair")]
+        indexes = [models.Index(fields=["new", "old"], name="succession_new_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.old} → {self.new}"
