@@ -40,7 +40,8 @@ migrate: $(VENV)/.installed
 	$(MANAGE) migrate --no-input
 
 data: migrate
-	$(MANAGE) loadunits
+	$(MANAGE) loadunits 2024 2025 2026
+	$(MANAGE) loadcrosswalk
 	$(MANAGE) loaddemo
 
 lint: $(VENV)/.installed

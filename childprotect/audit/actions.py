@@ -155,6 +155,7 @@ class AdminAction(AuditAction):
     """What the administrators do besides the admin's own changes (those are admin_action(model, verb))."""
 
     LOAD_UNITS = "places.load_list", _("Nạp danh mục đơn vị hành chính")
+    LOAD_CROSSWALK = "places.load_crosswalk", _("Nạp bảng đơn vị kế thừa sau sáp nhập")
 
 
 AREAS: tuple[type[AuditAction], ...] = (

@@ -14,7 +14,7 @@ from django.db import transaction
 from childprotect.audit.actions import AdminAction
 from childprotect.audit.services import audit_record
 
-from .models import AdminUnit, UnitLevel, UnitList
+from .models import AdminUnit, SuccessionKind, UnitLevel, UnitList, UnitSuccession
 
 if TYPE_CHECKING:  # accounts imports places
     from childprotect.accounts.models import User
@@ -112,5 +112,107 @@ def units_load_list(list_version: int, *, actor: User | None, path: Path | None 
                 action=AdminAction.LOAD_UNITS,
                 object_repr=f"Danh mục {list_version}",
                 changes={"file": path.name, "created": created, "updated": updated},
+            )
+    return result
+
+
+CROSSWALK_FILE = DATA_DIR / "crosswalk_2024_2025.csv"
+CROSSWALK_COLUMNS = ["old_code", "old_name", "new_code", "new_name", "kind", "source"]
+# The 2026 list kept every code of the 2025 list (Đồng Nai's changes renamed and retyped, never recoded).
+SAME_CODE_SOURCE = "danh mục 2026 giữ mã của danh mục 2025"
+
+
+@dataclass(frozen=True)
+class CrosswalkResult:
+    created: int
+    updated: int
+    unchanged: int
+    skipped: tuple[str, ...]  # what could not be linked because a list is not loaded
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+def _read_crosswalk(path: Path) -> list[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames != CROSSWALK_COLUMNS:
+                raise ValidationError(f"Tệp {path.name}: các cột phải là {', '.join(CROSSWALK_COLUMNS)}.")
+            return list(reader)
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"Tệp {path.name} không phải UTF-8.") from exc
+
+
+def units_load_crosswalk(*, actor: User | None, path: Path | None = None) -> CrosswalkResult:
+    """Fill the crosswalk (UnitSuccession, docs/law.md#the-2025-reform) toward the current 2026 list, all or nothing;
+    running it again changes nothing.
+
+    * each 2024 unit of the file to the 2026 commune with the file's 2025 code (2026 kept the 2025 codes), whole or
+      part as the file says (childprotect/places/data/README.md tells where the file comes from);
+    * each 2025 commune to the 2026 commune with its code, whole.
+
+    A list that is not loaded is skipped and named in the result. A line naming a code its list does not have, or
+    an unknown kind, stops the load with a message naming the line. Lines not in the file are left as they are.
+    """
+    path = path or CROSSWALK_FILE
+    rows = _read_crosswalk(path)
+    units: dict[int, dict[str, AdminUnit]] = {
+        version: {u.code: u for u in AdminUnit.objects.filter(list_version=version).only("id", "code", "level")}
+        for version in (2024, 2025, 2026)
+    }
+    skipped: list[str] = []
+    wanted: dict[tuple[int, int], tuple[str, str]] = {}  # (old id, new id) → (kind, source)
+    if not units[2026]:
+        raise ValidationError("Chưa nạp danh mục 2026: chạy `manage.py loadunits 2026` trước.")
+    if units[2024]:
+        for line, row in enumerate(rows, start=2):
+            old, new = units[2024].get(row["old_code"].strip()), units[2026].get(row["new_code"].strip())
+            if old is None:
+                raise ValidationError(f"Dòng {line}: mã cũ '{row['old_code']}' không có trong danh mục 2024.")
+            if new is None or new.level != UnitLevel.COMMUNE:
+                raise ValidationError(f"Dòng {line}: mã mới '{row['new_code']}' không phải xã của danh mục 2026.")
+            kind = row["kind"].strip()
+            if kind not in SuccessionKind.values:
+                raise ValidationError(f"Dòng {line}: loại '{kind}' không hợp lệ (whole hoặc part).")
+            wanted[(old.pk, new.pk)] = (kind, row["source"].strip()[:255])
+    else:
+        skipped.append("2024")
+    if units[2025]:
+        for code, old in units[2025].items():
+            new = units[2026].get(code)
+            if old.level == UnitLevel.COMMUNE and new is not None:
+                wanted[(old.pk, new.pk)] = (SuccessionKind.WHOLE, SAME_CODE_SOURCE)
+    else:
+        skipped.append("2025")
+
+    with transaction.atomic():
+        # The whole table, without a join: SQLite plans the join on both units' lists badly (seconds, not ms).
+        existing = {
+            (old_id, new_id): (pk, kind, source)
+            for pk, old_id, new_id, kind, source in UnitSuccession.objects.values_list(
+                "pk", "old_id", "new_id", "kind", "source"
+            )
+        }
+        to_create: list[UnitSuccession] = []
+        to_update: list[UnitSuccession] = []
+        for (old_id, new_id), (kind, source) in wanted.items():
+            line = existing.get((old_id, new_id))
+            if line is None:
+                to_create.append(UnitSuccession(old_id=old_id, new_id=new_id, kind=kind, source=source))
+            elif line[1:] != (kind, source):
+                to_update.append(UnitSuccession(pk=line[0], old_id=old_id, new_id=new_id, kind=kind, source=source))
+        UnitSuccession.objects.bulk_create(to_create, batch_size=2000)
+        UnitSuccession.objects.bulk_update(to_update, ["kind", "source"], batch_size=2000)
+        result = CrosswalkResult(
+            len(to_create), len(to_update), len(wanted) - len(to_create) - len(to_update), tuple(skipped)
+        )
+        if to_create or to_update:
+            audit_record(
+                actor=actor,
+                action=AdminAction.LOAD_CROSSWALK,
+                object_repr="Đơn vị kế thừa (2024, 2025 → 2026)",
+                changes={"file": path.name, "created": result.created, "updated": result.updated},
             )
     return result
