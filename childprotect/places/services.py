@@ -198,11 +198,11 @@ def units_load_crosswalk(*, actor: User | None, path: Path | None = None) -> Cro
         to_create: list[UnitSuccession] = []
         to_update: list[UnitSuccession] = []
         for (old_id, new_id), (kind, source) in wanted.items():
-            line = existing.get((old_id, new_id))
-            if line is None:
+            current = existing.get((old_id, new_id))
+            if current is None:
                 to_create.append(UnitSuccession(old_id=old_id, new_id=new_id, kind=kind, source=source))
-            elif line[1:] != (kind, source):
-                to_update.append(UnitSuccession(pk=line[0], old_id=old_id, new_id=new_id, kind=kind, source=source))
+            elif current[1:] != (kind, source):
+                to_update.append(UnitSuccession(pk=current[0], old_id=old_id, new_id=new_id, kind=kind, source=source))
         UnitSuccession.objects.bulk_create(to_create, batch_size=2000)
         UnitSuccession.objects.bulk_update(to_update, ["kind", "source"], batch_size=2000)
         result = CrosswalkResult(

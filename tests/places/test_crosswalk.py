@@ -112,9 +112,7 @@ def slice_of_crosswalk(tmp_path: Path, codes: set[str]) -> Path:
 
 
 def links() -> set[tuple[str, str, str]]:
-    return {
-        (s.old.key, s.new.key, s.kind) for s in UnitSuccession.objects.select_related("old", "new").order_by("pk")
-    }
+    return {(s.old.key, s.new.key, s.kind) for s in UnitSuccession.objects.select_related("old", "new").order_by("pk")}
 
 
 @pytest.mark.django_db
