@@ -8,19 +8,25 @@ split commune is ignored: a split is never resolved by a guess.
 
 Every link is checked against the project's own lists before it is written:
 
-* the old code is in vn_units_2024.csv and its name there is the source's name (accents and tone-mark style aside);
+* the old code is in vn_units_2024.csv under the same district (the GSO code decides; a name the source spells
+  another way is kept and listed in the review file);
 * the new code is in vn_units_2025.csv under the same name;
 * the old unit's 2024 province is one of those that formed the new unit's 2025 province (NQ 202/2025/QH15, the
   table below);
-* a new commune whose code is also a 2024 code has that old commune among its predecessors (checked, reported);
+* a new commune whose code is also a 2024 code has that old commune among its predecessors (else: review file);
 * an old commune is either whole (one new commune) or split (several, kind `part`), never both.
 
 A link that fails a check is left out of the CSV and written to the review file for a person, with the reason.
+With --check, a second mapping (vietnam-address-converter, Apache-2.0, compared by name, nothing copied from it)
+adds to the review file each old commune for which it names a new commune that the source does not.
 
 Reproduce (no network beyond PyPI)::
 
-    pip download --no-deps vietnamadminunits==1.0.4 -d /tmp/vau && cd /tmp/vau && unzip -q -o *.whl
-    .venv/bin/python devtools/crosswalk/build.py /tmp/vau/vietnamadminunits/data
+    pip download --no-deps vietnamadminunits==1.0.4 -d /tmp/vau && (cd /tmp/vau && unzip -q -o *.whl)
+    pip download --no-deps vietnam-address-converter==1.0.5 -d /tmp/vac && (cd /tmp/vac && unzip -q -o *.whl)
+    .venv/bin/python devtools/crosswalk/build.py /tmp/vau/vietnamadminunits/data --check /tmp/vac
+
+It rewrites crosswalk_2024_2025.csv and crosswalk_2024_2025_review.csv and prints the counts of the README.
 """
 
 from __future__ import annotations
