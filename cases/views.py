@@ -134,6 +134,7 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = selectors.report_get_for(request.user, pk)
     show_reporter = can_see_reporter(request.user, report)
     services.record_view(actor=request.user, obj=report, details={"reporter_shown": show_reporter})
+    steps = services.INTAKE.available(request.user, report)
     return render(
         request,
         "cases/report_detail.html",
@@ -146,7 +147,8 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "show_children": can_use_registry(request.user),
             "report_cases": selectors.cases_visible_to(request.user).filter(report=report).select_related("child"),
             "history": selectors.report_history(report),
-            "intake_steps": services.INTAKE.available(request.user, report),
+            "intake_steps": steps,
+            "forward_blocked": None if steps else services.forward_blocked(request.user, report),
         },
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.intake_handlers import cases_moved_on
 from cases.intake_workflow import TRANSITIONS, Transition
 from cases.models import Report, ReportStatus, ReportStep
 from childprotect.accounts.models import User
@@ -17,7 +18,7 @@ from childprotect.audit.actions import report_step
 from childprotect.core.services import notify
 from childprotect.workflow import StepContext, Workflow
 
-__all__ = ["INTAKE", "intake_act"]
+__all__ = ["INTAKE", "intake_act", "forward_blocked"]
 
 
 def _who(actor: User, report: Report, transition: Transition) -> str | None:
@@ -84,3 +85,12 @@ def intake_act(*, actor: User, report: Report, action: str, version: int, data: 
     """Take `action` of the intake table on `report`, as edited from `version` (childprotect/workflow.py)."""
     event: ReportStep = INTAKE.act(actor=actor, record=report, action=action, version=version, data=data)
     return event
+
+
+def forward_blocked(actor: User, report: Report) -> str | None:
+    """Why someone who would forward this report may not, when it is because its cases went on (the report page says
+    so, in place of the button): they are transferred instead."""
+    row = INTAKE.get("forward")
+    if row is None or INTAKE.role_or_state_refusal(actor, report, row) is not None:
+        return None
+    return cases_moved_on(actor, report)

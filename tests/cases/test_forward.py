@@ -311,7 +311,9 @@ def test_the_report_page_offers_the_button_to_those_who_may(logged, officer_a, c
         assert button in html(client_for(person).get(url))
     assert button not in html(client_for(administrator).get(url))
     act(officer_a, logged.cases.get(), "assess_initial")
-    assert button not in html(client_for(officer_a).get(url))
+    page = html(client_for(officer_a).get(url))
+    assert button not in page
+    assert "hãy chuyển hồ sơ vụ việc" in page  # why not, in place of the button
 
 
 def test_forwarding_through_the_page(logged, officer_a, officer_b, commune_b):
