@@ -46,6 +46,7 @@ from .models import (
     Report,
     ReportAbuse,
     ReportChild,
+    ReportStep,
     phone_digits,
 )
 from .responsible import officer_departed
@@ -83,13 +84,39 @@ def case_reach_key(user: User) -> str:
 
 
 def reports_visible_to(user: User) -> QuerySet[Report]:
-    """Reports of communes in the user's jurisdiction; partners and others see the ones they logged themselves."""
+    """Reports of communes in the user's jurisdiction; partners (no reach by place) see the ones they logged.
+
+    Only partners: commune staff and supervisors log reports in their own area, so a report they logged and then
+    forwarded elsewhere (cases/intake_workflow.py) leaves their reach; `reports_forwarded_from` is their trace.
+    """
     units = _unit_ids(user)
     if units is None:
         return Report.objects.all()
     if not user.is_authenticated:
         return Report.objects.none()
-    return Report.objects.filter(Q(incident_unit_id__in=units) | Q(received_by_id=user.pk))
+    if acts_for_agency(user):
+        return Report.objects.filter(received_by_id=user.pk)
+    return Report.objects.filter(incident_unit_id__in=units)
+
+
+def reports_forwarded_from(user: User) -> QuerySet[ReportStep]:
+    """The forwards that left a commune in the user's reach, newest first: the trace the sending commune keeps of
+    reports no longer its own (reference, when, to which commune, by whom, why). The report itself is not read (its
+    reference is annotated): no child, no account of the facts, no reporter."""
+    units = _unit_ids(user)
+    steps = ReportStep.objects.filter(action="forward", from_unit__isnull=False)
+    if units is not None:
+        steps = steps.filter(from_unit_id__in=units) if units else steps.none()
+    return (
+        steps.select_related("from_unit", "to_unit", "actor")
+        .annotate(reference=F("report__reference"))
+        .order_by("-at", "-id")
+    )
+
+
+def report_history(report: Report) -> QuerySet[ReportStep]:
+    """The steps of the intake workflow taken on a report (its forwards), oldest first: the report page's history."""
+    return report.steps.select_related("from_unit", "to_unit", "actor")
 
 
 def _reported_in(units: list[int]) -> Exists:

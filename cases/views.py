@@ -134,6 +134,7 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = selectors.report_get_for(request.user, pk)
     show_reporter = can_see_reporter(request.user, report)
     services.record_view(actor=request.user, obj=report, details={"reporter_shown": show_reporter})
+    steps = services.INTAKE.available(request.user, report)
     return render(
         request,
         "cases/report_detail.html",
@@ -145,8 +146,40 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             # A partner who logged the report learns no child's identity from it; referrals tell them what they need.
             "show_children": can_use_registry(request.user),
             "report_cases": selectors.cases_visible_to(request.user).filter(report=report).select_related("child"),
+            "history": selectors.report_history(report),
+            "intake_steps": steps,
+            "forward_blocked": None if steps else services.forward_blocked(request.user, report),
         },
     )
+
+
+@login_required
+def report_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    """The form of a step of the intake workflow (GET) and taking it (POST): forwarding the report."""
+    report = selectors.report_get_for(request.user, pk)
+
+    def done() -> str:
+        # Forwarded out of the sender's reach: their trace of it, not a page they may no longer open.
+        if selectors.reports_visible_to(request.user).filter(pk=report.pk).exists():
+            return reverse("cases:report_detail", args=[report.pk])
+        return reverse("cases:report_forwarded")
+
+    page = step_form(
+        request, services.INTAKE, report, action, back=reverse("cases:report_detail", args=[report.pk]), done=done
+    )
+    if isinstance(page, HttpResponse):
+        return page
+    transition, form = page
+    services.record_view(actor=request.user, obj=report, details={"page": "act", "action": action})
+    return render(request, "cases/report_act.html", {"report": report, "transition": transition, "form": form})
+
+
+@login_required
+def report_forwarded(request: AuthenticatedRequest) -> HttpResponse:
+    """The reports forwarded from the communes in reach: reference, when, where to, by whom, why (nothing else)."""
+    steps = selectors.reports_forwarded_from(request.user)
+    page = Paginator(steps, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/report_forwarded.html", {"page": page})
 
 
 @login_required

@@ -128,9 +128,9 @@ def step_form(
         messages.error(request, refusal)
         return redirect(back)
     kwargs = form_kwargs or {}
-    form = transition.form(
-        request.POST or None, initial=initial if initial is not None else {"version": record.version}, **kwargs
-    )
+    # Bound on every POST, even an empty one: a refused post is shown with its errors (`refused_post`).
+    post_data = request.POST if request.method == "POST" else None
+    form = transition.form(post_data, initial=initial if initial is not None else {"version": record.version}, **kwargs)
     if refusal:  # posted after someone else moved the record on: told why, input kept
         form = refused_post(form, refusal, version=record.version)
     elif request.method == "POST" and form.is_valid() and ready():

@@ -78,6 +78,8 @@ class ReportAction(AuditAction):
     PRINT = "report.print", _("In báo cáo tiếp nhận (PDF)")
     DELETE = "report.delete", _("Xoá báo cáo tiếp nhận")
     RESTORE = "report.restore", _("Khôi phục báo cáo tiếp nhận")
+    # The intake workflow's steps (cases/intake_workflow.py), one member each: report_step(action) finds it.
+    FORWARD = "report.forward", _("Chuyển thông tin đến UBND xã nơi xảy ra vụ việc")
 
 
 class CaseAction(AuditAction):
@@ -189,6 +191,12 @@ def case_step(transition: str) -> str:
 def referral_step(step: str) -> str:
     """The entry of a referral's lifecycle step (referrals/workflow.py), e.g. referral.send."""
     return REFERRAL_STEP + step
+
+
+def report_step(step: str) -> ReportAction:
+    """The entry of an intake report's workflow step (cases/intake_workflow.py), e.g. report.forward: a member of
+    ReportAction, so that a new step needs its words here."""
+    return next(m for m in ReportAction if m.value == f"report.{step}")
 
 
 def periodic_report_step(step: str) -> str:

@@ -118,6 +118,9 @@ PAGES = [
         "child detail, who accessed", "supervisor", lambda w: reverse("cases:child_detail", args=[w.first.child_id]), 14
     ),
     Page("intake report list", "officer_a", lambda w: reverse("cases:report_list"), 7),
+    # The reports forwarded from the commune: the count, then the page with its communes and actors in one query
+    # (none here: the count alone; tests/cases/test_forward.py pins it with one forward and with five).
+    Page("forwarded reports", "officer_a", lambda w: reverse("cases:report_forwarded"), 5),
     Page("referral list", "officer_a", lambda w: reverse("referrals:referral_list"), 6),
     Page("referral list", "police", lambda w: reverse("referrals:referral_list"), 5),
     Page("referral detail", "officer_a", lambda w: reverse("referrals:referral_detail", args=[_referral(w).pk]), 12),

@@ -251,6 +251,20 @@ RULES: dict[str, Rule] = {
     "cases:report_detail": Rule(
         get=each(200), targets=(*on(REPORTS, report_pk), nowhere("deleted", deleted("report")))
     ),
+    # Forwarding (cases/intake_workflow.py): the world's reports have a case past its first step, so those who may
+    # forward are refused in words (a GET goes back to the report, a POST shows the form with why); the administrator
+    # takes no part (403). The police partner's report P is forwarded in tests/cases/test_forward.py.
+    "cases:report_act": Rule(
+        get=each(302, admin=403),
+        post=each(200, admin=403),
+        targets=(
+            *with_(on(CASES, report_pk), action="forward"),
+            nowhere("A/unknown step", lambda w: {"pk": w.reports["A"].pk, "action": "close"}),
+            nowhere("deleted", lambda w: {"pk": w.deleted["report"].pk, "action": "forward"}),
+        ),
+    ),
+    # The trace of the reports forwarded from one's communes: reference, when, where, by whom, why (partners: none).
+    "cases:report_forwarded": Rule(get=each(200)),
     "cases:report_children": Rule(
         query="q=a",  # the search for a child to attach: every child's name has an "a" (accents aside)
         get=each(200, police=403, admin=403),
