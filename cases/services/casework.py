@@ -213,29 +213,33 @@ class Reassigned:
     refused: list[tuple[int, str]]  # (case id, why), in the order asked
 
 
-def case_reassign_many(*, actor: User, case_ids: list[int], officer: User, reason: str = "") -> Reassigned:
+def case_reassign_many(*, actor: User, cases: dict[int, int | None], officer: User, reason: str = "") -> Reassigned:
     """Reassign each case through the workflow's `reassign` step, one transaction each (its own audit entry and
-    timeline step). A case out of the actor's reach is refused as not found, the same as one that does not exist."""
+    timeline step), as of the version the page showed (`cases`: id to version): a case someone else changed since
+    is refused as stale and left as it is, the others go on. A case out of the actor's reach is refused as not
+    found, the same as one that does not exist."""
     moved: list[Case] = []
     refused: list[tuple[int, str]] = []
-    for pk in dict.fromkeys(case_ids):
+    for pk, version in cases.items():
         case = cases_visible_to(actor).filter(pk=pk).first()
         if case is None:
             refused.append((pk, "Không tìm thấy hồ sơ trong địa bàn bạn phụ trách."))
             continue
+        if version is None:
+            refused.append((pk, BULK_STALE))
+            continue
         try:
             case_act(
-                actor=actor,
-                case=case,
-                action="reassign",
-                version=case.version,
-                data={"officer": officer, "reason": reason},
+                actor=actor, case=case, action="reassign", version=version, data={"officer": officer, "reason": reason}
             )
         except ValidationError as error:
-            refused.append((pk, " ".join(error.messages)))
+            refused.append((pk, BULK_STALE if getattr(error, "code", None) == "stale" else " ".join(error.messages)))
         else:
             moved.append(case)
     return Reassigned(moved, refused)
+
+
+BULK_STALE = "Hồ sơ đã được người khác cập nhật sau khi trang được mở; hãy xem lại rồi giao lại."
 
 
 def _tell_hand_over(case: Case, transition: Transition, step: CaseStep, record: dict[str, Any]) -> None:
