@@ -244,17 +244,21 @@ BULK_STALE = "Hồ sơ đã được người khác cập nhật sau khi trang �
 
 def _tell_hand_over(case: Case, transition: Transition, step: CaseStep, record: dict[str, Any]) -> None:
     """Tell the people whose turn it now is (cases/workflow.py `waiting_on`), and the officer in charge whenever
-    someone else moved the case on (the chair decided, approved, returned or closed). Bell and e-mail, once each."""
+    someone else moved the case on (the chair decided, approved, returned or closed). Bell and e-mail, once each.
+
+    When the officer can no longer act on the case (deactivated, moved: cases/responsible.py), what would be theirs
+    goes to the commune's stand-ins, told why, until someone takes the case: never only to an account that left."""
     if transition.target is None:
         return  # nothing moved on (an activity recorded)
     turn = waiting_on(case.state)
-    recipients: dict[str, list[User]] = {Role.COMMUNE_OFFICER: [], Role.COMMUNE_CHAIR: []}
-    if Role.COMMUNE_OFFICER in turn or step.actor_id != case.officer_id:
-        recipients[Role.COMMUNE_OFFICER].append(case.officer)
-    if Role.COMMUNE_CHAIR in turn:
-        recipients[Role.COMMUNE_CHAIR] += list(
-            User.objects.filter(role=Role.COMMUNE_CHAIR, unit_id=case.unit_id, is_active=True)
-        )
+    officers, why = (
+        case_reminded(case) if Role.COMMUNE_OFFICER in turn or step.actor_id != case.officer_id else ([], "")
+    )
+    chairs = (
+        list(User.objects.filter(role=Role.COMMUNE_CHAIR, unit_id=case.unit_id, is_active=True))
+        if Role.COMMUNE_CHAIR in turn
+        else []
+    )
     actor = step.actor
     when = timezone.localtime(step.at).strftime("%H:%M %d/%m/%Y")
     body = (
@@ -264,12 +268,22 @@ def _tell_hand_over(case: Case, transition: Transition, step: CaseStep, record: 
     reason = str(record.get("reason") or "").strip()
     if reason:
         body += f" Lý do: {reason[:300]}"
-    for role, people in recipients.items():
-        people = [p for p in people if p.pk != actor.pk]
+    if why:
+        body = _stand_in([why], body)
+    told = {actor.pk}
+    # The chairs first: a chair standing in for the officer is told once, of their own turn.
+    for role, people in ((Role.COMMUNE_CHAIR, chairs), (Role.COMMUNE_OFFICER, officers)):
+        people = [p for p in people if p.pk not in told]
+        told.update(p.pk for p in people)
         if not people:
             continue
         labels = [t.label for t in next_transitions(case.state, role)]
-        title = f"Đến lượt bạn: {labels[0]} – hồ sơ {case}" if labels else f"Hồ sơ {case}: {transition.label}"
+        if role == Role.COMMUNE_OFFICER and why:
+            title = f"Hồ sơ {case} cần cán bộ phụ trách: {labels[0] if labels else transition.label}"
+        elif labels:
+            title = f"Đến lượt bạn: {labels[0]} – hồ sơ {case}"
+        else:
+            title = f"Hồ sơ {case}: {transition.label}"
         notify(
             recipients=people,
             title=title,
@@ -287,7 +301,8 @@ def _sync_report_status(report: Report) -> None:
 
 
 def case_comment(*, actor: User, case: Case, text: str, requests_changes: bool = False) -> CaseComment:
-    """A comment on the case; supervisors use it to review and ask for changes. The officer in charge is told."""
+    """A comment on the case; supervisors use it to review and ask for changes. The officer in charge is told (or,
+    when they can no longer act on it, who stands in for them: cases/responsible.py)."""
     if not can_comment(actor) or not user_reaches_unit(actor, case.unit):
         raise ValidationError("Vai trò của bạn không góp ý trên hồ sơ này.")
     if not text.strip():
@@ -297,11 +312,14 @@ def case_comment(*, actor: User, case: Case, text: str, requests_changes: bool =
             case=case, author=actor, at=timezone.now(), text=text.strip(), requests_changes=requests_changes
         )
         audit_record(actor=actor, action=CaseAction.COMMENT, obj=case, changes={"requests_changes": requests_changes})
-        if case.officer_id != actor.pk:
+        # The officer in charge; when they can no longer act on the case, the commune's stand-ins, told why.
+        people, why = case_reminded(case)
+        people = [p for p in people if p.pk != actor.pk]
+        if people:
             notify(
-                recipients=[case.officer],
+                recipients=people,
                 title=f"Ý kiến mới về hồ sơ {case}",
-                body=text.strip()[:300],
+                body=_stand_in([why], text.strip()[:300]) if why else text.strip()[:300],
                 url=reverse("cases:case_detail", args=[case.pk]),
             )
     return comment
