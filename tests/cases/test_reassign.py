@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cases.models import CaseState, CaseStep, DeadlineStatus
-from cases.services import case_act
+from cases.services import case_act, report_attach_child
 from childprotect.accounts.models import Role
 from childprotect.audit.models import AuditEntry
 from childprotect.core.models import Notification
@@ -33,6 +33,12 @@ def officer_a2(commune_a):
 def shown_versions(page) -> dict[str, str]:
     """The version of each case as the bulk page showed it (its hidden inputs)."""
     return dict(re.findall(r'name="(version-\d+)" value="(\d+)"', html(page)))
+
+
+def departed_card(text: str) -> str:
+    """The home page's card of what the people who left had ("" when there is none)."""
+    start = text.find('id="departed"')
+    return text[start : text.index("</section>", start)] if start >= 0 else ""
 
 
 def open_deadlines(case):
@@ -263,3 +269,36 @@ def test_an_officer_moved_to_another_commune_leaves_their_cases_listed(client, n
     officer_a.save(update_fields=["unit"])
     client.force_login(chair_a)
     assert reverse("cases:case_detail", args=[case.pk]) in html(client.get(BULK, {"departed": "1"}))
+
+
+def test_reports_still_at_intake_whose_receiver_left_are_listed_until_a_case_is_opened(
+    client, make_report, make_child, chair_a, supervisor, officer_a, officer_a2, police
+):
+    waiting = make_report(officer_a)  # no child yet: no case
+    by_partner = make_report(police)
+    for gone in (officer_a, police):
+        gone.is_active = False
+        gone.save(update_fields=["is_active"])
+
+    for person in (chair_a, supervisor):
+        client.force_login(person)
+        card = departed_card(html(client.get("/")))
+        assert "1 thông tin chưa mở hồ sơ, người tiếp nhận đã nghỉ, chuyển công tác" in card
+        assert reverse("cases:report_detail", args=[waiting.pk]) in card
+        # A partner who logged a report never answered for it: the commune's staff do, from their inbox.
+        assert reverse("cases:report_detail", args=[by_partner.pk]) not in card
+
+    # Opening a case from it hands it to an active officer of the commune; it leaves the list.
+    report_attach_child(actor=chair_a, report=waiting, child=make_child(chair_a))
+    assert waiting.cases.get().officer == officer_a2
+    client.force_login(chair_a)
+    assert departed_card(html(client.get("/"))) == ""
+
+
+def test_a_report_whose_receiver_moved_to_another_commune_is_listed(client, make_report, chair_a, officer_a, commune_b):
+    waiting = make_report(officer_a)
+    client.force_login(chair_a)
+    assert departed_card(html(client.get("/"))) == ""
+    officer_a.unit = commune_b
+    officer_a.save(update_fields=["unit"])
+    assert reverse("cases:report_detail", args=[waiting.pk]) in departed_card(html(client.get("/")))
