@@ -213,6 +213,10 @@ class Reassigned:
     refused: list[tuple[int, str]]  # (case id, why), in the order asked
 
 
+# A case of the bulk page changed by someone else since the page was shown (or posted without the version shown).
+BULK_STALE = "Hồ sơ đã được người khác cập nhật sau khi trang được mở; hãy xem lại rồi giao lại."
+
+
 def case_reassign_many(*, actor: User, cases: dict[int, int | None], officer: User, reason: str = "") -> Reassigned:
     """Reassign each case through the workflow's `reassign` step, one transaction each (its own audit entry and
     timeline step), as of the version the page showed (`cases`: id to version): a case someone else changed since
@@ -237,9 +241,6 @@ def case_reassign_many(*, actor: User, cases: dict[int, int | None], officer: Us
         else:
             moved.append(case)
     return Reassigned(moved, refused)
-
-
-BULK_STALE = "Hồ sơ đã được người khác cập nhật sau khi trang được mở; hãy xem lại rồi giao lại."
 
 
 def _tell_hand_over(case: Case, transition: Transition, step: CaseStep, record: dict[str, Any]) -> None:
