@@ -180,6 +180,15 @@ class BulkReassignForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = officers  # type: ignore[attr-defined]
 
+    def versions(self) -> dict[int, int | None]:
+        """Each ticked case with the version the page showed (its hidden `version-<id>`; None when missing or not a
+        number: the service refuses that case as changed since)."""
+        shown: dict[int, int | None] = {}
+        for pk in self.cleaned_data["cases"]:
+            raw = str(self.data.get(f"version-{pk}", ""))
+            shown[pk] = int(raw) if raw.isdigit() else None
+        return shown
+
 
 class CommentForm(StyledForm):
     text = forms.CharField(label=_("Ý kiến"), widget=TEXTAREA)

@@ -14,11 +14,12 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from childprotect.accounts.models import Role, User
+from childprotect.accounts.policy import COMMUNE_STAFF
 from childprotect.places.models import AdminUnit
 
 from .models import Case
 
-__all__ = ["CommuneHeads", "absent_reason", "case_reminded", "officer_departed"]
+__all__ = ["CommuneHeads", "absent_reason", "case_reminded", "departed", "officer_departed", "receiver_departed"]
 
 
 def absent_reason(user: User | None, unit_id: int, roles: Iterable[str] = (Role.COMMUNE_OFFICER,)) -> str:
@@ -33,10 +34,30 @@ def absent_reason(user: User | None, unit_id: int, roles: Iterable[str] = (Role.
     return ""
 
 
-def officer_departed() -> Q:
+def officer_departed(case: str = "") -> Q:
     """`absent_reason` as a filter on cases (the lists of cases to give to someone else): the case's officer is
-    deactivated, or no longer an officer of the case's commune."""
-    return Q(officer__is_active=False) | ~Q(officer__role=Role.COMMUNE_OFFICER) | ~Q(officer__unit_id=F("unit_id"))
+    deactivated, or no longer an officer of the case's commune. `case` is the path to the case from the rows
+    filtered ("case__" for a case's referrals)."""
+    return departed(f"{case}officer", f"{case}unit_id")
+
+
+def departed(person: str, unit: str, roles: Iterable[str] = (Role.COMMUNE_OFFICER,)) -> Q:
+    """`absent_reason` as a filter on any rows: the account at the path `person` is deactivated, or no longer of
+    one of `roles` in the commune at the path `unit` (a referral's writer: `departed("created_by",
+    "case__unit_id", COMMUNE_STAFF)`)."""
+    return (
+        Q(**{f"{person}__is_active": False})
+        | ~Q(**{f"{person}__role__in": list(roles)})
+        | ~Q(**{f"{person}__unit_id": F(unit)})
+    )
+
+
+def receiver_departed() -> Q:
+    """A report whose receiver, of the commune's staff (an officer, a chair), can no longer answer for it: their
+    account deactivated, or now of another commune than the report's. A partner or a supervisor who logged it for
+    the commune never answered for it: the commune's staff do, from their inbox."""
+    left = Q(received_by__is_active=False) | ~Q(received_by__unit_id=F("incident_unit_id"))
+    return Q(received_by__role__in=list(COMMUNE_STAFF)) & left
 
 
 class CommuneHeads:

@@ -49,7 +49,7 @@ from .models import (
     ReportStep,
     phone_digits,
 )
-from .responsible import officer_departed
+from .responsible import officer_departed, receiver_departed
 
 NOTHING = Q(pk__in=[])
 
@@ -401,6 +401,14 @@ def inbox_for(user: User) -> QuerySet[Report]:
     units = _unit_ids(user)
     qs = Report.objects.filter(status="received").select_related("incident_unit", "channel")
     return (qs if units is None else qs.filter(incident_unit_id__in=units)).order_by("-received_at", "-id")
+
+
+def reports_to_take_over(user: User) -> QuerySet[Report]:
+    """Reports of the communes in reach still waiting at intake (no case opened) whose receiver has left
+    (cases/responsible.py `receiver_departed`). Opening a case from one hands it to an active officer of its
+    commune (services `case_open`)."""
+    at_intake = ~Exists(Case.all_objects.filter(report=OuterRef("pk")))
+    return inbox_for(user).filter(at_intake).filter(receiver_departed()).select_related("received_by")
 
 
 @dataclass(frozen=True)

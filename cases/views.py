@@ -439,7 +439,7 @@ def case_reassign(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         result = services.case_reassign_many(
             actor=request.user,
-            case_ids=form.cleaned_data["cases"],
+            cases=form.versions(),
             officer=form.cleaned_data["officer"],
             reason=form.cleaned_data["reason"],
         )

@@ -27,7 +27,7 @@ from childprotect.accounts.policy import (
 )
 from referrals import workflow as referral_flow
 from referrals.models import ReferralEvent, ReferralStatus
-from referrals.selectors import referrals_visible_to
+from referrals.selectors import referrals_visible_to, writer_departed
 from reporting import workflow as report_flow
 from reporting.models import ReportEvent, ReportStatus
 from reporting.selectors import periodic_reports_visible_to
@@ -104,7 +104,9 @@ def _referral_items(user: User) -> tuple[list[WorkItem], int]:
         return [], 0
     qs = referrals_visible_to(user).filter(status__in=statuses)
     if not acts_for_agency(user):
-        qs = qs.filter(created_by=user)  # a draft waits on the person who wrote it
+        # A draft waits on the person who wrote it; one whose writer left the commune is every commune officer's
+        # and chair's (the referral has no officer of its own: referrals/selectors.py `referrals_to_take_over`).
+        qs = qs.filter(Q(created_by=user) | writer_departed())
     last_event = ReferralEvent.objects.filter(referral=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
     open_deadline = Deadline.objects.filter(referral=OuterRef("pk"), status=DeadlineStatus.OPEN).values("due_at")[:1]
     rows = (

@@ -8,7 +8,14 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from cases.selectors import cases_to_reassign, cases_visible_to, deadlines_due_for, inbox_for, reports_visible_to
+from cases.selectors import (
+    cases_to_reassign,
+    cases_visible_to,
+    deadlines_due_for,
+    inbox_for,
+    reports_to_take_over,
+    reports_visible_to,
+)
 from childprotect.accounts.models import Role
 from childprotect.accounts.policy import (
     acts_for_agency,
@@ -23,6 +30,7 @@ from childprotect.places.models import UnitLevel
 from childprotect.workdays.calendar import WorkCalendar
 from home import dashboard
 from home.selectors import my_work
+from referrals.selectors import referrals_to_take_over
 
 HOME_TEMPLATES: dict[str, str] = {
     Role.COMMUNE_OFFICER: "home/home_commune.html",
@@ -62,6 +70,11 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         # Open cases whose officer left (deactivated, or no longer an officer of the case's commune).
         departed = cases_to_reassign(user, departed=True)
         context["departed"], context["departed_count"] = departed[:10], departed.count()
+        # Their open referrals (they follow the case; drafts whose writer left) and reports still at intake.
+        referrals = referrals_to_take_over(user)
+        context["departed_referrals"], context["departed_referrals_count"] = referrals[:10], referrals.count()
+        reports = reports_to_take_over(user)
+        context["departed_reports"], context["departed_reports_count"] = reports[:10], reports.count()
     if can_oversee_area(user):
         context["communes_count"] = jurisdiction_units(user).filter(level=UnitLevel.COMMUNE).count()
         area = dashboard.area_view(user, now, today)

@@ -17,12 +17,13 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from cases.models import Case, CaseStep, Deadline, DeadlineStatus
+from cases.responsible import departed, officer_departed
 from cases.selectors import cases_visible_to
 from childprotect.accounts.models import User
-from childprotect.accounts.policy import acts_for_agency, can_refer
+from childprotect.accounts.policy import COMMUNE_STAFF, acts_for_agency, can_refer
 from childprotect.places.models import AdminUnit
 
-from .models import SHARED, Referral, ReferralEvent
+from .models import OPEN, SHARED, Referral, ReferralEvent, ReferralStatus
 
 
 def referred_cases_for(user: User) -> QuerySet[Case]:
@@ -49,6 +50,28 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
     if user.is_administrator:
         return Referral.objects.all()
     return Referral.objects.filter(case__in=cases_visible_to(user).values("pk"))
+
+
+def writer_departed() -> Q:
+    """A referral whose writer can no longer act for the case's commune (deactivated, or no longer commune staff
+    there): cases/responsible.py's rule, for the person who drafted it."""
+    return departed("created_by", "case__unit_id", COMMUNE_STAFF)
+
+
+def referrals_to_take_over(user: User) -> QuerySet[Referral]:
+    """The open referrals in reach that nobody in the commune answers for. A referral has no officer of its own:
+    the commune's side of it is the case's officer in charge (the agency's answers and the overdue reminders go to
+    them and to the sender), so the referrals of a case whose officer left follow the case when it is handed to
+    someone else. A draft waits on its writer ("Việc của tôi"): one whose writer left is listed too, and every
+    officer of the commune finds it in their own work."""
+    draft_left = Q(status=ReferralStatus.DRAFT) & writer_departed()
+    return (
+        referrals_visible_to(user)
+        .filter(status__in=OPEN)
+        .filter(officer_departed("case__") | draft_left)
+        .select_related("case__officer", "case__child", "agency", "created_by")
+        .order_by("created_at", "id")
+    )
 
 
 def referral_get_for(user: User, pk: int) -> Referral:

@@ -9,13 +9,15 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from cases.deadlines import refresh_next_due
 from cases.models import Case, Deadline, DeadlineStatus
+from cases.responsible import CommuneHeads, absent_reason, case_reminded
 from childprotect.accounts.models import User
-from childprotect.accounts.policy import PARTNERS, acts_for_agency, can_refer
+from childprotect.accounts.policy import COMMUNE_STAFF, PARTNERS, acts_for_agency, can_refer
 from childprotect.accounts.selectors import agency_partners, user_reaches_unit
 from childprotect.audit.actions import GrantAction, ReferralAction, referral_step
 from childprotect.audit.services import audit_record
@@ -227,16 +229,35 @@ def _tell(referral: Referral, step: Transition, actor: User, granted: list[int])
     elif step.action in ("accept", "decline", "complete"):
         # The agency's answer goes to whoever sent the referral and the officer in charge; one of them recording a
         # paper answer is not told of it, anyone else recording it for the agency is (marked as such).
-        sender = referral.sent_by or referral.created_by
         verdict = {"accept": "đã tiếp nhận", "decline": "từ chối", "complete": "đã hoàn thành"}[step.action]
         on_behalf = "" if acts_for_agency(actor) else f" (ghi nhận thay: {actor.full_name or actor.username})"
+        people, why = _commune_told(referral)
+        body = referral.decline_reason or (referral.outcome.label if referral.outcome else "")
         notify(
-            recipients=[u for u in (sender, referral.case.officer) if u is not None and u.pk != actor.pk],
+            recipients=[u for u in people if u.pk != actor.pk],
             title=f"{referral.agency.name} {verdict} chuyển tuyến {label}{on_behalf}",
-            body=referral.decline_reason or (referral.outcome.label if referral.outcome else ""),
+            body=" ".join([f"{w}." for w in why] + [body]).strip(),
             url=reverse("cases:case_detail", args=[referral.case_id]),
             key=f"referral:{referral.pk}:{step.action}",
         )
+
+
+def _commune_told(referral: Referral) -> tuple[list[User], list[str]]:
+    """Who hears the agency's answer for the commune: the referral's sender and the case's officer in charge; one
+    who can no longer act for the commune (deactivated, moved) is replaced by the commune's stand-ins
+    (cases/responsible.py), and the reasons are given. Never only an account that left."""
+    case = referral.case
+    people, gone = case_reminded(case)
+    why = [gone] if gone else []
+    sender = referral.sent_by or referral.created_by
+    if sender is not None and sender.pk != case.officer_id:
+        left = absent_reason(sender, case.unit_id, COMMUNE_STAFF)
+        if left:
+            why.append(_("Người gửi chuyển tuyến không còn phụ trách: %(name)s") % {"name": sender})
+            people = people + CommuneHeads([case.unit]).stand_ins(case.unit_id)
+        else:
+            people = [sender, *people]
+    return list({u.pk: u for u in people}.values()), why
 
 
 def referral_access_expire(now: dt.datetime | None = None) -> int:

@@ -213,26 +213,31 @@ class Reassigned:
     refused: list[tuple[int, str]]  # (case id, why), in the order asked
 
 
-def case_reassign_many(*, actor: User, case_ids: list[int], officer: User, reason: str = "") -> Reassigned:
+# A case of the bulk page changed by someone else since the page was shown (or posted without the version shown).
+BULK_STALE = "Hồ sơ đã được người khác cập nhật sau khi trang được mở; hãy xem lại rồi giao lại."
+
+
+def case_reassign_many(*, actor: User, cases: dict[int, int | None], officer: User, reason: str = "") -> Reassigned:
     """Reassign each case through the workflow's `reassign` step, one transaction each (its own audit entry and
-    timeline step). A case out of the actor's reach is refused as not found, the same as one that does not exist."""
+    timeline step), as of the version the page showed (`cases`: id to version): a case someone else changed since
+    is refused as stale and left as it is, the others go on. A case out of the actor's reach is refused as not
+    found, the same as one that does not exist."""
     moved: list[Case] = []
     refused: list[tuple[int, str]] = []
-    for pk in dict.fromkeys(case_ids):
+    for pk, version in cases.items():
         case = cases_visible_to(actor).filter(pk=pk).first()
         if case is None:
             refused.append((pk, "Không tìm thấy hồ sơ trong địa bàn bạn phụ trách."))
             continue
+        if version is None:
+            refused.append((pk, BULK_STALE))
+            continue
         try:
             case_act(
-                actor=actor,
-                case=case,
-                action="reassign",
-                version=case.version,
-                data={"officer": officer, "reason": reason},
+                actor=actor, case=case, action="reassign", version=version, data={"officer": officer, "reason": reason}
             )
         except ValidationError as error:
-            refused.append((pk, " ".join(error.messages)))
+            refused.append((pk, BULK_STALE if getattr(error, "code", None) == "stale" else " ".join(error.messages)))
         else:
             moved.append(case)
     return Reassigned(moved, refused)
@@ -240,17 +245,21 @@ def case_reassign_many(*, actor: User, case_ids: list[int], officer: User, reaso
 
 def _tell_hand_over(case: Case, transition: Transition, step: CaseStep, record: dict[str, Any]) -> None:
     """Tell the people whose turn it now is (cases/workflow.py `waiting_on`), and the officer in charge whenever
-    someone else moved the case on (the chair decided, approved, returned or closed). Bell and e-mail, once each."""
+    someone else moved the case on (the chair decided, approved, returned or closed). Bell and e-mail, once each.
+
+    When the officer can no longer act on the case (deactivated, moved: cases/responsible.py), what would be theirs
+    goes to the commune's stand-ins, told why, until someone takes the case: never only to an account that left."""
     if transition.target is None:
         return  # nothing moved on (an activity recorded)
     turn = waiting_on(case.state)
-    recipients: dict[str, list[User]] = {Role.COMMUNE_OFFICER: [], Role.COMMUNE_CHAIR: []}
-    if Role.COMMUNE_OFFICER in turn or step.actor_id != case.officer_id:
-        recipients[Role.COMMUNE_OFFICER].append(case.officer)
-    if Role.COMMUNE_CHAIR in turn:
-        recipients[Role.COMMUNE_CHAIR] += list(
-            User.objects.filter(role=Role.COMMUNE_CHAIR, unit_id=case.unit_id, is_active=True)
-        )
+    officers, why = (
+        case_reminded(case) if Role.COMMUNE_OFFICER in turn or step.actor_id != case.officer_id else ([], "")
+    )
+    chairs = (
+        list(User.objects.filter(role=Role.COMMUNE_CHAIR, unit_id=case.unit_id, is_active=True))
+        if Role.COMMUNE_CHAIR in turn
+        else []
+    )
     actor = step.actor
     when = timezone.localtime(step.at).strftime("%H:%M %d/%m/%Y")
     body = (
@@ -260,12 +269,22 @@ def _tell_hand_over(case: Case, transition: Transition, step: CaseStep, record: 
     reason = str(record.get("reason") or "").strip()
     if reason:
         body += f" Lý do: {reason[:300]}"
-    for role, people in recipients.items():
-        people = [p for p in people if p.pk != actor.pk]
+    if why:
+        body = _stand_in([why], body)
+    told = {actor.pk}
+    # The chairs first: a chair standing in for the officer is told once, of their own turn.
+    for role, people in ((Role.COMMUNE_CHAIR, chairs), (Role.COMMUNE_OFFICER, officers)):
+        people = [p for p in people if p.pk not in told]
+        told.update(p.pk for p in people)
         if not people:
             continue
         labels = [t.label for t in next_transitions(case.state, role)]
-        title = f"Đến lượt bạn: {labels[0]} – hồ sơ {case}" if labels else f"Hồ sơ {case}: {transition.label}"
+        if role == Role.COMMUNE_OFFICER and why:
+            title = f"Hồ sơ {case} cần cán bộ phụ trách: {labels[0] if labels else transition.label}"
+        elif labels:
+            title = f"Đến lượt bạn: {labels[0]} – hồ sơ {case}"
+        else:
+            title = f"Hồ sơ {case}: {transition.label}"
         notify(
             recipients=people,
             title=title,
@@ -283,7 +302,8 @@ def _sync_report_status(report: Report) -> None:
 
 
 def case_comment(*, actor: User, case: Case, text: str, requests_changes: bool = False) -> CaseComment:
-    """A comment on the case; supervisors use it to review and ask for changes. The officer in charge is told."""
+    """A comment on the case; supervisors use it to review and ask for changes. The officer in charge is told (or,
+    when they can no longer act on it, who stands in for them: cases/responsible.py)."""
     if not can_comment(actor) or not user_reaches_unit(actor, case.unit):
         raise ValidationError("Vai trò của bạn không góp ý trên hồ sơ này.")
     if not text.strip():
@@ -293,11 +313,14 @@ def case_comment(*, actor: User, case: Case, text: str, requests_changes: bool =
             case=case, author=actor, at=timezone.now(), text=text.strip(), requests_changes=requests_changes
         )
         audit_record(actor=actor, action=CaseAction.COMMENT, obj=case, changes={"requests_changes": requests_changes})
-        if case.officer_id != actor.pk:
+        # The officer in charge; when they can no longer act on the case, the commune's stand-ins, told why.
+        people, why = case_reminded(case)
+        people = [p for p in people if p.pk != actor.pk]
+        if people:
             notify(
-                recipients=[case.officer],
+                recipients=people,
                 title=f"Ý kiến mới về hồ sơ {case}",
-                body=text.strip()[:300],
+                body=_stand_in([why], text.strip()[:300]) if why else text.strip()[:300],
                 url=reverse("cases:case_detail", args=[case.pk]),
             )
     return comment

@@ -1,7 +1,8 @@
-"""Issue 14: the hand-overs of the procedure tell the person whose turn it is, with a bell and an e-mail.
+"""The hand-overs of the procedure tell the person whose turn it is, with a bell and an e-mail.
 
 When the chair (or a supervisor) acts on a case, the officer in charge is told; when the officer hands a case to the
-chair (initial assessment, plan drafted, closure proposed), the commune's chair is told. The clock is frozen at
+chair (initial assessment, plan drafted, closure proposed), the commune's chair is told. What would go to an officer
+who can no longer act on the case (and comments on it) goes to the commune's stand-ins instead. The clock is frozen at
 20/11/2026 09:00 (the `clock` fixture); Celery runs in-process, so the e-mails are in django.core.mail.outbox.
 """
 
@@ -12,6 +13,7 @@ from django.core import mail
 from django.urls import reverse
 
 from cases.models import CaseState
+from cases.services import case_comment
 from childprotect.accounts.models import Role
 from childprotect.core.models import Notification
 from tests.support.builders import act, open_case, walk
@@ -133,3 +135,66 @@ def test_each_hand_over_is_told_once_per_person(case, officer_a, chair_a, commun
     assert set(notes) == {"chair_a", "vice_chair_a"}
     assert not gone.notifications.exists()
     assert Notification.objects.filter(recipient=second_chair, key__startswith=f"case:{case.pk}:").count() == 1
+
+
+# --- an officer who can no longer act on the case ------------------------------------------------------------------
+
+
+def leave(officer, how: str, elsewhere) -> None:
+    """The officer in charge leaves: deactivated, or moved to another commune (the account still active)."""
+    if how == "deactivated":
+        officer.is_active = False
+        officer.save(update_fields=["is_active"])
+    else:
+        officer.unit = elsewhere
+        officer.save(update_fields=["unit"])
+
+
+@pytest.mark.parametrize("how", ["deactivated", "moved"])
+def test_what_would_go_to_an_officer_who_left_goes_to_the_chair_told_why(
+    case, officer_a, chair_a, supervisor, commune_b, how, django_capture_on_commit_callbacks
+):
+    walk(case, CaseState.PLAN_DRAFTED, officer=officer_a, chair=chair_a)
+    leave(officer_a, how, commune_b)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        step = act(supervisor, case, "return_plan")
+
+    notes = told(case, step)
+    assert set(notes) == {"chair_a"}  # never the officer who left, active or not
+    note = notes["chair_a"]
+    assert note.title.startswith(f"Hồ sơ {case} cần cán bộ phụ trách:") and "Xây dựng kế hoạch" in note.title
+    why = "không còn hoạt động" if how == "deactivated" else "đã chuyển công tác"
+    assert note.body.startswith(f"Cán bộ phụ trách {why}: {officer_a}.")
+    assert officer_a.full_name in note.body and "nhận nhắc việc thay" in note.body
+    assert mailed_to(chair_a) == [f"[Bảo vệ trẻ em] {note.title}"]
+    assert not mailed_to(officer_a)
+
+
+def test_with_no_active_chair_the_supervisors_above_stand_in(case, officer_a, chair_a, supervisor):
+    walk(case, CaseState.PLAN_DRAFTED, officer=officer_a, chair=chair_a)
+    other = UserFactory(username="supervisor_2", role=Role.SUPERVISOR, unit=supervisor.unit)
+    for gone in (officer_a, chair_a):
+        gone.is_active = False
+        gone.save(update_fields=["is_active"])
+    step = act(supervisor, case, "return_plan")
+    notes = told(case, step)
+    assert set(notes) == {"supervisor_2"}  # not the supervisor who acted, nobody inactive
+    assert notes["supervisor_2"].body.startswith("Cán bộ phụ trách không còn hoạt động")
+    assert other.notifications.count() == 1
+
+
+def test_a_comment_on_the_case_of_an_officer_who_left_goes_to_the_chair(case, officer_a, chair_a, supervisor):
+    officer_a.is_active = False
+    officer_a.save(update_fields=["is_active"])
+    case_comment(actor=supervisor, case=case, text="Cần bổ sung biên bản xác minh.")
+    note = Notification.objects.get(title=f"Ý kiến mới về hồ sơ {case}")
+    assert note.recipient == chair_a
+    assert note.body.startswith("Cán bộ phụ trách không còn hoạt động")
+    assert note.body.endswith("Cần bổ sung biên bản xác minh.")
+
+
+def test_a_comment_reaches_the_officer_while_they_can_act(case, officer_a, chair_a):
+    case_comment(actor=chair_a, case=case, text="Đề nghị xác minh thêm.")
+    note = Notification.objects.get(title=f"Ý kiến mới về hồ sơ {case}")
+    assert (note.recipient, note.body) == (officer_a, "Đề nghị xác minh thêm.")

@@ -3,12 +3,14 @@ cases of officers who left listed on the chair's and the supervisor's home pages
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cases.models import CaseState, CaseStep, DeadlineStatus
-from cases.services import case_act
+from cases.services import case_act, report_attach_child
 from childprotect.accounts.models import Role
 from childprotect.audit.models import AuditEntry
 from childprotect.core.models import Notification
@@ -26,6 +28,17 @@ BULK = "/cases/reassign/"
 @pytest.fixture
 def officer_a2(commune_a):
     return UserFactory(username="officer_a2", full_name="Lê Thị Hoa", role=Role.COMMUNE_OFFICER, unit=commune_a)
+
+
+def shown_versions(page) -> dict[str, str]:
+    """The version of each case as the bulk page showed it (its hidden inputs)."""
+    return dict(re.findall(r'name="(version-\d+)" value="(\d+)"', html(page)))
+
+
+def departed_card(text: str) -> str:
+    """The home page's card of what the people who left had ("" when there is none)."""
+    start = text.find('id="departed"')
+    return text[start : text.index("</section>", start)] if start >= 0 else ""
 
 
 def open_deadlines(case):
@@ -164,9 +177,8 @@ def test_the_bulk_page_moves_the_ticked_cases_one_step_each_and_says_which_were_
     assert f'id="case-{first.pk}"' in html(page) and f'id="case-{second.pk}"' in html(page)
     assert f'id="case-{case_b.pk}"' not in html(page)
 
-    response = client.post(
-        BULK, {"cases": [first.pk, second.pk, case_b.pk], "officer": officer_a2.pk, "reason": "Nghỉ việc."}, follow=True
-    )
+    posted = {"cases": [first.pk, second.pk, case_b.pk], "officer": officer_a2.pk, "reason": "Nghỉ việc."}
+    response = client.post(BULK, {**posted, **shown_versions(page)}, follow=True)
 
     text = html(response)
     assert "Đã giao 2 hồ sơ" in text
@@ -183,8 +195,42 @@ def test_the_bulk_page_moves_the_ticked_cases_one_step_each_and_says_which_were_
 def test_a_case_already_with_that_officer_is_refused_with_the_reason(client, new_case, chair_a, officer_a):
     case = new_case()
     client.force_login(chair_a)
-    response = client.post(BULK, {"cases": [case.pk], "officer": officer_a.pk}, follow=True)
+    shown = shown_versions(client.get(BULK))
+    response = client.post(BULK, {"cases": [case.pk], "officer": officer_a.pk, **shown}, follow=True)
     assert f"Hồ sơ số {case.pk} không được giao: Cán bộ này đang phụ trách hồ sơ" in html(response)
+
+
+def test_a_case_changed_since_the_page_was_shown_is_refused_and_the_others_move(
+    client, new_case, chair_a, supervisor, officer_a, officer_a2
+):
+    first, second = new_case(), new_case(child_name="Trần Văn Bình")
+    client.force_login(chair_a)
+    page = client.get(BULK)
+    shown = shown_versions(page)
+    assert shown == {f"version-{first.pk}": str(first.version), f"version-{second.pk}": str(second.version)}
+
+    # Meanwhile the officer records the initial assessment of the second case: its version moves on.
+    act(officer_a, second, "assess_initial")
+    before = snapshot(second)
+
+    posted = {"cases": [first.pk, second.pk], "officer": officer_a2.pk, "reason": "Nghỉ việc.", **shown}
+    text = html(client.post(BULK, posted, follow=True))
+
+    assert "Đã giao 1 hồ sơ" in text
+    assert f"Hồ sơ số {second.pk} không được giao: Hồ sơ đã được người khác cập nhật" in text
+    assert snapshot(second) == before  # nothing changed for it
+    first.refresh_from_db()
+    assert first.officer == officer_a2
+    assert not AuditEntry.objects.filter(action="case.reassign", object_id=str(second.pk)).exists()
+
+
+def test_a_ticked_case_posted_without_the_version_shown_is_refused(client, new_case, chair_a, officer_a2):
+    case = new_case()
+    client.force_login(chair_a)
+    text = html(client.post(BULK, {"cases": [case.pk], "officer": officer_a2.pk}, follow=True))
+    assert f"Hồ sơ số {case.pk} không được giao: Hồ sơ đã được người khác cập nhật" in text
+    case.refresh_from_db()
+    assert case.officer != officer_a2
 
 
 @pytest.mark.parametrize("who", ["officer_a", "police", "administrator"])
@@ -223,3 +269,36 @@ def test_an_officer_moved_to_another_commune_leaves_their_cases_listed(client, n
     officer_a.save(update_fields=["unit"])
     client.force_login(chair_a)
     assert reverse("cases:case_detail", args=[case.pk]) in html(client.get(BULK, {"departed": "1"}))
+
+
+def test_reports_still_at_intake_whose_receiver_left_are_listed_until_a_case_is_opened(
+    client, make_report, make_child, chair_a, supervisor, officer_a, officer_a2, police
+):
+    waiting = make_report(officer_a)  # no child yet: no case
+    by_partner = make_report(police)
+    for gone in (officer_a, police):
+        gone.is_active = False
+        gone.save(update_fields=["is_active"])
+
+    for person in (chair_a, supervisor):
+        client.force_login(person)
+        card = departed_card(html(client.get("/")))
+        assert "1 thông tin chưa mở hồ sơ, người tiếp nhận đã nghỉ, chuyển công tác" in card
+        assert reverse("cases:report_detail", args=[waiting.pk]) in card
+        # A partner who logged a report never answered for it: the commune's staff do, from their inbox.
+        assert reverse("cases:report_detail", args=[by_partner.pk]) not in card
+
+    # Opening a case from it hands it to an active officer of the commune; it leaves the list.
+    report_attach_child(actor=chair_a, report=waiting, child=make_child(chair_a))
+    assert waiting.cases.get().officer == officer_a2
+    client.force_login(chair_a)
+    assert departed_card(html(client.get("/"))) == ""
+
+
+def test_a_report_whose_receiver_moved_to_another_commune_is_listed(client, make_report, chair_a, officer_a, commune_b):
+    waiting = make_report(officer_a)
+    client.force_login(chair_a)
+    assert departed_card(html(client.get("/"))) == ""
+    officer_a.unit = commune_b
+    officer_a.save(update_fields=["unit"])
+    assert reverse("cases:report_detail", args=[waiting.pk]) in departed_card(html(client.get("/")))

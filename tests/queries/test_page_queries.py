@@ -88,12 +88,13 @@ def _periodic(w: Area) -> PeriodicReport:
 
 PAGES = [
     # The list of deadlines due soon: the deadlines, then the cases of the rows shown with their children (one query).
-    # The chair and the supervisor count the open cases of officers who left (the supervisor reads the reach for it).
+    # The chair and the supervisor count the open cases, the open referrals and the reports at intake of people who
+    # left (3 counts; the supervisor reads the reach for each).
     Page("home", "officer_a", lambda w: reverse("home"), 21),
-    Page("home", "chair_a", lambda w: reverse("home"), 22),
+    Page("home", "chair_a", lambda w: reverse("home"), 24),
     # The supervisor's charts (3 queries) come from the cache for a few minutes after they were counted.
-    Page("home", "supervisor", lambda w: reverse("home"), 27),
-    Page("home, charts counted", "supervisor", lambda w: reverse("home"), 30, cached=False),
+    Page("home", "supervisor", lambda w: reverse("home"), 31),
+    Page("home, charts counted", "supervisor", lambda w: reverse("home"), 34, cached=False),
     Page("home", "police", lambda w: reverse("home"), 9),
     Page("home", "administrator", lambda w: reverse("home"), 4),
     # The case list: the count and the page from the cases table, then the page's children and communes by id.
