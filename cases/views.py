@@ -145,6 +145,8 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             # A partner who logged the report learns no child's identity from it; referrals tell them what they need.
             "show_children": can_use_registry(request.user),
             "report_cases": selectors.cases_visible_to(request.user).filter(report=report).select_related("child"),
+            # Children whose case moved to another commune: where and when, not who (docs/architecture.md#moves).
+            "moved_out": selectors.report_transfers_out(request.user, report),
         },
     )
 
@@ -364,7 +366,8 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for(request.user, pk)
     protected = can_see_child_protected(request.user, case.child)
     services.record_view(actor=request.user, obj=case, details={"protected_shown": protected})
-    actions = services.CASEWORK.available(request.user, case)
+    # The receiving side answers a transfer on the transfers page (cases/transfer_views.py), not here.
+    actions = [t for t in services.CASEWORK.available(request.user, case) if not t.receiving]
     return render(
         request,
         "cases/case_detail.html",
@@ -372,6 +375,7 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "case": case,
             "protected": protected,
             "actions": actions,
+            "open_transfer": selectors.open_transfer(case),
             **case_page_parts(request.user, case),
             "deadlines": selectors.case_open_deadlines(case),
             "plans": case.plans.prefetch_related("activities"),
@@ -435,10 +439,24 @@ def case_reassign(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+TRANSFER_FORMS = ("request_transfer", "cancel_transfer", "transfer")
+
+
+def _step_form_kwargs(user: User, case: Any, action: str) -> dict[str, Any] | None:
+    if action == "reassign":
+        return {"case": case}
+    if action in TRANSFER_FORMS:
+        return {"case": case, "actor": user, "transfer": selectors.open_transfer(case)}
+    return None
+
+
 @login_required
 def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     """The form of one workflow step (GET) and taking it (POST). Refused steps say why, in Vietnamese."""
     case = selectors.case_get_for(request.user, pk)
+    row = services.CASEWORK.get(action)
+    if row is not None and row.receiving:
+        raise Http404  # answered from the transfer's page, by the receiving side (cases/transfer_views.py)
     activities = ActivityFormSet(request.POST or None, prefix="a") if action == "draft_plan" else None
 
     def data(form: Any) -> dict[str, Any]:
@@ -453,7 +471,7 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
         case,
         action,
         back=reverse("cases:case_detail", args=[case.pk]),
-        form_kwargs={"case": case} if action == "reassign" else None,
+        form_kwargs=_step_form_kwargs(request.user, case, action),
         data=data,
         ready=lambda: activities is None or activities.is_valid(),
     )
