@@ -206,7 +206,8 @@ class TransferForm(ActionForm):
 
 class TransferRequestForm(TransferForm):
     to_unit = CommuneField(
-        label=_("Xã, phường nhận hồ sơ"), help_text=_("Mã (ví dụ 14758) hoặc tên đầy đủ của xã, phường nơi trẻ chuyển đến")
+        label=_("Xã, phường nhận hồ sơ"),
+        help_text=_("Mã (ví dụ 14758) hoặc tên đầy đủ của xã, phường nơi trẻ chuyển đến"),
     )
     reason = forms.CharField(label=_("Lý do chuyển"), widget=TEXTAREA)
 

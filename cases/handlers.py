@@ -360,7 +360,9 @@ def _receiving_officer(actor: User, unit: AdminUnit, chosen: Any) -> User:
     if officer is None or not officer.is_active:
         raise ValidationError({"officer": "Tài khoản này không còn hoạt động; hãy chọn một cán bộ đang làm việc."})
     if officer.role != Role.COMMUNE_OFFICER or officer.unit_id != unit.pk:
-        raise ValidationError({"officer": f"Chỉ giao được cho cán bộ bảo vệ trẻ em của {unit.name}; {officer} không phải."})
+        raise ValidationError(
+            {"officer": f"Chỉ giao được cho cán bộ bảo vệ trẻ em của {unit.name}; {officer} không phải."}
+        )
     return officer
 
 

@@ -119,23 +119,23 @@ def children_visible_to(user: User) -> QuerySet[Child]:
     return Child.objects.all() if place is None else Child.objects.filter(place)
 
 
-def _reports_with_held_cases(user: User) -> QuerySet[Report]:
-    """The reports in reach, and those of the cases the user's communes hold (moved in from elsewhere)."""
-    units = _unit_ids(user)
-    reports = reports_visible_to(user)
-    if units:
-        held = Exists(Case.objects.filter(report=OuterRef("pk"), unit_id__in=units))
-        reports = reports | Report.objects.filter(held)
-    return reports
+def _reports_with_held_cases(user: User, units: list[int] | None) -> QuerySet[Report]:
+    """The reports in reach (`units`: the user's, from `_unit_ids`), and those of the cases the user's communes hold
+    now (moved in from elsewhere)."""
+    if not units:
+        return reports_visible_to(user)
+    held = Exists(Case.objects.filter(report=OuterRef("pk"), unit_id__in=units))
+    return Report.objects.filter(Q(incident_unit_id__in=units) | Q(received_by_id=user.pk) | Q(held))
 
 
 def report_get_for(user: User, pk: int) -> Report:
     """A report in reach, or the report of a case the user's communes hold now (moved in from another commune:
     docs/architecture.md#moves). Commune and province staff see among its children those they reach: a child whose
     case moved away is left out (`report_transfers_out` says where it went, without the child)."""
-    reports, children = _reports_with_held_cases(user), Child.objects.all()
-    if _unit_ids(user):
-        children = children_visible_to(user)
+    units = _unit_ids(user)
+    reports = _reports_with_held_cases(user, units)
+    # Partners (who see no child of a report) and administrators: every child, as before any move.
+    children = Child.objects.filter(Q(residence_unit_id__in=units) | Q(_reported_in(units))) if units else Child.objects
     report = (
         reports.select_related("channel", "received_by", "incident_unit__parent")
         .prefetch_related(
@@ -179,7 +179,7 @@ def child_get_for(user: User, pk: int) -> Child:
 
 def child_reports_for(user: User, child: Child) -> QuerySet[Report]:
     return (
-        _reports_with_held_cases(user)
+        _reports_with_held_cases(user, _unit_ids(user))
         .filter(report_children__child=child)
         .select_related("incident_unit")
         .prefetch_related("abuse_forms")

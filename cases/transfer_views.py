@@ -54,9 +54,7 @@ def transfer_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
         action,
         back=back,
         form_kwargs={"case": case, "actor": request.user, "transfer": transfer},
-        done=lambda: (
-            reverse("cases:case_detail", args=[case.pk]) if action == "accept_transfer" else back
-        ),
+        done=lambda: reverse("cases:case_detail", args=[case.pk]) if action == "accept_transfer" else back,
     )
     if isinstance(page, HttpResponse):
         return page

@@ -52,6 +52,8 @@ from .models import MAIN_FORMS, SEXUAL_SUBTYPES, CaseState, Child
 from .policy import can_see_child_protected, can_see_reporter
 
 PAGE_SIZE = 25
+# The steps moving a case to another commune, offered apart from the procedure's next steps on the case page.
+TRANSFER_FORMS = ("request_transfer", "cancel_transfer", "transfer")
 # Service error keys that are not the form's field names.
 FIELD_ALIASES = {"forms": "forms_main"}
 
@@ -367,14 +369,15 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     protected = can_see_child_protected(request.user, case.child)
     services.record_view(actor=request.user, obj=case, details={"protected_shown": protected})
     # The receiving side answers a transfer on the transfers page (cases/transfer_views.py), not here.
-    actions = [t for t in services.CASEWORK.available(request.user, case) if not t.receiving]
+    available = [t for t in services.CASEWORK.available(request.user, case) if not t.receiving]
     return render(
         request,
         "cases/case_detail.html",
         {
             "case": case,
             "protected": protected,
-            "actions": actions,
+            "actions": [t for t in available if t.action not in TRANSFER_FORMS],
+            "transfer_actions": [t for t in available if t.action in TRANSFER_FORMS],
             "open_transfer": selectors.open_transfer(case),
             **case_page_parts(request.user, case),
             "deadlines": selectors.case_open_deadlines(case),
@@ -437,9 +440,6 @@ def case_reassign(request: AuthenticatedRequest) -> HttpResponse:
             "departed": departed,
         },
     )
-
-
-TRANSFER_FORMS = ("request_transfer", "cancel_transfer", "transfer")
 
 
 def _step_form_kwargs(user: User, case: Any, action: str) -> dict[str, Any] | None:

@@ -105,8 +105,9 @@ PAGES = [
     # query), the officers in reach twice (the filter, the form's choice); a supervisor's reach read for each list.
     Page("bulk reassignment", "chair_a", lambda w: reverse("cases:case_reassign"), 8),
     Page("bulk reassignment", "supervisor", lambda w: reverse("cases:case_reassign"), 10),
-    Page("case detail", "officer_a", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 14),
-    Page("case detail, who accessed", "supervisor", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 18),
+    # The case page reads its open transfer request once (the transfer buttons and the notice).
+    Page("case detail", "officer_a", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 15),
+    Page("case detail, who accessed", "supervisor", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 19),
     # The children list: the children living in the reach with their number, those reached by its reports with
     # theirs, then the page's rows; nationally, a capped count, the page's ids, then its rows.
     Page("children list", "officer_a", lambda w: reverse("cases:child_list"), 7),
