@@ -164,13 +164,13 @@ def _receiving_side(actor: User, case: Case, transition: Transition) -> str | No
 
 def _takes_part(actor: User, case: Case, transition: Transition) -> bool:
     """Whether the step is the person's at all (else the step page is refused, 403): their role, and for the
-    receiving side's rows, reaching the commune the open request names."""
+    receiving side's rows, reaching the commune the open request names (for the others, the case's commune)."""
     if actor.role not in transition.roles:
         return False
     if transition.receiving:
         waiting = open_transfer(case)
         return waiting is not None and user_reaches_unit(actor, waiting.to_unit)
-    return True
+    return user_reaches_unit(actor, case.unit)
 
 
 def _deadlines(step: StepContext[Case]) -> None:
