@@ -619,7 +619,10 @@ def forget_open_transfer(case: Case) -> None:
 def transfers_visible_to(user: User) -> QuerySet[CaseTransfer]:
     """The transfers in or out of the user's communes: the sending side keeps them as its trace, the receiving side
     decides on them. Partners have none."""
-    units = _unit_ids(user)
+    return _transfers_of(_unit_ids(user))
+
+
+def _transfers_of(units: list[int] | None) -> QuerySet[CaseTransfer]:
     if units is None:
         return CaseTransfer.objects.all()
     if not units:
@@ -652,7 +655,7 @@ PAST_TRANSFERS_SHOWN = 100
 def transfers_page(user: User) -> TransferLists:
     """The transfers page: three lists in three queries, whatever their length."""
     units = _unit_ids(user)
-    seen = transfers_visible_to(user).select_related("from_unit", "to_unit", "requested_by", "decided_by")
+    seen = _transfers_of(units).select_related("from_unit", "to_unit", "requested_by", "decided_by")
     waiting = seen.filter(status=TransferStatus.REQUESTED).order_by("requested_at", "id")
     to_us = Q() if units is None else Q(to_unit_id__in=units)
     return TransferLists(
@@ -663,7 +666,8 @@ def transfers_page(user: User) -> TransferLists:
 
 
 def transfers_incoming_count(user: User) -> int:
-    units = _unit_ids(user)
-    if not units:
+    """The requests waiting for an answer from the user's communes (the home page): one query, the reach read in it."""
+    if not user.is_active or acts_for_agency(user) or user.unit_id is None:
         return 0
-    return CaseTransfer.objects.filter(status=TransferStatus.REQUESTED, to_unit_id__in=units).count()
+    reach = jurisdiction_units(user).values("pk")
+    return CaseTransfer.objects.filter(status=TransferStatus.REQUESTED, to_unit_id__in=reach).count()

@@ -8,13 +8,21 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from cases.selectors import cases_to_reassign, cases_visible_to, deadlines_due_for, inbox_for, reports_visible_to
+from cases.selectors import (
+    cases_to_reassign,
+    cases_visible_to,
+    deadlines_due_for,
+    inbox_for,
+    reports_visible_to,
+    transfers_incoming_count,
+)
 from childprotect.accounts.models import Role
 from childprotect.accounts.policy import (
     acts_for_agency,
     can_handle_cases,
     can_oversee_area,
     can_reassign_cases,
+    can_transfer_cases,
     works_for_commune,
 )
 from childprotect.accounts.selectors import jurisdiction_units
@@ -62,6 +70,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         # Open cases whose officer left (deactivated, or no longer an officer of the case's commune).
         departed = cases_to_reassign(user, departed=True)
         context["departed"], context["departed_count"] = departed[:10], departed.count()
+    if can_transfer_cases(user):
+        # Requests of other communes to take a case, waiting for an answer from the user's communes.
+        context["transfers_incoming"] = transfers_incoming_count(user)
     if can_oversee_area(user):
         context["communes_count"] = jurisdiction_units(user).filter(level=UnitLevel.COMMUNE).count()
         area = dashboard.area_view(user, now, today)
