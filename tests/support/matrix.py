@@ -499,8 +499,11 @@ def after_the_move(name: str) -> Rule:
 
 def visibility_after_the_move(w: World) -> dict[tuple[type[models.Model], int], tuple[str, frozenset[str]]]:
     seen = visibility(w)
-    for obj in (w.cases["A"], w.children["A"], w.attachments["A"], w.referrals["A"]):
-        key = (obj._meta.concrete_model, obj.pk)
+    moved: list[models.Model] = [w.cases["A"], w.children["A"], w.attachments["A"], w.referrals["A"]]
+    for obj in moved:
+        model = obj._meta.concrete_model
+        assert model is not None
+        key = (model, obj.pk)
         label, roles = seen[key]
         seen[key] = (label, _moved_case(roles))
     key = (Report, w.reports["A"].pk)
