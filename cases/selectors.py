@@ -111,7 +111,8 @@ def _children_q(user: User) -> Q | None:
 
 
 def children_visible_to(user: User) -> QuerySet[Child]:
-    """Children living in the user's jurisdiction, or concerned by a report of a commune in it.
+    """Children living in the user's jurisdiction, or with a case a commune in it holds (each child of a report has
+    its case there; a transferred case takes its child along: docs/architecture.md#moves).
 
     Partners see no child by place; referrals grant them the children they must act for (referrals issue).
     """
@@ -259,8 +260,8 @@ class ChildListing:
     """The children list for Django's Paginator: count() and one page, both read from the indexes of the user's reach.
 
     The children a commune or province user sees are two disjoint parts: those living in the jurisdiction (the unit
-    index, read without touching the table) and those living elsewhere but concerned by a report of it (reached
-    from the jurisdiction's reports). One query per part gives its first rows in the list's order with the part's
+    index, read without touching the table) and those living elsewhere but with a case it holds (reached from the
+    jurisdiction's cases). One query per part gives its first rows in the list's order with the part's
     size (a window over a name search's few rows, a COUNT subquery over a whole jurisdiction); the parts are merged
     here and only the page's rows are read in full. Neither query depends on the size of the country, and nothing
     grows as a literal list.
