@@ -473,3 +473,36 @@ def test_a_stale_page_is_refused_on_the_transfer_page(case_at, officer_a, office
     assert "vừa được người khác cập nhật" in html(response)
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.REQUESTED
+
+
+def test_the_chair_picks_the_officer_on_the_page_the_least_loaded_first(case_at, officer_a, officer_b, chair_b):
+    case = case_at(S.RECEIVED)
+    transfer = requested(case, officer_a)
+    client = client_for(chair_b)
+    form = client.get(act_url(transfer, "accept_transfer"))
+    field = form.context["form"].fields["officer"]
+    assert (field.initial, [label for _pk, label in field.choices]) == (
+        officer_b.pk,
+        ["Trần Thị Thuỷ (0 hồ sơ đang mở)"],
+    )
+
+    response = client.post(act_url(transfer, "accept_transfer"), {"version": version_on(form), "officer": officer_b.pk})
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.officer == officer_b
+
+
+def test_the_sending_side_withdraws_on_the_transfers_page(case_at, officer_a, officer_b):
+    case = case_at(S.RECEIVED)
+    transfer = requested(case, officer_a)
+    assert client_for(officer_b).get(act_url(transfer, "cancel_transfer")).status_code == 403
+    client = client_for(officer_a)
+    form = client.get(act_url(transfer, "cancel_transfer"))
+
+    response = client.post(act_url(transfer, "cancel_transfer"), {"version": version_on(form)})
+
+    assert response["Location"] == LIST
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.CANCELLED
+    assert Notification.objects.filter(recipient=officer_b, title__contains="đã rút đề nghị").exists()
