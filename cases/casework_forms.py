@@ -10,9 +10,13 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from childprotect.accounts.models import Role, User
+from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.forms import StyledForm
+from childprotect.places.models import AdminUnit, UnitLevel
+from childprotect.text import fold
 
 from .models import ProtectionLevel, RiskLevel
+from .responsible import active_officers_by_load
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 YES_NO_REQUIRED = {"required": _("Chọn một câu trả lời.")}
@@ -153,6 +157,118 @@ class ReassignForm(ActionForm):
         if case is not None:
             officers = officers.filter(unit_id=case.unit_id)
         self.fields["officer"].queryset = officers.order_by("full_name", "username")  # type: ignore[attr-defined]
+
+
+class CommuneField(forms.CharField):
+    """The receiving commune, typed as on the other unit fields: its code (14758, or 2026:14758 for another list)
+    or its exact name, accents optional. Any level is found here; the step's handler refuses what is not a commune
+    of the current list, with its reason."""
+
+    default_error_messages = {"required": _("Cần chọn xã, phường nhận hồ sơ.")}
+
+    def to_python(self, value: Any) -> AdminUnit | None:  # type: ignore[override]
+        text = (super().to_python(value) or "").strip()
+        if not text:
+            return None
+        list_version = settings.CHILDPROTECT_CURRENT_UNIT_LIST
+        if ":" in text:
+            list_part, _sep, text = text.partition(":")
+            if not list_part.strip().isdigit():
+                raise forms.ValidationError(_("'%(value)s' không phải mã đơn vị hợp lệ.") % {"value": value})
+            list_version = int(list_part)
+        text = text.strip()
+        units = AdminUnit.objects.filter(list_version=list_version).select_related("parent")
+        if text.isdigit():
+            found = units.filter(code=text).first()
+            if found is None:
+                raise forms.ValidationError(
+                    _("Không có đơn vị mã %(code)s trong danh mục %(list)s.") % {"code": text, "list": list_version}
+                )
+            return found
+        matches = list(units.filter(level=UnitLevel.COMMUNE, name_folded=fold(text))[:2])
+        if len(matches) != 1:
+            raise forms.ValidationError(
+                _("Không tìm thấy một xã, phường duy nhất tên '%(name)s'; hãy nhập mã (ví dụ 14758).") % {"name": text}
+            )
+        return matches[0]
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.code if isinstance(value, AdminUnit) else value
+
+
+class TransferForm(ActionForm):
+    """A transfer step's form: told the case, the acting person and the open transfer by the page."""
+
+    def __init__(self, *args: Any, case: Any = None, actor: Any = None, transfer: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case, self.actor, self.transfer = case, actor, transfer
+
+
+class TransferRequestForm(TransferForm):
+    to_unit = CommuneField(
+        label=_("Xã, phường nhận hồ sơ"),
+        help_text=_("Mã (ví dụ 14758) hoặc tên đầy đủ của xã, phường nơi trẻ chuyển đến"),
+    )
+    reason = forms.CharField(label=_("Lý do chuyển"), widget=TEXTAREA)
+
+
+class TransferDirectForm(TransferRequestForm):
+    """A supervisor's direct transfer: the commune, who takes the case there (among the officers in reach)."""
+
+    officer = forms.ModelChoiceField(
+        label=_("Cán bộ phụ trách tại xã, phường nhận"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Cán bộ đang phụ trách ít hồ sơ nhất"),
+    )
+    field_order = ["to_unit", "officer", "reason"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        officers = User.objects.filter(role=Role.COMMUNE_OFFICER, is_active=True)
+        if self.actor is not None:
+            officers = officers.filter(unit__in=jurisdiction_units(self.actor))
+        self.fields["officer"].queryset = officers.select_related("unit").order_by("unit__name", "full_name")  # type: ignore[attr-defined]
+        self.fields["officer"].label_from_instance = lambda u: f"{u} – {u.unit.name}"  # type: ignore[attr-defined]
+
+
+class TransferAcceptForm(TransferForm):
+    """Accepting: an officer of the receiving commune takes the case himself; a chair or a supervisor picks one of
+    its active officers (the one with the fewest open cases first)."""
+
+    officer = forms.ModelChoiceField(
+        label=_("Cán bộ phụ trách hồ sơ"), queryset=User.objects.none(), required=False, empty_label=None
+    )
+    note = forms.CharField(label=_("Ghi chú"), widget=TEXTAREA, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        to_unit = getattr(self.transfer, "to_unit", None)
+        actor = self.actor
+        self.takes_it = bool(
+            actor is not None
+            and to_unit is not None
+            and actor.role == Role.COMMUNE_OFFICER
+            and actor.unit_id == to_unit.pk
+        )
+        if self.takes_it or to_unit is None:
+            del self.fields["officer"]
+            return
+        officers = list(active_officers_by_load(to_unit))
+        self.no_officer = not officers
+        field = self.fields["officer"]
+        field.queryset = User.objects.filter(pk__in=[o.pk for o in officers])  # type: ignore[attr-defined]
+        field.choices = [(o.pk, f"{o} ({o.open_cases} hồ sơ đang mở)") for o in officers]  # type: ignore[attr-defined]
+        if officers:
+            field.initial = officers[0].pk
+
+
+class TransferDeclineForm(TransferForm):
+    reason = forms.CharField(label=_("Lý do từ chối"), widget=TEXTAREA)
+
+
+class TransferCancelForm(TransferForm):
+    note = forms.CharField(label=_("Ghi chú"), widget=TEXTAREA, required=False)
 
 
 class CaseIdsField(forms.Field):

@@ -15,16 +15,22 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
 from childprotect.accounts.models import Role, User
+from childprotect.accounts.selectors import user_reaches_unit
+from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.workflow import StepContext
 
 from . import deadlines as deadline_rules
+from .custody import custody_move
 from .models import (
     Case,
     CaseComment,
+    CaseTransfer,
+    Child,
     Deadline,
     DeadlineKind,
     EmergencyMeasure,
@@ -33,7 +39,11 @@ from .models import (
     PlanStatus,
     Review,
     RiskLevel,
+    TransferKind,
+    TransferStatus,
 )
+from .responsible import least_loaded_officer
+from .selectors import open_transfer
 
 Step = StepContext[Case]
 
@@ -279,3 +289,187 @@ def reassign(ctx: Step) -> dict[str, Any]:
     ctx.changes["officer"] = [previous.pk, officer.pk]
     ctx.extra["previous_officer"] = previous
     return {"officer": officer, "previous_officer": previous, "reason": ctx.data.get("reason", "")}
+
+
+# --- Transfers between communes (docs/architecture.md#moves) ---------------------------------------------------------
+
+
+def no_open_transfer(actor: User, case: Case) -> str | None:
+    """Twice at once is refused: a second request (or a direct transfer) while one waits for an answer."""
+    waiting = open_transfer(case)
+    if waiting is not None:
+        return (
+            f"Hồ sơ đang có đề nghị chuyển đến {waiting.to_unit.name} chờ tiếp nhận; "
+            "hãy chờ trả lời hoặc rút đề nghị đó trước."
+        )
+    return None
+
+
+def open_transfer_guard(actor: User, case: Case) -> str | None:
+    if open_transfer(case) is None:
+        return "Hồ sơ không có đề nghị chuyển nào đang chờ tiếp nhận."
+    return None
+
+
+def _destination(case: Case, chosen: Any) -> AdminUnit:
+    """The commune a case may move to: a commune (not a district or a province) of the current list of units, other
+    than the one holding it. A unit of an older list is refused: its records are moved to the successor commune by
+    re-homing (docs/architecture.md#moves), and a new move files the case under a unit people work in today."""
+    if not isinstance(chosen, AdminUnit):
+        raise ValidationError({"to_unit": "Hãy chọn xã, phường nhận hồ sơ."})
+    if chosen.level != UnitLevel.COMMUNE:
+        raise ValidationError(
+            {"to_unit": f"{chosen.name} không phải đơn vị cấp xã; hồ sơ chỉ chuyển được đến một xã, phường, đặc khu."}
+        )
+    current = settings.CHILDPROTECT_CURRENT_UNIT_LIST
+    if chosen.list_version != current:
+        raise ValidationError(
+            {
+                "to_unit": f"{chosen.name} thuộc danh mục đơn vị hành chính {chosen.list_version}, không còn sử dụng; "
+                f"hãy chọn xã, phường theo danh mục {current}."
+            }
+        )
+    if chosen.pk == case.unit_id:
+        raise ValidationError({"to_unit": f"Hồ sơ đang thuộc {chosen.name}; hãy chọn một xã, phường khác."})
+    return chosen
+
+
+def _reason(data: dict[str, Any], field: str, missing: str) -> str:
+    reason = str(data.get(field) or "").strip()
+    if not reason:
+        raise ValidationError({field: missing})
+    return reason
+
+
+def _receiving_officer(actor: User, unit: AdminUnit, chosen: Any) -> User:
+    """The officer in charge at the receiving commune: an officer of it accepting takes the case himself; a chair or
+    a supervisor picks an active officer of it (none picked: the one with the fewest open cases)."""
+    if actor.role == Role.COMMUNE_OFFICER and actor.unit_id == unit.pk:
+        return actor
+    if isinstance(chosen, User):
+        officer: User | None = chosen
+    elif isinstance(chosen, int | str) and str(chosen).isdigit():
+        officer = User.objects.filter(pk=chosen).first()
+    else:
+        officer = least_loaded_officer(unit)
+        if officer is None:
+            raise ValidationError(
+                f"{unit.name} chưa có cán bộ bảo vệ trẻ em nào đang làm việc, nên chưa thể nhận hồ sơ: "
+                "hãy tạo hoặc kích hoạt tài khoản cán bộ của xã, phường trước."
+            )
+    if officer is None or not officer.is_active:
+        raise ValidationError({"officer": "Tài khoản này không còn hoạt động; hãy chọn một cán bộ đang làm việc."})
+    if officer.role != Role.COMMUNE_OFFICER or officer.unit_id != unit.pk:
+        raise ValidationError(
+            {"officer": f"Chỉ giao được cho cán bộ bảo vệ trẻ em của {unit.name}; {officer} không phải."}
+        )
+    return officer
+
+
+def _move(ctx: Step, transfer: CaseTransfer, officer: User) -> None:
+    """The case goes to the receiving commune, with its deadlines (kept as they run), plans, referrals, attachments
+    and history; the officer in charge is the receiving commune's; the child's residence follows when it was the
+    commune the case leaves. Custody is recorded before the case's commune changes."""
+    case = ctx.record
+    from_unit_id, previous = case.unit_id, case.officer
+    custody_move(case, transfer.to_unit, ctx.now)
+    case.unit, case.officer = transfer.to_unit, officer
+    moved_child = Child.all_objects.filter(pk=case.child_id, residence_unit_id=from_unit_id).update(
+        residence_unit=transfer.to_unit, version=F("version") + 1
+    )
+    ctx.changes.update(
+        unit=[from_unit_id, transfer.to_unit.pk],
+        officer=[previous.pk, officer.pk],
+        transfer=transfer.pk,
+        **({"child_residence": [from_unit_id, transfer.to_unit.pk]} if moved_child else {}),
+    )
+    ctx.extra.update(transfer=transfer, moved_from_officer=previous)
+
+
+def request_transfer(ctx: Step) -> dict[str, Any]:
+    """Ask the commune the child moved to to take the case; nothing moves until it accepts."""
+    case = ctx.record
+    to_unit = _destination(case, ctx.data.get("to_unit"))
+    reason = _reason(ctx.data, "reason", "Ghi lý do chuyển hồ sơ (ví dụ: gia đình trẻ đã chuyển đến nơi ở mới).")
+    try:
+        with transaction.atomic():  # the constraint's refusal undoes this insert only; the step is refused below
+            transfer = CaseTransfer.objects.create(
+                case=case,
+                kind=TransferKind.REQUEST,
+                status=TransferStatus.REQUESTED,
+                from_unit_id=case.unit_id,
+                to_unit=to_unit,
+                reason=reason,
+                requested_by=ctx.actor,
+                requested_at=ctx.now,
+            )
+    except IntegrityError as error:
+        raise ValidationError("Hồ sơ đang có một đề nghị chuyển chờ tiếp nhận.", code="refused") from error
+    ctx.changes.update(transfer=transfer.pk, to_unit=to_unit.pk)
+    ctx.extra["transfer"] = transfer
+    return {"to_unit": to_unit, "reason": reason}
+
+
+def _decide(ctx: Step, status: str) -> CaseTransfer:
+    transfer = open_transfer(ctx.record)
+    if transfer is None:  # the row's guard or check said so already; read again under the lock
+        raise ValidationError("Hồ sơ không có đề nghị chuyển nào đang chờ tiếp nhận.")
+    transfer.status, transfer.decided_by, transfer.decided_at = status, ctx.actor, ctx.now
+    return transfer
+
+
+def cancel_transfer(ctx: Step) -> dict[str, Any]:
+    transfer = _decide(ctx, TransferStatus.CANCELLED)
+    transfer.save(update_fields=["status", "decided_by", "decided_at"])
+    ctx.changes.update(transfer=transfer.pk)
+    ctx.extra["transfer"] = transfer
+    return {"to_unit": transfer.to_unit, "note": ctx.data.get("note", "")}
+
+
+def decline_transfer(ctx: Step) -> dict[str, Any]:
+    reason = _reason(ctx.data, "reason", "Ghi lý do từ chối để xã, phường chuyển đi biết cần làm gì tiếp.")
+    transfer = _decide(ctx, TransferStatus.DECLINED)
+    transfer.decline_reason = reason
+    transfer.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+    ctx.changes.update(transfer=transfer.pk)
+    ctx.extra["transfer"] = transfer
+    return {"from_unit": transfer.from_unit, "to_unit": transfer.to_unit, "reason": reason}
+
+
+def accept_transfer(ctx: Step) -> dict[str, Any]:
+    transfer = _decide(ctx, TransferStatus.ACCEPTED)
+    officer = _receiving_officer(ctx.actor, transfer.to_unit, ctx.data.get("officer"))
+    transfer.officer = officer
+    transfer.save(update_fields=["status", "decided_by", "decided_at", "officer"])
+    _move(ctx, transfer, officer)
+    return {"from_unit": transfer.from_unit, "to_unit": transfer.to_unit, "officer": officer}
+
+
+def transfer_direct(ctx: Step) -> dict[str, Any]:
+    """A supervisor over both communes moves the case at once: no request, no acceptance."""
+    case = ctx.record
+    to_unit = _destination(case, ctx.data.get("to_unit"))
+    if not user_reaches_unit(ctx.actor, to_unit):
+        raise ValidationError(
+            {
+                "to_unit": f"{to_unit.name} nằm ngoài địa bàn bạn phụ trách: hãy gửi đề nghị chuyển hồ sơ để xã, "
+                "phường nhận (hoặc cán bộ giám sát của địa bàn đó) tiếp nhận."
+            }
+        )
+    reason = _reason(ctx.data, "reason", "Ghi lý do chuyển hồ sơ.")
+    officer = _receiving_officer(ctx.actor, to_unit, ctx.data.get("officer"))
+    transfer = CaseTransfer.objects.create(
+        case=case,
+        kind=TransferKind.DIRECT,
+        status=TransferStatus.ACCEPTED,
+        from_unit_id=case.unit_id,
+        to_unit=to_unit,
+        reason=reason,
+        requested_by=ctx.actor,
+        requested_at=ctx.now,
+        decided_by=ctx.actor,
+        decided_at=ctx.now,
+        officer=officer,
+    )
+    _move(ctx, transfer, officer)
+    return {"from_unit": transfer.from_unit, "to_unit": to_unit, "officer": officer, "reason": reason}

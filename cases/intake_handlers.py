@@ -11,10 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 
-from childprotect.accounts.models import Role, User
+from childprotect.accounts.models import User
 from childprotect.accounts.policy import acts_for_agency
 from childprotect.audit.actions import ReportAction
 from childprotect.audit.services import audit_record
@@ -23,6 +21,7 @@ from childprotect.workflow import StepContext
 
 from .custody import custody_move
 from .models import Case, CaseState, Report
+from .responsible import least_loaded_officer
 
 Step = StepContext[Report]
 
@@ -59,24 +58,6 @@ def forward_target_refusal(actor: User, report: Report, target: AdminUnit) -> st
     return None
 
 
-def least_busy_officer(unit: AdminUnit) -> User | None:
-    """The active officer of `unit` with the fewest open cases in charge (ties: the longest-standing account)."""
-    open_cases = (
-        Case.objects.filter(officer=OuterRef("pk"))
-        .exclude(state=CaseState.CLOSED)
-        .order_by()
-        .values("officer")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        User.objects.filter(role=Role.COMMUNE_OFFICER, unit=unit, is_active=True)
-        .annotate(load=Coalesce(Subquery(open_cases, output_field=IntegerField()), Value(0)))
-        .order_by("load", "id")
-        .first()
-    )
-
-
 def forward(ctx: Step) -> dict[str, Any]:
     """Send the report to the commune where the incident happened, with its cases (still at their first step).
 
@@ -98,7 +79,7 @@ def forward(ctx: Step) -> dict[str, Any]:
     cases = list(Case.all_objects.select_for_update().filter(report=report).order_by("id"))
     if any(c.state != CaseState.RECEIVED for c in cases if c.deleted_at is None):
         raise ValidationError(MOVED_ON)
-    officer = least_busy_officer(target) if cases else None
+    officer = least_loaded_officer(target) if cases else None
     if cases and officer is None:
         raise ValidationError(
             {

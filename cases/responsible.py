@@ -10,16 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import F, Q
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.policy import COMMUNE_STAFF
 from childprotect.places.models import AdminUnit
 
-from .models import Case
+from .models import Case, CaseState
 
-__all__ = ["CommuneHeads", "absent_reason", "case_reminded", "departed", "officer_departed", "receiver_departed"]
+__all__ = [
+    "CommuneHeads",
+    "absent_reason",
+    "active_officers_by_load",
+    "case_reminded",
+    "departed",
+    "least_loaded_officer",
+    "officer_departed",
+    "receiver_departed",
+]
 
 
 def absent_reason(user: User | None, unit_id: int, roles: Iterable[str] = (Role.COMMUNE_OFFICER,)) -> str:
@@ -102,3 +112,25 @@ def case_reminded(case: Case, heads: CommuneHeads | None = None) -> tuple[list[U
         return [case.officer], ""
     heads = heads or CommuneHeads([case.unit])
     return heads.stand_ins(case.unit_id), reason
+
+
+def active_officers_by_load(unit: AdminUnit) -> QuerySet[User]:
+    """The active officers of the commune `unit`, the one with the fewest open cases there first (`open_cases`): who
+    takes a case the commune receives, unless someone else is chosen."""
+    open_cases = (
+        Case.objects.filter(officer=OuterRef("pk"), unit=unit)
+        .exclude(state=CaseState.CLOSED)
+        .order_by()
+        .values("officer")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return (
+        User.objects.filter(role=Role.COMMUNE_OFFICER, unit=unit, is_active=True)
+        .annotate(open_cases=Coalesce(Subquery(open_cases, output_field=IntegerField()), Value(0)))
+        .order_by("open_cases", "full_name", "id")
+    )
+
+
+def least_loaded_officer(unit: AdminUnit) -> User | None:
+    return active_officers_by_load(unit).first()

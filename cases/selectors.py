@@ -39,6 +39,7 @@ from .models import (
     Case,
     CaseState,
     CaseStep,
+    CaseTransfer,
     Child,
     ChildCircumstance,
     Deadline,
@@ -47,6 +48,7 @@ from .models import (
     ReportAbuse,
     ReportChild,
     ReportStep,
+    TransferStatus,
     phone_digits,
 )
 from .responsible import officer_departed, receiver_departed
@@ -89,7 +91,11 @@ def reports_visible_to(user: User) -> QuerySet[Report]:
     Only partners: commune staff and supervisors log reports in their own area, so a report they logged and then
     forwarded elsewhere (cases/intake_workflow.py) leaves their reach; `reports_forwarded_from` is their trace.
     """
-    units = _unit_ids(user)
+    return _reports_in(user, _unit_ids(user))
+
+
+def _reports_in(user: User, units: list[int] | None) -> QuerySet[Report]:
+    """`reports_visible_to`, given the user's units (`_unit_ids`)."""
     if units is None:
         return Report.objects.all()
     if not user.is_authenticated:
@@ -120,8 +126,10 @@ def report_history(report: Report) -> QuerySet[ReportStep]:
 
 
 def _reported_in(units: list[int]) -> Exists:
-    """The outer query's child is concerned by a report of one of these units (an index probe per child)."""
-    return Exists(ReportChild.objects.filter(child=OuterRef("pk"), report__incident_unit_id__in=units))
+    """The outer query's child has a case held by one of these units (an index probe per child): every child of a
+    report has its case there, and a case transferred to another commune takes the child out of the old commune's
+    reach (docs/architecture.md#moves)."""
+    return Exists(Case.objects.filter(child=OuterRef("pk"), unit_id__in=units))
 
 
 def _children_q(user: User) -> Q | None:
@@ -134,7 +142,8 @@ def _children_q(user: User) -> Q | None:
 
 
 def children_visible_to(user: User) -> QuerySet[Child]:
-    """Children living in the user's jurisdiction, or concerned by a report of a commune in it.
+    """Children living in the user's jurisdiction, or with a case a commune in it holds (each child of a report has
+    its case there; a transferred case takes its child along: docs/architecture.md#moves).
 
     Partners see no child by place; referrals grant them the children they must act for (referrals issue).
     """
@@ -142,14 +151,29 @@ def children_visible_to(user: User) -> QuerySet[Child]:
     return Child.objects.all() if place is None else Child.objects.filter(place)
 
 
+def _reports_with_held_cases(user: User, units: list[int] | None) -> QuerySet[Report]:
+    """The reports in reach (`units`: the user's, from `_unit_ids`), and those of the cases the user's communes hold
+    now (moved in from elsewhere)."""
+    if not units:
+        return _reports_in(user, units)
+    held = Exists(Case.objects.filter(report=OuterRef("pk"), unit_id__in=units))
+    return _reports_in(user, units) | Report.objects.filter(held)
+
+
 def report_get_for(user: User, pk: int) -> Report:
+    """A report in reach, or the report of a case the user's communes hold now (moved in from another commune:
+    docs/architecture.md#moves). Commune and province staff see among its children those they reach: a child whose
+    case moved away is left out (`report_transfers_out` says where it went, without the child)."""
+    units = _unit_ids(user)
+    reports = _reports_with_held_cases(user, units)
+    # Partners (who see no child of a report) and administrators: every child, as before any move.
+    children = Child.objects.filter(Q(residence_unit_id__in=units) | Q(_reported_in(units))) if units else Child.objects
     report = (
-        reports_visible_to(user)
-        .select_related("channel", "received_by", "incident_unit__parent")
+        reports.select_related("channel", "received_by", "incident_unit__parent")
         .prefetch_related(
             "abuse_forms",
             Prefetch("perpetrators__relation"),
-            Prefetch("children", queryset=Child.objects.order_by("name_folded")),
+            Prefetch("children", queryset=children.order_by("name_folded")),
         )
         .filter(pk=pk)
         .first()
@@ -157,6 +181,19 @@ def report_get_for(user: User, pk: int) -> Report:
     if report is None:
         raise Http404
     return report
+
+
+def report_transfers_out(user: User, report: Report) -> QuerySet[CaseTransfer]:
+    """The trace the sending commune keeps on a report whose case moved away: where to and when, not the child."""
+    units = _unit_ids(user)
+    if not units:
+        return CaseTransfer.objects.none()
+    return (
+        CaseTransfer.objects.filter(case__report=report, status=TransferStatus.ACCEPTED, from_unit_id__in=units)
+        .exclude(case__unit_id__in=units)
+        .select_related("to_unit")
+        .order_by("decided_at", "id")
+    )
 
 
 def child_get_for(user: User, pk: int) -> Child:
@@ -174,7 +211,7 @@ def child_get_for(user: User, pk: int) -> Child:
 
 def child_reports_for(user: User, child: Child) -> QuerySet[Report]:
     return (
-        reports_visible_to(user)
+        _reports_with_held_cases(user, _unit_ids(user))
         .filter(report_children__child=child)
         .select_related("incident_unit")
         .prefetch_related("abuse_forms")
@@ -254,8 +291,8 @@ class ChildListing:
     """The children list for Django's Paginator: count() and one page, both read from the indexes of the user's reach.
 
     The children a commune or province user sees are two disjoint parts: those living in the jurisdiction (the unit
-    index, read without touching the table) and those living elsewhere but concerned by a report of it (reached
-    from the jurisdiction's reports). One query per part gives its first rows in the list's order with the part's
+    index, read without touching the table) and those living elsewhere but with a case it holds (reached from the
+    jurisdiction's cases). One query per part gives its first rows in the list's order with the part's
     size (a window over a name search's few rows, a COUNT subquery over a whole jurisdiction); the parts are merged
     here and only the page's rows are read in full. Neither query depends on the size of the country, and nothing
     grows as a literal list.
@@ -593,3 +630,84 @@ def report_abuse_form_labels(report: Report) -> list[str]:
     """The forms of abuse recorded on a report, in words, in the law's order."""
     recorded = {a.form for a in report.abuse_forms.all()}
     return [str(label) for code, label in AbuseForm.choices if code in recorded]
+
+
+# --- Transfers between communes (docs/architecture.md#moves) ---------------------------------------------------------
+
+
+def open_transfer(case: Case) -> CaseTransfer | None:
+    """The case's transfer request waiting for the receiving commune's answer (at most one: a database constraint).
+
+    Read once per case object (the case page asks it for each transfer row); a step reads it on the freshly locked
+    case, so never from an earlier read."""
+    cached = case.__dict__.get("_open_transfer", False)
+    if cached is not False:
+        return cached  # type: ignore[no-any-return]
+    found = (
+        CaseTransfer.objects.filter(case_id=case.pk, status=TransferStatus.REQUESTED)
+        .select_related("from_unit", "to_unit__parent", "requested_by")
+        .first()
+    )
+    case.__dict__["_open_transfer"] = found
+    return found
+
+
+def forget_open_transfer(case: Case) -> None:
+    case.__dict__.pop("_open_transfer", None)
+
+
+def transfers_visible_to(user: User) -> QuerySet[CaseTransfer]:
+    """The transfers in or out of the user's communes: the sending side keeps them as its trace, the receiving side
+    decides on them. Partners have none."""
+    return _transfers_of(_unit_ids(user))
+
+
+def _transfers_of(units: list[int] | None) -> QuerySet[CaseTransfer]:
+    if units is None:
+        return CaseTransfer.objects.all()
+    if not units:
+        return CaseTransfer.objects.none()
+    return CaseTransfer.objects.filter(Q(from_unit_id__in=units) | Q(to_unit_id__in=units))
+
+
+def transfer_get_for(user: User, pk: int) -> CaseTransfer:
+    transfer = (
+        transfers_visible_to(user)
+        .select_related("case__child", "from_unit", "to_unit__parent", "requested_by", "decided_by", "officer")
+        .filter(pk=pk)
+        .first()
+    )
+    if transfer is None:
+        raise Http404
+    return transfer
+
+
+@dataclass(frozen=True)
+class TransferLists:
+    incoming: list[CaseTransfer]  # waiting for the user's communes to accept or decline (with the child)
+    outgoing: list[CaseTransfer]  # asked by the user's communes, waiting for the other side (no child data)
+    past: list[CaseTransfer]  # answered, cancelled or direct, the latest first (no child data)
+
+
+PAST_TRANSFERS_SHOWN = 100
+
+
+def transfers_page(user: User) -> TransferLists:
+    """The transfers page: three lists in three queries, whatever their length."""
+    units = _unit_ids(user)
+    seen = _transfers_of(units).select_related("from_unit", "to_unit", "requested_by", "decided_by")
+    waiting = seen.filter(status=TransferStatus.REQUESTED).order_by("requested_at", "id")
+    to_us = Q() if units is None else Q(to_unit_id__in=units)
+    return TransferLists(
+        incoming=list(waiting.filter(to_us).select_related("case__child")),
+        outgoing=list(waiting.exclude(to_us)) if units is not None else [],
+        past=list(seen.exclude(status=TransferStatus.REQUESTED).order_by("-decided_at", "-id")[:PAST_TRANSFERS_SHOWN]),
+    )
+
+
+def transfers_incoming_count(user: User) -> int:
+    """The requests waiting for an answer from the user's communes (the home page): one query, the reach read in it."""
+    if not user.is_active or acts_for_agency(user) or user.unit_id is None:
+        return 0
+    reach = jurisdiction_units(user).values("pk")
+    return CaseTransfer.objects.filter(status=TransferStatus.REQUESTED, to_unit_id__in=reach).count()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import attachment_views, export_views, pdf_views, retention_views, views
+from . import attachment_views, export_views, pdf_views, retention_views, transfer_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -25,6 +25,8 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/reassign/", views.case_reassign, name="case_reassign"),
     path("cases/export/", export_views.case_export, name="case_export"),
+    path("cases/transfers/", transfer_views.transfer_list, name="transfer_list"),
+    path("cases/transfers/<id:pk>/<str:action>/", transfer_views.transfer_act, name="transfer_act"),
     path("cases/<id:pk>/", views.case_detail, name="case_detail"),
     path("cases/<id:pk>/act/<str:action>/", views.case_act, name="case_act"),
     path("cases/<id:pk>/comment/", views.case_comment, name="case_comment"),

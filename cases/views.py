@@ -52,6 +52,8 @@ from .models import MAIN_FORMS, SEXUAL_SUBTYPES, CaseState, Child
 from .policy import can_see_child_protected, can_see_reporter
 
 PAGE_SIZE = 25
+# The steps moving a case to another commune, offered apart from the procedure's next steps on the case page.
+TRANSFER_FORMS = ("request_transfer", "cancel_transfer", "transfer")
 # Service error keys that are not the form's field names.
 FIELD_ALIASES = {"forms": "forms_main"}
 
@@ -149,6 +151,8 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "history": selectors.report_history(report),
             "intake_steps": steps,
             "forward_blocked": None if steps else services.forward_blocked(request.user, report),
+            # Children whose case moved to another commune: where and when, not who (docs/architecture.md#moves).
+            "moved_out": selectors.report_transfers_out(request.user, report),
         },
     )
 
@@ -397,14 +401,17 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for(request.user, pk)
     protected = can_see_child_protected(request.user, case.child)
     services.record_view(actor=request.user, obj=case, details={"protected_shown": protected})
-    actions = services.CASEWORK.available(request.user, case)
+    # The receiving side answers a transfer on the transfers page (cases/transfer_views.py), not here.
+    available = [t for t in services.CASEWORK.available(request.user, case) if not t.receiving]
     return render(
         request,
         "cases/case_detail.html",
         {
             "case": case,
             "protected": protected,
-            "actions": actions,
+            "actions": [t for t in available if t.action not in TRANSFER_FORMS],
+            "transfer_actions": [t for t in available if t.action in TRANSFER_FORMS],
+            "open_transfer": selectors.open_transfer(case),
             **case_page_parts(request.user, case),
             "deadlines": selectors.case_open_deadlines(case),
             "plans": case.plans.prefetch_related("activities"),
@@ -468,10 +475,21 @@ def case_reassign(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+def _step_form_kwargs(user: User, case: Any, action: str) -> dict[str, Any] | None:
+    if action == "reassign":
+        return {"case": case}
+    if action in TRANSFER_FORMS:
+        return {"case": case, "actor": user, "transfer": selectors.open_transfer(case)}
+    return None
+
+
 @login_required
 def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     """The form of one workflow step (GET) and taking it (POST). Refused steps say why, in Vietnamese."""
     case = selectors.case_get_for(request.user, pk)
+    row = services.CASEWORK.get(action)
+    if row is not None and row.receiving:
+        raise Http404  # answered from the transfer's page, by the receiving side (cases/transfer_views.py)
     activities = ActivityFormSet(request.POST or None, prefix="a") if action == "draft_plan" else None
 
     def data(form: Any) -> dict[str, Any]:
@@ -486,7 +504,7 @@ def case_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespons
         case,
         action,
         back=reverse("cases:case_detail", args=[case.pk]),
-        form_kwargs={"case": case} if action == "reassign" else None,
+        form_kwargs=_step_form_kwargs(request.user, case, action),
         data=data,
         ready=lambda: activities is None or activities.is_valid(),
     )

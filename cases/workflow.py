@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from childprotect.accounts.policy import CHAIRS, CHAIRS_AND_SUPERVISORS, OFFICERS
+from childprotect.accounts.policy import CASEWORKERS, CHAIRS, CHAIRS_AND_SUPERVISORS, OFFICERS, SUPERVISORS
 from childprotect.accounts.policy import COMMUNE_STAFF as COMMUNE_STAFF
 from childprotect.workflow import Transition as Row
 
@@ -25,6 +25,9 @@ from .models import DeadlineKind as D
 OFFICER = OFFICERS
 CHAIR = CHAIRS  # Chủ tịch / Phó Chủ tịch UBND xã: decides, approves, closes
 CHAIR_OR_SUPERVISOR = CHAIRS_AND_SUPERVISORS
+SUPERVISOR = SUPERVISORS
+CASEWORKER = CASEWORKERS  # the commune's officer or chair, or a supervisor above it
+OPEN_STATES = tuple(s for s in S if s != S.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class Transition(Row):
     settles: tuple[D, ...] = ()
     cancels: tuple[D, ...] = ()
     starts: tuple[D, ...] = ()
+    # Taken by the receiving side of the case's open transfer (docs/architecture.md#moves): reach is checked against
+    # the commune the case is asked to move to, not the one holding it (cases.services.CASEWORK `checks`).
+    receiving: bool = False
 
 
 # fmt: off
@@ -79,8 +85,21 @@ TRANSITIONS: tuple[Transition, ...] = (
                (S.CLOSURE_PROPOSED,), S.IMPLEMENTING, CHAIR,
                handler=h.as_is, form=f.ReasonForm, starts=(D.REVIEW,)),
     # The officer in charge changes hands (one who left, or a new share of the work); deadlines run on.
-    Transition("reassign", "Giao hồ sơ cho cán bộ phụ trách khác", tuple(s for s in S if s != S.CLOSED), None,
+    Transition("reassign", "Giao hồ sơ cho cán bộ phụ trách khác", OPEN_STATES, None,
                CHAIR_OR_SUPERVISOR, handler=h.reassign, form=f.ReassignForm),
+    # The child moves: the commune holding the case asks the new commune to take it; the receiving commune's officer or
+    # chair (or a supervisor over it, of any province) accepts or declines; a supervisor over both moves it directly.
+    # Deadlines run on; the case, its plans, referrals, attachments and history go with it (docs/architecture.md#moves).
+    Transition("request_transfer", "Chuyển hồ sơ sang xã, phường khác", OPEN_STATES, None, CASEWORKER,
+               handler=h.request_transfer, form=f.TransferRequestForm, guard=h.no_open_transfer),
+    Transition("cancel_transfer", "Rút đề nghị chuyển hồ sơ", OPEN_STATES, None, CASEWORKER,
+               handler=h.cancel_transfer, form=f.TransferCancelForm, guard=h.open_transfer_guard),
+    Transition("accept_transfer", "Tiếp nhận hồ sơ chuyển đến", OPEN_STATES, None, CASEWORKER,
+               handler=h.accept_transfer, form=f.TransferAcceptForm, receiving=True),
+    Transition("decline_transfer", "Từ chối tiếp nhận hồ sơ chuyển đến", OPEN_STATES, None, CASEWORKER,
+               handler=h.decline_transfer, form=f.TransferDeclineForm, receiving=True),
+    Transition("transfer", "Chuyển hồ sơ trực tiếp (cán bộ giám sát)", OPEN_STATES, None, SUPERVISOR,
+               handler=h.transfer_direct, form=f.TransferDirectForm, guard=h.no_open_transfer),
     Transition("reopen", "Mở lại hồ sơ (lập kế hoạch mới)", (S.CLOSED,), S.ASSESSED, COMMUNE_STAFF,
                handler=h.reopen, form=f.ReasonForm, starts=(D.PLAN,)),
 )

@@ -15,6 +15,7 @@ from cases.selectors import (
     inbox_for,
     reports_to_take_over,
     reports_visible_to,
+    transfers_incoming_count,
 )
 from childprotect.accounts.models import Role
 from childprotect.accounts.policy import (
@@ -22,6 +23,7 @@ from childprotect.accounts.policy import (
     can_handle_cases,
     can_oversee_area,
     can_reassign_cases,
+    can_transfer_cases,
     works_for_commune,
 )
 from childprotect.accounts.selectors import jurisdiction_units
@@ -75,6 +77,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         context["departed_referrals"], context["departed_referrals_count"] = referrals[:10], referrals.count()
         reports = reports_to_take_over(user)
         context["departed_reports"], context["departed_reports_count"] = reports[:10], reports.count()
+    if can_transfer_cases(user):
+        # Requests of other communes to take a case, waiting for an answer from the user's communes.
+        context["transfers_incoming"] = transfers_incoming_count(user)
     if can_oversee_area(user):
         context["communes_count"] = jurisdiction_units(user).filter(level=UnitLevel.COMMUNE).count()
         area = dashboard.area_view(user, now, today)

@@ -18,12 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.deadlines import refresh_next_due, set_next_due
-from cases.handlers import ClosureCondition, closure_conditions, running_separations, start_deadline
+from cases.handlers import (
+    ClosureCondition,
+    closure_conditions,
+    running_separations,
+    start_deadline,
+)
 from cases.models import (
     Case,
     CaseComment,
     CaseState,
     CaseStep,
+    CaseTransfer,
     Child,
     Deadline,
     DeadlineKind,
@@ -34,7 +40,7 @@ from cases.models import (
     ReportStatus,
 )
 from cases.responsible import CommuneHeads, absent_reason, case_reminded
-from cases.selectors import cases_visible_to
+from cases.selectors import cases_visible_to, forget_open_transfer, open_transfer
 from cases.workflow import TRANSITIONS, Transition, next_transitions, waiting_on
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.policy import COMMUNE_STAFF, can_comment, can_record_separation, can_take_charge_of_cases
@@ -43,6 +49,7 @@ from childprotect.audit.actions import CaseAction, case_step
 from childprotect.audit.services import audit_record
 from childprotect.core.bulk import insert_new
 from childprotect.core.services import Keyed, notify, notify_keyed
+from childprotect.places.models import AdminUnit
 from childprotect.workflow import StepContext, Workflow
 
 __all__ = [
@@ -131,9 +138,39 @@ def _who(actor: User, case: Case, transition: Transition) -> str | None:
         names = {**ROLE_NAMES, Role.COMMUNE_CHAIR: case.unit.chair_title}
         who = " hoặc ".join(names.get(r, r) for r in sorted(transition.roles))
         return f"Chỉ {who} mới được thực hiện “{transition.label}”."
+    if transition.receiving:
+        return None  # the receiving side's reach: `_receiving_side`, after the state
     if not user_reaches_unit(actor, case.unit):
         return "Hồ sơ này nằm ngoài địa bàn bạn phụ trách."
     return None
+
+
+def _receiving_side(actor: User, case: Case, transition: Transition) -> str | None:
+    """A row the receiving side takes (accept or decline a transfer): there is an open request, and the person
+    reaches the commune it asks the case to move to (its officer or chair, or a supervisor over it, of any
+    province); the commune holding the case does not answer its own request."""
+    if not transition.receiving:
+        return None
+    waiting = open_transfer(case)
+    if waiting is None:
+        return "Hồ sơ không có đề nghị chuyển nào đang chờ tiếp nhận."
+    if not user_reaches_unit(actor, waiting.to_unit):
+        return (
+            f"Chỉ cán bộ bảo vệ trẻ em, {waiting.to_unit.chair_title} {waiting.to_unit.name} hoặc cán bộ giám sát "
+            f"của địa bàn nhận mới được thực hiện “{transition.label}”."
+        )
+    return None
+
+
+def _takes_part(actor: User, case: Case, transition: Transition) -> bool:
+    """Whether the step is the person's at all (else the step page is refused, 403): their role, and for the
+    receiving side's rows, reaching the commune the open request names (for the others, the case's commune)."""
+    if actor.role not in transition.roles:
+        return False
+    if transition.receiving:
+        waiting = open_transfer(case)
+        return waiting is not None and user_reaches_unit(actor, waiting.to_unit)
+    return user_reaches_unit(actor, case.unit)
 
 
 def _deadlines(step: StepContext[Case]) -> None:
@@ -167,6 +204,77 @@ def _after(step: StepContext[Case], event: CaseStep, record: dict[str, Any]) -> 
     _tell_hand_over(step.record, step.transition, event, record)
     if "previous_officer" in step.extra:
         _tell_reassigned(step.record, step.extra["previous_officer"], event, record)
+    if "transfer" in step.extra:
+        _tell_transfer(step.record, step.extra["transfer"], event, step.extra.get("moved_from_officer"))
+
+
+def _commune_people(unit_id: int) -> list[User]:
+    """Who answers for a commune's cases: its active officers and chairs; none active, the active supervisors above
+    it (a message never goes only to an account that cannot act, docs/architecture.md#notifications)."""
+    people = list(
+        User.objects.filter(
+            role__in=[Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR], unit_id=unit_id, is_active=True
+        ).order_by("id")
+    )
+    if people:
+        return people
+    unit = AdminUnit.objects.select_related("parent__parent").get(pk=unit_id)
+    return CommuneHeads([unit]).supervisors(unit_id)
+
+
+def _tell_transfer(case: Case, transfer: CaseTransfer, step: CaseStep, previous: User | None) -> None:
+    """A request: the receiving commune's staff. An answer: the person who asked (or, gone, the sending commune's
+    staff). A move: the new officer in charge when someone else chose them, and the officer who had the case."""
+    actor = step.actor
+    who = actor.full_name or actor.username
+    url = reverse("cases:transfer_list")
+    key = f"case:{case.pk}:step:{step.pk}"
+    to_name, from_name = transfer.to_unit.name, transfer.from_unit.name
+    if step.action == "request_transfer":
+        notify(
+            recipients=[p for p in _commune_people(transfer.to_unit_id) if p.pk != actor.pk],
+            title=f"Đề nghị chuyển hồ sơ {case} từ {from_name} đến {to_name}",
+            body=f"{who} ({from_name}) đề nghị {to_name} tiếp nhận hồ sơ. Lý do: {transfer.reason[:300]}",
+            url=url,
+            key=key,
+        )
+        return
+    if step.action == "cancel_transfer":
+        notify(
+            recipients=[p for p in _commune_people(transfer.to_unit_id) if p.pk != actor.pk],
+            title=f"{from_name} đã rút đề nghị chuyển hồ sơ {case}",
+            body=f"{who} đã rút đề nghị chuyển hồ sơ {case} đến {to_name}.",
+            url=url,
+            key=key,
+        )
+        return
+    if step.action in ("accept_transfer", "decline_transfer"):
+        asker = transfer.requested_by
+        askers = [asker] if asker.is_active else _commune_people(transfer.from_unit_id)
+        if step.action == "accept_transfer":
+            title = f"{to_name} đã tiếp nhận hồ sơ {case}"
+            body = f"{who} đã tiếp nhận hồ sơ {case}; cán bộ phụ trách: {case.officer}."
+        else:
+            title = f"{to_name} từ chối tiếp nhận hồ sơ {case}"
+            body = f"{who} đã từ chối tiếp nhận hồ sơ {case}. Lý do: {transfer.decline_reason[:300]}"
+        notify(recipients=[p for p in askers if p.pk != actor.pk], title=title, body=body, url=url, key=key)
+    if transfer.status == "accepted":
+        if case.officer_id != actor.pk:
+            notify(
+                recipients=[case.officer],
+                title=f"Bạn được giao phụ trách hồ sơ {case} chuyển đến từ {from_name}",
+                body=f"{who} đã chuyển hồ sơ {case} từ {from_name} đến {to_name} và giao cho bạn phụ trách.",
+                url=reverse("cases:case_detail", args=[case.pk]),
+                key=key,
+            )
+        if previous is not None and previous.pk not in (actor.pk, transfer.requested_by_id):
+            notify(
+                recipients=[previous],
+                title=f"Hồ sơ {case} đã chuyển đến {to_name}",
+                body=f"{who} đã chuyển hồ sơ {case} từ {from_name} đến {to_name}.",
+                url=url,
+                key=key,
+            )
 
 
 def _tell_reassigned(case: Case, previous: User, step: CaseStep, record: dict[str, Any]) -> None:
@@ -195,6 +303,8 @@ CASEWORK: Workflow[Case, Transition] = Workflow(
     "hãy xem lại bước hiện tại rồi gửi lại.",
     state_refusal="Không thể thực hiện “{label}” khi hồ sơ đang ở bước “{state}”.",
     who=_who,
+    takes_part=_takes_part,
+    checks=(_receiving_side,),
     event=lambda step, record: {"record": _json(record)},
     apply=_deadlines,
     after=_after,
@@ -203,7 +313,12 @@ CASEWORK: Workflow[Case, Transition] = Workflow(
 
 def case_act(*, actor: User, case: Case, action: str, version: int, data: dict[str, Any]) -> CaseStep:
     """Take `action` of the workflow table on `case`, as edited from `version` (childprotect/workflow.py)."""
-    event: CaseStep = CASEWORK.act(actor=actor, record=case, action=action, version=version, data=data)
+    try:
+        event: CaseStep = CASEWORK.act(actor=actor, record=case, action=action, version=version, data=data)
+    except Case.DoesNotExist as error:  # deleted (hidden) meanwhile: the live manager no longer finds it
+        raise ValidationError("Hồ sơ này đã bị xoá; không thể thực hiện bước này.", code="refused") from error
+    finally:
+        forget_open_transfer(case)  # a transfer step changes it; the next read asks again
     return event
 
 

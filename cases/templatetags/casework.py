@@ -19,6 +19,7 @@ register = template.Library()
 CHOICE_FIELDS: dict[str, dict[str, StrOrPromise]] = {}
 LABELS: dict[str, StrOrPromise] = {
     "activities": "Các hoạt động",
+    "from_unit": "Xã, phường chuyển đi",
     "plan_number": "Kế hoạch số",
     "previous_officer": "Cán bộ phụ trách trước",
     "report": "Thông tin",

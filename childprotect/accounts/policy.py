@@ -71,6 +71,12 @@ def can_use_registry(user: Person) -> bool:
     return _role(user) in CASEWORKERS or _is_admin(user)
 
 
+def can_transfer_cases(user: Person) -> bool:
+    """Ask for, answer and see the transfers of cases between communes (each side in its own reach), and move a
+    case directly (supervisors, over both communes): commune staff and supervisors."""
+    return _role(user) in CASEWORKERS
+
+
 def can_see_protected_data(user: Person) -> bool:
     """A child's and a report's protected data (NĐ 56 Đ33) in what they reach: caseworkers and administrators."""
     return _role(user) in CASEWORKERS or _is_admin(user)
@@ -178,6 +184,7 @@ CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "handle_cases": can_handle_cases,
     "take_charge_of_cases": can_take_charge_of_cases,
     "reassign_cases": can_reassign_cases,
+    "transfer_cases": can_transfer_cases,
     "comment": can_comment,
     "attach_files": can_attach_files,
     "refer": can_refer,

@@ -62,9 +62,12 @@ ROLE_FIXTURES: dict[str, str] = {
 }
 
 
-def actor_for(transition: Transition, officer, chair):
-    """Someone allowed to take `transition`: the officer where the table lets them, else the chair."""
-    return officer if Role.COMMUNE_OFFICER in transition.roles else chair
+def actor_for(transition: Transition, officer, chair, supervisor=None):
+    """Someone allowed to take `transition`: the officer where the table lets them, else the chair (the supervisor
+    for a supervisor's own step)."""
+    if Role.COMMUNE_OFFICER in transition.roles:
+        return officer
+    return chair if Role.COMMUNE_CHAIR in transition.roles or supervisor is None else supervisor
 
 
 # --- fixtures ------------------------------------------------------------------------------------------------------
@@ -161,10 +164,12 @@ def _ids(value: Any) -> str:
 
 @pytest.mark.parametrize("transition", TRANSITIONS, ids=_ids)
 def test_each_row_of_the_table_moves_the_case_and_settles_and_starts_its_deadlines(
-    transition, case_at, officer_a, chair_a
+    transition, case_at, officer_a, chair_a, officer_b, supervisor
 ):
     for source in transition.sources:
         case = case_at(source)
+        if transition.receiving or transition.action == "cancel_transfer":  # a request to answer or withdraw
+            act(officer_a, case, "request_transfer")
         if transition.action == "end_separation":  # offered only while a separation runs: one decided at 09:00
             EmergencyMeasure.objects.create(
                 case=case, decided_by=chair_a, decided_at=NOW, measures="Cách ly.", separation=True
@@ -174,8 +179,9 @@ def test_each_row_of_the_table_moves_the_case_and_settles_and_starts_its_deadlin
                 case=case, kind=DeadlineKind.SEPARATION_END, started_at=NOW, due_at=due, remind_at=remind
             )
         open_before = {d.kind: d for d in case.deadlines.filter(status=DeadlineStatus.OPEN)}
+        case.refresh_from_db()
         version = case.version
-        actor = actor_for(transition, officer_a, chair_a)
+        actor = officer_b if transition.receiving else actor_for(transition, officer_a, chair_a, supervisor)
 
         step = act(actor, case, transition.action)
 
@@ -229,10 +235,10 @@ WRONG_STATES = [(t, state) for t in TRANSITIONS for state in S if state not in t
 
 @pytest.mark.parametrize(("transition", "state"), WRONG_STATES, ids=_ids)
 def test_each_row_refuses_a_case_in_a_state_it_does_not_start_from_and_names_the_current_step(
-    transition, state, case_at, officer_a, chair_a
+    transition, state, case_at, officer_a, chair_a, supervisor
 ):
     case = case_at(state)
-    error = refused(actor_for(transition, officer_a, chair_a), case, transition.action)
+    error = refused(actor_for(transition, officer_a, chair_a, supervisor), case, transition.action)
 
     assert error.messages == [f"Không thể thực hiện “{transition.label}” khi hồ sơ đang ở bước “{S(state).label}”."]
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from cases.models import Case, CaseState
 from reporting.models import PeriodicReport
 from reporting.services import report_prepare
-from tests.support.builders import SEMI, open_case, send_referral, walk
+from tests.support.builders import SEMI, act, open_case, send_referral, walk
 from tests.support.pages import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
@@ -89,12 +89,13 @@ def _periodic(w: Area) -> PeriodicReport:
 PAGES = [
     # The list of deadlines due soon: the deadlines, then the cases of the rows shown with their children (one query).
     # The chair and the supervisor count the open cases, the open referrals and the reports at intake of people who
-    # left (3 counts; the supervisor reads the reach for each).
-    Page("home", "officer_a", lambda w: reverse("home"), 21),
-    Page("home", "chair_a", lambda w: reverse("home"), 24),
+    # left (3 counts; the supervisor reads the reach for each). Commune staff and supervisors count the transfer
+    # requests waiting for their answer (one query).
+    Page("home", "officer_a", lambda w: reverse("home"), 22),
+    Page("home", "chair_a", lambda w: reverse("home"), 25),
     # The supervisor's charts (3 queries) come from the cache for a few minutes after they were counted.
-    Page("home", "supervisor", lambda w: reverse("home"), 31),
-    Page("home, charts counted", "supervisor", lambda w: reverse("home"), 34, cached=False),
+    Page("home", "supervisor", lambda w: reverse("home"), 32),
+    Page("home, charts counted", "supervisor", lambda w: reverse("home"), 35, cached=False),
     Page("home", "police", lambda w: reverse("home"), 9),
     Page("home", "administrator", lambda w: reverse("home"), 4),
     # The case list: the count and the page from the cases table, then the page's children and communes by id.
@@ -106,8 +107,9 @@ PAGES = [
     # query), the officers in reach twice (the filter, the form's choice); a supervisor's reach read for each list.
     Page("bulk reassignment", "chair_a", lambda w: reverse("cases:case_reassign"), 8),
     Page("bulk reassignment", "supervisor", lambda w: reverse("cases:case_reassign"), 10),
-    Page("case detail", "officer_a", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 14),
-    Page("case detail, who accessed", "supervisor", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 18),
+    # The case page reads its open transfer request once (the transfer buttons and the notice).
+    Page("case detail", "officer_a", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 15),
+    Page("case detail, who accessed", "supervisor", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 19),
     # The children list: the children living in the reach with their number, those reached by its reports with
     # theirs, then the page's rows; nationally, a capped count, the page's ids, then its rows.
     Page("children list", "officer_a", lambda w: reverse("cases:child_list"), 7),
@@ -156,4 +158,39 @@ def test_the_page_runs_a_pinned_number_of_queries_with_one_record_or_many(
     if not page.cached:
         cache.clear()
     with django_assert_num_queries(page.queries):
+        _get(client, url)
+
+
+# The transfers page: three lists in three queries (requests to decide with their children, requests waiting for the
+# other side, the transfers done), the communes and people of each row joined; a supervisor's reach read once.
+TRANSFER_PAGES = [("officer_a", 7), ("officer_b", 7), ("supervisor", 8)]
+
+
+@pytest.mark.parametrize(("role", "queries"), TRANSFER_PAGES, ids=[r for r, _q in TRANSFER_PAGES])
+def test_the_transfers_page_runs_a_pinned_number_of_queries_with_one_transfer_or_many(
+    client, area, officer_a, officer_b, role, queries, request, django_assert_num_queries
+):
+    """Commune A asks commune B to take each new case; B accepts every other one (past rows), the rest wait."""
+    done: set[int] = set()
+
+    def move() -> None:
+        for i, case in enumerate(area.cases):
+            if case.pk in done:
+                continue
+            done.add(case.pk)
+            act(officer_a, case, "request_transfer")
+            if i % 2:
+                act(officer_b, case, "accept_transfer")
+
+    client.force_login(request.getfixturevalue(role))
+    url = reverse("cases:transfer_list")
+    area.grow(1)
+    move()
+    _get(client, url)
+    with django_assert_num_queries(queries):
+        _get(client, url)
+
+    area.grow(4)
+    move()
+    with django_assert_num_queries(queries):
         _get(client, url)

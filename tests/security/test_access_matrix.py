@@ -28,20 +28,26 @@ from django.http import Http404
 from django.urls import reverse
 
 from cases.models import Case
+from cases.services import case_act
 from childprotect.core.models import ImportJob
 from referrals.models import Referral
 from reporting.models import PeriodicReport
 from tests.support.matrix import (
     EVERYONE,
     LOGGED_IN,
+    MOVED_CASE_RULES,
+    MOVED_LISTS,
+    MOVED_REPORT_RULES,
     RULES,
     STEP_RULES,
     Run,
+    after_the_move,
     login_client,
     project_patterns,
     run_rule,
     table,
     visibility,
+    visibility_after_the_move,
 )
 from tests.support.world import ROLES
 
@@ -107,6 +113,43 @@ def test_access_matrix_of_a_second_case_step(world, action):
         pytest.fail(
             f"{action}: {len(run.mismatches)} of {run.requests} requests differ\n{table(run.mismatches)}", False
         )
+
+
+MOVED = sorted({*MOVED_CASE_RULES, *MOVED_REPORT_RULES, *MOVED_LISTS})
+
+
+def test_every_url_of_a_case_or_a_child_is_requested_again_after_a_transfer():
+    """The URL patterns with a case, a child, their attachments or referrals in their kwargs are all in the list the
+    transfer's matrix re-runs (a new one must be added there)."""
+    of_a_case = {
+        name
+        for name, rule in RULES.items()
+        for target in rule.targets
+        if target.label == "A" and name.startswith(("cases:case", "cases:child", "cases:attachment", "referrals:"))
+    }
+    assert of_a_case <= set(MOVED), sorted(of_a_case - set(MOVED))
+
+
+@pytest.mark.parametrize("name", MOVED)
+def test_access_matrix_after_the_case_of_commune_a_moved_to_commune_b(world, name):
+    """The supervisor moves the world's case A to commune B (its officer takes it): commune A's staff lose the case,
+    the child, their files and referrals (404) and see nothing of the child in their lists or on the report, which
+    stays theirs; commune B's officer gains them all, and the report's page."""
+    case = Case.objects.get(pk=world.cases["A"].pk)  # a copy: the world's own object keeps its fields
+    case_act(
+        actor=world.users["supervisor"],
+        case=case,
+        action="transfer",
+        version=case.version,
+        data={"to_unit": world.units["B"], "reason": "Gia đình trẻ chuyển đến phường Hàm Rồng."},
+    )
+    assert (case.unit_id, case.officer_id) == (world.units["B"].pk, world.users["officer_b"].pk)
+
+    run = run_rule(name, after_the_move(name), world, visibility_after_the_move(world))
+
+    assert run.requests > 0
+    if run.mismatches:
+        pytest.fail(f"{name}: {len(run.mismatches)} of {run.requests} requests differ\n{table(run.mismatches)}", False)
 
 
 def test_no_request_anywhere_answered_500_and_no_outsider_changed_anything(world):

@@ -22,7 +22,8 @@ from referrals.models import Consent, Referral
 from referrals.services import ReferralData, referral_act, referral_create
 from reporting.periods import PeriodKind
 from reporting.services import report_act
-from tests.factories import UserFactory
+from tests.factories import UserFactory, unit
+from tests.support.places import COMMUNE_B
 
 S = CaseState
 REPORTER_NAME = "Đỗ Thị Mai"  # who reported, in the default report of the `report_data` fixture
@@ -44,6 +45,7 @@ HAPPY_PATH: list[tuple[str, CaseState]] = [
 NEXT_ON_PATH: dict[str, str] = dict(
     zip([S.RECEIVED, *(target for _, target in HAPPY_PATH[:-1])], (a for a, _ in HAPPY_PATH), strict=True)
 )
+TRANSFER_ACTIONS = ("request_transfer", "cancel_transfer", "accept_transfer", "decline_transfer", "transfer")
 CHAIR_ACTIONS = {"decide_emergency", "approve_plan", "approve_closure", "reject_closure"}
 
 
@@ -126,7 +128,21 @@ def records() -> dict[str, dict[str, Any]]:
     }
 
 
+def transfer_records() -> dict[str, dict[str, Any]]:
+    """Valid data for the transfer steps: commune A's case to commune B (Phường Hàm Rồng)."""
+    to_unit = unit(COMMUNE_B)
+    return {
+        "request_transfer": {"to_unit": to_unit, "reason": "Gia đình trẻ chuyển đến phường Hàm Rồng."},
+        "cancel_transfer": {"note": ""},
+        "accept_transfer": {"note": ""},
+        "decline_transfer": {"reason": "Gia đình chưa đăng ký cư trú tại phường."},
+        "transfer": {"to_unit": to_unit, "reason": "Gia đình trẻ chuyển đến phường Hàm Rồng."},
+    }
+
+
 def record(action: str, **overrides: Any) -> dict[str, Any]:
+    if action in TRANSFER_ACTIONS:
+        return {**transfer_records()[action], **overrides}
     return {**records()[action], **overrides}
 
 

@@ -7,7 +7,7 @@ each role inside reach gets; and the machinery that requests a rule as every rol
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.apps import apps
@@ -17,6 +17,8 @@ from django.template.context import BaseContext
 from django.test import Client
 from django.test.utils import ContextList
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cases.models import Report
 
 from .world import CHILD_NAMES, DESCRIPTION_MARKS, REPORTERS, ROLES, World
 
@@ -131,6 +133,10 @@ class Rule:
     anonymous: Mapping[str, int] | None = None  # a page open to anonymous visitors: their status per method
     shows_deleted: bool = False  # the administrator's page of deleted records (elsewhere they are a leak)
     note: str = ""
+    sees: Mapping[str, frozenset[str]] | None = None  # who may see a mark (marks()' "what") here, if not the usual
+
+    def may_see(self, what: str, roles: frozenset[str]) -> frozenset[str]:
+        return (self.sees or {}).get(what, roles)
 
     def methods(self) -> tuple[str, ...]:
         return ("GET", "POST") if self.post is not None else ("GET",)
@@ -202,6 +208,15 @@ def deleted_record(kind: str) -> Kwargs:
 
 
 CASE_TARGETS = on(CASES, case_pk)
+# Who reaches the world's transfer request "T" (commune A to commune B): both sides, the supervisor, the administrator.
+TRANSFER = STAFF_A | STAFF_B
+
+
+def _transfer(w: World) -> Any:
+    assert w.transfer is not None
+    return w.transfer
+
+
 PUBLIC = {"GET": 200, "POST": 200}
 
 RULES: dict[str, Rule] = {
@@ -330,6 +345,19 @@ RULES: dict[str, Rule] = {
             nowhere("A/file of B", lambda w: {"pk": w.cases["A"].pk, "attachment_pk": w.attachments["B"].pk}),
         ),
     ),
+    # --- transfers between communes: the page of each side, and the answer to the world's request "T" (A to B) ----
+    "cases:transfer_list": Rule(get=each(200, police=404, admin=404), note="commune staff and supervisors"),
+    # The receiving side (commune B's officer, the supervisor over it) answers; the sending side withdraws; the
+    # administrator sees the request but takes no part (403); a step of no transfer page: 404.
+    "cases:transfer_act": Rule(
+        get=each(403, officer_b=200, supervisor=200),
+        post=each(403, officer_b=200, supervisor=200),
+        targets=(
+            Target("T/accept", lambda w: {"pk": _transfer(w).pk, "action": "accept_transfer"}, TRANSFER),
+            Target("T/decline", lambda w: {"pk": _transfer(w).pk, "action": "decline_transfer"}, TRANSFER),
+            nowhere("T/assess", lambda w: {"pk": _transfer(w).pk, "action": "assess_initial"}),
+        ),
+    ),
     # --- soft deletion (administrators only) -----------------------------------------------------------------------
     "cases:deleted_records": Rule(get=each(404, admin=200), shows_deleted=True),
     "cases:record_delete": Rule(
@@ -413,7 +441,88 @@ STEP_RULES: dict[str, Rule] = {
         post=each(403, chair_a=200, supervisor=200),
         targets=with_(CASE_TARGETS, action="reassign"),
     ),
+    # Asking another commune to take the case: its commune's staff and the supervisor; a supervisor's direct move.
+    "request_transfer": Rule(
+        get=each(200, admin=403), post=each(200, admin=403), targets=with_(CASE_TARGETS, action="request_transfer")
+    ),
+    "transfer": Rule(
+        get=each(403, supervisor=200), post=each(403, supervisor=200), targets=with_(CASE_TARGETS, action="transfer")
+    ),
+    # The receiving side answers on the transfer's page, never through the case's (404 for everyone).
+    "accept_transfer": Rule(get=each(404), post=each(404), targets=with_(CASE_TARGETS, action="accept_transfer")),
 }
+
+
+# --- after a transfer: the world's case A moved to commune B ---------------------------------------------------------
+
+# The pages of a case or a child, of their report, and the lists that show them: requested again after the world's
+# case A moved to commune B (tests/security/test_access_matrix.py). Commune A loses what was its case A (a 404), commune
+# B gains it; the report of A stays commune A's and commune B may open it; nothing of child A shows in commune A's
+# pages any more (its lists, its transfers page, the report).
+MOVED_CASE_RULES = (
+    "cases:case_detail",
+    "cases:case_act",
+    "cases:case_comment",
+    "cases:case_separation",
+    "cases:case_form_pdf",
+    "cases:attachment_upload",
+    "cases:attachment_download",
+    "cases:child_detail",
+    "cases:child_edit",
+    "referrals:referral_create",
+    "referrals:referral_detail",
+    "referrals:referral_letter",
+    "referrals:referral_act",
+)
+MOVED_REPORT_RULES = ("cases:report_detail", "cases:report_form_pdf")
+MOVED_LISTS = (
+    "home",
+    "cases:case_list",
+    "cases:case_export",
+    "cases:child_list",
+    "cases:child_export",
+    "cases:report_list",
+    "referrals:referral_list",
+    "cases:transfer_list",
+)
+COMMUNE_A = frozenset({"officer_a", "chair_a"})
+
+
+def _moved_case(roles: frozenset[str]) -> frozenset[str]:
+    """Commune A's staff lose what was its case A; commune B's officer gains it (the others keep their reach)."""
+    return (roles - COMMUNE_A) | {"officer_b"} if roles & COMMUNE_A else roles
+
+
+def _moved_report(roles: frozenset[str]) -> frozenset[str]:
+    return roles | {"officer_b"} if roles & COMMUNE_A else roles
+
+
+MOVED_SEES = {"child A": _moved_case(SEES_CHILD["A"]), "report A's account": _moved_report(SEES_REPORT["A"])}
+
+
+def after_the_move(name: str) -> Rule:
+    """The rule of `name` once the world's case A is commune B's: who reaches its "A" targets, who may see child A."""
+    rule = RULES[name]
+    moved = _moved_case if name in MOVED_CASE_RULES else _moved_report if name in MOVED_REPORT_RULES else None
+    targets = tuple(
+        Target(t.label, t.kwargs, moved(t.reach), t.data, t.methods) if moved and t.label == "A" else t
+        for t in rule.targets
+    )
+    return replace(rule, targets=targets, sees={**(rule.sees or {}), **MOVED_SEES})
+
+
+def visibility_after_the_move(w: World) -> dict[tuple[type[models.Model], int], tuple[str, frozenset[str]]]:
+    seen = visibility(w)
+    moved: list[models.Model] = [w.cases["A"], w.children["A"], w.attachments["A"], w.referrals["A"]]
+    for obj in moved:
+        model = obj._meta.concrete_model
+        assert model is not None
+        key = (model, obj.pk)
+        label, roles = seen[key]
+        seen[key] = (label, _moved_case(roles))
+    key = (Report, w.reports["A"].pk)
+    seen[key] = (seen[key][0], _moved_report(seen[key][1]))
+    return seen
 
 
 # --- the leak checks ---------------------------------------------------------------------------------------------
@@ -508,7 +617,9 @@ def leaks(response: Any, role: str, seen: Mapping[Any, tuple[str, frozenset[str]
         found += [
             f"shows {what} ({text!r})"
             for what, text, roles in marks()
-            if role not in roles and text in body and not (rule.shows_deleted and role == "admin" and "D" in what)
+            if role not in rule.may_see(what, roles)
+            and text in body
+            and not (rule.shows_deleted and role == "admin" and "D" in what)
         ]
     watched = {model for model, _pk in seen}
     for value in context_values(response):

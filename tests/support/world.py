@@ -11,7 +11,8 @@ sent to an agency of the place, a periodic report with its PDF, a notification o
 Plus "P", a report the police partner logged in commune A; "D", a report of commune A entered twice and deleted
 (hidden) by the administrator with its case (its child, Phạm Thị Dung, stays in the registry); two import jobs
 (the supervisor's in "A", the Hà Nội supervisor's in "X"); and two XLSX exports of the children list, made (officer
-A's in "A", the Hà Nội officer's in "X"). The clock stands at 10/06/2026 09:00 (inside the first
+A's in "A", the Hà Nội officer's in "X"); "T", a second case of commune A whose transfer to commune B is asked and
+not yet answered. The clock stands at 10/06/2026 09:00 (inside the first
 6-month period of 2026, as in the reporting tests); reports were received a month before.
 
 Every test of the module runs in a savepoint inside the world's transaction (pytest-django's TestCase atomics nest),
@@ -28,7 +29,7 @@ from zoneinfo import ZoneInfo
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cases.models import Attachment, Case, Child, Environment, Report, ReportType, Term, TermKind
+from cases.models import Attachment, Case, CaseTransfer, Child, Environment, Report, ReportType, Term, TermKind
 from cases.resources import CHILDREN
 from cases.services import ChildData, ReportData, child_register, report_attach_child, report_receive
 from cases.services.attachments import attachment_add
@@ -67,6 +68,8 @@ DESCRIPTION_MARKS = {
     "P": "dấu-hiệu-Papa",
     "D": "dấu-hiệu-Delta",
 }
+TRANSFER_CHILD = "Võ Minh Tâm"  # the child of the case "T" commune A asked commune B to take
+
 # Per place: the child's protected details (NĐ 56 Đ33: ID number, address, the carer's phone), written nowhere else:
 # a page holding one of them shows that child's protected data (tests/core/test_audit_completeness.py).
 PROTECTED = {
@@ -99,6 +102,7 @@ class World:
     jobs: dict[str, ImportJob] = field(default_factory=dict)
     exports: dict[str, ExportJob] = field(default_factory=dict)  # A: officer A's, X: the Hà Nội officer's
     deleted: dict[str, Any] = field(default_factory=dict)  # "report" (logged in A) and its "case", both hidden
+    transfer: CaseTransfer | None = None  # "T": commune A asked commune B to take a case; B has not answered
 
 
 def _cast(commune_a: Any, commune_b: Any, province: Any) -> dict[str, User]:
@@ -258,6 +262,18 @@ def build_world() -> World:
     report_attach_child(actor=world.users["officer_a"], report=doubled, child=child)
     world.deleted = {"report": doubled, "case": doubled.cases.get(), "child": child}
     record_delete(actor=world.users["admin"], obj=doubled, reason="Nhập trùng")
+
+    # "T": a second case of commune A, whose transfer to commune B officer A asked for (B has not answered). Its
+    # child's name is no mark: commune B sees it on the request, before it decides.
+    moving = _report(world.users["officer_a"], "A", units["A"])
+    child = child_register(
+        actor=world.users["officer_a"],
+        data=ChildData(full_name=TRANSFER_CHILD, sex="male", residence_unit=units["A"], birth_year=2013),
+        standalone=True,
+    )
+    report_attach_child(actor=world.users["officer_a"], report=moving, child=child)
+    act(world.users["officer_a"], moving.cases.get(), "request_transfer", to_unit=units["B"])
+    world.transfer = CaseTransfer.objects.get(case__report=moving)
 
     for place, owner, code in (("A", world.users["supervisor"], "14797"), ("X", world.extras["supervisor_x"], "00004")):
         job = job_create(actor=owner, kind="children", filename="tre-em.csv", content=_children_csv(code))
