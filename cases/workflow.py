@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from childprotect.accounts.policy import CHAIRS, CHAIRS_AND_SUPERVISORS, OFFICERS
+from childprotect.accounts.policy import CHAIRS, CHAIRS_AND_SUPERVISORS, OFFICERS, SUPERVISORS
 from childprotect.accounts.policy import COMMUNE_STAFF as COMMUNE_STAFF
 from childprotect.workflow import Transition as Row
 
@@ -81,6 +81,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     # The officer in charge changes hands (one who left, or a new share of the work); deadlines run on.
     Transition("reassign", "Giao hồ sơ cho cán bộ phụ trách khác", tuple(s for s in S if s != S.CLOSED), None,
                CHAIR_OR_SUPERVISOR, handler=h.reassign, form=f.ReassignForm),
+    # A case filed under an old-list commune goes to the current-list commune that took it over (the crosswalk,
+    # docs/law.md#the-2025-reform): the same territory, so no transfer and no custody; offered for old units only.
+    Transition("rehome", "Chuyển hồ sơ sang đơn vị hành chính mới", tuple(s for s in S if s != S.CLOSED), None,
+               SUPERVISORS, handler=h.rehome, form=f.RehomeForm, guard=h.rehome_guard),
     Transition("reopen", "Mở lại hồ sơ (lập kế hoạch mới)", (S.CLOSED,), S.ASSESSED, COMMUNE_STAFF,
                handler=h.reopen, form=f.ReasonForm, starts=(D.PLAN,)),
 )

@@ -8,13 +8,21 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from cases.selectors import cases_to_reassign, cases_visible_to, deadlines_due_for, inbox_for, reports_visible_to
+from cases.selectors import (
+    cases_to_reassign,
+    cases_to_rehome,
+    cases_visible_to,
+    deadlines_due_for,
+    inbox_for,
+    reports_visible_to,
+)
 from childprotect.accounts.models import Role
 from childprotect.accounts.policy import (
     acts_for_agency,
     can_handle_cases,
     can_oversee_area,
     can_reassign_cases,
+    can_rehome_cases,
     works_for_commune,
 )
 from childprotect.accounts.selectors import jurisdiction_units
@@ -62,8 +70,13 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         # Open cases whose officer left (deactivated, or no longer an officer of the case's commune).
         departed = cases_to_reassign(user, departed=True)
         context["departed"], context["departed_count"] = departed[:10], departed.count()
+    if can_rehome_cases(user):
+        context["rehome_count"] = cases_to_rehome(user).count()  # filed under an old-list commune: to move
     if can_oversee_area(user):
-        context["communes_count"] = jurisdiction_units(user).filter(level=UnitLevel.COMMUNE).count()
+        # The communes of the current area (not the old ones it took over, also in its reach).
+        version = user.unit.list_version if user.unit else settings.CHILDPROTECT_CURRENT_UNIT_LIST
+        communes = jurisdiction_units(user).filter(level=UnitLevel.COMMUNE, list_version=version)
+        context["communes_count"] = communes.count()
         area = dashboard.area_view(user, now, today)
         context["area"], context["chart_data"] = area, area.chart_data
     if acts_for_agency(user):
