@@ -36,6 +36,7 @@ from childprotect.accounts.models import Role
 from childprotect.audit.models import AuditEntry
 from tests.support.builders import CHAIR_ACTIONS, HAPPY_PATH, SEPARATION, act, record, snapshot, walk
 from tests.support.clock import NOW, RECEIVED_AT, local
+from tests.support.crosswalk import crosswalk, file_under
 
 from ..factories import UserFactory
 
@@ -161,10 +162,13 @@ def _ids(value: Any) -> str:
 
 @pytest.mark.parametrize("transition", TRANSITIONS, ids=_ids)
 def test_each_row_of_the_table_moves_the_case_and_settles_and_starts_its_deadlines(
-    transition, case_at, officer_a, chair_a
+    transition, case_at, officer_a, chair_a, request
 ):
+    old = crosswalk().dien_bien if transition.action == "rehome" else None
     for source in transition.sources:
         case = case_at(source)
+        if old is not None:  # offered only for a case filed under an old-list commune
+            file_under(case, old)
         if transition.action == "end_separation":  # offered only while a separation runs: one decided at 09:00
             EmergencyMeasure.objects.create(
                 case=case, decided_by=chair_a, decided_at=NOW, measures="Cách ly.", separation=True
@@ -175,7 +179,7 @@ def test_each_row_of_the_table_moves_the_case_and_settles_and_starts_its_deadlin
             )
         open_before = {d.kind: d for d in case.deadlines.filter(status=DeadlineStatus.OPEN)}
         version = case.version
-        actor = actor_for(transition, officer_a, chair_a)
+        actor = request.getfixturevalue("supervisor") if old else actor_for(transition, officer_a, chair_a)
 
         step = act(actor, case, transition.action)
 
