@@ -207,3 +207,23 @@ def test_the_step_page_offers_rehoming_for_an_old_case_only(client, supervisor, 
     )
     form = html(client.get(reverse("cases:case_act", args=[old.pk, "rehome"])))
     assert f'<option value="{commune_a.pk}" selected>Phường Hạc Thành</option>' in form
+
+
+# The preview's queries: the session, the user and their unit, the supervisor's reach, the cases with their children,
+# communes (and their districts) and officers, the crosswalk of their communes (one query), the bell's count.
+PREVIEW_QUERIES = 7
+
+
+def test_the_preview_takes_a_pinned_number_of_queries_for_few_or_many_cases(
+    client, supervisor, xw, new_case, django_assert_num_queries
+):
+    client.force_login(supervisor)
+    client.get(PAGE)
+    for i, old in enumerate((xw.dien_bien, xw.dong_cuong)):
+        file_under(new_case(child_name=f"Trẻ số {i}"), old)
+    with django_assert_num_queries(PREVIEW_QUERIES):
+        client.get(PAGE)
+    for i, old in enumerate((xw.lam_son, xw.nam_ngan, xw.dong_cuong, xw.dien_bien), start=2):
+        file_under(new_case(child_name=f"Trẻ số {i}"), old)
+    with django_assert_num_queries(PREVIEW_QUERIES):
+        assert html(client.get(PAGE)).count('type="checkbox" name="cases"') == 6

@@ -63,9 +63,12 @@ ROLE_FIXTURES: dict[str, str] = {
 }
 
 
-def actor_for(transition: Transition, officer, chair):
-    """Someone allowed to take `transition`: the officer where the table lets them, else the chair."""
-    return officer if Role.COMMUNE_OFFICER in transition.roles else chair
+def actor_for(transition: Transition, officer, chair, supervisor=None):
+    """Someone allowed to take `transition`: the officer where the table lets them, else the chair, else (a row of
+    the supervisors' only) the supervisor when given."""
+    if Role.COMMUNE_OFFICER in transition.roles:
+        return officer
+    return chair if Role.COMMUNE_CHAIR in transition.roles or supervisor is None else supervisor
 
 
 # --- fixtures ------------------------------------------------------------------------------------------------------
@@ -233,10 +236,10 @@ WRONG_STATES = [(t, state) for t in TRANSITIONS for state in S if state not in t
 
 @pytest.mark.parametrize(("transition", "state"), WRONG_STATES, ids=_ids)
 def test_each_row_refuses_a_case_in_a_state_it_does_not_start_from_and_names_the_current_step(
-    transition, state, case_at, officer_a, chair_a
+    transition, state, case_at, officer_a, chair_a, supervisor
 ):
     case = case_at(state)
-    error = refused(actor_for(transition, officer_a, chair_a), case, transition.action)
+    error = refused(actor_for(transition, officer_a, chair_a, supervisor), case, transition.action)
 
     assert error.messages == [f"Không thể thực hiện “{transition.label}” khi hồ sơ đang ở bước “{S(state).label}”."]
 
