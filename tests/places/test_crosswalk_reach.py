@@ -13,6 +13,8 @@ from childprotect.accounts.models import Role
 from childprotect.accounts.selectors import jurisdiction_unit_ids, user_reaches_unit
 from childprotect.places.models import AdminUnit, SuccessionKind, UnitLevel, UnitSuccession
 from childprotect.places.selectors import successors_of, unit_reach
+from reporting.periods import period_for
+from reporting.services import figures_for
 from tests.factories import UserFactory, unit
 from tests.support.crosswalk import crosswalk, file_under, link, old_units
 from tests.support.pages import html
@@ -200,3 +202,22 @@ def test_lists_show_an_old_commune_under_its_successor_with_its_old_name(client,
     client.force_login(supervisor)
     home = html(client.get(reverse("home")))
     assert label in home  # the dashboard's row of communes
+
+
+def test_a_communes_figures_count_its_whole_predecessors_records_shown_by_commune_under_it(
+    new_case, commune_a, commune_b
+):
+    xw = crosswalk()
+    file_under(new_case(child_name="Lê Văn Bình"), xw.dien_bien)
+    file_under(new_case(child_name="Trần Thị Cúc"), xw.dong_cuong)  # split: nobody's own until re-homed
+    new_case(child_name="Phạm Văn Dũng")
+
+    figures = figures_for(commune_a, period_for("annual", 2026))
+
+    assert set(figures["units"]) == {commune_a.pk, xw.dien_bien.pk, xw.lam_son.pk}
+    received = figures["indicators"]["R01"]
+    assert received["total"] == 2
+    assert sorted(label for _key, label, _n in received["by"]["commune"]) == [
+        "Phường Hạc Thành",
+        "Phường Hạc Thành (trước đây: Phường Điện Biên)",
+    ]
