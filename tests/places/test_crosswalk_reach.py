@@ -14,7 +14,7 @@ from childprotect.accounts.selectors import jurisdiction_unit_ids, user_reaches_
 from childprotect.places.models import AdminUnit, SuccessionKind, UnitLevel, UnitSuccession
 from childprotect.places.selectors import successors_of, unit_reach
 from reporting.periods import period_for
-from reporting.services import figures_for
+from reporting.services import figures_for, report_prepare
 from tests.factories import UserFactory, unit
 from tests.support.crosswalk import crosswalk, file_under, link, old_units
 from tests.support.pages import html
@@ -253,3 +253,14 @@ def test_every_page_of_an_old_communes_records_follows_the_crosswalk(
     for outsider in (officer_b, officer_x):
         assert page_status(outsider, url(whole)) == 404
     assert page_status(chair_a, url(split)) == 404
+
+
+def test_a_figures_drill_down_shows_an_old_commune_under_its_successor(client, new_case, chair_a, commune_a):
+    xw = crosswalk()
+    file_under(new_case(child_name="Lê Văn Bình"), xw.dien_bien)
+    report = report_prepare(actor=chair_a, unit=commune_a, kind="annual", year=2026)
+    client.force_login(chair_a)
+
+    for code in ("R01", "K02"):
+        page = html(client.get(reverse("reporting:report_figure", args=[report.pk, code])))
+        assert "Phường Hạc Thành (trước đây: Phường Điện Biên)" in page, code
