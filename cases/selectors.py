@@ -520,7 +520,8 @@ def cases_to_reassign(user: User, *, officer: int | None = None, departed: bool 
     if officer is not None:
         qs = qs.filter(officer_id=officer)
     if departed:
-        qs = qs.filter(officer_departed())
+        # A case of an old-list commune is not an officer's departure: it waits to be re-homed (cases_to_rehome).
+        qs = qs.filter(officer_departed(), unit__list_version=settings.CHILDPROTECT_CURRENT_UNIT_LIST)
     return qs.select_related("child", "unit", "officer").order_by("opened_at", "id")
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cases.models import CaseCustody, CaseState, CaseStep
+from cases.selectors import cases_to_reassign
 from cases.services import RehomeChoice, case_act, case_rehome_many
 from childprotect.accounts.models import Role
 from childprotect.audit.models import AuditEntry
@@ -227,3 +228,8 @@ def test_the_preview_takes_a_pinned_number_of_queries_for_few_or_many_cases(
         file_under(new_case(child_name=f"Trẻ số {i}"), old)
     with django_assert_num_queries(PREVIEW_QUERIES):
         assert html(client.get(PAGE)).count('type="checkbox" name="cases"') == 6
+
+
+def test_an_old_communes_case_waits_for_rehoming_not_on_the_list_of_departed_officers(supervisor, old_cases):
+    assert old_cases["dien_bien"] not in set(cases_to_reassign(supervisor, departed=True))
+    assert old_cases["dien_bien"] in set(cases_to_reassign(supervisor))
