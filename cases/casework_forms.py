@@ -13,6 +13,7 @@ from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.forms import StyledForm
 from childprotect.places.models import AdminUnit, UnitLevel
+from childprotect.places.selectors import successors_of
 from childprotect.text import fold
 
 from .models import ProtectionLevel, RiskLevel
@@ -271,6 +272,25 @@ class TransferCancelForm(TransferForm):
     note = forms.CharField(label=_("Ghi chú"), widget=TEXTAREA, required=False)
 
 
+class RehomeForm(ActionForm):
+    """The current-list commune the case goes to: one of its commune's successors (the handler checks it again)."""
+
+    unit = forms.ModelChoiceField(
+        label=_("Xã, phường mới"),
+        queryset=AdminUnit.objects.none(),
+        error_messages={"invalid_choice": _("Chỉ chuyển được sang đơn vị kế thừa theo bảng chuyển đổi.")},
+    )
+    reason = forms.CharField(label=_("Ghi chú"), widget=TEXTAREA, required=False)
+
+    def __init__(self, *args: Any, case: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        found = successors_of([case.unit_id]).get(case.unit_id) if case is not None else None
+        field: Any = self.fields["unit"]
+        field.queryset = AdminUnit.objects.filter(pk__in=[u.pk for u in found.units] if found else [])
+        if found is not None and found.successor is not None:
+            field.initial = found.successor.pk
+
+
 class CaseIdsField(forms.Field):
     """The ids of the cases ticked. Any number posted is taken: the service refuses those out of reach as not found,
     so the form holds no list of the cases in reach."""
@@ -304,6 +324,32 @@ class BulkReassignForm(StyledForm):
             raw = str(self.data.get(f"version-{pk}", ""))
             shown[pk] = int(raw) if raw.isdigit() else None
         return shown
+
+
+class BulkRehomeForm(StyledForm):
+    """The re-homing page: the cases ticked (or all those with one successor, `proposed`), and for each the commune
+    chosen (`unit-<id>`) and the version it was shown at (`version-<id>`)."""
+
+    scope = forms.ChoiceField(choices=[("ticked", "ticked"), ("proposed", "proposed")], required=False)
+    cases = CaseIdsField(label=_("Hồ sơ"), required=False)
+    proposed = CaseIdsField(label=_("Hồ sơ"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        picked = data.get("proposed") if data.get("scope") == "proposed" else data.get("cases")
+        if not picked:
+            raise forms.ValidationError(_("Hãy chọn ít nhất một hồ sơ."), code="required")
+        data["picked"] = picked
+        return data
+
+    def choices(self) -> list[tuple[int, int | None, int]]:
+        """(case, commune chosen or None, version shown) for each case picked."""
+
+        def number(key: str) -> int | None:
+            value = str(self.data.get(key, "")).strip()
+            return int(value) if value.isdigit() else None
+
+        return [(pk, number(f"unit-{pk}"), number(f"version-{pk}") or -1) for pk in self.cleaned_data["picked"]]
 
 
 class CommentForm(StyledForm):

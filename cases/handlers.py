@@ -22,6 +22,7 @@ from django.utils import timezone
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import user_reaches_unit
 from childprotect.places.models import AdminUnit, UnitLevel
+from childprotect.places.selectors import successors_of
 from childprotect.workflow import StepContext
 
 from . import deadlines as deadline_rules
@@ -473,3 +474,44 @@ def transfer_direct(ctx: Step) -> dict[str, Any]:
     )
     _move(ctx, transfer, officer)
     return {"from_unit": transfer.from_unit, "to_unit": to_unit, "officer": officer, "reason": reason}
+
+
+def rehome_guard(actor: User, case: Case) -> str | None:
+    """Re-homing is offered only for a case filed under a unit of an older list than the current one."""
+    if case.unit.list_version == settings.CHILDPROTECT_CURRENT_UNIT_LIST:
+        return "Hồ sơ đã thuộc một xã, phường của danh mục đơn vị hành chính hiện hành."
+    return None
+
+
+def rehome(ctx: Step) -> dict[str, Any]:
+    """Move the case to the current-list commune that took its commune over (docs/law.md#the-2025-reform): one of its
+    successors in the crosswalk, in the actor's reach. Deadlines, plans, referrals and history stay with the case;
+    the officer in charge stays when they work for the new commune, else its first active officer takes it."""
+    case, chosen = ctx.record, ctx.data.get("unit")
+    old = case.unit
+    found = successors_of([old.pk]).get(old.pk)
+    candidates = {u.pk: u for u in found.units} if found else {}
+    pk = chosen.pk if isinstance(chosen, AdminUnit) else chosen
+    target = candidates.get(int(pk)) if isinstance(pk, int | str) and str(pk).isdigit() else None
+    if target is None:
+        names = ", ".join(u.name for u in candidates.values()) or "không có"
+        raise ValidationError(
+            {"unit": f"Chỉ chuyển được sang đơn vị kế thừa {old.name} theo bảng chuyển đổi ({names})."}
+        )
+    if not user_reaches_unit(ctx.actor, target):
+        raise ValidationError({"unit": f"{target.name} nằm ngoài địa bàn bạn phụ trách."})
+    case.unit = target
+    ctx.changes["unit"] = [old.pk, target.pk]
+    officer = case.officer
+    if not (officer.is_active and officer.role == Role.COMMUNE_OFFICER and officer.unit_id == target.pk):
+        taker = User.objects.filter(role=Role.COMMUNE_OFFICER, unit=target, is_active=True).order_by("id").first()
+        if taker is not None:
+            case.officer = taker
+            ctx.changes["officer"] = [officer.pk, taker.pk]
+            ctx.extra["previous_officer"] = officer
+    return {
+        "from_unit": old.name,
+        "to_unit": target.name,
+        "officer": case.officer,
+        "reason": ctx.data.get("reason", ""),
+    }

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, overload
 
+from django.conf import settings
 from django.db.models import (
     CharField,
     Count,
@@ -28,8 +29,9 @@ from django.utils import timezone
 
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.policy import acts_for_agency
-from childprotect.accounts.selectors import jurisdiction_units
-from childprotect.places.models import AdminUnit, UnitLevel
+from childprotect.accounts.selectors import jurisdiction_unit_ids
+from childprotect.places.models import AdminUnit
+from childprotect.places.selectors import unit_reach
 from childprotect.text import fold
 
 from .models import (
@@ -59,18 +61,19 @@ NOTHING = Q(pk__in=[])
 def _unit_ids(user: User) -> list[int] | None:
     """The ids of the units in the user's jurisdiction (None: all of them), as a literal list.
 
-    A list (1 id for a commune, ~170 for a province) lets PostgreSQL read the unit indexes ("unit = ANY(...)"); a join
-    on the unit path made it scan a million children.
+    A list (a commune and the old communes it took over whole, ~170 for a province and as many old ones) lets
+    PostgreSQL read the unit indexes ("unit = ANY(...)"); a join on the unit path made it scan a million children.
+    One query per request, kept on the user (accounts.selectors.jurisdiction_unit_ids).
     """
     if not user.is_authenticated or not user.is_active:
         return []
-    if user.is_administrator:
-        return None
-    if acts_for_agency(user) or user.unit is None:
-        return []
-    if user.unit.level == UnitLevel.COMMUNE:
-        return [user.unit.pk]
-    return list(jurisdiction_units(user).values_list("pk", flat=True))
+    return jurisdiction_unit_ids(user)
+
+
+def _unit_filter(unit: AdminUnit) -> list[int]:
+    """A list's filter by commune or area: the unit's subtree and the old units it took over (their records are
+    listed under it, docs/law.md#the-2025-reform), as a literal list like the reach (one query)."""
+    return list(unit_reach(unit).values_list("pk", flat=True))
 
 
 def case_reach_key(user: User) -> str:
@@ -249,7 +252,7 @@ def _child_filters_applied(user: User, qs: QuerySet[Child], filters: ChildFilter
     if filters.q:
         qs = name_matches(qs, filters.q)
     if filters.unit is not None:
-        qs = qs.filter(Q(residence_unit=filters.unit) | Q(residence_unit__path__startswith=filters.unit.path + "/"))
+        qs = qs.filter(residence_unit_id__in=_unit_filter(filters.unit))
     if filters.circumstance:
         qs = qs.filter(Exists(ChildCircumstance.objects.filter(child=OuterRef("pk"), group=filters.circumstance)))
     if filters.sex:
@@ -421,7 +424,7 @@ REPORT_ORDERS = {"-received": ("-received_at", "-id"), "received": ("received_at
 def reports_list(user: User, filters: ReportFilters) -> QuerySet[Report]:
     qs = reports_visible_to(user).select_related("incident_unit", "channel").prefetch_related("abuse_forms")
     if filters.unit is not None:
-        qs = qs.filter(Q(incident_unit=filters.unit) | Q(incident_unit__path__startswith=filters.unit.path + "/"))
+        qs = qs.filter(incident_unit_id__in=_unit_filter(filters.unit))
     if filters.form:
         qs = qs.filter(Exists(ReportAbuse.objects.filter(report=OuterRef("pk"), form=filters.form)))
     if filters.status:
@@ -575,7 +578,7 @@ def cases_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.unit is not None:
-        qs = qs.filter(Q(unit=filters.unit) | Q(unit__path__startswith=filters.unit.path + "/"))
+        qs = qs.filter(unit_id__in=_unit_filter(filters.unit))
     if filters.form:
         qs = qs.filter(Exists(ReportAbuse.objects.filter(report=OuterRef("report"), form=filters.form)))
     if filters.overdue:
@@ -589,8 +592,21 @@ def cases_to_reassign(user: User, *, officer: int | None = None, departed: bool 
     if officer is not None:
         qs = qs.filter(officer_id=officer)
     if departed:
-        qs = qs.filter(officer_departed())
+        # A case of an old-list commune is not an officer's departure: it waits to be re-homed (cases_to_rehome).
+        qs = qs.filter(officer_departed(), unit__list_version=settings.CHILDPROTECT_CURRENT_UNIT_LIST)
     return qs.select_related("child", "unit", "officer").order_by("opened_at", "id")
+
+
+def cases_to_rehome(user: User) -> QuerySet[Case]:
+    """The open cases in reach filed under a unit of an older list than the current one (the re-homing page), oldest
+    first: a supervisor moves them to the successor commune (docs/architecture.md#moves)."""
+    return (
+        cases_visible_to(user)
+        .exclude(state=CaseState.CLOSED)
+        .exclude(unit__list_version=settings.CHILDPROTECT_CURRENT_UNIT_LIST)
+        .select_related("child", "unit__parent", "officer")
+        .order_by("opened_at", "id")
+    )
 
 
 def officers_in_reach(user: User) -> QuerySet[User]:
@@ -706,8 +722,9 @@ def transfers_page(user: User) -> TransferLists:
 
 
 def transfers_incoming_count(user: User) -> int:
-    """The requests waiting for an answer from the user's communes (the home page): one query, the reach read in it."""
+    """The requests waiting for an answer from the user's communes (the home page)."""
     if not user.is_active or acts_for_agency(user) or user.unit_id is None:
         return 0
-    reach = jurisdiction_units(user).values("pk")
-    return CaseTransfer.objects.filter(status=TransferStatus.REQUESTED, to_unit_id__in=reach).count()
+    units = _unit_ids(user)
+    waiting = CaseTransfer.objects.filter(status=TransferStatus.REQUESTED)
+    return (waiting if units is None else waiting.filter(to_unit_id__in=units)).count()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import attachment_views, export_views, pdf_views, retention_views, transfer_views, views
+from . import attachment_views, export_views, pdf_views, rehome_views, retention_views, transfer_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
     path("records/<str:kind>/<id:pk>/restore/", retention_views.record_restore, name="record_restore"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/reassign/", views.case_reassign, name="case_reassign"),
+    path("cases/rehome/", rehome_views.case_rehome, name="case_rehome"),
     path("cases/export/", export_views.case_export, name="case_export"),
     path("cases/transfers/", transfer_views.transfer_list, name="transfer_list"),
     path("cases/transfers/<id:pk>/<str:action>/", transfer_views.transfer_act, name="transfer_act"),

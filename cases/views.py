@@ -31,6 +31,7 @@ from childprotect.accounts.policy import (
 from childprotect.core.once import create_form, save_once
 from childprotect.forms import apply_service_errors, step_form, take_step
 from childprotect.http import AuthenticatedRequest
+from childprotect.places.selectors import old_unit_ids, successors_of
 from childprotect.text import nfc
 
 from . import selectors, services
@@ -264,10 +265,17 @@ def child_list(request: AuthenticatedRequest) -> HttpResponse:
     upto = int(number) * PAGE_SIZE if number.isdigit() and 0 < int(number) < 100_000 else PAGE_SIZE
     listing = selectors.ChildListing(request.user, filters, upto=upto)
     page = Paginator[Child](listing, PAGE_SIZE).get_page(number)
+    successors = successors_of(old_unit_ids(c.residence_unit for c in page))  # no query unless old-list communes
     return render(
         request,
         "cases/child_list.html",
-        {"form": form, "page": page, "capped": listing.capped, "can_create": can_register_child(request.user)},
+        {
+            "form": form,
+            "page": page,
+            "capped": listing.capped,
+            "can_create": can_register_child(request.user),
+            "successors": successors,
+        },
     )
 
 
@@ -373,6 +381,7 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
     _require_registry_role(request.user)
     filters = case_filters(request.GET)
     page = Paginator(selectors.cases_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    successors = successors_of(old_unit_ids(c.unit for c in page))  # no query unless old-list communes are shown
     without_unit = request.GET.copy()
     for key in ("unit", "page"):
         without_unit.pop(key, None)
@@ -387,6 +396,7 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
             "abuse_forms": [*MAIN_FORMS, *SEXUAL_SUBTYPES],
             "abuse_form": filters.form,
             "unit": filters.unit,
+            "successors": successors,
             "without_unit": without_unit.urlencode(),
             "now": timezone.now(),
         },
@@ -476,7 +486,7 @@ def case_reassign(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _step_form_kwargs(user: User, case: Any, action: str) -> dict[str, Any] | None:
-    if action == "reassign":
+    if action in ("reassign", "rehome"):
         return {"case": case}
     if action in TRANSFER_FORMS:
         return {"case": case, "actor": user, "transfer": selectors.open_transfer(case)}

@@ -100,6 +100,10 @@ TRANSITIONS: tuple[Transition, ...] = (
                handler=h.decline_transfer, form=f.TransferDeclineForm, receiving=True),
     Transition("transfer", "Chuyển hồ sơ trực tiếp (cán bộ giám sát)", OPEN_STATES, None, SUPERVISOR,
                handler=h.transfer_direct, form=f.TransferDirectForm, guard=h.no_open_transfer),
+    # A case filed under an old-list commune goes to the current-list commune that took it over (the crosswalk,
+    # docs/law.md#the-2025-reform): the same territory, so no transfer and no custody; offered for old units only.
+    Transition("rehome", "Chuyển hồ sơ sang đơn vị hành chính mới", tuple(s for s in S if s != S.CLOSED), None,
+               SUPERVISORS, handler=h.rehome, form=f.RehomeForm, guard=h.rehome_guard),
     Transition("reopen", "Mở lại hồ sơ (lập kế hoạch mới)", (S.CLOSED,), S.ASSESSED, COMMUNE_STAFF,
                handler=h.reopen, form=f.ReasonForm, starts=(D.PLAN,)),
 )

@@ -26,6 +26,7 @@ from cases.selectors import case_overdue, case_reach_key, cases_visible_to
 from childprotect.accounts.models import User
 from childprotect.accounts.policy import can_oversee_area
 from childprotect.places.models import AdminUnit
+from childprotect.places.selectors import successors_of
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import ReferralFilters, referrals_list
 from reporting.indicators import AGE_GROUPS, _with_age_group
@@ -286,16 +287,29 @@ def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
     cases = cases_visible_to(user)  # the reach, computed once: every figure below counts inside it
     figures = chart_figures(user, cases, today, now)
     states = state_counts(cases, now)
-    communes = [
-        CommuneRow(r["unit"], r["unit__name"], r["total"], r["open"], r["overdue"])
-        for r in cases.order_by()
-        .values("unit", "unit__name")
+    rows = list(
+        cases.order_by()
+        .values("unit", "unit__name", "unit__list_version")
         .annotate(
             total=Count("pk"),
             open=Count("pk", filter=~Q(state=CaseState.CLOSED)),
             overdue=Count("pk", filter=case_overdue(now)),
         )
         .order_by("-open", "-overdue", "-total", "unit__name")[:TOP_COMMUNES]
+    )
+    # An old-list commune's row is named after the commune that took it over, its old name kept (one query, only
+    # when there is one; docs/law.md#the-2025-reform).
+    current = settings.CHILDPROTECT_CURRENT_UNIT_LIST
+    successors = successors_of(r["unit"] for r in rows if r["unit__list_version"] != current)
+    communes = [
+        CommuneRow(
+            r["unit"],
+            successors[r["unit"]].label() if r["unit"] in successors else r["unit__name"],
+            r["total"],
+            r["open"],
+            r["overdue"],
+        )
+        for r in rows
     ]
     return AreaView(
         states=states,

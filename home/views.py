@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cases.selectors import (
     cases_to_reassign,
+    cases_to_rehome,
     cases_visible_to,
     deadlines_due_for,
     inbox_for,
@@ -23,6 +24,7 @@ from childprotect.accounts.policy import (
     can_handle_cases,
     can_oversee_area,
     can_reassign_cases,
+    can_rehome_cases,
     can_transfer_cases,
     works_for_commune,
 )
@@ -80,8 +82,13 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if can_transfer_cases(user):
         # Requests of other communes to take a case, waiting for an answer from the user's communes.
         context["transfers_incoming"] = transfers_incoming_count(user)
+    if can_rehome_cases(user):
+        context["rehome_count"] = cases_to_rehome(user).count()  # filed under an old-list commune: to move
     if can_oversee_area(user):
-        context["communes_count"] = jurisdiction_units(user).filter(level=UnitLevel.COMMUNE).count()
+        # The communes of the current area (not the old ones it took over, also in its reach).
+        version = user.unit.list_version if user.unit else settings.CHILDPROTECT_CURRENT_UNIT_LIST
+        communes = jurisdiction_units(user).filter(level=UnitLevel.COMMUNE, list_version=version)
+        context["communes_count"] = communes.count()
         area = dashboard.area_view(user, now, today)
         context["area"], context["chart_data"] = area, area.chart_data
     if acts_for_agency(user):

@@ -22,6 +22,7 @@ from cases.selectors import cases_visible_to
 from childprotect.accounts.models import User
 from childprotect.accounts.policy import COMMUNE_STAFF, acts_for_agency, can_refer
 from childprotect.places.models import AdminUnit
+from childprotect.places.selectors import unit_reach
 
 from .models import OPEN, SHARED, Referral, ReferralEvent, ReferralStatus
 
@@ -111,7 +112,8 @@ def referrals_list(user: User, filters: ReferralFilters) -> QuerySet[Referral]:
     if filters.agency_type:
         qs = qs.filter(agency__agency_type=filters.agency_type)
     if filters.unit is not None:
-        qs = qs.filter(Q(case__unit=filters.unit) | Q(case__unit__path__startswith=filters.unit.path + "/"))
+        # The unit's subtree and the old communes it took over (docs/law.md#the-2025-reform), as a literal list.
+        qs = qs.filter(case__unit_id__in=list(unit_reach(filters.unit).values_list("pk", flat=True)))
     open_deadline = Deadline.objects.filter(referral=OuterRef("pk"), status=DeadlineStatus.OPEN)
     qs = qs.annotate(response_due=Subquery(open_deadline.values("due_at")[:1]))
     if filters.overdue:

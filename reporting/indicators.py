@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Case as When_
 from django.db.models import Count, F, IntegerField, Model, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
@@ -37,6 +38,7 @@ from cases.models import (
 )
 from childprotect.agencies.models import AgencyType
 from childprotect.places.models import AdminUnit
+from childprotect.places.selectors import successors_of
 from referrals.models import Referral, ReferralStatus
 
 from .periods import Period
@@ -50,7 +52,12 @@ def _choices(choices: Iterable[tuple[Any, Any]]) -> Labeller:
 
 
 def _units(keys: list[Any]) -> dict[Any, str]:
-    return dict(AdminUnit.objects.filter(pk__in=keys).values_list("pk", "name"))
+    """The communes by name; an old-list commune under the commune that took it over, its old name kept
+    (docs/law.md#the-2025-reform; one more query only when there is one)."""
+    units = list(AdminUnit.objects.filter(pk__in=keys).values_list("pk", "name", "list_version"))
+    current = settings.CHILDPROTECT_CURRENT_UNIT_LIST
+    successors = successors_of(pk for pk, _name, version in units if version != current)
+    return {pk: successors[pk].label() if pk in successors else name for pk, name, _version in units}
 
 
 def _same(keys: list[Any]) -> dict[Any, str]:

@@ -32,6 +32,7 @@ from childprotect.audit.actions import PeriodicReportAction, periodic_report_ste
 from childprotect.audit.services import audit_record
 from childprotect.core.services import notify
 from childprotect.places.models import AdminUnit, UnitLevel
+from childprotect.places.selectors import unit_reach
 from childprotect.workflow import StepContext, Workflow
 
 from . import indicators
@@ -178,7 +179,9 @@ def figures_for(unit: AdminUnit, period: Period) -> dict[str, Any]:
     """The report's figures now: computed from the cases of a commune, or summed from the reports sent from below."""
     now = timezone.now().isoformat()
     if unit.level == UnitLevel.COMMUNE:
-        return {"indicators": indicators.compute_all([unit.pk], period), "units": [unit.pk], "computed_at": now}
+        # The commune and the old communes it took over whole: their records are its own (docs/law.md#the-2025-reform).
+        units = sorted(unit_reach(unit).values_list("pk", flat=True))
+        return {"indicators": indicators.compute_all(units, period), "units": units, "computed_at": now}
     sent = list(
         PeriodicReport.objects.filter(
             unit__parent=unit, kind=period.kind, year=period.year, status__in=FROZEN

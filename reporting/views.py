@@ -22,6 +22,7 @@ from childprotect.forms import step_form
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import ascii_filename
 from childprotect.places.models import UnitLevel
+from childprotect.places.selectors import old_unit_ids, successors_of
 
 from . import indicators, selectors, services
 from .forms import NewReportForm
@@ -143,6 +144,9 @@ def report_figure(request: AuthenticatedRequest, pk: int, code: str) -> HttpResp
     rows = selectors.figure_rows(request.user, report, code, dim, key)
     indicator = indicators.BY_CODE[code]
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    reports = selectors.is_report_list(rows)
+    # Old-list communes under the commune that took them over (one query, none when no old unit is shown).
+    successors = successors_of(old_unit_ids(r.incident_unit if reports else r.unit for r in page))
     label = ""
     if dim:
         label = next(
@@ -165,7 +169,8 @@ def report_figure(request: AuthenticatedRequest, pk: int, code: str) -> HttpResp
             "dim": indicator.dims_by_name.get(dim),
             "key_label": label,
             "page": page,
-            "reports": selectors.is_report_list(rows),
+            "reports": reports,
+            "successors": successors,
         },
     )
 

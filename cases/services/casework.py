@@ -56,6 +56,8 @@ __all__ = [
     "case_open",
     "case_act",
     "case_reassign_many",
+    "case_rehome_many",
+    "RehomeChoice",
     "case_comment",
     "separation_record",
     "deadlines_scan",
@@ -356,6 +358,46 @@ def case_reassign_many(*, actor: User, cases: dict[int, int | None], officer: Us
         else:
             moved.append(case)
     return Reassigned(moved, refused)
+
+
+@dataclass(frozen=True)
+class RehomeChoice:
+    case: int
+    unit: int | None  # the current-list commune chosen (None: none chosen for a split commune)
+    version: int  # the case's version on the page as the supervisor saw it
+
+
+@dataclass(frozen=True)
+class Rehomed:
+    moved: list[Case]
+    refused: list[tuple[int, str]]  # (case id, why), in the order asked
+
+
+def case_rehome_many(*, actor: User, choices: list[RehomeChoice]) -> Rehomed:
+    """Move each case to the current-list commune chosen through the workflow's `rehome` step, one transaction
+    each (its own audit entry and timeline step), from the version shown on the page. A case out of reach is refused
+    as not found; a split commune's case with no commune chosen is refused, never guessed."""
+    moved: list[Case] = []
+    refused: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    for choice in choices:
+        if choice.case in seen:
+            continue
+        seen.add(choice.case)
+        case = cases_visible_to(actor).filter(pk=choice.case).first()
+        if case is None:
+            refused.append((choice.case, "Không tìm thấy hồ sơ trong địa bàn bạn phụ trách."))
+            continue
+        if choice.unit is None:
+            refused.append((choice.case, "Xã, phường cũ đã chia tách: hãy chọn xã, phường mới cho hồ sơ này."))
+            continue
+        try:
+            case_act(actor=actor, case=case, action="rehome", version=choice.version, data={"unit": choice.unit})
+        except ValidationError as error:
+            refused.append((choice.case, " ".join(error.messages)))
+        else:
+            moved.append(case)
+    return Rehomed(moved, refused)
 
 
 def _tell_hand_over(case: Case, transition: Transition, step: CaseStep, record: dict[str, Any]) -> None:

@@ -107,6 +107,12 @@ def can_reassign_cases(user: Person) -> bool:
     return _role(user) in CHAIRS_AND_SUPERVISORS
 
 
+def can_rehome_cases(user: Person) -> bool:
+    """Move the cases of an old-list commune in reach to its successor of the current list (a supervisor of the area
+    the successor lies in; docs/law.md#the-2025-reform)."""
+    return _role(user) in SUPERVISORS
+
+
 def can_comment(user: Person) -> bool:
     """Comment on a case in reach (supervisors review and ask for changes this way)."""
     return _role(user) in CASEWORKERS
@@ -185,6 +191,7 @@ CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "take_charge_of_cases": can_take_charge_of_cases,
     "reassign_cases": can_reassign_cases,
     "transfer_cases": can_transfer_cases,
+    "rehome_cases": can_rehome_cases,
     "comment": can_comment,
     "attach_files": can_attach_files,
     "refer": can_refer,

@@ -8,14 +8,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from childprotect.places.models import AdminUnit
-from childprotect.places.selectors import unit_subtree
+from childprotect.places.selectors import unit_reach
 
 from .models import Role, User
 from .policy import Person, account_provisioned_by_supervisors, acts_for_agency, can_manage_accounts
 
 
 def jurisdiction_units(user: User) -> QuerySet[AdminUnit]:
-    """The units whose records `user` may see by place: their unit's subtree; all for administrators.
+    """The units whose records `user` may see by place: their unit's subtree and the old units it took over in the
+    2025 reform (places.selectors.unit_reach, docs/law.md#the-2025-reform); all for administrators.
 
     Partners get none: they see by referral, not by place (docs/law.md#people-and-places). Inactive or anonymous
     users get none.
@@ -26,18 +27,43 @@ def jurisdiction_units(user: User) -> QuerySet[AdminUnit]:
         return AdminUnit.objects.all()
     if acts_for_agency(user) or user.unit is None:
         return AdminUnit.objects.none()
-    return unit_subtree(user.unit)
+    return unit_reach(user.unit)
+
+
+_REACH_MEMO = "_jurisdiction_unit_ids"
+
+
+def jurisdiction_unit_ids(user: User) -> list[int] | None:
+    """The ids of `jurisdiction_units(user)` as a list (None: every unit, for administrators), read once per user
+    object: the request's user asks it of every selector of a page, and the crosswalk changes only with a data load.
+    """
+    if not user.is_active:
+        return []
+    if user.is_administrator:
+        return None
+    if acts_for_agency(user) or user.unit is None:
+        return []
+    memo = user.__dict__.get(_REACH_MEMO)
+    if memo is None or memo[0] != user.unit_id:
+        memo = (user.unit_id, list(jurisdiction_units(user).values_list("pk", flat=True)))
+        user.__dict__[_REACH_MEMO] = memo
+    return list(memo[1])
 
 
 def user_reaches_unit(user: User, unit: AdminUnit) -> bool:
-    """Does `unit` lie in `user`'s jurisdiction? (No query when the user's unit is loaded.)"""
+    """Does `unit` lie in `user`'s jurisdiction? No query when the user's unit is loaded and `unit` is of its list or
+    a later one; a unit of an older list is looked up among the units the user's took over (the crosswalk)."""
     if not user.is_active:  # nor an anonymous user (never active)
         return False
     if user.is_administrator:
         return True
     if acts_for_agency(user) or user.unit is None:
         return False
-    return user.unit.contains(unit)
+    if user.unit.contains(unit):
+        return True
+    if unit.list_version >= user.unit.list_version:
+        return False
+    return unit.pk in (jurisdiction_unit_ids(user) or [])
 
 
 def account_manageable_by(actor: Person | None, account: User) -> bool:

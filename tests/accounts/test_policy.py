@@ -36,6 +36,7 @@ EXPECTED: dict[str, set[str]] = {
     "can_take_charge_of_cases": {"officer_a", "officer_b"},
     "can_reassign_cases": {"chair_a", "supervisor"},
     "can_transfer_cases": CASEWORKERS,
+    "can_rehome_cases": {"supervisor"},
     "can_comment": CASEWORKERS,
     "can_attach_files": CASEWORKERS,
     "can_refer": COMMUNE,

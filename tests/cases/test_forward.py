@@ -376,10 +376,11 @@ def test_the_trace_page_runs_the_same_queries_for_one_forward_or_many(
     url = reverse("cases:report_forwarded")
     forward(officer_a, make_report(officer_a), commune_b)
     assert client.get(url).status_code == 200  # the session warmed
-    # The session, the user and their commune, the bell, the count, the page of forwards with their communes and actors.
-    with django_assert_num_queries(6):
+    # The session, the user and their commune, the bell, the reach, the count, the page of forwards with their
+    # communes and actors.
+    with django_assert_num_queries(7):
         client.get(url)
     for _ in range(4):
         forward(officer_a, make_report(officer_a), commune_b)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(url)

@@ -36,6 +36,7 @@ from childprotect.accounts.models import Role
 from childprotect.audit.models import AuditEntry
 from tests.support.builders import CHAIR_ACTIONS, HAPPY_PATH, SEPARATION, act, record, snapshot, walk
 from tests.support.clock import NOW, RECEIVED_AT, local
+from tests.support.crosswalk import crosswalk, file_under
 
 from ..factories import UserFactory
 
@@ -166,10 +167,13 @@ def _ids(value: Any) -> str:
 def test_each_row_of_the_table_moves_the_case_and_settles_and_starts_its_deadlines(
     transition, case_at, officer_a, chair_a, officer_b, supervisor
 ):
+    old = crosswalk().dien_bien if transition.action == "rehome" else None
     for source in transition.sources:
         case = case_at(source)
         if transition.receiving or transition.action == "cancel_transfer":  # a request to answer or withdraw
             act(officer_a, case, "request_transfer")
+        if old is not None:  # offered only for a case filed under an old-list commune
+            file_under(case, old)
         if transition.action == "end_separation":  # offered only while a separation runs: one decided at 09:00
             EmergencyMeasure.objects.create(
                 case=case, decided_by=chair_a, decided_at=NOW, measures="Cách ly.", separation=True

@@ -18,6 +18,7 @@ from cases.models import Case, CaseState, CaseStep, Report
 from cases.services import case_act, report_attach_child
 from childprotect.accounts.models import Role, User
 from childprotect.audit.models import AuditEntry
+from childprotect.places.selectors import successors_of
 from referrals.models import Consent, Referral
 from referrals.services import ReferralData, referral_act, referral_create
 from reporting.periods import PeriodKind
@@ -125,6 +126,7 @@ def records() -> dict[str, dict[str, Any]]:
         "reject_closure": {"reason": "Cần thêm một lần rà soát."},
         "reopen": {"reason": "Có thông tin trẻ lại bị bạo lực."},
         "reassign": {"reason": "Cán bộ phụ trách chuyển công tác."},
+        "rehome": {"reason": "Sắp xếp đơn vị hành chính năm 2025."},
     }
 
 
@@ -163,6 +165,9 @@ def act(actor, case: Case, action: str, **overrides: Any) -> CaseStep:
     case.refresh_from_db()
     if action == "reassign" and "officer" not in overrides:
         overrides["officer"] = second_officer(case)
+    if action == "rehome" and "unit" not in overrides:  # the commune that took the case's over, or the first of a split
+        found = successors_of([case.unit_id]).get(case.unit_id)
+        overrides["unit"] = found.units[0].pk if found else None
     return case_act(actor=actor, case=case, action=action, version=case.version, data=record(action, **overrides))
 
 

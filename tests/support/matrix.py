@@ -327,6 +327,8 @@ RULES: dict[str, Rule] = {
     "cases:case_reassign": Rule(
         get=each(403, chair_a=200, supervisor=200), post=each(403, chair_a=200, supervisor=200)
     ),
+    # Re-homing the cases of old-list communes: the supervisors' (an empty POST shows the page again with its error).
+    "cases:case_rehome": Rule(get=each(403, supervisor=200), post=each(403, supervisor=200)),
     "cases:case_comment": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
     "cases:case_separation": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
     "cases:case_form_pdf": Rule(
