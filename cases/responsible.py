@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.policy import COMMUNE_STAFF
 from childprotect.places.models import AdminUnit
+from childprotect.places.selectors import old_unit_ids, successors_of
 
 from .models import Case, CaseState
 
@@ -76,10 +77,20 @@ class CommuneHeads:
 
     def __init__(self, communes: Iterable[AdminUnit]) -> None:
         units = {u.pk: u for u in communes}
-        above = {pk: [a.pk for a in unit.ancestors()] for pk, unit in units.items()}
+        # A commune of an older list answers through the current communes that took it over (the crosswalk, one
+        # query, none when every commune is current): the one that took it whole, its chairs and supervisors; a
+        # split one only through the supervisors above its candidates, until a supervisor re-homes the case.
+        successors = successors_of(old_unit_ids(units.values()))
+        self._successor = {pk: found.successor.pk for pk, found in successors.items() if found.successor is not None}
+        answering = {pk: [s.pk for s in successors[pk].units] if pk in successors else [pk] for pk in units}
+        chaired = {pk: answering[pk] if pk not in successors or pk in self._successor else [] for pk in units}
+        every = units | {s.pk: s for found in successors.values() for s in found.units}
+        above = {pk: {a.pk for unit in answering[pk] for a in every[unit].ancestors()} for pk in units}
         people = (
             list(
-                User.objects.filter(is_active=True, role=Role.COMMUNE_CHAIR, unit_id__in=list(units))
+                User.objects.filter(
+                    is_active=True, role=Role.COMMUNE_CHAIR, unit_id__in={c for ids in chaired.values() for c in ids}
+                )
                 | User.objects.filter(
                     is_active=True, role=Role.SUPERVISOR, unit_id__in={a for ids in above.values() for a in ids}
                 )
@@ -87,10 +98,16 @@ class CommuneHeads:
             if units
             else []
         )
-        self._chairs = {pk: [u for u in people if u.role == Role.COMMUNE_CHAIR and u.unit_id == pk] for pk in units}
+        self._chairs = {
+            pk: [u for u in people if u.role == Role.COMMUNE_CHAIR and u.unit_id in chaired[pk]] for pk in units
+        }
         self._supervisors = {
             pk: [u for u in people if u.role == Role.SUPERVISOR and u.unit_id in above[pk]] for pk in units
         }
+
+    def successor(self, unit_id: int) -> int:
+        """The current commune answering for `unit_id`: itself, or the one that took it over whole."""
+        return self._successor.get(unit_id, unit_id)
 
     def chairs(self, unit_id: int) -> list[User]:
         return self._chairs.get(unit_id, [])
@@ -111,6 +128,8 @@ def case_reminded(case: Case, heads: CommuneHeads | None = None) -> tuple[list[U
     if not reason and case.officer is not None:
         return [case.officer], ""
     heads = heads or CommuneHeads([case.unit])
+    if case.officer is not None and not absent_reason(case.officer, heads.successor(case.unit_id)):
+        return [case.officer], ""  # filed under an old commune, its officer now of the one that took it over
     return heads.stand_ins(case.unit_id), reason
 
 

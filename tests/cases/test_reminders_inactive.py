@@ -17,6 +17,7 @@ from childprotect.core.services import notify
 from tests.factories import UserFactory
 from tests.support.builders import send_referral
 from tests.support.clock import RECEIVED_AT
+from tests.support.crosswalk import crosswalk, file_under
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
@@ -139,3 +140,45 @@ def test_notify_does_not_reach_an_inactive_account_and_says_so(officer_a, chair_
 
     assert [n.recipient_id for n in made] == [chair_a.pk]
     assert f"inactive account(s) [{officer_a.pk}]: Ý kiến mới về hồ sơ" in caplog.text
+
+
+# --- Cases filed under a 2024 commune (the crosswalk, docs/law.md#the-2025-reform) ------------------------------------
+
+
+def test_a_case_under_an_old_commune_reminds_its_officer_now_of_the_commune_that_took_it_over(
+    new_case, officer_a, chair_a, clock
+):
+    xw = crosswalk()
+    case = file_under(new_case(), xw.dien_bien)  # Phường Điện Biên went whole into Phường Hạc Thành, officer_a's
+    emergency = case.deadlines.get(kind=DeadlineKind.EMERGENCY)
+    clock.move_to(DUE_SOON)
+
+    deadlines_scan()
+
+    assert told(emergency.pk, "due_soon") == ["officer_a"]
+
+
+def test_with_its_officer_gone_the_successors_chair_stands_in(new_case, officer_a, chair_a, supervisor, clock):
+    xw = crosswalk()
+    case = file_under(new_case(), xw.dien_bien)
+    emergency = case.deadlines.get(kind=DeadlineKind.EMERGENCY)
+    deactivate(officer_a)
+    clock.move_to(DUE_SOON)
+
+    deadlines_scan()
+
+    assert told(emergency.pk, "due_soon") == ["chair_a"]
+
+
+def test_a_split_communes_case_goes_to_the_supervisors_not_to_a_guessed_chair(
+    new_case, officer_a, chair_a, supervisor, clock
+):
+    xw = crosswalk()
+    case = file_under(new_case(), xw.dong_cuong)  # split between Hạc Thành and Hàm Rồng: no commune is guessed
+    emergency = case.deadlines.get(kind=DeadlineKind.EMERGENCY)
+    deactivate(officer_a)
+    clock.move_to(DUE_SOON)
+
+    deadlines_scan()
+
+    assert told(emergency.pk, "due_soon") == ["supervisor"]
