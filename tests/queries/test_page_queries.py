@@ -86,6 +86,13 @@ def _periodic(w: Area) -> PeriodicReport:
     return w.periodic
 
 
+def _figure(w: Area, code: str, dim: str = "") -> str:
+    """The cases behind a figure of the commune's periodic report (its total, or its commune's row)."""
+    report = _periodic(w)
+    url = reverse("reporting:report_figure", args=[report.pk, code])
+    return f"{url}?dim={dim}&key={report.unit_id}" if dim else url
+
+
 PAGES = [
     # The list of deadlines due soon: the deadlines, then the cases of the rows shown with their children (one query).
     # The chair and the supervisor count the open cases of officers who left (the supervisor reads the reach for it).
@@ -126,6 +133,10 @@ PAGES = [
     Page(
         "periodic report detail", "officer_a", lambda w: reverse("reporting:report_detail", args=[_periodic(w).pk]), 8
     ),
+    # A figure's cases: one query more than the list itself for the cases that moved through the report's communes
+    # (read once; counted where they were, reporting/indicators.py `scope_for`).
+    Page("periodic report figure", "officer_a", lambda w: _figure(w, "C01"), 8),
+    Page("periodic report figure by commune", "supervisor", lambda w: _figure(w, "K02", "commune"), 9),
 ]
 
 
