@@ -116,22 +116,30 @@ class Scope:
 
     units: list[int]
     period: Period
-    moved: tuple[int, ...] = ()  # ids of the cases with a stay in `units` not ended before the period (CaseCustody)
+    moved: tuple[int, ...] = ()  # the cases with a stay in `units` not ended before the period (CaseCustody)
+    stays: tuple[int, ...] = ()  # those stays
+    elsewhere: tuple[int, ...] = ()  # the communes outside `units` where some of those cases are now
 
 
 def scope_for(units: list[int], period: Period) -> Scope:
-    """The scope of `units` over `period`: one query for the moved cases (an index-only scan; none for most communes).
+    """The scope of `units` over `period`: one query for the moved cases (none for most communes).
 
     A moved case held in `units` during or after the period has a stay there ending after the period's start (or
     still open): those are the cases whose records are counted by their stays rather than by `Case.unit`."""
     start, _stop = period.bounds()
-    moved = (
+    rows = list(
         CaseCustody.objects.filter(Q(until__isnull=True) | Q(until__gt=start), unit_id__in=units)
         .order_by()
-        .values_list("case_id", flat=True)
-        .distinct()
+        .values_list("pk", "case_id", "case__unit_id")
     )
-    return Scope(units, period, tuple(sorted(moved)))
+    inside = set(units)
+    return Scope(
+        units,
+        period,
+        moved=tuple(sorted({case for _, case, _ in rows})),
+        stays=tuple(sorted(pk for pk, _, _ in rows)),
+        elsewhere=tuple(sorted({now for _, _, now in rows if now not in inside})),
+    )
 
 
 @dataclass(frozen=True)
@@ -185,18 +193,23 @@ def _held(scope: Scope, moment: str | dt.datetime, case: str = "") -> tuple[Q, d
 
     A case not in `scope.moved` is where `Case.unit` says: the indexed `unit_id IN (...)` alone. A moved case is held
     by its stay with `since` ≤ moment < `until` (an empty end is open): a record made at the instant of a move counts
-    for the commune it moved to. Use the condition in the same filter() call as the moment's own path, so that a
-    multi-valued path (a case's plans) is one join."""
+    for the commune it moved to. The condition keeps one `unit_id IN (...)` that the database can read from an index
+    (the communes, and those where the moved cases are now); use it in the same filter() call as the moment's own
+    path, so that a multi-valued path (a case's plans) is one join."""
     unit, case_id = (f"{case}__unit_id", f"{case}_id") if case else ("unit_id", "pk")
-    here = Q(**{f"{unit}__in": scope.units})
     if not scope.moved:
-        return here, {"held_by": F(unit)}
+        return Q(**{f"{unit}__in": scope.units}), {"held_by": F(unit)}
     at = OuterRef(moment) if isinstance(moment, str) else Value(moment)
     stays = CaseCustody.objects.filter(
         Q(since__isnull=True) | Q(since__lte=at), Q(until__isnull=True) | Q(until__gt=at), case_id=OuterRef(case_id)
     ).order_by()  # stays never overlap: one at most
     moved = Q(**{f"{case_id}__in": scope.moved})
-    held = (here & ~moved) | (moved & Q(Exists(stays.filter(unit_id__in=scope.units))))
+    stayed = moved & Q(Exists(stays.filter(pk__in=scope.stays)))
+    if scope.elsewhere:
+        near = Q(**{f"{unit}__in": [*scope.units, *scope.elsewhere]})
+        held = near & ((~moved & ~Q(**{f"{unit}__in": scope.elsewhere})) | stayed)
+    else:
+        held = Q(**{f"{unit}__in": scope.units}) & (~moved | stayed)
     holder = When_(
         When(moved, then=Subquery(stays.values("unit_id")[:1])), default=F(unit), output_field=IntegerField()
     )
