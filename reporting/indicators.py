@@ -118,7 +118,6 @@ class Scope:
     period: Period
     moved: tuple[int, ...] = ()  # the cases with a stay in `units` not ended before the period (CaseCustody)
     stays: tuple[int, ...] = ()  # those stays
-    elsewhere: tuple[int, ...] = ()  # the communes outside `units` where some of those cases are now
 
 
 def scope_for(units: list[int], period: Period) -> Scope:
@@ -130,15 +129,10 @@ def scope_for(units: list[int], period: Period) -> Scope:
     rows = list(
         CaseCustody.objects.filter(Q(until__isnull=True) | Q(until__gt=start), unit_id__in=units)
         .order_by()
-        .values_list("pk", "case_id", "case__unit_id")
+        .values_list("pk", "case_id")
     )
-    inside = set(units)
     return Scope(
-        units,
-        period,
-        moved=tuple(sorted({case for _, case, _ in rows})),
-        stays=tuple(sorted(pk for pk, _, _ in rows)),
-        elsewhere=tuple(sorted({now for _, _, now in rows if now not in inside})),
+        units, period, moved=tuple(sorted({case for _, case in rows})), stays=tuple(sorted(pk for pk, _ in rows))
     )
 
 
@@ -193,23 +187,22 @@ def _held(scope: Scope, moment: str | dt.datetime, case: str = "") -> tuple[Q, d
 
     A case not in `scope.moved` is where `Case.unit` says: the indexed `unit_id IN (...)` alone. A moved case is held
     by its stay with `since` ≤ moment < `until` (an empty end is open): a record made at the instant of a move counts
-    for the commune it moved to. The condition keeps one `unit_id IN (...)` that the database can read from an index
-    (the communes, and those where the moved cases are now); use it in the same filter() call as the moment's own
-    path, so that a multi-valued path (a case's plans) is one join."""
+    for the commune it moved to. The database finds the candidates from its indexes (`unit_id IN (...) OR id IN
+    (moved)`, for a record through its case), then checks the stays of the moved ones only. Use the condition in the
+    same filter() call as the moment's own path, so that a multi-valued path (a case's plans) is one join."""
     unit, case_id = (f"{case}__unit_id", f"{case}_id") if case else ("unit_id", "pk")
+    here = Q(**{f"{unit}__in": scope.units})
     if not scope.moved:
-        return Q(**{f"{unit}__in": scope.units}), {"held_by": F(unit)}
+        return here, {"held_by": F(unit)}
     at = OuterRef(moment) if isinstance(moment, str) else Value(moment)
     stays = CaseCustody.objects.filter(
         Q(since__isnull=True) | Q(since__lte=at), Q(until__isnull=True) | Q(until__gt=at), case_id=OuterRef(case_id)
     ).order_by()  # stays never overlap: one at most
     moved = Q(**{f"{case_id}__in": scope.moved})
-    stayed = moved & Q(Exists(stays.filter(pk__in=scope.stays)))
-    if scope.elsewhere:
-        near = Q(**{f"{unit}__in": [*scope.units, *scope.elsewhere]})
-        held = near & ((~moved & ~Q(**{f"{unit}__in": scope.elsewhere})) | stayed)
-    else:
-        held = Q(**{f"{unit}__in": scope.units}) & (~moved | stayed)
+    held = (here & ~moved) | (moved & Q(Exists(stays.filter(pk__in=scope.stays))))
+    if case:  # the record's case among the communes' cases and the moved ones (a semi-join the index answers)
+        candidates = Case.all_objects.filter(Q(unit_id__in=scope.units) | Q(pk__in=scope.moved)).values("pk")
+        held &= Q(**{f"{case_id}__in": candidates})
     holder = When_(
         When(moved, then=Subquery(stays.values("unit_id")[:1])), default=F(unit), output_field=IntegerField()
     )
