@@ -21,7 +21,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Case as When_
 from django.db.models import Count, Exists, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -110,30 +110,46 @@ class Dim:
         return self.annotate(qs) if self.annotate else (qs, self.path)
 
 
+class Stay(NamedTuple):
+    pk: int
+    case_id: int
+    unit_id: int
+    since: dt.datetime | None
+    until: dt.datetime | None
+
+
 @dataclass(frozen=True)
 class Scope:
     """What an indicator is computed over: communes, a period, and the cases that moved through those communes."""
 
     units: list[int]
     period: Period
-    moved: tuple[int, ...] = ()  # the cases with a stay in `units` not ended before the period (CaseCustody)
-    stays: tuple[int, ...] = ()  # those stays
+    stays: tuple[Stay, ...] = ()  # the stays in `units` not ended before the period (CaseCustody)
+
+    @property
+    def moved(self) -> list[int]:
+        """The cases of those stays: counted by their stays rather than by `Case.unit`."""
+        return sorted({stay.case_id for stay in self.stays})
+
+
+# Up to this many stays in a report's communes, they are written into the SQL as literal ranges (no subquery, plans
+# as good as without moves); beyond, a subquery reads each moved case's stay (a province or the country computed
+# directly, whose query would otherwise grow with every move).
+LITERAL_STAYS = 200
 
 
 def scope_for(units: list[int], period: Period) -> Scope:
-    """The scope of `units` over `period`: one query for the moved cases (none for most communes).
+    """The scope of `units` over `period`: one query for the stays of the moved cases (none for most communes).
 
     A moved case held in `units` during or after the period has a stay there ending after the period's start (or
     still open): those are the cases whose records are counted by their stays rather than by `Case.unit`."""
     start, _stop = period.bounds()
-    rows = list(
+    rows = (
         CaseCustody.objects.filter(Q(until__isnull=True) | Q(until__gt=start), unit_id__in=units)
-        .order_by()
-        .values_list("pk", "case_id")
+        .order_by("pk")
+        .values_list("pk", "case_id", "unit_id", "since", "until")
     )
-    return Scope(
-        units, period, moved=tuple(sorted({case for _, case in rows})), stays=tuple(sorted(pk for pk, _ in rows))
-    )
+    return Scope(units, period, tuple(Stay(*row) for row in rows))
 
 
 @dataclass(frozen=True)
@@ -188,25 +204,51 @@ def _held(scope: Scope, moment: str | dt.datetime, case: str = "") -> tuple[Q, d
     A case not in `scope.moved` is where `Case.unit` says: the indexed `unit_id IN (...)` alone. A moved case is held
     by its stay with `since` ≤ moment < `until` (an empty end is open): a record made at the instant of a move counts
     for the commune it moved to. The database finds the candidates from its indexes (`unit_id IN (...) OR id IN
-    (moved)`, for a record through its case), then checks the stays of the moved ones only. Use the condition in the
+    (moved)`, for a record through its case), then checks the stays of the moved ones only: written as literal
+    ranges up to LITERAL_STAYS stays, read by a subquery beyond. Use the condition in the
     same filter() call as the moment's own path, so that a multi-valued path (a case's plans) is one join."""
     unit, case_id = (f"{case}__unit_id", f"{case}_id") if case else ("unit_id", "pk")
     here = Q(**{f"{unit}__in": scope.units})
-    if not scope.moved:
+    if not scope.stays:
         return here, {"held_by": F(unit)}
-    at = OuterRef(moment) if isinstance(moment, str) else Value(moment)
-    stays = CaseCustody.objects.filter(
-        Q(since__isnull=True) | Q(since__lte=at), Q(until__isnull=True) | Q(until__gt=at), case_id=OuterRef(case_id)
-    ).order_by()  # stays never overlap: one at most
     moved = Q(**{f"{case_id}__in": scope.moved})
-    held = (here & ~moved) | (moved & Q(Exists(stays.filter(pk__in=scope.stays))))
+    if len(scope.stays) <= LITERAL_STAYS:
+        spans = [(stay, _during(stay, moment, case_id)) for stay in scope.stays]
+        stayed = Q()
+        for _stay, span in spans:
+            stayed |= span
+        held = (here & ~moved) | stayed
+        holder: Any = When_(
+            *(When(span, then=Value(stay.unit_id)) for stay, span in spans),
+            default=F(unit),
+            output_field=IntegerField(),
+        )
+    else:
+        at = OuterRef(moment) if isinstance(moment, str) else Value(moment)
+        stays = CaseCustody.objects.filter(
+            Q(since__isnull=True) | Q(since__lte=at), Q(until__isnull=True) | Q(until__gt=at), case_id=OuterRef(case_id)
+        ).order_by()  # stays never overlap: one at most
+        held = (here & ~moved) | (moved & Q(Exists(stays.filter(pk__in=[stay.pk for stay in scope.stays]))))
+        holder = When_(
+            When(moved, then=Subquery(stays.values("unit_id")[:1])), default=F(unit), output_field=IntegerField()
+        )
     if case:  # the record's case among the communes' cases and the moved ones (a semi-join the index answers)
         candidates = Case.all_objects.filter(Q(unit_id__in=scope.units) | Q(pk__in=scope.moved)).values("pk")
         held &= Q(**{f"{case_id}__in": candidates})
-    holder = When_(
-        When(moved, then=Subquery(stays.values("unit_id")[:1])), default=F(unit), output_field=IntegerField()
-    )
     return held, {"held_by": holder}
+
+
+def _during(stay: Stay, moment: str | dt.datetime, case_id: str) -> Q:
+    """The rows of the stay's case whose moment falls in the stay (since ≤ moment < until), as literal SQL."""
+    if isinstance(moment, dt.datetime):
+        inside = (stay.since is None or stay.since <= moment) and (stay.until is None or moment < stay.until)
+        return Q(**{case_id: stay.case_id}) if inside else Q(pk__in=[])
+    span = Q(**{case_id: stay.case_id})
+    if stay.since is not None:
+        span &= Q(**{f"{moment}__gte": stay.since})
+    if stay.until is not None:
+        span &= Q(**{f"{moment}__lt": stay.until})
+    return span
 
 
 def _reports(scope: Scope) -> QuerySet[Report]:

@@ -27,6 +27,14 @@ PERIOD = period_for(SEMI, 2026)
 WITH_COMMUNE = [i.code for i in indicators.INDICATORS if "commune" in i.dims_by_name]
 
 
+@pytest.fixture(autouse=True, params=["literal", "subquery"])
+def stays_read_as(request, monkeypatch):
+    """Every test both ways the figures read the stays: literal ranges (a commune's few moves) and a subquery (a
+    province or the country computed directly, past LITERAL_STAYS)."""
+    monkeypatch.setattr(indicators, "LITERAL_STAYS", 200 if request.param == "literal" else 0)
+    return request.param
+
+
 def move(clock, case: Case, to_unit, officer, at: dt.datetime) -> Case:
     """The case leaves its commune for `to_unit` at `at` (its officer now one of the receiving commune)."""
     clock.move_to(at)
