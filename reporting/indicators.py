@@ -135,7 +135,7 @@ class Scope:
 # Up to this many stays in a report's communes, they are written into the SQL as literal ranges (no subquery, plans
 # as good as without moves); beyond, a subquery reads each moved case's stay (a province or the country computed
 # directly, whose query would otherwise grow with every move).
-LITERAL_STAYS = 200
+LITERAL_STAYS = 30
 
 
 def scope_for(units: list[int], period: Period) -> Scope:

@@ -31,7 +31,7 @@ WITH_COMMUNE = [i.code for i in indicators.INDICATORS if "commune" in i.dims_by_
 def stays_read_as(request, monkeypatch):
     """Every test both ways the figures read the stays: literal ranges (a commune's few moves) and a subquery (a
     province or the country computed directly, past LITERAL_STAYS)."""
-    monkeypatch.setattr(indicators, "LITERAL_STAYS", 200 if request.param == "literal" else 0)
+    monkeypatch.setattr(indicators, "LITERAL_STAYS", 30 if request.param == "literal" else 0)
     return request.param
 
 
