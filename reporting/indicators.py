@@ -111,6 +111,8 @@ class Dim:
 
 
 class Stay(NamedTuple):
+    """One CaseCustody row, as a report's scope reads it."""
+
     pk: int
     case_id: int
     unit_id: int
@@ -205,8 +207,8 @@ def _held(scope: Scope, moment: str | dt.datetime, case: str = "") -> tuple[Q, d
     by its stay with `since` ≤ moment < `until` (an empty end is open): a record made at the instant of a move counts
     for the commune it moved to. The database finds the candidates from its indexes (`unit_id IN (...) OR id IN
     (moved)`, for a record through its case), then checks the stays of the moved ones only: written as literal
-    ranges up to LITERAL_STAYS stays, read by a subquery beyond. Use the condition in the
-    same filter() call as the moment's own path, so that a multi-valued path (a case's plans) is one join."""
+    ranges up to LITERAL_STAYS stays, read by a subquery beyond. Use the condition in the same filter() call as the
+    moment's own path, so that a multi-valued path (a case's plans) is one join."""
     unit, case_id = (f"{case}__unit_id", f"{case}_id") if case else ("unit_id", "pk")
     here = Q(**{f"{unit}__in": scope.units})
     if not scope.stays:
