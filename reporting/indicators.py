@@ -5,6 +5,11 @@ communes and a period, what it counts (distinct), and the breakdowns it is cut b
 (COUNT(DISTINCT ...) GROUP BY ...): one query for the total and one per breakdown, whatever the number of cases.
 The same definition gives the list of cases (or reports) behind any figure, for the drill-down from the screen.
 
+A case's record counts for the commune that held the case at the record's moment (docs/law.md#indicators): a case
+that never moved has no custody row and is counted where `Case.unit` says, by the plain indexed filter; the few cases
+that moved (cases/models/moves.py `CaseCustody`) are looked up once per report (`Scope.moved`) and counted by their stay
+at that moment. Reports received stay with the commune of the incident.
+
 The computed figures are plain JSON, frozen in the report when it is submitted:
     {"C01": {"total": 7, "by": {"sex": [["female", "Nữ", 4], ["male", "Nam", 3]], ...}}, ...}
 Breakdown rows carry their label, so a frozen report keeps the words it was submitted with.
@@ -12,19 +17,21 @@ Breakdown rows carry their label, so a frozen report keeps the words it was subm
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Case as When_
-from django.db.models import Count, F, IntegerField, Model, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
 from cases.models import (
     AbuseForm,
     Case,
+    CaseCustody,
     CaseStep,
     EmergencyMeasure,
     Environment,
@@ -110,15 +117,60 @@ class Dim:
         return self.annotate(qs) if self.annotate else (qs, self.path)
 
 
+class Stay(NamedTuple):
+    """One CaseCustody row, as a report's scope reads it."""
+
+    pk: int
+    case_id: int
+    unit_id: int
+    since: dt.datetime | None
+    until: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an indicator is computed over: communes, a period, and the cases that moved through those communes."""
+
+    units: list[int]
+    period: Period
+    stays: tuple[Stay, ...] = ()  # the stays in `units` not ended before the period (CaseCustody)
+
+    @property
+    def moved(self) -> list[int]:
+        """The cases of those stays: counted by their stays rather than by `Case.unit`."""
+        return sorted({stay.case_id for stay in self.stays})
+
+
+# Up to this many stays in a report's communes, they are written into the SQL as literal ranges (no subquery, plans
+# as good as without moves); beyond, a subquery reads each moved case's stay (a province or the country computed
+# directly, whose query would otherwise grow with every move).
+LITERAL_STAYS = 30
+
+
+def scope_for(units: list[int], period: Period) -> Scope:
+    """The scope of `units` over `period`: one query for the stays of the moved cases (none for most communes).
+
+    A moved case held in `units` during or after the period has a stay there ending after the period's start (or
+    still open): those are the cases whose records are counted by their stays rather than by `Case.unit`."""
+    start, _stop = period.bounds()
+    rows = (
+        CaseCustody.objects.filter(Q(until__isnull=True) | Q(until__gt=start), unit_id__in=units)
+        .order_by("pk")
+        .values_list("pk", "case_id", "unit_id", "since", "until")
+    )
+    return Scope(units, period, tuple(Stay(*row) for row in rows))
+
+
 @dataclass(frozen=True)
 class Indicator:
     code: str
     label: str
-    rows: Callable[[list[int], Period], QuerySet[Any]]
+    rows: Callable[[Scope], QuerySet[Any]]
     count: str = "pk"  # counted distinct
     dims: tuple[Dim, ...] = ()
     case_path: str = "pk"  # from a row to its case, for the drill-down ("" when the rows are reports)
     unit_word: str = "vụ việc"
+    at: str = ""  # the moment a moved case's record is counted at, as the drill-down says it ("" for reports)
     note: str = ""
     annex: str = ""  # its column heading in the PDF's annex by commune (reporting/output.py); "": not there
     dims_by_name: dict[str, Dim] = field(default_factory=dict, compare=False, repr=False)
@@ -126,8 +178,8 @@ class Indicator:
     def __post_init__(self) -> None:
         self.dims_by_name.update({d.name: d for d in self.dims})
 
-    def compute(self, units: list[int], period: Period) -> dict[str, Any]:
-        qs = self.rows(units, period)
+    def compute(self, units: list[int], period: Period, scope: Scope | None = None) -> dict[str, Any]:
+        qs = self.rows(scope or scope_for(units, period))
         total = qs.aggregate(n=Count(self.count, distinct=True))["n"] or 0
         by: dict[str, list[list[Any]]] = {}
         for dim in self.dims:
@@ -142,7 +194,7 @@ class Indicator:
 
     def matching(self, units: list[int], period: Period, dim: str = "", key: Any = None) -> QuerySet[Any]:
         """The rows behind one figure: the total (no dim) or one breakdown key."""
-        qs = self.rows(units, period)
+        qs = self.rows(scope_for(units, period))
         if dim:
             grouped, path = self.dims_by_name[dim].grouped(qs)
             qs = grouped.filter(**{path: key})
@@ -154,22 +206,110 @@ def _window(prefix: str, period: Period) -> Q:
     return Q(**{f"{prefix}__gte": start, f"{prefix}__lt": stop})
 
 
-def _reports(units: list[int], period: Period) -> QuerySet[Report]:
-    return Report.objects.filter(_window("received_at", period), incident_unit_id__in=units)
+def _held(scope: Scope, moment: str | dt.datetime, case: str = "") -> tuple[Q, dict[str, Any]]:
+    """The rows (a case, or a case's record through `case`) whose case was held in `scope.units` at `moment` (a field
+    path of the row, or an instant), and the alias `held_by`: the commune that held it then.
+
+    A case not in `scope.moved` is where `Case.unit` says: the indexed `unit_id IN (...)` alone. A moved case is held
+    by its stay with `since` ≤ moment < `until` (an empty end is open): a record made at the instant of a move counts
+    for the commune it moved to. The database finds the candidates from its indexes (`unit_id IN (...) OR id IN
+    (moved)`, for a record through its case), then checks the stays of the moved ones only: written as literal
+    ranges up to LITERAL_STAYS stays, read by a subquery beyond. Use the condition in the same filter() call as the
+    moment's own path, so that a multi-valued path (a case's plans) is one join."""
+    unit, case_id = (f"{case}__unit_id", f"{case}_id") if case else ("unit_id", "pk")
+    here = Q(**{f"{unit}__in": scope.units})
+    if not scope.stays:
+        return here, {"held_by": F(unit)}
+    moved = Q(**{f"{case_id}__in": scope.moved})
+    if len(scope.stays) <= LITERAL_STAYS:
+        spans = [(stay, _during(stay, moment, case_id)) for stay in scope.stays]
+        stayed = Q()
+        for _stay, span in spans:
+            stayed |= span
+        held = (here & ~moved) | stayed
+        holder: Any = When_(
+            *(When(span, then=Value(stay.unit_id)) for stay, span in spans),
+            default=F(unit),
+            output_field=IntegerField(),
+        )
+    else:
+        at = OuterRef(moment) if isinstance(moment, str) else Value(moment)
+        stays = CaseCustody.objects.filter(
+            Q(since__isnull=True) | Q(since__lte=at), Q(until__isnull=True) | Q(until__gt=at), case_id=OuterRef(case_id)
+        ).order_by()  # stays never overlap: one at most
+        held = (here & ~moved) | (moved & Q(Exists(stays.filter(pk__in=[stay.pk for stay in scope.stays]))))
+        holder = When_(
+            When(moved, then=Subquery(stays.values("unit_id")[:1])), default=F(unit), output_field=IntegerField()
+        )
+    if case:  # the record's case among the communes' cases and the moved ones (a semi-join the index answers)
+        candidates = Case.all_objects.filter(Q(unit_id__in=scope.units) | Q(pk__in=scope.moved)).values("pk")
+        held &= Q(**{f"{case_id}__in": candidates})
+    return held, {"held_by": holder}
 
 
-def _cases_reported(units: list[int], period: Period) -> QuerySet[Case]:
-    """Each case is one child of one report: the children concerned by the reports received in the period."""
-    return Case.objects.filter(_window("report__received_at", period), unit_id__in=units)
+def _during(stay: Stay, moment: str | dt.datetime, case_id: str) -> Q:
+    """The rows of the stay's case whose moment falls in the stay (since ≤ moment < until), as literal SQL."""
+    if isinstance(moment, dt.datetime):
+        inside = (stay.since is None or stay.since <= moment) and (stay.until is None or moment < stay.until)
+        return Q(**{case_id: stay.case_id}) if inside else Q(pk__in=[])
+    span = Q(**{case_id: stay.case_id})
+    if stay.since is not None:
+        span &= Q(**{f"{moment}__gte": stay.since})
+    if stay.until is not None:
+        span &= Q(**{f"{moment}__lt": stay.until})
+    return span
 
 
-def _of_cases(model: type[Model], moment: str, **more: Any) -> Callable[[list[int], Period], QuerySet[Any]]:
-    """The rows of a case's records (`model`, with its `case`) whose `moment` falls in the period, in the units."""
-    return lambda units, period: model._default_manager.filter(_window(moment, period), case__unit_id__in=units, **more)
+def _reports(scope: Scope) -> QuerySet[Report]:
+    """Reports stay with the commune of the incident (a forward changes it; a case's transfer does not)."""
+    return Report.objects.filter(_window("received_at", scope.period), incident_unit_id__in=scope.units)
 
 
-COMMUNE = Dim("commune", "Theo xã, phường", "unit_id", _units)
-CASE_COMMUNE = Dim("commune", "Theo xã, phường", "case__unit_id", _units)  # a case's record, by its case's commune
+def _cases_reported(scope: Scope) -> QuerySet[Case]:
+    """Each case is one child of one report: the children concerned by the reports received in the period, counted
+    for the commune that held the case when the report was received."""
+    held, holder = _held(scope, "report__received_at")
+    return Case.objects.filter(_window("report__received_at", scope.period), held).alias(**holder)
+
+
+def _of_cases(model: type[Model], moment: str, **more: Any) -> Callable[[Scope], QuerySet[Any]]:
+    """The rows of a case's records (`model`, with its `case`) whose `moment` falls in the period, counted for the
+    commune that held the case at that moment."""
+
+    def rows(scope: Scope) -> QuerySet[Any]:
+        held, holder = _held(scope, moment, "case")
+        qs: QuerySet[Any] = model._default_manager.filter(_window(moment, scope.period), held, **more).alias(**holder)
+        return qs
+
+    return rows
+
+
+def _supported(scope: Scope) -> QuerySet[Case]:
+    """Cases with a plan approved in the period (and in force, or replaced since), where they were at the approval."""
+    held, holder = _held(scope, "plans__approved_at")
+    return Case.objects.filter(
+        _window("plans__approved_at", scope.period), held, plans__status__in=PLAN_IN_FORCE
+    ).alias(**holder)
+
+
+def _closed(scope: Scope) -> QuerySet[Case]:
+    held, holder = _held(scope, "closed_at")
+    return Case.objects.filter(_window("closed_at", scope.period), held).alias(**holder)
+
+
+def _open_at_end(scope: Scope) -> QuerySet[Case]:
+    """Cases opened before the period's end and not closed by then, where they were at its last instant."""
+    stop = scope.period.bounds()[1]
+    held, holder = _held(scope, stop - dt.timedelta(microseconds=1))
+    return Case.objects.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=stop), held, opened_at__lt=stop).alias(
+        **holder
+    )
+
+
+# By commune: the commune that held the case at the record's moment (`_held`); reports by the incident's commune.
+COMMUNE = Dim(
+    "commune", "Theo xã, phường", labels=_units, annotate=lambda qs: (qs.annotate(held_unit=F("held_by")), "held_unit")
+)
 SEX = Dim("sex", "Theo giới tính", "child__sex", _choices(Sex.choices))
 AGE = Dim(
     "age",
@@ -210,6 +350,7 @@ INDICATORS: tuple[Indicator, ...] = (
         count="child_id",
         dims=(SEX, AGE, FORM, ENVIRONMENT, ETHNICITY, CIRCUMSTANCE, COMMUNE),
         unit_word="trẻ em",
+        at="tiếp nhận thông tin",
         note="Trẻ em trong các thông tin, thông báo, tố giác tiếp nhận trong kỳ; một trẻ được đếm một lần.",
         annex="Trẻ em bị xâm hại",
     ),
@@ -219,34 +360,36 @@ INDICATORS: tuple[Indicator, ...] = (
         _cases_reported,
         count="report_id",
         dims=(FORM, ENVIRONMENT, COMMUNE),
+        at="tiếp nhận thông tin",
         note="Mỗi thông tin, tố giác có ít nhất một trẻ em được xác định là một vụ việc.",
     ),
     Indicator(
         "S01",
         "Số trẻ em được hỗ trợ, can thiệp (có kế hoạch được phê duyệt trong kỳ)",
-        lambda units, period: Case.objects.filter(
-            _window("plans__approved_at", period), unit_id__in=units, plans__status__in=PLAN_IN_FORCE
-        ),
+        _supported,
         count="child_id",
         dims=(LEVEL, SEX, COMMUNE),
         unit_word="trẻ em",
+        at="phê duyệt kế hoạch",
         annex="Trẻ em được hỗ trợ, can thiệp",
     ),
     Indicator(
         "P01",
         "Số kế hoạch hỗ trợ, can thiệp được phê duyệt",
         _of_cases(Plan, "approved_at"),
-        dims=(CASE_COMMUNE,),
+        dims=(COMMUNE,),
         case_path="case_id",
         unit_word="kế hoạch",
+        at="phê duyệt kế hoạch",
     ),
     Indicator(
         "E01",
         "Số lượt áp dụng biện pháp bảo vệ khẩn cấp",
         _of_cases(EmergencyMeasure, "decided_at"),
-        dims=(Dim("separation", "Trong đó cách ly tạm thời khỏi người chăm sóc", "separation", YES_NO), CASE_COMMUNE),
+        dims=(Dim("separation", "Trong đó cách ly tạm thời khỏi người chăm sóc", "separation", YES_NO), COMMUNE),
         case_path="case_id",
         unit_word="lượt",
+        at="quyết định áp dụng biện pháp",
     ),
     Indicator(
         "F01",
@@ -259,6 +402,7 @@ INDICATORS: tuple[Indicator, ...] = (
         ),
         case_path="case_id",
         unit_word="lượt",
+        at="chuyển tuyến",
     ),
     Indicator(
         "F02",
@@ -267,23 +411,24 @@ INDICATORS: tuple[Indicator, ...] = (
         count="case_id",
         dims=(Dim("outcome", "Theo kết quả (khởi tố, xử phạt hành chính, không xử lý...)", "outcome__label"),),
         case_path="case_id",
+        at="cơ quan công an hoàn thành xử lý",
     ),
     Indicator(
         "K01",
         "Số hồ sơ vụ việc đã đóng trong kỳ",
-        lambda units, period: Case.objects.filter(_window("closed_at", period), unit_id__in=units),
+        _closed,
         dims=(LEVEL, COMMUNE),
         unit_word="hồ sơ",
+        at="đóng hồ sơ",
         annex="Hồ sơ đã đóng",
     ),
     Indicator(
         "K02",
         "Số hồ sơ vụ việc đang mở cuối kỳ",
-        lambda units, period: Case.objects.filter(opened_at__lt=period.bounds()[1], unit_id__in=units).filter(
-            Q(closed_at__isnull=True) | Q(closed_at__gte=period.bounds()[1])
-        ),
+        _open_at_end,
         dims=(COMMUNE,),
         unit_word="hồ sơ",
+        at="cuối kỳ báo cáo",
         annex="Hồ sơ đang mở cuối kỳ",
     ),
     Indicator(
@@ -296,6 +441,7 @@ INDICATORS: tuple[Indicator, ...] = (
         ),
         case_path="case_id",
         unit_word="bước",
+        at="thực hiện bước",
         note="Đánh giá, quyết định bảo vệ khẩn cấp trong 12 giờ; kế hoạch trong 5 ngày làm việc; phê duyệt; rà soát.",
     ),
 )
@@ -310,8 +456,9 @@ def _step_labels(keys: list[Any]) -> dict[Any, str]:
 
 
 def compute_all(units: list[int], period: Period) -> dict[str, Any]:
-    """Every indicator for the communes `units` over `period`."""
-    return {i.code: i.compute(units, period) for i in INDICATORS}
+    """Every indicator for the communes `units` over `period` (the moved cases looked up once for all)."""
+    scope = scope_for(units, period)
+    return {i.code: i.compute(units, period, scope) for i in INDICATORS}
 
 
 def on_time_share(figures: dict[str, Any]) -> float | None:

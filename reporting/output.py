@@ -35,7 +35,7 @@ __all__ = ["report_pdf_bytes", "report_xlsx_bytes", "report_context", "report_fi
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DRAFT_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 NOT_SENT = "Chưa gửi báo cáo"
-BY_COMMUNE = "commune"  # the breakdown printed in the annex (reporting/indicators.py: COMMUNE, CASE_COMMUNE)
+BY_COMMUNE = "commune"  # the breakdown printed in the annex (reporting/indicators.py COMMUNE: where each case was)
 _SMALL_WORDS = {"và", "-", "–"}
 
 

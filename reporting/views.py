@@ -160,6 +160,8 @@ def report_figure(request: AuthenticatedRequest, pk: int, code: str) -> HttpResp
     services.periodic_report_record_view(
         actor=request.user, report=report, details={"page": "figure", "code": code, "dim": dim}
     )
+    # The communes the figure counts for: a listed case held elsewhere now has moved since (said on its row).
+    here = [key] if dim == indicators.COMMUNE.name else report.figures.get("units", [report.unit_id])
     return render(
         request,
         "reporting/report_figure.html",
@@ -171,6 +173,7 @@ def report_figure(request: AuthenticatedRequest, pk: int, code: str) -> HttpResp
             "page": page,
             "reports": reports,
             "successors": successors,
+            "here": here,
         },
     )
 

@@ -86,6 +86,13 @@ def _periodic(w: Area) -> PeriodicReport:
     return w.periodic
 
 
+def _figure(w: Area, code: str, dim: str = "") -> str:
+    """The cases behind a figure of the commune's periodic report (its total, or its commune's row)."""
+    report = _periodic(w)
+    url = reverse("reporting:report_figure", args=[report.pk, code])
+    return f"{url}?dim={dim}&key={report.unit_id}" if dim else url
+
+
 # Every page of a commune's staff reads their reach once (accounts.selectors.jurisdiction_unit_ids: the commune and the
 # old communes it took over, docs/law.md#the-2025-reform), as a supervisor's always was; a supervisor's, read once
 # per request instead of once per list, saves queries on the pages with several lists.
@@ -135,6 +142,10 @@ PAGES = [
     Page(
         "periodic report detail", "officer_a", lambda w: reverse("reporting:report_detail", args=[_periodic(w).pk]), 8
     ),
+    # A figure's cases: one query more than the list itself for the cases that moved through the report's communes
+    # (read once; counted where they were, reporting/indicators.py `scope_for`).
+    Page("periodic report figure", "officer_a", lambda w: _figure(w, "C01"), 9),
+    Page("periodic report figure by commune", "supervisor", lambda w: _figure(w, "K02", "commune"), 9),
 ]
 
 

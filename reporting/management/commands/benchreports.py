@@ -8,6 +8,8 @@ It tops the demo province (Thanh Hóa, 166 communes) up to --cases synthetic cas
 bulk inserts), then times, as the province supervisor would meet them: computing one commune's report, computing
 every commune's report, summing them into the province report, computing the province directly over all its
 communes, and rendering the province report's official PDF. Run it twice: the second run measures on the same data.
+With --moved N, N of those cases move to the next commune in the middle of the period first (CaseCustody, as a
+transfer writes it), so that the figures count them where they were; the moves are rolled back at the end.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Command(BaseCommand):
         parser.add_argument("--province", default="2026:38")
         parser.add_argument("--year", type=int, default=2026)
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--moved", type=int, default=0, help="cases moved mid-period first (rolled back)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         list_version, code = options["province"].split(":")
@@ -55,6 +58,34 @@ class Command(BaseCommand):
         if made and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")  # fresh statistics after bulk inserts, as autovacuum would give in a while
+        with transaction.atomic():
+            if options["moved"]:
+                self._move(communes, period, options["moved"])
+            self._measure(province, communes, period, actor, made)
+            transaction.set_rollback(True)  # the moves and the reports written for the measurement
+
+    def _move(self, communes: list[AdminUnit], period: Any, n: int) -> None:
+        """`n` cases of the period move to the next commune (in code order) in the middle of the period."""
+        from cases.custody import custody_move
+
+        start, stop = period.bounds()
+        at = start + (stop - start) / 2
+        ids = [u.pk for u in communes]
+        cases = list(
+            Case.objects.filter(unit_id__in=ids, report__received_at__gte=start, report__received_at__lt=at).order_by(
+                "pk"
+            )[:n]
+        )
+        for case in cases:
+            to = communes[(ids.index(case.unit_id) + 1) % len(communes)]
+            custody_move(case, to, at)
+            Case.objects.filter(pk=case.pk).update(unit=to)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE cases_casecustody")
+        self.stdout.write(f"{len(cases)} hồ sơ chuyển sang xã kế tiếp ngày {timezone.localtime(at):%d/%m/%Y}")
+
+    def _measure(self, province: AdminUnit, communes: list[AdminUnit], period: Any, actor: User, made: int) -> None:
         start, stop = period.bounds()
         in_period = Case.objects.filter(
             unit__parent=province, report__received_at__gte=start, report__received_at__lt=stop
