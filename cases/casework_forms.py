@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.forms import StyledForm
-from childprotect.places.models import AdminUnit, UnitLevel
+from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import successors_of
-from childprotect.text import fold
 
+from .fields import UnitField
 from .models import ProtectionLevel, RiskLevel
 from .responsible import active_officers_by_load
 
@@ -160,43 +160,6 @@ class ReassignForm(ActionForm):
         self.fields["officer"].queryset = officers.order_by("full_name", "username")  # type: ignore[attr-defined]
 
 
-class CommuneField(forms.CharField):
-    """The receiving commune, typed as on the other unit fields: its code (14758, or 2026:14758 for another list)
-    or its exact name, accents optional. Any level is found here; the step's handler refuses what is not a commune
-    of the current list, with its reason."""
-
-    default_error_messages = {"required": _("Cần chọn xã, phường nhận hồ sơ.")}
-
-    def to_python(self, value: Any) -> AdminUnit | None:  # type: ignore[override]
-        text = (super().to_python(value) or "").strip()
-        if not text:
-            return None
-        list_version = settings.CHILDPROTECT_CURRENT_UNIT_LIST
-        if ":" in text:
-            list_part, _sep, text = text.partition(":")
-            if not list_part.strip().isdigit():
-                raise forms.ValidationError(_("'%(value)s' không phải mã đơn vị hợp lệ.") % {"value": value})
-            list_version = int(list_part)
-        text = text.strip()
-        units = AdminUnit.objects.filter(list_version=list_version).select_related("parent")
-        if text.isdigit():
-            found = units.filter(code=text).first()
-            if found is None:
-                raise forms.ValidationError(
-                    _("Không có đơn vị mã %(code)s trong danh mục %(list)s.") % {"code": text, "list": list_version}
-                )
-            return found
-        matches = list(units.filter(level=UnitLevel.COMMUNE, name_folded=fold(text))[:2])
-        if len(matches) != 1:
-            raise forms.ValidationError(
-                _("Không tìm thấy một xã, phường duy nhất tên '%(name)s'; hãy nhập mã (ví dụ 14758).") % {"name": text}
-            )
-        return matches[0]
-
-    def prepare_value(self, value: Any) -> Any:
-        return value.code if isinstance(value, AdminUnit) else value
-
-
 class TransferForm(ActionForm):
     """A transfer step's form: told the case, the acting person and the open transfer by the page."""
 
@@ -206,7 +169,9 @@ class TransferForm(ActionForm):
 
 
 class TransferRequestForm(TransferForm):
-    to_unit = CommuneField(
+    to_unit = UnitField(
+        any_level=True,
+        error_messages={"required": _("Cần chọn xã, phường nhận hồ sơ.")},
         label=_("Xã, phường nhận hồ sơ"),
         help_text=_("Mã (ví dụ 14758) hoặc tên đầy đủ của xã, phường nơi trẻ chuyển đến"),
     )
