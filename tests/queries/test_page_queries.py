@@ -119,6 +119,9 @@ PAGES = [
     Page("bulk reassignment", "supervisor", lambda w: reverse("cases:case_reassign"), 9),
     # The case page reads its open transfer request once (the transfer buttons and the notice).
     Page("case detail", "officer_a", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 16),
+    # The report page: its children in reach, its cases, the children's other open reports, its history (forwards),
+    # the moved-out trace and whether a forward is still possible.
+    Page("report detail", "officer_a", lambda w: reverse("cases:report_detail", args=[w.first.report_id]), 15),
     Page("case detail, who accessed", "supervisor", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 19),
     # The children list: the children living in the reach with their number, those reached by its reports with
     # theirs, then the page's rows; nationally, a capped count, the page's ids, then its rows.
