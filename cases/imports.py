@@ -18,7 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from childprotect.accounts.models import User
-from childprotect.accounts.policy import can_import
+from childprotect.accounts.policy import can_import_registry, works_for_commune
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.audit.actions import ChildAction
 from childprotect.audit.models import AuditEntry
@@ -77,35 +77,82 @@ class _Lookups(TypedDict):
     by_code: dict[tuple[int, str], AdminUnit]  # (list, code)
     by_name: dict[tuple[int, str], list[AdminUnit]]  # (list, folded name): a name may not be unique
     ethnicities: dict[str, Term]  # folded label or code
+    commune_staff: bool  # the importer works for one commune: only its children, the commune columns optional
 
 
 class ChildImporter:
     kind = "children"
     label = "Sổ theo dõi trẻ em"
     position = 1
+    # The aliases: the wording of the national child-information software's exports and of the communes' own lists
+    # (docs/imports.md); compared folded (no accents, any case or spacing), a note in parentheses ignored.
     columns: tuple[Column, ...] = (
-        Column("full_name", "Họ và tên", required=True),
+        Column(
+            "full_name",
+            "Họ và tên",
+            required=True,
+            aliases=("Họ tên", "Họ và tên trẻ", "Họ tên trẻ", "Họ và tên trẻ em", "Họ tên trẻ em", "Tên trẻ"),
+        ),
         Column("other_names", "Tên gọi khác"),
-        Column("date_of_birth", "Ngày sinh", help="dd/mm/yyyy"),
+        Column(
+            "date_of_birth",
+            "Ngày sinh",
+            help="dd/mm/yyyy",
+            aliases=("Ngày, tháng, năm sinh", "Ngày tháng năm sinh", "Ngày/tháng/năm sinh", "Sinh ngày"),
+        ),
         Column("birth_year", "Năm sinh", help="khi không rõ ngày sinh (ước tính)"),
-        Column("sex", "Giới tính", required=True, help="Nam, Nữ hoặc Chưa rõ"),
+        Column("sex", "Giới tính", required=True, help="Nam, Nữ hoặc Chưa rõ", aliases=("Giới", "Nam/Nữ")),
         Column("ethnicity", "Dân tộc", help="tên dân tộc, ví dụ Kinh, Mường, Thái"),
-        Column("national_id", "Mã định danh", help="12 chữ số; trùng mã đã có thì cập nhật trẻ em đó"),
-        Column("unit_code", "Mã xã", help="mã xã, phường, đặc khu của Tổng cục Thống kê, ví dụ 14797"),
-        Column("unit_name", "Tên xã", help="tên xã, phường đúng như danh mục, khi không ghi mã"),
+        Column(
+            "national_id",
+            "Mã định danh",
+            help="12 chữ số; trùng mã đã có thì cập nhật trẻ em đó",
+            aliases=("Số định danh cá nhân", "Mã định danh cá nhân", "Số định danh", "Mã số định danh cá nhân"),
+        ),
+        Column(
+            "unit_code",
+            "Mã xã",
+            help="mã xã, phường, đặc khu của Tổng cục Thống kê, ví dụ 14797",
+            aliases=("Mã xã, phường", "Mã xã/phường", "Mã ĐVHC", "Mã đơn vị hành chính"),
+        ),
+        Column(
+            "unit_name",
+            "Tên xã",
+            help="tên xã, phường đúng như danh mục, khi không ghi mã; cán bộ xã có thể bỏ trống cả mã và tên",
+            aliases=("Xã, phường", "Xã/phường", "Tên xã, phường", "Xã, phường, đặc khu"),
+        ),
         Column("unit_list", "Danh mục đơn vị", help="năm danh mục: 2026 (mặc định), 2025 hoặc 2024"),
-        Column("address", "Địa chỉ"),
-        Column("school", "Trường"),
+        Column(
+            "address",
+            "Địa chỉ",
+            aliases=("Nơi thường trú", "Địa chỉ thường trú", "Nơi cư trú", "Nơi ở hiện nay", "Chỗ ở hiện nay"),
+        ),
+        Column("school", "Trường", aliases=("Trường học",)),
         Column("school_class", "Lớp"),
-        Column("carer_name", "Người chăm sóc"),
-        Column("carer_relation", "Quan hệ với trẻ"),
-        Column("carer_phone", "Điện thoại người chăm sóc"),
-        Column("circumstances", "Nhóm hoàn cảnh đặc biệt", help="chữ cái của nhóm (Điều 10), cách nhau bởi dấu ;"),
+        Column(
+            "carer_name",
+            "Người chăm sóc",
+            aliases=(
+                "Họ tên cha/mẹ/người chăm sóc",
+                "Họ tên cha, mẹ hoặc người chăm sóc",
+                "Họ tên cha mẹ hoặc người chăm sóc",
+                "Họ tên người chăm sóc",
+                "Người nuôi dưỡng",
+            ),
+        ),
+        Column("carer_relation", "Quan hệ với trẻ", aliases=("Quan hệ",)),
+        Column("carer_phone", "Điện thoại người chăm sóc", aliases=("Số điện thoại", "Điện thoại")),
+        Column(
+            "circumstances",
+            "Nhóm hoàn cảnh đặc biệt",
+            help="chữ cái của nhóm (Điều 10), cách nhau bởi dấu ;",
+            aliases=("Hoàn cảnh đặc biệt", "Nhóm HCĐB", "Trẻ em có hoàn cảnh đặc biệt"),
+        ),
         Column("notes", "Ghi chú"),
     )
 
     def allowed(self, actor: User) -> bool:
-        return can_import(actor)
+        return can_import_registry(actor)
 
     # --- checking --------------------------------------------------------------------------------------------------
 
@@ -120,7 +167,8 @@ class ChildImporter:
         for term in Term.objects.filter(kind=TermKind.ETHNICITY):
             ethnicities[fold(term.label)] = term
             ethnicities[fold(term.code)] = term
-        return {"by_code": by_code, "by_name": by_name, "ethnicities": ethnicities}
+        staff = works_for_commune(actor)
+        return {"by_code": by_code, "by_name": by_name, "ethnicities": ethnicities, "commune_staff": staff}
 
     def _parse(self, row: Row, ctx: _Lookups, today: dt.date) -> ChildRow | str:
         v = row.values
@@ -215,6 +263,7 @@ class ChildImporter:
             if unit is None:
                 errors.append(
                     f"mã xã, phường “{v['unit_code']}” không có trong danh mục {version} thuộc địa bàn của bạn"
+                    + (": cán bộ xã chỉ nhập trẻ em cư trú tại xã mình" if ctx["commune_staff"] else "")
                 )
             return unit
         if name:
@@ -223,10 +272,14 @@ class ChildImporter:
                 return found[0]
             errors.append(
                 f"xã, phường “{name}” không có trong danh mục {version} thuộc địa bàn của bạn"
+                + (": cán bộ xã chỉ nhập trẻ em cư trú tại xã mình" if ctx["commune_staff"] else "")
                 if not found
                 else f"có nhiều xã, phường tên “{name}”: hãy ghi mã"
             )
             return None
+        communes = list(ctx["by_code"].values())
+        if ctx["commune_staff"] and len({u.pk for u in communes if u.list_version == version}) == 1:
+            return next(u for u in communes if u.list_version == version)  # commune staff: their own commune
         errors.append("thiếu mã hoặc tên xã, phường")
         return None
 

@@ -154,8 +154,14 @@ def can_oversee_area(user: Person) -> bool:
 
 
 def can_import(user: Person) -> bool:
-    """Upload files to import (children, agencies, accounts)."""
+    """Upload files to import agencies and accounts (the registry: can_import_registry)."""
     return _role(user) in SUPERVISORS or _is_admin(user)
+
+
+def can_import_registry(user: Person) -> bool:
+    """Import a children's registry: supervisors and administrators, and commune staff for their own commune (each row
+    must be of a commune in their reach; cases.imports refuses the others, row by row)."""
+    return _role(user) in CASEWORKERS or _is_admin(user)
 
 
 def can_manage_accounts(user: Person) -> bool:
@@ -201,6 +207,7 @@ CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "sign_for_commune": can_sign_for_commune,
     "oversee_area": can_oversee_area,
     "import": can_import,
+    "import_registry": can_import_registry,
     "manage_accounts": can_manage_accounts,
     "see_access_log": can_see_access_log,
     "delete_records": can_delete_records,

@@ -30,6 +30,8 @@ from childprotect.audit.actions import ImportAction
 from childprotect.audit.services import audit_record
 from childprotect.text import fold, nfc
 
+from .legacy_text import convert as legacy_convert
+
 from .models import ImportJob, ImportStatus
 
 if TYPE_CHECKING:  # accounts imports core
@@ -310,13 +312,17 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[list[str], list[str]]]:
     book.close()
 
 
-def _csv_rows(content: bytes) -> Iterator[tuple[list[str], list[str]]]:
+def _csv_rows(content: bytes, legacy: dict[str, bool]) -> Iterator[tuple[list[str], list[str]]]:
+    """A CSV that is not UTF-8 was saved from text in a legacy font (TCVN3, VNI) or in some other code page: its
+    bytes are read as Windows-1252, which keeps the legacy glyph codes, and `legacy` says so (read_table refuses it
+    unless a cell is legacy Vietnamese)."""
     try:
         text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FileRefused(
-            "Tệp CSV không ở bảng mã UTF-8. Trong Excel, hãy chọn Lưu thành (Save As) → “CSV UTF-8 (Comma delimited)”."
-        ) from exc
+    except UnicodeDecodeError:
+        text = content.decode("cp1252", errors="replace")
+        # The five bytes Windows-1252 leaves undefined read as Latin-1 (TCVN3 and VNI use neither range).
+        text = "".join(chr(b) for b in content) if "\ufffd" in text else text
+        legacy["csv"] = True
     del content
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
@@ -345,8 +351,52 @@ def too_large_message() -> str:
     return f"Tệp quá lớn (tối đa {size}). Hãy chia thành nhiều tệp."
 
 
-def read_table(content: bytes, filename: str, columns: tuple[Column, ...]) -> list[Row]:
-    """The file's rows as {column key: text}, or FileRefused with a Vietnamese message naming what is wrong."""
+class Table(list[Row]):
+    """The rows read, with what the preview shows beside them: the sheet row of the header, the columns not in the
+    template (ignored), and the cells read from a legacy encoding (row, column header, as typed, as read)."""
+
+    header_row: int = 1
+    ignored: list[str]
+    converted: list[tuple[int, str, str, str]]
+
+
+# A leading row-number column ("STT", "TT", "Số TT"): never data.
+_ROW_NUMBER_HEADERS = frozenset({"stt", "tt", "so tt", "so thu tu", "thu tu", "no", "#"})
+# How many rows above the header (a title, the commune, the date) are searched for it.
+_HEADER_SEARCH_ROWS = 30
+_PARENTHESES = re.compile(r"\s*[(\[][^)\]]*[)\]]")
+_COLUMN_NUMBERS = re.compile(r"\(?\d{1,2}\)?")
+
+
+def _header_key(cell: str) -> str:
+    """A header cell as it is compared: legacy letters read, folded, without a trailing "*" or ":"."""
+    return fold(legacy_convert(cell)[0]).rstrip(" *:").strip()
+
+
+def _header_names(columns: tuple[Column, ...]) -> dict[str, str]:
+    names: dict[str, str] = {name: "" for name in _ROW_NUMBER_HEADERS}
+    for column in columns:
+        for name in (column.header, column.key, *column.aliases):
+            names[_header_key(name)] = column.key
+    return names
+
+
+def _header_match(cell: str, names: dict[str, str]) -> str | None:
+    """The column key of a header cell ("" for a row-number column), or None when it is not in the template; a note
+    in parentheses ("Ngày sinh (dd/mm/yyyy)") is tried without."""
+    key = _header_key(cell)
+    if key in names:
+        return names[key]
+    bare = _PARENTHESES.sub("", key).strip()
+    return names.get(bare) if bare else None
+
+
+def read_table(content: bytes, filename: str, columns: tuple[Column, ...]) -> Table:
+    """The file's rows as {column key: text}, or FileRefused with a Vietnamese message naming what is wrong.
+
+    The header is the first row (of the first rows) in which at least two cells are template headers or their
+    aliases; rows above it (titles, merged or not) are skipped, and rows are numbered as the spreadsheet shows them.
+    Text typed in TCVN3 or VNI is read as Unicode, cell by cell (childprotect/core/legacy_text.py)."""
     if not content.strip():
         raise FileRefused("Tệp rỗng: không có dòng nào để nhập.")
     if len(content) > settings.CHILDPROTECT_IMPORT_MAX_BYTES:
@@ -357,6 +407,7 @@ def read_table(content: bytes, filename: str, columns: tuple[Column, ...]) -> li
             "Tệp ở bảng mã UTF-16 (Unicode Text). Trong Excel, hãy chọn Lưu thành (Save As) → "
             "“CSV UTF-8 (Comma delimited)”."
         )
+    legacy_bytes = {"csv": False}
     if zipfile.is_zipfile(io.BytesIO(content)):
         source = _xlsx_rows(content)
     elif name.endswith((".xlsx", ".xls", ".xlsm")):
@@ -364,72 +415,116 @@ def read_table(content: bytes, filename: str, columns: tuple[Column, ...]) -> li
     elif b"\x00" in content[:8192]:
         raise FileRefused("Tệp không phải bảng tính (CSV hoặc .xlsx): có vẻ là tệp nhị phân.")
     else:
-        source = _csv_rows(content)
+        source = _csv_rows(content, legacy_bytes)
     iterator = iter(source)
+    names = _header_names(columns)
     header: list[str] = []
-    for values, _ in iterator:
-        if any(values):
-            header = values
-            break
-    if not header:
-        raise FileRefused("Tệp rỗng: không có dòng tiêu đề.")
-    max_rows, max_columns = settings.CHILDPROTECT_IMPORT_MAX_ROWS, settings.CHILDPROTECT_IMPORT_MAX_COLUMNS
-    while header and not header[-1]:
-        header.pop()
-    if len(header) > max_columns:
-        raise _too_many_columns(len(header), " ở dòng tiêu đề")
-    keys = _map_header(header, columns)
-    rows: list[Row] = []
-    number = 1
+    number = 0
+    first: tuple[int, list[str]] | None = None
+    seen: list[tuple[int, list[str], list[str]]] = []  # rows read while looking for the header
     for values, formulas in iterator:
         number += 1
         if not any(values):
             continue
+        if first is None:
+            first = (number, values)
+        seen.append((number, values, formulas))
+        matched = sum(1 for v in values if v and _header_match(v, names))
+        if matched >= min(2, len(columns)):
+            header = values
+            break
+        if len(seen) >= _HEADER_SEARCH_ROWS:
+            break
+    last_read = number
+    if not header and first is not None:  # no row looks like a header: the first is, and its errors are told
+        number, header = first
+        replay = [r for r in seen if r[0] > number]
+    else:
+        replay = []
+    if not header:
+        raise FileRefused("Tệp rỗng: không có dòng tiêu đề.")
+    max_rows, max_columns = settings.CHILDPROTECT_IMPORT_MAX_ROWS, settings.CHILDPROTECT_IMPORT_MAX_COLUMNS
+    header = list(header)
+    while header and not header[-1]:
+        header.pop()
+    if len(header) > max_columns:
+        raise _too_many_columns(len(header), " ở dòng tiêu đề")
+    keys, ignored = _map_header(header, columns, names)
+    table = Table()
+    table.header_row, table.ignored, table.converted = number, ignored, []
+    labels = {c.key: c.header for c in columns}
+
+    def rest() -> Iterator[tuple[int, list[str], list[str]]]:
+        yield from replay
+        counter = last_read
+        for values, formulas in iterator:
+            counter += 1
+            yield counter, values, formulas
+
+    numbering_checked = False
+    for row_number, values, formulas in rest():
+        if not any(values):
+            continue
+        if not numbering_checked:
+            numbering_checked = True
+            # Forms often number their columns under the header: (1), (2), (3)...
+            cells = [v for v in values if v]
+            if all(_COLUMN_NUMBERS.fullmatch(v) for v in cells) and len(cells) > 1:
+                continue
         if len(values) > max_columns and any(values[max_columns:]):
             last = max(i for i, v in enumerate(values) if v) + 1
-            raise _too_many_columns(last, f", ô có dữ liệu ở dòng {number}")
-        if len(rows) >= max_rows:
-            raise _too_many_rows(len(rows) + 1)
+            raise _too_many_columns(last, f", ô có dữ liệu ở dòng {row_number}")
+        if len(table) >= max_rows:
+            raise _too_many_rows(len(table) + 1)
         formula = next((f for f, k in zip(formulas, keys, strict=False) if k and f), "")
         if formula:
-            rows.append(Row(number, {"__formula__": formula}))
+            table.append(Row(row_number, {"__formula__": formula}))
             continue
-        rows.append(Row(number, {k: v for k, v in zip(keys, values, strict=False) if k}))
-    if not rows:
+        row: dict[str, str] = {}
+        for key, value in zip(keys, values, strict=False):
+            if not key:
+                continue
+            text, encoding = legacy_convert(value)
+            if encoding == "ambiguous":
+                row["__encoding__"] = labels[key]
+            elif encoding:
+                table.converted.append((row_number, labels[key], value, text))
+            row[key] = text
+        table.append(Row(row_number, row))
+    if not table:
         raise FileRefused("Tệp chỉ có dòng tiêu đề, không có dữ liệu.")
-    return rows
+    if legacy_bytes["csv"] and not table.converted:
+        raise FileRefused(
+            "Tệp CSV không ở bảng mã UTF-8 (cũng không phải chữ TCVN3 hay VNI đọc được). Trong Excel, hãy chọn Lưu "
+            "thành (Save As) → “CSV UTF-8 (Comma delimited)”."
+        )
+    return table
 
 
-def _map_header(header: list[str], columns: tuple[Column, ...]) -> list[str]:
-    names: dict[str, str] = {}
-    for column in columns:
-        for name in (column.header, column.key, *column.aliases):
-            names[fold(name).rstrip(" *")] = column.key
+def _map_header(header: list[str], columns: tuple[Column, ...], names: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The column key under each header cell ("" for a cell not imported) and the headers not in the template."""
     keys: list[str] = []
     unknown: list[str] = []
     for cell in header:
-        folded = fold(cell).rstrip(" *")
-        if not folded:
+        if not cell:
             keys.append("")
             continue
-        key = names.get(folded)
+        key = _header_match(cell, names)
         if key is None:
-            unknown.append(cell)
+            unknown.append(legacy_convert(cell)[0])
         keys.append(key or "")
     missing = [c.header for c in columns if c.required and c.key not in keys]
     duplicated = sorted({k for k in keys if k and keys.count(k) > 1})
     problems = []
     if missing:
         problems.append("thiếu cột bắt buộc: " + ", ".join(f"“{m}”" for m in missing))
-    if unknown:
-        problems.append("có cột không thuộc mẫu: " + ", ".join(f"“{u}”" for u in unknown))
     if duplicated:
         problems.append("có cột lặp lại: " + ", ".join(duplicated))
     if problems:
         raise FileRefused(
             "Các cột không đúng mẫu: " + "; ".join(problems) + ". Hãy tải tệp mẫu và dùng đúng tiêu đề cột."
         )
-    return keys
+    return keys, unknown
 
 
 def check_formulas(rows: list[Row], plan: Plan) -> list[Row]:
@@ -443,6 +538,12 @@ def check_formulas(rows: list[Row], plan: Plan) -> list[Row]:
                 row.number,
                 f"Ô chứa công thức (bắt đầu bằng “{row.values['__formula__']}” rồi tên hàm): hãy nhập giá trị, "
                 "không nhập công thức.",
+            )
+        elif "__encoding__" in row.values:
+            plan.error(
+                row.number,
+                f"Không rõ cột “{row.values['__encoding__']}” được gõ bằng bảng mã TCVN3 hay VNI: hãy chuyển sang "
+                "Unicode (ví dụ bằng Unikey) rồi tải lên lại.",
             )
         else:
             clean.append(row)
@@ -520,7 +621,7 @@ def job_create(*, actor: User, kind: str, filename: str, content: bytes | None, 
     return job
 
 
-def _rows_of(job: ImportJob, chosen: Importer) -> list[Row]:
+def _rows_of(job: ImportJob, chosen: Importer) -> Table:
     with job.file.open("rb") as handle:
         content = handle.read()
     if hashlib.sha256(content).hexdigest() != job.sha256:
@@ -543,6 +644,11 @@ def job_check(job_id: int) -> ImportJob:
         job.status, job.plan = ImportStatus.REFUSED, {"message": str(refusal)}
     else:
         job.plan = plan.as_json()
+        job.plan["header_row"] = rows.header_row
+        job.plan["ignored"] = rows.ignored
+        limit = settings.CHILDPROTECT_IMPORT_MAX_ERRORS
+        job.plan["converted_count"] = len(rows.converted)
+        job.plan["converted"] = [list(c) for c in rows.converted[:limit]]
         job.status = ImportStatus.REFUSED if plan.errors else ImportStatus.CHECKED
         if plan.errors:
             job.plan["message"] = (

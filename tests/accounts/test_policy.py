@@ -46,6 +46,7 @@ EXPECTED: dict[str, set[str]] = {
     "can_sign_for_commune": {"chair_a"},
     "can_oversee_area": {"supervisor"},
     "can_import": {"supervisor", "admin"},
+    "can_import_registry": CASEWORKERS | {"admin"},
     "can_manage_accounts": {"supervisor", "admin"},
     "can_see_access_log": {"supervisor", "admin"},
     "can_delete_records": {"admin"},
