@@ -31,7 +31,6 @@ from childprotect.audit.services import audit_record
 from childprotect.text import fold, nfc
 
 from .legacy_text import convert as legacy_convert
-
 from .models import ImportJob, ImportStatus
 
 if TYPE_CHECKING:  # accounts imports core
@@ -462,6 +461,8 @@ def read_table(content: bytes, filename: str, columns: tuple[Column, ...]) -> Ta
             yield counter, values, formulas
 
     numbering_checked = False
+    ambiguous: list[tuple[int, str, str]] = []  # (index in the table, column key, as typed)
+    encodings: set[str] = set()
     for row_number, values, formulas in rest():
         if not any(values):
             continue
@@ -486,11 +487,23 @@ def read_table(content: bytes, filename: str, columns: tuple[Column, ...]) -> Ta
                 continue
             text, encoding = legacy_convert(value)
             if encoding == "ambiguous":
-                row["__encoding__"] = labels[key]
+                ambiguous.append((len(table), key, value))
             elif encoding:
                 table.converted.append((row_number, labels[key], value, text))
+                encodings.add(encoding)
             row[key] = text
         table.append(Row(row_number, row))
+    # A short cell both TCVN3 and VNI read as Vietnamese ("Tæ" is "Tổ" or "Tỉ") is in the file's one legacy encoding;
+    # in a file with both, or none, its row is refused.
+    for index, key, value in ambiguous:
+        row_values = table[index].values
+        text, encoding = legacy_convert(value, prefer=next(iter(encodings)) if len(encodings) == 1 else "")
+        if encoding == "ambiguous":
+            row_values["__encoding__"] = labels[key]
+        else:
+            row_values[key] = text
+            table.converted.append((table[index].number, labels[key], value, text))
+    table.converted.sort(key=lambda c: c[0])
     if not table:
         raise FileRefused("Tệp chỉ có dòng tiêu đề, không có dữ liệu.")
     if legacy_bytes["csv"] and not table.converted:

@@ -64,6 +64,7 @@ for _lower, _code in list(TCVN3_ENCODE.items()):
 TCVN3_ENCODE.update(_TCVN3_CAPITALS)
 _TCVN3_DECODE: dict[str, str] = {code: letter for letter, code in TCVN3_ENCODE.items() if letter.islower()}
 _TCVN3_DECODE.update({code: letter for letter, code in _TCVN3_CAPITALS.items()})
+_TCVN3_CAPITAL_CODES = frozenset(_TCVN3_CAPITALS.values())
 
 # VNI: the lower-case mark bytes (capitals are the same byte minus 0x20).
 _VNI_TONE = {"\u0301": "ù", "\u0300": "ø", "\u0309": "û", "\u0303": "õ", "\u0323": "ï"}
@@ -118,15 +119,28 @@ _TCVN3_WORDS = re.compile("([^0-9A-Za-z" + re.escape("".join(_TCVN3_DECODE)) + "
 
 
 def decode_tcvn3(text: str) -> str | None:
-    """The Unicode reading, or None when a character is no TCVN3 letter."""
+    """The Unicode reading, or None when a character is no TCVN3 letter.
+
+    A capital with a tone has no code of its own (.VnTimeH shows the lower-case code as a capital): a word is in
+    capitals when the text's letters are, or its own are (two or more, or one beside a capital code like §); in a
+    name whose words all begin with a capital, a word beginning with a toned letter does too ("¸nh" is "Ánh")."""
+    if any(not c.isascii() and c not in _TCVN3_DECODE for c in text):
+        return None
+    ascii_letters = [c for c in text if c.isascii() and c.isalpha()]
+    words = _TCVN3_WORDS.split(text)
+    long_word = any(sum(1 for c in w if c.isascii() and c.isalpha()) > 1 for w in words)
+    all_caps = long_word and all(c.isupper() for c in ascii_letters)
+    initials = [w[0] for w in words if w and w[0].isascii() and w[0].isalpha()]
+    title = len(initials) > 1 and all(c.isupper() for c in initials)
     out = []
-    for word in _TCVN3_WORDS.split(text):
+    for word in words:
         letters = [_TCVN3_DECODE.get(c, c) for c in word]
-        if any(not c.isascii() and c not in _TCVN3_DECODE for c in word):
-            return None
-        ascii_letters = [c for c in word if c.isascii() and c.isalpha()]
-        if ascii_letters and all(c.isupper() for c in ascii_letters) and (len(ascii_letters) > 1 or len(word) > 1):
-            letters = [c.upper() for c in letters]  # .VnTimeH: a word in capitals
+        own = [c for c in word if c.isascii() and c.isalpha()]
+        capitals = any(c in _TCVN3_CAPITAL_CODES for c in word)
+        if all_caps or (own and all(c.isupper() for c in own) and (len(own) > 1 or capitals)):
+            letters = [c.upper() for c in letters]
+        elif title and letters and word[0] in _TCVN3_DECODE:
+            letters[0] = letters[0].upper()
         out.append("".join(letters))
     return "".join(out)
 
@@ -152,11 +166,18 @@ def decode_vni(text: str) -> str | None:
 
 
 _INITIAL = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
-_NUCLEI = (
-    "iêu yêu oai oay oeo uây uôi ươi ươu uya uyê uyu ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ua uâ uê ui "
-    "uô uơ uy ưa ưi ươ ưu yê a ă â e ê i y o ô ơ u ư"
-).split()
-_SYLLABLE = re.compile(rf"(?:{_INITIAL})?(?:{'|'.join(_NUCLEI)})(?:ch|nh|ng|c|m|n|p|t)?")
+# Vowel groups that may take a final consonant, and those ending in a semivowel (i, y, o, u), which may not.
+_NUCLEI = "iê yê oa oă oe oo ua uâ uê uô uơ uy ưa ươ uyê a ă â e ê i y o ô ơ u ư".split()
+_OPEN_NUCLEI = ("iêu yêu oai oay oeo uây uôi ươi ươu uya uyu ai ao au ay âu ây eo êu ia iu oi ôi ơi ui ưi ưu").split()
+
+
+def _alternatives(groups: list[str]) -> str:
+    return "|".join(sorted(groups, key=len, reverse=True))
+
+
+_SYLLABLE = re.compile(
+    rf"(?:{_INITIAL})?(?:(?:{_alternatives(_NUCLEI)})(?:ch|nh|ng|c|m|n|p|t)?|(?:{_alternatives(_OPEN_NUCLEI)}))"
+)
 _TONE_MARKS = frozenset(_TONES[1:])
 
 
@@ -176,8 +197,9 @@ def _score(text: str, words: list[tuple[int, int]]) -> int:
     return sum(1 if _is_syllable(text[start:end]) else -1 for start, end in words)
 
 
-def convert(text: str) -> tuple[str, str]:
-    """(the text in Unicode NFC, the encoding read: "" unchanged, "TCVN3", "VNI" or "ambiguous")."""
+def convert(text: str, prefer: str = "") -> tuple[str, str]:
+    """(the text in Unicode NFC, the encoding read: "" unchanged, "TCVN3", "VNI" or "ambiguous"); `prefer` settles
+    a tie between the two (the encoding the rest of the file is in)."""
     if text.isascii():
         return text, ""
     if any(ord(c) > 0xFF and c not in "ŒœŠšŽžŸƒ" for c in text):
@@ -201,5 +223,6 @@ def convert(text: str) -> tuple[str, str]:
     top = max(s[0] for s in better)
     winners = [s for s in better if s[0] == top]
     if len(winners) > 1 and winners[0][2] != winners[1][2]:
-        return text, "ambiguous"
+        chosen = [w for w in winners if w[1] == prefer]
+        return (chosen[0][2], prefer) if chosen else (text, "ambiguous")
     return winners[0][2], winners[0][1]
