@@ -197,6 +197,7 @@ def _score(text: str, words: list[tuple[int, int]]) -> int:
     return sum(1 if _is_syllable(text[start:end]) else -1 for start, end in words)
 
 
+@lru_cache(maxsize=65536)  # a registry repeats its addresses, carers' surnames, ethnicities
 def convert(text: str, prefer: str = "") -> tuple[str, str]:
     """(the text in Unicode NFC, the encoding read: "" unchanged, "TCVN3", "VNI" or "ambiguous"); `prefer` settles
     a tie between the two (the encoding the rest of the file is in)."""
