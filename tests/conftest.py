@@ -15,7 +15,7 @@ from childprotect.agencies.models import AgencyType
 from childprotect.places.services import units_load_list
 
 from .factories import AgencyFactory, UserFactory, unit
-from .support.places import COMMUNE_A, COMMUNE_B, PROVINCE
+from .support.places import COMMUNE_A, COMMUNE_B, OTHER_PROVINCE_COMMUNE, PROVINCE
 
 pytest_plugins = ["tests.support.fixtures"]
 
@@ -66,6 +66,27 @@ def chair_a(commune_a):
 @pytest.fixture
 def supervisor(province):
     return UserFactory(username="supervisor", full_name="Phạm Minh Đức", role=Role.SUPERVISOR, unit=province)
+
+
+@pytest.fixture
+def chair_b(commune_b):
+    return UserFactory(username="chair_b", full_name="Vũ Văn Bình", role=Role.COMMUNE_CHAIR, unit=commune_b)
+
+
+@pytest.fixture
+def commune_x(db):
+    """The other province's commune (Phường Ba Đình, Hà Nội): outside the reach of commune A, B and their province."""
+    return unit(OTHER_PROVINCE_COMMUNE)
+
+
+@pytest.fixture
+def officer_x(commune_x):
+    return UserFactory(username="officer_x", full_name="Bùi Thị Hằng", role=Role.COMMUNE_OFFICER, unit=commune_x)
+
+
+@pytest.fixture
+def supervisor_x(commune_x):
+    return UserFactory(username="supervisor_x", full_name="Đặng Văn Quân", role=Role.SUPERVISOR, unit=commune_x.parent)
 
 
 @pytest.fixture

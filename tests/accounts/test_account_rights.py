@@ -17,8 +17,7 @@ from childprotect.accounts.selectors import account_manageable_by
 from childprotect.accounts.services import account_ensure
 from childprotect.audit.models import AuditEntry
 from childprotect.core.models import ImportStatus
-from tests.factories import PASSWORD, UserFactory, unit
-from tests.support.places import OTHER_PROVINCE_COMMUNE
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +37,6 @@ def snapshot(user: User) -> tuple:
 @pytest.fixture
 def other_supervisor(province):
     return UserFactory(username="giamsat_2", role=Role.SUPERVISOR, unit=province)
-
-
-@pytest.fixture
-def officer_x():
-    return UserFactory(username="officer_x", role=Role.COMMUNE_OFFICER, unit=unit(OTHER_PROVINCE_COMMUNE))
 
 
 # --- the rule ------------------------------------------------------------------------------------------------------

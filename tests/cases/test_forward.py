@@ -34,17 +34,6 @@ MUONG_LAT = "2026:14845"  # a commune of the province without any account
 
 
 @pytest.fixture
-def chair_b(commune_b):
-    return UserFactory(username="chair_b", full_name="Vũ Văn Bình", role=Role.COMMUNE_CHAIR, unit=commune_b)
-
-
-@pytest.fixture
-def officer_x():
-    hanoi = unit("2026:00004")  # Phường Ba Đình, Hà Nội
-    return UserFactory(username="officer_x", full_name="Bùi Thị Hằng", role=Role.COMMUNE_OFFICER, unit=hanoi)
-
-
-@pytest.fixture
 def logged(officer_a, make_report, make_child):
     """A report logged by officer A in commune A, about a child living in commune B: its case, at its first step."""
     report = make_report(officer_a)

@@ -28,34 +28,13 @@ from childprotect.core.models import Notification
 from childprotect.places.models import AdminUnit, UnitLevel
 from tests.support.builders import act, send_referral, snapshot
 from tests.support.pages import client_for, html, version_on
-from tests.support.places import OTHER_PROVINCE_COMMUNE
 
-from ..factories import UserFactory, unit
+from ..factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 S = CaseState
 LIST = "/cases/transfers/"
-
-
-@pytest.fixture
-def chair_b(commune_b):
-    return UserFactory(username="chair_b", full_name="Vũ Văn Nam", role=Role.COMMUNE_CHAIR, unit=commune_b)
-
-
-@pytest.fixture
-def commune_x(db):
-    return unit(OTHER_PROVINCE_COMMUNE)
-
-
-@pytest.fixture
-def officer_x(commune_x):
-    return UserFactory(username="officer_x", full_name="Bùi Thị Hằng", role=Role.COMMUNE_OFFICER, unit=commune_x)
-
-
-@pytest.fixture
-def supervisor_x(commune_x):
-    return UserFactory(username="supervisor_x", full_name="Đặng Văn Quân", role=Role.SUPERVISOR, unit=commune_x.parent)
 
 
 def open_deadlines(case):

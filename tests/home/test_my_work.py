@@ -19,7 +19,6 @@ from home.selectors import my_work
 from referrals import workflow as referral_flow
 from reporting import workflow as report_flow
 from reporting.services import report_act, report_prepare
-from tests.factories import UserFactory
 from tests.support.builders import send_referral as send
 from tests.support.builders import walk
 
@@ -38,11 +37,6 @@ def case_in(make_report, make_child):
         return received.cases.get(child=child)
 
     return build
-
-
-@pytest.fixture
-def chair_b(commune_b):
-    return UserFactory(username="chair_b", full_name="Vũ Văn Bình", role=Role.COMMUNE_CHAIR, unit=commune_b)
 
 
 @pytest.fixture

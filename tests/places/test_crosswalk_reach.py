@@ -23,11 +23,6 @@ from tests.support.places import OTHER_PROVINCE_COMMUNE
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 
-@pytest.fixture
-def officer_x(db):
-    return UserFactory(username="officer_x", role=Role.COMMUNE_OFFICER, unit=unit(OTHER_PROVINCE_COMMUNE))
-
-
 def fresh(user):
     """The user as a new request loads them (the reach is read once per user object)."""
     return type(user).objects.select_related("unit").get(pk=user.pk)

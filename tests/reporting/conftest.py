@@ -10,16 +10,9 @@ import datetime as dt
 import pytest
 
 from cases.services import report_attach_child
-from childprotect.accounts.models import Role
 from reporting.services import report_prepare
-from tests.factories import UserFactory
 from tests.support.builders import SEMI
 from tests.support.clock import JUNE
-
-
-@pytest.fixture
-def chair_b(commune_b):
-    return UserFactory(username="chair_b", full_name="Vũ Văn Bình", role=Role.COMMUNE_CHAIR, unit=commune_b)
 
 
 @pytest.fixture
