@@ -26,6 +26,7 @@ __all__ = [
     "absent_reason",
     "active_officers_by_load",
     "case_reminded",
+    "commune_staff",
     "departed",
     "least_loaded_officer",
     "officer_departed",
@@ -131,6 +132,12 @@ def case_reminded(case: Case, heads: CommuneHeads | None = None) -> tuple[list[U
     if case.officer is not None and not absent_reason(case.officer, heads.successor(case.unit_id)):
         return [case.officer], ""  # filed under an old commune, its officer now of the one that took it over
     return heads.stand_ins(case.unit_id), reason
+
+
+def commune_staff(unit_id: int) -> QuerySet[User]:
+    """The commune's active officers and chairs: who is told of what arrives for it (a report, a forward, a transfer
+    request)."""
+    return User.objects.filter(role__in=list(COMMUNE_STAFF), unit_id=unit_id, is_active=True).order_by("id")
 
 
 def active_officers_by_load(unit: AdminUnit) -> QuerySet[User]:

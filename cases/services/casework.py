@@ -39,7 +39,7 @@ from cases.models import (
     Report,
     ReportStatus,
 )
-from cases.responsible import CommuneHeads, absent_reason, case_reminded
+from cases.responsible import CommuneHeads, absent_reason, case_reminded, commune_staff
 from cases.selectors import cases_visible_to, forget_open_transfer, open_transfer
 from cases.workflow import TRANSITIONS, Transition, next_transitions, waiting_on
 from childprotect.accounts.models import Role, User
@@ -213,11 +213,7 @@ def _after(step: StepContext[Case], event: CaseStep, record: dict[str, Any]) -> 
 def _commune_people(unit_id: int) -> list[User]:
     """Who answers for a commune's cases: its active officers and chairs; none active, the active supervisors above
     it (a message never goes only to an account that cannot act, docs/architecture.md#notifications)."""
-    people = list(
-        User.objects.filter(
-            role__in=[Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR], unit_id=unit_id, is_active=True
-        ).order_by("id")
-    )
+    people = list(commune_staff(unit_id))
     if people:
         return people
     unit = AdminUnit.objects.select_related("parent__parent").get(pk=unit_id)

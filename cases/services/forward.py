@@ -11,8 +11,9 @@ from django.utils import timezone
 from cases.intake_handlers import cases_moved_on
 from cases.intake_workflow import TRANSITIONS, Transition
 from cases.models import Report, ReportStatus, ReportStep
+from cases.responsible import commune_staff
 from childprotect.accounts.models import User
-from childprotect.accounts.policy import COMMUNE_STAFF, acts_for_agency
+from childprotect.accounts.policy import acts_for_agency
 from childprotect.accounts.selectors import user_reaches_unit
 from childprotect.audit.actions import report_step
 from childprotect.core.services import notify
@@ -47,7 +48,7 @@ def _after(step: StepContext[Report], event: ReportStep, record: dict[str, Any])
     """The receiving commune's staff are told, with the start of the 12-hour clock (the first receipt, kept)."""
     report, actor = step.record, step.actor
     target, source = step.extra["to_unit"], step.extra["from_unit"]
-    staff = User.objects.filter(unit=target, is_active=True, role__in=COMMUNE_STAFF).exclude(pk=actor.pk)
+    staff = commune_staff(target.pk).exclude(pk=actor.pk)
     notify(
         recipients=staff,
         title=f"Thông tin {report.reference} được chuyển đến {target.name}",

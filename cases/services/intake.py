@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import AbuseForm, Carer, Case, Child, ChildCircumstance, Perpetrator, Report, ReportAbuse, ReportChild
+from cases.responsible import commune_staff
 from cases.services.casework import case_open
 from childprotect.accounts.models import User
-from childprotect.accounts.policy import COMMUNE_STAFF, acts_for_agency, can_log_report
+from childprotect.accounts.policy import acts_for_agency, can_log_report
 from childprotect.accounts.selectors import user_reaches_unit
 from childprotect.audit.actions import AuditAction, ChildAction, ReportAction, record_action
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
@@ -322,9 +323,7 @@ def report_receive(*, actor: User, data: ReportData) -> Report:
             obj=report,
             changes=audit_diff({}, audit_snapshot(report, REPORT_FIELDS), masked=REPORTER_FIELDS),
         )
-        staff = User.objects.filter(unit=data.incident_unit, is_active=True, role__in=COMMUNE_STAFF).exclude(
-            pk=actor.pk
-        )
+        staff = commune_staff(data.incident_unit.pk).exclude(pk=actor.pk)
         notify(
             recipients=staff,
             title=f"Thông tin mới {report.reference} tại {data.incident_unit.name}",
