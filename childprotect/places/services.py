@@ -45,12 +45,13 @@ def shipped_file(list_version: int) -> Path:
     return DATA_DIR / f"vn_units_{list_version}.csv"
 
 
-def _read_rows(path: Path) -> list[dict[str, str]]:
+def _read_rows(path: Path, columns: list[str] = COLUMNS) -> list[dict[str, str]]:
+    """The rows of a shipped CSV (a list of units, the crosswalk) with exactly `columns`; refused in Vietnamese."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
-            if reader.fieldnames != COLUMNS:
-                raise ValidationError(f"Tệp {path.name}: các cột phải là {', '.join(COLUMNS)}.")
+            if reader.fieldnames != columns:
+                raise ValidationError(f"Tệp {path.name}: các cột phải là {', '.join(columns)}.")
             return list(reader)
     except UnicodeDecodeError as exc:
         raise ValidationError(f"Tệp {path.name} không phải UTF-8.") from exc
@@ -134,17 +135,6 @@ class CrosswalkResult:
         return self.created + self.updated + self.unchanged
 
 
-def _read_crosswalk(path: Path) -> list[dict[str, str]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames != CROSSWALK_COLUMNS:
-                raise ValidationError(f"Tệp {path.name}: các cột phải là {', '.join(CROSSWALK_COLUMNS)}.")
-            return list(reader)
-    except UnicodeDecodeError as exc:
-        raise ValidationError(f"Tệp {path.name} không phải UTF-8.") from exc
-
-
 def units_load_crosswalk(*, actor: User | None, path: Path | None = None) -> CrosswalkResult:
     """Fill the crosswalk (UnitSuccession, docs/law.md#the-2025-reform) toward the current 2026 list, all or nothing;
     running it again changes nothing.
@@ -157,7 +147,7 @@ def units_load_crosswalk(*, actor: User | None, path: Path | None = None) -> Cro
     an unknown kind, stops the load with a message naming the line. Lines not in the file are left as they are.
     """
     path = path or CROSSWALK_FILE
-    rows = _read_crosswalk(path)
+    rows = _read_rows(path, CROSSWALK_COLUMNS)
     units: dict[int, dict[str, AdminUnit]] = {
         version: {u.code: u for u in AdminUnit.objects.filter(list_version=version).only("id", "code", "level")}
         for version in (2024, 2025, 2026)
