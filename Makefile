@@ -17,7 +17,7 @@ run: setup migrate data
 test: system-packages-test $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy childprotect cases referrals reporting home devtools tests
+	$(BIN)/mypy childprotect cases referrals reporting home devtools api tests
 	$(BIN)/lint-imports --no-logo
 	DJANGO_SETTINGS_MODULE=childprotect.settings_test $(MANAGE) makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "import_export",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # the shared core
     "childprotect.places",
     "childprotect.agencies",
@@ -61,6 +64,7 @@ INSTALLED_APPS = [
     # above every app: the role home pages, development commands
     "home",
     "devtools",
+    "api",  # the API for other systems and the product's own clients, over home (docs/api.md)
     # the domain
     "cases",
     "referrals",
@@ -326,6 +330,46 @@ CHILDPROTECT_EXPORT_KEEP_HOURS = env.int("CHILDPROTECT_EXPORT_KEEP_HOURS", defau
 CHILDPROTECT_ATTACHMENT_MAX_BYTES = env.int("CHILDPROTECT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # When a working-day deadline falls due on its last day: end of that day, local time.
 CHILDPROTECT_WORKDAY_DEADLINE_TIME = env.str("CHILDPROTECT_WORKDAY_DEADLINE_TIME", default="23:59:59")
+
+# --- API (api/, docs/api.md) ---------------------------------------------------------------------------------------
+# Other systems use a token (Authorization: Bearer ...); the product's own pages may call the API with the session
+# (CSRF enforced). Every error is JSON with a Vietnamese message and a pointer to the field (api/errors.py).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.TokenAuthentication", "api.auth.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.SignedIn"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.PerAccountRate"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "childprotect API",
+    "DESCRIPTION": (
+        "Tiếp nhận thông tin, thông báo, tố giác từ hệ thống đối tác và trả lại tình trạng xử lý (docs/api.md)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # vendored by drf-spectacular-sidecar: no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# A token lives this many days at most; an administrator may choose fewer when issuing it.
+CHILDPROTECT_API_TOKEN_MAX_DAYS = env.int("CHILDPROTECT_API_TOKEN_MAX_DAYS", default=365)
+# The largest request body the API reads (bytes): a report with its children is a few kilobytes.
+CHILDPROTECT_API_MAX_BODY = env.int("CHILDPROTECT_API_MAX_BODY", default=256 * 1024)
+# Requests per minute for a person's own token or session (a client's is set on the client).
+CHILDPROTECT_API_PERSON_RATE = env.int("CHILDPROTECT_API_PERSON_RATE", default=300)
+# Webhooks: attempts before an event is marked failed, the first wait between attempts (doubled each time, up to
+# the cap), and how long one POST may take.
+CHILDPROTECT_WEBHOOK_ATTEMPTS = env.int("CHILDPROTECT_WEBHOOK_ATTEMPTS", default=8)
+CHILDPROTECT_WEBHOOK_BACKOFF_SECONDS = env.int("CHILDPROTECT_WEBHOOK_BACKOFF_SECONDS", default=30)
+CHILDPROTECT_WEBHOOK_BACKOFF_CAP_SECONDS = env.int("CHILDPROTECT_WEBHOOK_BACKOFF_CAP_SECONDS", default=3600)
+CHILDPROTECT_WEBHOOK_TIMEOUT_SECONDS = env.int("CHILDPROTECT_WEBHOOK_TIMEOUT_SECONDS", default=10)
 
 # --- Security ------------------------------------------------------------------------------------------------------
 # Content-Security-Policy (childprotect/security.py): only the project's own files. Unset: the policy in that module.

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("referrals.urls")),
     path("", include("reporting.urls")),
+    path("api/", include("api.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

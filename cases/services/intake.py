@@ -15,7 +15,7 @@ from cases.models import AbuseForm, Carer, Case, Child, ChildCircumstance, Perpe
 from cases.responsible import commune_staff
 from cases.services.casework import case_open
 from childprotect.accounts.models import User
-from childprotect.accounts.policy import acts_for_agency, can_log_report
+from childprotect.accounts.policy import acts_for_agency, can_log_report, is_system_account
 from childprotect.accounts.selectors import user_reaches_unit
 from childprotect.audit.actions import AuditAction, ChildAction, ReportAction, record_action
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
@@ -64,9 +64,12 @@ class ChildData:
 
 
 def logging_reach(user: User, unit: AdminUnit) -> bool:
-    """May `user` log a report for `unit`? Their jurisdiction; for a partner, the area their agency serves."""
+    """May `user` log a report for `unit`? Their jurisdiction; for a partner, the area their agency serves; for an
+    API client, its scope (its unit's subtree, or the whole country when it has none)."""
     if acts_for_agency(user):
         return user.agency is not None and user.agency.unit.contains(unit)
+    if is_system_account(user):
+        return user.is_active and (user.unit is None or user.unit.contains(unit))
     return user_reaches_unit(user, unit)
 
 

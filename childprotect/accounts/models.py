@@ -16,6 +16,10 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Cán bộ giám sát (cấp huyện / tỉnh)")
     PARTNER = "partner", _("Cán bộ cơ quan phối hợp")
     ADMIN = "admin", _("Quản trị hệ thống")
+    # Not a person: the account an API client (Tổng đài 111, a police command, a provincial agency) acts through
+    # (api/models.py). Its unit is the scope it may send reports for (none: the whole country); it signs in with
+    # tokens only and reaches no record by place.
+    API_CLIENT = "api_client", _("Hệ thống đối tác (API)")
 
 
 class AccountManager(UserManager["User"]):
@@ -53,7 +57,7 @@ class User(AbstractUser):
         constraints = [
             # A person's jurisdiction is one unit; partners see by referral and must belong to an agency.
             models.CheckConstraint(
-                condition=models.Q(role="admin")
+                condition=models.Q(role__in=["admin", "api_client"])
                 | models.Q(role="partner", agency__isnull=False)
                 | (
                     models.Q(role__in=["commune_officer", "commune_chair", "supervisor"]) & models.Q(unit__isnull=False)

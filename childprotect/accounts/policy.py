@@ -26,6 +26,7 @@ CHAIRS = frozenset({Role.COMMUNE_CHAIR})  # Chủ tịch / Phó Chủ tịch UBN
 SUPERVISORS = frozenset({Role.SUPERVISOR})  # of a district or a province: oversee the communes below
 PARTNERS = frozenset({Role.PARTNER})  # of an agency: see a case only through a referral to it
 ADMINS = frozenset({Role.ADMIN})
+SYSTEMS = frozenset({Role.API_CLIENT})  # other systems' accounts (api/): they log reports, nothing else
 COMMUNE_STAFF = OFFICERS | CHAIRS  # the commune: officers and chairs
 CHAIRS_AND_SUPERVISORS = CHAIRS | SUPERVISORS
 CASEWORKERS = COMMUNE_STAFF | SUPERVISORS  # who work the cases of an area (their unit's subtree)
@@ -50,6 +51,12 @@ def acts_for_agency(user: Person) -> bool:
     return isinstance(user, User) and user.role in PARTNERS
 
 
+def is_system_account(user: Person) -> bool:
+    """An API client's account (Tổng đài 111, a police command...): not a person; it logs reports within its scope
+    (its unit, or the whole country) and reads back only what it sent. Said of the account even when inactive."""
+    return isinstance(user, User) and user.role in SYSTEMS
+
+
 def works_for_commune(user: Person) -> bool:
     """Commune staff (officer or chair): their unit is a commune, whose cases, referrals and report they make."""
     return _role(user) in COMMUNE_STAFF
@@ -57,8 +64,9 @@ def works_for_commune(user: Person) -> bool:
 
 # --- Capabilities ------------------------------------------------------------------------------------------------
 def can_log_report(user: Person) -> bool:
-    """Receive a report (Mẫu 01): commune staff, supervisors and partners (for the area their agency serves)."""
-    return _role(user) in CASEWORKERS | PARTNERS
+    """Receive a report (Mẫu 01): commune staff, supervisors, partners (for the area their agency serves) and API
+    clients (for their scope)."""
+    return _role(user) in CASEWORKERS | PARTNERS | SYSTEMS
 
 
 def can_register_child(user: Person) -> bool:

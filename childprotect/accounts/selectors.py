@@ -11,21 +11,21 @@ from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import unit_reach
 
 from .models import Role, User
-from .policy import Person, account_provisioned_by_supervisors, acts_for_agency, can_manage_accounts
+from .policy import Person, account_provisioned_by_supervisors, acts_for_agency, can_manage_accounts, is_system_account
 
 
 def jurisdiction_units(user: User) -> QuerySet[AdminUnit]:
     """The units whose records `user` may see by place: their unit's subtree and the old units it took over in the
     2025 reform (places.selectors.unit_reach, docs/law.md#the-2025-reform); all for administrators.
 
-    Partners get none: they see by referral, not by place (docs/law.md#people-and-places). Inactive or anonymous
-    users get none.
+    Partners get none: they see by referral, not by place (docs/law.md#people-and-places); nor do API clients, whose
+    unit is the scope they send for, not a jurisdiction. Inactive or anonymous users get none.
     """
     if not user.is_active:  # nor an anonymous user (never active)
         return AdminUnit.objects.none()
     if user.is_administrator:
         return AdminUnit.objects.all()
-    if acts_for_agency(user) or user.unit is None:
+    if acts_for_agency(user) or is_system_account(user) or user.unit is None:
         return AdminUnit.objects.none()
     return unit_reach(user.unit)
 
@@ -41,7 +41,7 @@ def jurisdiction_unit_ids(user: User) -> list[int] | None:
         return []
     if user.is_administrator:
         return None
-    if acts_for_agency(user) or user.unit is None:
+    if acts_for_agency(user) or is_system_account(user) or user.unit is None:
         return []
     memo = user.__dict__.get(_REACH_MEMO)
     if memo is None or memo[0] != user.unit_id:
@@ -57,7 +57,7 @@ def user_reaches_unit(user: User, unit: AdminUnit) -> bool:
         return False
     if user.is_administrator:
         return True
-    if acts_for_agency(user) or user.unit is None:
+    if acts_for_agency(user) or is_system_account(user) or user.unit is None:
         return False
     if user.unit.contains(unit):
         return True

@@ -46,6 +46,8 @@ class AccountResult:
 def account_validate(role: str, unit: AdminUnit | None, agency: Agency | None) -> None:
     """The rules of docs/law.md#people-and-places for a role: which unit it is anchored to, and who belongs to an
     agency."""
+    if role == Role.API_CLIENT:
+        raise ValidationError("Tài khoản của hệ thống đối tác được tạo ở trang Đối tác kết nối (API), không ở đây.")
     if role not in Role.values:
         raise ValidationError(f"Vai trò '{role}' không hợp lệ; chọn một trong: {', '.join(Role.values)}.")
     if role in UNIT_LEVELS:

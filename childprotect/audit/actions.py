@@ -160,6 +160,19 @@ class AdminAction(AuditAction):
     LOAD_CROSSWALK = "places.load_crosswalk", _("Nạp bảng đơn vị kế thừa sau sáp nhập")
 
 
+class ApiAction(AuditAction):
+    """Other systems and the API (api/): every call, and the administrators' management of clients and tokens."""
+
+    CALL = "api.call", _("Gọi API")
+    CLIENT_CREATE = "api.client_create", _("Đăng ký hệ thống đối tác")
+    CLIENT_UPDATE = "api.client_update", _("Sửa hệ thống đối tác")
+    TOKEN_ISSUE = "api.token_issue", _("Cấp mã truy cập API")
+    TOKEN_REVOKE = "api.token_revoke", _("Thu hồi mã truy cập API")
+    WEBHOOK_SECRET = "api.webhook_secret", _("Tạo khoá ký thông báo webhook")
+    WEBHOOK_REPLAY = "api.webhook_replay", _("Gửi lại thông báo webhook")
+    WEBHOOK_FAILED = "api.webhook_failed", _("Thông báo webhook gửi không thành công")
+
+
 AREAS: tuple[type[AuditAction], ...] = (
     AuthAction,
     AccountAction,
@@ -173,6 +186,7 @@ AREAS: tuple[type[AuditAction], ...] = (
     ExportAction,
     ImportAction,
     AdminAction,
+    ApiAction,
 )
 MEMBERS: dict[str, AuditAction] = {m.value: m for area in AREAS for m in area}
 ALIASES: dict[str, AuditAction] = {alias: m for m in MEMBERS.values() for alias in m.aliases}

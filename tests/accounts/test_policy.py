@@ -100,7 +100,7 @@ def test_the_role_sets():
     assert policy.COMMUNE_STAFF == {Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR}
     assert policy.CASEWORKERS == {Role.COMMUNE_OFFICER, Role.COMMUNE_CHAIR, Role.SUPERVISOR}
     assert policy.CHAIRS_AND_SUPERVISORS == {Role.COMMUNE_CHAIR, Role.SUPERVISOR}
-    everyone = policy.OFFICERS | policy.CHAIRS | policy.SUPERVISORS | policy.PARTNERS | policy.ADMINS
+    everyone = policy.OFFICERS | policy.CHAIRS | policy.SUPERVISORS | policy.PARTNERS | policy.ADMINS | policy.SYSTEMS
     assert everyone == set(Role.values)
 
 
