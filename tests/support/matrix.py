@@ -436,6 +436,10 @@ RULES: dict[str, Rule] = {
             nowhere("A/unknown step", lambda w: {"pk": w.periodic["A"].pk, "action": "delete"}),
         ),
     ),
+    # --- the API (docs/api.md): its description is public, the endpoints answer JSON -----------------------------
+    "api:schema": Rule(get=each(200), anonymous={"GET": 200}, note="public: the OpenAPI description"),
+    "api:docs": Rule(get=each(200), anonymous={"GET": 200}, note="public: Swagger UI over the schema"),
+    "api:redoc": Rule(get=each(200), anonymous={"GET": 200}, note="public: Redoc over the schema"),
 }
 
 
