@@ -13,7 +13,10 @@ from tests.support.intake import REPORTS, child_body, incident, report_body, wri
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
-OVER_16 = "Nguyễn Văn Lớn đã 16 tuổi vào ngày 19/11/2026, ngày xảy ra sự việc: Luật Trẻ em chỉ áp dụng cho người dưới 16 tuổi."
+OVER_16 = (
+    "Nguyễn Văn Lớn đã 16 tuổi vào ngày 19/11/2026, ngày xảy ra sự việc: "
+    "Luật Trẻ em chỉ áp dụng cho người dưới 16 tuổi."
+)
 
 # (what is wrong, the body, [(pointer, message)])
 REFUSALS: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
