@@ -126,22 +126,22 @@ class Code(serializers.ChoiceField):
         return str(super().to_internal_value(data))
 
 
-class TermCode(serializers.SlugRelatedField):
+class TermCode(serializers.SlugRelatedField[Term]):
     """A term of a vocabulary the provinces extend (channel, relation, ethnicity), by its code
     (docs/law.md#vocabularies)."""
 
     def __init__(self, kind: str, **kwargs: Any) -> None:
-        super().__init__(slug_field="code", queryset=Term.objects.filter(kind=kind, is_active=True), **kwargs)
-        self.kind = kind
+        self.terms = Term.objects.filter(kind=kind, is_active=True)
+        super().__init__(slug_field="code", queryset=self.terms, **kwargs)
         self.error_messages.update(REQUIRED)
         self.error_messages["invalid"] = "Phải là mã (chuỗi ký tự) trong danh mục."
 
     def to_internal_value(self, data: Any) -> Term:
         if not isinstance(data, str):
             self.fail("invalid")
-        term = self.get_queryset().filter(code=data).first()
+        term = self.terms.filter(code=data).first()
         if term is None:
-            codes = ", ".join(self.get_queryset().order_by("sort_order").values_list("code", flat=True))
+            codes = ", ".join(self.terms.order_by("sort_order").values_list("code", flat=True))
             raise serializers.ValidationError(f"Mã “{data}” không có trong danh mục; dùng một trong: {codes}.")
         return term
 
@@ -156,7 +156,7 @@ class Many(serializers.ListField):
     }
 
 
-class Part(serializers.Serializer):
+class Part(serializers.Serializer[Any]):
     """A JSON object of the body: a field it does not know is refused (a misspelt name would otherwise be lost)."""
 
     default_error_messages = {**REQUIRED, "invalid": "Phải là một đối tượng JSON."}
@@ -416,18 +416,18 @@ EXAMPLES = [OpenApiExample("Một thông báo qua Tổng đài 111, hai trẻ em
 # --- The answers ---------------------------------------------------------------------------------------------------
 
 
-class CommuneOut(serializers.Serializer):
+class CommuneOut(serializers.Serializer[Any]):
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class StepOut(serializers.Serializer):
+class StepOut(serializers.Serializer[Any]):
     action = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field of the answer, not Field.label
     at = serializers.DateTimeField()
 
 
-class CaseStatusOut(serializers.Serializer):
+class CaseStatusOut(serializers.Serializer[Any]):
     number = serializers.IntegerField(help_text="Số thứ tự của trẻ em, theo thứ tự đã gửi (từ 1).")
     state = serializers.CharField()
     state_label = serializers.CharField()
@@ -435,7 +435,7 @@ class CaseStatusOut(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
 
 
-class ReportStatusOut(serializers.Serializer):
+class ReportStatusOut(serializers.Serializer[Any]):
     """api.status.report_status: never a name, an assessment or a plan."""
 
     reference = serializers.CharField()
@@ -446,19 +446,19 @@ class ReportStatusOut(serializers.Serializer):
     cases = CaseStatusOut(many=True)
 
 
-class ReportAcceptedOut(serializers.Serializer):
+class ReportAcceptedOut(serializers.Serializer[Any]):
     reference = serializers.CharField(help_text="Số tiếp nhận, ví dụ 2026-14797-000123.")
     status_url = serializers.URLField(help_text="GET: tình trạng xử lý của thông tin này.")
     report = ReportStatusOut()
 
 
-class IntakeErrorItem(serializers.Serializer):
+class IntakeErrorItem(serializers.Serializer[Any]):
     pointer = serializers.CharField(help_text="JSON Pointer (RFC 6901) vào nội dung gửi lên.")
     message = serializers.CharField()
 
 
-class IntakeError(serializers.Serializer):
+class IntakeError(serializers.Serializer[Any]):
     """The one error shape of the API (api/errors.py)."""
 
     detail = serializers.CharField()
-    errors = IntakeErrorItem(many=True)
+    errors = IntakeErrorItem(many=True)  # type: ignore[assignment]  # a field of the answer, not Serializer.errors

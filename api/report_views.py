@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.http import Http404
@@ -12,6 +12,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from childprotect.accounts.models import User
 
 from . import idempotency
 from .base import ApiView
@@ -53,17 +55,18 @@ class ReportCreate(ApiView):
         },
     )
     def post(self, request: Request) -> Response:
+        actor = cast(User, request.user)  # MayLogReports let only a signed-in account through
         key = idempotency.request_key(request)
         digest = idempotency.body_digest(request.data)
-        if key is not None and (prior := idempotency.find(request.user, key)) is not None:
+        if key is not None and (prior := idempotency.find(actor, key)) is not None:
             return idempotency.replay(prior, request, digest)
         body = ReportIn(data=request.data)
         body.is_valid(raise_exception=True)
         report_data, children = body.to_data()
         try:
             with transaction.atomic():
-                claimed = idempotency.claim(request.user, key, request, digest) if key is not None else None
-                report = report_intake(actor=request.user, report=report_data, children=children)
+                claimed = idempotency.claim(actor, key, request, digest) if key is not None else None
+                report = report_intake(actor=actor, report=report_data, children=children)
                 url = request.build_absolute_uri(reverse("api:report_status", args=[report.reference]))
                 answer: dict[str, Any] = {
                     "reference": report.reference,
@@ -73,7 +76,7 @@ class ReportCreate(ApiView):
                 if claimed is not None:
                     idempotency.keep(claimed, status.HTTP_201_CREATED, answer)
         except idempotency.KeyTaken:
-            prior = idempotency.find(request.user, key or "")
+            prior = idempotency.find(actor, key or "")
             assert prior is not None  # the insert failed on a committed row  # noqa: S101
             return idempotency.replay(prior, request, digest)
         return Response(answer, status=status.HTTP_201_CREATED, headers={"Location": url})
@@ -89,7 +92,7 @@ class ReportStatusView(ApiView):
         responses={200: ReportStatusOut, 401: ERROR, 404: ERROR, 429: ERROR},
     )
     def get(self, request: Request, reference: str) -> Response:
-        report = report_of_sender(request.user, reference)
+        report = report_of_sender(cast(User, request.user), reference)  # SignedIn: an account
         if report is None:
             raise Http404
         return Response(report_status(report))

@@ -12,7 +12,7 @@ from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from .auth import TokenAuthentication
 
 
-class BearerTokenScheme(OpenApiAuthenticationExtension):
+class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # registers it
     target_class = "api.auth.TokenAuthentication"
     name = "bearerToken"
 
@@ -22,7 +22,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         )
 
 
-class SessionScheme(OpenApiAuthenticationExtension):
+class SessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "api.auth.SessionAuthentication"
     name = "session"
 

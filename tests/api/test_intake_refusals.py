@@ -19,7 +19,7 @@ OVER_16 = (
 )
 
 # (what is wrong, the body, [(pointer, message)])
-REFUSALS: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
+REFUSALS: list[tuple[str, Any, list[tuple[str, str]]]] = [
     (
         "children: a string for a list",
         report_body(children="Nguyễn Văn An"),
