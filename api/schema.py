@@ -1,5 +1,6 @@
 """How the schema (drf-spectacular) describes the API's authentication: a bearer token (api/auth.py), or the
-signed-in session of the product's own pages. Imported by ApiConfig.ready()."""
+signed-in session of the product's own pages. Imported by ApiConfig.ready(); defining an extension registers it
+(drf-spectacular's base class is untyped, hence the ignores)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from .auth import TokenAuthentication
 
 
-class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # registers it
+class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "api.auth.TokenAuthentication"
     name = "bearerToken"
 
