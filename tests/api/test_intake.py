@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
+from api.models import WebhookEvent
 from cases.models import Case, Deadline, DeadlineKind, Report
 from childprotect.audit.models import AuditEntry
 from childprotect.core.models import Notification
@@ -50,6 +51,28 @@ def test_the_hotline_sends_a_report_with_two_children_and_commune_a_takes_it(hot
     entry = AuditEntry.objects.get(action="report.receive", object_id=str(report.pk))
     assert entry.actor == hotline.client.account
     assert "Nguyễn" not in response.content.decode()  # no child's name in the answer
+
+
+def test_a_time_without_offset_is_hanoi_time_and_kept_to_the_minute(hotline):
+    response = hotline.call("post", REPORTS, report_body(received_at="2026-11-20T08:30:45"))
+
+    assert response.status_code == 201, response.json()
+    assert Report.objects.get().received_at == RECEIVED_AT  # 08:30 in Hà Nội (01:30 UTC), seconds dropped
+    assert response.json()["report"]["received_at"] == "2026-11-20T08:30:00+07:00"
+
+
+def test_a_client_with_a_webhook_gets_its_first_event_with_the_report(hotline):
+    hotline.client.webhook_url = "https://111.example.vn/webhook"
+    hotline.client.save(update_fields=["webhook_url"])
+    refused = hotline.call("post", REPORTS, report_body(children=[child_body(date_of_birth="2010-01-01")]))
+    assert refused.status_code == 400 and not WebhookEvent.objects.exists()
+
+    response = hotline.call("post", REPORTS, report_body())
+
+    event = WebhookEvent.objects.get()
+    assert (event.client, event.report.reference) == (hotline.client, response.json()["reference"])
+    assert (event.kind, event.sequence) == ("report.received", 1)
+    assert event.payload == response.json()["report"]
 
 
 def test_the_province_police_send_for_a_commune_of_their_province(police_api, officer_b, commune_b):

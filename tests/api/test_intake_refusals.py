@@ -86,9 +86,9 @@ REFUSALS: list[tuple[str, Any, list[tuple[str, str]]]] = [
         [("/received_at", "Thời điểm tiếp nhận không thể ở tương lai.")],
     ),
     (
-        "a naive time is Hà Nội time: 09:30 is still in the future",
-        report_body(received_at="2026-11-20T09:30"),
-        [("/received_at", "Thời điểm tiếp nhận không thể ở tương lai.")],
+        "an unknown province",
+        report_body(incident=incident(commune="Xã Minh Sơn", province="Tỉnh Không Có")),
+        [("/incident/province", "Không có tỉnh, thành phố “Tỉnh Không Có” trong danh mục hiện hành.")],
     ),
     (
         "an unknown channel",
