@@ -306,7 +306,7 @@ class ChildIn(Part):
     birth_year = Whole(required=False, allow_null=True, default=None, min_value=1900)
     birth_year_estimated = Flag()
     ethnicity = TermCode(TermKind.ETHNICITY, required=False, allow_null=True, default=None)
-    national_id = Text(max_length=12)
+    national_id = Text(max_length=20, help_text="12 chữ số (khoảng trắng được bỏ qua).")
     residence_commune = Text(max_length=150, help_text="Mã hoặc tên xã nơi cư trú; mặc định: xã nơi xảy ra.")
     residence_province = Text(max_length=100)
     address = Text(max_length=255)

@@ -53,6 +53,53 @@ def test_the_hotline_sends_a_report_with_two_children_and_commune_a_takes_it(hot
     assert "Nguyễn" not in response.content.decode()  # no child's name in the answer
 
 
+def test_everything_the_web_form_asks_is_kept(hotline):
+    body = report_body(
+        reporter={"anonymous": False, "name": "Trần Văn Bình", "phone": "0987 654 321", "relation": "Hàng xóm"},
+        incident=incident(injury=True, carer_is_perpetrator=True, environment="school"),
+        forms=["sexual_molestation"],
+        perpetrators=[{"name": "Nguyễn Văn Cha", "relation": "parent", "sex": "male", "approx_age": 40}],
+        children=[
+            child_body(
+                other_names="Bin",
+                ethnicity="01",
+                national_id="038 215 000 123",
+                address="Số 5 ngõ 3",
+                school="Tiểu học Hạc Thành",
+                school_class="5A",
+                notes="Hay nghỉ học.",
+                circumstances=["i", "dd"],
+                carers=[{"full_name": "Lê Thị Mẹ", "relation": "Mẹ", "phone": "0912 000 111"}],
+            )
+        ],
+    )
+
+    response = hotline.call("post", REPORTS, body)
+
+    assert response.status_code == 201, response.json()
+    report = Report.objects.get()
+    assert (report.reporter_name, report.reporter_phone, report.environment) == (
+        "Trần Văn Bình",
+        "0987 654 321",
+        "school",
+    )
+    assert report.injury and report.carer_is_perpetrator and not report.ongoing_danger
+    assert sorted(report.abuse_forms.values_list("form", flat=True)) == ["sexual_abuse", "sexual_molestation"]
+    (perpetrator,) = report.perpetrators.all()
+    assert (perpetrator.name, perpetrator.relation.code, perpetrator.approx_age) == ("Nguyễn Văn Cha", "parent", 40)
+    child = Case.objects.get(report=report).child
+    assert (child.other_names, child.ethnicity.code, child.national_id) == ("Bin", "01", "038215000123")
+    assert (child.address, child.school, child.school_class, child.notes) == (
+        "Số 5 ngõ 3",
+        "Tiểu học Hạc Thành",
+        "5A",
+        "Hay nghỉ học.",
+    )
+    assert sorted(child.circumstances.values_list("group", flat=True)) == ["dd", "i"]
+    assert [(c.full_name, c.phone) for c in child.carers.all()] == [("Lê Thị Mẹ", "0912 000 111")]
+    assert "Trần Văn Bình" not in response.content.decode()
+
+
 def test_a_time_without_offset_is_hanoi_time_and_kept_to_the_minute(hotline):
     response = hotline.call("post", REPORTS, report_body(received_at="2026-11-20T08:30:45"))
 
