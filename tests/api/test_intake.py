@@ -86,9 +86,11 @@ def test_everything_the_web_form_asks_is_kept(hotline):
     assert report.injury and report.carer_is_perpetrator and not report.ongoing_danger
     assert sorted(report.abuse_forms.values_list("form", flat=True)) == ["sexual_abuse", "sexual_molestation"]
     (perpetrator,) = report.perpetrators.all()
-    assert (perpetrator.name, perpetrator.relation.code, perpetrator.approx_age) == ("Nguyễn Văn Cha", "parent", 40)
+    assert perpetrator.relation is not None and perpetrator.relation.code == "parent"
+    assert (perpetrator.name, perpetrator.approx_age) == ("Nguyễn Văn Cha", 40)
     child = Case.objects.get(report=report).child
-    assert (child.other_names, child.ethnicity.code, child.national_id) == ("Bin", "01", "038215000123")
+    assert child.ethnicity is not None and child.ethnicity.code == "01"
+    assert (child.other_names, child.national_id) == ("Bin", "038215000123")
     assert (child.address, child.school, child.school_class, child.notes) == (
         "Số 5 ngõ 3",
         "Tiểu học Hạc Thành",
