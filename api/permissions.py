@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import permissions
 from rest_framework.request import Request
 
-from childprotect.accounts.policy import is_system_account
+from childprotect.accounts.policy import can_log_report, is_system_account
 
 
 class SignedIn(permissions.BasePermission):
@@ -35,3 +35,13 @@ class ClientOnly(SignedIn):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return super().has_permission(request, view) and is_system_account(request.user)
+
+
+class MayLogReports(SignedIn):
+    """Report intake: an API client (within its scope) or a person whose role logs reports (the field app); where
+    each may log is the intake service's (cases.services.intake.logging_reach)."""
+
+    message = "Vai trò của bạn không tiếp nhận thông tin, thông báo, tố giác."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return super().has_permission(request, view) and can_log_report(request.user)

@@ -1,0 +1,102 @@
+"""`Idempotency-Key` (docs/api.md#idempotency): a request sent again with the same key gets the first answer back.
+
+The key is claimed by inserting its IdempotentRequest row first, in the transaction that does the work, and the answer
+is written to that row before the commit: the unique constraint (account, key) makes a second request with the same
+key wait for the first to finish, then fail to insert and replay what the first answered. A refused request rolls
+back with its row, so a corrected request may reuse the key. The body is compared by the SHA-256 of its canonical
+JSON (keys sorted), so the same key with another body is refused (409) rather than answered with another report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from childprotect.accounts.models import User
+
+from .models import IdempotentRequest
+
+HEADER = "Idempotency-Key"
+MAX_KEY = 200
+REPLAYED = "Idempotent-Replayed"
+
+
+class KeyTaken(Exception):
+    """Another request with this key committed first: replay its answer."""
+
+
+class BadKey(exceptions.APIException):
+    """A header, not a field of the body: no pointer."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "idempotency_key"
+
+
+class KeyConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_conflict"
+    default_detail = (
+        "Mã Idempotency-Key này đã được dùng cho một yêu cầu có nội dung khác. "
+        "Mỗi báo cáo mới cần một mã mới; gửi lại đúng nội dung cũ để nhận lại kết quả lần trước."
+    )
+
+
+def request_key(request: Request) -> str | None:
+    """The request's key; None without the header; 400 for an empty or too long one."""
+    if HEADER not in request.headers:
+        return None
+    key = request.headers[HEADER].strip()
+    if not key:
+        raise BadKey(f"Tiêu đề {HEADER} không được để trống (hoặc đừng gửi tiêu đề này).")
+    if len(key) > MAX_KEY:
+        raise BadKey(f"Tiêu đề {HEADER} dài tối đa {MAX_KEY} ký tự (đang có {len(key)}).")
+    return key
+
+
+def body_digest(data: Any) -> str:
+    """SHA-256 of the body's canonical JSON: the same content, whatever the order of its keys or its spacing."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def find(account: User, key: str) -> IdempotentRequest | None:
+    return IdempotentRequest.objects.filter(account=account, key=key).first()
+
+
+def replay(prior: IdempotentRequest, request: Request, digest: str) -> Response:
+    """The stored answer, if the request is the same one (method, path, body); 409 otherwise."""
+    if (prior.method, prior.path, prior.body_digest) != (request.method, request.path[:200], digest):
+        raise KeyConflict()
+    headers = {REPLAYED: "true"}
+    if isinstance(prior.response, dict) and prior.response.get("status_url"):
+        headers["Location"] = str(prior.response["status_url"])
+    return Response(prior.response, status=prior.status_code, headers=headers)
+
+
+def claim(account: User, key: str, request: Request, digest: str) -> IdempotentRequest:
+    """Insert the key's row (call inside the transaction that does the work). KeyTaken when another request holds
+    it: on PostgreSQL the insert waits for that request's transaction, and fails only if it committed."""
+    try:
+        with transaction.atomic():  # a savepoint: the failed insert is caught here
+            return IdempotentRequest.objects.create(
+                account=account,
+                key=key,
+                method=request.method or "",
+                path=request.path[:200],
+                body_digest=digest,
+                status_code=0,
+            )
+    except IntegrityError as exc:
+        raise KeyTaken from exc
+
+
+def keep(row: IdempotentRequest, code: int, body: dict[str, Any]) -> None:
+    """Store the answer on the claimed row, in the same transaction as the work it answers."""
+    row.status_code, row.response = code, body
+    row.save(update_fields=["status_code", "response"])

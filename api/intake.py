@@ -1,0 +1,95 @@
+"""A report sent by another system, or by the product's own field app, with its children (docs/api.md#intake).
+
+`report_intake` is one transaction through the services a typed report goes through (cases.services.intake): the
+report routed to the incident's commune and that commune notified (`report_receive`), each child registered and
+attached, opening their case with its clocks from the time received (`report_register_child`), then the first
+webhook event. A rule a service refuses rolls everything back and comes out as a 400 whose pointer names the field of
+the body (/incident/commune, /children/1/date_of_birth).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from rest_framework import serializers
+
+from cases.models import Report
+from cases.services import ChildData, ReportData, report_receive, report_register_child
+from childprotect.accounts.models import User
+
+from .errors import django_detail
+from .events import EventKind, record_event
+
+# Where each field of ReportData is in the body.
+REPORT_POINTERS: dict[str, tuple[str, ...]] = {
+    "received_at": ("received_at",),
+    "channel": ("channel",),
+    "report_type": ("report_type",),
+    "forms": ("forms",),
+    "incident_unit": ("incident", "commune"),
+    "incident_date": ("incident", "date"),
+    "incident_place": ("incident", "place"),
+    "description": ("incident", "description"),
+    "environment": ("incident", "environment"),
+    "injury": ("incident", "injury"),
+    "ongoing_danger": ("incident", "ongoing_danger"),
+    "carer_is_perpetrator": ("incident", "carer_is_perpetrator"),
+    "reporter_anonymous": ("reporter", "anonymous"),
+    "reporter_name": ("reporter", "name"),
+    "reporter_phone": ("reporter", "phone"),
+    "reporter_address": ("reporter", "address"),
+    "reporter_relation": ("reporter", "relation"),
+}
+CHILD_NAMES = {"residence_unit": "residence_commune"}
+
+
+def _nest(detail: dict[Any, Any], path: tuple[Any, ...], messages: list[str]) -> None:
+    for part in path[:-1]:
+        detail = detail.setdefault(part, {})
+    detail.setdefault(path[-1], []).extend(messages)
+
+
+def _refused(exc: ValidationError, where: Any) -> serializers.ValidationError:
+    """The service's errors at their pointers: `where(field)` is the path of a field in the body."""
+    found = django_detail(exc)
+    detail: dict[Any, Any] = {}
+    for field, messages in found.items() if isinstance(found, dict) else [("__all__", found)]:
+        _nest(detail, where(field), list(messages))
+    return serializers.ValidationError(detail)
+
+
+def report_intake(*, actor: User, report: ReportData, children: list[ChildData]) -> Report:
+    """Receive the report and register its children (in the order sent), all or nothing."""
+    with transaction.atomic():
+        try:
+            made = report_receive(actor=actor, data=report)
+        except ValidationError as exc:
+            raise _refused(exc, lambda field: REPORT_POINTERS.get(field, ("non_field_errors",))) from exc
+        for number, child in enumerate(children):
+            try:
+                report_register_child(actor=actor, report=made, data=child)
+            except ValidationError as exc:
+                # A refusal of the whole child (16 or over on the day of the incident) is about their age.
+                age = "date_of_birth" if child.date_of_birth else "birth_year"
+                raise _refused(
+                    exc,
+                    lambda field, n=number, age=age: (
+                        "children",
+                        n,
+                        age if field == "__all__" else CHILD_NAMES.get(field, field),
+                    ),
+                ) from exc
+        record_event(made, EventKind.RECEIVED)
+    return made
+
+
+def report_of_sender(user: User, reference: str) -> Report | None:
+    """The report `user` received (a client's account, or the person who posted it) with this reference; None for
+    any other, so that another's report and one that does not exist look the same."""
+    return (
+        Report.objects.select_related("incident_unit").filter(reference=reference, received_by=user).first()
+        if user.is_authenticated
+        else None
+    )
