@@ -344,7 +344,7 @@ REQUEST_EXAMPLE = {
     "forms": ["violence"],
     "perpetrators": [{"relation": "parent", "sex": "male", "approx_age": 40, "lives_with_child": True}],
     "children": [
-        {"full_name": "Nguyễn Văn An", "sex": "male", "date_of_birth": "2015-03-05", "school": "Tiểu học Hạc Thành"},
+        {"full_name": "Vũ Minh Khôi", "sex": "male", "date_of_birth": "2015-03-05", "school": "Tiểu học Hạc Thành"},
         {"full_name": "Nguyễn Thị Bé", "sex": "female", "birth_year": 2019, "birth_year_estimated": True},
     ],
 }
