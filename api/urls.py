@@ -4,6 +4,9 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
+from . import client_views
+from .me import MeView
+
 app_name = "api"
 
 docs = {"permission_classes": [AllowAny], "authentication_classes": [], "throttle_classes": []}
@@ -12,4 +15,10 @@ urlpatterns = [
     path("v1/schema/", SpectacularAPIView.as_view(**docs), name="schema"),
     path("v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema", **docs), name="docs"),
     path("v1/redoc/", SpectacularRedocView.as_view(url_name="api:schema", **docs), name="redoc"),
+    path("v1/me/", MeView.as_view(), name="me"),
+    # The administrators' pages of API clients and a person's own tokens (server-rendered, docs/api.md#clients).
+    path("clients/", client_views.client_list, name="client_list"),
+    path("clients/new/", client_views.client_create, name="client_create"),
+    path("clients/<id:pk>/", client_views.client_detail, name="client_detail"),
+    path("tokens/", client_views.token_list, name="token_list"),
 ]

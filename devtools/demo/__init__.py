@@ -7,6 +7,7 @@ referrals.py, reporting.py) add children, reports, cases, referrals and periodic
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -54,6 +55,26 @@ ACCOUNTS = [
     DemoAccount("health", "Đỗ Thị Lan", Role.PARTNER, agency="Trạm Y tế phường Hạc Thành"),
     DemoAccount("admin", "Quản trị hệ thống", Role.ADMIN),
 ]
+
+
+# What the floors above add to the demo (the API's demo client): registered from their AppConfig.ready(), run by
+# `loaddemo` after demo_load; each returns the lines to print (a token shown once), none when it changed nothing.
+DemoExtra = Callable[[], list[str]]
+_EXTRAS: list[DemoExtra] = []
+
+
+def demo_extra_register(load: DemoExtra) -> None:
+    if load not in _EXTRAS:
+        _EXTRAS.append(load)
+
+
+def demo_extras_load() -> list[str]:
+    """Run the registered extras (each idempotent, in its own transaction) and return what they have to say."""
+    lines: list[str] = []
+    for load in _EXTRAS:
+        with transaction.atomic():
+            lines += load()
+    return lines
 
 
 def demo_password() -> str:

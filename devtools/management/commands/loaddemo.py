@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from devtools.demo import ACCOUNTS, demo_load, demo_password
+from devtools.demo import ACCOUNTS, demo_extras_load, demo_load, demo_password
 
 
 class Command(BaseCommand):
@@ -14,6 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             results, (children, reports) = demo_load()
+            extras = demo_extras_load()  # the API's demo client: its token is printed once, when it is made
         except ValueError as exc:  # a demo unit is missing
             raise CommandError(f"{exc} Hãy chạy `manage.py loadunits` trước.") from exc
         except ValidationError as exc:
@@ -26,3 +27,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Mật khẩu chung của các tài khoản mẫu: {demo_password()}")
         for account in ACCOUNTS:
             self.stdout.write(f"  {account.username:<11} {account.full_name}")
+        for line in extras:
+            self.stdout.write(line)
