@@ -11,16 +11,31 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.fields import UnitField
 from childprotect.forms import StyledForm
+from childprotect.places.models import AdminUnit
 
 from .models import ClientKind
 
 DEFAULT_DAYS = 90  # what the token form proposes (at most CHILDPROTECT_API_TOKEN_MAX_DAYS)
 
 
+class ScopeField(UnitField):
+    """A province, district or commune of the current list by its code (a commune also by its name); empty: the
+    whole country. A code of another list is refused here, before it is looked for."""
+
+    def to_python(self, value: Any) -> AdminUnit | None:  # type: ignore[override]
+        list_part, colon, _code = str(value or "").strip().partition(":")
+        if colon and list_part.strip() != str(settings.CHILDPROTECT_CURRENT_UNIT_LIST):
+            raise forms.ValidationError(
+                _("Phạm vi phải là một đơn vị của danh mục hiện hành (%(list)s).")
+                % {"list": settings.CHILDPROTECT_CURRENT_UNIT_LIST}
+            )
+        return super().to_python(value)
+
+
 class ClientForm(StyledForm):
     name = forms.CharField(label=_("Tên hệ thống đối tác"), max_length=150)
     kind = forms.ChoiceField(label=_("Loại"), choices=ClientKind.choices)
-    scope = UnitField(
+    scope = ScopeField(
         label=_("Phạm vi"),
         any_level=True,
         required=False,

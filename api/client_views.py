@@ -70,7 +70,7 @@ def _edit_form(client: ApiClient, data: Any = None) -> ClientEditForm:
         "webhook_url": client.webhook_url,
         "version": client.version,
     }
-    return ClientEditForm(data, initial=initial, prefix="edit")
+    return ClientEditForm(data, initial=initial)
 
 
 def _detail(
