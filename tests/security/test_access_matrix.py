@@ -77,7 +77,8 @@ def test_the_rules_fill_every_kwarg_of_their_pattern(world):
 
 def test_the_rules_let_no_outsider_in():
     """The table itself: a status for every role, real statuses only, and anonymous visitors sent to the login page
-    everywhere but on the login page itself, the logout (a POST) and the API's description (no data)."""
+    everywhere but on the login page itself, the logout (a POST) and the API's description (no data); the API's
+    endpoints answer them 401 in JSON (api/auth.py), not a redirect to a page."""
     open_to_anonymous = {name: dict(rule.anonymous) for name, rule in RULES.items() if rule.anonymous}
     assert open_to_anonymous == {
         "login": {"GET": 200, "POST": 200},
@@ -85,6 +86,7 @@ def test_the_rules_let_no_outsider_in():
         "api:schema": {"GET": 200},
         "api:docs": {"GET": 200},
         "api:redoc": {"GET": 200},
+        "api:me": {"GET": 401},
     }
     for name, rule in RULES.items():
         for statuses in (rule.get, rule.post) if rule.post is not None else (rule.get,):
