@@ -8,8 +8,9 @@ from playwright.sync_api import expect
 
 from .journey import DESKTOP, TIMEOUT_MS
 
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-@pytest.mark.django_db(transaction=True)
+
 def test_swagger_ui_shows_the_api_from_the_server_alone(chromium, live_server):
     context = chromium.new_context(viewport=DESKTOP, locale="vi-VN")
     context.set_default_timeout(TIMEOUT_MS)
