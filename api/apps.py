@@ -4,10 +4,10 @@ from django.apps import AppConfig
 
 
 class ApiConfig(AppConfig):
-    """The API for other systems and the product's own clients (docs/api.md): the top floor, over home."""
+    """The API for other systems and the product's own clients (docs/api.md): the floor over home, under devtools."""
 
     name = "api"
     verbose_name = "Kết nối hệ thống (API)"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (registers the schema's description of the authentication classes)
+        from . import schema  # noqa: F401  (the token and the session in the OpenAPI schema)

@@ -9,6 +9,7 @@ record out of reach is a 404 with the same words as a record that does not exist
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -20,6 +21,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 NOT_FOUND = "Không tìm thấy, hoặc bạn không có quyền xem."
 INVALID = "Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi."
+NOT_SIGNED_IN = "Cần đăng nhập hoặc gửi kèm mã truy cập hợp lệ (Authorization: Bearer …)."
+THROTTLED = "Quá số yêu cầu cho phép mỗi phút; hãy thử lại sau {wait} giây."
 
 
 def _escape(part: str) -> str:
@@ -70,6 +73,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.status_code = status.HTTP_400_BAD_REQUEST
     elif isinstance(exc, exceptions.NotFound):
         response.data = {"detail": NOT_FOUND, "errors": []}
+    elif isinstance(exc, exceptions.NotAuthenticated):  # DRF's own words, in English, whatever the permission says
+        response.data = {"detail": NOT_SIGNED_IN, "errors": []}
+    elif isinstance(exc, exceptions.Throttled):  # Retry-After is DRF's
+        response.data = {"detail": THROTTLED.format(wait=math.ceil(getattr(exc, "wait", None) or 1)), "errors": []}
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         response.data = {"detail": str(detail), "errors": []}

@@ -1,6 +1,5 @@
-"""How the schema (drf-spectacular) describes the API's authentication: a bearer token (api/auth.py), or the
-signed-in session of the product's own pages. Imported by ApiConfig.ready(); defining an extension registers it
-(drf-spectacular's base class is untyped, hence the ignores)."""
+"""How the API's ways of signing in appear in the OpenAPI schema (drf-spectacular): a bearer token, and the session
+of the product's own pages. Loaded from ApiConfig.ready()."""
 
 from __future__ import annotations
 
@@ -8,24 +7,26 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.plumbing import build_bearer_security_scheme_object
-
-from .auth import TokenAuthentication
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "api.auth.TokenAuthentication"
-    name = "bearerToken"
+    name = "maTruyCap"
 
-    def get_security_definition(self, auto_schema: Any) -> Any:
-        return build_bearer_security_scheme_object(
-            header_name="Authorization", token_prefix=TokenAuthentication.keyword
-        )
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "Mã truy cập do quản trị hệ thống cấp cho hệ thống đối tác, hoặc mã của chính người dùng: "
+                "`Authorization: Bearer cpk_…`."
+            ),
+        }
 
 
 class SessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "api.auth.SessionAuthentication"
-    name = "session"
+    name = "phienDangNhap"
 
-    def get_security_definition(self, auto_schema: Any) -> Any:
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
         return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from childprotect.accounts.models import Role, User
-from childprotect.accounts.policy import can_manage_accounts, is_system_account
+from childprotect.accounts.policy import can_manage_api_clients, is_system_account
 from childprotect.audit.actions import ApiAction
-from childprotect.audit.services import audit_record
+from childprotect.audit.services import MASK, audit_diff, audit_record
 from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.text import fold
 
@@ -29,14 +29,40 @@ from .tokens import new_token
 SCOPE_LEVELS = {UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE}
 
 
+CLIENT_FIELDS = ["name", "kind", "contact", "rate_limit", "webhook_url"]  # what client_update changes, with the scope
+STALE = (
+    "Hệ thống đối tác này vừa được người khác sửa. Nội dung bạn nhập vẫn còn dưới đây; "
+    "hãy xem lại bản mới nhất rồi lưu lại."
+)
+
+
 def _may_manage_clients(actor: User) -> None:
-    if not (can_manage_accounts(actor) and actor.is_administrator):
+    if not can_manage_api_clients(actor):
         raise ValidationError("Chỉ quản trị hệ thống mới quản lý hệ thống đối tác và mã truy cập API.")
 
 
 def _check_scope(scope: AdminUnit | None) -> None:
-    if scope is not None and scope.level not in SCOPE_LEVELS:
+    if scope is None:
+        return
+    if scope.level not in SCOPE_LEVELS:
         raise ValidationError({"scope": "Phạm vi phải là một tỉnh, thành phố, một huyện hoặc một xã."})
+    if scope.list_version != settings.CHILDPROTECT_CURRENT_UNIT_LIST:
+        raise ValidationError(
+            {"scope": f"Phạm vi phải là một đơn vị của danh mục hiện hành ({settings.CHILDPROTECT_CURRENT_UNIT_LIST})."}
+        )
+
+
+def scope_label(scope: AdminUnit | None) -> str:
+    """How a client's scope is written in the audit log and shown: the unit's code and name, or the whole country."""
+    return f"{scope.code} {scope.name}" if scope is not None else "toàn quốc"
+
+
+def _webhook_secret_new(actor: User, client: ApiClient) -> str:
+    """A new HMAC key for the client's webhook, saved and audited (never its value): the caller shows it once."""
+    client.webhook_secret = secrets.token_hex(32)
+    client.save(update_fields=["webhook_secret"])
+    audit_record(actor=actor, action=ApiAction.WEBHOOK_SECRET, obj=client, changes={"webhook_secret": [MASK, MASK]})
+    return client.webhook_secret
 
 
 def client_register(
@@ -74,7 +100,6 @@ def client_register(
             contact=contact,
             rate_limit=rate_limit,
             webhook_url=webhook_url,
-            webhook_secret=secrets.token_hex(32) if webhook_url else "",
             created_by=actor,
         )
         client.full_clean(exclude=["account", "created_by"])
@@ -90,7 +115,82 @@ def client_register(
                 "webhook_url": [None, webhook_url],
             },
         )
+        if webhook_url:
+            _webhook_secret_new(actor, client)  # read it from client.webhook_secret to show it, once
     return client
+
+
+def client_update(
+    *,
+    actor: User,
+    client: ApiClient,
+    version: int,
+    name: str,
+    kind: str,
+    scope: AdminUnit | None,
+    contact: str = "",
+    rate_limit: int = 120,
+    webhook_url: str = "",
+) -> tuple[ApiClient, str]:
+    """Save an administrator's edits made from `version` (someone saved in between: refused, nothing changed).
+
+    The scope is its account's unit. Returns the client and, when its webhook URL was set for the first time, the new
+    signing key in clear (to show once; "" otherwise)."""
+    _may_manage_clients(actor)
+    _check_scope(scope)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Cần tên hệ thống đối tác."})
+    if ApiClient.objects.filter(name__iexact=name).exclude(pk=client.pk).exists():
+        raise ValidationError({"name": "Đã có hệ thống đối tác mang tên này."})
+    secret = ""
+    with transaction.atomic():
+        locked = ApiClient.objects.select_for_update().select_related("account__unit").get(pk=client.pk)
+        if locked.version != version:
+            raise ValidationError(STALE, code="stale")
+        account = locked.account
+        before = {f: getattr(locked, f) for f in CLIENT_FIELDS} | {"scope": scope_label(account.unit)}
+        locked.name, locked.kind, locked.contact = name, kind, contact.strip()
+        locked.rate_limit, locked.webhook_url = rate_limit, webhook_url.strip()
+        locked.version += 1
+        locked.full_clean(exclude=["account", "created_by"])
+        locked.save()
+        if account.unit_id != (scope.pk if scope else None) or account.full_name != name[:150]:
+            account.unit, account.full_name = scope, name[:150]
+            account.save(update_fields=["unit", "full_name"])
+        after = {f: getattr(locked, f) for f in CLIENT_FIELDS} | {"scope": scope_label(scope)}
+        audit_record(actor=actor, action=ApiAction.CLIENT_UPDATE, obj=locked, changes=audit_diff(before, after))
+        if locked.webhook_url and not locked.webhook_secret:
+            secret = _webhook_secret_new(actor, locked)
+    return locked, secret
+
+
+def client_set_active(*, actor: User, client: ApiClient, active: bool) -> ApiClient:
+    """Pause a client (every call of its tokens is refused at once) or let it call again. Setting it as it is changes
+    nothing."""
+    _may_manage_clients(actor)
+    with transaction.atomic():
+        locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+        if locked.is_active != active:
+            locked.is_active = active
+            locked.version += 1
+            locked.save(update_fields=["is_active", "version"])
+            audit_record(
+                actor=actor, action=ApiAction.CLIENT_UPDATE, obj=locked, changes={"is_active": [not active, active]}
+            )
+    return locked
+
+
+def webhook_secret_rotate(*, actor: User, client: ApiClient) -> tuple[ApiClient, str]:
+    """A new signing key for the client's webhook: the old one stops verifying at once. Returns the key in clear,
+    never shown again."""
+    _may_manage_clients(actor)
+    with transaction.atomic():
+        locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+        if not locked.webhook_url:
+            raise ValidationError("Hệ thống đối tác này chưa có địa chỉ nhận thông báo (webhook).")
+        secret = _webhook_secret_new(actor, locked)
+    return locked, secret
 
 
 def token_issue(*, actor: User, account: User, label: str = "", days: int | None = None) -> tuple[ApiToken, str]:

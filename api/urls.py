@@ -4,6 +4,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
+from . import client_views
+from .me import MeView
 from .report_views import ReportCreate, ReportStatusView
 
 app_name = "api"
@@ -16,4 +18,10 @@ urlpatterns = [
     path("v1/redoc/", SpectacularRedocView.as_view(url_name="api:schema", **docs), name="redoc"),
     path("v1/reports/", ReportCreate.as_view(), name="report_create"),
     path("v1/reports/<str:reference>/", ReportStatusView.as_view(), name="report_status"),
+    path("v1/me/", MeView.as_view(), name="me"),
+    # The administrators' pages of API clients and a person's own tokens (server-rendered, docs/api.md#clients).
+    path("clients/", client_views.client_list, name="client_list"),
+    path("clients/new/", client_views.client_create, name="client_create"),
+    path("clients/<id:pk>/", client_views.client_detail, name="client_detail"),
+    path("tokens/", client_views.token_list, name="token_list"),
 ]

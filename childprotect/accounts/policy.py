@@ -194,6 +194,12 @@ def can_delete_records(user: Person) -> bool:
     return _is_admin(user)
 
 
+def can_manage_api_clients(user: Person) -> bool:
+    """Register other systems as API clients, change them, issue and revoke their tokens, rotate their webhook keys
+    (docs/api.md#clients): administrators only."""
+    return _is_admin(user)
+
+
 CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "log_report": can_log_report,
     "register_child": can_register_child,
@@ -219,6 +225,7 @@ CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "manage_accounts": can_manage_accounts,
     "see_access_log": can_see_access_log,
     "delete_records": can_delete_records,
+    "manage_api_clients": can_manage_api_clients,
 }
 """The capabilities by name without `can_`: templates ask `{% if can.import %}`."""
 

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from rest_framework.test import APIClient
 
+from api.models import ApiClient
 from cases.models import Case, Child, Report
 from childprotect.accounts.models import Role, User
 from childprotect.agencies.models import Agency
@@ -170,3 +174,18 @@ def test_every_demo_case_step_follows_its_report_and_none_is_in_the_future(time_
     # The audit log tells the story in the order it happened.
     entries = list(AuditEntry.objects.filter(action__startswith="case.").order_by("id").values_list("at", flat=True))
     assert entries and max(entries) <= now
+
+
+@pytest.mark.django_db
+def test_the_demo_client_is_made_once_and_its_token_printed_once():
+    first, second = io.StringIO(), io.StringIO()
+    call_command("loaddemo", stdout=first)
+    call_command("loaddemo", stdout=second)
+
+    client = ApiClient.objects.get()
+    assert client.name == "Tổng đài 111 (dữ liệu mẫu)" and client.account.unit is None
+    tokens = re.findall(r"cpk_[A-Za-z0-9_-]{40,}", first.getvalue())
+    assert len(set(tokens)) == 1 and "cpk_" not in second.getvalue()
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens[0]}")
+    assert http.get("/api/v1/me/").json()["client"]["name"] == "Tổng đài 111 (dữ liệu mẫu)"

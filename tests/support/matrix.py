@@ -225,6 +225,12 @@ def _transfer(w: World) -> Any:
 
 PUBLIC = {"GET": 200, "POST": 200}
 
+
+def _api_client(w: World) -> Any:
+    assert w.api_client is not None
+    return w.api_client
+
+
 RULES: dict[str, Rule] = {
     # --- home, accounts, places, notifications, imports --------------------------------------------------------
     "home": Rule(get=each(200)),
@@ -458,6 +464,22 @@ RULES: dict[str, Rule] = {
         api=True,
         note="the account that received the report; the same 404 for anyone else as for no report",
     ),
+    # An endpoint answers JSON: whoever is not signed in gets a 401, not the login page. The session is a person's.
+    "api:me": Rule(get=each(200), api=True, note="who is calling"),
+    # The administrators' pages of API clients: a 404 for everyone else, as the other administrators' pages. An
+    # empty POST shows the form again with its errors.
+    "api:client_list": Rule(get=each(404, admin=200)),
+    "api:client_create": Rule(get=each(404, admin=200), post=each(404, admin=200)),
+    "api:client_detail": Rule(
+        get=each(200),
+        post=each(200),
+        targets=(
+            Target("client", lambda w: {"pk": _api_client(w).pk}, ADMIN),
+            nowhere("no such client", lambda w: {"pk": _api_client(w).pk + 1000}),
+        ),
+    ),
+    # Everyone's own tokens (an empty POST shows the form again with its errors).
+    "api:token_list": Rule(get=each(200), post=each(200)),
 }
 
 

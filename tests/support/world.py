@@ -29,6 +29,8 @@ from zoneinfo import ZoneInfo
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from api.models import ApiClient, ClientKind
+from api.services import client_register, token_issue
 from cases.models import Attachment, Case, CaseTransfer, Child, Environment, Report, ReportType, Term, TermKind
 from cases.resources import CHILDREN
 from cases.services import ChildData, ReportData, child_register, report_attach_child, report_receive
@@ -103,6 +105,7 @@ class World:
     exports: dict[str, ExportJob] = field(default_factory=dict)  # A: officer A's, X: the Hà Nội officer's
     deleted: dict[str, Any] = field(default_factory=dict)  # "report" (logged in A) and its "case", both hidden
     transfer: CaseTransfer | None = None  # "T": commune A asked commune B to take a case; B has not answered
+    api_client: ApiClient | None = None  # an API client of the province, with a token (the administrators' pages)
 
 
 def _cast(commune_a: Any, commune_b: Any, province: Any) -> dict[str, User]:
@@ -288,4 +291,8 @@ def build_world() -> World:
         assert export_job_run(export.pk) == "done"  # queued on commit in production; no commit happens here
         export.refresh_from_db()
         world.exports[place] = export
+    world.api_client = client_register(
+        actor=world.users["admin"], name="Công an tỉnh Thanh Hóa", kind=ClientKind.POLICE, scope=units["P"]
+    )
+    token_issue(actor=world.users["admin"], account=world.api_client.account, label="máy chủ", days=30)
     return world

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from api.demo import demo_client_load
 from devtools.demo import ACCOUNTS, demo_load, demo_password
 
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             results, (children, reports) = demo_load()
+            extras = demo_client_load()  # the API's demo client: its token is printed once, when it is made
         except ValueError as exc:  # a demo unit is missing
             raise CommandError(f"{exc} Hãy chạy `manage.py loadunits` trước.") from exc
         except ValidationError as exc:
@@ -26,3 +28,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Mật khẩu chung của các tài khoản mẫu: {demo_password()}")
         for account in ACCOUNTS:
             self.stdout.write(f"  {account.username:<11} {account.full_name}")
+        for line in extras:
+            self.stdout.write(line)
