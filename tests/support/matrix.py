@@ -448,7 +448,6 @@ RULES: dict[str, Rule] = {
     # --- the API (docs/api.md): its description is public, the endpoints answer JSON -----------------------------
     "api:schema": Rule(get=each(200), anonymous={"GET": 200}, note="public: the OpenAPI description"),
     "api:docs": Rule(get=each(200), anonymous={"GET": 200}, note="public: Swagger UI over the schema"),
-    "api:redoc": Rule(get=each(200), anonymous={"GET": 200}, note="public: Redoc over the schema"),
     # Report intake: whoever logs reports (an empty body is refused, 400); its status: the sender alone.
     "api:report_create": Rule(get=each(405, admin=403), post=each(400, admin=403), api=True),
     "api:report_status": Rule(
