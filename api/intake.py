@@ -2,8 +2,9 @@
 
 `report_intake` is one transaction through the services a typed report goes through (cases.services.intake): the
 report routed to the incident's commune and that commune notified (`report_receive`), each child registered and
-attached, opening their case with its clocks from the time received (`report_register_child`), then the first
-webhook event. A rule a service refuses rolls everything back and comes out as a 400 whose pointer names the field of
+attached, opening their case with its clocks from the time received (`report_register_child`). The first webhook
+event (`report.received`) is written right after the report, before the children's `case.opened`, so that the
+sender hears of them in that order (api/events.py). A rule a service refuses rolls everything back and comes out as a 400 whose pointer names the field of
 the body (/incident/commune, /children/1/date_of_birth).
 """
 
@@ -67,6 +68,7 @@ def report_intake(*, actor: User, report: ReportData, children: list[ChildData])
             made = report_receive(actor=actor, data=report)
         except ValidationError as exc:
             raise _refused(exc, lambda field: REPORT_POINTERS.get(field, ("non_field_errors",))) from exc
+        record_event(made, EventKind.RECEIVED)
         for number, child in enumerate(children):
             try:
                 report_register_child(actor=actor, report=made, data=child)
@@ -81,7 +83,6 @@ def report_intake(*, actor: User, report: ReportData, children: list[ChildData])
                         age if field == "__all__" else CHILD_NAMES.get(field, field),
                     ),
                 ) from exc
-        record_event(made, EventKind.RECEIVED)
     return made
 
 

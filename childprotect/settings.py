@@ -139,7 +139,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "childprotect.accounts.security.LockoutBackend",  # django-axes: refuses locked-out logins; must come first
-    "django.contrib.auth.backends.ModelBackend",
+    "childprotect.accounts.security.PeopleBackend",  # Django's ModelBackend, for people only (not API clients)
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -19,6 +19,7 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.db.models import Max
@@ -35,6 +36,7 @@ from childprotect.audit.actions import AccountAction, AuthAction
 from childprotect.audit.services import audit_record
 
 from .models import Role, User
+from .policy import is_system_account
 
 # Whether the logged-in user has a confirmed device, decided at login (and when they turn 2FA on or off), so that
 # the middleware spends no query on it. A session without the mark (older than this code) asks the database once.
@@ -55,6 +57,15 @@ class LockoutBackend(AxesStandaloneBackend):
             return None
         super().authenticate(request, *args, **kwargs)  # raises when locked out; never returns a user
         return None
+
+
+class PeopleBackend(ModelBackend):
+    """Django's username-and-password backend for people only: an API client's account (accounts.policy
+    is_system_account) signs in with tokens (api/auth.py), never with a password or a session, even if someone gave it
+    one in the admin."""
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        return super().user_can_authenticate(user) and not is_system_account(user)
 
 
 def _lockout_until(request: HttpRequest, username: str | None) -> datetime:

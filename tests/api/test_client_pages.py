@@ -278,3 +278,10 @@ def test_an_api_clients_account_cannot_sign_in_to_the_web(police_api):
         assert response.status_code == 200 and "_auth_user_id" not in web.session
 
     assert not account.has_usable_password()
+
+    account.set_password("TreEm@2026")  # given one in the admin by mistake: still no way in
+    account.save()
+    response = web.post(reverse("login"), {"username": account.username, "password": "TreEm@2026"})
+    assert response.status_code == 200 and "_auth_user_id" not in web.session
+    web.force_login(account)  # a session made for it anyway is nobody's
+    assert web.get(reverse("home")).status_code == 302
