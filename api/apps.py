@@ -8,3 +8,16 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = "Kết nối hệ thống (API)"
+
+    def ready(self) -> None:
+        """The webhook events of the changes of a report a client sent (api/events.py), written in their
+        transaction: a case opened (the CaseStep "open") and every step the workflow engine takes."""
+        from django.db.models.signals import post_save
+
+        from cases.models import CaseStep
+        from childprotect.workflow import step_taken
+
+        from .events import on_case_opened, on_step_taken
+
+        post_save.connect(on_case_opened, sender=CaseStep, dispatch_uid="api.webhook_case_opened")
+        step_taken.connect(on_step_taken, dispatch_uid="api.webhook_step_taken")

@@ -50,6 +50,7 @@ EXPECTED: dict[str, set[str]] = {
     "can_manage_accounts": {"supervisor", "admin"},
     "can_see_access_log": {"supervisor", "admin"},
     "can_delete_records": {"admin"},
+    "can_see_webhooks": {"admin"},
 }
 
 

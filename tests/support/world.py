@@ -47,6 +47,7 @@ from reporting.services import report_prepare
 from tests.factories import AgencyFactory, UserFactory, unit
 from tests.support.builders import act
 from tests.support.places import COMMUNE_A, COMMUNE_B, OTHER_PROVINCE_COMMUNE, PROVINCE
+from tests.support.webhooks import world_webhook_event
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = dt.datetime(2026, 6, 10, 9, 0, tzinfo=TZ)
@@ -103,6 +104,7 @@ class World:
     exports: dict[str, ExportJob] = field(default_factory=dict)  # A: officer A's, X: the Hà Nội officer's
     deleted: dict[str, Any] = field(default_factory=dict)  # "report" (logged in A) and its "case", both hidden
     transfer: CaseTransfer | None = None  # "T": commune A asked commune B to take a case; B has not answered
+    webhook_event: Any = None  # a failed webhook event of report A (tests/support/webhooks.py)
 
 
 def _cast(commune_a: Any, commune_b: Any, province: Any) -> dict[str, User]:
@@ -288,4 +290,5 @@ def build_world() -> World:
         assert export_job_run(export.pk) == "done"  # queued on commit in production; no commit happens here
         export.refresh_from_db()
         world.exports[place] = export
+    world.webhook_event = world_webhook_event(world.users["admin"], world.reports["A"])
     return world
