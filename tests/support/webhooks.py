@@ -5,6 +5,7 @@ connection without answering; and the webhook event of the access matrix's world
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,10 +33,11 @@ class Received:
 @dataclass
 class Receiver:
     """The server's record and its behaviour: `mode` "ok" (204), "error" (500), "redirect" (302), "hang" (no
-    answer until `release`), "close" (the connection closed without an answer)."""
+    answer until `release`), "close" (the connection closed without an answer); `delay` seconds before answering."""
 
     url: str = ""
     mode: str = "ok"
+    delay: float = 0.0
     received: list[Received] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
 
@@ -48,6 +50,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802  (http.server's name)
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             receiver.received.append(Received(self.path, dict(self.headers.items()), body))
+            if receiver.delay:
+                time.sleep(receiver.delay)
             if receiver.mode == "hang":
                 receiver.release.wait(timeout=10)
                 return
