@@ -236,12 +236,13 @@ def _record(event: WebhookEvent, outcome: Outcome) -> bool:
             duration_ms=outcome.duration_ms,
             replayed_by=_replayer(event),
         )
-        mine = WebhookEvent.objects.select_for_update().filter(
+        mine = WebhookEvent.objects.filter(  # still our claim: nobody took it over since
             pk=event.pk, attempts=event.attempts, next_attempt_at=event.next_attempt_at, state=DeliveryState.PENDING
         )
         if outcome.delivered:
-            mine.update(state=DeliveryState.DELIVERED, delivered_at=now, next_attempt_at=None, last_error="")
-            return True
+            return bool(
+                mine.update(state=DeliveryState.DELIVERED, delivered_at=now, next_attempt_at=None, last_error="")
+            )
         why = outcome.error or f"HTTP {outcome.status_code}"
         if event.attempts >= settings.CHILDPROTECT_WEBHOOK_ATTEMPTS:
             if mine.update(state=DeliveryState.FAILED, next_attempt_at=None, last_error=why):
