@@ -593,7 +593,13 @@ def marks() -> list[tuple[str, str, frozenset[str]]]:
     return found
 
 
-TEXT_TYPES = ("text/html", "text/csv", "application/json", "text/plain")
+TEXT_TYPES = (
+    "text/html",
+    "text/csv",
+    "application/json",
+    "text/plain",
+    "application/vnd.oai.openapi",
+)  # the API schema: YAML
 
 
 def context_values(response: Any) -> list[Any]:
