@@ -308,3 +308,29 @@ def test_the_log_filters_by_client_and_state(fast, sent, receiver, police_api, a
     assert [e.report_id for e in admin.get(url, {"state": "delivered"}).context["page"]] == [report.pk]
     assert [e.report_id for e in admin.get(url, {"state": "pending"}).context["page"]] == [other.pk]
     assert list(admin.get(url, {"state": "failed"}).context["page"]) == []
+
+
+def test_a_pending_event_is_not_replayed(fast, sent, receiver, administrator):
+    receiver.mode = "error"
+    event = WebhookEvent.objects.get(report=sent())
+    response = client_for(administrator).post(reverse("api:webhook_replay", args=[event.pk]), follow=True)
+    assert "đang chờ gửi" in html(response)
+    assert not AuditEntry.objects.filter(action=ApiAction.WEBHOOK_REPLAY).exists()
+    event.refresh_from_db()
+    assert event.attempts == 1
+
+
+def test_the_log_runs_the_same_queries_for_one_event_or_many(
+    hotline, make_report, administrator, django_assert_num_queries
+):
+    listen(hotline.client, "http://127.0.0.1:9/hook")  # never posted: nothing commits in this test
+    record_event(make_report(hotline.client.account), EventKind.RECEIVED)
+    admin = client_for(administrator)
+    url = reverse("api:webhook_list")
+    admin.get(url)  # the session warmed
+    with django_assert_num_queries(20, exact=False) as one:
+        admin.get(url)
+    for _ in range(4):
+        record_event(make_report(hotline.client.account), EventKind.RECEIVED)
+    with django_assert_num_queries(len(one)):
+        assert len(admin.get(url).context["page"]) == 5
