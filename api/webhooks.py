@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import time
 import urllib.error
@@ -158,7 +159,7 @@ def _post(client: ApiClient, event: WebhookEvent) -> Outcome:
             if isinstance(reason, TimeoutError)
             else f"Không kết nối được: {reason}"
         )
-    except (ConnectionError, OSError, ValueError) as exc:  # reset, closed without an answer, a malformed answer
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # reset, closed without an answer, garbage
         error = f"Không kết nối được: {exc.__class__.__name__}: {exc}"
     duration = int((time.monotonic() - started) * 1000)
     return Outcome(status, error[:300], duration)
