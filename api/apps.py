@@ -10,4 +10,16 @@ class ApiConfig(AppConfig):
     verbose_name = "Kết nối hệ thống (API)"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (the token and the session in the OpenAPI schema)
+        """The token and the session in the OpenAPI schema; the webhook events of the changes of a report a client
+        sent (api/events.py), written in their transaction: a case opened (the CaseStep "open") and every step the
+        workflow engine takes."""
+        from django.db.models.signals import post_save
+
+        from cases.models import CaseStep
+        from childprotect.workflow import step_taken
+
+        from . import schema  # noqa: F401
+        from .events import on_case_opened, on_step_taken
+
+        post_save.connect(on_case_opened, sender=CaseStep, dispatch_uid="api.webhook_case_opened")
+        step_taken.connect(on_step_taken, dispatch_uid="api.webhook_step_taken")

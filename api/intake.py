@@ -4,8 +4,8 @@
 report routed to the incident's commune and that commune notified (`report_receive`), each child registered and
 attached, opening their case with its clocks from the time received (`report_register_child`). The first webhook
 event (`report.received`) is written right after the report, before the children's `case.opened`, so that the
-sender hears of them in that order (api/events.py). A rule a service refuses rolls everything back and comes out as a 400 whose pointer names the field of
-the body (/incident/commune, /children/1/date_of_birth).
+sender hears of them in that order (api/events.py). A rule a service refuses rolls everything back and comes out as
+a 400 whose pointer names the field of the body (/incident/commune, /children/1/date_of_birth).
 """
 
 from __future__ import annotations

@@ -9,3 +9,15 @@ def webhooks_deliver(client_id: int, report_id: int) -> int:
     from .webhooks import deliver_report_events
 
     return deliver_report_events(client_id, report_id)
+
+
+@shared_task
+def webhooks_sweep() -> int:
+    """Every minute: queue the delivery of each report whose next webhook event is due (a retry whose wait is over,
+    a claim whose worker died, an event whose queueing was lost); how many reports were queued."""
+    from .webhooks import due_lines
+
+    lines = due_lines()
+    for client_id, report_id in lines:
+        webhooks_deliver.delay(client_id, report_id)
+    return len(lines)

@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
-from . import client_views
+from . import client_views, webhook_views
 from .me import MeView
 from .report_views import ReportCreate, ReportStatusView
 
@@ -23,4 +23,8 @@ urlpatterns = [
     path("clients/new/", client_views.client_create, name="client_create"),
     path("clients/<id:pk>/", client_views.client_detail, name="client_detail"),
     path("tokens/", client_views.token_list, name="token_list"),
+    # The administrators' log of the webhook events (docs/api.md#webhooks).
+    path("webhooks/", webhook_views.webhook_list, name="webhook_list"),
+    path("webhooks/<id:pk>/", webhook_views.webhook_detail, name="webhook_detail"),
+    path("webhooks/<id:pk>/replay/", webhook_views.webhook_replay, name="webhook_replay"),
 ]

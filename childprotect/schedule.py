@@ -37,6 +37,12 @@ BEAT_SCHEDULE: dict[str, BeatEntry] = {
         "task": "childprotect.core.tasks.sweep_unsent_emails",
         "schedule": crontab(minute="*/5"),
     },
+    # Webhooks (docs/api.md#webhooks): the events due again (retries after their wait, claims whose worker died) and
+    # those whose queueing was lost (broker outage) are sent, each report's in order (api/tasks.py webhooks_sweep).
+    "sweep-webhooks": {
+        "task": "api.tasks.webhooks_sweep",
+        "schedule": crontab(minute="*"),
+    },
     # XLSX exports: a file is deleted CHILDPROTECT_EXPORT_KEEP_HOURS after it was asked for (it holds personal data).
     "expire-exports": {
         "task": "childprotect.core.tasks.expire_exports",

@@ -12,7 +12,12 @@ table's flags do around the handler. `Workflow.act` then takes a step in six pha
 5. handler: the row's handler validates and writes what the step records, the table's `apply` its flags; the state
    moves to the row's target and the version is bumped;
 6. event and audit: one history row (an "event": `CaseStep`, `ReferralEvent`, `ReportEvent`) and one audit entry
-   in the same transaction; then the table's `after` (notifications).
+   in the same transaction; then the table's `after` (notifications); last, `step_taken` is sent.
+
+`step_taken` tells the apps above (which the apps' own modules may not import) that a step was taken, inside its
+transaction and after everything the step wrote (the `after` hook's too): `sender` the history model, `event` the
+history row, `record` the locked record. The API listens to write its webhook events (api/apps.py); a receiver that
+raises rolls the step back.
 
 This module imports no app: the tables, their handlers and their hooks are the apps'.
 """
@@ -27,6 +32,7 @@ from typing import Any, Generic, TypeVar
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from childprotect.accounts.models import User
@@ -37,6 +43,8 @@ T = TypeVar("T", bound="Transition")
 
 Handler = Callable[["StepContext[Any]"], Any]
 Guard = Callable[[User, Any], "str | None"]  # (actor, record) -> why not, or None
+
+step_taken = Signal()  # sender: the history model; event: its row; record: the locked record (see above)
 
 
 @dataclass(frozen=True)
@@ -173,5 +181,6 @@ class Workflow(Generic[M, T]):
             )
             if self.after is not None:
                 self.after(step, event, result)
+            step_taken.send(sender=self.event_model, event=event, record=locked)
         record.refresh_from_db()
         return event

@@ -200,6 +200,11 @@ def can_manage_api_clients(user: Person) -> bool:
     return _is_admin(user)
 
 
+def can_see_webhooks(user: Person) -> bool:
+    """See the log of the webhook events sent to API clients and send one again: administrators only."""
+    return _is_admin(user)
+
+
 CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "log_report": can_log_report,
     "register_child": can_register_child,
@@ -226,6 +231,7 @@ CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "see_access_log": can_see_access_log,
     "delete_records": can_delete_records,
     "manage_api_clients": can_manage_api_clients,
+    "see_webhooks": can_see_webhooks,
 }
 """The capabilities by name without `can_`: templates ask `{% if can.import %}`."""
 

@@ -51,6 +51,7 @@ EXPECTED: dict[str, set[str]] = {
     "can_see_access_log": {"supervisor", "admin"},
     "can_delete_records": {"admin"},
     "can_manage_api_clients": {"admin"},
+    "can_see_webhooks": {"admin"},
 }
 
 

@@ -479,6 +479,24 @@ RULES: dict[str, Rule] = {
     ),
     # Everyone's own tokens (an empty POST shows the form again with its errors).
     "api:token_list": Rule(get=each(200), post=each(200)),
+    # --- the webhooks' log (administrators only; everyone else a 404) ----------------------------------------------
+    "api:webhook_list": Rule(get=each(404, admin=200), note="administrators only"),
+    "api:webhook_detail": Rule(
+        get=each(200),
+        targets=(
+            Target("event", lambda w: {"pk": w.webhook_event.pk}, ADMIN),
+            nowhere("no such event", lambda w: {"pk": w.webhook_event.pk + 1000}),
+        ),
+    ),
+    "api:webhook_replay": Rule(
+        get=each(405),
+        post=each(302),
+        post_only=True,
+        targets=(
+            Target("event", lambda w: {"pk": w.webhook_event.pk}, ADMIN),
+            nowhere("no such event", lambda w: {"pk": w.webhook_event.pk + 1000}),
+        ),
+    ),
 }
 
 

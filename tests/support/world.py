@@ -49,6 +49,7 @@ from reporting.services import report_prepare
 from tests.factories import AgencyFactory, UserFactory, unit
 from tests.support.builders import act
 from tests.support.places import COMMUNE_A, COMMUNE_B, OTHER_PROVINCE_COMMUNE, PROVINCE
+from tests.support.webhooks import world_webhook_event
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = dt.datetime(2026, 6, 10, 9, 0, tzinfo=TZ)
@@ -106,6 +107,7 @@ class World:
     deleted: dict[str, Any] = field(default_factory=dict)  # "report" (logged in A) and its "case", both hidden
     transfer: CaseTransfer | None = None  # "T": commune A asked commune B to take a case; B has not answered
     api_client: ApiClient | None = None  # an API client of the province, with a token (the administrators' pages)
+    webhook_event: Any = None  # a failed webhook event of report A (tests/support/webhooks.py)
 
 
 def _cast(commune_a: Any, commune_b: Any, province: Any) -> dict[str, User]:
@@ -295,4 +297,5 @@ def build_world() -> World:
         actor=world.users["admin"], name="Công an tỉnh Thanh Hóa", kind=ClientKind.POLICE, scope=units["P"]
     )
     token_issue(actor=world.users["admin"], account=world.api_client.account, label="máy chủ", days=30)
+    world.webhook_event = world_webhook_event(world.users["admin"], world.reports["A"])
     return world
