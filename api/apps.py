@@ -8,3 +8,6 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = "Kết nối hệ thống (API)"
+
+    def ready(self) -> None:
+        from . import schema  # noqa: F401  (registers the schema's description of the ways in)

@@ -20,6 +20,15 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 NOT_FOUND = "Không tìm thấy, hoặc bạn không có quyền xem."
 INVALID = "Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi."
+# DRF's own words where its Vietnamese catalogue has none (its default detail, raised by DRF itself).
+IN_VIETNAMESE: dict[type[exceptions.APIException], str] = {
+    exceptions.NotAuthenticated: "Cần đăng nhập hoặc gửi kèm mã truy cập hợp lệ (Authorization: Bearer …).",
+    exceptions.AuthenticationFailed: "Mã truy cập không hợp lệ.",
+    exceptions.PermissionDenied: "Bạn không có quyền thực hiện việc này.",
+    exceptions.ParseError: "Nội dung gửi lên không đọc được.",
+    exceptions.NotAcceptable: "Chỉ trả lời được dạng application/json.",
+    exceptions.UnsupportedMediaType: "Nội dung gửi lên phải là JSON (Content-Type: application/json).",
+}
 
 
 def _escape(part: str) -> str:
@@ -71,6 +80,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, exceptions.NotFound):
         response.data = {"detail": NOT_FOUND, "errors": []}
     else:
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        response.data = {"detail": str(detail), "errors": []}
+        response.data = {"detail": _in_vietnamese(exc), "errors": []}
     return response
+
+
+def _in_vietnamese(exc: Exception) -> str:
+    if isinstance(exc, exceptions.Throttled):
+        wait = getattr(exc, "wait", None) or 60
+        return f"Gửi quá nhiều yêu cầu; hãy thử lại sau {wait:.0f} giây."
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return IN_VIETNAMESE[exceptions.UnsupportedMediaType]
+    detail = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
+    for kind, words in IN_VIETNAMESE.items():
+        if type(exc) is kind and detail == str(kind.default_detail):
+            return words
+    return detail

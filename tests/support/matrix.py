@@ -61,6 +61,12 @@ def project_patterns() -> dict[str, Pattern]:
     return found
 
 
+def web_patterns() -> dict[str, Pattern]:
+    """The project's patterns but the API's endpoints (/api/v1/), which tests/security/test_api_matrix.py walks with
+    the API's callers (tests/support/api_matrix.py)."""
+    return {n: p for n, p in project_patterns().items() if not p.route.replace("^", "").startswith("api/v1/")}
+
+
 # --- reach -------------------------------------------------------------------------------------------------------
 
 LOGGED_IN = tuple(r for r in ROLES if r != "anonymous")
@@ -436,10 +442,7 @@ RULES: dict[str, Rule] = {
             nowhere("A/unknown step", lambda w: {"pk": w.periodic["A"].pk, "action": "delete"}),
         ),
     ),
-    # --- the API (docs/api.md): its description is public, the endpoints answer JSON -----------------------------
-    "api:schema": Rule(get=each(200), anonymous={"GET": 200}, note="public: the OpenAPI description"),
-    "api:docs": Rule(get=each(200), anonymous={"GET": 200}, note="public: Swagger UI over the schema"),
-    "api:redoc": Rule(get=each(200), anonymous={"GET": 200}, note="public: Redoc over the schema"),
+    # The API's endpoints (/api/v1/) have their own matrix: tests/support/api_matrix.py.
 }
 
 
