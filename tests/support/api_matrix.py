@@ -364,3 +364,13 @@ def _run(name: str, rule: ApiRule, world: World, cast: ApiCast) -> Run:
 
 def table(mismatches: Iterable[Mismatch]) -> str:
     return "\n".join(m.line() for m in mismatches)
+
+
+def person_http(user: Any) -> APIClient:
+    """A DRF test client calling with `user`'s own token (api.services.token_issue, issued by themselves)."""
+    from api.services import token_issue
+
+    _token, plain = token_issue(actor=user, account=user, label="ứng dụng", days=30)
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
+    return http
