@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from cases.models import CaseState, Sex
 
@@ -37,6 +39,24 @@ FLAG: dict[str, Any] = {"invalid": "Phải là 1 hoặc 0.", "null": "Không đ�
 
 
 # --- query parameters ----------------------------------------------------------------------------------------------
+
+
+class Text(serializers.CharField):
+    """A CharField whose refusals of NUL and of surrogates (DRF's and Django's, in English) are in Vietnamese."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [
+            v
+            for v in self.validators
+            if not isinstance(v, ProhibitNullCharactersValidator | ProhibitSurrogateCharactersValidator)
+        ]
+        self.validators.append(ProhibitNullCharactersValidator(message="Không được chứa ký tự NUL."))
+        self.validators.append(Surrogates())
+
+
+class Surrogates(ProhibitSurrogateCharactersValidator):
+    message = "Không được chứa mã Unicode không phải ký tự."
 
 
 class PageQuery(serializers.Serializer[Any]):
@@ -68,7 +88,7 @@ class ChildQuery(PageQuery):
     """The web list's search (cases.selectors `name_matches`): accents, case and spacing ignored; 12 digits find the
     ID number."""
 
-    q = serializers.CharField(
+    q = Text(
         required=False,
         default="",
         allow_blank=True,
