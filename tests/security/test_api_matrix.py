@@ -15,12 +15,15 @@ import pytest
 from django.http import Http404
 
 from cases.models import Case
+from cases.services import case_act
 from tests.support.api_matrix import (
     ANYONE,
     API_RULES,
     CALLERS,
+    MOVED,
     ApiCast,
     Run,
+    after_the_move,
     api_patterns,
     build_api_cast,
     run_api_rule,
@@ -132,3 +135,26 @@ def test_the_api_matrix_fails_when_a_check_is_taken_away(world, cast, monkeypatc
     run = run_api_rule(name, API_RULES[name], world, cast)
 
     assert run.mismatches, f"taking away {broken} went unnoticed by the rule for {name}"
+
+
+# --- after a transfer --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", MOVED)
+def test_api_access_matrix_after_the_case_of_commune_a_moved_to_commune_b(world, cast, name):
+    """The supervisor moves the world's case A to commune B (its officer takes it): commune A's staff lose the case
+    and the child (404, and nothing of them in their lists or queue); commune B's officer gains them."""
+    case = Case.objects.get(pk=world.cases["A"].pk)  # a copy: the world's own object keeps its fields
+    case_act(
+        actor=world.users["supervisor"],
+        case=case,
+        action="transfer",
+        version=case.version,
+        data={"to_unit": world.units["B"], "reason": "Gia đình trẻ chuyển đến phường Hàm Rồng."},
+    )
+
+    run = run_api_rule(name, after_the_move(name), world, cast)
+
+    assert run.requests > 0
+    if run.mismatches:
+        pytest.fail(f"{name}: {len(run.mismatches)} of {run.requests} requests differ\n{table(run.mismatches)}", False)
