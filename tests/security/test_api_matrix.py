@@ -20,6 +20,7 @@ from tests.support.api_matrix import (
     ANYONE,
     API_RULES,
     CALLERS,
+    CLIENTS,
     MOVED,
     ApiCast,
     Run,
@@ -27,6 +28,7 @@ from tests.support.api_matrix import (
     api_patterns,
     build_api_cast,
     run_api_rule,
+    sent,
     table,
 )
 from tests.support.matrix import web_patterns
@@ -158,3 +160,16 @@ def test_api_access_matrix_after_the_case_of_commune_a_moved_to_commune_b(world,
     assert run.requests > 0
     if run.mismatches:
         pytest.fail(f"{name}: {len(run.mismatches)} of {run.requests} requests differ\n{table(run.mismatches)}", False)
+
+
+def test_each_client_of_the_cast_sent_one_report_of_its_scope_reached_by_itself_alone(world, cast):
+    """The targets of the endpoints about what a client sent (`sent(...)`): one report per client, in its scope."""
+    targets = sent(lambda report: {"reference": report.reference})
+
+    assert {name: r.incident_unit for name, r in cast.sent.items()} == {
+        "hotline": world.units["A"],
+        "police_api": world.units["B"],
+        "other_province_api": world.units["X"],
+    }
+    assert [(t.label, set(t.reach)) for t in targets] == [(f"sent by {n}", {n}) for n in CLIENTS]
+    assert [t.kwargs(world, cast) for t in targets] == [{"reference": cast.sent[n].reference} for n in CLIENTS]
