@@ -16,7 +16,8 @@ from cases.models import CaseState, Sex
 
 PAGE_SIZE = 25
 PAGE_SIZE_MAX = 100
-PAGE_MAX = 100_000  # as the web lists: deeper pages are reached by filtering
+PAGE_MAX = 100_000  # as the web lists
+DEPTH_MAX = 100_000  # rows before a page: deeper, a list is narrowed by its filters (each page reads those before it)
 SEARCH_MAX = 100
 
 NUMBER: dict[str, Any] = {
@@ -71,6 +72,13 @@ class PageQuery(serializers.Serializer[Any]):
         error_messages=NUMBER,
         help_text=f"Số dòng mỗi trang (mặc định {PAGE_SIZE}, tối đa {PAGE_SIZE_MAX}).",
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (attrs["page"] - 1) * attrs["page_size"] >= DEPTH_MAX:
+            raise serializers.ValidationError(
+                {"page": f"Chỉ xem được {DEPTH_MAX:,} dòng đầu của danh sách; hãy lọc bớt.".replace(",", ".")}
+            )
+        return attrs
 
 
 class CaseQuery(PageQuery):

@@ -35,7 +35,7 @@ from cases.models import (
 )
 from cases.policy import can_see_child_protected, can_see_reporter
 from childprotect.accounts.models import User
-from childprotect.accounts.policy import can_see_protected_data, can_use_registry
+from childprotect.accounts.policy import can_use_registry
 from home.selectors import my_work
 
 from ..base import ApiView
@@ -91,7 +91,10 @@ def _registry(user: User) -> None:
 
 
 def _coded(value: str, choices: Any) -> dict[str, str] | None:
-    return {"code": value, "label": str(choices(value).label)} if value else None
+    """A code with its words (a code no longer in the choices: itself)."""
+    if not value:
+        return None
+    return {"code": value, "label": str(choices(value).label) if value in choices.values else value}
 
 
 def _unit(unit: Any) -> dict[str, str]:
@@ -165,8 +168,6 @@ class CaseListView(ApiView):
             "officer", Prefetch("report", queryset=Report.objects.only("id", "reference"))
         )
         rows, numbers = _page(cases, query)
-        # The web list shows the child's name to whoever reaches the list (cases.policy decides, as for the page).
-        names = can_see_protected_data(user)
         results = [
             {
                 "id": case.pk,
@@ -176,7 +177,12 @@ class CaseListView(ApiView):
                 "officer": _officer(case.officer),
                 "next_due": _next_due(case),
                 "version": case.version,
-                "child": {"id": case.child_id, "full_name": case.child.full_name} if names else None,
+                # The web list shows the child's name to whoever reaches it; cases.policy has the last word.
+                "child": (
+                    {"id": case.child_id, "full_name": case.child.full_name}
+                    if can_see_child_protected(user, case.child)
+                    else None
+                ),
             }
             for case in rows
         ]
@@ -305,17 +311,16 @@ class ChildListView(ApiView):
         filters = selectors.ChildFilters(q=query["q"], sex=query.get("sex", ""))
         listing = selectors.ChildListing(user, filters, upto=query["page"] * query["page_size"])
         rows, numbers = _page(listing, query)
-        names = can_see_protected_data(user)
         results = [
             {
                 "id": child.pk,
-                "full_name": child.full_name if names else None,
-                "birth_year": child.birth_year if names else None,
-                "sex": _coded(child.sex, Sex) if names else None,
+                "full_name": child.full_name if shown else None,
+                "birth_year": child.birth_year if shown else None,
+                "sex": _coded(child.sex, Sex) if shown else None,
                 "commune": _unit(child.residence_unit),
                 "version": child.version,
             }
-            for child in rows
+            for child, shown in ((c, can_see_child_protected(user, c)) for c in rows)
         ]
         return Response(s.render(s.ChildPage, {**numbers, "results": results}))
 

@@ -128,6 +128,19 @@ def test_the_case_list_pages_with_a_capped_size(officer_a, new_case):
     assert past_the_end.status_code == 404
 
 
+def test_a_list_is_read_to_a_depth_then_narrowed_by_its_filters(officer_a):
+    http = person_http(officer_a)
+
+    deepest = http.get(f"{CHILDREN}?page=1000&page_size=100")  # 99,900 rows before it
+    too_deep = http.get(f"{CHILDREN}?page=1001&page_size=100")
+
+    assert deepest.status_code == 404  # past the last page of this short list
+    assert too_deep.status_code == 400
+    assert too_deep.json()["errors"] == [
+        {"pointer": "/page", "message": "Chỉ xem được 100.000 dòng đầu của danh sách; hãy lọc bớt."}
+    ]
+
+
 def test_the_case_is_shown_as_its_page_shows_it_and_the_view_is_recorded(officer_a, new_case):
     case = new_case()
 
