@@ -29,6 +29,8 @@ IN_VIETNAMESE: dict[type[exceptions.APIException], str] = {
     exceptions.NotAcceptable: "Chỉ trả lời được dạng application/json.",
     exceptions.UnsupportedMediaType: "Nội dung gửi lên phải là JSON (Content-Type: application/json).",
 }
+# Words DRF writes as literals, outside any catalogue (a serializer given JSON null).
+LITERALS = {"No data provided": "Không có nội dung gửi lên (JSON null)."}
 
 
 def _escape(part: str) -> str:
@@ -45,12 +47,12 @@ def pointers(detail: Any, at: str = "") -> list[dict[str, str]]:
         return found
     if isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
-            return [{"pointer": at, "message": str(item)} for item in detail]
+            return [{"pointer": at, "message": LITERALS.get(str(item), str(item))} for item in detail]
         found = []
         for index, item in enumerate(detail):
             found += pointers(item, f"{at}/{index}") if item else []
         return found
-    return [{"pointer": at, "message": str(detail)}]
+    return [{"pointer": at, "message": LITERALS.get(str(detail), str(detail))}]
 
 
 def django_detail(exc: DjangoValidationError) -> Any:

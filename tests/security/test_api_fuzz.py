@@ -20,7 +20,7 @@ from api.models import ApiClient, IdempotentRequest
 from cases.models import Case, Child, Report
 from childprotect.audit.actions import ApiAction
 from childprotect.audit.models import AuditEntry
-from tests.support.api_fuzz import SEED, Endpoint, api_endpoints, cases_for
+from tests.support.api_fuzz import SEED, Endpoint, api_endpoints, body_at, cases_for, field_paths
 from tests.support.api_matrix import error_shape, person_http
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
@@ -96,6 +96,35 @@ def fuzz(endpoint: Endpoint, http: Any, path: str) -> tuple[list[str], int]:
     return wrong, len(cases)
 
 
+def test_the_fields_of_a_body_are_found_nested_and_each_gets_its_bad_values_alone():
+    """A body's schema as drf-spectacular writes it (a list of objects by reference): every field, at every depth."""
+    schema = {
+        "components": {
+            "schemas": {
+                "ChildRequest": {"type": "object", "properties": {"full_name": {}, "date_of_birth": {}}},
+            }
+        }
+    }
+    body = {
+        "type": "object",
+        "properties": {
+            "description": {"type": "string"},
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/ChildRequest"}},
+        },
+    }
+
+    paths = field_paths(schema, body)
+
+    assert paths == [
+        ("description",),
+        ("children",),
+        ("children", 0),
+        ("children", 0, "full_name"),
+        ("children", 0, "date_of_birth"),
+    ]
+    assert body_at(("children", 0, "date_of_birth"), None) == {"children": [{"date_of_birth": None}]}
+
+
 @override_settings(CHILDPROTECT_API_PERSON_RATE=1_000_000)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
 def test_bad_input_is_refused_in_the_apis_words_and_writes_nothing(endpoint, callers, valid_kwargs):
@@ -122,3 +151,20 @@ def test_the_fuzz_fails_when_a_list_reads_its_parameters_unchecked(callers, monk
     wrong, _sent = fuzz(endpoint, callers["person"], fill(endpoint.route, {}))
 
     assert any("server error" in line for line in wrong), wrong
+
+
+@override_settings(CHILDPROTECT_API_PERSON_RATE=1_000_000, ROOT_URLCONF="tests.support.fuzz_urls")
+def test_the_fuzz_sends_bad_bodies_to_a_write_and_catches_one_that_reads_them_carelessly(callers):
+    """Two throwaway writes (tests/support/fuzz_urls.py): the one reading its body through a serializer passes, the
+    one reading it by hand answers 500s the fuzz reports."""
+    endpoints = {e.name: e for e in api_endpoints()}
+    careful, careless = endpoints["api:careful"], endpoints["api:careless"]
+    assert careful.methods == ("POST",)
+    assert careful.fields["POST"] == [("count",), ("name",)]
+
+    passed, sent = fuzz(careful, callers["person"], "/api/v1/careful/")
+    caught, _sent = fuzz(careless, callers["person"], "/api/v1/careless/")
+
+    assert sent > 100
+    assert passed == []
+    assert any("server error" in line for line in caught), caught

@@ -32,7 +32,7 @@ class Endpoint:
     route: str  # with its <converter:kwarg> parts
     methods: tuple[str, ...]  # the methods the view answers (the others: 405)
     caller: str  # "person", "client" or "anyone": who may call it (its permission classes)
-    fields: dict[str, dict[str, Any]]  # method -> the JSON schema of its body's properties (by name)
+    fields: dict[str, list[tuple[str | int, ...]]]  # method -> the paths of its body's fields, nested ones too
     query: dict[str, dict[str, Any]]  # method -> its query parameters' schemas (by name)
 
 
@@ -80,6 +80,31 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+def field_paths(
+    schema: dict[str, Any], node: dict[str, Any], at: tuple[str | int, ...] = ()
+) -> list[tuple[str | int, ...]]:
+    """The path of every field of a body's schema: ("name",), and inside objects and lists ("children", 0, "sex")."""
+    node = _resolve(schema, node)
+    if len(at) > 6:
+        return []
+    if node.get("type") == "array" and "items" in node:  # the list itself, then one of its items
+        return ([at] if at else []) + field_paths(schema, node["items"], (*at, 0))
+    properties = node.get("properties")
+    if not properties:
+        return [at] if at else []
+    found: list[tuple[str | int, ...]] = [at] if at else []
+    for name, inner in properties.items():
+        found += field_paths(schema, inner, (*at, name))
+    return found
+
+
+def body_at(path: tuple[str | int, ...], value: Any) -> Any:
+    """A body with `value` at `path` and nothing else: {"children": [{"sex": value}]}."""
+    for step in reversed(path):
+        value = [value] if isinstance(step, int) else {step: value}
+    return value
+
+
 def _schema_path(route: str) -> str:
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{" + ("id" if m[1] == "pk" else m[1]) + "}", route)
 
@@ -94,12 +119,12 @@ def api_endpoints() -> list[Endpoint]:
         view = _view_class(name)
         methods = tuple(m.upper() for m in view.http_method_names if hasattr(view, m) and m.upper() in METHODS)
         operations = paths.get(_schema_path(pattern.route.replace("^", "")), {})
-        fields: dict[str, dict[str, Any]] = {}
+        fields: dict[str, list[tuple[str | int, ...]]] = {}
         query: dict[str, dict[str, Any]] = {}
         for method, operation in operations.items():
             body = operation.get("requestBody", {}).get("content", {}).get(JSON, {}).get("schema")
             if body:
-                fields[method.upper()] = _resolve(schema, body).get("properties", {})
+                fields[method.upper()] = field_paths(schema, body)
             query[method.upper()] = {
                 p["name"]: p.get("schema", {}) for p in operation.get("parameters", []) if p.get("in") == "query"
             }
@@ -192,11 +217,12 @@ def cases_for(endpoint: Endpoint, path: str, rng: random.Random) -> list[Case]:
             continue
         for label, body, content_type in RAW_BODIES:
             cases.append(Case(f"{method} {label}", method, path, body, content_type))
-    for method, properties in endpoint.fields.items():
-        for field in properties:
+    for method, paths in endpoint.fields.items():
+        for field in paths:
+            pointer = "/" + "/".join(str(step) for step in field)
             for label, value in BAD_VALUES:
-                cases.append(Case(f"{method} {field}: {label}", method, path, _json({field: value})))
-        everything = {field: rng.choice(BAD_VALUES)[1] for field in properties}
+                cases.append(Case(f"{method} {pointer}: {label}", method, path, _json(body_at(field, value))))
+        everything = {str(f[0]): rng.choice(BAD_VALUES)[1] for f in paths if len(f) == 1}
         cases.append(Case(f"{method} every field wrong", method, path, _json(everything)))
     for query in BAD_QUERIES:
         cases.append(Case(f"GET ?{query[:30]}", "GET", f"{path}?{query}"))
