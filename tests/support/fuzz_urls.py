@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -44,11 +44,11 @@ class Careless(Careful):
         return Response({"count": int(request.data["count"]) + 1}, status=201)
 
 
-writes = [
+writes: list[URLPattern | URLResolver] = [
     path("v1/careful/", Careful.as_view(), name="careful"),
     path("v1/careless/", Careless.as_view(), name="careless"),
 ]
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", include(([*writes, *api_urls.urlpatterns], "api"))),
-    *(p for p in project if str(p.pattern) != "api/"),
+    *(p for p in project if isinstance(p, URLPattern | URLResolver) and str(p.pattern) != "api/"),
 ]
