@@ -12,7 +12,8 @@ from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from cases.models import CaseState, Sex
+from cases.models import AbuseForm, CaseState, Sex
+from childprotect.converters import MAX_ID
 
 PAGE_SIZE = 25
 PAGE_SIZE_MAX = 100
@@ -82,13 +83,24 @@ class PageQuery(serializers.Serializer[Any]):
 
 
 class CaseQuery(PageQuery):
-    """The web list's filters (cases/forms.py `case_filters`): the step, overdue only."""
+    """The web list's filters (cases/forms.py `case_filters`): the step, overdue only, a commune or area (an
+    AdminUnit id: its cases and those of the units below it, among those in reach), a form of abuse."""
 
     state = serializers.ChoiceField(
         choices=CaseState.choices, required=False, error_messages=CHOICE, help_text="Bước hiện tại của hồ sơ."
     )
     overdue = serializers.BooleanField(
         required=False, default=False, error_messages=FLAG, help_text="1: chỉ các hồ sơ đã quá hạn."
+    )
+    unit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages=NUMBER,
+        help_text="Mã số (id) của xã, phường hoặc khu vực: các hồ sơ của đơn vị đó và các đơn vị trực thuộc.",
+    )
+    form = serializers.ChoiceField(
+        choices=AbuseForm.choices, required=False, error_messages=CHOICE, help_text="Hình thức xâm hại."
     )
 
 

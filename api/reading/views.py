@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import selectors, services
+from cases.forms import case_filters
 from cases.models import (
     AbuseForm,
     Case,
@@ -163,7 +164,15 @@ class CaseListView(ApiView):
         user = _person(request)
         _registry(user)
         query = _query(s.CaseQuery, request)
-        filters = selectors.CaseFilters(state=query.get("state", ""), overdue=query["overdue"])
+        # The web list's own reading of its filters, from the values checked here.
+        filters = case_filters(
+            {
+                "state": query.get("state", ""),
+                "overdue": "1" if query["overdue"] else "",
+                "unit": str(query.get("unit", "")),
+                "form": query.get("form", ""),
+            }
+        )
         cases = selectors.cases_list(user, filters).prefetch_related(
             "officer", Prefetch("report", queryset=Report.objects.only("id", "reference"))
         )

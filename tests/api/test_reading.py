@@ -111,6 +111,20 @@ def test_the_case_list_filters_like_the_web_list(officer_a, chair_a, new_case, c
     assert sorted(names("state=&unknown=1")) == ["Lê Văn Cường", "Trần Thị Bích"]
 
 
+def test_the_case_list_narrows_by_commune_and_by_form_of_abuse_as_the_web_list(
+    supervisor, commune_a, commune_b, new_case
+):
+    case = new_case()
+    http = person_http(supervisor)
+
+    def ids(query: str) -> list[int]:
+        return [r["id"] for r in http.get(f"{CASES}?{query}").json()["results"]]
+
+    assert ids(f"unit={commune_a.pk}") == ids("form=violence") == [case.pk]
+    assert ids(f"unit={commune_b.pk}") == ids("unit=999999999") == ids("form=neglect") == []
+    assert http.get(f"{CASES}?form=beating").json()["errors"][0]["pointer"] == "/form"
+
+
 def test_the_case_list_pages_with_a_capped_size(officer_a, new_case):
     for name in ("An", "Bình", "Cúc"):
         new_case(child_name=f"Nguyễn Văn {name}")
