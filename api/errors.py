@@ -21,8 +21,17 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 NOT_FOUND = "Không tìm thấy, hoặc bạn không có quyền xem."
 INVALID = "Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi."
-NOT_SIGNED_IN = "Cần đăng nhập hoặc gửi kèm mã truy cập hợp lệ (Authorization: Bearer …)."
-THROTTLED = "Quá số yêu cầu cho phép mỗi phút; hãy thử lại sau {wait} giây."
+# DRF's own words where its Vietnamese catalogue has none (its default detail, raised by DRF itself).
+IN_VIETNAMESE: dict[type[exceptions.APIException], str] = {
+    exceptions.NotAuthenticated: "Cần đăng nhập hoặc gửi kèm mã truy cập hợp lệ (Authorization: Bearer …).",
+    exceptions.AuthenticationFailed: "Mã truy cập không hợp lệ.",
+    exceptions.PermissionDenied: "Bạn không có quyền thực hiện việc này.",
+    exceptions.ParseError: "Nội dung gửi lên không đọc được.",
+    exceptions.NotAcceptable: "Chỉ trả lời được dạng application/json.",
+    exceptions.UnsupportedMediaType: "Nội dung gửi lên phải là JSON (Content-Type: application/json).",
+}
+# Words DRF writes as literals, outside any catalogue (a serializer given JSON null).
+LITERALS = {"No data provided": "Không có nội dung gửi lên (JSON null)."}
 
 
 def _escape(part: str) -> str:
@@ -39,12 +48,12 @@ def pointers(detail: Any, at: str = "") -> list[dict[str, str]]:
         return found
     if isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
-            return [{"pointer": at, "message": str(item)} for item in detail]
+            return [{"pointer": at, "message": LITERALS.get(str(item), str(item))} for item in detail]
         found = []
         for index, item in enumerate(detail):
             found += pointers(item, f"{at}/{index}") if item else []
         return found
-    return [{"pointer": at, "message": str(detail)}]
+    return [{"pointer": at, "message": LITERALS.get(str(detail), str(detail))}]
 
 
 def django_detail(exc: DjangoValidationError) -> Any:
@@ -73,11 +82,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.status_code = status.HTTP_400_BAD_REQUEST
     elif isinstance(exc, exceptions.NotFound):
         response.data = {"detail": NOT_FOUND, "errors": []}
-    elif isinstance(exc, exceptions.NotAuthenticated):  # DRF's own words, in English, whatever the permission says
-        response.data = {"detail": NOT_SIGNED_IN, "errors": []}
-    elif isinstance(exc, exceptions.Throttled):  # Retry-After is DRF's
-        response.data = {"detail": THROTTLED.format(wait=math.ceil(getattr(exc, "wait", None) or 1)), "errors": []}
     else:
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        response.data = {"detail": str(detail), "errors": []}
+        response.data = {"detail": _in_vietnamese(exc), "errors": []}
     return response
+
+
+def _in_vietnamese(exc: Exception) -> str:
+    if isinstance(exc, exceptions.Throttled):
+        return f"Quá số yêu cầu cho phép mỗi phút; hãy thử lại sau {math.ceil(getattr(exc, 'wait', None) or 1)} giây."
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return IN_VIETNAMESE[exceptions.UnsupportedMediaType]
+    detail = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
+    for kind, words in IN_VIETNAMESE.items():
+        if type(exc) is kind and detail == str(kind.default_detail):
+            return words
+    return detail

@@ -25,10 +25,20 @@ class JSONParser(parsers.JSONParser):
         if len(raw) > limit:
             raise BodyTooLarge(f"Nội dung gửi lên vượt quá giới hạn {limit // 1024} KB.")
         try:
-            return json.loads(raw.decode("utf-8"))
+            data = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise exceptions.ParseError("Nội dung gửi lên phải là JSON mã hoá UTF-8.") from exc
         except json.JSONDecodeError as exc:
             raise exceptions.ParseError(
                 f"Nội dung gửi lên không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno})."
             ) from exc
+        except RecursionError as exc:  # "[[[[…": deeper than the decoder goes
+            raise exceptions.ParseError("Nội dung gửi lên lồng nhau quá nhiều tầng.") from exc
+        try:
+            # "\ud800" is valid JSON but no character: it could be neither stored (PostgreSQL) nor sent back.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise exceptions.ParseError("Nội dung gửi lên có mã Unicode không phải ký tự (\\uD800–\\uDFFF).") from exc
+        except RecursionError as exc:
+            raise exceptions.ParseError("Nội dung gửi lên lồng nhau quá nhiều tầng.") from exc
+        return data

@@ -43,18 +43,18 @@ from tests.support.matrix import (
     Run,
     after_the_move,
     login_client,
-    project_patterns,
     run_rule,
     table,
     visibility,
     visibility_after_the_move,
+    web_patterns,
 )
 from tests.support.world import ROLES
 
 pytestmark = pytest.mark.django_db
 # --- the tests ---------------------------------------------------------------------------------------------------
 
-PATTERNS = project_patterns()
+PATTERNS = web_patterns()  # the API's endpoints: tests/security/test_api_matrix.py
 RUNS: dict[str, Run] = {}  # what this process's matrix tests found, for the summary test
 
 
@@ -77,19 +77,16 @@ def test_the_rules_fill_every_kwarg_of_their_pattern(world):
 
 def test_the_rules_let_no_outsider_in():
     """The table itself: a status for every role, real statuses only, and anonymous visitors sent to the login page
-    everywhere but on the login page itself, the logout (a POST) and the API's description (no data); the API's
-    endpoints answer them 401 (and an empty JSON body 400)."""
+    everywhere but on the login page itself and the logout (a POST)."""
     open_to_anonymous = {name: dict(rule.anonymous) for name, rule in RULES.items() if rule.anonymous}
     assert open_to_anonymous == {
         "login": {"GET": 200, "POST": 200},
         "logout": {"GET": 405, "POST": 302},
-        "api:schema": {"GET": 200},
-        "api:docs": {"GET": 200},
     }
     for name, rule in RULES.items():
         for statuses in (rule.get, rule.post) if rule.post is not None else (rule.get,):
             assert set(statuses) == set(LOGGED_IN), name
-            assert set(statuses.values()) <= {200, 302, 403, 404, 405} | ({400} if rule.api else set()), name
+            assert set(statuses.values()) <= {200, 302, 403, 404, 405}, name
         for target in rule.targets:
             assert target.reach <= EVERYONE, (name, target.label)
 

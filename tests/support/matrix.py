@@ -19,8 +19,6 @@ from django.test.utils import ContextList
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Report
-from childprotect.audit.actions import ApiAction
-from childprotect.audit.models import AuditEntry
 
 from .world import CHILD_NAMES, DESCRIPTION_MARKS, REPORTERS, ROLES, World
 
@@ -61,6 +59,12 @@ def project_patterns() -> dict[str, Pattern]:
             continue
         found[pattern.name] = pattern
     return found
+
+
+def web_patterns() -> dict[str, Pattern]:
+    """The project's patterns but the API's endpoints (/api/v1/), which tests/security/test_api_matrix.py walks with
+    the API's callers (tests/support/api_matrix.py)."""
+    return {n: p for n, p in project_patterns().items() if not p.route.replace("^", "").startswith("api/v1/")}
 
 
 # --- reach -------------------------------------------------------------------------------------------------------
@@ -139,7 +143,6 @@ class Rule:
     shows_deleted: bool = False  # the administrator's page of deleted records (elsewhere they are a leak)
     note: str = ""
     sees: Mapping[str, frozenset[str]] | None = None  # who may see a mark (marks()' "what") here, if not the usual
-    api: bool = False  # an API endpoint (docs/api.md): an anonymous call is a 401, not sent to the login page
 
     def may_see(self, what: str, roles: frozenset[str]) -> frozenset[str]:
         return (self.sees or {}).get(what, roles)
@@ -149,7 +152,7 @@ class Rule:
 
     def expected(self, role: str, target: Target, method: str) -> int:
         if role == "anonymous":
-            return (self.anonymous or {}).get(method, 401 if self.api else 302)
+            return (self.anonymous or {}).get(method, 302)
         if method == "GET" and self.post_only:
             return 405
         if role not in target.reach:
@@ -445,26 +448,7 @@ RULES: dict[str, Rule] = {
             nowhere("A/unknown step", lambda w: {"pk": w.periodic["A"].pk, "action": "delete"}),
         ),
     ),
-    # --- the API (docs/api.md): its description is public, the endpoints answer JSON -----------------------------
-    "api:schema": Rule(get=each(200), anonymous={"GET": 200}, note="public: the OpenAPI description"),
-    "api:docs": Rule(get=each(200), anonymous={"GET": 200}, note="public: Swagger UI over the schema"),
-    # Report intake: whoever logs reports (an empty body is refused, 400); its status: the sender alone.
-    "api:report_create": Rule(get=each(405, admin=403), post=each(400, admin=403), api=True),
-    "api:report_status": Rule(
-        get=each(200),
-        targets=(
-            *(
-                Target(p, (lambda w, p=p: {"reference": w.reports[p].reference}), frozenset({sender}))
-                for p, sender in (("A", "officer_a"), ("B", "officer_b"), ("P", "police"))
-            ),
-            nowhere("X (officer_x's)", lambda w: {"reference": w.reports["X"].reference}),
-            nowhere("no such reference", lambda w: {"reference": "2026-14797-999999"}),
-        ),
-        api=True,
-        note="the account that received the report; the same 404 for anyone else as for no report",
-    ),
-    # An endpoint answers JSON: whoever is not signed in gets a 401, not the login page. The session is a person's.
-    "api:me": Rule(get=each(200), api=True, note="who is calling"),
+    # The API's endpoints (/api/v1/) have their own matrix (tests/support/api_matrix.py); here, its pages.
     # The administrators' pages of API clients: a 404 for everyone else, as the other administrators' pages. An
     # empty POST shows the form again with its errors.
     "api:client_list": Rule(get=each(404, admin=200)),
@@ -708,9 +692,8 @@ def leaks(response: Any, role: str, seen: Mapping[Any, tuple[str, frozenset[str]
 WATCHED_COLUMNS = ("version", "status", "state", "read_at", "deleted_at", "pdf_status", "confirmed", "is_active")
 
 
-def snapshot(calls_aside: bool = False) -> dict[str, Any]:
-    """Row counts of every table (sessions aside) and the columns that record a change of state. `calls_aside`: the
-    audit entries of API calls left out (every call is one, docs/api.md#audit: the call, not a change it made)."""
+def snapshot() -> dict[str, Any]:
+    """Row counts of every table (sessions aside) and the columns that record a change of state."""
     tables = [
         m
         for m in apps.get_models(include_auto_created=True)
@@ -723,8 +706,6 @@ def snapshot(calls_aside: bool = False) -> dict[str, Any]:
         cursor.execute(sql)
         counts = cursor.fetchone()
     state: dict[str, Any] = {m._meta.label: n for m, n in zip(tables, counts, strict=True)}
-    if calls_aside:
-        state["audit.AuditEntry"] = AuditEntry.objects.exclude(action=ApiAction.CALL).count()
     for model in tables:
         columns = [f.attname for f in model._meta.concrete_fields if f.name in WATCHED_COLUMNS]
         if columns:
@@ -776,8 +757,6 @@ def login_client(world: World, role: str) -> Client:
 
 
 def _request(client: Client, method: str, url: str, data: dict[str, Any]) -> Any:
-    if method == "POST" and url.startswith("/api/"):
-        return client.post(url, data, content_type="application/json")  # the API reads JSON only
     return client.get(url) if method == "GET" else client.post(url, data)
 
 
@@ -803,7 +782,7 @@ def _run_rule(name: str, rule: Rule, world: World, seen: Mapping[Any, Any]) -> R
         for group, watched in ((outside, True), (inside, False)):
             if not group:
                 continue
-            before = snapshot(calls_aside=rule.api) if watched else None
+            before = snapshot() if watched else None
             for target, method in group:
                 kwargs = target.kwargs(world)
                 url = reverse(name, kwargs=kwargs) + (f"?{rule.query}" if rule.query else "")
@@ -826,7 +805,7 @@ def _run_rule(name: str, rule: Rule, world: World, seen: Mapping[Any, Any]) -> R
                 if got != expected or problem:
                     run.mismatches.append(Mismatch(name, role, target.label, method, expected, got, problem))
             if before is not None:
-                changed = changes(before, snapshot(calls_aside=rule.api))
+                changed = changes(before, snapshot())
                 if changed:
                     methods = sorted({m for _t, m in group})
                     problem = f"outsider's {'/'.join(methods)} changed {', '.join(changed)}"
