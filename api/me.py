@@ -19,7 +19,7 @@ from .models import ApiClient, ApiToken
 WHOLE_COUNTRY = "toàn quốc"
 
 
-class UnitSerializer(serializers.Serializer[AdminUnit]):
+class LeveledUnitSerializer(serializers.Serializer[AdminUnit]):
     code = serializers.CharField(help_text="Mã đơn vị hành chính (danh mục hiện hành).")
     name = serializers.CharField()
     level = serializers.CharField(help_text="province, district hoặc commune.")
@@ -29,7 +29,7 @@ class ClientPartSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     kind = serializers.CharField(help_text="hotline, police, province hoặc other.")
     kind_label = serializers.CharField()
-    scope = UnitSerializer(allow_null=True, help_text="Phạm vi gửi thông tin; null: toàn quốc.")
+    scope = LeveledUnitSerializer(allow_null=True, help_text="Phạm vi gửi thông tin; null: toàn quốc.")
     scope_label = serializers.CharField(help_text="Tên phạm vi, hoặc “toàn quốc”.")
 
 
@@ -38,7 +38,7 @@ class PersonPartSerializer(serializers.Serializer[Any]):
     full_name = serializers.CharField()
     role = serializers.CharField()
     role_label = serializers.CharField()
-    unit = UnitSerializer(allow_null=True)
+    unit = LeveledUnitSerializer(allow_null=True)
 
 
 class TokenPartSerializer(serializers.Serializer[Any]):

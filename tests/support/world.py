@@ -294,7 +294,7 @@ def build_world() -> World:
         export.refresh_from_db()
         world.exports[place] = export
     world.api_client = client_register(
-        actor=world.users["admin"], name="Công an tỉnh Thanh Hóa", kind=ClientKind.POLICE, scope=units["P"]
+        actor=world.users["admin"], name="Sở Y tế tỉnh Thanh Hóa", kind=ClientKind.PROVINCE, scope=units["P"]
     )
     token_issue(actor=world.users["admin"], account=world.api_client.account, label="máy chủ", days=30)
     world.webhook_event = world_webhook_event(world.users["admin"], world.reports["A"])
