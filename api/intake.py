@@ -19,6 +19,7 @@ from rest_framework import serializers
 from cases.models import Report
 from cases.services import ChildData, ReportData, report_receive, report_register_child
 from childprotect.accounts.models import User
+from childprotect.accounts.policy import can_register_child, is_system_account
 
 from .errors import django_detail
 from .events import EventKind, record_event
@@ -62,7 +63,12 @@ def _refused(exc: ValidationError, where: Any) -> serializers.ValidationError:
 
 
 def report_intake(*, actor: User, report: ReportData, children: list[ChildData]) -> Report:
-    """Receive the report and register its children (in the order sent), all or nothing."""
+    """Receive the report and register its children (in the order sent), all or nothing. A person registers children
+    only if their role does on the web (a partner sends the report alone; the commune registers the children)."""
+    if children and not (is_system_account(actor) or can_register_child(actor)):
+        raise serializers.ValidationError(
+            {"children": ["Vai trò của bạn không đăng ký trẻ em: hãy gửi thông tin không kèm danh sách trẻ em."]}
+        )
     with transaction.atomic():
         try:
             made = report_receive(actor=actor, data=report)

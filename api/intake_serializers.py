@@ -358,7 +358,9 @@ class ReportIn(Part):
     incident = IncidentIn()
     forms = Many(child=Code(AbuseForm.choices), help_text="Mã các hình thức xâm hại (Luật Trẻ em Điều 4 khoản 5).")
     perpetrators = Many(child=PerpetratorIn(), required=False, default=list, max_length=MAX_PERPETRATORS)
-    children = Many(child=ChildIn(), allow_empty=False, max_length=MAX_CHILDREN)
+    # A report may come without its children (a partner sends the facts; the commune registers the children, whose
+    # cases then run their clocks from the time received, as for a typed report).
+    children = Many(child=ChildIn(), required=False, default=list, max_length=MAX_CHILDREN)
 
     def to_data(self) -> tuple[ReportData, list[ChildData]]:
         """The services' data: the report (Mẫu 01) and its children in the order sent."""

@@ -10,7 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from api.models import WebhookEvent
-from cases.models import Case, Deadline, DeadlineKind, Report
+from cases.models import Case, Child, Deadline, DeadlineKind, Report
 from childprotect.audit.models import AuditEntry
 from childprotect.core.models import Notification
 from tests.support.clock import RECEIVED_AT
@@ -246,3 +246,27 @@ def test_an_officer_reads_the_status_of_what_they_posted(officer_a):
 
     assert response.status_code == 200
     assert response.json()["reference"] == sent["reference"]
+
+
+def test_a_partner_sends_the_facts_and_the_commune_registers_the_children(police, officer_a):
+    """A partner's role registers no child on the web, nor through the API: the report goes alone, to the commune."""
+    http = APIClient()
+    http.force_login(police)
+
+    refused = http.post(REPORTS, report_body(channel="police"), format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [
+        {
+            "pointer": "/children",
+            "message": "Vai trò của bạn không đăng ký trẻ em: hãy gửi thông tin không kèm danh sách trẻ em.",
+        }
+    ]
+    assert not Report.objects.exists() and not Child.objects.exists()
+
+    response = http.post(REPORTS, report_body(channel="police", children=[]), format="json")
+
+    assert response.status_code == 201, response.json()
+    report = Report.objects.get(reference=response.json()["reference"])
+    assert report.received_by == police and not Case.objects.filter(report=report).exists()
+    assert response.json()["report"]["cases"] == []

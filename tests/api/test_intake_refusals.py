@@ -53,12 +53,6 @@ REFUSALS: list[tuple[str, Any, list[tuple[str, str]]]] = [
         [("/received_at", "Thiếu trường này.")],
     ),
     (
-        "missing: the children",
-        {k: v for k, v in report_body().items() if k != "children"},
-        [("/children", "Thiếu trường này.")],
-    ),
-    ("no child at all", report_body(children=[]), [("/children", "Danh sách không được rỗng.")]),
-    (
         "missing: the description, the child's sex",
         report_body(
             incident={k: v for k, v in incident().items() if k != "description"}, children=[child_body(sex=None)]
