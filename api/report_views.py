@@ -35,11 +35,15 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 ERROR = OpenApiResponse(IntakeError, description="Lỗi (api/errors.py), bằng tiếng Việt.")
 
 
+TAG = "Tiếp nhận thông tin (hệ thống đối tác)"
+
+
 class ReportCreate(ApiView):
     permission_classes = [MayLogReports]
 
     @extend_schema(
         operation_id="reports_create",
+        tags=[TAG],
         summary="Gửi một thông tin, thông báo, tố giác (Mẫu 01) cùng các trẻ em",
         request=ReportIn,
         parameters=[IDEMPOTENCY_KEY],
@@ -87,6 +91,7 @@ class ReportStatusView(ApiView):
 
     @extend_schema(
         operation_id="reports_status",
+        tags=[TAG],
         summary="Tình trạng xử lý của một thông tin đã gửi",
         description="Chỉ bên đã gửi thông tin (hệ thống đối tác, hoặc người đã gửi) xem được; không có tên trẻ em.",
         responses={200: ReportStatusOut, 401: ERROR, 404: ERROR, 429: ERROR},

@@ -30,7 +30,10 @@ PAGE_SIZE = 25
 
 class LogFilter(StyledForm):
     client = forms.ModelChoiceField(
-        label=gettext_lazy("Hệ thống đối tác"), queryset=ApiClient.objects.none(), required=False
+        label=gettext_lazy("Hệ thống đối tác"),
+        queryset=ApiClient.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("Tất cả"),
     )
     state = forms.ChoiceField(
         label=gettext_lazy("Trạng thái"), choices=[("", gettext_lazy("Tất cả"))] + DeliveryState.choices, required=False
