@@ -139,10 +139,12 @@ class TermCode(serializers.SlugRelatedField[Term]):
     def to_internal_value(self, data: Any) -> Term:
         if not isinstance(data, str):
             self.fail("invalid")
-        term = self.terms.filter(code=data).first()
+        code_length = Term._meta.get_field("code").max_length or 0
+        # Never a code: refused before the lookup (PostgreSQL refuses a NUL in a query parameter outright).
+        term = None if "\x00" in data or len(data) > code_length else self.terms.filter(code=data).first()
         if term is None:
             codes = ", ".join(self.terms.order_by("sort_order").values_list("code", flat=True))
-            raise serializers.ValidationError(f"Mã “{data}” không có trong danh mục; dùng một trong: {codes}.")
+            raise serializers.ValidationError(f"Mã “{data[:40]}” không có trong danh mục; dùng một trong: {codes}.")
         return term
 
 

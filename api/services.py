@@ -145,7 +145,7 @@ def client_update(
         raise ValidationError({"name": "Đã có hệ thống đối tác mang tên này."})
     secret = ""
     with transaction.atomic():
-        locked = ApiClient.objects.select_for_update().select_related("account__unit").get(pk=client.pk)
+        locked = ApiClient.objects.select_for_update(of=("self",)).select_related("account__unit").get(pk=client.pk)
         if locked.version != version:
             raise ValidationError(STALE, code="stale")
         account = locked.account
