@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from childprotect.accounts.models import User
 from childprotect.accounts.policy import can_manage_api_clients, is_system_account
 from childprotect.forms import apply_service_errors, take_step
 from childprotect.http import AuthenticatedRequest
@@ -30,6 +31,20 @@ from .models import ApiClient
 def _require_manager(request: AuthenticatedRequest) -> None:
     if not can_manage_api_clients(request.user):
         raise Http404
+
+
+def _issue(request: AuthenticatedRequest, form: TokenForm, account: User) -> str | None:
+    """Issue a token for `account` from a bound token form: the token in clear, or None (the form has the errors)."""
+    if not form.is_valid():
+        return None
+    try:
+        _token, plain = services.token_issue(
+            actor=request.user, account=account, label=form.cleaned_data["label"], days=form.cleaned_data["days"]
+        )
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return None
+    return plain
 
 
 def _shown_once(kind: str, value: str) -> dict[str, str]:
@@ -104,18 +119,9 @@ def client_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "edit")
     if action == "issue":
         token_form = TokenForm(request.POST, prefix="token")
-        if token_form.is_valid():
-            try:
-                _token, plain = services.token_issue(
-                    actor=request.user,
-                    account=client.account,
-                    label=token_form.cleaned_data["label"],
-                    days=token_form.cleaned_data["days"],
-                )
-            except ValidationError as exc:
-                apply_service_errors(token_form, exc)
-            else:
-                return _detail(request, client, shown=_shown_once("token", plain))
+        plain = _issue(request, token_form, client.account)
+        if plain is not None:
+            return _detail(request, client, shown=_shown_once("token", plain))
         return _detail(request, client, token_form=token_form)
     if action == "revoke":
         token = selectors.client_token_get(client, _pk(request.POST.get("token")))
@@ -177,18 +183,9 @@ def token_list(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(request, _("Đã thu hồi mã truy cập %(prefix)s…") % {"prefix": token.prefix})
             return redirect("api:token_list")
         form = TokenForm(request.POST, prefix="token")
-        if form.is_valid():
-            try:
-                _token, plain = services.token_issue(
-                    actor=request.user,
-                    account=request.user,
-                    label=form.cleaned_data["label"],
-                    days=form.cleaned_data["days"],
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                shown, form = _shown_once("token", plain), TokenForm(prefix="token")
+        plain = _issue(request, form, request.user)
+        if plain is not None:
+            shown, form = _shown_once("token", plain), TokenForm(prefix="token")
     return render(
         request,
         "api/token_list.html",

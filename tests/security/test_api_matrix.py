@@ -23,15 +23,13 @@ from tests.support.api_matrix import (
     CLIENTS,
     MOVED,
     ApiCast,
-    Run,
     after_the_move,
     api_patterns,
     build_api_cast,
     run_api_rule,
     sent,
-    table,
 )
-from tests.support.matrix import web_patterns
+from tests.support.matrix import Run, table, web_patterns
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ each place, or `sent(...)` for the reports each client sent), its methods, and a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -41,7 +41,9 @@ from .matrix import (
     SEES_CHILD,
     SEES_REPORT,
     STAFF_A,
+    Mismatch,
     Pattern,
+    Run,
     _walk,
     changes,
     marks,
@@ -296,28 +298,6 @@ def state() -> dict[str, Any]:
 # --- the runner --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Mismatch:
-    name: str
-    caller: str
-    target: str
-    method: str
-    expected: int
-    got: int
-    problem: str = ""
-
-    def line(self) -> str:
-        what = [f"expected {self.expected}, got {self.got}"] if self.expected else []
-        where = f"{self.name:18} {self.caller:18} {self.target:8} {self.method:6}"
-        return f"{where} {'; '.join([*what, self.problem] if self.problem else what)}"
-
-
-@dataclass
-class Run:
-    mismatches: list[Mismatch] = field(default_factory=list)
-    requests: int = 0
-
-
 def error_shape(response: Any) -> str:
     """What is wrong with an error's body, if anything (api/errors.py: detail, and a list of pointers)."""
     try:
@@ -397,10 +377,6 @@ def _run(name: str, rule: ApiRule, world: World, cast: ApiCast) -> Run:
                     problem = f"changed {', '.join(changed)}"
                     run.mismatches.append(Mismatch(name, caller_name, "(outside)", "", 0, 0, problem))
     return run
-
-
-def table(mismatches: Iterable[Mismatch]) -> str:
-    return "\n".join(m.line() for m in mismatches)
 
 
 def person_http(user: Any) -> APIClient:

@@ -734,7 +734,7 @@ class Mismatch:
 
     def line(self) -> str:
         what = [f"expected {self.expected}, got {self.got}"] if self.expected else []
-        where = f"{self.name:28} {self.role:10} {self.target:16} {self.method:4}"
+        where = f"{self.name:28} {self.role:18} {self.target:16} {self.method:6}"  # a role, or an API caller
         return f"{where} {'; '.join([*what, self.problem] if self.problem else what)}"
 
 
