@@ -9,11 +9,14 @@ JSON (keys sorted), so the same key with another body is refused (409) rather th
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -100,3 +103,11 @@ def keep(row: IdempotentRequest, code: int, body: dict[str, Any]) -> None:
     """Store the answer on the claimed row, in the same transaction as the work it answers."""
     row.status_code, row.response = code, body
     row.save(update_fields=["status_code", "response"])
+
+
+def expire() -> int:
+    """Delete the answers kept longer than CHILDPROTECT_API_IDEMPOTENCY_DAYS (a retry after that is a new request);
+    how many went."""
+    cutoff = timezone.now() - dt.timedelta(days=settings.CHILDPROTECT_API_IDEMPOTENCY_DAYS)
+    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

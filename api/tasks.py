@@ -21,3 +21,11 @@ def webhooks_sweep() -> int:
     for client_id, report_id in lines:
         webhooks_deliver.delay(client_id, report_id)
     return len(lines)
+
+
+@shared_task
+def idempotency_keys_expire() -> int:
+    """Every night: forget the answers to keyed requests older than CHILDPROTECT_API_IDEMPOTENCY_DAYS; how many."""
+    from .idempotency import expire
+
+    return expire()

@@ -43,6 +43,11 @@ BEAT_SCHEDULE: dict[str, BeatEntry] = {
         "task": "api.tasks.webhooks_sweep",
         "schedule": crontab(minute="*"),
     },
+    # Idempotency keys (docs/api.md#idempotency): an answer is kept CHILDPROTECT_API_IDEMPOTENCY_DAYS for retries.
+    "expire-idempotency-keys": {
+        "task": "api.tasks.idempotency_keys_expire",
+        "schedule": crontab(hour=2, minute=35),
+    },
     # XLSX exports: a file is deleted CHILDPROTECT_EXPORT_KEEP_HOURS after it was asked for (it holds personal data).
     "expire-exports": {
         "task": "childprotect.core.tasks.expire_exports",

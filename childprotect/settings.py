@@ -361,6 +361,9 @@ SPECTACULAR_SETTINGS = {
 CHILDPROTECT_API_TOKEN_MAX_DAYS = env.int("CHILDPROTECT_API_TOKEN_MAX_DAYS", default=365)
 # The largest request body the API reads (bytes): a report with its children is a few kilobytes.
 CHILDPROTECT_API_MAX_BODY = env.int("CHILDPROTECT_API_MAX_BODY", default=256 * 1024)
+# How long the answer to a request sent with an Idempotency-Key is kept for its retries (the field app may sync after
+# weeks without signal); after that the same key is a new request.
+CHILDPROTECT_API_IDEMPOTENCY_DAYS = env.int("CHILDPROTECT_API_IDEMPOTENCY_DAYS", default=60)
 # Requests per minute for a person's own token or session (a client's is set on the client).
 CHILDPROTECT_API_PERSON_RATE = env.int("CHILDPROTECT_API_PERSON_RATE", default=300)
 # Webhooks: attempts before an event is marked failed, the first wait between attempts (doubled each time, up to

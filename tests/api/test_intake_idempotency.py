@@ -4,6 +4,8 @@ the key; keys are per account; two requests with one key at the same moment make
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from api.models import IdempotentRequest
@@ -120,3 +122,21 @@ def test_two_requests_with_one_key_at_the_same_moment_make_one_report(hotline, o
         assert sorted(r.get("Idempotent-Replayed", "") for r in results) == ["", "true"]
         assert Report.objects.count() == before + 1
         assert IdempotentRequest.objects.filter(key=key).count() == 1
+
+
+def test_an_answer_is_kept_for_its_retries_then_forgotten_and_the_key_is_new_again(hotline, clock, settings):
+    from api.tasks import idempotency_keys_expire
+
+    settings.CHILDPROTECT_API_IDEMPOTENCY_DAYS = 20  # within the life of the test client's token (30 days)
+    hotline.call("post", REPORTS, report_body(), HTTP_IDEMPOTENCY_KEY=KEY)
+    clock.shift(dt.timedelta(days=19))
+
+    assert idempotency_keys_expire() == 0
+    retried = hotline.call("post", REPORTS, report_body(), HTTP_IDEMPOTENCY_KEY=KEY)
+    assert retried.headers.get("Idempotent-Replayed") == "true" and Report.objects.count() == 1
+
+    clock.shift(dt.timedelta(days=2))
+    assert idempotency_keys_expire() == 1
+    late = hotline.call("post", REPORTS, report_body(), HTTP_IDEMPOTENCY_KEY=KEY)
+    assert late.status_code == 201 and "Idempotent-Replayed" not in late.headers
+    assert Report.objects.count() == 2
