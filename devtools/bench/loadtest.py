@@ -29,6 +29,8 @@ lines) and the gunicorn workers' memory (VmRSS before, sampled peak, after; VmHW
 export when it is made by a background job (request, job page, status, download), which it recognises on an empty
 export first: when the server answers an XLSX file directly, it says so and does not make the big one in a request.
 
+The server, the client and the loop of clients are in devtools/bench/serving.py (shared with `benchmark api`).
+
 It prints figures and never fails on time. It writes what logging in writes (sessions, the last login, audit
 entries) and the exports' audit entries: run it on a copy of the data, never on a database people use. Everything it
 starts is stopped at the end, also on Ctrl-C.
