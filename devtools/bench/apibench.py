@@ -179,6 +179,8 @@ class Command(BaseCommand):
         self.markdown = options["markdown"]
         levels = [int(n) for n in options["clients"].split(",") if n.strip()]
         only = [w.strip().lower() for w in options["only"].split(",") if w.strip()]
+        if "DATABASE_URL" not in os.environ:  # before anything is written
+            raise CommandError("Đặt DATABASE_URL (một bản sao dữ liệu, không phải cơ sở dữ liệu đang dùng).")
         load_before = os.getloadavg()
         tokens, limit, commune, info = self._setup(options["officer"])
         self.rng = random.Random(20261204)  # noqa: S311  (names for test data)

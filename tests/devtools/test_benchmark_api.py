@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from api.models import ApiClient, ApiToken
@@ -73,6 +74,14 @@ def test_the_api_benchmark_runs_over_http_and_prints_its_tables(officer_a, admin
     intakes = [line for line in printed.splitlines() if line.startswith("intake, new")][:2]  # the two levels
     timed = sum(int(re.split(r"\s{2,}", line)[4]) for line in intakes)
     assert Report.objects.count() - reports == 1 + timed + 6
+
+
+def test_without_a_database_url_it_writes_nothing(officer_a, administrator, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(CommandError, match="DATABASE_URL"):
+        call_command("benchmark", "api", stdout=io.StringIO())
+    assert not ApiClient.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_the_set_up_reuses_its_clients_and_issues_new_tokens(officer_a, administrator):
