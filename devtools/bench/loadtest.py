@@ -29,6 +29,8 @@ lines) and the gunicorn workers' memory (VmRSS before, sampled peak, after; VmHW
 export when it is made by a background job (request, job page, status, download), which it recognises on an empty
 export first: when the server answers an XLSX file directly, it says so and does not make the big one in a request.
 
+The server, the client and the loop of clients are in devtools/bench/serving.py (shared with `benchmark api`).
+
 It prints figures and never fails on time. It writes what logging in writes (sessions, the last login, audit
 entries) and the exports' audit entries: run it on a copy of the data, never on a database people use. Everything it
 starts is stopped at the end, also on Ctrl-C.
@@ -36,26 +38,19 @@ starts is stopped at the end, also on Ctrl-C.
 
 from __future__ import annotations
 
-import http.client
 import json
 import math
 import os
-import re
-import secrets
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.message import Message
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -67,27 +62,28 @@ from django.test import Client as DjangoClient
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from devtools.bench.load import _interrupt, _stop
-from devtools.bench.race import free_port, gunicorn
+from devtools.bench.load import _stop
+from devtools.bench.serving import (
+    HOST,
+    Connection,
+    Reply,
+    Sampled,
+    loop,
+    memory_kb,
+    percentile,
+    production_server,
+    table,
+    worker_pids,
+)
 
-HOST = "127.0.0.1"
 # Kinds of page the targets speak of: every list, search and dashboard.
 TARGETED = ("list", "search", "dashboard")
 TARGET_ONE_MS, TARGET_TEN_MS, FLOOR_RATIO = 150.0, 600.0, 3.0
 # The demo accounts each role logs in as (devtools/demo); "admin_site" is the administrator through /admin/login/.
 USERNAMES = {"admin": "admin", "admin_site": "admin", "supervisor": "supervisor", "officer": "officer_a"}
-STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest)
 
 
 # --- figures -----------------------------------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """The nearest-rank percentile (0 for no values)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
 @dataclass
@@ -138,115 +134,7 @@ class Floor:
     ms: float
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool, right: Sequence[int] = ()) -> str:
-    """Rows under a header, as aligned text or as Markdown (columns listed in `right` aligned right)."""
-    if markdown:
-        lines = ["| " + " | ".join(header) + " |"]
-        lines.append("|" + "|".join("--:" if i in right else "---" for i in range(len(header))) + "|")
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
-        return "\n".join(lines)
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-    out = []
-    for row in [header, *rows]:
-        out.append(
-            "  ".join(
-                x.rjust(w) if i in right else x.ljust(w) for i, (x, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
-    return "\n".join(line.rstrip() for line in out)
-
-
 # --- the HTTP client -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: Message
-    body: bytes
-    first_byte: float = 0.0  # seconds from sending to the first byte of the body
-
-
-class Connection:
-    """One client's keep-alive connection to the server, behind a pretend HTTPS proxy, with its cookies.
-
-    A request on a connection the server has closed meanwhile (its keep-alive ran out, its worker was replaced) is
-    sent again once on a new connection, as browsers do; its latency counts both tries."""
-
-    def __init__(self, port: int, cookies: dict[str, str] | None = None, timeout: float = 60.0) -> None:
-        self.port = port
-        self.cookies = dict(cookies or {})
-        self.timeout = timeout
-        self.conn: http.client.HTTPConnection | None = None
-        self.used = False
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-        self.conn = None
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-        sink: Callable[[bytes], None] | None = None,
-    ) -> Reply:
-        """The answer to one request (redirects not followed); with `sink` the body goes there in pieces."""
-        for attempt in (1, 2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
-                self.used = False
-            try:
-                return self._send(self.conn, method, path, body, headers or {}, sink)
-            except STALE:
-                stale = self.used
-                self.close()
-                if attempt == 2 or not stale:
-                    raise
-            except BaseException:
-                self.close()
-                raise
-        raise AssertionError  # pragma: no cover  (the loop returns or raises)
-
-    def _send(
-        self,
-        conn: http.client.HTTPConnection,
-        method: str,
-        path: str,
-        body: bytes | None,
-        extra: dict[str, str],
-        sink: Callable[[bytes], None] | None,
-    ) -> Reply:
-        headers = {"Host": f"{HOST}:{self.port}", "X-Forwarded-Proto": "https", "Accept-Language": "vi"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        began = time.perf_counter()
-        conn.request(method, path, body=body, headers=headers | extra)
-        response = conn.getresponse()
-        self.used = True
-        first = 0.0
-        chunks: list[bytes] = []
-        while True:
-            # What has arrived (read(n) waits for n bytes of a chunked body); read() ends the answer for http.client.
-            piece = response.read1(65536) or response.read()
-            if not piece:
-                break
-            if not first:
-                first = time.perf_counter() - began
-            if sink is None:
-                chunks.append(piece)
-            else:
-                sink(piece)
-        for header in response.headers.get_all("Set-Cookie") or []:
-            jar: SimpleCookie = SimpleCookie()
-            jar.load(header)
-            for name, morsel in jar.items():
-                self.cookies[name] = morsel.value
-        if response.will_close:
-            self.close()
-        return Reply(response.status, response.headers, b"".join(chunks), first)
 
 
 def login(
@@ -276,72 +164,15 @@ def login(
 def drive(port: int, cookies: dict[str, str], run: Run, samples: int, max_seconds: float, timeout: float) -> Run:
     """`run.clients` threads request the page until `samples` answers or `max_seconds`, whichever comes first.
     A request under way then still finishes and counts."""
-    lock = threading.Lock()
-    stop = threading.Event()
-    done = threading.Event()
-
-    def client() -> None:
-        conn = Connection(port, cookies, timeout)
-        try:
-            while not stop.is_set():
-                began = time.perf_counter()
-                try:
-                    status = conn.request("GET", run.page.path).status
-                    failure = ""
-                except TimeoutError:
-                    status, failure = 0, "timeout"
-                except (OSError, http.client.HTTPException) as exc:
-                    status, failure = 0, type(exc).__name__
-                took = (time.perf_counter() - began) * 1000
-                with lock:
-                    run.times.append(took)
-                    run.statuses.append(status)
-                    if failure:
-                        run.failures[failure] += 1
-                    if len(run.times) >= samples:
-                        done.set()
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(run.clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    done.wait(max_seconds)
-    stop.set()
-    deadline = time.perf_counter() + timeout + 5  # the requests under way: answered or timed out by then
-    for thread in threads:
-        thread.join(max(deadline - time.perf_counter(), 0))
-    run.seconds = time.perf_counter() - began
+    into = Sampled(run.times, run.statuses, run.failures)
+    run.seconds = loop(
+        port, cookies, run.clients, lambda conn: conn.request("GET", run.page.path).status, samples, max_seconds,
+        timeout, into,
+    ).seconds  # fmt: skip
     return run
 
 
 # --- the server and its processes ----------------------------------------------------------------------------------
-
-
-def worker_pids(master: int) -> list[int]:
-    """The processes whose parent is `master` (gunicorn's workers)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid ...: comm may hold spaces and parentheses, so split after the last ")".
-        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-            pids.append(int(entry.name))
-    return sorted(pids)
-
-
-def memory_kb(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM of a process, in kB (empty when it is gone)."""
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return {}
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(VmRSS|VmHWM):\s+(\d+) kB", text, re.MULTILINE)}
 
 
 def find_cluster(port: int) -> tuple[str, str] | None:
@@ -388,59 +219,35 @@ class Command(BaseCommand):
         pages, info = self._pages([w.strip().lower() for w in options["only"].split(",") if w.strip()])
         self.notes: list[str] = []
         load_before = os.getloadavg()
-        tmp = Path(tempfile.mkdtemp(prefix="httpbench-"))
-        server: subprocess.Popen[bytes] | None = None
-        previous = signal.getsignal(signal.SIGTERM)
-        if threading.current_thread() is threading.main_thread():  # SIGTERM ends the run as Ctrl-C does, cleaned up
-            signal.signal(signal.SIGTERM, _interrupt)
-        try:
-            env = self._environment(tmp, options)
-            self.stderr.write("collectstatic (production storage)…")
-            done = subprocess.run(  # noqa: S603
-                [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
-                env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if done.returncode:
-                raise CommandError(f"collectstatic failed:\n{done.stderr[-3000:]}")
-            port = free_port()
-            sizes = [*(["-w", str(options["workers"])] if options["workers"] else [])]
-            sizes += ["--threads", str(options["threads"])] if options["threads"] else []
-            with (tmp / "gunicorn.log").open("wb") as log:
-                server = subprocess.Popen(  # noqa: S603  (a fixed argument list, no shell)
-                    gunicorn("-b", f"{HOST}:{port}", *sizes),
-                    env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                )  # fmt: skip
-            self._wait_up(port, server)
-            workers = worker_pids(server.pid)
-            info.append(
-                f"gunicorn (gthread) {len(workers)} workers × {options['threads'] or env.get('GUNICORN_THREADS', '4')} "
-                f"threads on {HOST}:{port}, DJANGO_PRODUCTION=1, DEBUG off"
-            )
-            sessions: dict[str, dict[str, str]] = {}
-            for who in sorted({p.who for p in pages}):
-                if who == "anonymous":
-                    sessions[who] = {}
-                    continue
-                username = USERNAMES[who]
-                if who == "admin_site":
-                    sessions[who] = login(port, username, password, "/admin/login/", "/admin/")
-                else:
-                    sessions[who] = login(port, username, password)
-            runs = self._pages_over_http(port, pages, sessions, levels, options)
-            measured = [p for p in pages if any(r.page is p for r in runs)]
-            floors = {} if options["no_floor"] else self._floors(measured)
-            cold = self._cold(port, measured, sessions) if options["cold"] else []
-            export_rows = self._exports(port, server.pid, sessions.get("admin"), exports, env, tmp) if exports else []
-            server_log = (tmp / "gunicorn.log").read_text(errors="replace")
-            self._print(info, runs, floors, cold, export_rows, load_before, server_log, options)
-        finally:
-            if server is not None:
-                _stop(server)
-            for worker in getattr(self, "celery", []):
-                _stop(worker)
-            if threading.current_thread() is threading.main_thread():
-                signal.signal(signal.SIGTERM, previous)
-            shutil.rmtree(tmp, ignore_errors=True)
+        with production_server(
+            self.stderr.write, options["workers"], options["threads"], "devtools.bench.admin_settings"
+        ) as server:  # the production settings + /bench-admin/
+            try:
+                port = server.port
+                info.append(server.description)
+                sessions: dict[str, dict[str, str]] = {}
+                for who in sorted({p.who for p in pages}):
+                    if who == "anonymous":
+                        sessions[who] = {}
+                        continue
+                    username = USERNAMES[who]
+                    if who == "admin_site":
+                        sessions[who] = login(port, username, password, "/admin/login/", "/admin/")
+                    else:
+                        sessions[who] = login(port, username, password)
+                runs = self._pages_over_http(port, pages, sessions, levels, options)
+                measured = [p for p in pages if any(r.page is p for r in runs)]
+                floors = {} if options["no_floor"] else self._floors(measured)
+                cold = self._cold(port, measured, sessions) if options["cold"] else []
+                export_rows = (
+                    self._exports(port, server.pid, sessions.get("admin"), exports, server.env, server.tmp)
+                    if exports
+                    else []
+                )
+                self._print(info, runs, floors, cold, export_rows, load_before, server.log(), options)
+            finally:  # the Celery worker of the XLSX export, before its server's folder goes
+                for worker in getattr(self, "celery", []):
+                    _stop(worker)
 
     # --- set-up ------------------------------------------------------------------------------------------------
 
@@ -500,37 +307,6 @@ class Command(BaseCommand):
             f"{Case.objects.filter(unit=officer.unit).count():,} cases",
         ]
         return pages, info
-
-    def _environment(self, tmp: Path, options: dict[str, Any]) -> dict[str, str]:
-        if "DATABASE_URL" not in os.environ:
-            raise CommandError("Đặt DATABASE_URL (một bản sao dữ liệu, không phải cơ sở dữ liệu đang dùng).")
-        env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "CELERY_TASK_ALWAYS_EAGER")}
-        return env | {
-            "DJANGO_SETTINGS_MODULE": "devtools.bench.admin_settings",  # the production settings + /bench-admin/
-            "DJANGO_PRODUCTION": "1",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": HOST,
-            "CHILDPROTECT_VAR_DIR": str(tmp),  # collected static files, file cache, filesystem broker: all in there
-            "CELERY_BROKER_URL": os.environ.get("CHILDPROTECT_BENCH_BROKER_URL", "filesystem://"),
-            "CHILDPROTECT_SITE_URL": f"https://{HOST}",
-            "PYTHONPATH": str(settings.BASE_DIR),
-        }
-
-    def _wait_up(self, port: int, server: subprocess.Popen[bytes]) -> None:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise CommandError("gunicorn stopped while starting (its log is printed above by the server)")
-            try:
-                conn = Connection(port, timeout=5)
-                status = conn.request("GET", "/accounts/login/").status
-                conn.close()
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise CommandError("gunicorn did not answer within 90 s")
 
     # --- pages ---------------------------------------------------------------------------------------------------
 

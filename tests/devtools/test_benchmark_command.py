@@ -1,4 +1,4 @@
-"""`manage.py benchmark <lists|import|load|race|http|exports>`: one command, the measurements as subcommands with
+"""`manage.py benchmark <lists|import|load|race|http|exports|api>`: one command, the measurements as subcommands with
 their options."""
 
 from __future__ import annotations
@@ -26,7 +26,11 @@ def test_each_subcommand_keeps_its_options():
     assert (http.clients, http.samples, http.cold, http.exports, http.max_seconds) == ("1,5", 30, True, "none", 10)
     exports = parser.parse_args(["exports", "--list", "children", "--user", "officer_a", "--format", "csv"])
     assert (exports.list, exports.user, exports.format, exports.protected) == ("children", "officer_a", "csv", False)
-    assert set(SUBCOMMANDS) == {"lists", "import", "load", "race", "http", "exports"}
+    api = parser.parse_args(["api", "--clients", "1,10", "--samples", "20", "--only", "intake", "--markdown"])
+    assert (api.clients, api.samples, api.only, api.markdown, api.max_seconds, api.officer) == (
+        "1,10", 20, "intake", True, 10, "officer_a"
+    )  # fmt: skip
+    assert set(SUBCOMMANDS) == {"lists", "import", "load", "race", "http", "exports", "api"}
 
 
 def test_a_subcommand_is_required():

@@ -14,19 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from devtools.bench.loadtest import (
-    Connection,
-    Page,
-    Reply,
-    Run,
-    _job_failed,
-    _job_ready,
-    drive,
-    memory_kb,
-    percentile,
-    table,
-    worker_pids,
-)
+from devtools.bench.loadtest import Page, Run, _job_failed, _job_ready, drive
+from devtools.bench.serving import Connection, Reply, memory_kb, percentile, table, worker_pids
 
 
 class Handler(BaseHTTPRequestHandler):
