@@ -16,7 +16,7 @@ from rest_framework.request import Request
 
 from childprotect.accounts.models import User
 
-from .models import ApiClient, ApiToken
+from .models import ApiToken, client_of
 from .tokens import digest
 
 LAST_USED_STEP = dt.timedelta(minutes=1)  # `last_used_at` is written at most this often per token
@@ -47,7 +47,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         account = found.account
         if not account.is_active:
             raise exceptions.AuthenticationFailed("Tài khoản gắn với mã truy cập này đã ngừng hoạt động.")
-        client = ApiClient.objects.filter(account=account).only("is_active").first()
+        client = client_of(account)
         if client is not None and not client.is_active:
             raise exceptions.AuthenticationFailed("Hệ thống đối tác này đã bị tạm dừng kết nối.")
         if found.last_used_at is None or now - found.last_used_at >= LAST_USED_STEP:

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from childprotect.audit.actions import ApiAction
 from childprotect.audit.services import audit_record
 
-from .models import ApiClient, ApiToken
+from .models import ApiToken, client_of
 
 
 def caller_name(request: Request) -> str:
@@ -20,7 +20,7 @@ def caller_name(request: Request) -> str:
     user = request.user
     if not (user and user.is_authenticated):
         return ""
-    client = ApiClient.objects.filter(account=user).only("name").first()
+    client = client_of(user)
     return client.name if client is not None else user.get_username()
 
 

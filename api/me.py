@@ -14,7 +14,7 @@ from childprotect.accounts.models import User
 from childprotect.places.models import AdminUnit
 
 from .base import ApiView
-from .models import ApiClient, ApiToken
+from .models import ApiToken, client_of
 
 WHOLE_COUNTRY = "toàn quốc"
 
@@ -59,7 +59,7 @@ def _unit(unit: AdminUnit | None) -> dict[str, str] | None:
 
 
 def whoami(user: User, token: ApiToken | None) -> dict[str, Any]:
-    client = ApiClient.objects.filter(account=user).first()
+    client = client_of(user)
     found: dict[str, Any] = {"kind": "client" if client else "person", "client": None, "person": None, "token": None}
     if client is not None:
         scope = user.unit

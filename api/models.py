@@ -46,6 +46,20 @@ class ApiClient(models.Model):
         return self.name
 
 
+_CLIENT_MEMO = "_api_client_memo"
+
+
+def client_of(account: models.Model) -> ApiClient | None:
+    """The API client `account` acts for (None for a person: no query), read once per account object: the
+    authentication, the rate limit and the audit entry of one call all ask it."""
+    if getattr(account, "role", None) != "api_client":
+        return None
+    if _CLIENT_MEMO not in account.__dict__:
+        account.__dict__[_CLIENT_MEMO] = ApiClient.objects.filter(account_id=account.pk).first()
+    found: ApiClient | None = account.__dict__[_CLIENT_MEMO]
+    return found
+
+
 class ApiToken(models.Model):
     account = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
     label = models.CharField("tên gợi nhớ", max_length=100, blank=True)

@@ -16,7 +16,7 @@ from rest_framework.throttling import BaseThrottle
 
 from childprotect.accounts.policy import is_system_account
 
-from .models import ApiClient
+from .models import client_of
 
 ANONYMOUS_RATE = 30  # per minute and address: the schema, the docs, a refused token
 WINDOW = 60  # seconds: the limits are per clock minute
@@ -26,7 +26,7 @@ def per_minute(request: Request) -> int:
     """The caller's limit: the client's own, the setting for a person, ANONYMOUS_RATE for anyone else."""
     user = request.user
     if user and user.is_authenticated and is_system_account(user):
-        client = ApiClient.objects.filter(account=user).only("rate_limit").first()
+        client = client_of(user)
         return client.rate_limit if client is not None else ANONYMOUS_RATE
     if user and user.is_authenticated:
         return int(settings.CHILDPROTECT_API_PERSON_RATE)

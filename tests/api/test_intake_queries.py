@@ -1,8 +1,8 @@
 """Report intake at a pinned number of queries (docs/api.md#intake): a report with two children sent with an
 `Idempotency-Key`, so that a query added per child, per field or per call fails here with the list of queries run.
 
-The call: the token and its client (authentication, the rate limit), the key looked up, the channel and the commune
-read. Then one transaction: the key claimed; the report (its reference, forms, audit entry, the commune's staff and
+The call: the token and its client (read once for the authentication, the rate limit and the audit), the key looked
+up, the channel and the commune read. Then one transaction: the key claimed; the report (its reference, forms, audit entry, the commune's staff and
 their two notifications) and the sender's webhook looked up for `report.received`; per child (30) the child and its
 audit entry, the link and its entry, the case with its officer, two deadlines (the working days' holidays), the next
 due date, the opening step and its entry, and the sender's webhook looked up for `case.opened`; the status (cases,
@@ -17,7 +17,7 @@ from tests.support.intake import REPORTS, child_body, report_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
-TWO_CHILDREN = 94
+TWO_CHILDREN = 92
 
 
 def test_a_report_with_two_children_runs_a_pinned_number_of_queries(
