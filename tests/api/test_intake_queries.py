@@ -2,11 +2,11 @@
 `Idempotency-Key`, so that a query added per child, per field or per call fails here with the list of queries run.
 
 The call: the token and its client (read once for the authentication, the rate limit and the audit), the key looked
-up, the channel and the commune read. Then one transaction: the key claimed; the report (its reference, forms, audit entry, the commune's staff and
-their two notifications) and the sender's webhook looked up for `report.received`; per child (30) the child and its
-audit entry, the link and its entry, the case with its officer, two deadlines (the working days' holidays), the next
-due date, the opening step and its entry, and the sender's webhook looked up for `case.opened`; the status (cases,
-last steps) written on the key. Last, the call's own audit entry.
+up, the channel and the commune read. Then one transaction: the key claimed; the report (its reference, forms, audit
+entry, the commune's staff and their two notifications) and the sender's webhook looked up for `report.received`; per
+child (30) the child and its audit entry, the link and its entry, the case with its officer, two deadlines (the
+working days' holidays), the next due date, the opening step and its entry, and the sender's webhook looked up for
+`case.opened`; the status (cases, last steps) written on the key. Last, the call's own audit entry.
 """
 
 from __future__ import annotations
