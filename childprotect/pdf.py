@@ -26,8 +26,9 @@ from django.template.loader import render_to_string
 
 __all__ = ["render_pdf", "pdf_response", "pdf_font_family", "ascii_filename", "local_url_fetcher"]
 
-# Times-like first (the look of official documents), then fonts known to carry Vietnamese.
-SERIF_FAMILIES = ("Liberation Serif", "Noto Serif", "DejaVu Serif")
+# Times New Roman (NĐ 30/2020 Phụ lục I) where installed, then its metric-compatible substitutes, then fonts known to
+# carry Vietnamese.
+SERIF_FAMILIES = ("Times New Roman", "Liberation Serif", "Tinos", "Noto Serif", "DejaVu Serif")
 # Every precomposed Vietnamese letter: Latin Extended Additional (Ạ…ỹ), Ơ ơ Ư ư, Đ đ, Ă ă.
 VIETNAMESE_CHARSET = "1ea0-1ef9 1a0-1a1 1af-1b0 110-111 102-103"
 

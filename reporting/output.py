@@ -81,7 +81,7 @@ def _issuer(report: PeriodicReport) -> dict[str, Any]:
         above = f"UBND {_lower_type(province)} ({agency});"
     is_chair = signer is not None and (unit.level != UnitLevel.COMMUNE or signer.role in CHAIRS)
     return {
-        "issuer_parent": "ỦY BAN NHÂN DÂN",
+        "issuer_parent": "",  # the commune's own UBND: "ỦY BAN NHÂN DÂN" / its name, both the issuing body
         "issuer_name": unit.name,
         "issuer_sentence": f"Ủy ban nhân dân {_lower_type(unit)}",
         "number_suffix": "BC-UBND",

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from cases.models import Case, RiskLevel
@@ -21,7 +22,7 @@ from cases.services import case_act, report_attach_child
 from childprotect.audit.models import AuditEntry
 from childprotect.pdf import ascii_filename, local_url_fetcher, pdf_font_family, pdf_response
 from tests.support.builders import REPORTER_NAME
-from tests.support.pages import NATIONAL, page_count, pdf_text
+from tests.support.pages import NATIONAL, page_count, pdf_fonts, pdf_text, pdf_words
 
 pytestmark = [
     pytest.mark.usefixtures("clock", "eager_celery"),
@@ -273,7 +274,8 @@ def test_mau04_long_plan_runs_over_pages_with_the_table_header_repeated(client, 
     first_row = re.search(r"Hoạt động \d\d:", second)
     assert first_row is not None
     head = second[: first_row.start()]
-    assert head.startswith("STT Hoạt động") and all(w in head for w in ("Người, cơ", "Thời gian", "Nguồn"))
+    # The page number in the top margin, then the header row.
+    assert head.startswith("2 STT Hoạt động") and all(w in head for w in ("Người, cơ", "Thời gian", "Nguồn"))
     whole = pdf_text(tmp_path, response.content)
     assert all(f"Hoạt động {i:02d}" in whole for i in range(1, 31))
     assert "Kế hoạch thực hiện đến ngày: 20/02/2027" in whole
@@ -312,6 +314,90 @@ def test_mau05_is_404_before_approval_and_03_05_06_print_what_was_recorded(clien
     assert "Trẻ còn nguy cơ bị xâm hại: Không" in review
     assert "Trẻ đã ổn định về thể chất, tinh thần, tâm lý: Có" in review
     assert "Đề xuất đóng hồ sơ." in review and "Quyết định số 15/QĐ-UBND" in review
+
+
+# --- the layout of NĐ 30/2020 (Phụ lục I) ---------------------------------------------------------------------------
+
+
+def test_page_numbers_are_centred_in_the_top_margin_from_page_2_and_the_font_is_times_like(
+    client, tmp_path, officer_a, make_case
+):
+    case = make_case(until="draft_plan", n_activities=30)
+    client.force_login(officer_a)
+
+    pdf = client.get(form_url(case, "04")).content
+
+    pages = page_count(tmp_path, pdf)
+    assert pages >= 3
+    words = pdf_words(tmp_path, pdf)
+    top_margin = 20 / 25.4 * 72  # 20 mm
+    for page in range(1, pages + 1):
+        in_margin = [w for w in words if w.page == page and w.y_max <= top_margin]
+        if page == 1:
+            assert in_margin == [], in_margin  # no number on the first page
+            continue
+        assert [w.text for w in in_margin] == [str(page)], page
+        number = in_margin[0]
+        assert abs((number.x_min + number.x_max) / 2 - number.page_width / 2) < 3, number  # centred on the page
+    fonts = pdf_fonts(tmp_path, pdf)
+    assert fonts and all(re.match(r"(Times-?New-?Roman|Liberation-?Serif|Tinos)", name) for name in fonts), fonts
+
+
+def test_the_signature_block_is_never_alone_on_its_page(client, tmp_path, officer_a, make_case):
+    """Mẫu 04 with 30 activities down to 16 (more than a page's worth of rows): wherever the body ends on its page, the
+    page that holds the signature also holds the body's last paragraph."""
+    case = make_case(until="draft_plan", n_activities=30)
+    plan = case.plans.get()
+    client.force_login(officer_a)
+    last_lines = "Cán bộ phụ trách bảo vệ trẻ em theo dõi việc thực hiện"
+    for n in range(30, 15, -1):
+        pdf = client.get(form_url(case, "04")).content
+        pages = page_count(tmp_path, pdf)
+        texts = [pdf_text(tmp_path, pdf, page) for page in range(1, pages + 1)]
+        signed = [i for i, text in enumerate(texts) if "NGƯỜI LẬP KẾ HOẠCH" in text]
+        assert len(signed) == 1 and last_lines in texts[signed[0]], (n, texts[-1])
+        plan.activities.order_by("-pk").first().delete()
+
+
+def layout_boxes(template: str, context: dict[str, Any]) -> list[Any]:
+    """Every box WeasyPrint lays out on the first page of `template` (its computed style on `box.style`)."""
+    from weasyprint import HTML
+
+    html = render_to_string(template, {"pdf_font_family": pdf_font_family(), **context})
+    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=local_url_fetcher()).render()
+    return list(document.pages[0]._page_box.descendants())
+
+
+def text_weight(boxes: list[Any], text: str) -> int:
+    found = [box for box in boxes if getattr(box, "text", None) == text]
+    assert found, text
+    return int(found[0].style["font_weight"])
+
+
+def test_the_parent_body_is_upright_and_the_issuing_body_bold():
+    boxes = layout_boxes("pdf/forms/mau05.html", {"issuer_parent": "UBND tỉnh Thanh Hóa", "issuer_name": "Sở Y tế"})
+    assert text_weight(boxes, "UBND TỈNH THANH HÓA") == 400
+    assert text_weight(boxes, "SỞ Y TẾ") == 700
+
+    # A commune's own UBND: "ỦY BAN NHÂN DÂN" over the commune is the issuing body's name, bold on both lines.
+    boxes = layout_boxes("pdf/forms/mau05.html", {"issuer_name": "Phường Hạc Thành"})
+    assert text_weight(boxes, "ỦY BAN NHÂN DÂN") == 700
+    assert text_weight(boxes, "PHƯỜNG HẠC THÀNH") == 700
+
+
+@pytest.mark.parametrize(
+    ("issuer_name", "subtitle_child"),
+    [("Phường Hạc Thành", "Trần Thị Thuỷ"), ("Xã Tân Thành", "Nguyễn Văn Minh Khôi Nguyên Phúc An Bình")],
+)
+def test_the_short_rules_are_a_third_to_a_half_of_the_line_above(issuer_name, subtitle_child):
+    boxes = layout_boxes("pdf/forms/mau05.html", {"issuer_name": issuer_name, "child": {"full_name": subtitle_child}})
+    ruled = [box for box in boxes if box.element_tag == "div" and "ruled" in (box.element.get("class") or "").split()]
+    assert len(ruled) == 2  # under the issuing body, under the title and its subject
+    for block in ruled:
+        inside = list(block.descendants())
+        rule = next(box for box in inside if box.element_tag == "div" and box.element.get("class") == "rule")
+        widest = max(line.width for line in inside if type(line).__name__ == "TextBox")
+        assert widest / 3 <= rule.width <= widest / 2, (rule.width, widest)
 
 
 # --- who may print --------------------------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ def annex_table(text: str) -> tuple[dict[str, list[int]], list[int]]:
     """The annex's rows read back from the PDF's text, {commune: [figure per column]}, and its "Tổng số" row."""
     numbers = r" (\d+)" * len(ANNEX_CODES)
     start = r"(?:^| )(\d+) ((?:Xã|Phường|Thị trấn) .+?)"  # STT and name: up to the figures before the next row
-    end = r"(?= \d+ (?:Xã|Phường|Thị trấn) | Tổng số | \d+/\d+ |$)"  # next row, the total row, a page's footer
+    end = r"(?= \d+ (?:Xã|Phường|Thị trấn) | Tổng số | Báo cáo |$)"  # next row, the total row, a page's footer
     rows: dict[str, list[int]] = {}
     for found in re.finditer(start + numbers + end, text):
         assert found.group(2) not in rows, f"{found.group(2)} printed twice"

@@ -9,7 +9,9 @@ import re
 import shutil
 import subprocess
 import unicodedata
+import xml.etree.ElementTree as ET  # noqa: S405 (poppler's own output)
 from pathlib import Path
+from typing import NamedTuple
 
 from django.test import Client
 from django.urls import reverse
@@ -54,6 +56,8 @@ def post_step(client, case: Case, action: str, data: dict[str, str]):
 
 # --- PDFs -------------------------------------------------------------------------------------------------------------
 
+_XHTML = "{http://www.w3.org/1999/xhtml}"
+
 
 def _poppler(tool: str, *args: str) -> str:
     path = shutil.which(tool)
@@ -69,6 +73,41 @@ def pdf_text(tmp_path: Path, content: bytes, page: int | None = None) -> str:
     path.write_bytes(content)
     pages = ["-f", str(page), "-l", str(page)] if page else []
     return " ".join(_poppler("pdftotext", "-layout", *pages, str(path), "-").split())
+
+
+class PdfWord(NamedTuple):
+    """A word as `pdftotext -bbox` places it: its page (from 1), the page's size and the word's box, in points."""
+
+    page: int
+    text: str
+    x_min: float
+    y_min: float
+    x_max: float
+    y_max: float
+    page_width: float
+    page_height: float
+
+
+def pdf_words(tmp_path: Path, content: bytes) -> list[PdfWord]:
+    """Every word of the PDF with its box (`pdftotext -bbox`), page by page."""
+    path = tmp_path / f"words-{len(list(tmp_path.iterdir()))}.pdf"
+    path.write_bytes(content)
+    words: list[PdfWord] = []
+    tree = ET.fromstring(_poppler("pdftotext", "-bbox", str(path), "-"))  # noqa: S314 (poppler's output of our PDF)
+    for number, page in enumerate(tree.iter(_XHTML + "page")):
+        width, height = float(page.get("width", 0)), float(page.get("height", 0))
+        for word in page.iter(_XHTML + "word"):
+            x_min, y_min, x_max, y_max = (float(word.get(k, 0)) for k in ("xMin", "yMin", "xMax", "yMax"))
+            words.append(PdfWord(number + 1, word.text or "", x_min, y_min, x_max, y_max, width, height))
+    return words
+
+
+def pdf_fonts(tmp_path: Path, content: bytes) -> list[str]:
+    """The names of the fonts embedded in the PDF (`pdffonts`), without their subset prefix ("ABCDEF+")."""
+    path = tmp_path / f"fonts-{len(list(tmp_path.iterdir()))}.pdf"
+    path.write_bytes(content)
+    lines = _poppler("pdffonts", str(path)).splitlines()[2:]
+    return [line.split()[0].split("+", 1)[-1] for line in lines if line.strip()]
 
 
 def page_count(tmp_path: Path, content: bytes) -> int:
