@@ -4,7 +4,8 @@ A document is a Django template extending templates/pdf/base_official.html (the 
 rendered to HTML and printed by WeasyPrint. Nothing is fetched from the network: the base URL is the project
 directory and the fetcher accepts only data: URLs and files inside it.
 
-Fonts: the serif families are ordered so that the first one covers every Vietnamese letter. fonts-liberation 1.x
+Fonts: Times New Roman (NĐ 30/2020 Phụ lục I), then its metric-compatible substitutes Liberation Serif and Tinos,
+then other serif fonts; ordered so that the first one covers every Vietnamese letter. fonts-liberation 1.x
 (Debian's "fonts-liberation") has no Latin Extended Additional block (ạ, Ủ, ỗ…); with it first, those letters would
 come from another font in the middle of a word. When fontconfig cannot be asked, the families keep their order.
 """

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from cases.models import Case, RiskLevel
 from cases.services import case_act, report_attach_child
+from childprotect import pdf as pdf_module
 from childprotect.audit.models import AuditEntry
 from childprotect.pdf import ascii_filename, local_url_fetcher, pdf_font_family, pdf_response
 from tests.support.builders import REPORTER_NAME
@@ -452,6 +453,29 @@ def test_font_stack_starts_with_a_font_that_has_every_vietnamese_letter():
             check=True,
         ).stdout
         assert first in covering
+
+
+@pytest.mark.parametrize(
+    ("covering", "first_three"),
+    [
+        (None, ["Times New Roman", "Liberation Serif", "Tinos"]),  # fontconfig can't say: the order of NĐ 30
+        (
+            {"Times New Roman", "Liberation Serif", "DejaVu Serif"},
+            ["Times New Roman", "Liberation Serif", "DejaVu Serif"],
+        ),
+        ({"Liberation Serif", "Tinos", "DejaVu Serif"}, ["Liberation Serif", "Tinos", "DejaVu Serif"]),  # no Times
+        ({"Tinos", "DejaVu Serif"}, ["Tinos", "DejaVu Serif", "Times New Roman"]),  # an old Liberation 1.x
+    ],
+)
+def test_font_stack_puts_times_new_roman_then_its_substitutes_first_when_they_cover_vietnamese(
+    monkeypatch, covering, first_three
+):
+    monkeypatch.setattr(pdf_module, "_families_covering_vietnamese", lambda: covering)
+    pdf_font_family.cache_clear()
+    try:
+        assert [name.strip().strip('"') for name in pdf_font_family().split(",")][:3] == first_three
+    finally:
+        pdf_font_family.cache_clear()
 
 
 def test_the_fetcher_reads_nothing_from_the_network_or_outside_the_project():
