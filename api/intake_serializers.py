@@ -23,6 +23,8 @@ from cases.services import ChildData, ReportData
 from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.text import fold, nfc
 
+from .reading.serializers import Unit
+
 REQUIRED = {"required": "Thiếu trường này.", "null": "Trường này không được là null."}
 MAX_CHILDREN = 20
 MAX_PERPETRATORS = 10
@@ -420,11 +422,6 @@ EXAMPLES = [OpenApiExample("Một thông báo qua Tổng đài 111, hai trẻ em
 # --- The answers ---------------------------------------------------------------------------------------------------
 
 
-class CommuneOut(serializers.Serializer[Any]):
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-
 class StepOut(serializers.Serializer[Any]):
     action = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # a field of the answer, not Field.label
@@ -444,7 +441,7 @@ class ReportStatusOut(serializers.Serializer[Any]):
 
     reference = serializers.CharField()
     received_at = serializers.DateTimeField()
-    commune = CommuneOut()
+    commune = Unit()
     status = serializers.CharField()
     status_label = serializers.CharField()
     cases = CaseStatusOut(many=True)

@@ -57,6 +57,7 @@ from devtools.bench.serving import (
     HOST,
     Connection,
     Sampled,
+    add_load_arguments,
     loop,
     percentile,
     production_server,
@@ -160,20 +161,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--clients", default="1,10,50", help="concurrent clients, comma-separated (1,10,50)")
-        parser.add_argument("--samples", type=int, default=100, help="answers per scenario and level, at least (100)")
-        parser.add_argument("--max-seconds", type=float, default=10.0, help="time limit per scenario and level (10)")
-        parser.add_argument("--timeout", type=float, default=30.0, help="seconds: unanswered, an error (30)")
-        parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: WEB_CONCURRENCY or 3)")
-        parser.add_argument(
-            "--threads", type=int, default=0, help="threads per worker (default: GUNICORN_THREADS or 4)"
-        )
-        parser.add_argument("--only", default="", help="comma-separated words: only the scenarios whose title has one")
+        add_load_arguments(parser, "scenario")
         parser.add_argument("--officer", default="officer_a", help="the person whose own token reads (officer_a)")
         parser.add_argument("--query", default="nguyen", help="the children search's words (nguyen)")
         parser.add_argument("--no-throttle", action="store_true", help="skip the run with the default rate limit")
         parser.add_argument("--no-anatomy", action="store_true", help="skip each request's queries, in process")
-        parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.markdown = options["markdown"]

@@ -68,6 +68,7 @@ from devtools.bench.serving import (
     Connection,
     Reply,
     Sampled,
+    add_load_arguments,
     loop,
     memory_kb,
     percentile,
@@ -194,19 +195,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--clients", default="1,10,50", help="concurrent clients, comma-separated (1,10,50)")
-        parser.add_argument("--samples", type=int, default=100, help="answers per page and level, at least (100)")
-        parser.add_argument("--max-seconds", type=float, default=10.0, help="time limit per page and level (10)")
-        parser.add_argument("--timeout", type=float, default=30.0, help="seconds: unanswered, an error (30)")
-        parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: WEB_CONCURRENCY or 3)")
-        parser.add_argument(
-            "--threads", type=int, default=0, help="threads per worker (default: GUNICORN_THREADS or 4)"
-        )
-        parser.add_argument("--only", default="", help="comma-separated words: only the pages whose title has one")
+        add_load_arguments(parser, "page")
         parser.add_argument("--no-floor", action="store_true", help="skip the SQL floor (EXPLAIN ANALYZE)")
         parser.add_argument("--cold", action="store_true", help="restart PostgreSQL before each page (see --help)")
         parser.add_argument("--exports", default="csv,xlsx", help="exports to time: csv, xlsx, both, or none")
-        parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
         parser.add_argument("--password", default="", help="the demo accounts' password (default: the demo's)")
 
     def handle(self, *args: Any, **options: Any) -> None:

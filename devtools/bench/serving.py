@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
 
 from devtools.bench.load import _interrupt, _stop
 from devtools.bench.race import free_port, gunicorn
@@ -42,6 +42,19 @@ STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, 
 
 
 # --- figures -----------------------------------------------------------------------------------------------------
+
+
+def add_load_arguments(parser: CommandParser, what: str) -> None:
+    """The options both benchmarks over HTTP share (`what`: "page" or "scenario", as their help says): the levels of
+    concurrency, when a level stops, the server's size, the subset to run, Markdown."""
+    parser.add_argument("--clients", default="1,10,50", help="concurrent clients, comma-separated (1,10,50)")
+    parser.add_argument("--samples", type=int, default=100, help=f"answers per {what} and level, at least (100)")
+    parser.add_argument("--max-seconds", type=float, default=10.0, help=f"time limit per {what} and level (10)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds: unanswered, an error (30)")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: WEB_CONCURRENCY or 3)")
+    parser.add_argument("--threads", type=int, default=0, help="threads per worker (default: GUNICORN_THREADS or 4)")
+    parser.add_argument("--only", default="", help=f"comma-separated words: only the {what}s whose title has one")
+    parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
