@@ -51,7 +51,7 @@ class AccountChangeForm(RoleRulesMixin, UserChangeForm[User]):
         fields = (
             *("username", "password", "first_name", "last_name", "email", "is_active", "is_staff"),
             *("is_superuser", "groups", "user_permissions", "last_login", "date_joined"),
-            *("full_name", "role", "unit", "agency", "phone"),
+            *("full_name", "role", "position", "unit", "agency", "phone"),
         )
         field_classes = {"username": UsernameField}
 
@@ -96,10 +96,10 @@ class UserAdmin(AuditedModelAdmin[User], DjangoUserAdmin[User]):
 
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        ("Vai trò và địa bàn", {"fields": ("full_name", "role", "unit", "agency", "phone")}),
+        ("Vai trò và địa bàn", {"fields": ("full_name", "role", "position", "unit", "agency", "phone")}),
     )
     add_fieldsets = (
         *(DjangoUserAdmin.add_fieldsets or ()),
-        ("Vai trò và địa bàn", {"fields": ("full_name", "role", "unit", "agency")}),
+        ("Vai trò và địa bàn", {"fields": ("full_name", "role", "position", "unit", "agency")}),
     )
     audit_masked_fields = ("password",)

@@ -22,6 +22,15 @@ class Role(models.TextChoices):
     API_CLIENT = "api_client", _("Hệ thống đối tác (API)")
 
 
+class Position(models.TextChoices):
+    """Where a person stands in their body (chức vụ), for who signs what (NĐ 30/2020 Điều 13, docs/law.md):
+    the head signs for the body, a deputy signs "KT." (ký thay) for the head, staff sign only what is their own."""
+
+    HEAD = "head", _("Cấp trưởng (Chủ tịch, Giám đốc, Trưởng phòng)")
+    DEPUTY = "deputy", _("Cấp phó (Phó Chủ tịch, Phó Giám đốc, Phó Trưởng phòng)")
+    STAFF = "staff", _("Chuyên viên, cán bộ")
+
+
 class AccountManager(UserManager["User"]):
     def create_superuser(
         self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
@@ -46,6 +55,9 @@ class User(AbstractUser):
         "agencies.Agency", models.PROTECT, null=True, blank=True, related_name="members", verbose_name="cơ quan"
     )
     phone = models.CharField("điện thoại", max_length=30, blank=True)
+    # Empty: not recorded. A commune chair account is the chair (head) or a vice-chair (deputy); a supervisor may be
+    # the head or a deputy of the agency over the unit, who sign its reports, or staff.
+    position = models.CharField("chức vụ", max_length=10, choices=Position.choices, blank=True, default="")
 
     objects: ClassVar[AccountManager] = AccountManager()
 
