@@ -267,6 +267,13 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # every periodic job is declared in childp
 # --- Product settings (docs/law.md#settings-not-constants: what is not fixed by law is a setting) --------------------
 # The name of the provincial child-affairs agency changed in 2025 (Sở LĐTBXH -> Sở Y tế); it is data, not code.
 CHILDPROTECT_PROVINCE_AGENCY_NAME = env.str("CHILDPROTECT_PROVINCE_AGENCY_NAME", default="Sở Y tế")
+# The district's (2024 list) child-affairs office, which issues a district's report: Phòng Lao động - Thương binh và
+# Xã hội until 02/2025, then the district's health office; not confirmed from the text of the 2025 decrees, so a setting.
+# Its head's title follows its name (childprotect/accounts/signatures.py: "Phòng …" → Trưởng phòng).
+CHILDPROTECT_DISTRICT_AGENCY_NAME = env.str("CHILDPROTECT_DISTRICT_AGENCY_NAME", default="Phòng Y tế")
+# Where a province's periodic report goes at the centre (its "Nơi nhận"): the ministry in charge of children since
+# 01/03/2025 (docs/law.md#people-and-places); a setting so a further reorganisation needs no code.
+CHILDPROTECT_MINISTRY_RECIPIENT = env.str("CHILDPROTECT_MINISTRY_RECIPIENT", default="Bộ Y tế (Cục Bà mẹ và Trẻ em)")
 # The address written in emails, in front of the links to records. By default the development server's, on PORT
 # (`PORT=8102 make run`); production sets the public address.
 CHILDPROTECT_SITE_URL = env.str("CHILDPROTECT_SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")

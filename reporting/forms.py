@@ -31,6 +31,26 @@ class TextForm(StepForm):
     proposals = forms.CharField(label=_("Kiến nghị, đề xuất"), widget=TEXTAREA, required=False)
 
 
+class SubmitForm(TextForm):
+    """Sign and send; for a district or province, who signs (`signers`: reporting.signers.signer_choices; none for
+    a commune, whose sender signs)."""
+
+    signer = forms.ChoiceField(
+        label=_("Người ký"),
+        required=False,
+        help_text=_("Lãnh đạo cơ quan ký báo cáo: cấp trưởng, hoặc cấp phó ký thay (KT.)."),
+    )
+
+    def __init__(self, *args: Any, signers: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if signers is None:
+            del self.fields["signer"]
+        else:
+            signer = self.fields["signer"]
+            assert isinstance(signer, forms.ChoiceField)
+            signer.choices = signers
+
+
 class NoteForm(StepForm):
     note = forms.CharField(label=_("Nội dung cần sửa"), widget=forms.Textarea(attrs={"rows": 3}))
 

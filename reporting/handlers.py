@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from childprotect.workflow import StepContext
 
 from .models import PeriodicReport
+from .signers import signer_for
 
 Step = StepContext[PeriodicReport]
 
@@ -43,6 +44,16 @@ def text(step: Step) -> str:
             if getattr(step.record, name) != value:
                 step.changes[name] = "changed"
             setattr(step.record, name, value)
+    return written
+
+
+def submit(step: Step) -> str:
+    """Sign and send: the text as written, and who signs (reporting/signers.py), recorded on the report and in the
+    audit entry."""
+    written = text(step)
+    signer, position = signer_for(step.record, step.actor, step.data.get("signer"))
+    step.record.signed_by, step.record.signer_position = signer, position
+    step.changes["signer"] = {"id": signer.pk, "name": str(signer), "position": position} if signer else None
     return written
 
 

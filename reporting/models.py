@@ -47,6 +47,13 @@ class PeriodicReport(models.Model):
     created_at = models.DateTimeField()
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Who signs the sent report and in which position (accounts.Position: head or deputy, as it was when sent): the
+    # commune's chair or vice-chair who sends it; for a district or province, the head or deputy of the agency the
+    # sender named. None: not recorded, the PDF leaves the name blank under the head's title, to be signed on paper.
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="người ký"
+    )
+    signer_position = models.CharField("ký với chức vụ", max_length=10, blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -126,6 +133,10 @@ class SentVersion(models.Model):
     proposals = models.TextField(blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField()
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="người ký"
+    )
+    signer_position = models.CharField("ký với chức vụ", max_length=10, blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
     ended_by_action = models.CharField(max_length=20, blank=True)  # return | reopen
@@ -173,6 +184,8 @@ class SentVersion(models.Model):
             created_at=self.report.created_at,
             submitted_by=self.submitted_by,
             submitted_at=self.submitted_at,
+            signed_by=self.signed_by,
+            signer_position=self.signer_position,
             approved_by=self.approved_by,
             approved_at=self.approved_at,
             version=self.report_version,

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from cases.pdf_views import short_name
-from childprotect.accounts.policy import CHAIRS
+from childprotect.accounts.signatures import Issuer, SignatureBlock, block_for, unit_issuer
 from childprotect.pdf import render_pdf
 from childprotect.places.models import AdminUnit, UnitLevel
 
@@ -46,10 +46,11 @@ def agency_abbreviation(name: str) -> str:
 
 
 def _lower_type(unit: AdminUnit) -> str:
-    """ "Tỉnh Thanh Hóa" → "tỉnh Thanh Hóa" (the unit's type inside a sentence)."""
-    kind = unit.unit_type
-    if kind and unit.name.startswith(kind + " "):
-        return kind.lower() + unit.name[len(kind) :]
+    """ "Tỉnh Thanh Hóa" → "tỉnh Thanh Hóa", "Thành phố Hà Nội" (a "Thành phố Trung ương") → "thành phố Hà Nội":
+    the unit's type inside a sentence."""
+    for kind in (unit.unit_type, unit.type_word.capitalize()):
+        if kind and unit.name.startswith(kind + " "):
+            return kind.lower() + unit.name[len(kind) :]
     return unit.name
 
 
@@ -58,35 +59,56 @@ def _province(unit: AdminUnit) -> AdminUnit:
     return chain[0] if chain else unit
 
 
+def _signature(report: PeriodicReport, issuer: Issuer) -> SignatureBlock:
+    """The block of the signer recorded when the report was sent (reporting/signers.py); a draft's has no name."""
+    signer = report.signed_by if report.status not in DRAFT_STATUSES else None
+    return block_for(
+        str(signer) if signer is not None else "",
+        report.signer_position,
+        head_title=issuer.head_title,
+        deputy_title=issuer.deputy_title,
+        on_behalf_of=issuer.on_behalf_of,
+    )
+
+
 def _issuer(report: PeriodicReport) -> dict[str, Any]:
-    """Who issues the report, how it is numbered and signed, and where it goes (NĐ 30/2020, Phụ lục I)."""
+    """Who issues the report, how it is numbered and signed, and where it goes (NĐ 30/2020, Phụ lục I).
+
+    A province's report is its agency's (CHILDPROTECT_PROVINCE_AGENCY_NAME) under the province's UBND, to the ministry
+    (CHILDPROTECT_MINISTRY_RECIPIENT) and the province's UBND; a district's (2024 list) is its agency's
+    (CHILDPROTECT_DISTRICT_AGENCY_NAME) under the district's UBND, to the province's agency and the district's UBND;
+    a commune's is its UBND's, to the UBND above (its agency named). Signed as reporting/signers.py says."""
     unit = report.unit
-    agency = settings.CHILDPROTECT_PROVINCE_AGENCY_NAME
+    issuer = unit_issuer(unit)
+    block = _signature(report, issuer)
     province = _province(unit)
-    signer = report.submitted_by if report.status not in DRAFT_STATUSES else None
-    if unit.level == UnitLevel.PROVINCE:
+    province_agency = settings.CHILDPROTECT_PROVINCE_AGENCY_NAME
+    signed = {"signature_role": list(block.lines), "signer_name": block.name}
+    if unit.level != UnitLevel.COMMUNE:
+        if unit.level == UnitLevel.PROVINCE:
+            recipients = [f"{settings.CHILDPROTECT_MINISTRY_RECIPIENT};", f"UBND {_lower_type(unit)};"]
+        else:
+            recipients = [f"{province_agency} {_lower_type(province)};", f"UBND {_lower_type(unit)};"]
         return {
             "issuer_parent": f"UBND {unit.name}",
-            "issuer_name": agency,
-            "issuer_sentence": f"{agency} {_lower_type(unit)}",
-            "number_suffix": f"BC-{agency_abbreviation(agency)}",
-            "signature_role": ["GIÁM ĐỐC"],
-            "signer_name": signer.full_name if signer else "",
-            "recipients": ["Bộ Y tế (Cục Bà mẹ và Trẻ em);", f"UBND {unit.unit_type.lower() or 'tỉnh'};", "Lưu: VT."],
+            "issuer_name": issuer.name,
+            "issuer_sentence": f"{issuer.name} {_lower_type(unit)}",
+            "number_suffix": f"BC-{agency_abbreviation(issuer.name)}",
+            **signed,
+            "recipients": [*recipients, "Lưu: VT."],
         }
     parent = unit.parent
-    if parent is not None and parent.level != UnitLevel.PROVINCE:
-        above = f"UBND {parent.name};"  # a commune of a district (2024 list): its report goes to the district
+    if parent is not None and parent.level == UnitLevel.DISTRICT:
+        # A commune of a district (2024 list): its report goes to the district.
+        above = f"UBND {_lower_type(parent)} ({settings.CHILDPROTECT_DISTRICT_AGENCY_NAME});"
     else:
-        above = f"UBND {_lower_type(province)} ({agency});"
-    is_chair = signer is not None and (unit.level != UnitLevel.COMMUNE or signer.role in CHAIRS)
+        above = f"UBND {_lower_type(province)} ({province_agency});"
     return {
         "issuer_parent": "",  # the commune's own UBND: "ỦY BAN NHÂN DÂN" / its name, both the issuing body
         "issuer_name": unit.name,
         "issuer_sentence": f"Ủy ban nhân dân {_lower_type(unit)}",
         "number_suffix": "BC-UBND",
-        "signature_role": ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
-        "signer_name": signer.full_name if signer and is_chair else "",
+        **signed,
         "recipients": [above, "Lưu: VT."],
     }
 

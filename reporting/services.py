@@ -301,6 +301,8 @@ def _record_version(report: PeriodicReport, action: str, actor: User, now: dt.da
             proposals=report.proposals,
             submitted_by=actor,
             submitted_at=now,
+            signed_by=report.signed_by,
+            signer_position=report.signer_position,
         )
         return
     sent = report.sent_versions.order_by("-number").first()

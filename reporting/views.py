@@ -29,6 +29,7 @@ from .forms import NewReportForm
 from .handlers import TEXT_FIELDS
 from .models import PeriodicReport
 from .periods import latest_sendable_period, next_due_period
+from .signers import chooses_signer, signer_choices
 from .workflow import FROZEN
 
 PAGE_SIZE = 25
@@ -121,7 +122,9 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "steps": steps,
             "share": None if share is None else round(share * 100),
             "waiting": services.steps_waiting(request.user, report),
-            "sent_versions": report.sent_versions.select_related("submitted_by", "approved_by", "ended_by"),
+            "sent_versions": report.sent_versions.select_related(
+                "submitted_by", "signed_by", "approved_by", "ended_by"
+            ),
             "events": report.events.select_related("actor"),
             "aggregate": report.unit.level != UnitLevel.COMMUNE,
             "included": report.figures.get("included", []),
@@ -182,13 +185,21 @@ def report_figure(request: AuthenticatedRequest, pk: int, code: str) -> HttpResp
 def report_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     """The form of one step of the report (GET) and taking it (POST). Refused steps say why, in Vietnamese."""
     report = selectors.periodic_report_get_for(request.user, pk)
+    initial: dict[str, Any] = {"version": report.version, **{name: getattr(report, name) for name in TEXT_FIELDS}}
+    form_kwargs: dict[str, Any] = {}
+    if action == "submit" and chooses_signer(report.unit):
+        # Who signs: the sender themselves when they head the agency or are a deputy, else nobody until chosen.
+        form_kwargs["signers"] = choices = signer_choices(report.unit)
+        own = str(request.user.pk)
+        initial["signer"] = own if any(value == own for value, _label in choices) else ""
     page = step_form(
         request,
         services.REPORTS,
         report,
         action,
         back=reverse("reporting:report_detail", args=[report.pk]),
-        initial={"version": report.version, **{name: getattr(report, name) for name in TEXT_FIELDS}},
+        initial=initial,
+        form_kwargs=form_kwargs,
     )
     if isinstance(page, HttpResponse):
         return page

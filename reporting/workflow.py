@@ -41,7 +41,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("recompute", "Tính lại số liệu", (S.DRAFT, S.RETURNED), S.DRAFT, "preparer",
                handler=h.note, form=f.ConfirmForm, recomputes=True),
     Transition("submit", "Ký, gửi báo cáo", (S.DRAFT, S.RETURNED), S.SUBMITTED, "signer",
-               handler=h.text, form=f.TextForm, recomputes=True, freezes=True, after_period=True),
+               handler=h.submit, form=f.SubmitForm, recomputes=True, freezes=True, after_period=True),
     Transition("approve", "Phê duyệt báo cáo", (S.SUBMITTED,), S.APPROVED, "reviewer",
                handler=h.approve, form=f.ConfirmForm, after_period=True),
     Transition("return", "Trả lại để sửa", (S.SUBMITTED,), S.RETURNED, "reviewer",
