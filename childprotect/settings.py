@@ -267,8 +267,8 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # every periodic job is declared in childp
 # --- Product settings (docs/law.md#settings-not-constants: what is not fixed by law is a setting) --------------------
 # The name of the provincial child-affairs agency changed in 2025 (Sở LĐTBXH -> Sở Y tế); it is data, not code.
 CHILDPROTECT_PROVINCE_AGENCY_NAME = env.str("CHILDPROTECT_PROVINCE_AGENCY_NAME", default="Sở Y tế")
-# The district's (2024 list) child-affairs office, which issues a district's report: Phòng Lao động - Thương binh và
-# Xã hội until 02/2025, then the district's health office; not confirmed from the text of the 2025 decrees, so a setting.
+# The district's (2024 list) child-affairs office, which issues a district's report: Phòng Lao động - Thương binh
+# và Xã hội until 02/2025, then the district's health office; not confirmed from the 2025 decrees' text: a setting.
 # Its head's title follows its name (childprotect/accounts/signatures.py: "Phòng …" → Trưởng phòng).
 CHILDPROTECT_DISTRICT_AGENCY_NAME = env.str("CHILDPROTECT_DISTRICT_AGENCY_NAME", default="Phòng Y tế")
 # Where a province's periodic report goes at the centre (its "Nơi nhận"): the ministry in charge of children since

@@ -46,9 +46,7 @@ class SubmitForm(TextForm):
         if signers is None:
             del self.fields["signer"]
         else:
-            signer = self.fields["signer"]
-            assert isinstance(signer, forms.ChoiceField)
-            signer.choices = signers
+            self.fields["signer"].choices = signers  # type: ignore[attr-defined]  # the ChoiceField above
 
 
 class NoteForm(StepForm):

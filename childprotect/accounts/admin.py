@@ -26,7 +26,8 @@ class RoleRulesMixin(forms.ModelForm[User]):
         cleaned = super().clean() or {}
         if "role" in cleaned:
             try:
-                account_validate(cleaned["role"], cleaned.get("unit"), cleaned.get("agency"))
+                position = cleaned.get("position", self.instance.position) or ""
+                account_validate(cleaned["role"], cleaned.get("unit"), cleaned.get("agency"), position)
             except forms.ValidationError as exc:
                 raise forms.ValidationError(exc.messages) from exc
         if self.actor is not None:
@@ -66,8 +67,8 @@ class AccountCreationForm(RoleRulesMixin, AdminUserCreationForm):
 class UserAdmin(AuditedModelAdmin[User], DjangoUserAdmin[User]):
     form = AccountChangeForm
     add_form = AccountCreationForm
-    list_display = ["username", "full_name", "role", "unit", "agency", "is_active", "last_login"]
-    list_filter = ["role", "is_active"]
+    list_display = ["username", "full_name", "role", "position", "unit", "agency", "is_active", "last_login"]
+    list_filter = ["role", "position", "is_active"]
     search_fields = ["username", "full_name", "email"]
     raw_id_fields = ["unit", "agency"]
     list_select_related = ["unit", "agency"]

@@ -18,10 +18,11 @@ from django.core.validators import validate_email
 
 from childprotect.agencies.selectors import agency_get_by_name
 from childprotect.core.imports import Column, Plan, Progress, Row, check_formulas
+from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.places.selectors import unit_get_by_key
 from childprotect.text import fold
 
-from .models import Role, User
+from .models import Position, Role, User
 from .policy import can_import
 from .selectors import account_manageable_by
 from .services import NO_PASSWORD_CHANGE, NOT_MANAGEABLE, account_ensure, account_validate
@@ -29,6 +30,61 @@ from .services import NO_PASSWORD_CHANGE, NOT_MANAGEABLE, account_ensure, accoun
 ROLES = {fold(str(label)): value for value, label in Role.choices} | {value: value for value in Role.values}
 ROLES |= {"can bo xa": Role.COMMUNE_OFFICER, "chu tich xa": Role.COMMUNE_CHAIR, "giam sat": Role.SUPERVISOR}
 ROLES |= {"co quan phoi hop": Role.PARTNER, "quan tri": Role.ADMIN}
+
+# The column "Chức vụ" (optional): the titles as people write them (folded), the position each records and the
+# place it belongs to: a commune's committee ("chair"), a province's agency (Sở: Giám đốc), a district's office of the
+# 2024 list (Phòng: Trưởng phòng); None: any account that may hold it (account_validate). A title followed by its body
+# ("Phó Chủ tịch UBND xã", "Giám đốc Sở Y tế") is read by its first words.
+POSITIONS: dict[str, tuple[Position, str | None]] = {
+    "chu tich": (Position.HEAD, "chair"),
+    "pho chu tich": (Position.DEPUTY, "chair"),
+    "giam doc": (Position.HEAD, UnitLevel.PROVINCE),
+    "pho giam doc": (Position.DEPUTY, UnitLevel.PROVINCE),
+    "truong phong": (Position.HEAD, UnitLevel.DISTRICT),
+    "pho truong phong": (Position.DEPUTY, UnitLevel.DISTRICT),
+    "cap truong": (Position.HEAD, None),
+    "cap pho": (Position.DEPUTY, None),
+    "chuyen vien": (Position.STAFF, None),
+    "can bo": (Position.STAFF, None),
+    "cong chuc": (Position.STAFF, None),
+    "vien chuc": (Position.STAFF, None),
+    "nhan vien": (Position.STAFF, None),
+    **{value: (Position(value), None) for value in Position.values},
+}
+POSITION_WORDS = "Chủ tịch, Phó Chủ tịch, Giám đốc, Phó Giám đốc, Trưởng phòng, Phó Trưởng phòng, Chuyên viên"
+PLACES = {
+    "chair": "tài khoản Chủ tịch / Phó Chủ tịch UBND xã",
+    UnitLevel.PROVINCE: "cán bộ giám sát cấp tỉnh (lãnh đạo Sở)",
+    UnitLevel.DISTRICT: "cán bộ giám sát cấp huyện (lãnh đạo Phòng)",
+}
+
+
+def position_from(text: str, role: str | None, unit: AdminUnit | None) -> tuple[str | None, str | None]:
+    """The position a "Chức vụ" cell records and the error it makes, in Vietnamese: (None, None) for an empty cell
+    (the account's position is kept)."""
+    folded = fold(text)
+    if not folded:
+        return None, None
+    found = next(
+        (
+            POSITIONS[key]
+            for key in sorted(POSITIONS, key=len, reverse=True)
+            if folded == key or folded.startswith(key + " ")
+        ),
+        None,
+    )
+    if found is None:
+        return None, f"chức vụ “{text}” không hợp lệ; ghi một trong: {POSITION_WORDS} (hoặc để trống)"
+    position, place = found
+    if place == "chair":
+        fits = role == Role.COMMUNE_CHAIR
+    elif place is not None:
+        fits = role == Role.SUPERVISOR and unit is not None and unit.level == place
+    else:
+        fits = True
+    if not fits and place is not None:
+        return None, f"chức vụ “{text}” chỉ ghi cho {PLACES[place]}"
+    return position, None
 
 
 class AccountImporter:
@@ -43,6 +99,12 @@ class AccountImporter:
         Column("agency", "Cơ quan", help="tên cơ quan phối hợp, đúng như danh sách cơ quan"),
         Column("email", "Thư điện tử"),
         Column("password", "Mật khẩu", help="bắt buộc với tài khoản mới; người dùng đổi khi đăng nhập"),
+        Column(
+            "position",
+            "Chức vụ",
+            help="Chủ tịch, Phó Chủ tịch (UBND xã); Giám đốc, Phó Giám đốc (cấp tỉnh); Trưởng phòng, Phó Trưởng phòng "
+            "(cấp huyện); Chuyên viên. Để trống: giữ như cũ",
+        ),
     )
 
     def allowed(self, actor: User) -> bool:
@@ -75,12 +137,16 @@ class AccountImporter:
                     agency = agency_get_by_name(v["agency"])
                 except ValueError as exc:
                     errors.append(str(exc).rstrip("."))
+            position, wrong = position_from(v.get("position", ""), role, unit)
+            if wrong:
+                errors.append(wrong)
+            user = existing.get(username)
             if role is not None and not errors:
+                kept = user.position if user is not None else ""
                 try:
-                    account_validate(role, unit, agency)
+                    account_validate(role, unit, agency, kept if position is None else position)
                 except ValidationError as exc:
                     errors += [m.rstrip(".") for m in exc.messages]
-            user = existing.get(username)
             if user is not None and not account_manageable_by(actor, user):
                 errors.append(str(NOT_MANAGEABLE % {"username": username}).rstrip("."))
             elif (
@@ -120,6 +186,7 @@ class AccountImporter:
                     user.unit_id if agency is None else user.unit_id,
                     user.agency_id,
                     user.email,
+                    user.position,
                 )
                 == (
                     v["full_name"],
@@ -127,6 +194,7 @@ class AccountImporter:
                     (agency.unit_id if agency else getattr(unit, "pk", None)),
                     getattr(agency, "pk", None),
                     v.get("email", ""),
+                    user.position if position is None else position,
                 )
             )
             if unchanged:
@@ -145,6 +213,7 @@ class AccountImporter:
                     "agency": agency,
                     "email": v.get("email", ""),
                     "password": v.get("password") or None,
+                    "position": position,
                 }
             )
         return parsed

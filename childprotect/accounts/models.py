@@ -85,7 +85,13 @@ class User(AbstractUser):
     def role_label(self) -> str:
         """The role as it is said where this person works (the Role labels are the generic names of the lists):
         the chair of a ward is "Chủ tịch / Phó Chủ tịch UBND phường"; a supervisor is "cấp huyện" on a district of
-        the 2024 list and "cấp tỉnh" on a province (the only level above the commune in the two-tier lists)."""
+        the 2024 list and "cấp tỉnh" on a province (the only level above the commune in the two-tier lists). A head or
+        deputy recorded (`position`) is said by their title: "Phó Chủ tịch UBND phường", "Giám đốc Sở Y tế"."""
+        from .signatures import position_title  # it reads this module's Position and User
+
+        title = position_title(self)
+        if title:
+            return title
         unit = self.unit
         if unit is not None and self.role == Role.COMMUNE_CHAIR:
             return gettext("Chủ tịch / Phó Chủ tịch %(committee)s") % {"committee": unit.committee_name}

@@ -14,11 +14,14 @@ from childprotect.audit.actions import AccountAction
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
 from childprotect.places.models import AdminUnit, UnitLevel
 
-from .models import Role, User
+from .models import Position, Role, User
 from .selectors import account_manageable_by
 from .signals import account_changed
 
-ACCOUNT_FIELDS = ["role", "unit", "agency", "full_name", "is_staff", "is_superuser", "is_active"]
+ACCOUNT_FIELDS = ["role", "unit", "agency", "full_name", "position", "is_staff", "is_superuser", "is_active"]
+# Who may be recorded as the head or a deputy of a body, and so sign for it (accounts/signatures.py): the commune's
+# chair and vice-chairs, and a district's or province's agency leaders among its supervisors.
+SIGNING_ROLES = (Role.COMMUNE_CHAIR, Role.SUPERVISOR)
 UNIT_LEVELS = {
     Role.COMMUNE_OFFICER: (UnitLevel.COMMUNE,),
     Role.COMMUNE_CHAIR: (UnitLevel.COMMUNE,),
@@ -43,9 +46,16 @@ class AccountResult:
     changed: bool
 
 
-def account_validate(role: str, unit: AdminUnit | None, agency: Agency | None) -> None:
-    """The rules of docs/law.md#people-and-places for a role: which unit it is anchored to, and who belongs to an
-    agency."""
+def account_validate(role: str, unit: AdminUnit | None, agency: Agency | None, position: str = "") -> None:
+    """The rules of docs/law.md#people-and-places for a role: which unit it is anchored to, who belongs to an
+    agency, and who may be recorded as a head or deputy (`position`, chức vụ)."""
+    if position and position not in Position.values:
+        raise ValidationError(f"Chức vụ '{position}' không hợp lệ; chọn một trong: {', '.join(Position.values)}.")
+    if position in (Position.HEAD, Position.DEPUTY) and role not in SIGNING_ROLES:
+        raise ValidationError(
+            "Chỉ tài khoản Chủ tịch / Phó Chủ tịch UBND xã và cán bộ giám sát (lãnh đạo cơ quan) mới ghi chức vụ cấp "
+            "trưởng hoặc cấp phó."
+        )
     if role == Role.API_CLIENT:
         raise ValidationError("Tài khoản của hệ thống đối tác được tạo ở trang Đối tác kết nối (API), không ở đây.")
     if role not in Role.values:
@@ -75,6 +85,7 @@ def account_ensure(
     full_name: str = "",
     password: str | None = None,
     email: str = "",
+    position: str | None = None,
 ) -> AccountResult:
     """Create the account or bring it to the given state; with the same arguments a second time nothing changes.
 
@@ -84,14 +95,15 @@ def account_ensure(
     A person (`actor` not None: the account import) may only write an account `account_manageable_by` them, as it is
     and as it becomes, and never sets the password of an account that exists already: its owner changes it, or an
     administrator resets it by hand in the admin. Commands the operator runs (`actor` None: createaccount, loaddemo)
-    keep full rights, passwords included.
+    keep full rights, passwords included. `position` (chức vụ): None keeps the account's as it is.
     """
-    account_validate(role, unit, agency)
     if role == Role.PARTNER and agency is not None:
         unit = agency.unit
     with transaction.atomic():
         user = User.objects.select_for_update().filter(username=username).first()
         created = user is None
+        kept = user.position if user is not None else ""
+        account_validate(role, unit, agency, kept if position is None else position)
         if user is None:
             if not password:
                 raise ValidationError("Tài khoản mới cần mật khẩu (biến môi trường CHILDPROTECT_PASSWORD).")
@@ -104,6 +116,8 @@ def account_ensure(
         before = {} if created else audit_snapshot(user, ACCOUNT_FIELDS)
         user.role, user.unit, user.agency = role, unit, agency
         user.full_name = full_name or user.full_name
+        if position is not None:
+            user.position = position
         user.email = email or user.email
         user.is_staff = user.is_superuser = role == Role.ADMIN
         # An account an administrator deactivated stays so: provisioning again does not bring it back.

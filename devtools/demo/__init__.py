@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import Position, Role
 from childprotect.accounts.services import account_ensure
 from childprotect.agencies.models import AgencyType
 from childprotect.agencies.services import agency_ensure
@@ -43,11 +43,12 @@ class DemoAccount:
     role: str
     unit: str | None = None
     agency: str | None = None
+    position: str = ""  # chức vụ: who signs (accounts.Position)
 
 
 ACCOUNTS = [
     DemoAccount("officer_a", "Nguyễn Thị Hoà", Role.COMMUNE_OFFICER, COMMUNE_A),
-    DemoAccount("chair_a", "Lê Văn Thắng", Role.COMMUNE_CHAIR, COMMUNE_A),
+    DemoAccount("chair_a", "Lê Văn Thắng", Role.COMMUNE_CHAIR, COMMUNE_A, position=Position.HEAD),
     DemoAccount("officer_b", "Trần Thị Thuỷ", Role.COMMUNE_OFFICER, COMMUNE_B),
     DemoAccount("supervisor", "Phạm Minh Đức", Role.SUPERVISOR, PROVINCE),
     DemoAccount("police", "Hoàng Văn Cường", Role.PARTNER, agency="Công an phường Hạc Thành"),
@@ -80,6 +81,7 @@ def demo_load() -> tuple[list[tuple[str, bool]], tuple[int, int]]:
                 unit=unit_get_by_key(account.unit) if account.unit else None,
                 agency=agencies[account.agency] if account.agency else None,
                 password=demo_password(),
+                position=account.position,
             )
             results.append((account.username, result.changed))
         created = demo_cases_load()  # the domain's demo rides on the accounts above

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import Position, Role
 from childprotect.accounts.services import account_ensure
 from childprotect.agencies.selectors import agency_get_by_name
 from childprotect.places.selectors import unit_get_by_key
@@ -33,6 +33,11 @@ class Command(BaseCommand):
         parser.add_argument("--agency", help="tên cơ quan (với vai trò partner)")
         parser.add_argument("--full-name", default="", help="họ và tên, có dấu")
         parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--position",
+            choices=Position.values,
+            help="chức vụ: head (cấp trưởng), deputy (cấp phó), staff; để trống: giữ",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -46,6 +51,7 @@ class Command(BaseCommand):
                 agency=agency,
                 full_name=options["full_name"],
                 email=options["email"],
+                position=options["position"],
                 password=os.environ.get("CHILDPROTECT_PASSWORD") or None,
             )
         except ValueError as exc:
