@@ -175,7 +175,8 @@ class AccountImporter:
             if first != row.number:
                 errors.append(f"trùng tên đăng nhập với dòng {first}")
             if errors:
-                plan.error(row.number, "; ".join(errors).capitalize() + ".")
+                message = "; ".join(errors)  # capitalised by its first letter only: "UBND", names and titles kept
+                plan.error(row.number, message[:1].upper() + message[1:] + ".")
                 continue
             unchanged = (
                 user is not None
