@@ -1,4 +1,4 @@
-"""Who signs a periodic report (NĐ 30/2020/NĐ-CP Điều 13, docs/law.md#periodic-reports).
+"""Who signs a periodic report (NĐ 30/2020/NĐ-CP Điều 13, docs/law.md#who-signs-a-periodic-report).
 
 A commune's report is the people's committee's: the chair signs it "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH", a vice-chair
 "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"; it is the chair account that sends it, so the sender signs, by
