@@ -16,6 +16,7 @@ from childprotect.audit.models import AuditEntry
 from childprotect.places.models import AdminUnit, UnitLevel
 from reporting.models import PeriodicReport, ReportStatus
 from reporting.output import report_context, report_pdf_bytes
+from reporting.periods import period_for
 from reporting.services import report_prepare, sent_version_pdf
 from tests.factories import UserFactory
 from tests.support.builders import SEMI
@@ -268,10 +269,9 @@ def units_2024():
 
 
 def unsaved_report(unit, signer=None, position=""):
+    period = period_for(SEMI, 2025)
     report = PeriodicReport(unit=unit, kind=SEMI, year=2025, status=ReportStatus.SUBMITTED, figures={}, number="3")
-    report.period_start, report.period_end, report.due_date = (
-        PeriodicReport.period_fields(SEMI, 2025)[k] for k in ("period_start", "period_end", "due_date")
-    )
+    report.period_start, report.period_end, report.due_date = period.start, period.end, period.due
     report.signed_by, report.signer_position = signer, position
     return report
 
