@@ -267,6 +267,22 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # every periodic job is declared in childp
 # --- Product settings (docs/law.md#settings-not-constants: what is not fixed by law is a setting) --------------------
 # The name of the provincial child-affairs agency changed in 2025 (Sở LĐTBXH -> Sở Y tế); it is data, not code.
 CHILDPROTECT_PROVINCE_AGENCY_NAME = env.str("CHILDPROTECT_PROVINCE_AGENCY_NAME", default="Sở Y tế")
+# NĐ 56 Mẫu 01 is numbered "Số: …/BC-(2)", (2) being "the abbreviation of the receiving body's name"; the decree lists
+# none, so these are settings (docs/law.md#mau-01): by who received the report: commune staff ("commune"), a district
+# or province supervisor ("district", "province": the provincial agency above), a partner agency by its type
+# ("agency:police"), an API client by its kind ("api:hotline"). A body not listed: the initials of its name.
+# Override as CHILDPROTECT_MAU01_ABBREVIATIONS="commune=UBND,agency:police=CA,api:hotline=TĐ111".
+CHILDPROTECT_MAU01_ABBREVIATIONS = {
+    "commune": "UBND",
+    "district": "UBND",
+    "province": "SYT",
+    "agency:police": "CA",
+    "agency:health": "YT",
+    "api:hotline": "TĐ111",
+    "api:police": "CA",
+    "api:province": "SYT",
+    **env.dict("CHILDPROTECT_MAU01_ABBREVIATIONS", default={}),
+}
 # The address written in emails, in front of the links to records. By default the development server's, on PORT
 # (`PORT=8102 make run`); production sets the public address.
 CHILDPROTECT_SITE_URL = env.str("CHILDPROTECT_SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
