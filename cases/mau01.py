@@ -128,7 +128,7 @@ def report_form_context(user: User, report: Report) -> dict[str, Any]:
         "issuer_parent": body.parent,
         "issuer_standalone": not body.committee and not body.parent,
         "number_suffix": f"BC-{body.abbreviation}",
-        "place": body.place,
+        "place": body.place or "……",  # a body with no place of its own (a national client): for the clerk
         "date": received.date(),
         "received": received,
         "show_reporter": can_see_reporter(user, report),
