@@ -94,10 +94,28 @@ class ReportForm(StyledForm):
         max_length=MAU01_TEXT_MAX,
     )
     father_name = forms.CharField(label=_("Họ và tên cha"), max_length=150, required=False)
-    father_age = forms.IntegerField(label=_("Tuổi của cha"), required=False, min_value=10, max_value=120)
+    father_age = forms.IntegerField(
+        label=_("Tuổi của cha"),
+        required=False,
+        min_value=10,
+        max_value=120,
+        error_messages={
+            "min_value": _("Tuổi của cha phải từ 10 đến 120."),
+            "max_value": _("Tuổi của cha phải từ 10 đến 120."),
+        },
+    )
     father_occupation = forms.CharField(label=_("Nghề nghiệp của cha"), max_length=100, required=False)
     mother_name = forms.CharField(label=_("Họ và tên mẹ"), max_length=150, required=False)
-    mother_age = forms.IntegerField(label=_("Tuổi của mẹ"), required=False, min_value=10, max_value=120)
+    mother_age = forms.IntegerField(
+        label=_("Tuổi của mẹ"),
+        required=False,
+        min_value=10,
+        max_value=120,
+        error_messages={
+            "min_value": _("Tuổi của mẹ phải từ 10 đến 120."),
+            "max_value": _("Tuổi của mẹ phải từ 10 đến 120."),
+        },
+    )
     mother_occupation = forms.CharField(label=_("Nghề nghiệp của mẹ"), max_length=100, required=False)
     family_situation = forms.CharField(
         label=_("Hoàn cảnh gia đình"),

@@ -201,7 +201,7 @@ def test_the_web_form_without_the_family_fields(client, officer_a, report_post):
             "Trẻ em là người dưới 16 tuổi (Luật Trẻ em Điều 1): tuổi ước lượng phải từ 0 đến 15.",
         ),
         ({"child_condition": "x" * 2001}, "child_condition", "2000"),
-        ({"father_age": "5"}, "father_age", "10"),
+        ({"father_age": "5"}, "father_age", "Tuổi của cha phải từ 10 đến 120."),
         ({"mother_name": "x" * 151}, "mother_name", "150"),
     ],
     ids=["age 16", "condition too long", "father aged 5", "mother's name too long"],
