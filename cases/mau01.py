@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from childprotect.accounts.models import User
 from childprotect.accounts.policy import acts_for_agency, can_use_registry, is_system_account
+from childprotect.agencies.models import AgencyType
 from childprotect.places.models import UnitLevel
 
 from .models import AbuseForm, Child, Report
@@ -66,12 +67,12 @@ def receiving_body(report: Report) -> ReceivingBody:
         client = getattr(user, "api_client", None)
         name = client.name if client is not None else str(user)
         kind = client.kind if client is not None else "other"
-        place = short_name(user.unit) if user.unit_id else ""
+        place = short_name(user.unit) if user.unit is not None else ""
         return ReceivingBody(name=name, abbreviation=_abbreviation(f"api:{kind}", name), place=place)
     if acts_for_agency(user) and user.agency is not None:
         agency = user.agency
         parent = ""
-        if agency.agency_type == "police" and agency.unit.level == UnitLevel.COMMUNE:
+        if agency.agency_type == AgencyType.POLICE and agency.unit.level == UnitLevel.COMMUNE:
             province = agency.unit.ancestors()[:1]
             parent = f"Công an {province[0].name}" if province else ""
         return ReceivingBody(
@@ -80,7 +81,7 @@ def receiving_body(report: Report) -> ReceivingBody:
             place=short_name(agency.unit),
             parent=parent,
         )
-    unit = user.unit if user.unit_id and not acts_for_agency(user) else report.incident_unit
+    unit = user.unit if user.unit is not None and not acts_for_agency(user) else report.incident_unit
     if unit.level == UnitLevel.PROVINCE:
         name = settings.CHILDPROTECT_PROVINCE_AGENCY_NAME
         return ReceivingBody(
