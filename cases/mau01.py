@@ -1,4 +1,5 @@
-"""NĐ 56/2017 Mẫu số 01, "BÁO CÁO TIẾP NHẬN THÔNG TIN TRẺ EM", as the receiving body prints it (docs/law.md#the-intake-form).
+"""NĐ 56/2017 Mẫu số 01, "BÁO CÁO TIẾP NHẬN THÔNG TIN TRẺ EM", as the receiving body prints it
+(docs/law.md#the-intake-form).
 
 The form is headed by the body that received the information, "TÊN CƠ QUAN TIẾP NHẬN THÔNG TIN" (1), numbered
 "Số: …/BC-(2)" with that body's abbreviation, dated at its place (3), and signed by the officer who received it

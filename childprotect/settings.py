@@ -268,8 +268,8 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # every periodic job is declared in childp
 # The name of the provincial child-affairs agency changed in 2025 (Sở LĐTBXH -> Sở Y tế); it is data, not code.
 CHILDPROTECT_PROVINCE_AGENCY_NAME = env.str("CHILDPROTECT_PROVINCE_AGENCY_NAME", default="Sở Y tế")
 # NĐ 56 Mẫu 01 is numbered "Số: …/BC-(2)", (2) being "the abbreviation of the receiving body's name"; the decree lists
-# none, so these are settings (docs/law.md#the-intake-form): by who received the report: commune staff ("commune"), a district
-# or province supervisor ("district", "province": the provincial agency above), a partner agency by its type
+# none, so these are settings (docs/law.md#the-intake-form): by who received the report: commune staff ("commune"),
+# a district or province supervisor ("district", "province": the provincial agency above), a partner agency by its type
 # ("agency:police"), an API client by its kind ("api:hotline"). A body not listed: the initials of its name.
 # Override as CHILDPROTECT_MAU01_ABBREVIATIONS="commune=UBND,agency:police=CA,api:hotline=TĐ111".
 CHILDPROTECT_MAU01_ABBREVIATIONS = {

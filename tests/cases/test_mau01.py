@@ -1,6 +1,6 @@
-"""NĐ 56 Mẫu 01 as the law prints it (docs/law.md#the-intake-form): title, "Số …/BC-…" and heading of the body that received
-the report (a commune, the police, Tổng đài 111), the child and family fields of A.2 from the web form and the API,
-their limits (a Vietnamese message, nothing saved) and who may see them (NĐ 56 Đ33)."""
+"""NĐ 56 Mẫu 01 as the law prints it (docs/law.md#the-intake-form): title, "Số …/BC-…" and heading of the body that
+received the report (a commune, the police, Tổng đài 111), the child and family fields of A.2 from the web form and
+the API, their limits (a Vietnamese message, nothing saved) and who may see them (NĐ 56 Đ33)."""
 
 from __future__ import annotations
 
