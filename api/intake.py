@@ -43,6 +43,18 @@ REPORT_POINTERS: dict[str, tuple[str, ...]] = {
     "reporter_phone": ("reporter", "phone"),
     "reporter_address": ("reporter", "address"),
     "reporter_relation": ("reporter", "relation"),
+    "child_age_estimate": ("situation", "age_estimate"),
+    "child_condition": ("situation", "condition"),
+    "likely_consequences": ("situation", "likely_consequences"),
+    "father_name": ("situation", "father", "name"),
+    "father_age": ("situation", "father", "age"),
+    "father_occupation": ("situation", "father", "occupation"),
+    "mother_name": ("situation", "mother", "name"),
+    "mother_age": ("situation", "mother", "age"),
+    "mother_occupation": ("situation", "mother", "occupation"),
+    "family_situation": ("situation", "family_situation"),
+    "current_carer": ("situation", "current_carer"),
+    "prior_actions": ("situation", "prior_actions"),
 }
 CHILD_NAMES = {"residence_unit": "residence_commune"}
 

@@ -20,6 +20,7 @@ from rest_framework.settings import api_settings
 
 from cases.models import AbuseForm, Environment, ReportType, Sex, SpecialCircumstance, Term, TermKind
 from cases.services import ChildData, ReportData
+from cases.services.intake import MAU01_TEXT_MAX
 from childprotect.places.models import AdminUnit, UnitLevel
 from childprotect.text import fold, nfc
 
@@ -296,6 +297,56 @@ class PerpetratorIn(Part):
     lives_with_child = Flag()
 
 
+class ParentIn(Part):
+    name = Text(max_length=150)
+    age = Whole(required=False, allow_null=True, default=None, min_value=0, max_value=200, help_text="Tuổi (10–120).")
+    occupation = Text(max_length=100)
+
+
+class SituationIn(Part):
+    """NĐ 56 Mẫu 01 A.2: what the reporter knows of the child and the family, each optional. Protected data (Đ33):
+    read back only by the commune's caseworkers, never in the status or a webhook."""
+
+    age_estimate = Whole(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        max_value=200,
+        help_text="Ước lượng tuổi của trẻ em khi chưa rõ ngày sinh (0–15).",
+    )
+    condition = Text(max_length=MAU01_TEXT_MAX, help_text="Tình trạng hiện tại của trẻ em.")
+    likely_consequences = Text(
+        max_length=MAU01_TEXT_MAX, help_text="Hậu quả có thể xảy ra cho trẻ em nếu không được hỗ trợ, can thiệp."
+    )
+    father = ParentIn(required=False)
+    mother = ParentIn(required=False)
+    family_situation = Text(max_length=MAU01_TEXT_MAX, help_text="Hoàn cảnh gia đình.")
+    current_carer = Text(max_length=255, help_text="Hiện ai đang chăm sóc trẻ em.")
+    prior_actions = Text(
+        max_length=MAU01_TEXT_MAX,
+        help_text="Những hành động hỗ trợ, can thiệp đã thực hiện đối với trẻ em trước khi nhận thông tin.",
+    )
+
+    def to_data(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        """The ReportData fields of Mẫu 01 A.2."""
+        father, mother = attrs.get("father") or {}, attrs.get("mother") or {}
+        return {
+            "child_age_estimate": attrs.get("age_estimate"),
+            "child_condition": attrs.get("condition", "").strip(),
+            "likely_consequences": attrs.get("likely_consequences", "").strip(),
+            "father_name": father.get("name", "").strip(),
+            "father_age": father.get("age"),
+            "father_occupation": father.get("occupation", "").strip(),
+            "mother_name": mother.get("name", "").strip(),
+            "mother_age": mother.get("age"),
+            "mother_occupation": mother.get("occupation", "").strip(),
+            "family_situation": attrs.get("family_situation", "").strip(),
+            "current_carer": attrs.get("current_carer", "").strip(),
+            "prior_actions": attrs.get("prior_actions", "").strip(),
+        }
+
+
 class CarerIn(Part):
     full_name = Text(required=True, max_length=150)
     relation = Text(max_length=60)
@@ -347,6 +398,15 @@ REQUEST_EXAMPLE = {
     },
     "forms": ["violence"],
     "perpetrators": [{"relation": "parent", "sex": "male", "approx_age": 40, "lives_with_child": True}],
+    "situation": {
+        "condition": "Có vết bầm ở tay, sợ hãi, không muốn về nhà.",
+        "likely_consequences": "Bị đánh tiếp, tổn thương nặng hơn về thể chất và tinh thần.",
+        "father": {"name": "Vũ Văn Dũng", "age": 40, "occupation": "Lái xe"},
+        "mother": {"name": "Lê Thị Hạnh", "age": 36, "occupation": "Làm ruộng"},
+        "family_situation": "Cha thường uống rượu; mẹ đi làm xa, về nhà cuối tuần.",
+        "current_carer": "Bà ngoại",
+        "prior_actions": "Tổ dân phố đã nhắc nhở gia đình một lần.",
+    },
     "children": [
         {"full_name": "Vũ Minh Khôi", "sex": "male", "date_of_birth": "2015-03-05", "school": "Tiểu học Hạc Thành"},
         {"full_name": "Nguyễn Thị Bé", "sex": "female", "birth_year": 2019, "birth_year_estimated": True},
@@ -365,6 +425,7 @@ class ReportIn(Part):
     # A report may come without its children (a partner sends the facts; the commune registers the children, whose
     # cases then run their clocks from the time received, as for a typed report).
     children = Many(child=ChildIn(), required=False, default=list, max_length=MAX_CHILDREN)
+    situation = SituationIn(required=False)
 
     def to_data(self) -> tuple[ReportData, list[ChildData]]:
         """The services' data: the report (Mẫu 01) and its children in the order sent."""
@@ -392,6 +453,7 @@ class ReportIn(Part):
                 {k: p.get(k) for k in ("name", "relation", "sex", "approx_age", "lives_with_child")}
                 for p in c.get("perpetrators", [])
             ],
+            **SituationIn().to_data(c.get("situation") or {}),
         )
         children = [
             ChildData(

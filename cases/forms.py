@@ -28,8 +28,10 @@ from .models import (
     TermKind,
 )
 from .services import ChildData, ReportData
+from .services.intake import MAU01_FIELDS, MAU01_TEXT_MAX
 
 DATE_HELP = "dd/mm/yyyy"
+MAU01_TEXTS = [name for name in MAU01_FIELDS if not name.endswith("_age") and name != "child_age_estimate"]
 
 
 def _text(value: str) -> str:
@@ -67,6 +69,67 @@ class ReportForm(StyledForm):
     injury = forms.BooleanField(label=_("Trẻ bị thương tích"), required=False)
     ongoing_danger = forms.BooleanField(label=_("Trẻ đang gặp nguy hiểm"), required=False)
     carer_is_perpetrator = forms.BooleanField(label=_("Người chăm sóc là người xâm hại"), required=False)
+    # NĐ 56 Mẫu 01 A.2: each optional ("nếu biết"); the service re-checks every limit.
+    child_age_estimate = forms.IntegerField(
+        label=_("Ước lượng tuổi của trẻ em"),
+        required=False,
+        min_value=0,
+        max_value=15,
+        help_text=_("Khi chưa rõ ngày sinh; trẻ em là người dưới 16 tuổi"),
+        error_messages={
+            "max_value": _("Trẻ em là người dưới 16 tuổi (Luật Trẻ em Điều 1): tuổi ước lượng phải từ 0 đến 15."),
+            "min_value": _("Tuổi không thể là số âm."),
+        },
+    )
+    child_condition = forms.CharField(
+        label=_("Tình trạng hiện tại của trẻ em"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAU01_TEXT_MAX,
+    )
+    likely_consequences = forms.CharField(
+        label=_("Phỏng đoán hậu quả có thể xảy ra cho trẻ em nếu không được hỗ trợ, can thiệp"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAU01_TEXT_MAX,
+    )
+    father_name = forms.CharField(label=_("Họ và tên cha"), max_length=150, required=False)
+    father_age = forms.IntegerField(
+        label=_("Tuổi của cha"),
+        required=False,
+        min_value=10,
+        max_value=120,
+        error_messages={
+            "min_value": _("Tuổi của cha phải từ 10 đến 120."),
+            "max_value": _("Tuổi của cha phải từ 10 đến 120."),
+        },
+    )
+    father_occupation = forms.CharField(label=_("Nghề nghiệp của cha"), max_length=100, required=False)
+    mother_name = forms.CharField(label=_("Họ và tên mẹ"), max_length=150, required=False)
+    mother_age = forms.IntegerField(
+        label=_("Tuổi của mẹ"),
+        required=False,
+        min_value=10,
+        max_value=120,
+        error_messages={
+            "min_value": _("Tuổi của mẹ phải từ 10 đến 120."),
+            "max_value": _("Tuổi của mẹ phải từ 10 đến 120."),
+        },
+    )
+    mother_occupation = forms.CharField(label=_("Nghề nghiệp của mẹ"), max_length=100, required=False)
+    family_situation = forms.CharField(
+        label=_("Hoàn cảnh gia đình"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAU01_TEXT_MAX,
+    )
+    current_carer = forms.CharField(label=_("Hiện ai đang chăm sóc trẻ em"), max_length=255, required=False)
+    prior_actions = forms.CharField(
+        label=_("Những hành động hỗ trợ, can thiệp đã thực hiện đối với trẻ em trước khi nhận thông tin"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAU01_TEXT_MAX,
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -101,6 +164,10 @@ class ReportForm(StyledForm):
             ongoing_danger=c.get("ongoing_danger", False),
             carer_is_perpetrator=c.get("carer_is_perpetrator", False),
             perpetrators=perpetrators,
+            child_age_estimate=c.get("child_age_estimate"),
+            father_age=c.get("father_age"),
+            mother_age=c.get("mother_age"),
+            **{name: _text(c.get(name, "")).strip() for name in MAU01_TEXTS},
         )
 
 

@@ -18,15 +18,15 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
-from childprotect.accounts.policy import can_use_registry
 from childprotect.audit.actions import CaseAction, ReportAction
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import pdf_response, render_pdf
 from childprotect.places.models import AdminUnit
 
 from . import selectors
-from .models import AbuseForm, Case, CaseStep, Plan, ProtectionLevel, RiskLevel
-from .policy import can_see_child_protected, can_see_reporter
+from .mau01 import report_form_context
+from .models import Case, CaseStep, Plan, ProtectionLevel, RiskLevel
+from .policy import can_see_child_protected
 from .services import record_view
 from .workflow import BY_ACTION, TRANSITIONS
 
@@ -223,30 +223,8 @@ def case_form_pdf(request: AuthenticatedRequest, pk: int, form: str) -> HttpResp
 def report_form_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Mẫu 01 of a report; the reporter and the children only for those who may see them (NĐ 56 Đ33)."""
     report = selectors.report_get_for(request.user, pk)  # out of reach: 404
-    show_reporter = can_see_reporter(request.user, report)
-    # A partner who logged the report learns no child's identity from it (as on the report's page).
-    show_children = can_use_registry(request.user)
-    cases = {}
-    if show_children:
-        cases = {c.child_id: str(c) for c in selectors.cases_visible_to(request.user).filter(report=report)}
-    children = [(child, cases.get(child.pk, "")) for child in report.children.all()]
-    forms_recorded = {a.form for a in report.abuse_forms.all()}
-    context = {
-        "form_number": "01",
-        "doc_ref": report.reference,
-        "report": report,
-        "show_reporter": show_reporter,
-        "show_children": show_children,
-        "children": children,
-        "children_count": len(children),
-        "abuse_forms": [label for code, label in AbuseForm.choices if code in forms_recorded],  # the law's order
-        "perpetrators": list(report.perpetrators.all()),
-        "issuer_name": report.incident_unit.name,
-        "place": short_name(report.incident_unit),
-        "incident_unit_line": _unit_line(report.incident_unit),
-        "date": _local_date(report.received_at),
-        "signer_name": str(report.received_by),
-    }
+    context = report_form_context(request.user, report)  # cases/mau01.py: the receiving body's Mẫu 01
+    show_reporter = context["show_reporter"]
     with translation.override("vi"):
         pdf = render_pdf("pdf/forms/mau01.html", context, request=request)
     record_view(

@@ -29,3 +29,11 @@ def can_see_child_protected(user: User, child: Child) -> bool:
     Partners will see only the fields a referral needs (referrals issue).
     """
     return can_see_protected_data(user)
+
+
+def can_see_report_family(user: User, report: Report) -> bool:
+    """What Mẫu 01 records of the child and the family (condition, likely harm, parents, family situation, carer,
+    actions taken before): protected data (Đ33), shown as a child's is. Not to a partner who logged the report (they
+    typed it; the referral tells their colleagues what they need) nor an API client, who reads back only the status.
+    The report itself is reached through the selectors first."""
+    return can_see_protected_data(user)

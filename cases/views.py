@@ -50,7 +50,7 @@ from .forms import (
     report_filters,
 )
 from .models import MAIN_FORMS, SEXUAL_SUBTYPES, CaseState, Child
-from .policy import can_see_child_protected, can_see_reporter
+from .policy import can_see_child_protected, can_see_report_family, can_see_reporter
 
 PAGE_SIZE = 25
 # The steps moving a case to another commune, offered apart from the procedure's next steps on the case page.
@@ -148,6 +148,7 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "can_add_children": can_register_child(request.user),
             # A partner who logged the report learns no child's identity from it; referrals tell them what they need.
             "show_children": can_use_registry(request.user),
+            "show_family": can_see_report_family(request.user, report),
             "report_cases": selectors.cases_visible_to(request.user).filter(report=report).select_related("child"),
             "history": selectors.report_history(report),
             "intake_steps": steps,

@@ -274,6 +274,22 @@ CHILDPROTECT_DISTRICT_AGENCY_NAME = env.str("CHILDPROTECT_DISTRICT_AGENCY_NAME",
 # Where a province's periodic report goes at the centre (its "Nơi nhận"): the ministry in charge of children since
 # 01/03/2025 (docs/law.md#people-and-places); a setting so a further reorganisation needs no code.
 CHILDPROTECT_MINISTRY_RECIPIENT = env.str("CHILDPROTECT_MINISTRY_RECIPIENT", default="Bộ Y tế (Cục Bà mẹ và Trẻ em)")
+# NĐ 56 Mẫu 01 is numbered "Số: …/BC-(2)", (2) being "the abbreviation of the receiving body's name"; the decree lists
+# none, so these are settings (docs/law.md#the-intake-form): by who received the report: commune staff ("commune"),
+# a district or province supervisor ("district", "province": the provincial agency above), a partner agency by its type
+# ("agency:police"), an API client by its kind ("api:hotline"). A body not listed: the initials of its name.
+# Override as CHILDPROTECT_MAU01_ABBREVIATIONS="commune=UBND,agency:police=CA,api:hotline=TĐ111".
+CHILDPROTECT_MAU01_ABBREVIATIONS = {
+    "commune": "UBND",
+    "district": "UBND",
+    "province": "SYT",
+    "agency:police": "CA",
+    "agency:health": "YT",
+    "api:hotline": "TĐ111",
+    "api:police": "CA",
+    "api:province": "SYT",
+    **env.dict("CHILDPROTECT_MAU01_ABBREVIATIONS", default={}),
+}
 # The address written in emails, in front of the links to records. By default the development server's, on PORT
 # (`PORT=8102 make run`); production sets the public address.
 CHILDPROTECT_SITE_URL = env.str("CHILDPROTECT_SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")

@@ -219,6 +219,25 @@ class Reporter(serializers.Serializer[Any]):
     relation = serializers.CharField()
 
 
+class Parent(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    age = serializers.IntegerField(allow_null=True)
+    occupation = serializers.CharField()
+
+
+class Situation(serializers.Serializer[Any]):
+    """NĐ 56 Mẫu 01 A.2, as received (docs/api.md#intake)."""
+
+    age_estimate = serializers.IntegerField(allow_null=True)
+    condition = serializers.CharField()
+    likely_consequences = serializers.CharField()
+    father = Parent()
+    mother = Parent()
+    family_situation = serializers.CharField()
+    current_carer = serializers.CharField()
+    prior_actions = serializers.CharField()
+
+
 class ReportFacts(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     reference = serializers.CharField()
@@ -234,6 +253,9 @@ class ReportFacts(serializers.Serializer[Any]):
     carer_is_perpetrator = serializers.BooleanField()
     description = serializers.CharField()
     reporter = Reporter(allow_null=True, help_text="null: vai trò không được xem người báo tin.")
+    situation = Situation(
+        allow_null=True, help_text="null: vai trò không được xem thông tin được bảo mật của trẻ em và gia đình."
+    )
 
 
 class CaseChild(serializers.Serializer[Any]):

@@ -34,7 +34,7 @@ from cases.models import (
     ReportType,
     Sex,
 )
-from cases.policy import can_see_child_protected, can_see_reporter
+from cases.policy import can_see_child_protected, can_see_report_family, can_see_reporter
 from childprotect.accounts.models import User
 from childprotect.accounts.policy import can_use_registry
 from home.selectors import my_work
@@ -225,6 +225,27 @@ def _report_facts(user: User, report: Report) -> dict[str, Any]:
         "carer_is_perpetrator": report.carer_is_perpetrator,
         "description": report.description,
         "reporter": reporter,
+        "situation": _situation(report) if can_see_report_family(user, report) else None,
+    }
+
+
+def _situation(report: Report) -> dict[str, Any]:
+    def parent(who: str) -> dict[str, Any]:
+        return {
+            "name": getattr(report, f"{who}_name"),
+            "age": getattr(report, f"{who}_age"),
+            "occupation": getattr(report, f"{who}_occupation"),
+        }
+
+    return {
+        "age_estimate": report.child_age_estimate,
+        "condition": report.child_condition,
+        "likely_consequences": report.likely_consequences,
+        "father": parent("father"),
+        "mother": parent("mother"),
+        "family_situation": report.family_situation,
+        "current_carer": report.current_carer,
+        "prior_actions": report.prior_actions,
     }
 
 

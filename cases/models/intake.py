@@ -272,6 +272,22 @@ class Report(SoftDeletable):
     injury = models.BooleanField("trẻ bị thương tích", default=False)
     ongoing_danger = models.BooleanField("trẻ đang gặp nguy hiểm", default=False)
     carer_is_perpetrator = models.BooleanField("người chăm sóc là người xâm hại", default=False)
+    # NĐ 56 Mẫu 01, A.2 "Thông tin về trẻ em": what the reporter could say of the child and the family, each optional
+    # (the form asks for them "nếu biết"). One value for the report: the children of one report share a family and
+    # an incident; each child's name, birth date and sex are on the child's record. Protected data (Đ33): read them
+    # only where cases.policy.can_see_child_protected allows.
+    child_age_estimate = models.PositiveSmallIntegerField("ước lượng tuổi của trẻ em", null=True, blank=True)
+    child_condition = models.TextField("tình trạng hiện tại của trẻ em", blank=True)
+    likely_consequences = models.TextField("hậu quả có thể xảy ra nếu không được hỗ trợ, can thiệp", blank=True)
+    father_name = models.CharField("họ và tên cha", max_length=150, blank=True)
+    father_age = models.PositiveSmallIntegerField("tuổi của cha", null=True, blank=True)
+    father_occupation = models.CharField("nghề nghiệp của cha", max_length=100, blank=True)
+    mother_name = models.CharField("họ và tên mẹ", max_length=150, blank=True)
+    mother_age = models.PositiveSmallIntegerField("tuổi của mẹ", null=True, blank=True)
+    mother_occupation = models.CharField("nghề nghiệp của mẹ", max_length=100, blank=True)
+    family_situation = models.TextField("hoàn cảnh gia đình", blank=True)
+    current_carer = models.CharField("người đang chăm sóc trẻ em", max_length=255, blank=True)
+    prior_actions = models.TextField("hành động hỗ trợ, can thiệp đã thực hiện trước khi nhận thông tin", blank=True)
     status = models.CharField("trạng thái", max_length=10, choices=ReportStatus.choices, default=ReportStatus.RECEIVED)
     children: models.ManyToManyField[Child, ReportChild] = models.ManyToManyField(
         Child, through="ReportChild", related_name="reports"

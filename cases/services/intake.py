@@ -255,8 +255,50 @@ class ReportData:
     ongoing_danger: bool = False
     carer_is_perpetrator: bool = False
     perpetrators: list[dict[str, Any]] = field(default_factory=list)
+    # NĐ 56 Mẫu 01 A.2, each optional (what the reporter knows).
+    child_age_estimate: int | None = None
+    child_condition: str = ""
+    likely_consequences: str = ""
+    father_name: str = ""
+    father_age: int | None = None
+    father_occupation: str = ""
+    mother_name: str = ""
+    mother_age: int | None = None
+    mother_occupation: str = ""
+    family_situation: str = ""
+    current_carer: str = ""
+    prior_actions: str = ""
 
 
+# Mẫu 01's facts about the child and the family: protected data (NĐ 56 Đ33), masked in the audit diff like the
+# reporter's identity.
+MAU01_FIELDS = [
+    "child_age_estimate",
+    "child_condition",
+    "likely_consequences",
+    "father_name",
+    "father_age",
+    "father_occupation",
+    "mother_name",
+    "mother_age",
+    "mother_occupation",
+    "family_situation",
+    "current_carer",
+    "prior_actions",
+]
+MAU01_TEXT_MAX = 2000  # a long free text of Mẫu 01 (the database column has no limit; the form does)
+MAU01_LENGTHS = {
+    "child_condition": MAU01_TEXT_MAX,
+    "likely_consequences": MAU01_TEXT_MAX,
+    "family_situation": MAU01_TEXT_MAX,
+    "prior_actions": MAU01_TEXT_MAX,
+    "father_name": 150,
+    "mother_name": 150,
+    "father_occupation": 100,
+    "mother_occupation": 100,
+    "current_carer": 255,
+}
+PARENT_AGES = (10, 120)
 REPORT_FIELDS = [
     "report_type",
     "channel",
@@ -274,6 +316,7 @@ REPORT_FIELDS = [
     "injury",
     "ongoing_danger",
     "carer_is_perpetrator",
+    *MAU01_FIELDS,
 ]
 REPORTER_FIELDS = {"reporter_name", "reporter_phone", "reporter_address", "reporter_relation"}
 
@@ -294,8 +337,27 @@ def _check_report_data(actor: User, data: ReportData) -> None:
         errors["incident_unit"] = f"{data.incident_unit.name} nằm ngoài địa bàn bạn được tiếp nhận thông tin."
     if not data.description.strip():
         errors["description"] = "Cần mô tả nội dung sự việc."
+    errors.update(_mau01_errors(data))
     if errors:
         raise ValidationError(errors)
+
+
+def _mau01_errors(data: ReportData) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for name, limit in MAU01_LENGTHS.items():
+        if len(getattr(data, name)) > limit:
+            errors[name] = f"Tối đa {limit} ký tự (hiện có {len(getattr(data, name))})."
+    age = data.child_age_estimate
+    if age is not None and not 0 <= age < CHILD_AGE_LIMIT:
+        errors["child_age_estimate"] = (
+            "Trẻ em là người dưới 16 tuổi (Luật Trẻ em Điều 1): tuổi ước lượng phải từ 0 đến 15."
+        )
+    low, high = PARENT_AGES
+    for name, who in (("father_age", "cha"), ("mother_age", "mẹ")):
+        value = getattr(data, name)
+        if value is not None and not low <= value <= high:
+            errors[name] = f"Tuổi của {who} phải từ {low} đến {high}."
+    return errors
 
 
 def report_receive(*, actor: User, data: ReportData) -> Report:
@@ -324,7 +386,7 @@ def report_receive(*, actor: User, data: ReportData) -> Report:
             actor=actor,
             action=ReportAction.RECEIVE,
             obj=report,
-            changes=audit_diff({}, audit_snapshot(report, REPORT_FIELDS), masked=REPORTER_FIELDS),
+            changes=audit_diff({}, audit_snapshot(report, REPORT_FIELDS), masked=REPORTER_FIELDS | set(MAU01_FIELDS)),
         )
         staff = commune_staff(data.incident_unit.pk).exclude(pk=actor.pk)
         notify(

@@ -108,6 +108,16 @@ REPORTS: list[dict[str, Any]] = [
         "reporter": ("Trần Thị Lan", "0977 000 111", "Tổ dân phố 5", "hàng xóm"),
         "perp": {"relation": "parent", "sex": "male", "approx_age": 40, "lives_with_child": True},
         "text": "Hàng xóm nghe tiếng la hét nhiều lần; cháu An đến lớp với vết bầm trên tay và mặt.",
+        "situation": {
+            "child_condition": "Có vết bầm trên tay và mặt; sợ hãi, ít nói ở lớp.",
+            "likely_consequences": "Tiếp tục bị đánh, tổn thương nặng hơn về thể chất và tinh thần.",
+            "father_name": "Nguyễn Văn Bình",
+            "father_age": 40,
+            "father_occupation": "Thợ xây",
+            "family_situation": "Bố thường uống rượu; mẹ làm công nhân ở tỉnh khác, về nhà cuối tháng.",
+            "current_carer": "Bố (Nguyễn Văn Bình)",
+            "prior_actions": "Giáo viên chủ nhiệm đã gặp gia đình nhắc nhở một lần.",
+        },
     },
     {
         "by": "supervisor",
@@ -173,6 +183,11 @@ REPORTS: list[dict[str, Any]] = [
         "days_before": 1,
         "reporter": ("Công an phường Hạc Thành", "0237 3852 113", "", "cơ quan công an"),
         "text": "Công an phường nhận tố giác một trẻ khoảng 10 tuổi bị đánh tại chợ; chưa xác định được danh tính.",
+        "situation": {
+            "child_age_estimate": 10,
+            "child_condition": "Trầy xước ở chân; đã tự về, chưa rõ nơi ở.",
+            "prior_actions": "Người bán hàng ở chợ can ngăn, đưa trẻ vào chỗ an toàn.",
+        },
     },
     {
         "by": "officer_a",
@@ -359,6 +374,7 @@ def demo_cases_load() -> tuple[int, int]:
                     ongoing_danger=row.get("danger", False),
                     carer_is_perpetrator=row.get("carer", False),
                     perpetrators=[{**perp, "relation": relations[perp["relation"]]}] if perp else [],
+                    **row.get("situation", {}),
                 ),
             )
         attacher = users["officer_a"] if row["unit"] == A else users.get("officer_b", users["supervisor"])

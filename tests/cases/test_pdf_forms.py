@@ -178,17 +178,18 @@ def test_mau01_for_the_officer_shows_the_reporter_and_the_children(client, tmp_p
         "ỦY BAN NHÂN DÂN",
         "PHƯỜNG HẠC THÀNH",
         "Hạc Thành, ngày 20 tháng 11 năm 2026",
-        "PHIẾU GHI NHẬN THÔNG TIN, THÔNG BÁO, TỐ GIÁC",
-        f"Số: {report.reference}",
-        "08:30 ngày 20/11/2026",
+        "BÁO CÁO",
+        "TIẾP NHẬN THÔNG TIN TRẺ EM",
+        "Số: ……/BC-UBND",
+        "08 giờ 30 phút. Ngày 20 tháng 11 năm 2026",
         "Nguyễn Thị Hoà",  # the receiving officer, also the signer
-        "Điện thoại",
+        "Số điện thoại",
         "Bạo lực",
         "Hàng xóm nghe thấy trẻ bị đánh nhiều lần vào buổi tối.",
         CHILD_NAME,
         str(case),
         "Trần Văn Hùng",
-        "NGƯỜI TIẾP NHẬN",
+        "CÁN BỘ TIẾP NHẬN THÔNG TIN",
     ):
         assert expected in text, expected
     assert REPORTER_NAME in text and "0987 654 321" in text
@@ -208,9 +209,9 @@ def test_mau01_for_the_partner_who_logged_it_keeps_the_reporter_and_children_sec
     assert response.status_code == 200
     text = pdf_text(tmp_path, response.content)
     assert NATIONAL in text and report.reference in text
-    assert "Thông tin người báo tin được giữ bí mật" in text
+    assert "Thông tin người cung cấp thông tin được giữ bí mật" in text
     assert REPORTER_NAME not in text and "0987 654 321" not in text
-    assert CHILD_NAME not in text and "1 trẻ em; thông tin của trẻ em được bảo mật." in text
+    assert CHILD_NAME not in text and "1 trẻ em; họ tên, ngày sinh của trẻ em được bảo mật" in text
     entry = AuditEntry.objects.get(action="report.print", object_id=str(report.pk))
     assert entry.actor == police and entry.changes == {"form": "01", "reporter_shown": False}
 
