@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .models import Position, User
 
-__all__ = ["SignatureBlock", "signature_block"]
+__all__ = ["SignatureBlock", "chair_signature", "signature_block"]
 
 
 @dataclass(frozen=True)
@@ -33,3 +33,19 @@ def signature_block(
     if signer is not None and position == Position.HEAD:
         return SignatureBlock((*top, head_title.upper()), str(signer))
     return SignatureBlock((*top, head_title.upper()), "")
+
+
+def chair_signature(signer: User | None) -> SignatureBlock:
+    """The block of a decision the Chủ tịch UBND xã takes in their own name (NĐ 56 Đ28 k2, Đ31, Đ32: the chair
+    decides, not the committee, so no "TM."): "CHỦ TỊCH" over the name, or "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH" over a
+    vice-chair's name.
+
+    A chair account with no position recorded prints "CHỦ TỊCH" with the name: the account took the step, its role is
+    "Chủ tịch / Phó Chủ tịch", and the name says who decided; a vice-chair's account records its position to print
+    "KT." (docs/law.md#who-signs-a-decision). No signer (not known yet): the title alone, the name left blank.
+    """
+    if signer is None:
+        return SignatureBlock(("CHỦ TỊCH",), "")
+    if signer.position == Position.DEPUTY:
+        return signature_block(signer, head_title="Chủ tịch", deputy_title="Phó Chủ tịch")
+    return SignatureBlock(("CHỦ TỊCH",), str(signer))

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from childprotect.accounts.models import Role
+from childprotect.accounts.models import Position, Role
 from childprotect.accounts.services import account_ensure
 from childprotect.agencies.models import AgencyType
 from childprotect.agencies.services import agency_ensure
+from childprotect.audit.actions import AccountAction
+from childprotect.audit.services import audit_record
 from childprotect.places.selectors import unit_get_by_key
 
 from .cases import demo_cases_load
@@ -43,11 +45,12 @@ class DemoAccount:
     role: str
     unit: str | None = None
     agency: str | None = None
+    position: str = ""  # chức vụ: who signs the chair's decisions (accounts/signatures.py)
 
 
 ACCOUNTS = [
     DemoAccount("officer_a", "Nguyễn Thị Hoà", Role.COMMUNE_OFFICER, COMMUNE_A),
-    DemoAccount("chair_a", "Lê Văn Thắng", Role.COMMUNE_CHAIR, COMMUNE_A),
+    DemoAccount("chair_a", "Lê Văn Thắng", Role.COMMUNE_CHAIR, COMMUNE_A, position=Position.HEAD),
     DemoAccount("officer_b", "Trần Thị Thuỷ", Role.COMMUNE_OFFICER, COMMUNE_B),
     DemoAccount("supervisor", "Phạm Minh Đức", Role.SUPERVISOR, PROVINCE),
     DemoAccount("police", "Hoàng Văn Cường", Role.PARTNER, agency="Công an phường Hạc Thành"),
@@ -81,7 +84,20 @@ def demo_load() -> tuple[list[tuple[str, bool]], tuple[int, int]]:
                 agency=agencies[account.agency] if account.agency else None,
                 password=demo_password(),
             )
-            results.append((account.username, result.changed))
+            changed = result.changed
+            if account.position and result.user.position != account.position:
+                # The position is not (yet) one of account_ensure's arguments: set here, audited like its changes.
+                previous = result.user.position
+                result.user.position = account.position
+                result.user.save(update_fields=["position"])
+                audit_record(
+                    actor=None,
+                    action=AccountAction.UPDATE,
+                    obj=result.user,
+                    changes={"position": [previous, account.position]},
+                )
+                changed = True
+            results.append((account.username, changed))
         created = demo_cases_load()  # the domain's demo rides on the accounts above
         demo_referrals_load()
         demo_reports_load()
