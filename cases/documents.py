@@ -2,9 +2,9 @@
 
 NĐ 56/2017 makes the Chủ tịch UBND xã decide in their own name: the emergency protection measures (Đ31), the temporary
 separation from the carers (Đ32, the decree's Mẫu 07) and its extension and end, the plan's approval (Đ28 k2, Mẫu 05)
-and the closure after the review (Đ30). Each is printed in the decision layout of NĐ 30/2020 (docs/law.md#who-signs-a-decision):
-"CHỦ TỊCH ỦY BAN NHÂN DÂN <XÃ>", Căn cứ…, QUYẾT ĐỊNH:, Điều 1–3, Nơi nhận and the block of the chair or vice-chair who
-took the step (accounts/signatures.py `chair_signature`).
+and the closure after the review (Đ30). Each is printed in the decision layout of NĐ 30/2020
+(docs/law.md#who-signs-a-decision): "CHỦ TỊCH ỦY BAN NHÂN DÂN <XÃ>", Căn cứ…, QUYẾT ĐỊNH:, Điều 1–3, Nơi nhận and
+the block of the chair or vice-chair who took the step (accounts/signatures.py `chair_signature`).
 
 The interface (for the views and for whoever stores or signs the documents):
 - `DECISION_KINDS`: each `DecisionKind` with its `kind` (the URL's slug), `label`, the workflow `action` whose step
