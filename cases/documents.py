@@ -148,11 +148,14 @@ def _date(value: Any) -> dt.date | None:
         return value
     if isinstance(value, str) and value:
         # A step's record keeps dates as its JSON encoder wrote them: dd/mm/yyyy (older records: ISO).
-        for parse in (lambda v: dt.datetime.strptime(v, "%d/%m/%Y").date(), lambda v: dt.date.fromisoformat(v[:10])):  # noqa: DTZ007 (a calendar day)
-            try:
-                return parse(value)
-            except ValueError:
-                continue
+        try:
+            return dt.datetime.strptime(value, "%d/%m/%Y").date()  # noqa: DTZ007 (a calendar day, no time)
+        except ValueError:
+            pass
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
     return None
 
 

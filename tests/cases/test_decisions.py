@@ -94,7 +94,7 @@ def test_emergency_and_separation_are_two_decisions_signed_by_the_chair(client, 
     text = pdf_text(tmp_path, separation.content)
     assert_decision(text, number="12/QĐ-UBND", signer=("CHỦ TỊCH", "Lê Văn Thắng"), articles=("Điều 32",))
     assert "Mẫu số 07" in text and "Về việc tạm thời cách ly trẻ em Nguyễn Văn An" in text
-    assert "đến hết ngày 05/12/2026" in text and SEPARATION["placement"] in text
+    assert "đến hết ngày 05/12/2026" in text and str(SEPARATION["placement"]) in text
     assert (prints(separated, "emergency"), prints(separated, "separation")) == (1, 1)
     entry = AuditEntry.objects.filter(action="case.print", changes__decision="separation").get()
     assert entry.actor == chair_a and entry.changes["step"] == separated.steps.get(action="decide_emergency").pk
