@@ -58,6 +58,14 @@ class DecideEmergencyForm(ActionForm):
     )
     placement = forms.CharField(label=_("Nơi trẻ được bố trí chăm sóc thay thế"), max_length=255, required=False)
     note = forms.CharField(label=_("Lý do, căn cứ"), widget=TEXTAREA)
+    # The numbers the commune's register gives the chair's decisions, printed on them (cases/documents.py); blank: the
+    # printed decision leaves dots for the number written on paper.
+    decision_number = forms.CharField(
+        label=_("Số quyết định áp dụng biện pháp bảo vệ khẩn cấp"), max_length=60, required=False
+    )
+    separation_decision_number = forms.CharField(
+        label=_("Số quyết định tạm thời cách ly (Mẫu 07)"), max_length=60, required=False
+    )
 
     def clean_separation_days(self) -> int | None:
         days = self.cleaned_data.get("separation_days")
@@ -134,6 +142,21 @@ class EndSeparationForm(ActionForm):
         required=False,
         help_text=_("Ví dụ: trẻ đã an toàn; nơi trẻ trở về sống; người xâm hại không còn tiếp cận được trẻ"),
     )
+
+
+class ExtendSeparationForm(ActionForm):
+    """The chair's decision extending a running temporary separation (NĐ 56 Đ32): cases/handlers.py checks it."""
+
+    extension_decision_number = forms.CharField(label=_("Số quyết định gia hạn"), max_length=60)
+    extension_decided_on = forms.DateField(label=_("Ngày quyết định"), help_text="dd/mm/yyyy")
+    separation_until = forms.DateField(label=_("Gia hạn cách ly đến ngày"), help_text="dd/mm/yyyy")
+    requested_by = forms.CharField(
+        label=_("Cơ quan có thẩm quyền yêu cầu tiếp tục cách ly, văn bản yêu cầu"),
+        max_length=255,
+        required=False,
+        help_text=_("Bắt buộc khi tổng thời gian cách ly quá 15 ngày (NĐ 56/2017 Điều 32)"),
+    )
+    basis = forms.CharField(label=_("Lý do gia hạn"), widget=TEXTAREA)
 
 
 class NoteForm(ActionForm):

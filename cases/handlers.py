@@ -34,6 +34,7 @@ from .models import (
     Child,
     Deadline,
     DeadlineKind,
+    DeadlineStatus,
     EmergencyMeasure,
     Plan,
     PlanActivity,
@@ -246,6 +247,75 @@ def end_separation(ctx: Step) -> dict[str, Any]:
         measure.ended_by, measure.ended_at = ctx.actor, ctx.now
         measure.save(update_fields=["ended_on", "end_decision", "ended_by", "ended_at"])
     return {**ctx.data, "end_decision_number": number}
+
+
+def extend_separation(ctx: Step) -> dict[str, Any]:
+    """The chair's decision extending the temporary separation (NĐ 56 Đ32): the chair who decided it extends it, within
+    15 days in all from the separation's decision (CHILDPROTECT_SEPARATION_MAX_DAYS) unless a competent authority asks
+    for it to go on; such an extension adds at most CHILDPROTECT_SEPARATION_EXTENSION_MAX_DAYS (the law sets no bound:
+    a setting). The separation's end deadline moves to the new last day (a new deadline: its reminders are new)."""
+    running = list(running_separations(ctx.record))
+    if not running:
+        raise ValidationError("Hồ sơ không có biện pháp tách trẻ khỏi môi trường đang áp dụng.")
+    today = timezone.localtime(ctx.now).date()
+    number = str(ctx.data.get("extension_decision_number") or "").strip()
+    if not number:
+        raise ValidationError({"extension_decision_number": "Ghi số quyết định gia hạn."})
+    decided_on = ctx.data.get("extension_decided_on")
+    if not isinstance(decided_on, dt.date):
+        raise ValidationError({"extension_decided_on": "Ghi ngày ra quyết định (dd/mm/yyyy)."})
+    if decided_on > today:
+        raise ValidationError({"extension_decided_on": "Ngày quyết định không được sau hôm nay."})
+    began = min(timezone.localtime(m.decided_at).date() for m in running)
+    if decided_on < began:
+        raise ValidationError(
+            {"extension_decided_on": f"Ngày quyết định không được trước ngày quyết định tách trẻ ({began:%d/%m/%Y})."}
+        )
+    until = ctx.data.get("separation_until")
+    if not isinstance(until, dt.date):
+        raise ValidationError({"separation_until": "Ghi ngày kết thúc cách ly mới (dd/mm/yyyy)."})
+    limit = began + dt.timedelta(days=settings.CHILDPROTECT_SEPARATION_MAX_DAYS)
+    # A separation recorded without its last day runs the legal maximum.
+    current = max((m.separation_until for m in running if m.separation_until), default=limit)
+    if until <= current:
+        raise ValidationError(
+            {"separation_until": f"Ngày kết thúc mới phải sau ngày kết thúc hiện tại ({current:%d/%m/%Y})."}
+        )
+    requested_by = str(ctx.data.get("requested_by") or "").strip()
+    if until > limit:
+        if not requested_by:
+            raise ValidationError(
+                {
+                    "requested_by": "Tổng thời gian cách ly quá "
+                    f"{settings.CHILDPROTECT_SEPARATION_MAX_DAYS} ngày (đến {limit:%d/%m/%Y}): chỉ được tiếp tục "
+                    "cách ly theo yêu cầu của cơ quan có thẩm quyền (NĐ 56/2017 Điều 32); ghi rõ cơ quan và văn bản "
+                    "yêu cầu."
+                }
+            )
+        most = current + dt.timedelta(days=settings.CHILDPROTECT_SEPARATION_EXTENSION_MAX_DAYS)
+        if until > most:
+            raise ValidationError(
+                {
+                    "separation_until": "Mỗi lần gia hạn quá thời hạn luật định không quá "
+                    f"{settings.CHILDPROTECT_SEPARATION_EXTENSION_MAX_DAYS} ngày (đến {most:%d/%m/%Y})."
+                }
+            )
+    for measure in running:
+        measure.separation_until = until
+        measure.extension_decision = "; ".join(p for p in [measure.extension_decision, number] if p)[:255]
+        measure.save(update_fields=["separation_until", "extension_decision"])
+    # The deadline moves: the open one is cancelled (its reminders were for the old day) and a new one runs to `until`.
+    ctx.record.deadlines.filter(kind=DeadlineKind.SEPARATION_END, status=DeadlineStatus.OPEN).update(
+        status=DeadlineStatus.CANCELLED, settled_at=ctx.now
+    )
+    start_deadline(ctx.record, DeadlineKind.SEPARATION_END, ctx.now, until=until)
+    ctx.changes["separation_until"] = [current.isoformat(), until.isoformat()]
+    return {
+        **ctx.data,
+        "extension_decision_number": number,
+        "requested_by": requested_by,
+        "previous_until": current,
+    }
 
 
 def approve_closure(ctx: Step) -> dict[str, Any]:

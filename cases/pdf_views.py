@@ -188,7 +188,8 @@ def _case_context(request: AuthenticatedRequest, case: Case, form: str) -> dict[
         if form in ("05", "06"):
             context["plan"] = _plan_of(case, step)
         if form == "02":
-            # The chair's decision on emergency protection that followed this assessment (within 12 hours).
+            # The chair's decision that followed this assessment is a document of its own (cases/documents.py): the
+            # assessment only refers to it, by its number when one was recorded.
             decision = (
                 selectors.case_timeline(case)
                 .filter(action="decide_emergency", at__gte=step.at)
@@ -196,7 +197,11 @@ def _case_context(request: AuthenticatedRequest, case: Case, form: str) -> dict[
                 .first()
             )
             if decision is not None:
-                context.update(emergency=decision, emergency_rows=record_rows(decision))
+                record = decision.record or {}
+                context["emergency"] = decision
+                context["emergency_needed"] = bool(record.get("emergency_needed"))
+                number = str(record.get("decision_number") or "").strip()
+                context["emergency_number"] = number if "/" in number or not number else f"{number}/QĐ-UBND"
     if "plan" in context:
         context["activities"] = list(context["plan"].activities.all())
     return context
@@ -211,6 +216,14 @@ def case_form_pdf(request: AuthenticatedRequest, pk: int, form: str) -> HttpResp
     case = selectors.case_get_for(request.user, pk)  # out of reach: 404
     if not can_see_child_protected(request.user, case.child):
         raise PermissionDenied("Bạn không có quyền in biểu mẫu của hồ sơ này.")
+    if form == "05":
+        # Mẫu 05 is the chair's decision approving the plan: printed like every decision (cases/documents.py).
+        from .documents import render_case_document  # documents builds on this module's rows
+
+        step = _pick_step(request, case, FORM_ACTIONS[form])
+        pdf, _name = render_case_document(request.user, case, "plan-approval", step)
+        record_view(actor=request.user, obj=case, action=CaseAction.PRINT, details={"form": form})
+        return pdf_response(pdf, f"{case}-mau-{form}.pdf")
     with translation.override("vi"):
         context = _case_context(request, case, form)
         pdf = render_pdf(f"pdf/forms/mau{form}.html", context, request=request)

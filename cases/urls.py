@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import attachment_views, export_views, pdf_views, rehome_views, retention_views, transfer_views, views
+from . import (
+    attachment_views,
+    decision_views,
+    export_views,
+    pdf_views,
+    rehome_views,
+    retention_views,
+    transfer_views,
+    views,
+)
 
 app_name = "cases"
 urlpatterns = [
@@ -33,6 +42,7 @@ urlpatterns = [
     path("cases/<id:pk>/comment/", views.case_comment, name="case_comment"),
     path("cases/<id:pk>/separation/", views.case_separation, name="case_separation"),
     path("cases/<id:pk>/forms/<str:form>.pdf", pdf_views.case_form_pdf, name="case_form_pdf"),
+    path("cases/<id:pk>/decisions/<str:kind>.pdf", decision_views.case_decision_pdf, name="case_decision_pdf"),
     path("cases/<id:pk>/attachments/", attachment_views.attachment_upload, name="attachment_upload"),
     path(
         "cases/<id:pk>/attachments/<id:attachment_pk>/",

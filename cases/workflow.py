@@ -68,6 +68,11 @@ TRANSITIONS: tuple[Transition, ...] = (
                (S.EMERGENCY_DECIDED, S.ASSESSED, S.PLAN_DRAFTED, S.IMPLEMENTING, S.REVIEWED, S.CLOSURE_PROPOSED),
                None, CHAIR, handler=h.end_separation, form=f.EndSeparationForm, guard=h.end_separation_guard,
                settles=(D.SEPARATION_END,)),
+    # NĐ 56 Đ32: the chair extends a running separation (15 days in all unless a competent authority asks for more);
+    # the separation's end deadline moves to the new last day (the handler restarts it).
+    Transition("extend_separation", "Gia hạn thời hạn tạm thời cách ly trẻ em",
+               (S.EMERGENCY_DECIDED, S.ASSESSED, S.PLAN_DRAFTED, S.IMPLEMENTING, S.REVIEWED, S.CLOSURE_PROPOSED),
+               None, CHAIR, handler=h.extend_separation, form=f.ExtendSeparationForm, guard=h.end_separation_guard),
     Transition("log_activity", "Ghi nhận kết quả thực hiện kế hoạch", (S.IMPLEMENTING,), None, COMMUNE_STAFF,
                handler=h.as_is, form=f.LogActivityForm),
     # NĐ 56 Đ31: periodic review (every 30 days by default) and at the end of the plan.

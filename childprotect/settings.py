@@ -305,8 +305,12 @@ CHILDPROTECT_PLAN_WORKING_DAYS = env.int("CHILDPROTECT_PLAN_WORKING_DAYS", defau
 CHILDPROTECT_APPROVAL_WORKING_DAYS = env.int("CHILDPROTECT_APPROVAL_WORKING_DAYS", default=2)
 # NĐ 56 Đ31: periodic review while the plan runs; every 30 days by default (a setting).
 CHILDPROTECT_REVIEW_DAYS = env.int("CHILDPROTECT_REVIEW_DAYS", default=30)
-# NĐ 56 Đ27: temporary separation from the carer lasts at most 15 days unless a competent authority extends it.
+# NĐ 56 Đ32: temporary separation from the carer lasts at most 15 days, extensions included, unless a competent
+# authority asks for it to go on.
 CHILDPROTECT_SEPARATION_MAX_DAYS = env.int("CHILDPROTECT_SEPARATION_MAX_DAYS", default=15)
+# NĐ 56 Đ32 sets no bound on a separation continued at a competent authority's request: the most days one such
+# extension may add (docs/law.md#decisions-of-the-chair).
+CHILDPROTECT_SEPARATION_EXTENSION_MAX_DAYS = env.int("CHILDPROTECT_SEPARATION_EXTENSION_MAX_DAYS", default=15)
 # Reminders: this many hours before a clock-hour deadline; one working day before the others.
 CHILDPROTECT_REMIND_HOURS_BEFORE = env.int("CHILDPROTECT_REMIND_HOURS_BEFORE", default=2)
 # Home pages: deadlines falling due within this many hours are listed as "due soon", with a countdown.

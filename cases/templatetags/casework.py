@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import template
 
+from cases.documents import DecisionKind, kinds_for_step
 from cases.models import CaseStep
 from cases.workflow import BY_ACTION, TRANSITIONS
 from childprotect.workflow import event_label
@@ -54,3 +55,9 @@ def _show(name: str, value: Any) -> str:
 @register.filter
 def record_items(step: CaseStep) -> list[tuple[str, str]]:
     return [(str(LABELS.get(name, name)), _show(name, value)) for name, value in (step.record or {}).items()]
+
+
+@register.filter
+def decision_kinds(step: CaseStep) -> list[DecisionKind]:
+    """The chair's decisions a timeline step prints (cases/documents.py), for its links; no query."""
+    return kinds_for_step(step) if isinstance(step, CaseStep) else []

@@ -22,6 +22,7 @@ __all__ = [
     "SignatureBlock",
     "agency_titles",
     "block_for",
+    "chair_signature",
     "position_title",
     "signature_block",
     "unit_issuer",
@@ -119,3 +120,19 @@ def position_title(user: User) -> str:
         title = issuer.head_title if user.position == Position.HEAD else issuer.deputy_title
         return f"{title} {issuer.name}"
     return ""
+
+
+def chair_signature(signer: User | None) -> SignatureBlock:
+    """The block of a decision the Chủ tịch UBND xã takes in their own name (NĐ 56 Đ28 k2, Đ31, Đ32: the chair
+    decides, not the committee, so no "TM."): "CHỦ TỊCH" over the name, or "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH" over a
+    vice-chair's name.
+
+    A chair account with no position recorded prints "CHỦ TỊCH" with the name: the account took the step, its role is
+    "Chủ tịch / Phó Chủ tịch", and the name says who decided; a vice-chair's account records its position to print
+    "KT." (docs/law.md#who-signs-a-decision). No signer (not known yet): the title alone, the name left blank.
+    """
+    if signer is None:
+        return SignatureBlock(("CHỦ TỊCH",), "")
+    if signer.position == Position.DEPUTY:
+        return signature_block(signer, head_title="Chủ tịch", deputy_title="Phó Chủ tịch")
+    return SignatureBlock(("CHỦ TỊCH",), str(signer))

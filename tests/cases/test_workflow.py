@@ -174,7 +174,7 @@ def test_each_row_of_the_table_moves_the_case_and_settles_and_starts_its_deadlin
             act(officer_a, case, "request_transfer")
         if old is not None:  # offered only for a case filed under an old-list commune
             file_under(case, old)
-        if transition.action == "end_separation":  # offered only while a separation runs: one decided at 09:00
+        if transition.action in ("end_separation", "extend_separation"):  # only while a separation runs: from 09:00
             EmergencyMeasure.objects.create(
                 case=case, decided_by=chair_a, decided_at=NOW, measures="Cách ly.", separation=True
             )

@@ -110,6 +110,14 @@ def records() -> dict[str, dict[str, Any]]:
         "return_plan": {"reason": "Bổ sung hoạt động tư vấn cho gia đình."},
         "approve_plan": {"decision_number": "15/QĐ-UBND", "note": ""},
         "end_separation": {"end_decision_number": "21/QĐ-UBND", "end_decided_on": today, "note": "Trẻ đã an toàn."},
+        # Beyond the 15 days of NĐ 56 Đ32 (SEPARATION runs 15 days from today): at a competent authority's request.
+        "extend_separation": {
+            "extension_decision_number": "18/QĐ-UBND",
+            "extension_decided_on": today,
+            "separation_until": today + dt.timedelta(days=20),  # past the 15 days of SEPARATION
+            "requested_by": "Công an phường Hạc Thành, Công văn số 45/CV-CAP",
+            "basis": "Cơ quan điều tra đề nghị tiếp tục cách ly trong thời gian điều tra.",
+        },
         "log_activity": {"activity": "Khám và điều trị", "done_on": today, "note": "Trẻ đã được khám."},
         "review": {
             "harm_level": "low",

@@ -354,6 +354,15 @@ RULES: dict[str, Rule] = {
             nowhere("A/Mẫu 99", lambda w: {"pk": w.cases["A"].pk, "form": "99"}),
         ),
     ),
+    # The world's cases wait for the chair's emergency decision: no decision to print yet (each kind is 404 even in
+    # reach); an unknown kind is nobody's. Printing a decision, 403 and 404: tests/cases/test_decisions.py.
+    "cases:case_decision_pdf": Rule(
+        get=each(404),
+        targets=(
+            *with_(CASE_TARGETS, kind="emergency"),
+            nowhere("A/unknown kind", lambda w: {"pk": w.cases["A"].pk, "kind": "nothing"}),
+        ),
+    ),
     "cases:attachment_upload": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
     "cases:attachment_download": Rule(
         get=each(200),
@@ -516,6 +525,7 @@ MOVED_CASE_RULES = (
     "cases:case_comment",
     "cases:case_separation",
     "cases:case_form_pdf",
+    "cases:case_decision_pdf",
     "cases:attachment_upload",
     "cases:attachment_download",
     "cases:child_detail",
