@@ -118,7 +118,7 @@ def rating_field(label: str, meanings: dict[str, str] | None = None) -> forms.Ch
     return forms.ChoiceField(
         label=label,
         choices=RiskLevel.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         help_text=help_text,
         error_messages={
             "required": _("Chọn mức độ: Cao, Trung bình hoặc Thấp."),
