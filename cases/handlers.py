@@ -87,7 +87,7 @@ def closure_conditions(case: Case) -> list[ClosureCondition]:
     (Đ32 k3), and the latest review on Mẫu 06 (Đ30 k2) with its harm totals low (no criterion Cao, at most
     `CHILDPROTECT_CLOSURE_HARM_MEDIUM_MAX` Trung bình), the child's self-protection and recovery at least their
     settings, no remaining risk and a stable child. A review made before the form's criteria were recorded does not
-    close a case: a new review on the form is needed (docs/law.md#the-review-mau-06)."""
+    close a case: a new review on the form is needed (docs/law.md#review-form-06)."""
     running = running_separations(case).order_by("-decided_at").first()
     review = case.reviews.order_by("-at", "-id").first()
     medium_max = settings.CHILDPROTECT_CLOSURE_HARM_MEDIUM_MAX

@@ -293,7 +293,7 @@ CHILDPROTECT_APPROVAL_WORKING_DAYS = env.int("CHILDPROTECT_APPROVAL_WORKING_DAYS
 CHILDPROTECT_SUPERVISOR_RETURNS_PLAN = env.bool("CHILDPROTECT_SUPERVISOR_RETURNS_PLAN", default=False)
 # NĐ 56 Đ30 k1: periodic review while the plan runs; the text sets no period: every 30 days by default.
 CHILDPROTECT_REVIEW_DAYS = env.int("CHILDPROTECT_REVIEW_DAYS", default=30)
-# Closing after a review on Mẫu 06 (NĐ 56 Đ30 k1 b; docs/law.md#the-review-mau-06). The law closes when no risk
+# Closing after a review on Mẫu 06 (NĐ 56 Đ30 k1 b; docs/law.md#review-form-06). The law closes when no risk
 # remains and the child is stable; the form rates three harm criteria and the child's self-protection and recovery,
 # and sets no pass mark: how many harm criteria may still be rated Trung bình (none Cao, ever), and the lowest
 # rating of self-protection and of recovery ("low": rated at all; "medium"; "high").

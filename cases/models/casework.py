@@ -239,7 +239,7 @@ class PlanActivity(models.Model):
 
 
 # NĐ 56/2017 Mẫu số 06 ("Rà soát, đánh giá tình trạng của trẻ em sau khi thực hiện kế hoạch hỗ trợ, can thiệp"),
-# part 1a: the three harm criteria, each rated Cao / Trung bình / Thấp, and their totals (docs/law.md#the-review-mau-06).
+# part 1a: the three harm criteria, each rated Cao / Trung bình / Thấp, and their totals (docs/law.md#review-form-06).
 HARM_CRITERIA: tuple[tuple[str, str], ...] = (
     ("harm_severity", "Mức độ tổn hại của trẻ em có còn nghiêm trọng không"),
     ("abuser_access", "Khả năng tiếp cận trẻ em của đối tượng xâm hại"),
