@@ -99,9 +99,8 @@ def closure_conditions(case: Case) -> list[ClosureCondition]:
             return "đã được đánh giá"
         return f"từ mức {str(RiskLevel(minimum).label).lower()} trở lên"
 
-    harm_label = (
-        "Mẫu 06, tổng mức độ tổn hại: không tiêu chí nào ở mức Cao"
-        + (f", tối đa {medium_max} ở mức Trung bình" if medium_max > 0 else ", cả ba ở mức Thấp")
+    harm_label = "Mẫu 06, tổng mức độ tổn hại: không tiêu chí nào ở mức Cao" + (
+        f", tối đa {medium_max} ở mức Trung bình" if medium_max > 0 else ", cả ba ở mức Thấp"
     )
     labels = [
         "Lần rà soát gần nhất theo Mẫu 06 (đủ các tiêu chí)",
@@ -277,7 +276,11 @@ def review(ctx: Step) -> dict[str, Any]:
     if plan is None:
         raise ValidationError("Chưa có kế hoạch được phê duyệt để rà soát.")
     d = ctx.data
-    missing = {name: "Chọn mức độ: Cao, Trung bình hoặc Thấp." for name in MAU06_CRITERIA if d.get(name) not in RiskLevel.values}
+    missing = {
+        name: "Chọn mức độ: Cao, Trung bình hoặc Thấp."
+        for name in MAU06_CRITERIA
+        if d.get(name) not in RiskLevel.values
+    }
     if missing:
         raise ValidationError(missing)
     ratings = {name: d[name] for name in MAU06_CRITERIA}
@@ -296,7 +299,11 @@ def review(ctx: Step) -> dict[str, Any]:
     )
     days = settings.CHILDPROTECT_REPLAN_WORKING_DAYS
     replan = bool(d.get("risk_remains")) or not d.get("child_stable")
-    if replan and days > 0 and not ctx.record.deadlines.filter(kind=DeadlineKind.PLAN, status=DeadlineStatus.OPEN).exists():
+    if (
+        replan
+        and days > 0
+        and not ctx.record.deadlines.filter(kind=DeadlineKind.PLAN, status=DeadlineStatus.OPEN).exists()
+    ):
         start_deadline(ctx.record, DeadlineKind.PLAN, ctx.now, days=days)
     return {**d, "plan_number": plan.number}
 

@@ -4,45 +4,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0015_moves'),
+        ("cases", "0015_moves"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='review',
-            name='abuser_access',
-            field=models.CharField(blank=True, choices=[('high', 'Cao'), ('medium', 'Trung bình'), ('low', 'Thấp')], max_length=10, verbose_name='Khả năng tiếp cận trẻ em của đối tượng xâm hại'),
+            model_name="review",
+            name="abuser_access",
+            field=models.CharField(
+                blank=True,
+                choices=[("high", "Cao"), ("medium", "Trung bình"), ("low", "Thấp")],
+                max_length=10,
+                verbose_name="Khả năng tiếp cận trẻ em của đối tượng xâm hại",
+            ),
         ),
         migrations.AddField(
-            model_name='review',
-            name='care_obstacles',
-            field=models.CharField(blank=True, choices=[('high', 'Cao'), ('medium', 'Trung bình'), ('low', 'Thấp')], max_length=10, verbose_name='Những trở ngại trong môi trường chăm sóc trẻ em đối với việc bảo đảm an toàn cho trẻ em'),
+            model_name="review",
+            name="care_obstacles",
+            field=models.CharField(
+                blank=True,
+                choices=[("high", "Cao"), ("medium", "Trung bình"), ("low", "Thấp")],
+                max_length=10,
+                verbose_name="Những trở ngại trong môi trường chăm sóc trẻ em đối với việc bảo đảm an toàn cho trẻ em",
+            ),
         ),
         migrations.AddField(
-            model_name='review',
-            name='harm_severity',
-            field=models.CharField(blank=True, choices=[('high', 'Cao'), ('medium', 'Trung bình'), ('low', 'Thấp')], max_length=10, verbose_name='Mức độ tổn hại của trẻ em có còn nghiêm trọng không'),
+            model_name="review",
+            name="harm_severity",
+            field=models.CharField(
+                blank=True,
+                choices=[("high", "Cao"), ("medium", "Trung bình"), ("low", "Thấp")],
+                max_length=10,
+                verbose_name="Mức độ tổn hại của trẻ em có còn nghiêm trọng không",
+            ),
         ),
         migrations.AddField(
-            model_name='review',
-            name='recovery_level',
-            field=models.CharField(blank=True, choices=[('high', 'Cao'), ('medium', 'Trung bình'), ('low', 'Thấp')], max_length=10, verbose_name='Khả năng phục hồi của trẻ em'),
+            model_name="review",
+            name="recovery_level",
+            field=models.CharField(
+                blank=True,
+                choices=[("high", "Cao"), ("medium", "Trung bình"), ("low", "Thấp")],
+                max_length=10,
+                verbose_name="Khả năng phục hồi của trẻ em",
+            ),
         ),
         migrations.AddField(
-            model_name='review',
-            name='self_protection',
-            field=models.CharField(blank=True, choices=[('high', 'Cao'), ('medium', 'Trung bình'), ('low', 'Thấp')], max_length=10, verbose_name='Khả năng tự bảo vệ của trẻ em'),
+            model_name="review",
+            name="self_protection",
+            field=models.CharField(
+                blank=True,
+                choices=[("high", "Cao"), ("medium", "Trung bình"), ("low", "Thấp")],
+                max_length=10,
+                verbose_name="Khả năng tự bảo vệ của trẻ em",
+            ),
         ),
         migrations.AlterField(
-            model_name='review',
-            name='care_environment',
-            field=models.TextField(blank=True, verbose_name='môi trường chăm sóc'),
+            model_name="review",
+            name="care_environment",
+            field=models.TextField(blank=True, verbose_name="môi trường chăm sóc"),
         ),
         migrations.AlterField(
-            model_name='review',
-            name='recovery',
-            field=models.TextField(blank=True, verbose_name='mức độ phục hồi'),
+            model_name="review",
+            name="recovery",
+            field=models.TextField(blank=True, verbose_name="mức độ phục hồi"),
         ),
     ]

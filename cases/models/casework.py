@@ -286,9 +286,7 @@ class Review(models.Model):
     harm_severity = models.CharField(HARM_CRITERIA[0][1], max_length=10, choices=RiskLevel.choices, blank=True)
     abuser_access = models.CharField(HARM_CRITERIA[1][1], max_length=10, choices=RiskLevel.choices, blank=True)
     care_obstacles = models.CharField(HARM_CRITERIA[2][1], max_length=10, choices=RiskLevel.choices, blank=True)
-    self_protection = models.CharField(
-        RESILIENCE_CRITERIA[0][1], max_length=10, choices=RiskLevel.choices, blank=True
-    )
+    self_protection = models.CharField(RESILIENCE_CRITERIA[0][1], max_length=10, choices=RiskLevel.choices, blank=True)
     recovery_level = models.CharField(RESILIENCE_CRITERIA[1][1], max_length=10, choices=RiskLevel.choices, blank=True)
     # Kept from the first version of the review (and filled from the criteria since: the first criterion, and an
     # abuser's access rated above Thấp), for whatever reads them.

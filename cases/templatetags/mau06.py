@@ -42,7 +42,9 @@ def mau06_assessment(record: dict[str, Any] | None, rows: list[Any]) -> dict[str
             Criterion(
                 n,
                 label,
-                "; ".join(f"{RiskLevel(k).label} ({v})" for k, v in HARM_SCALE[name].items()) if name in HARM_SCALE else "",
+                "; ".join(f"{RiskLevel(k).label} ({v})" for k, v in HARM_SCALE[name].items())
+                if name in HARM_SCALE
+                else "",
                 record[name],
             )
             for n, (name, label) in enumerate(group, start=1)

@@ -378,7 +378,9 @@ def test_the_supervisor_views_and_comments_and_the_officer_in_charge_is_told(cli
     assert "Đề nghị xác minh thêm với nhà trường." in html(client.get(detail_url(case)))
 
 
-def test_the_supervisor_returns_a_plan_from_the_case_page_where_the_setting_allows(client, case_at, supervisor, settings):
+def test_the_supervisor_returns_a_plan_from_the_case_page_where_the_setting_allows(
+    client, case_at, supervisor, settings
+):
     settings.CHILDPROTECT_SUPERVISOR_RETURNS_PLAN = True
     case = case_at(S.PLAN_DRAFTED)
     client.force_login(supervisor)

@@ -1,7 +1,8 @@
 """Closing a case (NĐ 56/2017 Điều 30): only once a temporary separation has ended by the chair's decision (Đ32 k3)
 and the latest review on Mẫu 06 has low harm totals, self-protection and recovery as the settings ask, no remaining
-risk and a stable child; each failing condition is named; a review made before the form's criteria does not close. Ending a separation is a step of its own (decision number and date, audited, in the timeline). The chair's
-emergency decision page shows the initial assessment (Mẫu 02) it decides on."""
+risk and a stable child; each failing condition is named; a review made before the form's criteria does not close.
+Ending a separation is a step of its own (decision number and date, audited, in the timeline). The chair's emergency
+decision page shows the initial assessment (Mẫu 02) it decides on."""
 
 from __future__ import annotations
 
@@ -91,7 +92,10 @@ HARM_CONDITION = "mẫu 06, tổng mức độ tổn hại: không tiêu chí n�
         ({"harm_severity": "high"}, f"{HARM_CONDITION} (rà soát ngày 20/11/2026: cao 1, trung bình 0, thấp 2)"),
         ({"care_obstacles": "medium"}, f"{HARM_CONDITION} (rà soát ngày 20/11/2026: cao 0, trung bình 1, thấp 2)"),
         ({"abuser_access": "medium", "harm_severity": "medium"}, "cao 0, trung bình 2, thấp 1"),
-        ({"recovery_level": "low"}, "khả năng phục hồi của trẻ em từ mức trung bình trở lên (rà soát ngày 20/11/2026: thấp)"),
+        (
+            {"recovery_level": "low"},
+            "khả năng phục hồi của trẻ em từ mức trung bình trở lên (rà soát ngày 20/11/2026: thấp)",
+        ),
     ],
     ids=["harm-high", "obstacles-medium", "two-medium", "recovery-low"],
 )

@@ -30,7 +30,6 @@ def supervisors_return_plans(settings):
     settings.CHILDPROTECT_SUPERVISOR_RETURNS_PLAN = True
 
 
-
 @pytest.fixture
 def addresses(officer_a, chair_a, supervisor):
     """Everyone has an e-mail address, so that "not mailed" means something."""

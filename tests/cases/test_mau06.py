@@ -111,7 +111,9 @@ def test_mau06_prints_the_criteria_with_the_rating_marked_in_its_column_and_the_
     assert "Tổng số: Cao: 1; Trung bình: 1; Thấp: 1." in text
     words = pdf_words(tmp_path, pdf)
     # Column centres from the header row of each table (Cao, Trung bình, Thấp), then each criterion's X.
-    header = [w for w in words if w.text == "Cao" and any(v.text == "Thấp" and abs(v.y_min - w.y_min) < 2 for v in words)]
+    header = [
+        w for w in words if w.text == "Cao" and any(v.text == "Thấp" and abs(v.y_min - w.y_min) < 2 for v in words)
+    ]
     assert len(header) == 2, header  # the two tables' headers
 
     def column(word, head) -> str:
@@ -126,7 +128,9 @@ def test_mau06_prints_the_criteria_with_the_rating_marked_in_its_column_and_the_
     assert len(marks) == 5
     first_of = {"harm": header[0], "resilience": header[1]}
     rated = [column(m, first_of["harm"] if i < 3 else first_of["resilience"]) for i, m in enumerate(marks)]
-    assert rated == [RATINGS[n] for n in ("harm_severity", "abuser_access", "care_obstacles", "self_protection", "recovery_level")]
+    assert rated == [
+        RATINGS[n] for n in ("harm_severity", "abuser_access", "care_obstacles", "self_protection", "recovery_level")
+    ]
 
 
 def test_an_older_review_without_the_criteria_still_prints_and_reads(client, case_at, officer_a, tmp_path):
@@ -146,7 +150,7 @@ def test_an_older_review_without_the_criteria_still_prints_and_reads(client, cas
     assert "Mức độ tổn hại hiện tại" in timeline and "harm_level" not in timeline
 
 
-# --- the plan's clocks and who returns a plan --------------------------------------------------------------------------
+# --- the plan's clocks and who returns a plan -------------------------------------------------------------------------
 
 
 def test_an_emergency_decision_replaces_the_five_working_days_with_the_emergency_setting(new_case, officer_a, chair_a):
@@ -166,7 +170,9 @@ def test_no_emergency_keeps_the_five_working_days_and_zero_means_no_plan_clock_i
     new_case, officer_a, chair_a, settings
 ):
     calm = walk(new_case(), S.EMERGENCY_DECIDED, officer=officer_a, chair=chair_a)  # "not needed"
-    assert calm.deadlines.get(kind=DeadlineKind.PLAN, status=DeadlineStatus.OPEN).due_at == local(2026, 11, 27, 23, 59, 59)
+    assert calm.deadlines.get(kind=DeadlineKind.PLAN, status=DeadlineStatus.OPEN).due_at == local(
+        2026, 11, 27, 23, 59, 59
+    )
 
     settings.CHILDPROTECT_EMERGENCY_PLAN_WORKING_DAYS = 0
     urgent = walk(new_case(child_name="Trần Thị Bình"), S.INITIAL_ASSESSED, officer=officer_a, chair=chair_a)
@@ -187,9 +193,7 @@ def test_a_review_finding_risk_starts_the_new_plan_clock_which_the_new_plan_sett
     assert clock_deadline.status == DeadlineStatus.MET and step.on_time is True
 
 
-def test_going_on_with_the_plan_cancels_the_new_plan_clock_and_a_good_review_starts_none(
-    case_at, officer_a, settings
-):
+def test_going_on_with_the_plan_cancels_the_new_plan_clock_and_a_good_review_starts_none(case_at, officer_a, settings):
     case = case_at(S.IMPLEMENTING)
     act(officer_a, case, "review", child_stable=False)
     act(officer_a, case, "continue_plan")
@@ -205,9 +209,7 @@ def test_going_on_with_the_plan_cancels_the_new_plan_clock_and_a_good_review_sta
     assert not case.deadlines.filter(kind=DeadlineKind.PLAN, status=DeadlineStatus.OPEN).exists()
 
 
-def test_by_default_only_the_chair_returns_a_plan_and_the_plan_waits_on_the_chair(
-    client, case_at, supervisor, chair_a
-):
+def test_by_default_only_the_chair_returns_a_plan_and_the_plan_waits_on_the_chair(client, case_at, supervisor, chair_a):
     case = case_at(S.PLAN_DRAFTED)
     before = snapshot(case)
     client.force_login(supervisor)
