@@ -16,7 +16,7 @@ from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import successors_of
 
 from .fields import UnitField
-from .models import ProtectionLevel, RiskLevel
+from .models import HARM_CRITERIA, HARM_SCALE, RESILIENCE_CRITERIA, ProtectionLevel, RiskLevel
 from .responsible import active_officers_by_load
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -121,16 +121,54 @@ class LogActivityForm(ActionForm):
     note = forms.CharField(label=_("Kết quả"), widget=TEXTAREA)
 
 
-class ReviewForm(ActionForm):
-    harm_level = forms.ChoiceField(
-        label=_("Mức độ tổn hại hiện tại"), choices=RiskLevel.choices, widget=forms.RadioSelect
+def rating_field(label: str, meanings: dict[str, str] | None = None) -> forms.ChoiceField:
+    help_text = "; ".join(f"{RiskLevel(k).label}: {v}" for k, v in meanings.items()) if meanings else ""
+    return forms.ChoiceField(
+        label=label,
+        choices=RiskLevel.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        help_text=help_text,
+        error_messages={
+            "required": _("Chọn mức độ: Cao, Trung bình hoặc Thấp."),
+            "invalid_choice": _("Chỉ chọn Cao, Trung bình hoặc Thấp."),
+        },
     )
-    abuser_has_access = forms.BooleanField(label=_("Người xâm hại còn tiếp cận được trẻ"), required=False)
-    care_environment = forms.CharField(label=_("Môi trường chăm sóc"), widget=TEXTAREA)
-    recovery = forms.CharField(label=_("Mức độ phục hồi của trẻ"), widget=TEXTAREA)
+
+
+class ReviewForm(ActionForm):
+    """Mẫu 06 (NĐ 56/2017 Đ30 k2): the three harm criteria and the child's self-protection and recovery, each rated
+    Cao / Trung bình / Thấp; then what Đ30 k1 decides on (risk remaining, the child stable) and the conclusion."""
+
+    harm_severity = rating_field(HARM_CRITERIA[0][1], HARM_SCALE["harm_severity"])
+    abuser_access = rating_field(HARM_CRITERIA[1][1], HARM_SCALE["abuser_access"])
+    care_obstacles = rating_field(HARM_CRITERIA[2][1], HARM_SCALE["care_obstacles"])
+    self_protection = rating_field(RESILIENCE_CRITERIA[0][1])
+    recovery_level = rating_field(RESILIENCE_CRITERIA[1][1])
     risk_remains = forms.BooleanField(label=_("Trẻ còn nguy cơ bị xâm hại"), required=False)
-    child_stable = forms.BooleanField(label=_("Trẻ đã ổn định về thể chất, tinh thần, tâm lý"), required=False)
-    conclusion = forms.CharField(label=_("Kết luận, đề xuất"), widget=TEXTAREA)
+    child_stable = forms.BooleanField(
+        label=_("Trẻ đã ổn định về thể chất, tâm lý, nhận thức, tình cảm"), required=False
+    )
+    care_environment = forms.CharField(label=_("Ghi chú về môi trường chăm sóc"), widget=TEXTAREA, required=False)
+    recovery = forms.CharField(label=_("Ghi chú về sự phục hồi của trẻ"), widget=TEXTAREA, required=False)
+    conclusion = forms.CharField(
+        label=_("Kết luận, đề xuất"),
+        widget=TEXTAREA,
+        error_messages={"required": _("Ghi kết luận, đề xuất của lần rà soát.")},
+    )
+
+    def rating_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The criteria as the form's two tables (templates/cases/case_act.html draws each as radio rows)."""
+        return [
+            (str(_("a) Đánh giá mức độ tổn hại của trẻ em")), [self[name] for name, _label in HARM_CRITERIA]),
+            (
+                str(_("b) Đánh giá khả năng tự bảo vệ, phục hồi của trẻ em")),
+                [self[name] for name, _label in RESILIENCE_CRITERIA],
+            ),
+        ]
+
+    def other_fields(self) -> list[forms.BoundField]:
+        rated = {name for name, _label in (*HARM_CRITERIA, *RESILIENCE_CRITERIA)}
+        return [f for f in self.visible_fields() if f.name not in rated]
 
 
 class EndSeparationForm(ActionForm):

@@ -29,15 +29,18 @@ def working_days(start: dt.datetime, days: int) -> tuple[dt.datetime, dt.datetim
     return due, max(remind, start)
 
 
-def compute(kind: str, start: dt.datetime, *, until: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """(due_at, remind_at) of a deadline of `kind` started at `start`."""
+def compute(
+    kind: str, start: dt.datetime, *, until: dt.date | None = None, days: int | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """(due_at, remind_at) of a deadline of `kind` started at `start`; `days` replaces the setting of a working-day
+    limit (the plan in an emergency, or after a review: NĐ 56 Đ28 k1, Đ30 k1 c)."""
     if kind == DeadlineKind.EMERGENCY:
         due = add_hours(start, settings.CHILDPROTECT_EMERGENCY_HOURS)  # NĐ 56 Đ26 k3: clock hours
         return due, due - dt.timedelta(hours=settings.CHILDPROTECT_REMIND_HOURS_BEFORE)
     if kind == DeadlineKind.PLAN:
-        return working_days(start, settings.CHILDPROTECT_PLAN_WORKING_DAYS)
+        return working_days(start, days or settings.CHILDPROTECT_PLAN_WORKING_DAYS)
     if kind == DeadlineKind.APPROVAL:
-        return working_days(start, settings.CHILDPROTECT_APPROVAL_WORKING_DAYS)
+        return working_days(start, days or settings.CHILDPROTECT_APPROVAL_WORKING_DAYS)
     if kind == DeadlineKind.REVIEW:
         due = start + dt.timedelta(days=settings.CHILDPROTECT_REVIEW_DAYS)
         return due, due - dt.timedelta(days=1)

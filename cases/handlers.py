@@ -28,6 +28,8 @@ from childprotect.workflow import StepContext
 from . import deadlines as deadline_rules
 from .custody import custody_move
 from .models import (
+    MAU06_CRITERIA,
+    RATING_ORDER,
     Case,
     CaseComment,
     CaseTransfer,
@@ -51,6 +53,7 @@ Step = StepContext[Case]
 
 
 def start_deadline(case: Case, kind: str, start: dt.datetime, **kwargs: Any) -> Deadline:
+    """Open a deadline of `kind` from `start` (`days=`: a working-day limit other than the kind's setting)."""
     due, remind = deadline_rules.compute(kind, start, **kwargs)
     return Deadline.objects.create(case=case, kind=kind, started_at=start, due_at=due, remind_at=remind)
 
@@ -67,12 +70,46 @@ class ClosureCondition:
     found: str = ""  # what the record shows when the condition is not met
 
 
+def _rating(value: str) -> str:
+    return str(RiskLevel(value).label) if value in RiskLevel.values else "chưa đánh giá"
+
+
+def _at_least(value: str, minimum: str) -> bool:
+    """Whether a rating of self-protection or recovery reaches `minimum` ("low": rated at all)."""
+    if value not in RiskLevel.values:
+        return False
+    floor = RATING_ORDER.get(RiskLevel(minimum), 0) if minimum in RiskLevel.values else 0
+    return RATING_ORDER[RiskLevel(value)] >= floor
+
+
 def closure_conditions(case: Case) -> list[ClosureCondition]:
-    """What closing the case needs (NĐ 56/2017 Điều 30), each met or not: the separation ended by decision, and the
-    latest review (Mẫu 06) showing low harm, no access of the abuser, no remaining risk and a stable child."""
+    """What closing the case needs (NĐ 56/2017 Điều 30 k1 b), each met or not: the separation ended by decision
+    (Đ32 k3), and the latest review on Mẫu 06 (Đ30 k2) with its harm totals low (no criterion Cao, at most
+    `CHILDPROTECT_CLOSURE_HARM_MEDIUM_MAX` Trung bình), the child's self-protection and recovery at least their
+    settings, no remaining risk and a stable child. A review made before the form's criteria were recorded does not
+    close a case: a new review on the form is needed (docs/law.md#review-form-06)."""
     running = running_separations(case).order_by("-decided_at").first()
     review = case.reviews.order_by("-at", "-id").first()
-    no_review = "chưa rà soát (Mẫu 06)"
+    medium_max = settings.CHILDPROTECT_CLOSURE_HARM_MEDIUM_MAX
+    self_min = settings.CHILDPROTECT_CLOSURE_SELF_PROTECTION_MIN
+    recovery_min = settings.CHILDPROTECT_CLOSURE_RECOVERY_MIN
+
+    def floor(minimum: str) -> str:
+        if minimum not in RiskLevel.values or minimum == RiskLevel.LOW:
+            return "đã được đánh giá"
+        return f"từ mức {str(RiskLevel(minimum).label).lower()} trở lên"
+
+    harm_label = "Mẫu 06, tổng mức độ tổn hại: không tiêu chí nào ở mức Cao" + (
+        f", tối đa {medium_max} ở mức Trung bình" if medium_max > 0 else ", cả ba ở mức Thấp"
+    )
+    labels = [
+        "Lần rà soát gần nhất theo Mẫu 06 (đủ các tiêu chí)",
+        harm_label,
+        f"Khả năng tự bảo vệ của trẻ em {floor(self_min)}",
+        f"Khả năng phục hồi của trẻ em {floor(recovery_min)}",
+        "Trẻ không còn nguy cơ bị xâm hại",
+        "Trẻ đã ổn định về thể chất, tâm lý, nhận thức, tình cảm",
+    ]
     conditions = [
         ClosureCondition(
             "Biện pháp tách trẻ khỏi môi trường đã chấm dứt bằng quyết định",
@@ -83,31 +120,33 @@ def closure_conditions(case: Case) -> list[ClosureCondition]:
         ),
     ]
     if review is None:
-        labels = [
-            "Lần rà soát gần nhất: mức độ tổn hại thấp",
-            "Người xâm hại không còn tiếp cận được trẻ",
-            "Trẻ không còn nguy cơ bị xâm hại",
-            "Trẻ đã ổn định về thể chất, tinh thần, tâm lý",
-        ]
-        return [*conditions, *(ClosureCondition(label, False, no_review) for label in labels)]
-    harm = str(RiskLevel(review.harm_level).label) if review.harm_level in RiskLevel.values else review.harm_level
+        return [*conditions, *(ClosureCondition(label, False, "chưa rà soát (Mẫu 06)") for label in labels)]
     on = f"rà soát ngày {timezone.localtime(review.at):%d/%m/%Y}"
+    if not review.on_mau06:
+        old = f"{on} chưa đánh giá theo các tiêu chí của Mẫu 06: cần rà soát lại"
+        return [*conditions, *(ClosureCondition(label, False, old) for label in labels)]
+    totals = review.harm_totals()
+    high, medium, low = totals[RiskLevel.HIGH], totals[RiskLevel.MEDIUM], totals[RiskLevel.LOW]
     return [
         *conditions,
+        ClosureCondition(labels[0], True),
         ClosureCondition(
-            "Lần rà soát gần nhất: mức độ tổn hại thấp",
-            review.harm_level == RiskLevel.LOW,
-            f"{on}: mức độ tổn hại “{harm}”",
+            labels[1],
+            high == 0 and medium <= medium_max,
+            f"{on}: Cao {high}, Trung bình {medium}, Thấp {low}",
         ),
         ClosureCondition(
-            "Người xâm hại không còn tiếp cận được trẻ",
-            not review.abuser_has_access,
-            f"{on}: người xâm hại còn tiếp cận được trẻ",
+            labels[2],
+            _at_least(review.self_protection, self_min),
+            f"{on}: {_rating(review.self_protection).lower()}",
         ),
-        ClosureCondition("Trẻ không còn nguy cơ bị xâm hại", not review.risk_remains, f"{on}: trẻ còn nguy cơ"),
         ClosureCondition(
-            "Trẻ đã ổn định về thể chất, tinh thần, tâm lý", review.child_stable, f"{on}: trẻ chưa ổn định"
+            labels[3],
+            _at_least(review.recovery_level, recovery_min),
+            f"{on}: {_rating(review.recovery_level).lower()}",
         ),
+        ClosureCondition(labels[4], not review.risk_remains, f"{on}: trẻ còn nguy cơ"),
+        ClosureCondition(labels[5], review.child_stable, f"{on}: trẻ chưa ổn định"),
     ]
 
 
@@ -151,7 +190,22 @@ def decide_emergency(ctx: Step) -> dict[str, Any]:
         if until:
             start_deadline(ctx.record, DeadlineKind.SEPARATION_END, ctx.now, until=until)
             d = {**d, "separation_until": until}
+        emergency_plan_clock(ctx.record, ctx.now)
     return d
+
+
+def emergency_plan_clock(case: Case, now: dt.datetime) -> None:
+    """NĐ 56 Đ28 k1: the plan within 5 working days "trừ trường hợp khẩn cấp". Once the chair applies emergency
+    protection (Đ31) or a separation (Đ32) the case is an emergency: the 5 days counted from the report no longer
+    apply, the plan follows the emergency (Đ31 k3 b) within `CHILDPROTECT_EMERGENCY_PLAN_WORKING_DAYS` working days of
+    the decision, a setting since the text gives no number (0: no plan clock). docs/law.md#time-limits"""
+    open_plan = case.deadlines.filter(kind=DeadlineKind.PLAN, status=DeadlineStatus.OPEN)
+    if not open_plan.exists():
+        return
+    open_plan.update(status=DeadlineStatus.CANCELLED, settled_at=now)
+    days = settings.CHILDPROTECT_EMERGENCY_PLAN_WORKING_DAYS
+    if days > 0:
+        start_deadline(case, DeadlineKind.PLAN, now, days=days)
 
 
 def assess_specific(ctx: Step) -> dict[str, Any]:
@@ -193,6 +247,17 @@ def return_plan(ctx: Step) -> dict[str, Any]:
     return ctx.data
 
 
+def return_plan_guard(actor: User, case: Case) -> str | None:
+    """NĐ 56 Đ28 k1, k4: the plan goes to the chair, who approves it; a supervisor returns it only where the province
+    allows it (`CHILDPROTECT_SUPERVISOR_RETURNS_PLAN`), and otherwise comments asking for changes."""
+    if actor.role == Role.SUPERVISOR and not settings.CHILDPROTECT_SUPERVISOR_RETURNS_PLAN:
+        return (
+            "Theo Nghị định 56/2017/NĐ-CP Điều 28, Chủ tịch UBND cấp xã phê duyệt hoặc trả lại kế hoạch; "
+            "cán bộ giám sát gửi ý kiến đề nghị sửa trên trang hồ sơ."
+        )
+    return None
+
+
 def approve_plan(ctx: Step) -> dict[str, Any]:
     plan = _latest_plan(ctx.record, PlanStatus.SUBMITTED)
     if plan is None:
@@ -204,12 +269,43 @@ def approve_plan(ctx: Step) -> dict[str, Any]:
 
 
 def review(ctx: Step) -> dict[str, Any]:
+    """Mẫu 06 (NĐ 56 Đ30 k2): the five criteria rated, and what Đ30 k1 decides on. A review finding the child still at
+    risk or not stable goes back to a new plan (Đ30 k1 c): its clock starts now
+    (`CHILDPROTECT_REPLAN_WORKING_DAYS`, docs/law.md#time-limits); going on with the plan in force cancels it."""
     plan = _latest_plan(ctx.record, PlanStatus.APPROVED)
     if plan is None:
         raise ValidationError("Chưa có kế hoạch được phê duyệt để rà soát.")
-    fields = ["harm_level", "abuser_has_access", "care_environment", "recovery", "risk_remains", "child_stable"]
-    Review.objects.create(case=ctx.record, plan=plan, at=ctx.now, by=ctx.actor, **{f: ctx.data[f] for f in fields})
-    return {**ctx.data, "plan_number": plan.number}
+    d = ctx.data
+    missing = {
+        name: "Chọn mức độ: Cao, Trung bình hoặc Thấp."
+        for name in MAU06_CRITERIA
+        if d.get(name) not in RiskLevel.values
+    }
+    if missing:
+        raise ValidationError(missing)
+    ratings = {name: d[name] for name in MAU06_CRITERIA}
+    Review.objects.create(
+        case=ctx.record,
+        plan=plan,
+        at=ctx.now,
+        by=ctx.actor,
+        **ratings,
+        harm_level=ratings["harm_severity"],
+        abuser_has_access=ratings["abuser_access"] != RiskLevel.LOW,
+        care_environment=d.get("care_environment") or "",
+        recovery=d.get("recovery") or "",
+        risk_remains=bool(d.get("risk_remains")),
+        child_stable=bool(d.get("child_stable")),
+    )
+    days = settings.CHILDPROTECT_REPLAN_WORKING_DAYS
+    replan = bool(d.get("risk_remains")) or not d.get("child_stable")
+    if (
+        replan
+        and days > 0
+        and not ctx.record.deadlines.filter(kind=DeadlineKind.PLAN, status=DeadlineStatus.OPEN).exists()
+    ):
+        start_deadline(ctx.record, DeadlineKind.PLAN, ctx.now, days=days)
+    return {**d, "plan_number": plan.number}
 
 
 def require_closable(ctx: Step) -> dict[str, Any]:
@@ -224,7 +320,7 @@ def require_closable(ctx: Step) -> dict[str, Any]:
 
 
 def end_separation(ctx: Step) -> dict[str, Any]:
-    """The chair's decision ending the temporary separation (NĐ 56 Đ27): its number and date, never in the future nor
+    """The chair's decision ending the temporary separation (NĐ 56 Đ32 k3): its number and date, never in the future nor
     before the separation was decided. The table settles the separation's end deadline."""
     running = list(running_separations(ctx.record))
     if not running:

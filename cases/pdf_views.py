@@ -40,6 +40,8 @@ EXTRA_LABELS = {
     "separation_until": "Cách ly đến ngày",
     "report": "Thông tin số",
     "plan_number": "Kế hoạch số",
+    "harm_level": "Mức độ tổn hại hiện tại",  # a review recorded before Mẫu 06's criteria were kept
+    "abuser_has_access": "Người xâm hại còn tiếp cận được trẻ",
 }
 NOT_PRINTED = {"version", "activities", "plan_number"}
 # Choice codes the forms may not declare (older records): the model's choices.

@@ -53,16 +53,19 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("assess_specific", "Đánh giá cụ thể, họp xác định nhu cầu – Mẫu 03",
                (S.EMERGENCY_DECIDED,), S.ASSESSED, OFFICER,
                handler=h.assess_specific, form=f.AssessSpecificForm, official_form="03"),
-    # NĐ 56 Đ28: the plan within 5 working days; after a review it replaces the plan in force.
+    # NĐ 56 Đ28 k1: the plan within 5 working days (except in an emergency: cases/handlers.py emergency_plan_clock);
+    # after a review (Đ30 k1 c) it replaces the plan in force, on the clock the review started.
     Transition("draft_plan", "Xây dựng kế hoạch hỗ trợ, can thiệp – Mẫu 04",
                (S.ASSESSED, S.REVIEWED), S.PLAN_DRAFTED, OFFICER,
                handler=h.draft_plan, form=f.DraftPlanForm, official_form="04", settles=(D.PLAN,), starts=(D.APPROVAL,)),
+    # Đ28 k4: the chair decides on the plan; a supervisor returns it only where the setting allows (the row's guard).
     Transition("return_plan", "Trả lại kế hoạch để sửa", (S.PLAN_DRAFTED,), S.ASSESSED, CHAIR_OR_SUPERVISOR,
-               handler=h.return_plan, form=f.ReasonForm, cancels=(D.APPROVAL,), starts=(D.PLAN,)),
+               handler=h.return_plan, form=f.ReasonForm, guard=h.return_plan_guard, cancels=(D.APPROVAL,),
+               starts=(D.PLAN,)),
     Transition("approve_plan", "Phê duyệt kế hoạch – Mẫu 05", (S.PLAN_DRAFTED,), S.IMPLEMENTING, CHAIR,
                handler=h.approve_plan, form=f.ApprovePlanForm, official_form="05", settles=(D.APPROVAL,),
                starts=(D.REVIEW,)),
-    # NĐ 56 Đ27: the temporary separation ends by the chair's decision (number, date), whatever step the case is at;
+    # NĐ 56 Đ32 k3: the temporary separation ends by the chair's decision (number, date), whatever step the case is at;
     # the case cannot close while it runs (NĐ 56 Đ30). Only offered while a separation runs (the row's guard).
     Transition("end_separation", "Chấm dứt biện pháp tách trẻ khỏi môi trường",
                (S.EMERGENCY_DECIDED, S.ASSESSED, S.PLAN_DRAFTED, S.IMPLEMENTING, S.REVIEWED, S.CLOSURE_PROPOSED),
@@ -75,15 +78,16 @@ TRANSITIONS: tuple[Transition, ...] = (
                None, CHAIR, handler=h.extend_separation, form=f.ExtendSeparationForm, guard=h.end_separation_guard),
     Transition("log_activity", "Ghi nhận kết quả thực hiện kế hoạch", (S.IMPLEMENTING,), None, COMMUNE_STAFF,
                handler=h.as_is, form=f.LogActivityForm),
-    # NĐ 56 Đ31: periodic review (every 30 days by default) and at the end of the plan.
+    # NĐ 56 Đ30: review (Mẫu 06) periodically (every 30 days by default) and at the end of the plan.
     Transition("review", "Rà soát, đánh giá – Mẫu 06", (S.IMPLEMENTING,), S.REVIEWED, OFFICER,
                handler=h.review, form=f.ReviewForm, official_form="06", settles=(D.REVIEW,)),
     Transition("continue_plan", "Tiếp tục thực hiện kế hoạch", (S.REVIEWED,), S.IMPLEMENTING, OFFICER,
-               handler=h.as_is, form=f.NoteForm, starts=(D.REVIEW,)),
+               handler=h.as_is, form=f.NoteForm, cancels=(D.PLAN,), starts=(D.REVIEW,)),
     Transition("propose_closure", "Đề xuất đóng hồ sơ", (S.REVIEWED,), S.CLOSURE_PROPOSED, OFFICER,
                handler=h.require_closable, form=f.NoteForm),
-    # NĐ 56 Đ30: close once the separation has ended by decision and the latest review shows low harm, no access of
-    # the abuser, no remaining risk and a stable child (cases/handlers.py closure_conditions); approved by the chair.
+    # NĐ 56 Đ30 k1 b: close once the separation has ended by decision (Đ32 k3) and the latest review on Mẫu 06 shows
+    # low harm totals, self-protection and recovery as the settings ask, no remaining risk and a stable child
+    # (cases/handlers.py closure_conditions); approved by the chair.
     Transition("approve_closure", "Phê duyệt đóng hồ sơ", (S.CLOSURE_PROPOSED,), S.CLOSED, CHAIR,
                handler=h.approve_closure, form=f.NoteForm, cancels=CASE_DEADLINE_KINDS),
     Transition("reject_closure", "Không đồng ý đóng hồ sơ, tiếp tục thực hiện",

@@ -299,13 +299,31 @@ CHILDPROTECT_CURRENT_UNIT_LIST = env.int("CHILDPROTECT_CURRENT_UNIT_LIST", defau
 # likewise.
 # NĐ 56 Đ26 k3: initial assessment and the emergency-protection decision within 12 hours of receiving the report.
 CHILDPROTECT_EMERGENCY_HOURS = env.int("CHILDPROTECT_EMERGENCY_HOURS", default=12)
-# NĐ 56 Đ28: the support/intervention plan within 5 working days; anchored on the report's receipt (to confirm).
+# NĐ 56 Đ28 k1: the support/intervention plan within 5 working days "trừ trường hợp khẩn cấp"; the text names no
+# starting point: counted from the report's receipt (docs/law.md#time-limits).
 CHILDPROTECT_PLAN_WORKING_DAYS = env.int("CHILDPROTECT_PLAN_WORKING_DAYS", default=5)
-# The chair's approval of the plan (Mẫu 05): 2 working days (to confirm).
+# Đ28 k1's exception: in an emergency (the chair applied emergency protection, Đ31, or a separation, Đ32) the 5 days
+# do not apply and the plan follows the emergency "as fast as possible" (Đ31 k2, k3 b); the text sets no number, so
+# the plan is due this many working days after the chair's emergency decision (0: no plan clock in an emergency).
+CHILDPROTECT_EMERGENCY_PLAN_WORKING_DAYS = env.int("CHILDPROTECT_EMERGENCY_PLAN_WORKING_DAYS", default=2)
+# NĐ 56 Đ30 k1 c: a review finding the child still at risk or not stable goes back to drafting and approving a plan
+# (Đ28); the text gives the new plan no limit of its own: this many working days from the review (0: no clock).
+CHILDPROTECT_REPLAN_WORKING_DAYS = env.int("CHILDPROTECT_REPLAN_WORKING_DAYS", default=5)
+# NĐ 56 Đ28 k4: the chair decides on the plan within 2 working days, "trừ trường hợp khẩn cấp".
 CHILDPROTECT_APPROVAL_WORKING_DAYS = env.int("CHILDPROTECT_APPROVAL_WORKING_DAYS", default=2)
-# NĐ 56 Đ31: periodic review while the plan runs; every 30 days by default (a setting).
+# NĐ 56 Đ28 k1, k4 give the plan's approval (and so its return) to the chair; a supervisor comments ("đề nghị sửa").
+# On: supervisors may also return a drafted plan to the officer, as the product allowed before.
+CHILDPROTECT_SUPERVISOR_RETURNS_PLAN = env.bool("CHILDPROTECT_SUPERVISOR_RETURNS_PLAN", default=False)
+# NĐ 56 Đ30 k1: periodic review while the plan runs; the text sets no period: every 30 days by default.
 CHILDPROTECT_REVIEW_DAYS = env.int("CHILDPROTECT_REVIEW_DAYS", default=30)
-# NĐ 56 Đ32: temporary separation from the carer lasts at most 15 days, extensions included, unless a competent
+# Closing after a review on Mẫu 06 (NĐ 56 Đ30 k1 b; docs/law.md#review-form-06). The law closes when no risk
+# remains and the child is stable; the form rates three harm criteria and the child's self-protection and recovery,
+# and sets no pass mark: how many harm criteria may still be rated Trung bình (none Cao, ever), and the lowest
+# rating of self-protection and of recovery ("low": rated at all; "medium"; "high").
+CHILDPROTECT_CLOSURE_HARM_MEDIUM_MAX = env.int("CHILDPROTECT_CLOSURE_HARM_MEDIUM_MAX", default=0)
+CHILDPROTECT_CLOSURE_SELF_PROTECTION_MIN = env.str("CHILDPROTECT_CLOSURE_SELF_PROTECTION_MIN", default="low")
+CHILDPROTECT_CLOSURE_RECOVERY_MIN = env.str("CHILDPROTECT_CLOSURE_RECOVERY_MIN", default="medium")
+# NĐ 56 Đ32 k3: temporary separation from the carer lasts at most 15 days, extensions included, unless a competent
 # authority asks for it to go on.
 CHILDPROTECT_SEPARATION_MAX_DAYS = env.int("CHILDPROTECT_SEPARATION_MAX_DAYS", default=15)
 # NĐ 56 Đ32 sets no bound on a separation continued at a competent authority's request: the most days one such

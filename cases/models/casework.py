@@ -183,7 +183,7 @@ class EmergencyMeasure(models.Model):
     separation = models.BooleanField("cách ly tạm thời khỏi người chăm sóc", default=False)
     separation_until = models.DateField("cách ly đến ngày", null=True, blank=True)
     extension_decision = models.CharField("quyết định gia hạn (nếu có)", max_length=255, blank=True)
-    # NĐ 56 Đ27, Đ30: a separation ends by the chair's decision (number and date); the case cannot close before.
+    # NĐ 56 Đ32 k3, Đ30: a separation ends by the chair's decision (number and date); the case cannot close before.
     ended_on = models.DateField("ngày quyết định chấm dứt", null=True, blank=True)
     end_decision = models.CharField("số quyết định chấm dứt", max_length=60, blank=True)
     ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
@@ -238,17 +238,63 @@ class PlanActivity(models.Model):
         return self.activity
 
 
+# NĐ 56/2017 Mẫu số 06 ("Rà soát, đánh giá tình trạng của trẻ em sau khi thực hiện kế hoạch hỗ trợ, can thiệp"),
+# part 1a: the three harm criteria, each rated Cao / Trung bình / Thấp, and their totals (docs/law.md#review-form-06).
+HARM_CRITERIA: tuple[tuple[str, str], ...] = (
+    ("harm_severity", "Mức độ tổn hại của trẻ em có còn nghiêm trọng không"),
+    ("abuser_access", "Khả năng tiếp cận trẻ em của đối tượng xâm hại"),
+    ("care_obstacles", "Những trở ngại trong môi trường chăm sóc trẻ em đối với việc bảo đảm an toàn cho trẻ em"),
+)
+# What each rating of a harm criterion means, in the form's words.
+HARM_SCALE: dict[str, dict[str, str]] = {
+    "harm_severity": {
+        "high": "tổn hại của trẻ em vẫn còn rất nghiêm trọng, ảnh hưởng đến sự phát triển của trẻ em",
+        "medium": "tổn hại của trẻ em còn ít nghiêm trọng",
+        "low": "tổn hại của trẻ em không còn nghiêm trọng",
+    },
+    "abuser_access": {
+        "high": "đối tượng xâm hại vẫn có khả năng tiếp cận trẻ em và thường xuyên",
+        "medium": "đối tượng xâm hại có cơ hội tiếp cận trẻ em, nhưng không thường xuyên",
+        "low": "đối tượng xâm hại ít hoặc không có khả năng tiếp cận trẻ em",
+    },
+    "care_obstacles": {
+        "high": "môi trường chăm sóc vẫn có nhiều trở ngại đáng kể để bảo đảm an toàn cho trẻ em",
+        "medium": "có một vài trở ngại, nhưng trẻ em vẫn có được sự bảo vệ nhất định",
+        "low": "có ít hoặc không có trở ngại nào cho việc bảo vệ trẻ em",
+    },
+}
+# Part 1b: the child's capacity to protect themself and to recover, rated on the same scale (Cao: a strong capacity).
+RESILIENCE_CRITERIA: tuple[tuple[str, str], ...] = (
+    ("self_protection", "Khả năng tự bảo vệ của trẻ em"),
+    ("recovery_level", "Khả năng phục hồi của trẻ em"),
+)
+MAU06_CRITERIA = tuple(name for name, _label in (*HARM_CRITERIA, *RESILIENCE_CRITERIA))
+RATING_ORDER = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
+
+
 class Review(models.Model):
-    """Mẫu 06: where the child stands; the basis for continuing, a new plan or closing."""
+    """Mẫu 06: where the child stands; the basis for continuing, a new plan or closing (NĐ 56 Đ30).
+
+    Reviews recorded before the form's criteria were kept (`harm_level`, `abuser_has_access` and the texts) have the
+    five ratings empty: they stay readable and printable, and closing the case waits for a review on the form."""
 
     case = models.ForeignKey(Case, models.CASCADE, related_name="reviews")
     plan = models.ForeignKey(Plan, models.PROTECT, related_name="reviews")
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    # Mẫu 06 part 1a and 1b, each Cao / Trung bình / Thấp ("": a review made before the criteria were recorded).
+    harm_severity = models.CharField(HARM_CRITERIA[0][1], max_length=10, choices=RiskLevel.choices, blank=True)
+    abuser_access = models.CharField(HARM_CRITERIA[1][1], max_length=10, choices=RiskLevel.choices, blank=True)
+    care_obstacles = models.CharField(HARM_CRITERIA[2][1], max_length=10, choices=RiskLevel.choices, blank=True)
+    self_protection = models.CharField(RESILIENCE_CRITERIA[0][1], max_length=10, choices=RiskLevel.choices, blank=True)
+    recovery_level = models.CharField(RESILIENCE_CRITERIA[1][1], max_length=10, choices=RiskLevel.choices, blank=True)
+    # Kept from the first version of the review (and filled from the criteria since: the first criterion, and an
+    # abuser's access rated above Thấp), for whatever reads them.
     harm_level = models.CharField("mức độ tổn hại", max_length=10, choices=RiskLevel.choices)
     abuser_has_access = models.BooleanField("người xâm hại còn tiếp cận được trẻ", default=False)
-    care_environment = models.TextField("môi trường chăm sóc")
-    recovery = models.TextField("mức độ phục hồi")
+    care_environment = models.TextField("môi trường chăm sóc", blank=True)
+    recovery = models.TextField("mức độ phục hồi", blank=True)
+    # NĐ 56 Đ30 k1 b, c: no risk of abuse remains; the child's body, mind, understanding and feelings are stable.
     risk_remains = models.BooleanField("còn nguy cơ", default=True)
     child_stable = models.BooleanField("trẻ đã ổn định về thể chất, tinh thần, tâm lý", default=False)
 
@@ -257,6 +303,16 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"Rà soát {self.at:%d/%m/%Y}"
+
+    @property
+    def on_mau06(self) -> bool:
+        """Whether the review rated every criterion of Mẫu 06 (False for the reviews made before)."""
+        return all(getattr(self, name) for name in MAU06_CRITERIA)
+
+    def harm_totals(self) -> dict[str, int]:
+        """Mẫu 06's "Tổng số" row: how many of the three harm criteria are rated Cao, Trung bình, Thấp."""
+        ratings = [getattr(self, name) for name, _label in HARM_CRITERIA]
+        return {level: ratings.count(level) for level in (RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW)}
 
 
 class CaseComment(models.Model):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django import template
 
 from cases.documents import DecisionKind, kinds_for_step
-from cases.models import CaseStep
+from cases.models import CaseStep, RiskLevel
 from cases.workflow import BY_ACTION, TRANSITIONS
 from childprotect.workflow import event_label
 
@@ -25,7 +25,11 @@ LABELS: dict[str, StrOrPromise] = {
     "previous_officer": "Cán bộ phụ trách trước",
     "report": "Thông tin",
     "separation_until": "Cách ly đến ngày",
+    # A review recorded before Mẫu 06's criteria were kept (cases/models/casework.py Review).
+    "harm_level": "Mức độ tổn hại hiện tại",
+    "abuser_has_access": "Người xâm hại còn tiếp cận được trẻ",
 }
+CHOICE_FIELDS["harm_level"] = dict(RiskLevel.choices)
 for form_class in dict.fromkeys(t.form for t in TRANSITIONS):
     for name, field in form_class.base_fields.items():
         LABELS.setdefault(name, field.label or name)

@@ -451,8 +451,11 @@ def _records(case: Case, closing: bool, plan_days: int = 60) -> dict[str, dict[s
         "end_separation": {"end_decision_number": f"{case.pk:02d}/QĐ-UBND", "end_decided_on": today},
         "review": (
             {
-                "harm_level": "low",
-                "abuser_has_access": False,
+                "harm_severity": "low",
+                "abuser_access": "low",
+                "care_obstacles": "low",
+                "self_protection": "medium",
+                "recovery_level": "high",
                 "care_environment": "Gia đình đã thay đổi.",
                 "recovery": "Trẻ đi học đều, tâm lý ổn định.",
                 "risk_remains": False,
@@ -461,8 +464,11 @@ def _records(case: Case, closing: bool, plan_days: int = 60) -> dict[str, dict[s
             }
             if closing
             else {
-                "harm_level": "medium",
-                "abuser_has_access": False,
+                "harm_severity": "medium",
+                "abuser_access": "low",
+                "care_obstacles": "medium",
+                "self_protection": "low",
+                "recovery_level": "medium",
                 "care_environment": "Hết cách ly, trẻ ở với mẹ tại nhà bà nội; bố không còn sống cùng trẻ.",
                 "recovery": "Vết thương đã lành; trẻ còn lo âu, ngủ chưa ngon.",
                 "risk_remains": True,

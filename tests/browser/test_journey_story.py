@@ -217,10 +217,19 @@ def test_the_whole_story_on_todays_date(journey: Journey):
     expect(line).to_contain_text("Đã hoàn thành: Xử phạt vi phạm hành chính (45/QĐ-XPHC)")
     label = "Rà soát, đánh giá – Mẫu 06"
     take_case_step(journey, label)
-    page.get_by_label("Thấp", exact=True).check()
-    page.get_by_label("Môi trường chăm sóc").fill("Cháu sống cùng mẹ tại nhà bà ngoại; bố dượng đã chuyển đi nơi khác.")
-    page.get_by_label("Mức độ phục hồi của trẻ").fill("Cháu đi học đều, vui vẻ; vết thương đã lành.")
-    page.get_by_label("Trẻ đã ổn định về thể chất, tinh thần, tâm lý").check()
+    for criterion, rating in (
+        ("Mức độ tổn hại của trẻ em có còn nghiêm trọng không", "Thấp"),
+        ("Khả năng tiếp cận trẻ em của đối tượng xâm hại", "Thấp"),
+        ("Những trở ngại trong môi trường chăm sóc trẻ em đối với việc bảo đảm an toàn cho trẻ em", "Thấp"),
+        ("Khả năng tự bảo vệ của trẻ em", "Trung bình"),
+        ("Khả năng phục hồi của trẻ em", "Cao"),
+    ):
+        page.get_by_label(f"{criterion}: {rating}", exact=True).check()
+    page.get_by_label("Ghi chú về môi trường chăm sóc").fill(
+        "Cháu sống cùng mẹ tại nhà bà ngoại; bố dượng đã chuyển đi nơi khác."
+    )
+    page.get_by_label("Ghi chú về sự phục hồi của trẻ").fill("Cháu đi học đều, vui vẻ; vết thương đã lành.")
+    page.get_by_label("Trẻ đã ổn định về thể chất, tâm lý, nhận thức, tình cảm").check()
     page.get_by_label("Kết luận, đề xuất").fill("Trẻ an toàn, ổn định: đề xuất đóng hồ sơ.")
     record(journey, label, "Đã rà soát")
     label = "Đề xuất đóng hồ sơ"
@@ -234,14 +243,15 @@ def test_the_whole_story_on_todays_date(journey: Journey):
     label = "Phê duyệt đóng hồ sơ"
     take_case_step(journey, label)
     conditions = main.get_by_role("region", name="Điều kiện đóng hồ sơ (NĐ 56/2017 Điều 30)")
-    expect(conditions.get_by_role("listitem")).to_have_count(5)
-    expect(conditions.locator("li.text-success")).to_have_count(5)
+    expect(conditions.get_by_role("listitem")).to_have_count(7)
+    expect(conditions.locator("li.text-success")).to_have_count(7)
     expect(conditions.locator("li.text-danger")).to_have_count(0)
     for condition in (
         "Biện pháp tách trẻ khỏi môi trường đã chấm dứt bằng quyết định",
-        "Lần rà soát gần nhất: mức độ tổn hại thấp",
-        "Người xâm hại không còn tiếp cận được trẻ",
-        "Trẻ đã ổn định về thể chất, tinh thần, tâm lý",
+        "Lần rà soát gần nhất theo Mẫu 06 (đủ các tiêu chí)",
+        "Mẫu 06, tổng mức độ tổn hại: không tiêu chí nào ở mức Cao, cả ba ở mức Thấp",
+        "Khả năng phục hồi của trẻ em từ mức trung bình trở lên",
+        "Trẻ đã ổn định về thể chất, tâm lý, nhận thức, tình cảm",
     ):
         expect(conditions.get_by_role("listitem").filter(has_text=condition)).to_contain_text(f"✓ Đạt: {condition}")
     journey.screens("story-closure-chair")

@@ -132,7 +132,9 @@ def test_officer_and_chair_walk_a_case_through_the_pages_and_the_timeline_says_w
     assert html(page).count("Trễ hạn") == 1
     assert html(page).count("Đúng hạn") == 2
     assert "hạn 20:30 20/11/2026" in html(page)
-    assert "hạn 23:59 27/11/2026" in html(page)
+    # An emergency case: the plan was due 2 working days after the chair's decision of Friday (NĐ 56 Đ28 k1's
+    # exception, CHILDPROTECT_EMERGENCY_PLAN_WORKING_DAYS), not 5 after the report.
+    assert "hạn 23:59 24/11/2026" in html(page)
     assert [s.action for s in page.context["timeline"]] == [
         "open",
         "assess_initial",
@@ -376,7 +378,10 @@ def test_the_supervisor_views_and_comments_and_the_officer_in_charge_is_told(cli
     assert "Đề nghị xác minh thêm với nhà trường." in html(client.get(detail_url(case)))
 
 
-def test_the_supervisor_returns_a_plan_from_the_case_page(client, case_at, supervisor):
+def test_the_supervisor_returns_a_plan_from_the_case_page_where_the_setting_allows(
+    client, case_at, supervisor, settings
+):
+    settings.CHILDPROTECT_SUPERVISOR_RETURNS_PLAN = True
     case = case_at(S.PLAN_DRAFTED)
     client.force_login(supervisor)
 

@@ -1,7 +1,8 @@
-"""Closing a case (NĐ 56/2017 Điều 30): only once a temporary separation has ended by the chair's decision and the
-latest review shows low harm, no access of the abuser, no remaining risk and a stable child; each failing condition is
-named. Ending a separation is a step of its own (decision number and date, audited, in the timeline). The chair's
-emergency decision page shows the initial assessment (Mẫu 02) it decides on."""
+"""Closing a case (NĐ 56/2017 Điều 30): only once a temporary separation has ended by the chair's decision (Đ32 k3)
+and the latest review on Mẫu 06 has low harm totals, self-protection and recovery as the settings ask, no remaining
+risk and a stable child; each failing condition is named; a review made before the form's criteria does not close.
+Ending a separation is a step of its own (decision number and date, audited, in the timeline). The chair's emergency
+decision page shows the initial assessment (Mẫu 02) it decides on."""
 
 from __future__ import annotations
 
@@ -82,18 +83,23 @@ def test_the_chair_may_not_approve_closure_while_a_separation_still_runs(case_at
     assert snapshot(case) == before
 
 
+HARM_CONDITION = "mẫu 06, tổng mức độ tổn hại: không tiêu chí nào ở mức cao, cả ba ở mức thấp"
+
+
 @pytest.mark.parametrize(
     ("review", "words"),
     [
-        ({"harm_level": "high"}, "mức độ tổn hại thấp (rà soát ngày 20/11/2026: mức độ tổn hại “cao”)"),
-        ({"harm_level": "medium"}, "mức độ tổn hại thấp (rà soát ngày 20/11/2026: mức độ tổn hại “trung bình”)"),
-        ({"abuser_has_access": True}, "người xâm hại không còn tiếp cận được trẻ"),
+        ({"harm_severity": "high"}, f"{HARM_CONDITION} (rà soát ngày 20/11/2026: cao 1, trung bình 0, thấp 2)"),
+        ({"care_obstacles": "medium"}, f"{HARM_CONDITION} (rà soát ngày 20/11/2026: cao 0, trung bình 1, thấp 2)"),
+        ({"abuser_access": "medium", "harm_severity": "medium"}, "cao 0, trung bình 2, thấp 1"),
+        (
+            {"recovery_level": "low"},
+            "khả năng phục hồi của trẻ em từ mức trung bình trở lên (rà soát ngày 20/11/2026: thấp)",
+        ),
     ],
-    ids=["harm-high", "harm-medium", "abuser-access"],
+    ids=["harm-high", "obstacles-medium", "two-medium", "recovery-low"],
 )
-def test_closure_is_refused_after_a_review_with_harm_above_low_or_abuser_access(
-    review, words, case_at, officer_a, chair_a
-):
+def test_closure_is_refused_after_a_review_whose_mau06_totals_are_not_low(review, words, case_at, officer_a, chair_a):
     case = case_at(S.IMPLEMENTING)
     act(officer_a, case, "review", **review)  # no risk remains, the child is stable: only this one fails
     before = snapshot(case)
@@ -107,12 +113,46 @@ def test_closure_is_refused_after_a_review_with_harm_above_low_or_abuser_access(
     assert snapshot(case) == before
 
 
+def test_the_closure_settings_allow_a_medium_harm_criterion_and_ask_more_of_self_protection(
+    case_at, officer_a, settings
+):
+    settings.CHILDPROTECT_CLOSURE_HARM_MEDIUM_MAX = 1
+    settings.CHILDPROTECT_CLOSURE_SELF_PROTECTION_MIN = "high"
+    case = case_at(S.IMPLEMENTING)
+    act(officer_a, case, "review", care_obstacles="medium", self_protection="medium")
+
+    with pytest.raises(ValidationError) as exc:
+        act(officer_a, case, "propose_closure")
+
+    assert "tổng mức độ tổn hại" not in exc.value.messages[0]  # one Trung bình is allowed now
+    assert "khả năng tự bảo vệ của trẻ em từ mức cao trở lên" in exc.value.messages[0].lower()
+    settings.CHILDPROTECT_CLOSURE_SELF_PROTECTION_MIN = "low"  # rated at all
+    act(officer_a, case, "propose_closure")
+    assert case.state == S.CLOSURE_PROPOSED
+
+
+def test_a_review_made_before_the_mau06_criteria_does_not_close_until_a_new_review(case_at, officer_a, chair_a):
+    case = case_at(S.REVIEWED)
+    # A review as recorded before the criteria were kept: harm "low", no access, no risk, stable; no ratings.
+    case.reviews.update(harm_severity="", abuser_access="", care_obstacles="", self_protection="", recovery_level="")
+
+    with pytest.raises(ValidationError) as exc:
+        act(officer_a, case, "propose_closure")
+    assert "chưa đánh giá theo các tiêu chí của mẫu 06: cần rà soát lại" in exc.value.messages[0].lower()
+
+    act(officer_a, case, "continue_plan")
+    act(officer_a, case, "review")  # on the form
+    act(officer_a, case, "propose_closure")
+    act(chair_a, case, "approve_closure")
+    assert case.state == S.CLOSED
+
+
 def test_the_chair_may_not_approve_a_closure_proposed_before_a_worse_review(case_at, officer_a, chair_a):
     case = case_at(S.CLOSURE_PROPOSED)
-    case.reviews.update(harm_level="high")  # the review the proposal rested on, as it now stands
+    case.reviews.update(harm_severity="high")  # the review the proposal rested on, as it now stands
     before = snapshot(case)
 
-    with pytest.raises(ValidationError, match="Cao"):
+    with pytest.raises(ValidationError, match="Cao 1"):
         act(chair_a, case, "approve_closure")
 
     assert snapshot(case) == before
@@ -151,7 +191,8 @@ def test_the_closure_pages_list_the_conditions_with_ticks_and_a_refusal_says_whi
 
     conditions = {c.label: c.met for c in page.context["closure_conditions"]}
     assert conditions["Biện pháp tách trẻ khỏi môi trường đã chấm dứt bằng quyết định"] is False
-    assert conditions["Lần rà soát gần nhất: mức độ tổn hại thấp"] is True
+    assert conditions["Lần rà soát gần nhất theo Mẫu 06 (đủ các tiêu chí)"] is True
+    assert conditions["Mẫu 06, tổng mức độ tổn hại: không tiêu chí nào ở mức Cao, cả ba ở mức Thấp"] is True
     assert "✗" in html(page) and "✓" in html(page)
     response = client.post(act_url(case, "propose_closure"), {"version": version_on(page), "note": ""})
     assert response.status_code == 200

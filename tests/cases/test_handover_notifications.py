@@ -23,6 +23,13 @@ from ..factories import UserFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery", "addresses")]
 
 
+@pytest.fixture(autouse=True)
+def supervisors_return_plans(settings):
+    """These hand-overs include a supervisor returning a plan, which CHILDPROTECT_SUPERVISOR_RETURNS_PLAN allows (its
+    default, off, is tested in tests/cases/test_workflow.py)."""
+    settings.CHILDPROTECT_SUPERVISOR_RETURNS_PLAN = True
+
+
 @pytest.fixture
 def addresses(officer_a, chair_a, supervisor):
     """Everyone has an e-mail address, so that "not mailed" means something."""

@@ -35,8 +35,10 @@ def kept(case: Case) -> tuple[dt.datetime | None, str]:
 
 
 def test_the_next_deadline_follows_the_case_through_steps_referrals_and_separation(
-    new_case, officer_a, chair_a, police, police_agency
+    new_case, officer_a, chair_a, police, police_agency, settings
 ):
+    # The emergency's plan clock as long as the ordinary one, so the referral's answer falls due first.
+    settings.CHILDPROTECT_EMERGENCY_PLAN_WORKING_DAYS = 5
     case = new_case()
     # Opened: the 12-hour clock runs from the report's receipt (08:30), before the plan's 5 working days.
     assert kept(case) == earliest_open(case)

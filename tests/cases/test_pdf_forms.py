@@ -96,8 +96,11 @@ STEPS: list[tuple[str, str, dict[str, Any]]] = [
         "officer",
         "review",
         {
-            "harm_level": RiskLevel.LOW,
-            "abuser_has_access": False,
+            "harm_severity": RiskLevel.LOW,
+            "abuser_access": RiskLevel.LOW,
+            "care_obstacles": RiskLevel.MEDIUM,
+            "self_protection": RiskLevel.MEDIUM,
+            "recovery_level": RiskLevel.HIGH,
             "care_environment": "Trẻ sống cùng bà ngoại, an toàn.",
             "recovery": "Trẻ đã hồi phục tốt, đi học đều.",
             "risk_remains": False,
@@ -311,10 +314,10 @@ def test_mau05_is_404_before_approval_and_03_05_06_print_what_was_recorded(clien
     assert "Đồng ý với kế hoạch." in decision and "Lê Văn Thắng" in decision
 
     review = texts["06"]
-    assert "BIÊN BẢN RÀ SOÁT, ĐÁNH GIÁ" in review
-    assert "Mức độ tổn hại hiện tại: Thấp" in review
+    assert "RÀ SOÁT, ĐÁNH GIÁ TÌNH TRẠNG CỦA TRẺ EM" in review
+    assert "Tổng số: Cao: 0; Trung bình: 1; Thấp: 2." in review  # tests/cases/test_mau06.py reads the table
     assert "Trẻ còn nguy cơ bị xâm hại: Không" in review
-    assert "Trẻ đã ổn định về thể chất, tinh thần, tâm lý: Có" in review
+    assert "Trẻ đã ổn định về thể chất, tâm lý, nhận thức, tình cảm: Có" in review
     assert "Đề xuất đóng hồ sơ." in review and "Quyết định số 15/QĐ-UBND" in review
 
 

@@ -526,7 +526,8 @@ def test_a_stale_version_is_refused_even_for_an_action_that_keeps_the_state(case
 # --- returning a plan ----------------------------------------------------------------------------------------------
 
 
-def test_the_supervisor_may_return_a_plan_with_a_comment(case_at, supervisor, clock):
+def test_the_supervisor_may_return_a_plan_with_a_comment_where_the_setting_allows(case_at, supervisor, clock, settings):
+    settings.CHILDPROTECT_SUPERVISOR_RETURNS_PLAN = True
     case = case_at(S.PLAN_DRAFTED)
     returned_at = local(2026, 11, 23, 10, 0)  # Monday
     clock.move_to(returned_at)

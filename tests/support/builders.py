@@ -120,8 +120,11 @@ def records() -> dict[str, dict[str, Any]]:
         },
         "log_activity": {"activity": "Khám và điều trị", "done_on": today, "note": "Trẻ đã được khám."},
         "review": {
-            "harm_level": "low",
-            "abuser_has_access": False,
+            "harm_severity": "low",
+            "abuser_access": "low",
+            "care_obstacles": "low",
+            "self_protection": "medium",
+            "recovery_level": "high",
             "care_environment": "Gia đình đã thay đổi cách chăm sóc.",
             "recovery": "Trẻ đi học đều, tâm lý ổn định.",
             "risk_remains": False,

@@ -406,7 +406,10 @@ class Command(BaseCommand):
             [
                 Review(
                     case=case, plan=plan_of[case.pk], at=at, by=self.officer.get(case.unit_id, self.admin),
-                    harm_level=rng.choice(["high", "medium", "low"]), care_environment="Gia đình đã ổn định hơn.",
+                    harm_level=(harm := rng.choice(["high", "medium", "low"])), harm_severity=harm,
+                    abuser_access=rng.choice(["medium", "low"]), care_obstacles=rng.choice(["medium", "low"]),
+                    self_protection=rng.choice(["medium", "low"]), recovery_level=rng.choice(["high", "medium"]),
+                    care_environment="Gia đình đã ổn định hơn.",
                     recovery="Trẻ hồi phục dần.", risk_remains=rng.random() < 0.4, child_stable=rng.random() < 0.6,
                 )
                 for case, at in reviews
