@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0015_moves"),
+        ("cases", "0016_intake_mau01_fields"),
     ]
 
     operations = [
