@@ -91,4 +91,5 @@ def register_documents() -> None:
             url=_url(form),
             reason=reason,
             describe=_describe(form),
+            record=lambda step: step.case,
         )

@@ -135,6 +135,7 @@ class SigningAction(AuditAction):
     CERTIFICATE_ADD = "signing.certificate_add", _("Thêm chứng thư số")
     CERTIFICATE_REVOKE = "signing.certificate_revoke", _("Ngừng sử dụng chứng thư số")
     SIGN = "signing.sign", _("Ký số văn bản")
+    VIEW = "signing.view", _("Xem văn bản để ký số hoặc kiểm tra chữ ký số")
 
 
 class ExportAction(AuditAction):

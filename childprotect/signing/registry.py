@@ -11,6 +11,8 @@ that would be downloaded now), who may sign it, and which version of the object 
         may_sign=lambda user, step: ...,    # who signs it (a chair of the case's commune)
         version=lambda step: "",            # what a signature is of: one per (object, kind, version)
         refusal=lambda step: None,          # why it cannot be signed yet (Vietnamese), or None
+        describe=lambda step: "Mẫu 05 …",  # the document in words (pages, audit)
+        record=lambda step: step.case,      # whose access log the views of its pages join
         reason="Phê duyệt kế hoạch hỗ trợ, can thiệp",
         url=lambda step: "/cases/…/forms/05.pdf?step=…",   # where the document is downloaded
     )
@@ -40,6 +42,10 @@ def _no_version(obj: Any) -> str:
     return ""
 
 
+def _itself(obj: Any) -> Any:
+    return obj
+
+
 @dataclass(frozen=True)
 class Kind:
     kind: str
@@ -53,6 +59,7 @@ class Kind:
     version: Callable[[Any], str] = _no_version
     refusal: Callable[[Any], str | None] = _no_refusal
     describe: Callable[[Any], str] = str
+    record: Callable[[Any], models.Model] = _itself  # whose access log a view of the document joins
 
 
 KINDS: dict[str, Kind] = {}
@@ -71,9 +78,10 @@ def register(
     version: Callable[[Any], str] = _no_version,
     refusal: Callable[[Any], str | None] = _no_refusal,
     describe: Callable[[Any], str] = str,
+    record: Callable[[Any], models.Model] = _itself,
 ) -> Kind:
     """Declare a kind of signable document (idempotent for the same kind: a reloaded app registers again)."""
-    entry = Kind(kind, label, model, get_for, render, may_sign, url, reason, version, refusal, describe)
+    entry = Kind(kind, label, model, get_for, render, may_sign, url, reason, version, refusal, describe, record)
     KINDS[kind] = entry
     return entry
 

@@ -103,6 +103,17 @@ def certificate_revoke(*, actor: User, certificate: SigningCertificate) -> None:
         )
 
 
+def document_record_view(*, actor: User, entry: Kind, obj: Any, page: str) -> None:
+    """A view of a document's signing or check page, recorded once per view on the record it belongs to (its
+    "who accessed" log): the document leads to the child (NĐ 56 Đ33)."""
+    audit_record(
+        actor=actor,
+        action=SigningAction.VIEW,
+        obj=entry.record(obj),
+        changes={"kind": entry.kind, "page": page, "document": entry.describe(obj)},
+    )
+
+
 def document_digest(pdf: bytes) -> str:
     return hashlib.sha256(pdf).hexdigest()
 

@@ -98,6 +98,7 @@ def document_sign(request: AuthenticatedRequest, kind: str, pk: int) -> HttpResp
         else:
             messages.success(request, _("Đã ký số văn bản."))
             return redirect("signing:document", pk=document.pk)
+    services.document_record_view(actor=request.user, entry=entry, obj=obj, page="sign")
     return render(
         request,
         "signing/sign.html",
@@ -121,6 +122,7 @@ def document_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A signed document's signature checked now: valid or not, by whom, when, changed after signing or not."""
     document, obj = selectors.signed_document_get_for(request.user, pk)
     entry = kind_get(document.kind)
+    services.document_record_view(actor=request.user, entry=entry, obj=obj, page="check")
     return render(
         request,
         "signing/document.html",

@@ -47,16 +47,16 @@ def softhsm(tmp_path_factory):
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     run = [util, "--pin", PIN]
-    subprocess.run(
+    subprocess.run(  # noqa: S603 (fixed arguments, no shell)
         [util, "--init-token", "--free", "--label", TOKEN, "--so-pin", "0000", "--pin", PIN],
         check=True,
         capture_output=True,
-    )  # noqa: S603
-    subprocess.run(
+    )
+    subprocess.run(  # noqa: S603 (fixed arguments, no shell)
         [*run, "--import", str(key_file), "--token", TOKEN, "--label", LABEL, "--id", "01"],
         check=True,
         capture_output=True,
-    )  # noqa: S603
+    )
     key_file.unlink()  # the key exists only on the token from here on
 
     import pkcs11
