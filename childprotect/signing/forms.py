@@ -9,10 +9,12 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from childprotect.forms import StyledForm
+
 from .models import SigningCertificate
 
 
-class CertificateUploadForm(forms.Form):
+class CertificateUploadForm(StyledForm):
     file = forms.FileField(label=_("Tệp chứng thư số (.p12, .pfx)"))
     passphrase = forms.CharField(
         label=_("Mật khẩu của tệp"),
@@ -23,7 +25,7 @@ class CertificateUploadForm(forms.Form):
     )
 
 
-class SignForm(forms.Form):
+class SignForm(StyledForm):
     # Any id is taken here: whether the certificate is the signer's own is the service's refusal, said in words.
     certificate = forms.IntegerField(label=_("Chứng thư số"), widget=forms.Select)
     passphrase = forms.CharField(
@@ -42,7 +44,7 @@ class SignForm(forms.Form):
             ]
 
 
-class TokenCertificateForm(forms.Form):
+class TokenCertificateForm(StyledForm):
     """A key and certificate on the server's PKCS#11 token, by their label, read with the token's PIN."""
 
     label = forms.CharField(label=_("Nhãn khoá và chứng thư số trên thiết bị"), max_length=100)

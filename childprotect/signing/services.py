@@ -127,7 +127,12 @@ def _signer_for(certificate: SigningCertificate, secret: str) -> Iterator[Any]:
                 raise SigningError("Chứng thư số trên thiết bị không khớp với chứng thư số đã đăng ký.")
             yield signer
         return
-    credentials = pades.open_pkcs12(bytes(certificate.pkcs12 or b""), secret)
+    if not secret:
+        raise SigningError("Hãy nhập mật khẩu chứng thư số.")
+    try:
+        credentials = pades.open_pkcs12(bytes(certificate.pkcs12 or b""), secret)
+    except SigningError:
+        raise SigningError("Sai mật khẩu chứng thư số.") from None
     if pades.certificate_info(credentials.certificate).fingerprint != certificate.fingerprint:
         raise SigningError("Tệp chứng thư số đã lưu không khớp với chứng thư số đã đăng ký.")
     yield pades.simple_signer(credentials)
