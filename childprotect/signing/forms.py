@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,12 @@ class CertificateUploadForm(StyledForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
         help_text=_("Dùng để mở tệp và mã hoá lại khoá bí mật; không được lưu. Bạn nhập lại mật khẩu mỗi lần ký."),
     )
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if (upload.size or 0) > settings.CHILDPROTECT_SIGNING_MAX_FILE_BYTES:  # refused before it is read
+            raise forms.ValidationError(_("Tệp chứng thư số quá lớn: tệp PKCS#12 chỉ vài KB."))
+        return upload
 
 
 class SignForm(StyledForm):

@@ -3,6 +3,7 @@ the object it is of (its kind's selector: out of reach = missing = 404)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 from typing import IO, TYPE_CHECKING, Any
@@ -84,5 +85,5 @@ def validation_of(document: SignedDocument) -> pades.Validation:
     result = pades.validate_pdf(pdf, trust_roots=trust_roots(), moment=document.signed_at)
     if hashlib.sha256(pdf).hexdigest() != document.sha256 and result.intact and not result.modified:
         # Bytes changed outside the signed range and the signature still checks: still not the file we stored.
-        return pades.Validation(**{**result.__dict__, "modified": True})
+        return dataclasses.replace(result, modified=True)
     return result

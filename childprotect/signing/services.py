@@ -94,7 +94,10 @@ def certificate_revoke(*, actor: User, certificate: SigningCertificate) -> None:
     if certificate.owner_id != actor.pk:
         raise PermissionDenied
     with transaction.atomic():
-        SigningCertificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        erase: dict[str, Any] = {"pkcs12": b""} if certificate.source == CertificateSource.PKCS12 else {}
+        SigningCertificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), **erase
+        )
         audit_record(
             actor=actor,
             action=SigningAction.CERTIFICATE_REVOKE,

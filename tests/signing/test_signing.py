@@ -169,6 +169,7 @@ def test_a_certificate_is_retired_by_its_owner_only(client, chair_with_certifica
     assert client.post(url).status_code == 302
     chair_with_certificate.refresh_from_db()
     assert chair_with_certificate.revoked_at is not None
+    assert bytes(chair_with_certificate.pkcs12) == b""  # the encrypted key is erased too
 
 
 # --- Mẫu 05 ------------------------------------------------------------------------------------------------------
