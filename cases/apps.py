@@ -18,9 +18,11 @@ class CasesConfig(AppConfig):
 
         from .imports import ChildImporter
         from .resources import CASES, CHILDREN, REPORTS
+        from .signing import register_documents
         from .workflow import TRANSITIONS
 
         register(ChildImporter())
         for export in (REPORTS, CHILDREN, CASES):
             export_register(export)
         steps_register({case_step(t.action): t.label for t in TRANSITIONS})
+        register_documents()  # the decisions the chair signs digitally (childprotect/signing)

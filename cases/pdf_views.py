@@ -22,6 +22,7 @@ from childprotect.audit.actions import CaseAction, ReportAction
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import pdf_response, render_pdf
 from childprotect.places.models import AdminUnit
+from childprotect.signing.selectors import signed_pdf
 
 from . import selectors
 from .mau01 import report_form_context
@@ -228,7 +229,9 @@ def case_form_pdf(request: AuthenticatedRequest, pk: int, form: str) -> HttpResp
         return pdf_response(pdf, f"{case}-mau-{form}.pdf")
     with translation.override("vi"):
         context = _case_context(request, case, form)
-        pdf = render_pdf(f"pdf/forms/mau{form}.html", context, request=request)
+        pdf = signed_pdf(f"mau{form}", context.get("step")) or render_pdf(
+            f"pdf/forms/mau{form}.html", context, request=request
+        )
     record_view(actor=request.user, obj=case, action=CaseAction.PRINT, details={"form": form})
     return pdf_response(pdf, f"{case}-mau-{form}.pdf")
 

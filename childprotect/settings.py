@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "childprotect.audit",
     "childprotect.workdays",
     "childprotect.core",
+    "childprotect.signing",  # digital signatures (docs/signing.md)
     # above every app: the role home pages, development commands
     "home",
     "devtools",
@@ -443,3 +444,15 @@ LOGGING = {
     # WeasyPrint and fontTools report every step of every PDF at INFO; axes every login (the audit log has them).
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools", "axes")},
 }
+
+# --- digital signatures (docs/signing.md) ---------------------------------------------------------------------------
+# The root certificates a signature is trusted up to: PEM or DER files (comma-separated paths), e.g. the national
+# root CA (Bộ Khoa học và Công nghệ / NEAC) and the roots of the CAs the signers' certificates come from. A signature
+# whose chain ends elsewhere shows "not trusted", not "invalid".
+CHILDPROTECT_SIGNING_TRUST_ROOTS = env.list("CHILDPROTECT_SIGNING_TRUST_ROOTS", default=[])
+# A certificate is added only by the person it names (its subject's common name, compared without accents and case).
+CHILDPROTECT_SIGNING_NAME_MATCH = env.bool("CHILDPROTECT_SIGNING_NAME_MATCH", default=True)
+CHILDPROTECT_SIGNING_MAX_FILE_BYTES = env.int("CHILDPROTECT_SIGNING_MAX_FILE_BYTES", default=64 * 1024)
+# A PKCS#11 token on the server (a USB token, an HSM): the module's path and the token's label; empty: none.
+CHILDPROTECT_PKCS11_MODULE = env.str("CHILDPROTECT_PKCS11_MODULE", default="")
+CHILDPROTECT_PKCS11_TOKEN_LABEL = env.str("CHILDPROTECT_PKCS11_TOKEN_LABEL", default="")

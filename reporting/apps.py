@@ -13,9 +13,11 @@ class ReportingConfig(AppConfig):
         # The words of its steps for the audit log; entries written before the rename carry report.<step>.
         from childprotect.audit.actions import OLD_PERIODIC_REPORT_STEP, periodic_report_step, steps_register
 
+        from .signing import register_documents
         from .workflow import TRANSITIONS
 
         steps_register(
             {periodic_report_step(s.action): f"{s.label} (báo cáo định kỳ)" for s in TRANSITIONS},
             aliases={OLD_PERIODIC_REPORT_STEP + s.action: periodic_report_step(s.action) for s in TRANSITIONS},
         )
+        register_documents()  # the report's official PDF can be signed digitally (childprotect/signing)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from childprotect.audit.actions import PeriodicReportAction
 from childprotect.http import AuthenticatedRequest, private_download, stored_file_open
 from childprotect.pdf import ascii_filename
+from childprotect.signing.selectors import signed_pdf_open
 
 from . import selectors, services
 from .models import PdfStatus
@@ -58,7 +59,7 @@ def report_pdf_download(request: AuthenticatedRequest, pk: int) -> HttpResponseB
     report = selectors.periodic_report_get_for(request.user, pk)
     if report.pdf_status != PdfStatus.DONE or not report.pdf:
         raise Http404
-    handle = stored_file_open(report.pdf)
+    handle = signed_pdf_open("periodic_report", report) or stored_file_open(report.pdf)  # signed: the signed PDF
     services.periodic_report_record_view(
         actor=request.user,
         report=report,

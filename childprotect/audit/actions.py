@@ -129,6 +129,15 @@ class PeriodicReportAction(AuditAction):
     XLSX = "periodicreport.xlsx", _("Tải bảng số liệu báo cáo định kỳ (XLSX)"), "report.xlsx"
 
 
+class SigningAction(AuditAction):
+    """Digital signatures (childprotect/signing): a signer's certificates and the documents they sign."""
+
+    CERTIFICATE_ADD = "signing.certificate_add", _("Thêm chứng thư số")
+    CERTIFICATE_REVOKE = "signing.certificate_revoke", _("Ngừng sử dụng chứng thư số")
+    SIGN = "signing.sign", _("Ký số văn bản")
+    VIEW = "signing.view", _("Xem văn bản để ký số hoặc kiểm tra chữ ký số")
+
+
 class ExportAction(AuditAction):
     CHILDREN = "export.children", _("Xuất danh sách trẻ em")
     REPORTS = "export.reports", _("Xuất danh sách báo cáo tiếp nhận")
@@ -183,6 +192,7 @@ AREAS: tuple[type[AuditAction], ...] = (
     GrantAction,
     AgencyAction,
     PeriodicReportAction,
+    SigningAction,
     ExportAction,
     ImportAction,
     AdminAction,

@@ -426,6 +426,26 @@ RULES: dict[str, Rule] = {
             nowhere("A/unknown step", lambda w: {"pk": w.referrals["A"].pk, "action": "delete"}),
         ),
     ),
+    # --- digital signatures (childprotect/signing) -------------------------------------------------------------------
+    # One's own certificates: every account has the page (an empty POST shows the form's errors).
+    "signing:certificates": Rule(get=each(200), post=each(200)),
+    "signing:certificate_revoke": Rule(
+        get=each(405),
+        post=each(404),
+        post_only=True,
+        targets=(nowhere("no such certificate", lambda w: {"pk": 999_999}),),
+    ),
+    # The periodic report is signed by who "Ký, gửi" it (the commune's chair); others in reach 403, outside 404. The
+    # world's report is a draft: the chair's page says why it cannot be signed yet (an empty POST: the form's errors).
+    "signing:sign": Rule(
+        get=each(403, chair_a=200),
+        post=each(403, chair_a=200),
+        targets=(
+            *with_(on(PERIODIC, periodic_pk), kind="periodic_report"),
+            nowhere("unknown kind", lambda w: {"kind": "nosuch", "pk": w.periodic["A"].pk}),
+        ),
+    ),
+    "signing:document": Rule(get=each(404), targets=(nowhere("no such signed document", lambda w: {"pk": 999_999}),)),
     # --- periodic reports ----------------------------------------------------------------------------------------
     "reporting:report_list": Rule(get=each(200, police=404)),
     "reporting:report_new": Rule(get=each(405), post=each(302, police=404), post_only=True),
