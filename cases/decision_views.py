@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 from childprotect.audit.actions import CaseAction
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import pdf_response
+from childprotect.signing.selectors import signed_pdf
 
 from . import selectors
 from .documents import BY_KIND, pick_step, render_case_document
@@ -31,6 +32,7 @@ def case_decision_pdf(request: AuthenticatedRequest, pk: int, kind: str) -> Http
     if wanted and not wanted.isdigit():
         raise Http404
     step = pick_step(case, BY_KIND[kind], int(wanted) if wanted else None)  # not decided (yet): 404
-    pdf, filename = render_case_document(request.user, case, kind, step)
+    pdf, filename = render_case_document(request.user, case, kind, step)  # checks again who may see it
+    pdf = signed_pdf(kind, step) or pdf  # once signed, the stored signed PDF is the document
     record_view(actor=request.user, obj=case, action=CaseAction.PRINT, details={"decision": kind, "step": step.pk})
     return pdf_response(pdf, filename)

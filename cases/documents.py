@@ -39,7 +39,14 @@ from .policy import can_see_child_protected
 if TYPE_CHECKING:
     from childprotect.accounts.models import User
 
-__all__ = ["DECISION_KINDS", "DecisionKind", "decision_number", "decision_steps", "render_case_document"]
+__all__ = [
+    "DECISION_KINDS",
+    "DecisionKind",
+    "decision_number",
+    "decision_steps",
+    "render_case_document",
+    "render_decision",
+]
 
 
 def _record(step: CaseStep) -> dict[str, Any]:
@@ -254,6 +261,11 @@ def render_case_document(user: User, case: Case, kind: str, step: CaseStep | int
     if not can_see_child_protected(user, case.child):
         raise PermissionDenied("Bạn không có quyền in quyết định của hồ sơ này.")
     picked = pick_step(case, found, step)
+    return render_decision(case, found, picked), f"{case}-quyet-dinh-{found.kind}-{picked.pk}.pdf"
+
+
+def render_decision(case: Case, kind: DecisionKind, step: CaseStep) -> bytes:
+    """The PDF of `kind` for a step already picked (pick_step) and reached: what is printed, and what is signed
+    (cases/signing.py). No access check: the callers have made theirs."""
     with translation.override("vi"):
-        pdf = render_pdf(found.template, _context(case, found, picked))
-    return pdf, f"{case}-quyet-dinh-{found.kind}-{picked.pk}.pdf"
+        return render_pdf(kind.template, _context(case, kind, step))

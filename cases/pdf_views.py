@@ -224,14 +224,12 @@ def case_form_pdf(request: AuthenticatedRequest, pk: int, form: str) -> HttpResp
         from .documents import render_case_document  # documents builds on this module's rows
 
         step = _pick_step(request, case, FORM_ACTIONS[form])
-        pdf, _name = render_case_document(request.user, case, "plan-approval", step)
+        pdf = signed_pdf("plan-approval", step) or render_case_document(request.user, case, "plan-approval", step)[0]
         record_view(actor=request.user, obj=case, action=CaseAction.PRINT, details={"form": form})
         return pdf_response(pdf, f"{case}-mau-{form}.pdf")
     with translation.override("vi"):
         context = _case_context(request, case, form)
-        pdf = signed_pdf(f"mau{form}", context.get("step")) or render_pdf(
-            f"pdf/forms/mau{form}.html", context, request=request
-        )
+        pdf = render_pdf(f"pdf/forms/mau{form}.html", context, request=request)
     record_view(actor=request.user, obj=case, action=CaseAction.PRINT, details={"form": form})
     return pdf_response(pdf, f"{case}-mau-{form}.pdf")
 

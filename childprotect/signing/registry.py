@@ -4,7 +4,7 @@ that would be downloaded now), who may sign it, and which version of the object 
 
     from childprotect.signing.registry import register
     register(
-        "mau05", "Quyết định phê duyệt kế hoạch (Mẫu 05)",
+        "plan-approval", "Quyết định phê duyệt kế hoạch (Mẫu 05)",
         model=CaseStep,
         get_for=lambda user, pk: ...,       # the object within the user's reach, or Http404
         render=lambda step: b"%PDF...",     # the PDF bytes as the download view prints them today

@@ -23,7 +23,7 @@ from childprotect.signing.models import SignedDocument, SigningCertificate
 from reporting.models import PeriodicReport
 from reporting.periods import PeriodKind
 from reporting.services import report_prepare
-from tests.support.builders import report_step
+from tests.support.builders import SEPARATION, act, open_case, report_step
 from tests.support.certificates import Authority
 from tests.support.clock import JUNE
 from tests.support.pages import html, pdf_text
@@ -179,10 +179,14 @@ def test_the_chair_signs_mau05_and_its_download_is_the_signed_pdf(
     client, chair_with_certificate, approval, tmp_path, logs
 ):
     case = approval.case
-    response = sign(client, "mau05", approval, chair_with_certificate)
+    response = sign(client, "plan-approval", approval, chair_with_certificate)
     assert response.status_code == 302, errors(response)
     document = SignedDocument.objects.get()
-    assert (document.kind, document.object_id, document.signer) == ("mau05", approval.pk, chair_with_certificate.owner)
+    assert (document.kind, document.object_id, document.signer) == (
+        "plan-approval",
+        approval.pk,
+        chair_with_certificate.owner,
+    )
     assert document.cert_serial == chair_with_certificate.serial
 
     download = client.get(reverse("cases:case_form_pdf", args=[case.pk, "05"]) + f"?step={approval.pk}")
@@ -190,20 +194,20 @@ def test_the_chair_signs_mau05_and_its_download_is_the_signed_pdf(
     assert "PHÊ DUYỆT" in pdf_text(tmp_path, download.content).upper()
 
     entry = AuditEntry.objects.get(action=SigningAction.SIGN)
-    assert entry.changes["kind"] == "mau05" and entry.changes["sha256"] == document.sha256
+    assert entry.changes["kind"] == "plan-approval" and entry.changes["sha256"] == document.sha256
     assert PASSPHRASE not in str(entry.changes) and PASSPHRASE not in logs.text
 
     page = html(client.get(reverse("signing:document", args=[document.pk])))
     assert "Chữ ký hợp lệ" in page and CHAIR in page
     assert "Đã ký số" in html(client.get(reverse("cases:case_detail", args=[case.pk])))
 
-    again = sign(client, "mau05", approval, chair_with_certificate, digest=document.sha256)
+    again = sign(client, "plan-approval", approval, chair_with_certificate, digest=document.sha256)
     assert f"đã được {CHAIR} ký số" in html(again)
     assert SignedDocument.objects.count() == 1
 
 
 def test_the_stored_signature_verifies_with_pyhanko(client, chair_with_certificate, approval, trusted, tmp_path):
-    sign(client, "mau05", approval, chair_with_certificate)
+    sign(client, "plan-approval", approval, chair_with_certificate)
     status = validate(bytes(SignedDocument.objects.get().pdf), trusted)
     assert status.intact and status.valid and status.trusted and status.bottom_line
     assert status.signing_cert.subject.native["common_name"] == CHAIR
@@ -218,7 +222,7 @@ def test_the_stored_signature_verifies_with_pyhanko(client, chair_with_certifica
 
 
 def test_flipped_bytes_in_the_stored_pdf_show_an_invalid_signature(client, chair_with_certificate, approval):
-    sign(client, "mau05", approval, chair_with_certificate)
+    sign(client, "plan-approval", approval, chair_with_certificate)
     document = SignedDocument.objects.get()
     data = bytearray(document.pdf)
     at = data.find(b"stream") + 40  # inside the first content stream: covered by the signature
@@ -232,7 +236,7 @@ def test_an_update_appended_after_signing_shows_a_modified_document(client, chai
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-    sign(client, "mau05", approval, chair_with_certificate)
+    sign(client, "plan-approval", approval, chair_with_certificate)
     document = SignedDocument.objects.get()
     writer = IncrementalPdfFileWriter(io.BytesIO(bytes(document.pdf)))
     writer.root["/Lang"] = generic.pdf_string("en")  # a change to the document after the signature
@@ -248,14 +252,14 @@ def test_an_update_appended_after_signing_shows_a_modified_document(client, chai
 def test_a_root_that_is_not_configured_shows_not_trusted_rather_than_invalid(
     client, chair_with_certificate, approval, settings, tmp_path
 ):
-    sign(client, "mau05", approval, chair_with_certificate)
+    sign(client, "plan-approval", approval, chair_with_certificate)
     settings.CHILDPROTECT_SIGNING_TRUST_ROOTS = [Authority.make("CA khác").write(tmp_path / "other.pem")]
     page = html(client.get(reverse("signing:document", args=[SignedDocument.objects.get().pk])))
     assert "không thuộc tổ chức cung cấp dịch vụ được tin cậy" in page and "không hợp lệ" not in page
 
 
 def test_a_wrong_passphrase_is_refused_and_changes_nothing(client, chair_with_certificate, approval, logs):
-    response = sign(client, "mau05", approval, chair_with_certificate, passphrase="sai-mat-khau")
+    response = sign(client, "plan-approval", approval, chair_with_certificate, passphrase="sai-mat-khau")
     assert response.status_code == 200 and "Sai mật khẩu chứng thư số" in errors(response)
     assert not SignedDocument.objects.exists()
     assert not AuditEntry.objects.filter(action=SigningAction.SIGN).exists()
@@ -265,35 +269,72 @@ def test_a_wrong_passphrase_is_refused_and_changes_nothing(client, chair_with_ce
 def test_a_certificate_that_expired_since_it_was_added_cannot_sign(client, chair_with_certificate, approval, clock):
     clock.move_to(chair_with_certificate.not_after + dt.timedelta(days=1))
     client.force_login(chair_with_certificate.owner)  # the session of a year ago has expired
-    response = sign(client, "mau05", approval, chair_with_certificate)
+    response = sign(client, "plan-approval", approval, chair_with_certificate)
     assert "đã hết hạn" in errors(response)
     assert not SignedDocument.objects.exists()
 
 
 def test_a_document_changed_since_the_signing_page_was_opened_is_refused(client, chair_with_certificate, approval):
-    response = sign(client, "mau05", approval, chair_with_certificate, digest="f" * 64)
+    response = sign(client, "plan-approval", approval, chair_with_certificate, digest="f" * 64)
     assert "đã thay đổi" in errors(response)
     assert not SignedDocument.objects.exists()
+
+
+def test_every_decision_of_the_chair_is_signed_and_served_signed(
+    client, tmp_path, chair_with_certificate, officer_a, make_report, make_child
+):
+    """The separation (Mẫu 07) and the emergency measures are two decisions of one step: each signed on its own, and
+    the decision's download is then the stored signed PDF; Mẫu 02 (the officer's record) is not a signable kind."""
+    case = open_case(officer_a, make_report, make_child)
+    act(officer_a, case, "assess_initial")
+    act(chair_with_certificate.owner, case, "decide_emergency", **SEPARATION, separation_decision_number="12")
+    step = case.steps.get(action="decide_emergency")
+    client.force_login(chair_with_certificate.owner)
+    for kind in ("separation", "emergency"):
+        response = sign(client, kind, step, chair_with_certificate)
+        assert response.status_code == 302, errors(response)
+        document = SignedDocument.objects.get(kind=kind)
+        served = client.get(reverse("cases:case_decision_pdf", args=[case.pk, kind]) + f"?step={step.pk}")
+        assert b"".join(served.streaming_content if served.streaming else [served.content]) == bytes(document.pdf)
+    assert "12/QĐ-UBND" in pdf_text(tmp_path, bytes(SignedDocument.objects.get(kind="separation").pdf))
+    assert client.get(sign_url("mau02", step.pk)).status_code == 404
 
 
 def test_someone_elses_certificate_cannot_sign(client, chair_with_certificate, approval, trusted, commune_a):
     from tests.factories import UserFactory
 
-    found = re.search(r'name="digest" value="(\w+)"', html(client.get(sign_url("mau05", approval.pk))))
-    assert found is not None
-    digest = found.group(1)
     vice = UserFactory(username="vice_a", full_name="Phạm Thị Phó", role="commune_chair", unit=commune_a)
     client.force_login(vice)
+    assert upload(client, trusted.pkcs12("Phạm Thị Phó", PASSPHRASE)).status_code == 302
+    theirs = SigningCertificate.objects.get(owner=vice)
+    client.force_login(chair_with_certificate.owner)  # the chair who approved the plan, with the vice-chair's key
+    found = re.search(r'name="digest" value="(\w+)"', html(client.get(sign_url("plan-approval", approval.pk))))
+    assert found is not None
     response = client.post(
-        sign_url("mau05", approval.pk),
-        {"certificate": chair_with_certificate.pk, "passphrase": PASSPHRASE, "digest": digest},
+        sign_url("plan-approval", approval.pk),
+        {"certificate": theirs.pk, "passphrase": PASSPHRASE, "digest": found.group(1)},
     )
     assert "không phải của bạn" in errors(response)
     assert not SignedDocument.objects.exists()
 
 
+def test_only_the_chair_who_took_the_decision_signs_it(client, chair_with_certificate, approval, commune_a):
+    """The printed block names the chair who took the step: another chair of the same commune may not sign it."""
+    from tests.factories import UserFactory
+
+    vice = UserFactory(username="vice_a", full_name="Phạm Thị Phó", role="commune_chair", unit=commune_a)
+    client.force_login(vice)
+    assert client.get(sign_url("plan-approval", approval.pk)).status_code == 403
+    response = client.post(
+        sign_url("plan-approval", approval.pk),
+        {"certificate": chair_with_certificate.pk, "passphrase": PASSPHRASE, "digest": "0" * 64},
+    )
+    assert response.status_code == 403
+    assert not SignedDocument.objects.exists()
+
+
 def test_outsiders_get_404_and_other_roles_403(client, approval, officer_a, officer_b, supervisor, police):
-    url = sign_url("mau05", approval.pk)
+    url = sign_url("plan-approval", approval.pk)
     for user, status in ((officer_b, 404), (police, 404), (officer_a, 403), (supervisor, 403)):
         client.force_login(user)
         assert client.get(url).status_code == status, user

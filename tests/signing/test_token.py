@@ -95,7 +95,7 @@ def test_the_chair_registers_the_key_on_the_token_and_signs_mau05_with_the_pin(
     assert certificate.common_name == "Lê Văn Thắng"
 
     step = case_at(CaseState.IMPLEMENTING).steps.get(action="approve_plan")
-    sign_url = reverse("signing:sign", args=["mau05", step.pk])
+    sign_url = reverse("signing:sign", args=["plan-approval", step.pk])
     found = re.search(r'name="digest" value="(\w+)"', html(client.get(sign_url)))
     assert found is not None
     post = {"certificate": certificate.pk, "digest": found.group(1)}
