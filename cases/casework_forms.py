@@ -381,8 +381,3 @@ class BulkRehomeForm(StyledForm):
 class CommentForm(StyledForm):
     text = forms.CharField(label=_("Ý kiến"), widget=TEXTAREA)
     requests_changes = forms.BooleanField(label=_("Đề nghị cán bộ phụ trách sửa, bổ sung"), required=False)
-
-
-class SeparationForm(StyledForm):
-    extend_until = forms.DateField(label=_("Gia hạn cách ly đến ngày"), required=False, help_text="dd/mm/yyyy")
-    decision = forms.CharField(label=_("Quyết định gia hạn (số, ngày, cơ quan)"), max_length=255, required=False)

@@ -40,7 +40,6 @@ urlpatterns = [
     path("cases/<id:pk>/", views.case_detail, name="case_detail"),
     path("cases/<id:pk>/act/<str:action>/", views.case_act, name="case_act"),
     path("cases/<id:pk>/comment/", views.case_comment, name="case_comment"),
-    path("cases/<id:pk>/separation/", views.case_separation, name="case_separation"),
     path("cases/<id:pk>/forms/<str:form>.pdf", pdf_views.case_form_pdf, name="case_form_pdf"),
     path("cases/<id:pk>/decisions/<str:kind>.pdf", decision_views.case_decision_pdf, name="case_decision_pdf"),
     path("cases/<id:pk>/attachments/", attachment_views.attachment_upload, name="attachment_upload"),

@@ -23,7 +23,6 @@ from childprotect.accounts.policy import (
     can_comment,
     can_log_report,
     can_reassign_cases,
-    can_record_separation,
     can_register_child,
     can_use_registry,
     works_for_commune,
@@ -35,7 +34,7 @@ from childprotect.places.selectors import old_unit_ids, successors_of
 from childprotect.text import nfc
 
 from . import selectors, services
-from .casework_forms import ActivityFormSet, BulkReassignForm, CommentForm, SeparationForm
+from .casework_forms import ActivityFormSet, BulkReassignForm, CommentForm
 from .extensions import case_page_parts, partner_case_url
 from .forms import (
     CarerFormSet,
@@ -432,9 +431,6 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "can_attach": protected and can_attach_files(request.user),
             "can_comment": can_comment(request.user),
             "comment_form": CommentForm(),
-            "separation_form": SeparationForm(),
-            "can_record_separation": can_record_separation(request.user)
-            and case.deadlines.filter(kind="separation_end", status="open").exists(),
             "now": timezone.now(),
         },
     )
@@ -565,27 +561,4 @@ def case_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Đã gửi ý kiến."))
-    return redirect("cases:case_detail", pk=case.pk)
-
-
-@login_required
-@require_POST
-def case_separation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    case = selectors.case_get_for(request.user, pk)
-    form = SeparationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.separation_record(
-                actor=request.user,
-                case=case,
-                ended_on=None if form.cleaned_data["extend_until"] else timezone.localdate(),
-                extend_until=form.cleaned_data["extend_until"],
-                decision=form.cleaned_data["decision"],
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Đã ghi nhận về cách ly tạm thời."))
-    else:
-        messages.error(request, _("Ngày gia hạn không hợp lệ (dd/mm/yyyy)."))
     return redirect("cases:case_detail", pk=case.pk)

@@ -17,11 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.deadlines import refresh_next_due, set_next_due
+from cases.deadlines import set_next_due
 from cases.handlers import (
     ClosureCondition,
     closure_conditions,
-    running_separations,
     start_deadline,
 )
 from cases.models import (
@@ -43,7 +42,7 @@ from cases.responsible import CommuneHeads, absent_reason, case_reminded, commun
 from cases.selectors import cases_visible_to, forget_open_transfer, open_transfer
 from cases.workflow import TRANSITIONS, Transition, next_transitions, waiting_on
 from childprotect.accounts.models import Role, User
-from childprotect.accounts.policy import COMMUNE_STAFF, can_comment, can_record_separation, can_take_charge_of_cases
+from childprotect.accounts.policy import COMMUNE_STAFF, can_comment, can_take_charge_of_cases
 from childprotect.accounts.selectors import agencies_partners, user_reaches_unit
 from childprotect.audit.actions import CaseAction, case_step
 from childprotect.audit.services import audit_record
@@ -59,7 +58,6 @@ __all__ = [
     "case_rehome_many",
     "RehomeChoice",
     "case_comment",
-    "separation_record",
     "deadlines_scan",
     "ScanResult",
     "CASEWORK",
@@ -477,40 +475,6 @@ def case_comment(*, actor: User, case: Case, text: str, requests_changes: bool =
                 url=reverse("cases:case_detail", args=[case.pk]),
             )
     return comment
-
-
-def separation_record(
-    *, actor: User, case: Case, ended_on: dt.date | None = None, extend_until: dt.date | None = None, decision: str = ""
-) -> None:
-    """The chair records that a competent authority extended a temporary separation. Ending it is a step of the
-    workflow of its own, with the decision's number and date ("end_separation")."""
-    if not can_record_separation(actor) or not user_reaches_unit(actor, case.unit):
-        raise ValidationError(f"Chỉ {case.unit.chair_title} ghi nhận kết thúc hoặc gia hạn cách ly tạm thời.")
-    if not extend_until:
-        raise ValidationError(
-            "Để chấm dứt biện pháp tách trẻ, dùng bước “Chấm dứt biện pháp tách trẻ khỏi môi trường” "
-            "với số và ngày quyết định."
-        )
-    with transaction.atomic():
-        measure = running_separations(case).order_by("-decided_at").first()
-        deadline = case.deadlines.filter(kind=DeadlineKind.SEPARATION_END, status=DeadlineStatus.OPEN).first()
-        if measure is None or deadline is None:
-            raise ValidationError("Hồ sơ không có quyết định cách ly tạm thời đang có hiệu lực.")
-        now = timezone.now()
-        if not decision.strip():
-            raise ValidationError({"decision": "Gia hạn cách ly cần quyết định của cơ quan có thẩm quyền."})
-        deadline.status, deadline.settled_at = DeadlineStatus.CANCELLED, now
-        deadline.save(update_fields=["status", "settled_at"])
-        measure.separation_until, measure.extension_decision = extend_until, decision.strip()
-        measure.save(update_fields=["separation_until", "extension_decision"])
-        start_deadline(case, DeadlineKind.SEPARATION_END, now, until=extend_until)
-        refresh_next_due(case)
-        audit_record(
-            actor=actor,
-            action=CaseAction.SEPARATION,
-            obj=case,
-            changes={"ended_on": _json(ended_on), "extend_until": _json(extend_until)},
-        )
 
 
 @dataclass

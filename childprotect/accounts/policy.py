@@ -136,11 +136,6 @@ def can_refer(user: Person) -> bool:
     return _role(user) in COMMUNE_STAFF
 
 
-def can_record_separation(user: Person) -> bool:
-    """Record that a competent authority extended a temporary separation (the commune's chair)."""
-    return _role(user) in CHAIRS
-
-
 def can_see_periodic_reports(user: Person) -> bool:
     """See the periodic reports in reach (partners have no part in them)."""
     return _role(user) in CASEWORKERS or _is_admin(user)
@@ -220,7 +215,6 @@ CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "comment": can_comment,
     "attach_files": can_attach_files,
     "refer": can_refer,
-    "record_separation": can_record_separation,
     "see_periodic_reports": can_see_periodic_reports,
     "prepare_periodic_reports": can_prepare_periodic_reports,
     "sign_for_commune": can_sign_for_commune,

@@ -40,7 +40,6 @@ EXPECTED: dict[str, set[str]] = {
     "can_comment": CASEWORKERS,
     "can_attach_files": CASEWORKERS,
     "can_refer": COMMUNE,
-    "can_record_separation": {"chair_a"},
     "can_see_periodic_reports": CASEWORKERS | {"admin"},
     "can_prepare_periodic_reports": CASEWORKERS,
     "can_sign_for_commune": {"chair_a"},

@@ -273,7 +273,7 @@ def test_an_unknown_step_is_a_404(client, new_case, officer_a):
 
 # --- outsiders -----------------------------------------------------------------------------------------------------
 
-CASE_URLS = ["case_detail", "case_act", "case_comment", "case_separation"]
+CASE_URLS = ["case_detail", "case_act", "case_comment"]
 
 
 def case_urls(case: Case) -> dict[str, str]:
@@ -282,13 +282,12 @@ def case_urls(case: Case) -> dict[str, str]:
         "case_detail": detail_url(case),
         "case_act": act_url(case, "assess_initial"),
         "case_comment": reverse("cases:case_comment", args=[case.pk]),
-        "case_separation": reverse("cases:case_separation", args=[case.pk]),
     }
 
 
 def visit(client, name: str, url: str):
-    if name in ("case_comment", "case_separation"):
-        return client.post(url, {"text": "Ý kiến của người ngoài", "extend_until": "", "decision": ""})
+    if name == "case_comment":
+        return client.post(url, {"text": "Ý kiến của người ngoài"})
     return client.get(url)
 
 

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from cases import selectors
 from cases.models import Case, CaseState, Deadline, DeadlineKind, DeadlineStatus
-from cases.services import separation_record
 from tests.support.builders import SEPARATION, act, referral_step, send_referral, walk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
@@ -57,7 +56,7 @@ def test_the_next_deadline_follows_the_case_through_steps_referrals_and_separati
     assert kept(case)[1] == DeadlineKind.REFERRAL_RESPONSE  # hours or days, sooner than the case's own clocks
 
     case.refresh_from_db()
-    separation_record(actor=chair_a, case=case, extend_until=dt.date(2026, 12, 20), decision="Số 12/QĐ-UBND")
+    act(chair_a, case, "extend_separation")
     assert kept(case) == earliest_open(case)
 
     referral_step(police, referral, "accept")  # the answer settles the referral's deadline

@@ -346,7 +346,6 @@ RULES: dict[str, Rule] = {
     # Re-homing the cases of old-list communes: the supervisors' (an empty POST shows the page again with its error).
     "cases:case_rehome": Rule(get=each(403, supervisor=200), post=each(403, supervisor=200)),
     "cases:case_comment": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
-    "cases:case_separation": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
     "cases:case_form_pdf": Rule(
         get=each(200),
         targets=(
@@ -543,7 +542,6 @@ MOVED_CASE_RULES = (
     "cases:case_detail",
     "cases:case_act",
     "cases:case_comment",
-    "cases:case_separation",
     "cases:case_form_pdf",
     "cases:case_decision_pdf",
     "cases:attachment_upload",
