@@ -767,9 +767,10 @@ def referral_answers(figures: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(result, key=lambda r: r["label"])
 
 
-def on_time_share(figures: dict[str, Any]) -> float | None:
-    """The share of steps with a legal time limit done in time (T01), or None when there were none."""
-    t01 = figures.get("T01") or {}
+def on_time_share(figures: dict[str, Any], code: str = "T01") -> float | None:
+    """The share of steps with a legal time limit done in time (T01; T02: the settings' limits), or None when there
+    were none."""
+    t01 = figures.get(code) or {}
     total = t01.get("total") or 0
     met = sum(n for key, _, n in t01.get("by", {}).get("on_time", []) if key is True)
     return met / total if total else None
@@ -821,6 +822,7 @@ def sections(figures: dict[str, Any]) -> list[dict[str, Any]]:
         result.append(
             {
                 "code": indicator.code,
+                "tt13": indicator.tt13,
                 "label": indicator.label,
                 "note": indicator.note,
                 "unit_word": indicator.unit_word,
