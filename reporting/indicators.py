@@ -362,7 +362,7 @@ def _unverified(scope: Scope) -> QuerySet[Report]:
 
 # The steps whose time limit the law sets (NĐ 56/2017: 12 hours for the emergency decision, Đ26 k3; 5 working days for
 # the plan, Đ28 k1; 15 days of temporary separation at most, Đ32), apart from those whose limit is the product's own
-# setting (plan approval, review interval: no legal limit found, docs/law.md#deadlines).
+# setting (plan approval, review interval: no legal limit found, docs/law.md#time-limits).
 STATUTORY_DEADLINES = (DeadlineKind.EMERGENCY, DeadlineKind.PLAN, DeadlineKind.SEPARATION_END)
 
 

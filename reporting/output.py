@@ -200,7 +200,8 @@ def by_commune(report: PeriodicReport, *, annex_only: bool = False) -> dict[str,
             rows[unit_id] = {"name": name, "values": [0] * len(columns)}
     return {
         "columns": [
-            {"number": number, "code": i.code, "label": i.label, "heading": i.annex or i.label} for number, i in columns
+            {"number": number, "code": i.code, "tt13": i.tt13, "label": i.label, "heading": i.annex or i.label}
+            for number, i in columns
         ],
         "rows": sorted(rows.values(), key=lambda row: alphabetical(row["name"])),
         "totals": [figures.get(i.code, {}).get("total", 0) for _number, i in columns],
@@ -317,7 +318,13 @@ def report_xlsx_bytes(report: PeriodicReport) -> bytes:
             sheets.append(listed)
             table = by_commune(report)
             wide = tablib.Dataset(
-                headers=["Xã, phường", *(f"{c['code']}. {c['label']}" for c in table["columns"])],
+                headers=[
+                    "Xã, phường",
+                    *(
+                        f"{c['code']}. {c['label']}" + (f" ({TT13_HEADING}: {c['tt13']})" if c["tt13"] else "")
+                        for c in table["columns"]
+                    ),
+                ],
                 title="Theo xã, phường",
             )
             for row in table["rows"]:
