@@ -526,7 +526,8 @@ INDICATORS: tuple[Indicator, ...] = (
         dims=(Dim("commune", "Theo xã, phường", "incident_unit_id", _units),),
         case_path="",
         unit_word="thông tin",
-        note="Tiếp nhận trong kỳ, chưa có kết luận đánh giá về việc xâm hại (Mẫu 02, Mẫu 03) tại thời điểm tính số liệu.",
+        note="Tiếp nhận trong kỳ, chưa có kết luận đánh giá về việc xâm hại (Mẫu 02, Mẫu 03) tại thời điểm tính "
+        "số liệu.",
     ),
     Indicator(
         "C01",

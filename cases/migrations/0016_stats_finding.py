@@ -4,25 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0015_moves'),
+        ("cases", "0015_moves"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='abuse_finding',
-            field=models.CharField(blank=True, choices=[('established', 'Xác định trẻ em bị xâm hại'), ('at_risk', 'Trẻ em có nguy cơ bị xâm hại'), ('not_found', 'Không có dấu hiệu xâm hại hay nguy cơ')], default='', max_length=12, verbose_name='kết luận về việc xâm hại'),
+            model_name="case",
+            name="abuse_finding",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("established", "Xác định trẻ em bị xâm hại"),
+                    ("at_risk", "Trẻ em có nguy cơ bị xâm hại"),
+                    ("not_found", "Không có dấu hiệu xâm hại hay nguy cơ"),
+                ],
+                default="",
+                max_length=12,
+                verbose_name="kết luận về việc xâm hại",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='finding_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='thời điểm kết luận'),
+            model_name="case",
+            name="finding_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="thời điểm kết luận"),
         ),
         migrations.AlterField(
-            model_name='reportabuse',
-            name='form',
-            field=models.CharField(choices=[('violence', 'Bạo lực'), ('exploitation', 'Bóc lột'), ('exploitation_labour', 'Bóc lột sức lao động (lao động trái pháp luật)'), ('sexual_abuse', 'Xâm hại tình dục'), ('trafficking', 'Mua bán'), ('abandonment', 'Bỏ rơi'), ('neglect', 'Bỏ mặc'), ('other', 'Hình thức gây tổn hại khác'), ('sexual_rape', 'Hiếp dâm'), ('sexual_coercion', 'Cưỡng dâm'), ('sexual_intercourse', 'Giao cấu'), ('sexual_molestation', 'Dâm ô'), ('sexual_prostitution', 'Sử dụng vào mục đích mại dâm, khiêu dâm')], max_length=30, verbose_name='hình thức'),
+            model_name="reportabuse",
+            name="form",
+            field=models.CharField(
+                choices=[
+                    ("violence", "Bạo lực"),
+                    ("exploitation", "Bóc lột"),
+                    ("exploitation_labour", "Bóc lột sức lao động (lao động trái pháp luật)"),
+                    ("sexual_abuse", "Xâm hại tình dục"),
+                    ("trafficking", "Mua bán"),
+                    ("abandonment", "Bỏ rơi"),
+                    ("neglect", "Bỏ mặc"),
+                    ("other", "Hình thức gây tổn hại khác"),
+                    ("sexual_rape", "Hiếp dâm"),
+                    ("sexual_coercion", "Cưỡng dâm"),
+                    ("sexual_intercourse", "Giao cấu"),
+                    ("sexual_molestation", "Dâm ô"),
+                    ("sexual_prostitution", "Sử dụng vào mục đích mại dâm, khiêu dâm"),
+                ],
+                max_length=30,
+                verbose_name="hình thức",
+            ),
         ),
     ]

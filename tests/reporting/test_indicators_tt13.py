@@ -212,7 +212,7 @@ def test_referral_answers_support_and_court_outcomes(built, officer_a, chair_a, 
     )  # fmt: skip
     r2 = send_referral(officer_a, two, procuracy)
     referral_step(prosecutor, r2, "accept", note="")
-    outcome = OutcomeOption.objects.filter(agency_type=AgencyType.PROCURACY).first()
+    outcome = OutcomeOption.objects.filter(agency_type=AgencyType.PROCURACY).order_by("pk")[0]
     referral_step(prosecutor, r2, "complete", outcome=outcome, outcome_reference="01/QĐ-VKS", actions_taken="Truy tố.")
 
     figures = indicators.compute_all([commune_a.pk], period_for(SEMI, 2026))
