@@ -812,6 +812,9 @@ def sections(figures: dict[str, Any]) -> list[dict[str, Any]]:
         dims = []
         for dim in indicator.dims:
             rows = data["by"].get(dim.name, [])
+            if dim.name == AGE.name:  # the groups in their order, the unknown age last
+                order = [key for key, _label in AGE_GROUPS]
+                rows = sorted(rows, key=lambda row: order.index(row[0]) if row[0] in order else len(order))
             if rows:
                 dims.append(
                     {
