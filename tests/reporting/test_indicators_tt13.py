@@ -277,3 +277,25 @@ def test_the_report_build_costs_the_same_queries_for_few_or_many_cases(
     # communes, terms and steps); one per total for the direct count.
     assert few == 76
     assert few_direct == 1 + len(indicators.INDICATORS) == 19
+
+
+def test_the_specific_assessment_may_change_the_conclusion_and_a_blank_keeps_it(
+    case_in, officer_a, chair_a, commune_a
+):
+    case = case_in(officer_a, commune_a, "Ngô Thị Hạnh", received_at=RECEIVED)
+    case_step(officer_a, case, "assess_initial", finding=AbuseFinding.AT_RISK)
+    case.refresh_from_db()
+    assert (case.abuse_finding, case.finding_at) == (AbuseFinding.AT_RISK, JUNE)
+    case_step(chair_a, case, "decide_emergency")
+    case_step(officer_a, case, "assess_specific", finding="")  # no new conclusion: the initial one stands
+    case.refresh_from_db()
+    assert case.abuse_finding == AbuseFinding.AT_RISK
+    period = period_for(SEMI, 2026)
+    assert indicators.compute_all([commune_a.pk], period)["C03"]["total"] == 1
+    # Established later by the specific assessment of another child: counted under C01, no longer at risk.
+    other = case_in(officer_a, commune_a, "Ngô Văn Hùng", received_at=RECEIVED)
+    case_step(officer_a, other, "assess_initial", finding=AbuseFinding.AT_RISK)
+    case_step(chair_a, other, "decide_emergency")
+    case_step(officer_a, other, "assess_specific", finding=AbuseFinding.ESTABLISHED)
+    figures = indicators.compute_all([commune_a.pk], period)
+    assert (figures["C01"]["total"], figures["C03"]["total"]) == (1, 1)
