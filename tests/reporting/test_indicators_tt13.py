@@ -279,9 +279,7 @@ def test_the_report_build_costs_the_same_queries_for_few_or_many_cases(
     assert few_direct == 1 + len(indicators.INDICATORS) == 19
 
 
-def test_the_specific_assessment_may_change_the_conclusion_and_a_blank_keeps_it(
-    case_in, officer_a, chair_a, commune_a
-):
+def test_the_specific_assessment_may_change_the_conclusion_and_a_blank_keeps_it(case_in, officer_a, chair_a, commune_a):
     case = case_in(officer_a, commune_a, "Ngô Thị Hạnh", received_at=RECEIVED)
     case_step(officer_a, case, "assess_initial", finding=AbuseFinding.AT_RISK)
     case.refresh_from_db()
