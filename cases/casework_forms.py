@@ -16,7 +16,7 @@ from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import successors_of
 
 from .fields import UnitField
-from .models import HARM_CRITERIA, HARM_SCALE, RESILIENCE_CRITERIA, ProtectionLevel, RiskLevel
+from .models import HARM_CRITERIA, HARM_SCALE, RESILIENCE_CRITERIA, AbuseFinding, ProtectionLevel, RiskLevel
 from .responsible import active_officers_by_load
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -39,6 +39,12 @@ class AssessInitialForm(ActionForm):
         label=_("Mức độ bảo vệ dự kiến"), choices=[("", "—"), *ProtectionLevel.choices], required=False
     )
     summary = forms.CharField(label=_("Nhận định, thông tin đã xác minh"), widget=TEXTAREA)
+    finding = forms.ChoiceField(
+        label=_("Kết luận về việc xâm hại"),
+        choices=[("", _("Chưa đủ căn cứ kết luận")), *AbuseFinding.choices],
+        required=False,
+        help_text=_("Báo cáo định kỳ chỉ tính trẻ em bị xâm hại khi đã xác định có xâm hại (chỉ tiêu 0101)"),
+    )
 
 
 class DecideEmergencyForm(ActionForm):
@@ -82,6 +88,11 @@ class AssessSpecificForm(ActionForm):
     meeting_date = forms.DateField(label=_("Ngày họp xác định nhu cầu"), help_text="dd/mm/yyyy")
     participants = forms.CharField(label=_("Thành phần tham dự"), widget=TEXTAREA)
     minutes = forms.CharField(label=_("Nội dung biên bản họp"), widget=forms.Textarea(attrs={"rows": 5}))
+    finding = forms.ChoiceField(
+        label=_("Kết luận về việc xâm hại"),
+        choices=[("", _("Giữ kết luận của đánh giá ban đầu")), *AbuseFinding.choices],
+        required=False,
+    )
 
 
 class DraftPlanForm(ActionForm):

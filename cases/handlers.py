@@ -154,9 +154,17 @@ def _latest_plan(case: Case, *statuses: str) -> Plan | None:
     return case.plans.filter(status__in=statuses).order_by("-number").first()
 
 
+def _record_finding(ctx: Step) -> None:
+    """The assessment's conclusion about abuse, when it gives one (counted by the periodic report from its moment)."""
+    finding = ctx.data.get("finding")
+    if finding and finding != ctx.record.abuse_finding:
+        ctx.record.abuse_finding, ctx.record.finding_at = finding, ctx.now
+
+
 def assess_initial(ctx: Step) -> dict[str, Any]:
     if ctx.data.get("level"):
         ctx.record.level = ctx.data["level"]
+    _record_finding(ctx)
     return ctx.data
 
 
@@ -210,6 +218,7 @@ def emergency_plan_clock(case: Case, now: dt.datetime) -> None:
 
 def assess_specific(ctx: Step) -> dict[str, Any]:
     ctx.record.level = ctx.data["level"]
+    _record_finding(ctx)
     return ctx.data
 
 

@@ -341,6 +341,15 @@ CHILDPROTECT_CHARTS_CACHE_SECONDS = env.int("CHILDPROTECT_CHARTS_CACHE_SECONDS",
 # phản hồi chuyển tuyến), and how long the agency keeps its view of the case after completing a referral.
 CHILDPROTECT_REFERRAL_URGENT_HOURS = env.int("CHILDPROTECT_REFERRAL_URGENT_HOURS", default=24)
 CHILDPROTECT_REFERRAL_WORKING_DAYS = env.int("CHILDPROTECT_REFERRAL_WORKING_DAYS", default=3)
+# The periodic report's target share of referral answers on time, per agency type ("health=90,police=80"): shown
+# beside the share measured. Default: Thái Bình's plan 39/KH-UBND, 90% of cases needing health care connected in time.
+CHILDPROTECT_REFERRAL_ON_TIME_TARGETS = {
+    agency.strip(): float(target)
+    for agency, _sep, target in (
+        part.partition("=") for part in env.str("CHILDPROTECT_REFERRAL_ON_TIME_TARGETS", default="health=90").split(",")
+    )
+    if agency.strip() and target.strip()
+}
 CHILDPROTECT_REFERRAL_ACCESS_DAYS = env.int("CHILDPROTECT_REFERRAL_ACCESS_DAYS", default=30)
 # Periodic reports (docs/law.md#periodic-reports): data window (month-day of start and end) and due date of each
 # kind. The start falls in the previous year when it comes after the end. Reminders go this many days before the due

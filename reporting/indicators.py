@@ -25,20 +25,39 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Case as When_
-from django.db.models import Count, Exists, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat, ExtractDay, ExtractMonth, ExtractYear
 
 from cases.models import (
+    AbuseFinding,
     AbuseForm,
     Case,
     CaseCustody,
     CaseStep,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
     EmergencyMeasure,
     Environment,
+    Perpetrator,
     Plan,
     PlanStatus,
     ProtectionLevel,
     Report,
+    ReportAbuse,
     ReportType,
     Sex,
     SpecialCircumstance,
@@ -73,11 +92,19 @@ def _same(keys: list[Any]) -> dict[Any, str]:
 
 YES_NO = _choices([(True, "Có"), (False, "Không")])
 ON_TIME = _choices([(True, "Đúng hạn"), (False, "Trễ hạn")])
-AGE_GROUPS = [("0-5", "Dưới 6 tuổi"), ("6-10", "Từ 6 đến dưới 11 tuổi"), ("11-15", "Từ 11 đến dưới 16 tuổi")]
+AGE_UNKNOWN = "unknown"
+AGE_GROUPS = [
+    ("0-5", "Dưới 6 tuổi"),
+    ("6-10", "Từ 6 đến dưới 11 tuổi"),
+    ("11-15", "Từ 11 đến dưới 16 tuổi"),
+    (AGE_UNKNOWN, "Không xác định được tuổi"),
+]
 
 
 def _with_age_group(qs: QuerySet[Any], child: str, on: str) -> tuple[QuerySet[Any], str]:
-    """Annotate the child's age group on the date `on` (a datetime path), from the birth date or, failing it, year."""
+    """Annotate the child's age group on the date `on` (a datetime path), from the birth date or, failing it, the
+    (possibly estimated) birth year. Never defaulted into a group: no birth year, or an age outside 0–15 on that
+    date (a data error), is its own row, "unknown"."""
     qs = qs.annotate(
         _on_y=ExtractYear(on),
         _on_m=ExtractMonth(on),
@@ -95,9 +122,12 @@ def _with_age_group(qs: QuerySet[Any], child: str, on: str) -> tuple[QuerySet[An
     )
     qs = qs.annotate(
         age_group=When_(
+            When(_age__isnull=True, then=Value(AGE_UNKNOWN)),
+            When(_age__lt=0, then=Value(AGE_UNKNOWN)),
             When(_age__lt=6, then=Value("0-5")),
             When(_age__lt=11, then=Value("6-10")),
-            default=Value("11-15"),
+            When(_age__lt=16, then=Value("11-15")),
+            default=Value(AGE_UNKNOWN),
         )
     )
     return qs, "age_group"
@@ -173,6 +203,7 @@ class Indicator:
     at: str = ""  # the moment a moved case's record is counted at, as the drill-down says it ("" for reports)
     note: str = ""
     annex: str = ""  # its column heading in the PDF's annex by commune (reporting/output.py); "": not there
+    tt13: str = ""  # its code in Thông tư 13/2021/TT-BLĐTBXH, Phụ lục IV, where one is confirmed ("": none)
     dims_by_name: dict[str, Dim] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -191,6 +222,11 @@ class Indicator:
             labels = dim.labels([k for k, _ in counts])
             by[dim.name] = sorted(([k, labels.get(k, str(k)), n] for k, n in counts), key=lambda r: (-r[2], r[1]))
         return {"total": total, "by": by}
+
+    def total(self, scope: Scope) -> int:
+        """The total alone (one query): a province's figure counted directly from the cases."""
+        n: int = self.rows(scope).aggregate(n=Count(self.count, distinct=True))["n"] or 0
+        return n
 
     def matching(self, units: list[int], period: Period, dim: str = "", key: Any = None) -> QuerySet[Any]:
         """The rows behind one figure: the total (no dim) or one breakdown key."""
@@ -306,6 +342,51 @@ def _open_at_end(scope: Scope) -> QuerySet[Case]:
     )
 
 
+def _found(finding: str) -> Callable[[Scope], QuerySet[Case]]:
+    """Cases whose assessment concluded `finding` in the period (AbuseFinding, recorded by Mẫu 02 or Mẫu 03), where
+    they were at that moment: abuse established (TT 13/2021 indicator 0101), or a child at risk."""
+
+    def rows(scope: Scope) -> QuerySet[Case]:
+        held, holder = _held(scope, "finding_at")
+        return Case.objects.filter(_window("finding_at", scope.period), held, abuse_finding=finding).alias(**holder)
+
+    return rows
+
+
+def _unverified(scope: Scope) -> QuerySet[Report]:
+    """Reports received in the period none of whose children has an assessment's conclusion yet (no child attached,
+    not assessed, or assessed without a conclusion), as the report is computed."""
+    concluded = Case.objects.filter(report_id=OuterRef("pk")).exclude(abuse_finding="")
+    return _reports(scope).filter(~Exists(concluded))
+
+
+# The steps whose time limit the law sets (NĐ 56/2017: 12 hours for the emergency decision, Đ26 k3; 5 working days for
+# the plan, Đ28 k1; 15 days of temporary separation at most, Đ32), apart from those whose limit is the product's own
+# setting (plan approval, review interval: no legal limit found, docs/law.md#time-limits).
+STATUTORY_DEADLINES = (DeadlineKind.EMERGENCY, DeadlineKind.PLAN, DeadlineKind.SEPARATION_END)
+
+
+def _steps_settling(statutory: bool) -> list[str]:
+    from cases.workflow import TRANSITIONS
+
+    return sorted(
+        t.action
+        for t in TRANSITIONS
+        if t.settles and any(kind in STATUTORY_DEADLINES for kind in t.settles) == statutory
+    )
+
+
+def _timed_steps(statutory: bool) -> Callable[[Scope], QuerySet[Any]]:
+    def rows(scope: Scope) -> QuerySet[Any]:
+        held, holder = _held(scope, "at", "case")
+        qs: QuerySet[Any] = CaseStep.objects.filter(
+            _window("at", scope.period), held, on_time__isnull=False, action__in=_steps_settling(statutory)
+        ).alias(**holder)
+        return qs
+
+    return rows
+
+
 # By commune: the commune that held the case at the record's moment (`_held`); reports by the incident's commune.
 COMMUNE = Dim(
     "commune", "Theo xã, phường", labels=_units, annotate=lambda qs: (qs.annotate(held_unit=F("held_by")), "held_unit")
@@ -317,8 +398,83 @@ AGE = Dim(
     labels=_choices(AGE_GROUPS),
     annotate=lambda qs: _with_age_group(qs, "child", "report__received_at"),
 )
-FORM = Dim("form", "Theo hình thức xâm hại", "report__abuse_forms__form", _choices(AbuseForm.choices))
+SEXUAL_SUBTYPES = [v for v in AbuseForm.values if v.startswith("sexual_") and v != AbuseForm.SEXUAL_ABUSE]
+MAIN_FORMS = [v for v in AbuseForm.values if v not in SEXUAL_SUBTYPES and v != AbuseForm.EXPLOITATION_LABOUR]
+
+
+def _main_form(qs: QuerySet[Any], report: str = "report__") -> tuple[QuerySet[Any], str]:
+    """The main forms of abuse (Luật Trẻ em Điều 4): a sexual-abuse subtype is not a form of its own (its report also
+    carries "sexual_abuse"), child labour is exploitation. A child is counted once per main form."""
+    form = f"{report}abuse_forms__form"
+    return qs.annotate(
+        main_form=When_(
+            When(**{form: AbuseForm.EXPLOITATION_LABOUR}, then=Value(AbuseForm.EXPLOITATION.value)),
+            When(**{f"{form}__in": MAIN_FORMS}, then=F(form)),
+            default=Value(None),
+        )
+    ), "main_form"
+
+
+def _sexual_subtype(qs: QuerySet[Any]) -> tuple[QuerySet[Any], str]:
+    form = "report__abuse_forms__form"
+    return qs.annotate(
+        sexual_subtype=When_(When(**{f"{form}__in": SEXUAL_SUBTYPES}, then=F(form)), default=Value(None))
+    ), "sexual_subtype"
+
+
+def _has_form(*forms: str) -> Exists:
+    return Exists(ReportAbuse.objects.filter(report_id=OuterRef("report_id"), form__in=forms))
+
+
+def _exploitation_kind(qs: QuerySet[Any]) -> tuple[QuerySet[Any], str]:
+    """Child labour (bắt trẻ em lao động trái pháp luật) apart from the other exploitation: one row per child."""
+    return qs.annotate(
+        exploitation_kind=When_(
+            When(_has_form(AbuseForm.EXPLOITATION_LABOUR), then=Value("labour")),
+            When(_has_form(AbuseForm.EXPLOITATION), then=Value("other")),
+            default=Value(None),
+        )
+    ), "exploitation_kind"
+
+
+# Perpetrators who are the child's parents or carers (the relations of cases/migrations/0002_seed_vocabularies.py).
+CARER_RELATIONS = ("parent", "step_parent", "carer")
+
+
+def _by_carer(qs: QuerySet[Any]) -> tuple[QuerySet[Any], str]:
+    carer = Exists(Perpetrator.objects.filter(report_id=OuterRef("report_id"), relation__code__in=CARER_RELATIONS))
+    return qs.annotate(
+        by_carer=When_(
+            When(Q(report__carer_is_perpetrator=True) | Q(carer), then=Value("carer")), default=Value("other")
+        )
+    ), "by_carer"
+
+
+FORM = Dim("form", "Theo hình thức xâm hại", labels=_choices(AbuseForm.choices), annotate=_main_form)
+SEXUAL = Dim(
+    "sexual",
+    "Trong đó xâm hại tình dục, theo hành vi (không cộng vào tổng các hình thức)",
+    labels=_choices(AbuseForm.choices),
+    annotate=_sexual_subtype,
+)
+EXPLOITATION = Dim(
+    "exploitation",
+    "Trong đó bóc lột: lao động trẻ em trái pháp luật và bóc lột khác",
+    labels=_choices([("labour", "Bóc lột sức lao động (lao động trái pháp luật)"), ("other", "Bóc lột khác")]),
+    annotate=_exploitation_kind,
+)
 ENVIRONMENT = Dim("environment", "Theo môi trường xảy ra", "report__environment", _choices(Environment.choices))
+BY_CARER = Dim(
+    "by_carer",
+    "Người xâm hại là cha, mẹ, người chăm sóc",
+    labels=_choices([("carer", "Cha, mẹ, người chăm sóc trẻ em"), ("other", "Người khác hoặc chưa rõ")]),
+    annotate=_by_carer,
+)
+RELATION = Dim(
+    "relation",
+    "Theo quan hệ của người xâm hại với trẻ em (một trẻ có thể có nhiều người xâm hại)",
+    "report__perpetrators__relation__label",
+)
 ETHNICITY = Dim("ethnicity", "Theo dân tộc", "child__ethnicity__label")
 CIRCUMSTANCE = Dim(
     "circumstance",
@@ -328,6 +484,26 @@ CIRCUMSTANCE = Dim(
 )
 PLAN_IN_FORCE = (PlanStatus.APPROVED, PlanStatus.SUPERSEDED)  # a plan approved in the period, later replaced
 LEVEL = Dim("level", "Theo mức độ bảo vệ", "level", _choices(ProtectionLevel.choices))
+AGENCY_TYPE = Dim("agency_type", "Theo loại cơ quan", "agency__agency_type", _choices(AgencyType.choices))
+ANSWERED = _choices([(DeadlineStatus.MET.value, "Đúng hạn"), (DeadlineStatus.LATE.value, "Trễ hạn")])
+
+
+def _agency_answer_labels(keys: list[Any]) -> dict[Any, str]:
+    agencies, answers = _choices(AgencyType.choices), ANSWERED
+    result = {}
+    for key in keys:
+        agency, _sep, answer = str(key).partition(":")
+        result[key] = f"{agencies([agency])[agency]} – {answers([answer])[answer].lower()}"
+    return result
+
+
+def _agency_answer(qs: QuerySet[Any]) -> tuple[QuerySet[Any], str]:
+    return qs.annotate(
+        agency_answer=Concat("referral__agency__agency_type", Value(":"), "status", output_field=CharField())
+    ), "agency_answer"
+
+
+CHILD_DIMS = (SEX, AGE, FORM, SEXUAL, EXPLOITATION, ENVIRONMENT, BY_CARER, RELATION, ETHNICITY, CIRCUMSTANCE, COMMUNE)
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
@@ -344,15 +520,49 @@ INDICATORS: tuple[Indicator, ...] = (
         annex="Thông tin, tố giác tiếp nhận",
     ),
     Indicator(
+        "R02",
+        "Số thông tin, thông báo, tố giác chưa được xác minh",
+        _unverified,
+        dims=(Dim("commune", "Theo xã, phường", "incident_unit_id", _units),),
+        case_path="",
+        unit_word="thông tin",
+        note="Tiếp nhận trong kỳ, chưa có kết luận đánh giá về việc xâm hại (Mẫu 02, Mẫu 03) tại thời điểm tính "
+        "số liệu.",
+    ),
+    Indicator(
         "C01",
-        "Số trẻ em bị xâm hại (chỉ tiêu 0101)",
+        "Số trẻ em bị xâm hại",
+        _found(AbuseFinding.ESTABLISHED),
+        count="child_id",
+        dims=CHILD_DIMS,
+        unit_word="trẻ em",
+        at="xác định trẻ bị xâm hại",
+        note="Trẻ em được kết luận bị xâm hại (đánh giá Mẫu 02 hoặc Mẫu 03) trong kỳ; một trẻ được đếm một lần. "
+        "Tuổi tính đến ngày tiếp nhận thông tin.",
+        annex="Trẻ em bị xâm hại",
+        tt13="0101",
+    ),
+    Indicator(
+        "C03",
+        "Số trẻ em có nguy cơ bị xâm hại (chưa xác định bị xâm hại)",
+        _found(AbuseFinding.AT_RISK),
+        count="child_id",
+        dims=(SEX, AGE, ENVIRONMENT, COMMUNE),
+        unit_word="trẻ em",
+        at="đánh giá trẻ có nguy cơ",
+        note="Trẻ em được đánh giá có nguy cơ bị xâm hại trong kỳ, không tính vào chỉ tiêu trẻ em bị xâm hại.",
+        annex="Trẻ em có nguy cơ",
+    ),
+    Indicator(
+        "C04",
+        "Số trẻ em trong các thông tin, thông báo, tố giác đã tiếp nhận",
         _cases_reported,
         count="child_id",
-        dims=(SEX, AGE, FORM, ENVIRONMENT, ETHNICITY, CIRCUMSTANCE, COMMUNE),
+        dims=(SEX, AGE, FORM, SEXUAL, ENVIRONMENT, COMMUNE),
         unit_word="trẻ em",
         at="tiếp nhận thông tin",
-        note="Trẻ em trong các thông tin, thông báo, tố giác tiếp nhận trong kỳ; một trẻ được đếm một lần.",
-        annex="Trẻ em bị xâm hại",
+        note="Mọi trẻ em được nêu trong thông tin tiếp nhận trong kỳ, đã hay chưa xác minh; một trẻ được đếm một lần.",
+        annex="Trẻ em trong thông tin tiếp nhận",
     ),
     Indicator(
         "C02",
@@ -372,6 +582,20 @@ INDICATORS: tuple[Indicator, ...] = (
         unit_word="trẻ em",
         at="phê duyệt kế hoạch",
         annex="Trẻ em được hỗ trợ, can thiệp",
+    ),
+    Indicator(
+        "S02",
+        "Số trẻ em được cung cấp dịch vụ hỗ trợ qua chuyển tuyến (đã hoàn thành trong kỳ)",
+        _of_cases(Referral, "completed_at", status=ReferralStatus.COMPLETED),
+        count="case__child_id",
+        dims=(
+            Dim("kind", "Theo loại hỗ trợ (cơ quan cung cấp)", "agency__agency_type", _choices(AgencyType.choices)),
+            Dim("outcome", "Theo kết quả", "outcome__label"),
+        ),
+        case_path="case_id",
+        unit_word="trẻ em",
+        at="cơ quan hoàn thành hỗ trợ",
+        note="Một trẻ được nhiều loại hỗ trợ có trong mỗi loại; tổng là số trẻ em.",
     ),
     Indicator(
         "P01",
@@ -396,13 +620,31 @@ INDICATORS: tuple[Indicator, ...] = (
         "Số lượt chuyển tuyến đến cơ quan phối hợp",
         _of_cases(Referral, "sent_at"),
         dims=(
-            Dim("agency_type", "Theo loại cơ quan", "agency__agency_type", _choices(AgencyType.choices)),
+            AGENCY_TYPE,
             Dim("status", "Theo tình trạng", "status", _choices(ReferralStatus.choices)),
             Dim("outcome", "Theo kết quả", "outcome__label"),
         ),
         case_path="case_id",
         unit_word="lượt",
         at="chuyển tuyến",
+    ),
+    Indicator(
+        "F03",
+        "Số lượt cơ quan phối hợp phản hồi chuyển tuyến",
+        _of_cases(
+            Deadline,
+            "settled_at",
+            kind=DeadlineKind.REFERRAL_RESPONSE,
+            status__in=(DeadlineStatus.MET, DeadlineStatus.LATE),
+        ),
+        dims=(
+            Dim("answered", "Đúng hạn / trễ hạn", "status", ANSWERED),
+            Dim("agency_answer", "Theo loại cơ quan", labels=_agency_answer_labels, annotate=_agency_answer),
+        ),
+        case_path="case_id",
+        unit_word="lượt",
+        at="cơ quan phản hồi",
+        note="Phản hồi (tiếp nhận hoặc từ chối) trong thời hạn phản hồi chuyển tuyến của loại cơ quan.",
     ),
     Indicator(
         "F02",
@@ -412,6 +654,23 @@ INDICATORS: tuple[Indicator, ...] = (
         dims=(Dim("outcome", "Theo kết quả (khởi tố, xử phạt hành chính, không xử lý...)", "outcome__label"),),
         case_path="case_id",
         at="cơ quan công an hoàn thành xử lý",
+    ),
+    Indicator(
+        "F04",
+        "Số vụ việc viện kiểm sát, tòa án đã xử lý",
+        _of_cases(
+            Referral,
+            "completed_at",
+            agency__agency_type__in=(AgencyType.PROCURACY, AgencyType.COURT),
+            status=ReferralStatus.COMPLETED,
+        ),
+        count="case_id",
+        dims=(
+            AGENCY_TYPE,
+            Dim("outcome", "Theo kết quả (truy tố, xét xử...)", "outcome__label"),
+        ),
+        case_path="case_id",
+        at="viện kiểm sát, tòa án hoàn thành xử lý",
     ),
     Indicator(
         "K01",
@@ -434,7 +693,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "T01",
         "Số bước có thời hạn luật định đã thực hiện",
-        _of_cases(CaseStep, "at", on_time__isnull=False),
+        _timed_steps(statutory=True),
         dims=(
             Dim("on_time", "Đúng hạn / trễ hạn", "on_time", ON_TIME),
             Dim("step", "Theo bước", "action", lambda keys: _step_labels(keys)),
@@ -442,7 +701,21 @@ INDICATORS: tuple[Indicator, ...] = (
         case_path="case_id",
         unit_word="bước",
         at="thực hiện bước",
-        note="Đánh giá, quyết định bảo vệ khẩn cấp trong 12 giờ; kế hoạch trong 5 ngày làm việc; phê duyệt; rà soát.",
+        note="Thời hạn luật định (NĐ 56/2017): quyết định bảo vệ khẩn cấp trong 12 giờ kể từ khi tiếp nhận; kế hoạch "
+        "hỗ trợ, can thiệp trong 5 ngày làm việc; cách ly tạm thời không quá 15 ngày.",
+    ),
+    Indicator(
+        "T02",
+        "Số bước có thời hạn theo cấu hình của hệ thống đã thực hiện",
+        _timed_steps(statutory=False),
+        dims=(
+            Dim("on_time", "Đúng hạn / trễ hạn", "on_time", ON_TIME),
+            Dim("step", "Theo bước", "action", lambda keys: _step_labels(keys)),
+        ),
+        case_path="case_id",
+        unit_word="bước",
+        at="thực hiện bước",
+        note="Thời hạn do đơn vị cấu hình, không phải thời hạn luật định: phê duyệt kế hoạch, rà soát định kỳ.",
     ),
 )
 
@@ -461,9 +734,44 @@ def compute_all(units: list[int], period: Period) -> dict[str, Any]:
     return {i.code: i.compute(units, period, scope) for i in INDICATORS}
 
 
-def on_time_share(figures: dict[str, Any]) -> float | None:
-    """The share of steps with a legal time limit done in time (T01), or None when there were none."""
-    t01 = figures.get("T01") or {}
+def totals_all(units: list[int], period: Period) -> dict[str, int]:
+    """Every indicator's total counted directly from the cases of `units` (one query each): beside a province's sum of
+    the reports sent, so that what the communes not yet sent leave out shows."""
+    scope = scope_for(units, period)
+    return {i.code: i.total(scope) for i in INDICATORS}
+
+
+def referral_answers(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The referral answers by agency type (F03): answered, on time, the share on time, and the target a plan sets
+    for that type (CHILDPROTECT_REFERRAL_ON_TIME_TARGETS, percent; None when none is set)."""
+    rows = (figures.get("F03") or {}).get("by", {}).get("agency_answer", [])
+    by_type: dict[str, dict[str, int]] = {}
+    for key, _label, n in rows:
+        agency, _sep, answer = str(key).partition(":")
+        slot = by_type.setdefault(agency, {"met": 0, "total": 0})
+        slot["total"] += n
+        if answer == DeadlineStatus.MET:
+            slot["met"] += n
+    targets = settings.CHILDPROTECT_REFERRAL_ON_TIME_TARGETS
+    labels = _choices(AgencyType.choices)(list(by_type))
+    result = [
+        {
+            "agency_type": agency,
+            "label": labels[agency],
+            "met": slot["met"],
+            "total": slot["total"],
+            "share": slot["met"] / slot["total"] if slot["total"] else None,
+            "target": targets.get(agency),
+        }
+        for agency, slot in by_type.items()
+    ]
+    return sorted(result, key=lambda r: r["label"])
+
+
+def on_time_share(figures: dict[str, Any], code: str = "T01") -> float | None:
+    """The share of steps with a legal time limit done in time (T01; T02: the settings' limits), or None when there
+    were none."""
+    t01 = figures.get(code) or {}
     total = t01.get("total") or 0
     met = sum(n for key, _, n in t01.get("by", {}).get("on_time", []) if key is True)
     return met / total if total else None
@@ -504,6 +812,9 @@ def sections(figures: dict[str, Any]) -> list[dict[str, Any]]:
         dims = []
         for dim in indicator.dims:
             rows = data["by"].get(dim.name, [])
+            if dim.name == AGE.name:  # the groups in their order, the unknown age last
+                order = [key for key, _label in AGE_GROUPS]
+                rows = sorted(rows, key=lambda row: order.index(row[0]) if row[0] in order else len(order))
             if rows:
                 dims.append(
                     {
@@ -515,6 +826,7 @@ def sections(figures: dict[str, Any]) -> list[dict[str, Any]]:
         result.append(
             {
                 "code": indicator.code,
+                "tt13": indicator.tt13,
                 "label": indicator.label,
                 "note": indicator.note,
                 "unit_word": indicator.unit_word,

@@ -35,6 +35,10 @@ __all__ = ["report_pdf_bytes", "report_xlsx_bytes", "report_context", "report_fi
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DRAFT_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 NOT_SENT = "Chưa gửi báo cáo"
+NOT_SENT_UNSTAFFED = "Chưa gửi báo cáo (chưa có tài khoản sử dụng hệ thống)"
+TT13_HEADING = "Mã chỉ tiêu (TT 13/2021)"
+DIRECT_HEADING = "Đếm trực tiếp từ hồ sơ"
+GAP_HEADING = "Chênh lệch (chưa có trong báo cáo đã gửi)"
 BY_COMMUNE = "commune"  # the breakdown printed in the annex (reporting/indicators.py COMMUNE: where each case was)
 _SMALL_WORDS = {"và", "-", "–"}
 
@@ -146,6 +150,8 @@ def _units(report: PeriodicReport) -> dict[str, Any]:
         for _pk, _unit_id, name, status in report.figures.get("included", [])
     ]
     missing = [name for _unit_id, name in report.figures.get("missing", [])]
+    # Named since the direct count was added; a report summed before lists the units with accounts only.
+    missing_unstaffed = [name for _unit_id, name in report.figures.get("missing_without_accounts", [])]
     counted: dict[str, int] = {}
     for unit in included:
         counted[unit["status"]] = counted.get(unit["status"], 0) + 1
@@ -153,9 +159,35 @@ def _units(report: PeriodicReport) -> dict[str, Any]:
         "included": included,
         "included_by_status": sorted(counted.items(), key=lambda item: (-item[1], item[0])),
         "missing": missing,
+        "missing_unstaffed": missing_unstaffed,
         "expected": len(included) + len(missing),
         "without_accounts": report.figures.get("without_accounts", 0),
     }
+
+
+def _with_direct(report: PeriodicReport, sections: list[dict[str, Any]]) -> bool:
+    """Put beside each summed total the same indicator counted directly from the cases of the area ("direct", and
+    "gap": what the reports not sent leave out), when the report has them (a district's or province's summed since
+    they were added). Whether it has them."""
+    direct = report.figures.get("direct")
+    if report.unit.level == UnitLevel.COMMUNE or not isinstance(direct, dict):
+        return False
+    for section in sections:
+        n = direct.get(section["code"])
+        section["direct"] = n
+        section["gap"] = None if n is None else n - section["total"]
+    return True
+
+
+def _referral_answers(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """F03 by agency type, for the lines under the table: "Y tế: 9/10 đúng hạn (90%); mục tiêu ≥ 90%"."""
+    rows = indicators.referral_answers(figures)
+    for row in rows:
+        row["percent"] = _percent(row["share"])
+        target = row["target"]
+        row["target_text"] = "" if target is None else _percent(target / 100)
+        row["below_target"] = target is not None and row["share"] is not None and row["share"] * 100 < target
+    return rows
 
 
 def alphabetical(name: str) -> tuple[str, str]:
@@ -190,7 +222,8 @@ def by_commune(report: PeriodicReport, *, annex_only: bool = False) -> dict[str,
             rows[unit_id] = {"name": name, "values": [0] * len(columns)}
     return {
         "columns": [
-            {"number": number, "code": i.code, "label": i.label, "heading": i.annex or i.label} for number, i in columns
+            {"number": number, "code": i.code, "tt13": i.tt13, "label": i.label, "heading": i.annex or i.label}
+            for number, i in columns
         ],
         "rows": sorted(rows.values(), key=lambda row: alphabetical(row["name"])),
         "totals": [figures.get(i.code, {}).get("total", 0) for _number, i in columns],
@@ -215,6 +248,7 @@ def report_context(report: PeriodicReport) -> dict[str, Any]:
     for section in sections:
         section["by_commune"] = any(dim["name"] == BY_COMMUNE for dim in section["dims"])
         section["dims"] = [dim for dim in section["dims"] if dim["name"] != BY_COMMUNE]
+    has_direct = _with_direct(report, sections)
     date = _document_date(report)
     annex = by_commune(report, annex_only=True) if aggregate else None
     return {
@@ -227,6 +261,9 @@ def report_context(report: PeriodicReport) -> dict[str, Any]:
         "is_draft": report.status in DRAFT_STATUSES,
         "sections": sections,
         "on_time": _percent(indicators.on_time_share(figures)),
+        "on_time_settings": _percent(indicators.on_time_share(figures, "T02")),
+        "has_direct": has_direct,
+        "referral_answers": _referral_answers(figures),
         "computed_at": _computed_at(report),
         "aggregate": aggregate,
         "annex": annex,
@@ -263,14 +300,34 @@ def report_xlsx_bytes(report: PeriodicReport) -> bytes:
     with translation.override("vi"):
         figures = report.figures.get("indicators", {})
         sections = indicators.sections(figures)
-        summary = tablib.Dataset(headers=["Mã", "Chỉ tiêu", "Đơn vị tính", "Số lượng"], title="Tổng hợp")
-        detail = tablib.Dataset(headers=["Mã", "Chỉ tiêu", "Phân tổ", "Nội dung", "Số lượng"], title="Chi tiết")
+        has_direct = _with_direct(report, sections)
+        headers = ["Mã", TT13_HEADING, "Chỉ tiêu", "Đơn vị tính", "Số lượng"]
+        if has_direct:
+            headers += [DIRECT_HEADING, GAP_HEADING]
+        summary = tablib.Dataset(headers=headers, title="Tổng hợp")
+        detail = tablib.Dataset(
+            headers=["Mã", TT13_HEADING, "Chỉ tiêu", "Phân tổ", "Nội dung", "Số lượng"], title="Chi tiết"
+        )
         for section in sections:
-            summary.append([section["code"], section["label"], section["unit_word"], section["total"]])
+            line = [section["code"], section["tt13"], section["label"], section["unit_word"], section["total"]]
+            if has_direct:
+                line += [section["direct"], section["gap"]]
+            summary.append(line)
             for dim in section["dims"]:
                 for row in dim["rows"]:
-                    detail.append([section["code"], section["label"], dim["label"], row["label"], row["n"]])
+                    detail.append(
+                        [section["code"], section["tt13"], section["label"], dim["label"], row["label"], row["n"]]
+                    )
         sheets = [summary, detail]
+        answers = _referral_answers(figures)
+        if answers:
+            timely = tablib.Dataset(
+                headers=["Loại cơ quan", "Số lượt phản hồi", "Đúng hạn", "Tỷ lệ đúng hạn", "Mục tiêu"],
+                title="Phản hồi chuyển tuyến",
+            )
+            for row in answers:
+                timely.append([row["label"], row["total"], row["met"], row["percent"], row["target_text"]])
+            sheets.append(timely)
         units = _units(report)
         if report.unit.level != UnitLevel.COMMUNE:
             listed = tablib.Dataset(headers=["Đơn vị", "Tình trạng báo cáo"], title="Đơn vị")
@@ -278,10 +335,18 @@ def report_xlsx_bytes(report: PeriodicReport) -> bytes:
                 listed.append([unit["name"], unit["status"]])
             for name in units["missing"]:
                 listed.append([name, NOT_SENT])
+            for name in units["missing_unstaffed"]:
+                listed.append([name, NOT_SENT_UNSTAFFED])
             sheets.append(listed)
             table = by_commune(report)
             wide = tablib.Dataset(
-                headers=["Xã, phường", *(f"{c['code']}. {c['label']}" for c in table["columns"])],
+                headers=[
+                    "Xã, phường",
+                    *(
+                        f"{c['code']}. {c['label']}" + (f" ({TT13_HEADING}: {c['tt13']})" if c["tt13"] else "")
+                        for c in table["columns"]
+                    ),
+                ],
                 title="Theo xã, phường",
             )
             for row in table["rows"]:
@@ -299,7 +364,11 @@ def report_xlsx_bytes(report: PeriodicReport) -> bytes:
                 ["Đến ngày", report.period_end.strftime("%d/%m/%Y")],
                 ["Trạng thái", str(ReportStatus(report.status).label)],
                 ["Số văn bản", report.number],
-                ["Tỷ lệ bước có thời hạn thực hiện đúng hạn", share or "Không phát sinh"],
+                ["Tỷ lệ bước có thời hạn luật định thực hiện đúng hạn", share or "Không phát sinh"],
+                [
+                    "Tỷ lệ bước có thời hạn theo cấu hình hệ thống thực hiện đúng hạn",
+                    _percent(indicators.on_time_share(figures, "T02")) or "Không phát sinh",
+                ],
                 ["Số liệu tính lúc", computed.strftime("%H:%M %d/%m/%Y") if computed else ""],
             ]
         )

@@ -189,16 +189,23 @@ def figures_for(unit: AdminUnit, period: Period) -> dict[str, Any]:
     )
     sent_ids = {r.unit_id for r in sent}
     expected = reporting_units_below(unit)
-    below_count = AdminUnit.objects.filter(parent=unit).count()
+    expected_ids = {u.pk for u in expected}
+    below = units_below(unit)
     communes: list[int] = []
     for r in sent:
         communes += r.figures.get("units", [r.unit_id])
+    # Beside each summed figure, the same indicator counted directly from the cases of the whole area (the units that
+    # have not sent, or have no accounts, included): the gap between the two is what the sum leaves out.
+    area = sorted(unit_reach(unit).values_list("pk", flat=True))
     return {
         "indicators": indicators.aggregate([r.figures.get("indicators", {}) for r in sent]),
+        "direct": indicators.totals_all(area, period),
         "units": sorted(set(communes)),
         "included": [[r.pk, r.unit_id, r.unit.name, r.status] for r in sorted(sent, key=lambda r: r.unit.name)],
         "missing": [[u.pk, u.name] for u in expected if u.pk not in sent_ids],
-        "without_accounts": below_count - len(expected),
+        # Every other unit below that has sent nothing: no account uses the system there.
+        "missing_without_accounts": [[u.pk, u.name] for u in below if u.pk not in expected_ids | sent_ids],
+        "without_accounts": len(below) - len(expected),
         "computed_at": now,
     }
 

@@ -39,6 +39,16 @@ class RiskLevel(models.TextChoices):
     LOW = "low", _("Thấp")
 
 
+class AbuseFinding(models.TextChoices):
+    """What the assessment concluded about abuse (Mẫu 02, refined by Mẫu 03): the periodic report counts a child as
+    harmed (TT 13/2021 indicator 0101) only once abuse is established, apart from children at risk
+    (docs/law.md#indicators)."""
+
+    ESTABLISHED = "established", _("Xác định trẻ em bị xâm hại")
+    AT_RISK = "at_risk", _("Trẻ em có nguy cơ bị xâm hại")
+    NOT_FOUND = "not_found", _("Không có dấu hiệu xâm hại hay nguy cơ")
+
+
 class Case(SoftDeletable):
     report = models.ForeignKey("cases.Report", models.PROTECT, related_name="cases")
     child = models.ForeignKey("cases.Child", models.PROTECT, related_name="cases")
@@ -49,6 +59,11 @@ class Case(SoftDeletable):
     )
     # Denormalised from the report: the jurisdiction filter and the deadline scan read it without a join.
     unit = models.ForeignKey("places.AdminUnit", models.PROTECT, related_name="+", verbose_name="xã, phường")
+    # The assessment's conclusion ("" until one is recorded) and when it was last recorded (cases/handlers.py).
+    abuse_finding = models.CharField(
+        "kết luận về việc xâm hại", max_length=12, choices=AbuseFinding.choices, blank=True, default=""
+    )
+    finding_at = models.DateTimeField("thời điểm kết luận", null=True, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)

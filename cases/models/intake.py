@@ -216,6 +216,8 @@ class AbuseForm(models.TextChoices):
 
     VIOLENCE = "violence", _("Bạo lực")
     EXPLOITATION = "exploitation", _("Bóc lột")
+    # Luật Trẻ em Điều 4 k8: making a child work against the labour law is one kind of exploitation; counted apart.
+    EXPLOITATION_LABOUR = "exploitation_labour", _("Bóc lột sức lao động (lao động trái pháp luật)")
     SEXUAL_ABUSE = "sexual_abuse", _("Xâm hại tình dục")
     TRAFFICKING = "trafficking", _("Mua bán")
     ABANDONMENT = "abandonment", _("Bỏ rơi")

@@ -400,6 +400,7 @@ def _records(case: Case, closing: bool, plan_days: int = 60) -> dict[str, dict[s
             "needs_emergency": separated,
             "level": "intervention",
             "summary": "Đã gặp trẻ và gia đình; thông tin ban đầu có cơ sở.",
+            "finding": "established",  # the periodic report counts the child as harmed (TT 13/2021 indicator 0101)
         },
         "decide_emergency": (
             {

@@ -101,9 +101,9 @@ REFUSALS: list[tuple[str, Any, list[tuple[str, str]]]] = [
         [
             (
                 "/forms/1",
-                "Mã “bullying” không có; dùng một trong: violence, exploitation, sexual_abuse, trafficking, "
-                "abandonment, neglect, other, sexual_rape, sexual_coercion, sexual_intercourse, sexual_molestation, "
-                "sexual_prostitution.",
+                "Mã “bullying” không có; dùng một trong: violence, exploitation, exploitation_labour, sexual_abuse, "
+                "trafficking, abandonment, neglect, other, sexual_rape, sexual_coercion, sexual_intercourse, "
+                "sexual_molestation, sexual_prostitution.",
             )
         ],
     ),

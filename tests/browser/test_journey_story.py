@@ -289,11 +289,11 @@ def test_the_whole_story_on_todays_date(journey: Journey):
     journey.screens("story-periodic-report-approved")
     report_url = page.url
 
-    # What the report says of the new case: the figures' drill-down (C01: children abused) lists the children counted.
+    # What the report says of the new case: the figures' drill-down (C04: children reported) lists the children counted.
     journey.step("the report's figures")
-    figure = main.get_by_role("row").filter(has_text="C01. Số trẻ em bị xâm hại")
+    figure = main.get_by_role("row").filter(has_text="C04. Số trẻ em trong các thông tin")
     figure.get_by_role("link").first.click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("C01.")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("C04.")
     if holds_today:  # today is the period's last day: the case received today is in it
         expect(main.get_by_role("link", name=case_ref, exact=True)).to_be_visible()
         expect(main).to_contain_text(CHILD)
@@ -312,12 +312,12 @@ def test_the_whole_story_on_todays_date(journey: Journey):
         expect(main).to_contain_text(f"gửi được từ ngày {d(current.send_opens)}, khi kỳ báo cáo kết thúc")
         open_periodic_report(journey, current.kind, current.year, f"Báo cáo {current.label} – {COMMUNE_A}")
         expect(main.get_by_role("link", name="Ký, gửi báo cáo", exact=True)).to_have_count(0)
-        for code in ("C01", "K01", "F01"):  # children abused, cases closed, referrals: the new case in each
+        for code in ("C04", "K01", "F01"):  # children abused, cases closed, referrals: the new case in each
             journey.step(f"draft figure {code}")
             main.get_by_role("row").filter(has_text=f"{code}. ").get_by_role("link").first.click()
             expect(page.get_by_role("heading", level=1)).to_contain_text(f"{code}. ")
             expect(main).to_contain_text(CHILD)
-            if code == "C01":
+            if code == "C04":
                 journey.screens("story-running-period-figure")
             page.go_back()
 
@@ -352,8 +352,8 @@ def test_the_whole_story_on_todays_date(journey: Journey):
     start, stop = period.bounds()
     assert (start <= case.report.received_at < stop) == holds_today
     frozen, now = report.sent_versions.get().figures["indicators"], figures_for(report.unit, period)["indicators"]
-    assert {code: frozen[code]["total"] for code in ("R01", "C01", "K01")} == {
-        code: now[code]["total"] for code in ("R01", "C01", "K01")
+    assert {code: frozen[code]["total"] for code in ("R01", "C04", "K01")} == {
+        code: now[code]["total"] for code in ("R01", "C04", "K01")
     }
     if not holds_today:
         running = PeriodicReport.objects.get(kind=current.kind, year=current.year, unit__name=COMMUNE_A)

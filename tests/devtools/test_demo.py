@@ -121,7 +121,7 @@ def test_the_demo_report_that_can_be_sent_today_has_figures_and_children_behind_
     period = latest_sendable_period()
     report = PeriodicReport.objects.get(kind=period.kind, year=period.year, unit__name="Phường Hạc Thành")
     assert report.status == "draft" and not report.sent_versions.exists()
-    codes = ("R01", "C01", "C02", "S01", "P01", "K01", "K02", "T01")
+    codes = ("R01", "C04", "C02", "S01", "P01", "K01", "K02", "T01")
     totals = {code: report.figures["indicators"][code]["total"] for code in codes}
     assert all(totals.values()), totals
     # The figures are those of the data as loaded: recomputing changes nothing.
@@ -131,7 +131,7 @@ def test_the_demo_report_that_can_be_sent_today_has_figures_and_children_behind_
     assert {code: fresh["indicators"][code]["total"] for code in totals} == totals
     # The drill-down behind a figure lists the demo's children.
     chair = User.objects.get(username="chair_a")
-    names = {case.child.full_name for case in figure_rows(chair, report, "C01")}
+    names = {case.child.full_name for case in figure_rows(chair, report, "C04")}
     assert {"Nguyễn Văn An", "Phạm Thị Thuỷ"} <= names
     assert {c.child.full_name for c in figure_rows(chair, report, "K01")} == {"Phạm Thị Thuỷ"}
     assert figure_rows(chair, report, "R01").count() == totals["R01"]

@@ -147,7 +147,7 @@ PAGES = [
     ),
     # A figure's cases: one query more than the list itself for the cases that moved through the report's communes
     # (read once; counted where they were, reporting/indicators.py `scope_for`).
-    Page("periodic report figure", "officer_a", lambda w: _figure(w, "C01"), 9),
+    Page("periodic report figure", "officer_a", lambda w: _figure(w, "C04"), 9),
     Page("periodic report figure by commune", "supervisor", lambda w: _figure(w, "K02", "commune"), 9),
     # The API's reads (docs/api.md#reading), by session: the web's selectors, and one audit entry per call (api.call)
     # with the caller's name (no query: a person is no API client, api.models.client_of). The case list reads the

@@ -92,13 +92,14 @@ def test_a_case_counts_where_it_was_at_each_records_moment(moved, commune_a, com
         return {cases[pk] for pk in ids(code, units)}
 
     # X and Y reported in A: their reports received count for A, though both are in B now.
-    assert named("C01", a) == {"X", "Y", "W"} and named("C01", b) == {"V"}
+    assert named("C04", a) == {"X", "Y", "W"} and named("C04", b) == {"V"}
     assert named("C02", a) == {"X", "Y", "W"}
     # X's plan was approved in A, Z's in B (Z moved before the period).
     assert named("P01", a) == named("S01", a) == {"X"}
     assert named("P01", b) == named("S01", b) == {"Z"}
-    # X's steps in time (statutory limits) in A before the move; after it, in B.
-    assert "X" in named("T01", a) and "X" in named("T01", b) and "Z" not in named("T01", a)
+    # X's steps with a time limit (the law's, T01, or the settings', T02) in A before the move; after it, in B.
+    timed_a, timed_b = named("T01", a) | named("T02", a), named("T01", b) | named("T02", b)
+    assert "X" in timed_a and "X" in timed_b and "Z" not in timed_a
     # X closed after its move: for B. Open at the end of the period: where the case was then.
     assert named("K01", a) == set() and named("K01", b) == {"X"}
     assert named("K02", a) == {"W"} and named("K02", b) == {"Y", "Z", "V"}
@@ -113,7 +114,7 @@ def test_a_case_counts_where_it_was_at_each_records_moment(moved, commune_a, com
 def test_a_case_moved_before_the_period_counts_only_for_where_it_went(moved, commune_a, commune_b):
     z = moved["Z"].pk
 
-    for code in ("C01", "C02", "S01", "P01", "E01", "F01", "F02", "K01", "K02", "T01"):
+    for code in ("C04", "C02", "S01", "P01", "E01", "F01", "F02", "K01", "K02", "T01", "T02"):
         assert z not in ids(code, [commune_a.pk]), code
     assert z in ids("K02", [commune_b.pk]) and z in ids("P01", [commune_b.pk])
 
@@ -148,7 +149,7 @@ def test_a_move_changes_no_province_total_only_the_communes_share(moved, clock, 
     a_after = indicators.compute_all([commune_a.pk], PERIOD)
     assert totals(after) == totals(before)
     # W's report stays with A; W, open at the end of the period, is now B's.
-    assert a_after["C01"]["total"] == a_before["C01"]["total"] == 3
+    assert a_after["C04"]["total"] == a_before["C04"]["total"] == 3
     assert (a_before["K02"]["total"], a_after["K02"]["total"]) == (1, 0)
     assert by_commune(after, "K02") == {commune_b.pk: 4}
     # Reports received stay with the incident's commune: a case's transfer does not move them.
@@ -162,9 +163,9 @@ def test_a_record_made_at_the_instant_of_a_move_counts_for_the_commune_it_went_t
     move(clock, case, commune_b, officer_b, local(2026, 2, 1, 8))  # at the instant the report was received
     move(clock, case, commune_a, officer_a, local(2026, 3, 1, 8))  # and back
 
-    assert case.pk in ids("C01", [commune_b.pk]) and case.pk not in ids("C01", [commune_a.pk])
+    assert case.pk in ids("C04", [commune_b.pk]) and case.pk not in ids("C04", [commune_a.pk])
     assert case.pk in ids("K02", [commune_a.pk]) and case.pk not in ids("K02", [commune_b.pk])
-    assert ids("C01", [commune_b.pk], "commune", commune_b.pk) == {case.pk}
+    assert ids("C04", [commune_b.pk], "commune", commune_b.pk) == {case.pk}
 
 
 def figure(report, code: str, dim: str = "", key: Any = None) -> str:
@@ -178,7 +179,7 @@ def test_the_drill_down_of_the_commune_it_left_lists_it_as_moved_and_says_how_it
     report = commune_report(officer_a, commune_a)
     client.force_login(supervisor)
 
-    page = client.get(figure(report, "C01"))
+    page = client.get(figure(report, "C04"))
     assert {c.pk for c in page.context["page"]} == {moved[n].pk for n in ("X", "Y", "W")}
     text = html(page)
     assert (
@@ -190,7 +191,7 @@ def test_the_drill_down_of_the_commune_it_left_lists_it_as_moved_and_says_how_it
     assert "vào thời điểm đóng hồ sơ" in by_commune_page and "đã chuyển</span>" not in by_commune_page
     # The commune it left no longer reaches the moved cases: its officer's list has the one still there.
     client.force_login(officer_a)
-    assert [c.pk for c in client.get(figure(report, "C01")).context["page"]] == [moved["W"].pk]
+    assert [c.pk for c in client.get(figure(report, "C04")).context["page"]] == [moved["W"].pk]
     # Reports received are listed by the incident's commune, with no such note.
     assert "được tính cho xã, phường đang quản lý" not in html(client.get(figure(report, "R01")))
 
@@ -201,7 +202,7 @@ def test_the_figure_pages_run_as_many_queries_with_more_moved_cases(
 ):  # fmt: skip
     report = commune_report(officer_a, commune_a)
     client.force_login(supervisor)
-    urls = [figure(report, "C01"), figure(report, "C01", "commune", commune_a.pk), figure(report, "P01")]
+    urls = [figure(report, "C04"), figure(report, "C04", "commune", commune_a.pk), figure(report, "P01")]
     for url in urls:
         client.get(url)  # the session warmed
     counts = []

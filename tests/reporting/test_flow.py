@@ -93,19 +93,19 @@ def test_a_commune_reports_figures_equal_an_independent_count_of_its_cases(
     figures = report.figures
 
     children = [c.child for c in commune_a_cases]
-    assert figures["indicators"]["C01"]["total"] == len(children) == 5
-    assert by(figures, "C01", "sex") == {"Nam": 2, "Nữ": 3}
-    assert by(figures, "C01", "sex") == {
+    assert figures["indicators"]["C04"]["total"] == len(children) == 5
+    assert by(figures, "C04", "sex") == {"Nam": 2, "Nữ": 3}
+    assert by(figures, "C04", "sex") == {
         {"male": "Nam", "female": "Nữ"}[k]: n for k, n in Counter(c.sex for c in children).items()
     }
-    assert by(figures, "C01", "age") == {
+    assert by(figures, "C04", "age") == {
         "Dưới 6 tuổi": 2,
         "Từ 6 đến dưới 11 tuổi": 1,
         "Từ 11 đến dưới 16 tuổi": 2,
     }
-    assert by(figures, "C01", "form") == {"Bạo lực": 3, "Xâm hại tình dục": 1, "Bỏ mặc": 2}
-    assert by(figures, "C01", "environment") == {"Gia đình": 4, "Trường học": 1}
-    assert by(figures, "C01", "commune") == {"Phường Hạc Thành": 5}
+    assert by(figures, "C04", "form") == {"Bạo lực": 3, "Xâm hại tình dục": 1, "Bỏ mặc": 2}
+    assert by(figures, "C04", "environment") == {"Gia đình": 4, "Trường học": 1}
+    assert by(figures, "C04", "commune") == {"Phường Hạc Thành": 5}
     assert figures["indicators"]["R01"]["total"] == 5
     assert figures["indicators"]["C02"]["total"] == 5
     assert figures["indicators"]["K02"]["total"] == 6  # open at the end of the period: all but the one opened later
@@ -144,7 +144,7 @@ def test_computing_a_report_takes_the_same_number_of_queries_for_5_or_25_cases(
     with django_assert_num_queries(len(few)) as many:
         figures = indicators.compute_all([commune_a.pk], period)
 
-    assert figures["C01"]["total"] == 25
+    assert figures["C04"]["total"] == 25
     assert len(many) == len(few)
 
 
@@ -190,7 +190,7 @@ def test_a_submitted_report_is_frozen_whatever_happens_to_cases_later(
 
     report.refresh_from_db()
     assert report.figures["indicators"] == frozen
-    assert frozen["C01"]["total"] == 5
+    assert frozen["C04"]["total"] == 5
     with pytest.raises(ValidationError, match="Không thể “Tính lại số liệu”"):
         act(officer_a, report, "recompute")
 
@@ -208,7 +208,7 @@ def test_a_returned_report_is_recomputed_and_sent_again(
     case_in(officer_a, commune_a, "Trẻ bổ sung", received_at=dt.datetime(2026, 6, 5, 10, 0, tzinfo=TZ))
     act(officer_a, report, "recompute")
     report.refresh_from_db()
-    assert (report.status, report.figures["indicators"]["C01"]["total"]) == (S.DRAFT, 6)
+    assert (report.status, report.figures["indicators"]["C04"]["total"]) == (S.DRAFT, 6)
     act(chair_a, report, "submit")
     assert Notification.objects.filter(recipient=officer_a, body="Bổ sung vụ việc tiếp nhận ngày 05/06.").exists()
 
@@ -247,14 +247,14 @@ def test_the_province_report_sums_the_sent_commune_reports_and_names_the_missing
     act(supervisor, a, "approve")
 
     draft_province = report_prepare(actor=supervisor, unit=province, kind=SEMI, year=2026)
-    assert draft_province.figures["indicators"]["C01"]["total"] == 5
+    assert draft_province.figures["indicators"]["C04"]["total"] == 5
     assert draft_province.figures["missing"] == [[commune_b.pk, "Phường Hàm Rồng"]]
 
     b = report_prepare(actor=officer_b, unit=commune_b, kind=SEMI, year=2026)
-    assert b.figures["indicators"]["C01"]["total"] == 2  # a draft: not in the province's figures yet
+    assert b.figures["indicators"]["C04"]["total"] == 2  # a draft: not in the province's figures yet
     act(supervisor, draft_province, "recompute")
     draft_province.refresh_from_db()
-    assert draft_province.figures["indicators"]["C01"]["total"] == 5
+    assert draft_province.figures["indicators"]["C04"]["total"] == 5
     act(chair_b, b, "submit")  # sent, not yet approved: counted
     act(supervisor, draft_province, "submit", results="Toàn tỉnh đã triển khai.")
 
@@ -270,9 +270,9 @@ def test_the_province_report_sums_the_sent_commune_reports_and_names_the_missing
         .distinct()
         .count()
     )
-    assert figures["indicators"]["C01"]["total"] == independent == 7
-    assert by(figures, "C01", "commune") == {"Phường Hạc Thành": 5, "Phường Hàm Rồng": 2}
-    assert by(figures, "C01", "sex") == {"Nam": 3, "Nữ": 4}
+    assert figures["indicators"]["C04"]["total"] == independent == 7
+    assert by(figures, "C04", "commune") == {"Phường Hạc Thành": 5, "Phường Hàm Rồng": 2}
+    assert by(figures, "C04", "sex") == {"Nam": 3, "Nữ": 4}
     assert figures["missing"] == []
     assert sorted(figures["units"]) == sorted([commune_a.pk, commune_b.pk])
     assert figures["without_accounts"] == province.children.count() - 2

@@ -178,22 +178,22 @@ def test_the_province_report_is_printed_with_the_figures_of_the_cases(
     want = expected_counts()
     n, female, male = want["children"], want["by_sex"]["female"], want["by_sex"]["male"]
     assert (n, female, male) == (5, 3, 2)
-    assert f"Số trẻ em bị xâm hại (chỉ tiêu 0101): {n} trẻ em." in text
+    assert f"Số trẻ em trong các thông tin, thông báo, tố giác đã tiếp nhận: {n} trẻ em." in text
     assert f"Số thông tin, thông báo, tố giác về xâm hại trẻ em đã tiếp nhận: {n} thông tin." in text
-    assert f"2.1. Theo giới tính: Nữ: {female}; Nam: {male}." in text
+    assert f"5.1. Theo giới tính: Nữ: {female}; Nam: {male}." in text
     a, b = want["by_commune"]["a"], want["by_commune"]["b"]
     # By commune: not in the body; one row per commune in the annex after the signature, a column per indicator.
     body_text, annex_text = text.split("SỐ LIỆU THEO XÃ, PHƯỜNG")
     assert "Theo xã, phường" not in body_text and "GIÁM ĐỐC" in body_text
     assert "(Kèm theo Báo cáo số 15/BC-" in annex_text
     rows, totals = annex_table(annex_text)
-    children = ANNEX_CODES.index("C01")
+    children = ANNEX_CODES.index("C04")
     assert {name: values[children] for name, values in rows.items()} == {"Phường Hạc Thành": a, "Phường Hàm Rồng": b}
     assert totals[children] == n
     # The units summed, and those below without accounts (all of the province's communes but A and B).
     assert "Số đơn vị đã gửi báo cáo: 2/2 đơn vị sử dụng hệ thống (đã phê duyệt: 2)." in text
     without = AdminUnit.objects.filter(parent=province).count() - 2
-    assert f"chưa có tài khoản sử dụng hệ thống (không thuộc diện tổng hợp): {without}." in text
+    assert f"chưa có tài khoản sử dụng hệ thống (không thuộc diện tổng hợp): {without}, chưa gửi báo cáo: " in text
 
     # The spreadsheet carries the same figures.
     response = client.get(link["xlsx"])
@@ -203,16 +203,18 @@ def test_the_province_report_is_printed_with_the_figures_of_the_cases(
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["Tổng hợp", "Chi tiết", "Đơn vị", "Theo xã, phường", "Thông tin"]
     summary = {row[0]: row for row in book["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
-    assert summary["C01"][3] == n and summary["R01"][3] == n and summary["C02"][3] == n
+    assert summary["C04"][4] == n and summary["R01"][4] == n and summary["C02"][4] == n
     detail = list(book["Chi tiết"].iter_rows(min_row=2, values_only=True))
-    by_sex = {r[3]: r[4] for r in detail if r[0] == "C01" and r[2] == "Theo giới tính"}
+    by_sex = {r[4]: r[5] for r in detail if r[0] == "C04" and r[3] == "Theo giới tính"}
     assert by_sex == {SEX_LABELS[k]: v for k, v in want["by_sex"].items()}
-    by_commune = {r[3]: r[4] for r in detail if r[0] == "C01" and r[2] == "Theo xã, phường"}
+    by_commune = {r[4]: r[5] for r in detail if r[0] == "C04" and r[3] == "Theo xã, phường"}
     assert by_commune == {"Phường Hạc Thành": a, "Phường Hàm Rồng": b}
     listed = {r[0]: r[1] for r in book["Đơn vị"].iter_rows(min_row=2, values_only=True)}
-    assert listed == {"Phường Hạc Thành": "Đã phê duyệt", "Phường Hàm Rồng": "Đã phê duyệt"}
+    sent = {name: status for name, status in listed.items() if not status.startswith("Chưa gửi")}
+    assert sent == {"Phường Hạc Thành": "Đã phê duyệt", "Phường Hàm Rồng": "Đã phê duyệt"}
+    assert len(listed) - len(sent) == without  # every other commune named, as not sent
     wide = list(book["Theo xã, phường"].iter_rows(values_only=True))
-    column = next(j for j, heading in enumerate(wide[0]) if heading.startswith("C01. "))
+    column = next(j for j, heading in enumerate(wide[0]) if heading.startswith("C04. "))
     assert {r[0]: r[column] for r in wide[1:]} == {"Phường Hạc Thành": a, "Phường Hàm Rồng": b, "Tổng số": n}
 
     # Asked again while current: nothing is queued; once the report changes, the PDF is stale and the link goes.
@@ -268,7 +270,7 @@ def test_a_draft_commune_report_is_marked_as_such(tmp_path, case_in, officer_a, 
         "PHƯỜNG HẠC THÀNH",
         "Số: ......./BC-UBND",
         "Hạc Thành, ngày 14 tháng 6 năm 2026",  # a draft carries today's date
-        "Số trẻ em bị xâm hại (chỉ tiêu 0101): 1 trẻ em.",
+        "Số trẻ em trong các thông tin, thông báo, tố giác đã tiếp nhận: 1 trẻ em.",
         "UBND tỉnh Thanh Hóa (Sở Y tế);",
         "TM. ỦY BAN NHÂN DÂN",
         "CHỦ TỊCH",
@@ -278,8 +280,8 @@ def test_a_draft_commune_report_is_marked_as_such(tmp_path, case_in, officer_a, 
 
     book = openpyxl.load_workbook(io.BytesIO(report_xlsx_bytes(report)))
     assert book.sheetnames == ["Tổng hợp", "Chi tiết", "Thông tin"]  # no units sheet for a commune
-    summary = {row[0]: row[3] for row in book["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
-    assert summary["C01"] == 1
+    summary = {row[0]: row[4] for row in book["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
+    assert summary["C04"] == 1
 
 
 def test_a_long_annex_repeats_the_table_header_on_every_page(tmp_path, supervisor, province):
@@ -288,7 +290,7 @@ def test_a_long_annex_repeats_the_table_header_on_every_page(tmp_path, superviso
     report = report_prepare(actor=supervisor, unit=province, kind=SEMI, year=2026)
     communes = [[i, f"Xã thử nghiệm số {i:03d}", 1 + i % 4] for i in range(1, 151)]
     report.figures = {
-        "indicators": {"C01": {"total": sum(r[2] for r in communes), "by": {"commune": communes}}},
+        "indicators": {"C04": {"total": sum(r[2] for r in communes), "by": {"commune": communes}}},
         "units": [],
         "included": [[i, i, f"Phường gửi số {i:03d}", "submitted"] for i in range(1, 61)],
         "missing": [],
@@ -304,9 +306,9 @@ def test_a_long_annex_repeats_the_table_header_on_every_page(tmp_path, superviso
     for p in annex_pages:
         assert "STT Xã, phường" in texts[p], p
     rows, totals = annex_table(" ".join(texts[p] for p in annex_pages))
-    children = ANNEX_CODES.index("C01")
+    children = ANNEX_CODES.index("C04")
     assert {name: values[children] for name, values in rows.items()} == {name: n for _i, name, n in communes}
-    assert totals[children] == report.figures["indicators"]["C01"]["total"]
+    assert totals[children] == report.figures["indicators"]["C04"]["total"]
     # The 60 units summed are counted by status in the body; the spreadsheet lists them one by one.
     assert "Số đơn vị đã gửi báo cáo: 60/60 đơn vị sử dụng hệ thống (đã gửi: 60)." in " ".join(texts.values())
 
@@ -348,7 +350,10 @@ def test_the_annex_lists_every_commune_summed_and_adds_up_to_the_report(tmp_path
         assert totals[j] == report.figures["indicators"][code]["total"] == total, code
         number = next(k for k, indicator in enumerate(INDICATORS, start=1) if indicator.code == code)
         indicator = BY_CODE[code]
-        assert f"{number}. {indicator.label}: {total} {indicator.unit_word}." in body_text, code
+        named = f"{indicator.label} (chỉ tiêu {indicator.tt13})" if indicator.tt13 else indicator.label
+        # Summed from reports made up for the test: no case behind them, so the direct count (0) shows the gap.
+        summed = f"{number}. {named}: {total} {indicator.unit_word}"
+        assert summed + (f"; đếm trực tiếp từ hồ sơ: 0 {indicator.unit_word}." if total else ".") in body_text, code
         assert f"({number})" in annex_text  # the column names the indicator's number in the report
     # The spreadsheet has every indicator broken down by commune, the annex's and the others.
     wide = list(

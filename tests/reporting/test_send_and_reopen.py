@@ -141,11 +141,11 @@ def test_the_approving_supervisor_reopens_with_a_reason_and_the_resent_report_is
     approved.refresh_from_db()
 
     first, second = SentVersion.objects.filter(report=approved).order_by("number")
-    assert (first.number, first.doc_number, first.figures["indicators"]["C01"]["total"]) == (1, "12", 1)
+    assert (first.number, first.doc_number, first.figures["indicators"]["C04"]["total"]) == (1, "12", 1)
     assert first.approved_by == supervisor and first.ended_by_action == "reopen"
     assert first.ended_note == "Thiếu một vụ tiếp nhận ngày 14/06."
-    assert (second.number, second.doc_number, second.figures["indicators"]["C01"]["total"]) == (2, "12b", 2)
-    assert approved.figures["indicators"]["C01"]["total"] == 2
+    assert (second.number, second.doc_number, second.figures["indicators"]["C04"]["total"]) == (2, "12b", 2)
+    assert approved.figures["indicators"]["C04"]["total"] == 2
     assert [e.action for e in approved.events.all()] == [
         "prepare", "submit", "approve", "reopen", "recompute", "submit", "approve",
     ]  # fmt: skip
@@ -174,13 +174,13 @@ def test_a_reopened_commune_report_is_missing_from_the_province_sum_until_sent_a
     act(supervisor, approved, "reopen", note="Sửa số liệu.")
     province_report = report_prepare(actor=supervisor, unit=province, kind=SEMI, year=2026)
     assert [name for _id, name in province_report.figures["missing"]] == ["Phường Hạc Thành"]
-    assert province_report.figures["indicators"]["C01"]["total"] == 0
+    assert province_report.figures["indicators"]["C04"]["total"] == 0
 
     act(chair_a, approved, "submit")
     act(supervisor, province_report, "recompute")
     province_report.refresh_from_db()
     assert province_report.figures["missing"] == []
-    assert province_report.figures["indicators"]["C01"]["total"] == 1
+    assert province_report.figures["indicators"]["C04"]["total"] == 1
 
 
 def test_every_sent_version_can_be_viewed_with_its_frozen_figures_and_pdf(

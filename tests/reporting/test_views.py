@@ -44,8 +44,8 @@ def test_the_commune_report_clicked_through_and_every_figure_links_to_its_cases(
 
     page = client.get(detail(report))
     assert [s.action for s in page.context["steps"]] == ["edit", "recompute"]
-    assert figure(report, "C01") in html(page)
-    assert f"{figure(report, 'C01')}?dim=sex&amp;key=%22female%22" in html(page)
+    assert figure(report, "C04") in html(page)
+    assert f"{figure(report, 'C04')}?dim=sex&amp;key=%22female%22" in html(page)
     form = client.get(step(report, "edit"))
     client.post(
         step(report, "edit"),
@@ -53,9 +53,9 @@ def test_the_commune_report_clicked_through_and_every_figure_links_to_its_cases(
     )
 
     # The drill-down: the girls' figure lists the girl's case only.
-    girls = client.get(figure(report, "C01", "sex", "female"))
+    girls = client.get(figure(report, "C04", "sex", "female"))
     assert list(girls.context["page"]) == [girl]
-    assert list(client.get(figure(report, "C01")).context["page"]) == [girl, boy]
+    assert list(client.get(figure(report, "C04")).context["page"]) == [girl, boy]
     received = client.get(figure(report, "R01"))
     assert received.context["reports"] and len(received.context["page"]) == 2
 
@@ -94,8 +94,8 @@ def urls(report) -> dict[str, str]:
         "edit": step(report, "edit"),
         "submit": step(report, "submit"),
         "approve": step(report, "approve"),
-        "figure": figure(report, "C01"),
-        "figure_sex": figure(report, "C01", "sex", "male"),
+        "figure": figure(report, "C04"),
+        "figure_sex": figure(report, "C04", "sex", "male"),
     }
 
 
@@ -151,7 +151,7 @@ def test_outsiders_posting_change_nothing(client, report_a, officer_b, police):
 
 def test_a_bad_figure_address_is_a_404_not_a_500(client, report_a, officer_a):
     client.force_login(officer_a)
-    base = reverse("reporting:report_figure", args=[report_a.pk, "C01"])
+    base = reverse("reporting:report_figure", args=[report_a.pk, "C04"])
 
     assert client.get(reverse("reporting:report_figure", args=[report_a.pk, "X99"])).status_code == 404
     assert client.get(base + "?dim=nope&key=1").status_code == 404
@@ -204,7 +204,7 @@ def test_a_figure_with_nothing_behind_it_says_so(client, officer_a, commune_a):
     report = report_prepare(actor=officer_a, unit=commune_a, kind=SEMI, year=2026)
     client.force_login(officer_a)
 
-    cases = html(client.get(figure(report, "C01")))
+    cases = html(client.get(figure(report, "C04")))
     reports = html(client.get(figure(report, "R01")))
 
     assert "Không có hồ sơ nào trong kỳ báo cáo." in cases
