@@ -361,9 +361,10 @@ def _unverified(scope: Scope) -> QuerySet[Report]:
 
 
 # The steps whose time limit the law sets (NĐ 56/2017: 12 hours for the emergency decision, Đ26 k3; 5 working days for
-# the plan, Đ28 k1; 15 days of temporary separation at most, Đ32), apart from those whose limit is the product's own
-# setting (plan approval, review interval: no legal limit found, docs/law.md#time-limits).
-STATUTORY_DEADLINES = (DeadlineKind.EMERGENCY, DeadlineKind.PLAN, DeadlineKind.SEPARATION_END)
+# the plan, Đ28 k1; 2 working days for the chair's approval, Đ28 k4; 15 days of temporary separation at most, Đ32),
+# apart from those whose limit is the product's own setting (the review interval: the text sets no period,
+# docs/law.md#time-limits).
+STATUTORY_DEADLINES = (DeadlineKind.EMERGENCY, DeadlineKind.PLAN, DeadlineKind.APPROVAL, DeadlineKind.SEPARATION_END)
 
 
 def _steps_settling(statutory: bool) -> list[str]:
@@ -702,7 +703,8 @@ INDICATORS: tuple[Indicator, ...] = (
         unit_word="bước",
         at="thực hiện bước",
         note="Thời hạn luật định (NĐ 56/2017): quyết định bảo vệ khẩn cấp trong 12 giờ kể từ khi tiếp nhận; kế hoạch "
-        "hỗ trợ, can thiệp trong 5 ngày làm việc; cách ly tạm thời không quá 15 ngày.",
+        "hỗ trợ, can thiệp trong 5 ngày làm việc; phê duyệt kế hoạch trong 2 ngày làm việc; cách ly tạm thời không quá "
+        "15 ngày.",
     ),
     Indicator(
         "T02",
@@ -715,7 +717,7 @@ INDICATORS: tuple[Indicator, ...] = (
         case_path="case_id",
         unit_word="bước",
         at="thực hiện bước",
-        note="Thời hạn do đơn vị cấu hình, không phải thời hạn luật định: phê duyệt kế hoạch, rà soát định kỳ.",
+        note="Thời hạn do đơn vị cấu hình, không phải thời hạn luật định: rà soát định kỳ.",
     ),
 )
 

@@ -19,7 +19,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import AbuseFinding, Child, Term, TermKind
+from cases.models import AbuseFinding, CaseState, Child, Term, TermKind
 from childprotect.agencies.models import AgencyType
 from childprotect.places.models import AdminUnit
 from referrals.models import OutcomeOption
@@ -29,7 +29,7 @@ from reporting.output import report_pdf_bytes, report_xlsx_bytes
 from reporting.periods import period_for
 from reporting.services import report_prepare
 from tests.factories import AgencyFactory, UserFactory
-from tests.support.builders import SEMI, referral_step, send_referral
+from tests.support.builders import SEMI, referral_step, send_referral, walk
 from tests.support.builders import act as case_step
 from tests.support.builders import report_step as act
 from tests.support.clock import JUNE, TZ
@@ -297,3 +297,13 @@ def test_the_specific_assessment_may_change_the_conclusion_and_a_blank_keeps_it(
     case_step(officer_a, other, "assess_specific", finding=AbuseFinding.ESTABLISHED)
     figures = indicators.compute_all([commune_a.pk], period)
     assert (figures["C01"]["total"], figures["C03"]["total"]) == (1, 1)
+
+
+def test_t01_holds_the_law_s_time_limits_and_t02_the_settings(case_in, officer_a, chair_a, commune_a):
+    """NĐ 56 sets the emergency decision (Đ26 k3), the plan (Đ28 k1) and the chair's approval (Đ28 k4); the review
+    interval is the product's setting (Đ30 sets no period)."""
+    case = case_in(officer_a, commune_a, "Ngô Thị Hạnh", received_at=RECEIVED)
+    walk(case, CaseState.REVIEWED, officer=officer_a, chair=chair_a)
+    figures = indicators.compute_all([commune_a.pk], period_for(SEMI, 2026))
+    assert set(rows(figures, "T01", "step")) == {"decide_emergency", "draft_plan", "approve_plan"}
+    assert set(rows(figures, "T02", "step")) == {"review"}
