@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -30,12 +30,26 @@ from .models import (
 from .services import ChildData, ReportData
 from .services.intake import MAU01_FIELDS, MAU01_TEXT_MAX
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 DATE_HELP = "dd/mm/yyyy"
 MAU01_TEXTS = [name for name in MAU01_FIELDS if not name.endswith("_age") and name != "child_age_estimate"]
 
 
 def _text(value: str) -> str:
     return nfc(value) if value else ""
+
+
+def _parent_age(label: StrOrPromise, refusal: StrOrPromise) -> forms.IntegerField:
+    """A parent's age on Mẫu 01, optional, 10 to 120 (the services' bounds, in their words)."""
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=10,
+        max_value=120,
+        error_messages={"min_value": refusal, "max_value": refusal},
+    )
 
 
 class ReportForm(StyledForm):
@@ -94,28 +108,10 @@ class ReportForm(StyledForm):
         max_length=MAU01_TEXT_MAX,
     )
     father_name = forms.CharField(label=_("Họ và tên cha"), max_length=150, required=False)
-    father_age = forms.IntegerField(
-        label=_("Tuổi của cha"),
-        required=False,
-        min_value=10,
-        max_value=120,
-        error_messages={
-            "min_value": _("Tuổi của cha phải từ 10 đến 120."),
-            "max_value": _("Tuổi của cha phải từ 10 đến 120."),
-        },
-    )
+    father_age = _parent_age(_("Tuổi của cha"), _("Tuổi của cha phải từ 10 đến 120."))
     father_occupation = forms.CharField(label=_("Nghề nghiệp của cha"), max_length=100, required=False)
     mother_name = forms.CharField(label=_("Họ và tên mẹ"), max_length=150, required=False)
-    mother_age = forms.IntegerField(
-        label=_("Tuổi của mẹ"),
-        required=False,
-        min_value=10,
-        max_value=120,
-        error_messages={
-            "min_value": _("Tuổi của mẹ phải từ 10 đến 120."),
-            "max_value": _("Tuổi của mẹ phải từ 10 đến 120."),
-        },
-    )
+    mother_age = _parent_age(_("Tuổi của mẹ"), _("Tuổi của mẹ phải từ 10 đến 120."))
     mother_occupation = forms.CharField(label=_("Nghề nghiệp của mẹ"), max_length=100, required=False)
     family_situation = forms.CharField(
         label=_("Hoàn cảnh gia đình"),

@@ -388,6 +388,23 @@ def _timed_steps(statutory: bool) -> Callable[[Scope], QuerySet[Any]]:
     return rows
 
 
+def _timed_indicator(code: str, label: str, *, statutory: bool, note: str) -> Indicator:
+    """T01 (the law's time limits) and T02 (the settings'): the timed steps done in the period, on time or late."""
+    return Indicator(
+        code,
+        label,
+        _timed_steps(statutory=statutory),
+        dims=(
+            Dim("on_time", "Đúng hạn / trễ hạn", "on_time", ON_TIME),
+            Dim("step", "Theo bước", "action", lambda keys: _step_labels(keys)),
+        ),
+        case_path="case_id",
+        unit_word="bước",
+        at="thực hiện bước",
+        note=note,
+    )
+
+
 # By commune: the commune that held the case at the record's moment (`_held`); reports by the incident's commune.
 COMMUNE = Dim(
     "commune", "Theo xã, phường", labels=_units, annotate=lambda qs: (qs.annotate(held_unit=F("held_by")), "held_unit")
@@ -691,32 +708,18 @@ INDICATORS: tuple[Indicator, ...] = (
         at="cuối kỳ báo cáo",
         annex="Hồ sơ đang mở cuối kỳ",
     ),
-    Indicator(
+    _timed_indicator(
         "T01",
         "Số bước có thời hạn luật định đã thực hiện",
-        _timed_steps(statutory=True),
-        dims=(
-            Dim("on_time", "Đúng hạn / trễ hạn", "on_time", ON_TIME),
-            Dim("step", "Theo bước", "action", lambda keys: _step_labels(keys)),
-        ),
-        case_path="case_id",
-        unit_word="bước",
-        at="thực hiện bước",
+        statutory=True,
         note="Thời hạn luật định (NĐ 56/2017): quyết định bảo vệ khẩn cấp trong 12 giờ kể từ khi tiếp nhận; kế hoạch "
         "hỗ trợ, can thiệp trong 5 ngày làm việc; phê duyệt kế hoạch trong 2 ngày làm việc; cách ly tạm thời không quá "
         "15 ngày.",
     ),
-    Indicator(
+    _timed_indicator(
         "T02",
         "Số bước có thời hạn theo cấu hình của hệ thống đã thực hiện",
-        _timed_steps(statutory=False),
-        dims=(
-            Dim("on_time", "Đúng hạn / trễ hạn", "on_time", ON_TIME),
-            Dim("step", "Theo bước", "action", lambda keys: _step_labels(keys)),
-        ),
-        case_path="case_id",
-        unit_word="bước",
-        at="thực hiện bước",
+        statutory=False,
         note="Thời hạn do đơn vị cấu hình, không phải thời hạn luật định: rà soát định kỳ.",
     ),
 )

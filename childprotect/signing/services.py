@@ -61,6 +61,14 @@ def certificate_add_pkcs12(*, actor: User, data: bytes, passphrase: str) -> Sign
     credentials = pades.open_pkcs12(data, passphrase)
     info = pades.certificate_info(credentials.certificate)
     _check_certificate(actor, info)
+    return _certificate_keep(
+        actor, info, CertificateSource.PKCS12, pkcs12=pades.protect_pkcs12(credentials, passphrase, info.common_name)
+    )
+
+
+def _certificate_keep(actor: User, info: pades.CertificateInfo, source: str, **secret: Any) -> SigningCertificate:
+    """Store a checked certificate of `actor` (with its encrypted PKCS#12 or its token label) and audit it, once:
+    the same certificate still in use is refused."""
     with transaction.atomic():
         if SigningCertificate.objects.filter(
             owner=actor, fingerprint=info.fingerprint, revoked_at__isnull=True
@@ -68,7 +76,7 @@ def certificate_add_pkcs12(*, actor: User, data: bytes, passphrase: str) -> Sign
             raise SigningError("Chứng thư số này đã có trong danh sách của bạn.")
         certificate = SigningCertificate.objects.create(
             owner=actor,
-            source=CertificateSource.PKCS12,
+            source=source,
             common_name=info.common_name[:200],
             subject=info.subject[:500],
             issuer=info.issuer[:500],
@@ -77,14 +85,14 @@ def certificate_add_pkcs12(*, actor: User, data: bytes, passphrase: str) -> Sign
             not_before=info.not_before,
             not_after=info.not_after,
             certificate=info.der,
-            pkcs12=pades.protect_pkcs12(credentials, passphrase, info.common_name),
             added_at=timezone.now(),
+            **secret,
         )
         audit_record(
             actor=actor,
             action=SigningAction.CERTIFICATE_ADD,
             obj=certificate,
-            changes={"subject": info.subject, "serial": info.serial, "issuer": info.issuer, "source": "pkcs12"},
+            changes={"subject": info.subject, "serial": info.serial, "issuer": info.issuer, "source": str(source)},
         )
     return certificate
 
@@ -150,32 +158,7 @@ def certificate_add_pkcs11(*, actor: User, label: str, pin: str) -> SigningCerti
     cert = token.token_certificate(label, pin)
     info = pades.certificate_info(cert)
     _check_certificate(actor, info)
-    with transaction.atomic():
-        if SigningCertificate.objects.filter(
-            owner=actor, fingerprint=info.fingerprint, revoked_at__isnull=True
-        ).exists():
-            raise SigningError("Chứng thư số này đã có trong danh sách của bạn.")
-        certificate = SigningCertificate.objects.create(
-            owner=actor,
-            source=CertificateSource.PKCS11,
-            common_name=info.common_name[:200],
-            subject=info.subject[:500],
-            issuer=info.issuer[:500],
-            serial=info.serial,
-            fingerprint=info.fingerprint,
-            not_before=info.not_before,
-            not_after=info.not_after,
-            certificate=info.der,
-            token_label=label,
-            added_at=timezone.now(),
-        )
-        audit_record(
-            actor=actor,
-            action=SigningAction.CERTIFICATE_ADD,
-            obj=certificate,
-            changes={"subject": info.subject, "serial": info.serial, "issuer": info.issuer, "source": "pkcs11"},
-        )
-    return certificate
+    return _certificate_keep(actor, info, CertificateSource.PKCS11, token_label=label)
 
 
 def document_sign(
