@@ -31,10 +31,12 @@ from childprotect.core.once import create_form, save_once
 from childprotect.forms import apply_service_errors, step_form, take_step
 from childprotect.http import AuthenticatedRequest
 from childprotect.places.selectors import old_unit_ids, successors_of
+from childprotect.signing.selectors import signed_current_map
 from childprotect.text import nfc
 
 from . import selectors, services
 from .casework_forms import ActivityFormSet, BulkReassignForm, CommentForm
+from .documents import kinds_for_step
 from .extensions import case_page_parts, partner_case_url
 from .forms import (
     CarerFormSet,
@@ -48,7 +50,7 @@ from .forms import (
     child_filters,
     report_filters,
 )
-from .models import MAIN_FORMS, SEXUAL_SUBTYPES, CaseState, Child
+from .models import MAIN_FORMS, SEXUAL_SUBTYPES, CaseState, CaseStep, Child
 from .policy import can_see_child_protected, can_see_report_family, can_see_reporter
 
 PAGE_SIZE = 25
@@ -413,6 +415,11 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.record_view(actor=request.user, obj=case, details={"protected_shown": protected})
     # The receiving side answers a transfer on the transfers page (cases/transfer_views.py), not here.
     available = [t for t in services.CASEWORK.available(request.user, case) if not t.receiving]
+    parts = case_page_parts(request.user, case)
+    # The chair's decisions on the timeline, each with its signature (or the button to sign it): read at once.
+    decisions = [s for s in parts["timeline"] if isinstance(s, CaseStep) and kinds_for_step(s)]
+    for step in decisions:
+        step.case = case
     return render(
         request,
         "cases/case_detail.html",
@@ -422,7 +429,8 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "actions": [t for t in available if t.action not in TRANSFER_FORMS],
             "transfer_actions": [t for t in available if t.action in TRANSFER_FORMS],
             "open_transfer": selectors.open_transfer(case),
-            **case_page_parts(request.user, case),
+            **parts,
+            "signatures": signed_current_map(decisions) if protected else {},
             "deadlines": selectors.case_open_deadlines(case),
             "plans": case.plans.prefetch_related("activities"),
             "measures": case.emergency_measures.all(),

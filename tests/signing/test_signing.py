@@ -14,6 +14,8 @@ import subprocess
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import CaseState, CaseStep
@@ -298,6 +300,35 @@ def test_every_decision_of_the_chair_is_signed_and_served_signed(
         assert b"".join(served.streaming_content if served.streaming else [served.content]) == bytes(document.pdf)
     assert "12/QĐ-UBND" in pdf_text(tmp_path, bytes(SignedDocument.objects.get(kind="separation").pdf))
     assert client.get(sign_url("mau02", step.pk)).status_code == 404
+
+
+def test_the_case_page_reads_the_signatures_of_all_its_decisions_at_once(
+    client, chair_with_certificate, officer_a, make_report, make_child
+):
+    """However many decisions the timeline holds, their signatures (or the buttons to sign them) cost one query."""
+    chair = chair_with_certificate.owner
+    case = open_case(officer_a, make_report, make_child)
+    act(officer_a, case, "assess_initial")
+    act(chair, case, "decide_emergency", **SEPARATION)
+    step = case.steps.get(action="decide_emergency")
+    client.force_login(chair)
+    assert sign(client, "separation", step, chair_with_certificate).status_code == 302
+
+    def signature_reads() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            page = html(client.get(reverse("cases:case_detail", args=[case.pk])))
+        return sum("signing_signeddocument" in q["sql"] for q in queries.captured_queries), page
+
+    reads, page = signature_reads()
+    assert reads == 1
+    assert page.count("Đã ký số: ") == 1 and page.count(reverse("signing:sign", args=["emergency", step.pk])) == 1
+    act(chair, case, "extend_separation")
+    act(chair, case, "end_separation")
+    reads, page = signature_reads()
+    assert reads == 1
+    assert page.count("Đã ký số: ") == 1
+    for kind, action in (("separation-extension", "extend_separation"), ("separation-end", "end_separation")):
+        assert reverse("signing:sign", args=[kind, case.steps.get(action=action).pk]) in page
 
 
 def test_someone_elses_certificate_cannot_sign(client, chair_with_certificate, approval, trusted, commune_a):
