@@ -32,8 +32,8 @@ from childprotect.accounts.signatures import chair_signature
 from childprotect.pdf import render_pdf
 
 from . import selectors
-from .models import Case, CaseStep, Plan
-from .pdf_views import child_rows, record_rows, short_name
+from .models import Case, CaseStep
+from .pdf_views import child_rows, plan_of, record_rows, short_name
 from .policy import can_see_child_protected
 
 if TYPE_CHECKING:
@@ -174,14 +174,6 @@ def child_line(case: Case) -> str:
     return f"{child.full_name}, {child.get_sex_display().lower()}, {born}, cư trú tại {where}"
 
 
-def _plan_of(case: Case, step: CaseStep) -> Plan:
-    number = _record(step).get("plan_number")
-    plan = case.plans.select_related("drafted_by", "approved_by").filter(number=number).first() if number else None
-    if plan is None:
-        raise Http404
-    return plan
-
-
 def _first_step(case: Case, action: str, before: CaseStep | None = None) -> CaseStep | None:
     steps = selectors.case_timeline(case).filter(action=action)
     if before is not None:
@@ -228,7 +220,7 @@ def _context(case: Case, kind: DecisionKind, step: CaseStep) -> dict[str, Any]:
         context["separation_until"] = _date(record.get("separation_until"))
         context["previous_until"] = _date(record.get("previous_until"))
     elif kind.action == "approve_plan":
-        plan = _plan_of(case, step)
+        plan = plan_of(case, step)
         context.update(plan=plan, activities=list(plan.activities.all()))
         if not kind.number_key or not record.get(kind.number_key):
             context["number"] = decision_number(plan.decision_number)

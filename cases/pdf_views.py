@@ -153,7 +153,8 @@ def _pick_step(request: AuthenticatedRequest, case: Case, action: str) -> CaseSt
     return step
 
 
-def _plan_of(case: Case, step: CaseStep) -> Plan:
+def plan_of(case: Case, step: CaseStep) -> Plan:
+    """The plan a step drafted, approved or reviewed (its record's plan_number); 404 when it names none."""
     number = (step.record or {}).get("plan_number")
     plan = case.plans.select_related("drafted_by", "approved_by").filter(number=number).first() if number else None
     if plan is None:
@@ -178,7 +179,7 @@ def _case_context(request: AuthenticatedRequest, case: Case, form: str) -> dict[
         # The plan drafted by the step asked for, or the latest plan (whatever its status: the draft is printed for
         # the chair to approve, and an approved plan for the dossier).
         if request.GET.get("step"):
-            plan = _plan_of(case, _pick_step(request, case, action))
+            plan = plan_of(case, _pick_step(request, case, action))
         else:
             latest = case.plans.select_related("drafted_by", "approved_by").order_by("-number").first()
             if latest is None:
@@ -188,8 +189,8 @@ def _case_context(request: AuthenticatedRequest, case: Case, form: str) -> dict[
     else:
         step = _pick_step(request, case, action)
         context.update(step=step, rows=record_rows(step), date=_local_date(step.at), signer_name=str(step.actor))
-        if form in ("05", "06"):
-            context["plan"] = _plan_of(case, step)
+        if form == "06":  # Mẫu 05 is a decision (cases/documents.py)
+            context["plan"] = plan_of(case, step)
         if form == "02":
             # The chair's decision that followed this assessment is a document of its own (cases/documents.py): the
             # assessment only refers to it, by its number when one was recorded.
