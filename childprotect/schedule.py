@@ -32,10 +32,11 @@ BEAT_SCHEDULE: dict[str, BeatEntry] = {
         "task": "reporting.tasks.remind_report_due",
         "schedule": crontab(hour=7, minute=30),
     },
-    # Notification e-mails whose task was lost (broker outage) or whose send failed (SMTP down): sent once, late.
-    "sweep-unsent-emails": {
-        "task": "childprotect.core.tasks.sweep_unsent_emails",
-        "schedule": crontab(minute="*/5"),
+    # Alert messages (e-mail, SMS, Zalo) whose task was lost (broker outage), whose retry or quiet hours are over, or
+    # whose worker died: each sent once (childprotect/alerts/services.py deliveries_sweep).
+    "sweep-deliveries": {
+        "task": "childprotect.alerts.tasks.sweep_deliveries",
+        "schedule": crontab(minute="*"),
     },
     # Webhooks (docs/api.md#webhooks): the events due again (retries after their wait, claims whose worker died) and
     # those whose queueing was lost (broker outage) are sent, each report's in order (api/tasks.py webhooks_sweep).

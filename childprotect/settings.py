@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "childprotect.workdays",
     "childprotect.core",
     "childprotect.signing",  # digital signatures (docs/signing.md)
+    "childprotect.alerts",  # e-mail, SMS and Zalo alerts, the outbox (docs/alerts.md)
     # above every app: the role home pages, development commands
     "home",
     "devtools",
@@ -253,7 +254,7 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A broker that does not answer must not hold a web request: give up connecting after 2 s (see below).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 # Publishing to a dead broker: two quick retries, then the caller goes on (e-mails are swept up later, see
-# CHILDPROTECT_EMAIL_SWEEP_AFTER_SECONDS); Celery's default would retry 3 times and the redis client waits unbounded.
+# CHILDPROTECT_ALERT_SWEEP_AFTER_SECONDS); Celery's default would retry 3 times and the redis client waits unbounded.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TASK_SERIALIZER = "json"
@@ -358,11 +359,41 @@ CHILDPROTECT_REPORT_PERIODS = {
     "semiannual": {"start": "12-15", "end": "06-14", "due": "06-15"},
     "annual": {"start": "12-15", "end": "12-14", "due": "12-15"},
 }
-# Notification e-mails (childprotect/core/tasks.py): an e-mail not sent this many seconds after its notification was
-# made (its task lost to a broker outage, or its SMTP send failed) is sent by the sweep; a sender's claim on one runs
-# out after CHILDPROTECT_EMAIL_CLAIM_MINUTES (a sender that died mid-way), then another may send it.
-CHILDPROTECT_EMAIL_SWEEP_AFTER_SECONDS = env.int("CHILDPROTECT_EMAIL_SWEEP_AFTER_SECONDS", default=60)
-CHILDPROTECT_EMAIL_CLAIM_MINUTES = env.int("CHILDPROTECT_EMAIL_CLAIM_MINUTES", default=10)
+# The outbox of alert messages, e-mail, SMS and Zalo (childprotect/alerts/services.py): a message not sent this many
+# seconds after it was made (its task lost to a broker outage) is sent by the sweep; a sender's claim on one runs out
+# after CHILDPROTECT_ALERT_CLAIM_MINUTES (a sender that died mid-way), then another may send it.
+CHILDPROTECT_ALERT_SWEEP_AFTER_SECONDS = env.int("CHILDPROTECT_ALERT_SWEEP_AFTER_SECONDS", default=60)
+CHILDPROTECT_ALERT_CLAIM_MINUTES = env.int("CHILDPROTECT_ALERT_CLAIM_MINUTES", default=10)
+# A message whose provider keeps failing for the moment (timeouts, 5xx, rate limits) is tried this many times, with
+# backoff (30 s, 1, 2, 4 … minutes, at most an hour between), then recorded as failed (docs/alerts.md#delivery).
+CHILDPROTECT_ALERT_MAX_ATTEMPTS = env.int("CHILDPROTECT_ALERT_MAX_ATTEMPTS", default=8)
+# An urgent alert neither read in the bell nor opened from its link for this long goes to the next person in the chain
+# (officer → chair → supervisor), each once (docs/alerts.md#escalation).
+CHILDPROTECT_ALERT_ESCALATE_MINUTES = env.int("CHILDPROTECT_ALERT_ESCALATE_MINUTES", default=60)
+# Channels (docs/alerts.md#channels): each is off until configured. SMS: a brandname gateway, by provider name.
+CHILDPROTECT_SMS_PROVIDER = env.str("CHILDPROTECT_SMS_PROVIDER", default="")
+CHILDPROTECT_SMS_API_URL = env.str("CHILDPROTECT_SMS_API_URL", default="")
+CHILDPROTECT_SMS_API_KEY = env.str("CHILDPROTECT_SMS_API_KEY", default="")
+CHILDPROTECT_SMS_SECRET_KEY = env.str("CHILDPROTECT_SMS_SECRET_KEY", default="")
+CHILDPROTECT_SMS_BRANDNAME = env.str("CHILDPROTECT_SMS_BRANDNAME", default="")
+# The secret a provider's delivery receipts are signed with (or carry), checked by the receipt callback.
+CHILDPROTECT_SMS_CALLBACK_SECRET = env.str("CHILDPROTECT_SMS_CALLBACK_SECRET", default="")
+# Brandname SMS go without diacritics (one message is 160 characters; with Unicode, 70): True sends them as written.
+CHILDPROTECT_SMS_UNICODE = env.bool("CHILDPROTECT_SMS_UNICODE", default=False)
+# Seconds a provider has to answer before the attempt counts as a temporary failure.
+CHILDPROTECT_ALERT_HTTP_TIMEOUT = env.float("CHILDPROTECT_ALERT_HTTP_TIMEOUT", default=10.0)
+# Zalo: ZNS template messages through the Official Account of the app CHILDPROTECT_ZALO_APP_ID.
+CHILDPROTECT_ZALO_PROVIDER = env.str("CHILDPROTECT_ZALO_PROVIDER", default="")
+CHILDPROTECT_ZALO_APP_ID = env.str("CHILDPROTECT_ZALO_APP_ID", default="")
+CHILDPROTECT_ZALO_SECRET_KEY = env.str("CHILDPROTECT_ZALO_SECRET_KEY", default="")
+CHILDPROTECT_ZALO_REFRESH_TOKEN = env.str("CHILDPROTECT_ZALO_REFRESH_TOKEN", default="")  # the first one; it rotates
+CHILDPROTECT_ZALO_API_URL = env.str("CHILDPROTECT_ZALO_API_URL", default="https://business.openapi.zalo.me")
+CHILDPROTECT_ZALO_OAUTH_URL = env.str("CHILDPROTECT_ZALO_OAUTH_URL", default="https://oauth.zaloapp.com")
+# The ZNS template registered for each message (alerts/messages.py TEMPLATES): "alert=123456,verify_code=234567".
+CHILDPROTECT_ZALO_TEMPLATES = env.dict("CHILDPROTECT_ZALO_TEMPLATES", default={})
+# A phone's verification code: valid this many minutes, this many wrong tries.
+CHILDPROTECT_PHONE_CODE_MINUTES = env.int("CHILDPROTECT_PHONE_CODE_MINUTES", default=10)
+CHILDPROTECT_PHONE_CODE_ATTEMPTS = env.int("CHILDPROTECT_PHONE_CODE_ATTEMPTS", default=5)
 CHILDPROTECT_REPORT_REMIND_DAYS_BEFORE = env.int("CHILDPROTECT_REPORT_REMIND_DAYS_BEFORE", default=7)
 # A report speaks for its whole period: it can be sent (and approved) from this many days before the period's last day
 # (0: on the last day itself), never earlier.

@@ -27,6 +27,7 @@ urlpatterns = [
     path("exports/<id:pk>/", export_views.export_detail, name="export_detail"),
     path("exports/<id:pk>/download/", export_views.export_download, name="export_download"),
     path("", include("childprotect.signing.urls")),
+    path("", include("childprotect.alerts.urls")),
     path("", include("cases.urls")),
     path("", include("referrals.urls")),
     path("", include("reporting.urls")),

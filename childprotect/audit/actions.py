@@ -182,6 +182,19 @@ class ApiAction(AuditAction):
     WEBHOOK_FAILED = "api.webhook_failed", _("Thông báo webhook gửi không thành công")
 
 
+class AlertAction(AuditAction):
+    """Alerts by e-mail, SMS and Zalo (childprotect/alerts): each person's choices, and the administrators' tests."""
+
+    PREFERENCES = "alerts.preferences", _("Sửa kênh nhận thông báo")
+    QUIET_HOURS = "alerts.quiet_hours", _("Sửa giờ yên lặng")
+    PHONE_SET = "alerts.phone_set", _("Đổi số điện thoại nhận tin")
+    PHONE_CODE_SENT = "alerts.phone_code_sent", _("Gửi mã xác minh số điện thoại")
+    PHONE_VERIFIED = "alerts.phone_verified", _("Xác minh số điện thoại nhận tin")
+    PHONE_CODE_FAILED = "alerts.phone_code_failed", _("Nhập sai mã xác minh số điện thoại")
+    TEST_SEND = "alerts.test_send", _("Gửi tin thử qua kênh thông báo")
+    ESCALATED = "alerts.escalated", _("Chuyển cảnh báo khẩn lên cấp trên")
+
+
 AREAS: tuple[type[AuditAction], ...] = (
     AuthAction,
     AccountAction,
@@ -197,6 +210,7 @@ AREAS: tuple[type[AuditAction], ...] = (
     ImportAction,
     AdminAction,
     ApiAction,
+    AlertAction,
 )
 MEMBERS: dict[str, AuditAction] = {m.value: m for area in AREAS for m in area}
 ALIASES: dict[str, AuditAction] = {alias: m for m in MEMBERS.values() for alias in m.aliases}

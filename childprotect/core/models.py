@@ -1,4 +1,5 @@
-"""In-app notifications (the bell), each optionally mailed; import and export jobs; one-time form tokens."""
+"""In-app notifications (the bell), each also sent by the channels its recipient chose (childprotect/alerts);
+import and export jobs; one-time form tokens."""
 
 from __future__ import annotations
 
@@ -20,11 +21,20 @@ class Notification(models.Model):
     key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
-    # Durable e-mail: due when made for a recipient with an address; claimed by the one sender (the queued task or
-    # the sweep) that may send it; sent when emailed_at is set. A broker outage leaves it due, and the sweep sends it.
-    email_due = models.BooleanField(default=False)
-    email_claimed_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    # What it is about, for the channels (childprotect/alerts): the user's choice of channels per kind; an urgent one
+    # passes quiet hours and, unread and unopened for CHILDPROTECT_ALERT_ESCALATE_MINUTES, goes up the chain
+    # (officer → chair → supervisor) of the commune `unit` (docs/alerts.md#escalation).
+    kind = models.CharField(max_length=20, default="other")  # alerts.models.AlertKind
+    urgent = models.BooleanField(default=False)
+    unit = models.ForeignKey("places.AdminUnit", models.SET_NULL, null=True, blank=True, related_name="+")
+    # What may leave the product by SMS and Zalo (docs/alerts.md#what-leaves): the record's reference, what is due
+    # (a phrase of a registered vocabulary) and when; never the title or the body, which may name the child.
+    ref = models.CharField(max_length=30, blank=True)
+    what = models.CharField(max_length=120, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)  # the link in a message was followed
+    escalated_at = models.DateTimeField(null=True, blank=True)  # claimed by the escalation that went up from it
+    escalated_from = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         verbose_name = "thông báo"
@@ -37,8 +47,8 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox_idx"),
             models.Index(
                 fields=["created_at"],
-                condition=Q(email_due=True, emailed_at__isnull=True),
-                name="notification_unsent_idx",
+                condition=Q(urgent=True, read_at__isnull=True, opened_at__isnull=True, escalated_at__isnull=True),
+                name="notification_escalate_idx",
             ),
         ]
 

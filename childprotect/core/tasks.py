@@ -2,25 +2,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import notification_email_send, notification_emails_sweep, sessions_clear_expired
+from .services import sessions_clear_expired
 
 
 @shared_task
 def clear_expired_sessions() -> int:
     """Delete expired sessions (core.services.sessions_clear_expired), returning how many went."""
     return sessions_clear_expired()
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_notification_email(notification_id: int) -> bool:
-    """Mail one notification, exactly once with the sweep (core.services.notification_email_send claims it)."""
-    return notification_email_send(notification_id)
-
-
-@shared_task
-def sweep_unsent_emails() -> int:
-    """Send the notification e-mails a broker outage or an SMTP failure left unsent (every few minutes)."""
-    return notification_emails_sweep()
 
 
 @shared_task(acks_late=True)

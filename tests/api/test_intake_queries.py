@@ -3,7 +3,8 @@
 
 The call: the token and its client (read once for the authentication, the rate limit and the audit), the key looked
 up, the channel and the commune read. Then one transaction: the key claimed; the report (its reference, forms, audit
-entry, the commune's staff and their two notifications) and the sender's webhook looked up for `report.received`; per
+entry, the commune's staff, their two notifications and the planning of their messages: the notifications with their
+recipients, the recipients' choices of channels) and the sender's webhook looked up for `report.received`; per
 child (30) the child and its audit entry, the link and its entry, the case with its officer, two deadlines (the
 working days' holidays), the next due date, the opening step and its entry, and the sender's webhook looked up for
 `case.opened`; the status (cases, last steps) written on the key. Last, the call's own audit entry.
@@ -17,7 +18,7 @@ from tests.support.intake import REPORTS, child_body, report_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
-TWO_CHILDREN = 92
+TWO_CHILDREN = 94
 
 
 def test_a_report_with_two_children_runs_a_pinned_number_of_queries(

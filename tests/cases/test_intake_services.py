@@ -12,9 +12,11 @@ from django.core.exceptions import ValidationError
 
 from cases.models import Carer, Child, ChildCircumstance, Perpetrator, Report, ReportAbuse, ReportChild, Term, TermKind
 from cases.services import age_on, child_update, report_attach_child, report_register_child
+from childprotect.alerts.messages import open_link
+from childprotect.alerts.models import Delivery
+from childprotect.alerts.tasks import send_delivery
 from childprotect.audit.models import AuditEntry
 from childprotect.core.models import Notification
-from childprotect.core.tasks import send_notification_email
 from tests.support.builders import REPORTER_NAME
 from tests.support.clock import TZ
 
@@ -125,7 +127,16 @@ def give_emails(*users):
 
 
 def test_a_report_logged_by_the_supervisor_goes_to_the_commune_and_notifies_its_staff_once(
-    officer_a, chair_a, officer_b, supervisor, make_report, commune_a, django_capture_on_commit_callbacks, mailoutbox
+    client,
+    settings,
+    officer_a,
+    chair_a,
+    officer_b,
+    supervisor,
+    make_report,
+    commune_a,
+    django_capture_on_commit_callbacks,
+    mailoutbox,
 ):
     give_emails(officer_a, chair_a, officer_b, supervisor)
 
@@ -152,13 +163,16 @@ def test_a_report_logged_by_the_supervisor_goes_to_the_commune_and_notifies_its_
     assert mail.subject == f"[Bảo vệ trẻ em] Thông tin mới {report.reference} tại Phường Hạc Thành"
     assert "Kính gửi" in mail.body
     assert "cần đánh giá nguy cơ ban đầu trong 12 giờ" in mail.body
-    assert f"/reports/{report.pk}/" in mail.body
+    assert open_link(notification.pk) in mail.body  # opens the alert, then leads to the report
+    assert client.get(open_link(notification.pk).removeprefix(settings.CHILDPROTECT_SITE_URL))["Location"] == (
+        f"/reports/{report.pk}/"
+    )
     assert REPORTER_NAME not in mail.body
-    notification.refresh_from_db()
-    assert notification.emailed_at is not None
+    delivery = Delivery.objects.get(notification=notification, channel="email")
+    assert delivery.status == "sent"
 
     # Exactly once: a redelivered task sends nothing more.
-    assert send_notification_email(notification.pk) is False
+    assert send_delivery(delivery.pk) == ""
     assert len(mailoutbox) == 2
 
 

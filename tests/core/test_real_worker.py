@@ -19,6 +19,7 @@ from cases.models import Term, TermKind
 from cases.services import ChildData, ReportData, child_register, report_attach_child, report_receive
 from cases.tasks import scan_deadlines
 from childprotect.accounts.models import Role
+from childprotect.alerts.models import Delivery
 from childprotect.celery import app
 from childprotect.core.models import Notification
 from tests.factories import UserFactory, unit
@@ -84,7 +85,7 @@ def test_one_overdue_emergency_deadline_notifies_officer_chair_and_supervisor_on
     )
     # The emails are tasks of their own, queued when the scan committed: the same worker sends them.
     assert _wait_for(
-        lambda: Notification.objects.filter(key__endswith=":overdue", emailed_at__isnull=False).count() == 3
+        lambda: Delivery.objects.filter(notification__key__endswith=":overdue", status="sent").count() == 3
     ), "the worker did not send the three emails"
 
     second = scan_deadlines.delay().get(timeout=60)

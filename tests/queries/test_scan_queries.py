@@ -52,8 +52,9 @@ def make_cases(officer_a, chair_a, officer_b, commune_b, supervisor, police, pol
 
 
 # The open deadlines due soon and overdue, the chairs and supervisors, the partners; then a savepoint, the
-# reminders, the notifications and its release.
-SCAN_QUERIES = 8
+# reminders, the notifications, their messages (the notifications with their recipients, the recipients' choices of
+# channels, the outbox rows: childprotect/alerts/services.py deliveries_plan) and its release.
+SCAN_QUERIES = 11
 
 
 @pytest.mark.parametrize(("cases", "deadlines"), [(1, 3), (10, 30)])
@@ -92,8 +93,8 @@ def test_standing_in_for_deactivated_officers_costs_no_query_more(
 
 # Two hours before the emergency limit (the only deadline due soon, no referral: no partners to read): the due-soon
 # deadlines, the chairs and supervisors (read only because someone must stand in), the savepoint, the reminders,
-# the notifications, its release; then the overdue ones (none).
-DUE_SOON_STANDING_IN_QUERIES = 7
+# the notifications, their messages (three queries), its release; then the overdue ones (none).
+DUE_SOON_STANDING_IN_QUERIES = 10
 
 
 @pytest.mark.parametrize("cases", [1, 10])

@@ -254,6 +254,22 @@ RULES: dict[str, Rule] = {
         note="units are public reference data",
     ),
     "notifications": Rule(get=each(200)),
+    # The link in an SMS, Zalo or e-mail alert: public (it marks the alert opened, then the record asks for a login).
+    "alerts:open": Rule(
+        get=each(404),
+        targets=(nowhere("a token of no alert", lambda w: {"token": "fffff-000000000000"}),),
+        anonymous={"GET": 404},
+        note="public; an unknown or forged token is a 404",
+    ),
+    # A provider's delivery receipts: public, POST only, checked by the provider's signature; no provider is configured.
+    "alerts:receipt": Rule(
+        get=each(405),
+        post=each(404),
+        post_only=True,
+        targets=(nowhere("a provider not configured", lambda w: {"channel": "sms", "provider": "esms"}),),
+        anonymous={"GET": 405, "POST": 404},
+        note="public, POST only; a provider that is not the configured one is a 404",
+    ),
     "notification_open": Rule(
         get=each(405),
         post=each(302),

@@ -1,5 +1,5 @@
-"""Notification e-mails survive a broker outage: each notification that should be mailed records
-so, is claimed atomically before it is sent, and a periodic sweep sends what the queued task never did, exactly once.
+"""Notification e-mails go through the outbox (childprotect/alerts) and survive a broker outage: each is a Delivery
+row, claimed atomically before it is sent, and a periodic sweep sends what the queued task never did, exactly once.
 
 The broker here is real and unreachable (Redis on a closed port), not a mock; concurrency is two real threads, each
 with its own database connection.
@@ -19,11 +19,19 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
+from childprotect.alerts.models import Delivery, DeliveryStatus
+from childprotect.alerts.tasks import send_delivery, sweep_deliveries
 from childprotect.celery import app
-from childprotect.core.models import Notification
 from childprotect.core.services import notify
-from childprotect.core.tasks import send_notification_email, sweep_unsent_emails
 from childprotect.schedule import BEAT_SCHEDULE
+
+
+def email_of(notification) -> Delivery:
+    return Delivery.objects.get(notification=notification, channel="email")
+
+
+def sweep_unsent_emails() -> int:
+    return sweep_deliveries()
 
 
 def _closed_port() -> int:
@@ -69,8 +77,8 @@ def test_a_notification_made_while_the_broker_is_down_is_mailed_once_by_the_swee
     with django_capture_on_commit_callbacks(execute=True):  # .delay() to the dead broker: must not raise
         (notification,) = notify(recipients=[officer_a_mailed], title="Quá hạn: đánh giá ban đầu", key="d1:overdue")
     assert time.monotonic() - began < 5  # a web request is not held up for long by a dead broker
-    notification.refresh_from_db()
-    assert notification.email_due and notification.emailed_at is None
+    delivery = email_of(notification)
+    assert (delivery.status, delivery.address) == (DeliveryStatus.PENDING, "canbo.hacthanh@example.vn")
     assert mail.outbox == []
 
     assert sweep_unsent_emails() == 0  # younger than a minute: the queued task may still come
@@ -78,29 +86,31 @@ def test_a_notification_made_while_the_broker_is_down_is_mailed_once_by_the_swee
         assert sweep_unsent_emails() == 1
         assert sweep_unsent_emails() == 0
     assert [m.subject for m in mail.outbox] == ["[Bảo vệ trẻ em] Quá hạn: đánh giá ban đầu"]
-    notification.refresh_from_db()
-    assert notification.emailed_at is not None
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and delivery.sent_at is not None and delivery.attempts == 1
+    assert delivery.provider == "smtp" and delivery.provider_id.startswith("<")
 
 
 @pytest.mark.django_db
 def test_the_task_and_the_sweep_never_both_send(officer_a_mailed):
     (notification,) = notify(recipients=[officer_a_mailed], title="Đến hạn")
     mail.outbox.clear()
-    assert send_notification_email(notification.pk) is True
+    delivery = email_of(notification)
+    assert send_delivery(delivery.pk) == DeliveryStatus.SENT
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
         assert sweep_unsent_emails() == 0
-    assert send_notification_email(notification.pk) is False
+    assert send_delivery(delivery.pk) == ""  # already sent: not this sender's
     assert len(mail.outbox) == 1
 
 
 @pytest.mark.django_db
 def test_a_notification_being_sent_is_left_to_its_sender_until_the_claim_is_stale(officer_a_mailed, settings):
     (notification,) = notify(recipients=[officer_a_mailed], title="Đến hạn")
-    Notification.objects.filter(pk=notification.pk).update(email_claimed_at=timezone.now())  # a sender at work
+    Delivery.objects.filter(notification=notification).update(status="sending", claimed_at=timezone.now())  # at work
     mail.outbox.clear()
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
         assert sweep_unsent_emails() == 0
-    stale = settings.CHILDPROTECT_EMAIL_CLAIM_MINUTES + 1
+    stale = settings.CHILDPROTECT_ALERT_CLAIM_MINUTES + 1
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=stale)):
         assert sweep_unsent_emails() == 1  # the sender died mid-way: the claim ran out
     assert len(mail.outbox) == 1
@@ -114,10 +124,14 @@ def test_a_failing_smtp_server_leaves_it_unsent_for_the_next_sweep(officer_a_mai
     settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
     with time_machine.travel(later):
         assert sweep_unsent_emails() == 0  # no exception escapes: the sweep runs again in a few minutes
-    notification.refresh_from_db()
-    assert notification.emailed_at is None and notification.email_claimed_at is None
+    delivery = email_of(notification)
+    assert (delivery.status, delivery.attempts, delivery.sent_at) == (DeliveryStatus.PENDING, 1, None)
+    assert "Connection unexpectedly closed" in delivery.error
+    assert delivery.next_attempt_at > later  # retried after a backoff
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(later + dt.timedelta(seconds=10)):
+        assert sweep_unsent_emails() == 0  # its backoff (30 s after a first failure) is not over
     with time_machine.travel(later + dt.timedelta(minutes=5)):
         assert sweep_unsent_emails() == 1
         assert sweep_unsent_emails() == 0
@@ -129,15 +143,45 @@ def test_a_recipient_without_an_email_address_is_not_swept_forever(officer_a_mai
     officer_a_mailed.email = ""
     officer_a_mailed.save(update_fields=["email"])
     (notification,) = notify(recipients=[officer_a_mailed], title="Đến hạn")
-    assert notification.email_due is False
+    assert not Delivery.objects.filter(notification=notification).exists()  # the bell only
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
         assert sweep_unsent_emails() == 0
 
 
 def test_the_sweep_is_scheduled_every_few_minutes():
-    entry = BEAT_SCHEDULE["sweep-unsent-emails"]
-    assert entry["task"] == "childprotect.core.tasks.sweep_unsent_emails"
-    assert entry["schedule"].minute == set(range(0, 60, 5)) or len(entry["schedule"].minute) >= 12
+    entry = BEAT_SCHEDULE["sweep-deliveries"]
+    assert entry["task"] == "childprotect.alerts.tasks.sweep_deliveries"
+    assert entry["schedule"].minute == set(range(60))
+
+
+@pytest.mark.django_db
+def test_an_inactive_recipient_is_not_mailed_and_its_message_is_cancelled(officer_a_mailed):
+    (notification,) = notify(recipients=[officer_a_mailed], title="Đến hạn")
+    officer_a_mailed.is_active = False
+    officer_a_mailed.save(update_fields=["is_active"])
+    mail.outbox.clear()
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        assert sweep_unsent_emails() == 0
+        assert sweep_unsent_emails() == 0
+    assert email_of(notification).status == DeliveryStatus.CANCELLED
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_message_that_keeps_failing_is_given_up_after_the_attempts_allowed(officer_a_mailed, settings):
+    (notification,) = notify(recipients=[officer_a_mailed], title="Đến hạn")
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    settings.CHILDPROTECT_ALERT_MAX_ATTEMPTS = 3
+    when = timezone.now()
+    for _ in range(3):
+        when += dt.timedelta(hours=2)
+        with time_machine.travel(when):
+            sweep_unsent_emails()
+    delivery = email_of(notification)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 3)
+    with time_machine.travel(when + dt.timedelta(hours=2)):
+        assert sweep_unsent_emails() == 0
+    assert email_of(notification).attempts == 3
 
 
 # Last in the module: a transactional test empties the tables the tests above rely on (put back at the module's end).
