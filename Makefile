@@ -8,11 +8,14 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 # `PORT=8102 make run` (or `make run PORT=8102`): the web server's port, and the one the links in e-mails use.
 PORT ?= 8000
+# The demo's SMS and Zalo messages are written under var/messages/ (docs/alerts.md#channels), unless a provider is set.
+DEMO_CHANNELS := CHILDPROTECT_SMS_PROVIDER=$(or $(CHILDPROTECT_SMS_PROVIDER),file) \
+	CHILDPROTECT_ZALO_PROVIDER=$(or $(CHILDPROTECT_ZALO_PROVIDER),file)
 
 .PHONY: run test setup system-packages-run system-packages-test migrate data lint check-deploy compose-check messages clean
 
 run: setup migrate data
-	PORT=$(PORT) $(MANAGE) runall --addrport 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(DEMO_CHANNELS) $(MANAGE) runall --addrport 127.0.0.1:$(PORT)
 
 test: system-packages-test $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -42,7 +45,7 @@ migrate: $(VENV)/.installed
 data: migrate
 	$(MANAGE) loadunits 2024 2025 2026
 	$(MANAGE) loadcrosswalk
-	$(MANAGE) loaddemo
+	$(DEMO_CHANNELS) $(MANAGE) loaddemo
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -10,10 +10,12 @@ from django.conf import settings
 
 from .base import Adapter
 from .email import EmailAdapter
+from .outfile import FileAdapter
 
-# provider name -> a factory reading its settings; the SMS and Zalo modules add theirs.
-SMS_PROVIDERS: dict[str, Callable[[], Adapter]] = {}
-ZALO_PROVIDERS: dict[str, Callable[[], Adapter]] = {}
+# provider name -> a factory reading its settings; the SMS and Zalo modules add theirs. "file" writes the messages
+# under var/messages/ (development and the demo: channels/outfile.py).
+SMS_PROVIDERS: dict[str, Callable[[], Adapter]] = {"file": lambda: FileAdapter("sms")}
+ZALO_PROVIDERS: dict[str, Callable[[], Adapter]] = {"file": lambda: FileAdapter("zalo")}
 
 
 def _load_providers() -> None:
