@@ -31,8 +31,8 @@ import pytest
 from childprotect.alerts.channels import registry
 
 APP_ID = "4291763606161179100"
-SECRET_KEY = "app-secret-thu-nghiem"
-OA_SECRET_KEY = "oa-secret-thu-nghiem"
+APP_SECRET = "app-secret-thu-nghiem"
+OA_SECRET = "oa-secret-thu-nghiem"
 TEMPLATES = {"alert": "301001", "verify_code": "301002", "test": "301003"}
 
 
@@ -115,7 +115,7 @@ class FakeZalo:
 
     def token(self, request: Request) -> tuple[int, dict[str, str], bytes]:
         form = request.form()
-        if request.headers.get("secret_key") != SECRET_KEY or form.get("app_id") != APP_ID:
+        if request.headers.get("secret_key") != APP_SECRET or form.get("app_id") != APP_ID:
             return 200, {}, _json({"error": -14002, "error_name": "Invalid app", "error_description": "app"})
         if form.get("grant_type") != "refresh_token":
             return 200, {}, _json({"error": -14003, "error_name": "Invalid grant type"})
@@ -188,8 +188,8 @@ def zalo(settings, fresh_adapters) -> Iterator[FakeZalo]:
     settings.CHILDPROTECT_ZALO_API_URL = fake.url
     settings.CHILDPROTECT_ZALO_OAUTH_URL = fake.url
     settings.CHILDPROTECT_ZALO_APP_ID = APP_ID
-    settings.CHILDPROTECT_ZALO_SECRET_KEY = SECRET_KEY
-    settings.CHILDPROTECT_ZALO_OA_SECRET_KEY = OA_SECRET_KEY
+    settings.CHILDPROTECT_ZALO_SECRET_KEY = APP_SECRET
+    settings.CHILDPROTECT_ZALO_OA_SECRET_KEY = OA_SECRET
     settings.CHILDPROTECT_ZALO_REFRESH_TOKEN = fake.refresh
     settings.CHILDPROTECT_ZALO_TEMPLATES = dict(TEMPLATES)
     settings.CHILDPROTECT_ALERT_HTTP_TIMEOUT = 2.0
@@ -203,7 +203,7 @@ def zalo(settings, fresh_adapters) -> Iterator[FakeZalo]:
         registry.adapter.cache_clear()
 
 
-def signed(event: dict[str, Any], *, secret: str = OA_SECRET_KEY) -> tuple[bytes, str]:
+def signed(event: dict[str, Any], *, secret: str = OA_SECRET) -> tuple[bytes, str]:
     """A webhook event's body and its X-ZEvent-Signature, as Zalo signs them: mac=sha256(app_id + body + timestamp +
     the OA's secret key)."""
     body = json.dumps(event).encode()
