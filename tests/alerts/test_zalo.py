@@ -195,6 +195,14 @@ def test_each_failure_is_retried_or_given_up(
         assert delivery.status == DeliveryStatus.SENT
 
 
+def test_a_message_accepted_without_its_id_is_sent_all_the_same(zalo, reachable, django_capture_on_commit_callbacks):
+    delivery = a_zalo_delivery(reachable, django_capture_on_commit_callbacks)
+    zalo.answers = ["no msg_id"]
+    assert delivery_send(delivery.pk) == DeliveryStatus.SENT  # never sent twice for want of a receipt's id
+    delivery.refresh_from_db()
+    assert delivery.provider_id == "" and delivery.provider == "zns"
+
+
 def test_the_night_and_the_daily_quota_wait_for_the_morning_and_midnight(
     zalo, reachable, django_capture_on_commit_callbacks
 ):

@@ -6,7 +6,8 @@ message API and the OA's token refresh as Zalo does (docs/alerts.md#zalo-zns), w
 - a refresh token is good once: a refresh gives a new access token and a new refresh token, and the old ones are
   refused afterwards;
 - `answers` are the next answers of the template API, one per request, in order: "ok", "500", "429" (Retry-After: 7),
-  "garbage" (not JSON), "hang" (no answer until the client gave up), or a ZNS error code such as "-118";
+  "garbage" (not JSON), "no msg_id" (accepted, without its id), "hang" (no answer until the client gave up), or a
+  ZNS error code such as "-118";
 - `expire()` ends the current access token (as Zalo does after 25 hours, or when the OA revokes it).
 
 The fixture `zalo` turns the channel on against it (registry.adapter.cache_clear() before and after); `signed(...)`
@@ -83,6 +84,8 @@ class FakeZalo:
             return 429, {"Retry-After": "7"}, b'{"error": -32, "message": "rate limit"}'
         if answer == "garbage":
             return 200, {"Content-Type": "text/html"}, b"<html>Bad Gateway</html>"
+        if answer == "no msg_id":
+            return 200, {}, _json({"error": 0, "message": "Success", "data": {}})
         if answer == "hang":
             self.release.wait(timeout=10)
             return 200, {}, _json({"error": 0, "data": {"msg_id": "late"}})

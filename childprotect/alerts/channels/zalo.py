@@ -164,8 +164,9 @@ class ZnsAdapter:
             raise error_of(code, str(answer.get("message", "")))
         data = answer.get("data")
         msg_id = data.get("msg_id") if isinstance(data, dict) else None
-        if not isinstance(msg_id, str | int) or not str(msg_id):
-            raise PermanentFailure("Zalo nhận tin nhưng không trả mã tin (msg_id)")
+        if not isinstance(msg_id, str | int) or not str(msg_id):  # accepted all the same: sent, with no receipt
+            logger.warning("zalo: message %s accepted without a msg_id", message.key)
+            return Sent(provider_id="")
         return Sent(provider_id=str(msg_id))
 
     def _post_template(self, payload: dict[str, Any], token: str) -> dict[str, Any]:
