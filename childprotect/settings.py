@@ -391,6 +391,8 @@ CHILDPROTECT_ZALO_API_URL = env.str("CHILDPROTECT_ZALO_API_URL", default="https:
 CHILDPROTECT_ZALO_OAUTH_URL = env.str("CHILDPROTECT_ZALO_OAUTH_URL", default="https://oauth.zaloapp.com")
 # The ZNS template registered for each message (alerts/messages.py TEMPLATES): "alert=123456,verify_code=234567".
 CHILDPROTECT_ZALO_TEMPLATES = env.dict("CHILDPROTECT_ZALO_TEMPLATES", default={})
+# The OA's secret key (the OA's webhook settings): it signs the delivery receipts Zalo posts to the webhook.
+CHILDPROTECT_ZALO_OA_SECRET_KEY = env.str("CHILDPROTECT_ZALO_OA_SECRET_KEY", default="")
 # A phone's verification code: valid this many minutes, this many wrong tries.
 CHILDPROTECT_PHONE_CODE_MINUTES = env.int("CHILDPROTECT_PHONE_CODE_MINUTES", default=10)
 CHILDPROTECT_PHONE_CODE_ATTEMPTS = env.int("CHILDPROTECT_PHONE_CODE_ATTEMPTS", default=5)
