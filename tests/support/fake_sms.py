@@ -25,7 +25,7 @@ from django.test.signals import setting_changed
 from childprotect.alerts.channels.registry import adapter
 
 API_KEY = "esms-khoa-api-thu"
-SECRET_KEY = "esms-khoa-bi-mat-thu"
+ESMS_SECRET = "esms-khoa-bi-mat-thu"
 TOKEN = "speedsms-access-token-thu"
 BRANDNAME = "BVTE-HN"
 CALLBACK_SECRET = "bien-nhan-bi-mat-0123456789"
@@ -59,7 +59,7 @@ class FakeSms:
 def _esms(fake: FakeSms, handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> tuple[int, Any]:
     if handler.path != ESMS_PATH:
         return 404, "not found"
-    if body.get("ApiKey") != API_KEY or body.get("SecretKey") != SECRET_KEY:
+    if body.get("ApiKey") != API_KEY or body.get("SecretKey") != ESMS_SECRET:
         return 200, {"CodeResult": "101", "ErrorMessage": "Sai ApiKey hoac SecretKey"}
     problems = []
     if not re.fullmatch(r"0\d{9}", str(body.get("Phone", ""))):
@@ -185,7 +185,7 @@ def sms_gateway(settings: Any) -> Iterator[Callable[[str], FakeSms]]:
         settings.CHILDPROTECT_SMS_PROVIDER = provider
         settings.CHILDPROTECT_SMS_API_URL = fake.url
         settings.CHILDPROTECT_SMS_API_KEY = API_KEY if provider == "esms" else TOKEN
-        settings.CHILDPROTECT_SMS_SECRET_KEY = SECRET_KEY if provider == "esms" else ""
+        settings.CHILDPROTECT_SMS_SECRET_KEY = ESMS_SECRET if provider == "esms" else ""
         settings.CHILDPROTECT_SMS_BRANDNAME = BRANDNAME
         settings.CHILDPROTECT_SMS_CALLBACK_SECRET = CALLBACK_SECRET
         settings.CHILDPROTECT_SMS_UNICODE = False
