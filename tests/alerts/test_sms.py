@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from childprotect.alerts.channels.base import Message, PermanentFailure
 from childprotect.alerts.channels.registry import adapter
+from childprotect.alerts.channels.sms import check_sms_settings
 from childprotect.alerts.messages import compose
 from childprotect.alerts.models import AlertProfile, Delivery, DeliveryStatus
 from childprotect.alerts.services import deliveries_sweep, delivery_send
@@ -370,3 +371,20 @@ def test_a_receipt_of_an_unknown_message_changes_nothing(provider, sms_gateway, 
 def test_the_receipt_of_the_other_provider_is_not_found(sms_gateway):
     sms_gateway("esms")
     assert receipt_post("speedsms", {"type": "report", "tranId": 1, "status": 0}).status_code == 404
+
+
+def test_settings_that_would_lose_alerts_are_warned_of(settings):
+    settings.CHILDPROTECT_SMS_PROVIDER = ""
+    assert check_sms_settings() == []
+    settings.CHILDPROTECT_SMS_PROVIDER = "vietguys"
+    assert [w.id for w in check_sms_settings()] == ["alerts.W001"]
+    settings.CHILDPROTECT_SMS_PROVIDER = "esms"
+    settings.CHILDPROTECT_SMS_API_KEY = "k"
+    settings.CHILDPROTECT_SMS_SECRET_KEY = ""
+    settings.CHILDPROTECT_SMS_BRANDNAME = "BVTE"
+    settings.CHILDPROTECT_SMS_CALLBACK_SECRET = ""
+    found = check_sms_settings()
+    assert [w.id for w in found] == ["alerts.W002", "alerts.W003"] and "CHILDPROTECT_SMS_SECRET_KEY" in found[0].msg
+    settings.CHILDPROTECT_SMS_PROVIDER = "speedsms"
+    settings.CHILDPROTECT_SMS_CALLBACK_SECRET = "s"
+    assert check_sms_settings() == []

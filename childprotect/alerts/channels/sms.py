@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core import checks
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
@@ -260,3 +261,29 @@ def _speedsms() -> SpeedSmsAdapter:
 
 
 SMS_PROVIDERS.update({"esms": _esms, "speedsms": _speedsms})
+
+_NEEDED = {
+    "esms": ("CHILDPROTECT_SMS_API_KEY", "CHILDPROTECT_SMS_SECRET_KEY", "CHILDPROTECT_SMS_BRANDNAME"),
+    "speedsms": ("CHILDPROTECT_SMS_API_KEY",),
+}
+
+
+def check_sms_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """`manage.py check` (and every start) warns of an SMS setting that would lose alerts: a provider we do not know
+    (the channel is off), a missing key (every message fails), no callback secret (no receipts)."""
+    provider = settings.CHILDPROTECT_SMS_PROVIDER
+    if not provider:
+        return []
+    if provider not in SMS_PROVIDERS:
+        known = ", ".join(sorted(SMS_PROVIDERS))
+        return [checks.Warning(f"CHILDPROTECT_SMS_PROVIDER={provider!r} is no SMS provider ({known}): SMS is off",
+                               id="alerts.W001")]  # fmt: skip
+    found: list[checks.CheckMessage] = [
+        checks.Warning(f"{name} is empty: every SMS by {provider} will fail", id="alerts.W002")
+        for name in _NEEDED[provider]
+        if not getattr(settings, name)
+    ]
+    if not settings.CHILDPROTECT_SMS_CALLBACK_SECRET:
+        found.append(checks.Warning("CHILDPROTECT_SMS_CALLBACK_SECRET is empty: SMS delivery receipts are refused",
+                                    id="alerts.W003"))  # fmt: skip
+    return found
