@@ -10,3 +10,10 @@ class AlertsConfig(AppConfig):
     name = "childprotect.alerts"
     label = "alerts"
     verbose_name = "Kênh thông báo"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from .channels.sms import check_sms_settings
+
+        checks.register(check_sms_settings)

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from .channels.base import ReceiptRejected
 from .channels.registry import provider_adapter
@@ -31,9 +31,10 @@ def opened(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @csrf_exempt
-@require_POST
+@require_http_methods(["GET", "POST"])
 def receipt(request: HttpRequest, channel: str, provider: str) -> HttpResponse:
-    """A provider's delivery receipts: read only after its signature is checked (a forged one changes nothing)."""
+    """A provider's delivery receipts: read only after its signature (or secret token) is checked (a forged one
+    changes nothing). GET too: eSMS calls its CallbackUrl by GET (docs/alerts.md#sms-providers)."""
     found = provider_adapter(channel, provider)
     if found is None:
         raise Http404

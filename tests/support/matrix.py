@@ -261,14 +261,14 @@ RULES: dict[str, Rule] = {
         anonymous={"GET": 404},
         note="public; an unknown or forged token is a 404",
     ),
-    # A provider's delivery receipts: public, POST only, checked by the provider's signature; no provider is configured.
+    # A provider's delivery receipts: public (GET too: eSMS calls back by GET), checked by the provider's signature or
+    # secret token; no provider is configured.
     "alerts:receipt": Rule(
-        get=each(405),
+        get=each(404),
         post=each(404),
-        post_only=True,
         targets=(nowhere("a provider not configured", lambda w: {"channel": "sms", "provider": "esms"}),),
-        anonymous={"GET": 405, "POST": 404},
-        note="public, POST only; a provider that is not the configured one is a 404",
+        anonymous={"GET": 404, "POST": 404},
+        note="public; a provider that is not the configured one is a 404",
     ),
     "notification_open": Rule(
         get=each(405),
