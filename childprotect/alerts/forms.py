@@ -30,7 +30,7 @@ class TestSendForm(StyledForm):
     address = forms.CharField(
         label=gettext_lazy("Gửi đến"),
         max_length=254,
-        help_text=gettext_lazy("Địa chỉ thư điện tử, hoặc số di động Việt Nam (0912 345 678 hay +84912345678)."),
+        help_text=gettext_lazy("Địa chỉ thư điện tử, hoặc số di động Việt Nam (0912 345 678 hay +84 912 345 678)."),
     )
 
     def __init__(self, *args: Any, channels: list[tuple[str, str]], **kwargs: Any) -> None:

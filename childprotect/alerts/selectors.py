@@ -78,7 +78,8 @@ def channel_states_for(user: Person) -> list[ChannelState]:
         state = states.get(row["channel"])
         if state is not None:
             state.week[row["status"]] = row["week"]
-            state.day[row["status"]] = row["day"]
+            if row["day"]:
+                state.day[row["status"]] = row["day"]
     oldest = (
         Delivery.objects.filter(status__in=(DeliveryStatus.PENDING, DeliveryStatus.SENDING), next_attempt_at__lte=now)
         .values("channel")

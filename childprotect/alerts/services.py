@@ -36,6 +36,7 @@ from childprotect.core.models import Notification
 from .channels.base import DeliveryError, PermanentFailure, Receipt
 from .channels.registry import adapter, enabled_channels
 from .messages import compose
+from .phones import mask_address
 from .models import PHONE_CHANNELS, AlertProfile, Channel, Delivery, DeliveryStatus
 from .preferences import channels_for, chosen_channels
 
@@ -328,6 +329,7 @@ def delivery_retry(*, actor: User, delivery: Delivery) -> Delivery:
             actor=actor,
             action=AlertAction.RETRY,
             obj=delivery,
+            object_repr=f"{delivery.get_channel_display()} → {mask_address(delivery.address)}",
             changes={"status": ["failed", "pending"], "attempts": [delivery.attempts, 0], "error": delivery.error},
         )
         transaction.on_commit(partial(queue_send, delivery.pk))
