@@ -91,9 +91,9 @@ def channel_states_for(user: Person) -> list[ChannelState]:
             states[row["channel"]].oldest_due = row["oldest"]
     for state in states.values():
         state.failures = list(
-            _rows().filter(channel=state.channel, status=DeliveryStatus.FAILED).order_by("-created_at", "-id")[
-                :FAILURES_SHOWN
-            ]
+            _rows()
+            .filter(channel=state.channel, status=DeliveryStatus.FAILED)
+            .order_by("-created_at", "-id")[:FAILURES_SHOWN]
         )
     return list(states.values())
 

@@ -36,8 +36,8 @@ from childprotect.core.models import Notification
 from .channels.base import DeliveryError, PermanentFailure, Receipt
 from .channels.registry import adapter, enabled_channels
 from .messages import compose
-from .phones import mask_address
 from .models import PHONE_CHANNELS, AlertProfile, Channel, Delivery, DeliveryStatus
+from .phones import mask_address
 from .preferences import channels_for, chosen_channels
 
 if TYPE_CHECKING:

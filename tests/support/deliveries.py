@@ -46,7 +46,9 @@ def make_delivery(
 
 def world_delivery(admin: User) -> Delivery:
     """A failed test e-mail of the administrator's (the administrators' page shows it and may send it again)."""
-    return make_delivery(admin, status=DeliveryStatus.FAILED, address="quantri@example.vn", error="máy chủ thư: từ chối")
+    return make_delivery(
+        admin, status=DeliveryStatus.FAILED, address="quantri@example.vn", error="máy chủ thư: từ chối"
+    )
 
 
 @dataclass
