@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.support.webhooks",
     "tests.support.fake_zalo",
     "tests.support.fake_sms",
+    "tests.support.deliveries",
 ]
 
 

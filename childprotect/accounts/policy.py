@@ -200,6 +200,12 @@ def can_see_webhooks(user: Person) -> bool:
     return _is_admin(user)
 
 
+def can_manage_alert_channels(user: Person) -> bool:
+    """See the alert channels' delivery status and failures, send a test message, send a failed message again
+    (docs/alerts.md#the-administrators-page): administrators only."""
+    return _is_admin(user)
+
+
 CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "log_report": can_log_report,
     "register_child": can_register_child,
@@ -226,6 +232,7 @@ CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "delete_records": can_delete_records,
     "manage_api_clients": can_manage_api_clients,
     "see_webhooks": can_see_webhooks,
+    "manage_alert_channels": can_manage_alert_channels,
 }
 """The capabilities by name without `can_`: templates ask `{% if can.import %}`."""
 

@@ -22,9 +22,11 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from childprotect.audit.actions import AlertAction
 from childprotect.audit.services import audit_record
@@ -35,6 +37,7 @@ from .channels.base import DeliveryError, PermanentFailure, Receipt
 from .channels.registry import adapter, enabled_channels
 from .messages import compose
 from .models import PHONE_CHANNELS, AlertProfile, Channel, Delivery, DeliveryStatus
+from .phones import mask_address
 from .preferences import channels_for, chosen_channels
 
 if TYPE_CHECKING:
@@ -284,4 +287,51 @@ def test_send(*, actor: User, channel: str, address: str) -> Delivery:
         delivery = message_make(recipient=actor, channel=channel, address=address, template="test",
                                 params={"site": settings.CHILDPROTECT_SITE_URL}, test=True)  # fmt: skip
         audit_record(actor=actor, action=AlertAction.TEST_SEND, obj=delivery, changes={"channel": channel})
+    return delivery
+
+
+# --- the administrators' page ----------------------------------------------------------------------------------------
+
+# Messages of their own whose variables can be made again for a retry (their params are emptied when they fail); a
+# verification code cannot: it is not kept, and the person asks for a new one.
+_REMADE_PARAMS = {"test": lambda: {"site": settings.CHILDPROTECT_SITE_URL}}
+
+
+def delivery_retry(*, actor: User, delivery: Delivery) -> Delivery:
+    """Put a failed delivery back in the outbox, due now, with its attempts counted from zero again (it gets the whole
+    CHILDPROTECT_ALERT_MAX_ATTEMPTS), and queue it on commit; audited. Only a FAILED one: the change is one conditional
+    UPDATE on that status, so a message sent or delivered is never sent again, even by two administrators at once.
+    Refused (ValidationError) for any other status, a verification code, or a channel that is off."""
+    if delivery.template == "verify_code":
+        raise ValidationError(
+            _("Mã xác minh không được gửi lại (mã không được lưu); người dùng cần yêu cầu mã mới."), code="code"
+        )
+    if adapter(delivery.channel) is None:
+        raise ValidationError(_("Kênh này chưa được cấu hình, không gửi lại được."), code="off")
+    remake = _REMADE_PARAMS.get(delivery.template) if delivery.notification_id is None else None
+    if delivery.notification_id is None and remake is None:
+        raise ValidationError(_("Tin này không gửi lại được."), code="template")
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.FAILED).update(
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            claimed_at=None,
+            provider_id="",
+            params=remake() if remake is not None else {},
+        )
+        if not changed:
+            raise ValidationError(
+                _("Chỉ gửi lại được tin ở trạng thái “Gửi không được”; tin này không được gửi lại."), code="status"
+            )
+        audit_record(
+            actor=actor,
+            action=AlertAction.RETRY,
+            obj=delivery,
+            object_repr=f"{delivery.get_channel_display()} → {mask_address(delivery.address)}",
+            changes={"status": ["failed", "pending"], "attempts": [delivery.attempts, 0], "error": delivery.error},
+        )
+        transaction.on_commit(partial(queue_send, delivery.pk))
+    delivery.refresh_from_db()
     return delivery

@@ -192,6 +192,7 @@ class AlertAction(AuditAction):
     PHONE_VERIFIED = "alerts.phone_verified", _("Xác minh số điện thoại nhận tin")
     PHONE_CODE_FAILED = "alerts.phone_code_failed", _("Nhập sai mã xác minh số điện thoại")
     TEST_SEND = "alerts.test_send", _("Gửi tin thử qua kênh thông báo")
+    RETRY = "alerts.retry", _("Gửi lại tin thông báo không gửi được")
     ESCALATED = "alerts.escalated", _("Chuyển cảnh báo khẩn lên cấp trên")
 
 

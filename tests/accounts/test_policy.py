@@ -51,6 +51,7 @@ EXPECTED: dict[str, set[str]] = {
     "can_delete_records": {"admin"},
     "can_manage_api_clients": {"admin"},
     "can_see_webhooks": {"admin"},
+    "can_manage_alert_channels": {"admin"},
 }
 
 

@@ -18,9 +18,11 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.models import Case, CaseState
+from childprotect.alerts.models import DeliveryStatus
 from reporting.models import PeriodicReport
 from reporting.services import report_prepare
 from tests.support.builders import SEMI, act, open_case, send_referral, walk
+from tests.support.deliveries import make_delivery
 from tests.support.pages import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
@@ -222,5 +224,34 @@ def test_the_transfers_page_runs_a_pinned_number_of_queries_with_one_transfer_or
 
     area.grow(4)
     move()
+    with django_assert_num_queries(queries):
+        _get(client, url)
+
+
+# The administrators' pages of the alert channels (docs/alerts.md#the-administrators-page): the counts by channel and
+# status (one query for both periods), the oldest message due per channel (one), the last failures of each channel
+# with their recipients (three); the list: its count and its page with the recipients. Both: the session, the
+# user and the bell's count of unread notifications.
+CHANNEL_PAGES = [("alerts:channels", 8), ("alerts:delivery_list", 5)]
+
+
+@pytest.mark.parametrize(("name", "queries"), CHANNEL_PAGES, ids=[n for n, _q in CHANNEL_PAGES])
+def test_the_alert_channels_pages_run_a_pinned_number_of_queries_with_one_delivery_or_thirty(
+    client, administrator, officer_a, name, queries, django_assert_num_queries
+):
+    statuses = [DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.PENDING]
+    client.force_login(administrator)
+    url = reverse(name)
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            make_delivery(officer_a, channel=("email", "sms", "zalo")[i % 3], status=statuses[i % 3],
+                          address="hoa@example.vn")  # fmt: skip
+
+    grow(1)
+    _get(client, url)
+    with django_assert_num_queries(queries):
+        _get(client, url)
+    grow(29)
     with django_assert_num_queries(queries):
         _get(client, url)

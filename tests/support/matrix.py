@@ -270,6 +270,27 @@ RULES: dict[str, Rule] = {
         anonymous={"GET": 404, "POST": 404},
         note="public; a provider that is not the configured one is a 404",
     ),
+    # --- the administrators' page of the alert channels (administrators only; everyone else a 404) -------------------
+    "alerts:channels": Rule(get=each(404, admin=200), note="administrators only"),
+    # An empty POST shows the page again with the form's errors; nothing is sent.
+    "alerts:channel_test": Rule(get=each(405), post=each(404, admin=200), post_only=True),
+    "alerts:delivery_list": Rule(get=each(404, admin=200), query="channel=email&status=failed"),
+    "alerts:delivery_detail": Rule(
+        get=each(200),
+        targets=(
+            Target("delivery", lambda w: {"pk": w.delivery.pk}, ADMIN),
+            nowhere("no such delivery", lambda w: {"pk": w.delivery.pk + 1000}),
+        ),
+    ),
+    "alerts:delivery_retry": Rule(
+        get=each(405),
+        post=each(302),
+        post_only=True,
+        targets=(
+            Target("delivery", lambda w: {"pk": w.delivery.pk}, ADMIN),
+            nowhere("no such delivery", lambda w: {"pk": w.delivery.pk + 1000}),
+        ),
+    ),
     "notification_open": Rule(
         get=each(405),
         post=each(302),

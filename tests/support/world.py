@@ -48,6 +48,7 @@ from reporting.periods import PeriodKind
 from reporting.services import report_prepare
 from tests.factories import AgencyFactory, UserFactory, unit
 from tests.support.builders import act
+from tests.support.deliveries import world_delivery
 from tests.support.places import COMMUNE_A, COMMUNE_B, OTHER_PROVINCE_COMMUNE, PROVINCE
 from tests.support.webhooks import world_webhook_event
 
@@ -108,6 +109,7 @@ class World:
     transfer: CaseTransfer | None = None  # "T": commune A asked commune B to take a case; B has not answered
     api_client: ApiClient | None = None  # an API client of the province, with a token (the administrators' pages)
     webhook_event: Any = None  # a failed webhook event of report A (tests/support/webhooks.py)
+    delivery: Any = None  # a failed test e-mail of the administrator's (tests/support/deliveries.py)
 
 
 def _cast(commune_a: Any, commune_b: Any, province: Any) -> dict[str, User]:
@@ -298,4 +300,5 @@ def build_world() -> World:
     )
     token_issue(actor=world.users["admin"], account=world.api_client.account, label="máy chủ", days=30)
     world.webhook_event = world_webhook_event(world.users["admin"], world.reports["A"])
+    world.delivery = world_delivery(world.users["admin"])
     return world
