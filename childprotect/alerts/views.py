@@ -229,5 +229,6 @@ def phone_verify(request: AuthenticatedRequest) -> HttpResponse:
 def _refused(*errors: str) -> CodeForm:
     """The code's form, empty (a code typed is never sent back to the browser), with why it was refused."""
     form = CodeForm()
+    form.cleaned_data = {}  # an unbound form takes errors once it has (empty) cleaned data
     form.add_error(None, list(errors))
     return form
