@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from childprotect.audit.actions import AlertAction
 from childprotect.audit.services import audit_record
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 # One verification code per number at most this often (a person who did not receive one asks again after a minute).
 CODE_RESEND_SECONDS = 60
 
-STALE = (
+STALE = gettext_lazy(
     "Cài đặt thông báo của bạn vừa được lưu ở một cửa sổ hoặc thẻ khác trong lúc bạn sửa ở đây. Chưa lưu gì: trang "
     "đang hiện cài đặt mới nhất, hãy xem lại rồi lưu lại."
 )
@@ -108,13 +110,15 @@ def preferences_save(*, actor: User, chosen: Mapping[str, set[str]], version: in
 def quiet_hours_check(start: dt.time | None, end: dt.time | None) -> None:
     if (start is None) != (end is None):
         raise ValidationError(
-            "Hãy nhập cả giờ bắt đầu và giờ kết thúc, hoặc để trống cả hai nếu không muốn giờ yên lặng.",
+            _("Hãy nhập cả giờ bắt đầu và giờ kết thúc, hoặc để trống cả hai nếu không muốn giờ yên lặng."),
             code="half",
         )
     if start is not None and start == end:
         raise ValidationError(
-            "Giờ bắt đầu và giờ kết thúc trùng nhau: hãy chọn hai giờ khác nhau (ví dụ 22:00 đến 06:00), hoặc để "
-            "trống cả hai.",
+            _(
+                "Giờ bắt đầu và giờ kết thúc trùng nhau: hãy chọn hai giờ khác nhau (ví dụ 22:00 đến 06:00), hoặc để "
+                "trống cả hai."
+            ),
             code="empty_span",
         )
 
@@ -160,10 +164,12 @@ def phone_normalise(raw: str) -> str:
     an old eleven-digit number, a number of another country, or not a number."""
     text = _SEPARATORS.sub("", raw or "")
     if not text:
-        raise ValidationError("Hãy nhập số điện thoại di động.", code="empty")
+        raise ValidationError(_("Hãy nhập số điện thoại di động."), code="empty")
     if text.startswith("+"):
         if not text.startswith("+84"):
-            raise ValidationError("Chỉ nhận số điện thoại di động Việt Nam (+84 hoặc bắt đầu bằng 0).", code="foreign")
+            raise ValidationError(
+                _("Chỉ nhận số điện thoại di động Việt Nam (+84 hoặc bắt đầu bằng 0)."), code="foreign"
+            )
         text = "0" + text[3:].removeprefix("0")
     elif text.startswith("0084"):
         text = "0" + text[4:].removeprefix("0")
@@ -171,21 +177,23 @@ def phone_normalise(raw: str) -> str:
         text = "0" + text[2:]
     if not text.isdigit():
         raise ValidationError(
-            "Số điện thoại chỉ gồm chữ số (có thể có dấu cách, dấu chấm, dấu gạch ngang hoặc +84 ở đầu).",
+            _("Số điện thoại chỉ gồm chữ số (có thể có dấu cách, dấu chấm, dấu gạch ngang hoặc +84 ở đầu)."),
             code="not_digits",
         )
     if text.startswith("02"):
         raise ValidationError(
-            "Đây là số điện thoại cố định: tin nhắn SMS và Zalo cần một số điện thoại di động.", code="landline"
+            _("Đây là số điện thoại cố định: tin nhắn SMS và Zalo cần một số điện thoại di động."), code="landline"
         )
     if text.startswith("01") and len(text) == 11:
         raise ValidationError(
-            "Số di động 11 chữ số đã được đổi sang 10 chữ số từ năm 2018: hãy nhập số mới của bạn.", code="old"
+            _("Số di động 11 chữ số đã được đổi sang 10 chữ số từ năm 2018: hãy nhập số mới của bạn."), code="old"
         )
     if len(text) != 10 or not _MOBILE.match(text):
         raise ValidationError(
-            "Số điện thoại di động không hợp lệ: số di động Việt Nam có 10 chữ số và bắt đầu bằng 03, 05, 07, 08 "
-            "hoặc 09 (ví dụ 0912 345 678).",
+            _(
+                "Số điện thoại di động không hợp lệ: số di động Việt Nam có 10 chữ số và bắt đầu bằng 03, 05, 07, 08 "
+                "hoặc 09 (ví dụ 0912 345 678)."
+            ),
             code="invalid",
         )
     return "+84" + text[1:]
@@ -249,19 +257,19 @@ def phone_code_send(*, actor: User) -> Delivery:
     channel = code_channel()
     if not channel:
         raise ValidationError(
-            "Chưa thể xác minh số điện thoại: hệ thống chưa được cấu hình gửi SMS hoặc Zalo.", code="no_channel"
+            _("Chưa thể xác minh số điện thoại: hệ thống chưa được cấu hình gửi SMS hoặc Zalo."), code="no_channel"
         )
     now = timezone.now()
     with transaction.atomic():
         profile = _locked(actor)
         if not profile.phone:
-            raise ValidationError("Hãy lưu số điện thoại trước khi gửi mã xác minh.", code="no_phone")
+            raise ValidationError(_("Hãy lưu số điện thoại trước khi gửi mã xác minh."), code="no_phone")
         if profile.phone_verified_at is not None:
-            raise ValidationError("Số điện thoại này đã được xác minh.", code="verified")
+            raise ValidationError(_("Số điện thoại này đã được xác minh."), code="verified")
         wait = resend_wait(profile, now)
         if wait:
             raise ValidationError(
-                "Vừa gửi một mã xác minh: hãy chờ %(seconds)s giây nữa rồi gửi lại.",
+                _("Vừa gửi một mã xác minh: hãy chờ %(seconds)s giây nữa rồi gửi lại."),
                 code="throttled",
                 params={"seconds": wait},
             )
@@ -289,13 +297,13 @@ def phone_code_check(*, actor: User, code: str) -> None:
     with transaction.atomic():
         profile = _locked(actor)
         if profile.phone_verified_at is not None:
-            raise ValidationError("Số điện thoại này đã được xác minh.", code="verified")
+            raise ValidationError(_("Số điện thoại này đã được xác minh."), code="verified")
         if not profile.phone or not profile.code_hash:
-            raise ValidationError("Chưa có mã xác minh nào đang chờ: hãy bấm “Gửi mã xác minh”.", code="no_code")
+            raise ValidationError(_("Chưa có mã xác minh nào đang chờ: hãy bấm “Gửi mã xác minh”."), code="no_code")
         if _expired(profile, now):
             _void_code(profile, "Mã xác minh đã hết hạn")
             profile.save(update_fields=["code_hash", "code_sent_at", "code_attempts"])
-            refusal = ValidationError("Mã xác minh đã hết hạn: hãy gửi mã mới.", code="expired")
+            refusal = ValidationError(_("Mã xác minh đã hết hạn: hãy gửi mã mới."), code="expired")
         elif constant_time_compare(_digest(profile, code.strip()), profile.code_hash):
             profile.phone_verified_at = now
             _void_code(profile, "Số điện thoại đã được xác minh")
@@ -314,13 +322,15 @@ def phone_code_check(*, actor: User, code: str) -> None:
                          changes={"attempts": attempts, "void": void})  # fmt: skip
             if void:
                 refusal = ValidationError(
-                    "Mã xác minh không đúng. Bạn đã nhập sai %(limit)s lần: mã này bị huỷ, hãy gửi mã mới.",
+                    _("Mã xác minh không đúng. Bạn đã nhập sai %(limit)s lần: mã này bị huỷ, hãy gửi mã mới."),
                     code="void",
                     params={"limit": limit},
                 )
             else:
                 refusal = ValidationError(
-                    "Mã xác minh không đúng: bạn còn %(left)s lần thử.", code="wrong", params={"left": limit - attempts}
+                    _("Mã xác minh không đúng: bạn còn %(left)s lần thử."),
+                    code="wrong",
+                    params={"left": limit - attempts},
                 )
     if refusal is not None:  # after the commit: the count (or the voided code) is kept
         raise refusal

@@ -98,8 +98,11 @@ def test_anything_but_a_vietnamese_mobile_is_refused_on_the_page_and_nothing_sav
 
 def test_setting_the_number_clears_its_verification_and_cancels_what_waited_for_the_old_one(client, officer_a):
     AlertProfile.objects.create(user=officer_a, phone="+84987654321", phone_verified_at=timezone.now())
-    waiting = Delivery.objects.create(recipient=officer_a, channel="sms", address="+84987654321", template="test",
-                                      params={"site": "x"}, next_attempt_at=timezone.now() + dt.timedelta(hours=3))  # fmt: skip
+    later = timezone.now() + dt.timedelta(hours=3)  # held back by quiet hours
+    waiting = Delivery.objects.create(
+        recipient=officer_a, channel="sms", address="+84987654321", template="test", params={"site": "x"},
+        next_attempt_at=later,
+    )  # fmt: skip
     client.force_login(officer_a)
     response = client.post(PHONE, {"phone": "0912 345 678"})
     assert response.status_code == 302
