@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.support.fake_zalo",
     "tests.support.fake_sms",
     "tests.support.deliveries",
+    "tests.support.channels",
 ]
 
 

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from childprotect.http import AuthenticatedRequest
 
+from .admin_forms import DeliveryFilter, TestSendForm
 from .channels.base import DeliveryError
-from .forms import DeliveryFilter, TestSendForm
 from .models import DeliveryStatus
 from .selectors import channel_states_for, channels_configured_for, deliveries_for, delivery_get_for
 from .services import delivery_retry, test_send

@@ -1,66 +1,109 @@
-"""The forms of the administrators' page (docs/alerts.md#the-administrators-page)."""
+"""The forms of the alert settings page: the channels per kind, quiet hours, the phone number and its code."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from childprotect.forms import StyledForm
 
-from .models import PHONE_CHANNELS, Channel, DeliveryStatus
-from .phones import normalise_vn_mobile
-
-ALL = [("", gettext_lazy("Tất cả"))]
+from .models import AlertKind, Channel
+from .settings_services import phone_normalise, quiet_hours_check
 
 
-class TestSendForm(StyledForm):
-    """A test message by one configured channel: to an e-mail address, or to a Vietnamese mobile number (0912 345 678
-    or +84…, kept as +84912345678)."""
+def field_name(kind: str, channel: str) -> str:
+    return f"{kind}__{channel}"
 
-    channel = forms.ChoiceField(
-        label=gettext_lazy("Kênh"),
-        choices=(),
-        error_messages={"invalid_choice": gettext_lazy("Kênh này chưa được cấu hình, không gửi thử được.")},
-    )
-    address = forms.CharField(
-        label=gettext_lazy("Gửi đến"),
-        max_length=254,
-        help_text=gettext_lazy("Địa chỉ thư điện tử, hoặc số di động Việt Nam (0912 345 678 hay +84 912 345 678)."),
-    )
 
-    def __init__(self, *args: Any, channels: list[tuple[str, str]], **kwargs: Any) -> None:
+class PreferencesForm(StyledForm):
+    """One checkbox per kind and channel, ticked as the person's channels are now; a channel that is not configured
+    is shown disabled (Django then keeps its initial value whatever is posted)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, current: dict[str, set[str]], enabled: set[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = channels  # type: ignore[attr-defined]
+        for kind in AlertKind:
+            for channel in Channel:
+                name = field_name(kind.value, channel.value)
+                self.fields[name] = forms.BooleanField(
+                    label=f"{kind.label}: {channel.label}",
+                    required=False,
+                    initial=channel.value in current.get(kind.value, set()),
+                    disabled=channel.value not in enabled,
+                )
+                self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    def chosen(self) -> dict[str, set[str]]:
+        data = self.cleaned_data
+        return {
+            kind: {channel for channel in Channel.values if data.get(field_name(kind, channel))}
+            for kind in AlertKind.values
+        }
+
+
+TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
+BAD_TIME = {"invalid": _("Giờ không hợp lệ: hãy nhập giờ và phút, ví dụ 22:00.")}
+
+
+class QuietHoursForm(StyledForm):
+    quiet_start = forms.TimeField(
+        label=_("Từ"),
+        required=False,
+        input_formats=TIME_FORMATS,
+        error_messages=BAD_TIME,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    quiet_end = forms.TimeField(
+        label=_("Đến"),
+        required=False,
+        input_formats=TIME_FORMATS,
+        error_messages=BAD_TIME,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        channel, address = data.get("channel"), (data.get("address") or "").strip()
-        if not channel or not address:
+        start: dt.time | None = data.get("quiet_start")
+        end: dt.time | None = data.get("quiet_end")
+        if "quiet_start" in self.errors or "quiet_end" in self.errors:
             return data
-        if channel in PHONE_CHANNELS:
-            number = normalise_vn_mobile(address)
-            if number is None:
-                self.add_error(
-                    "address",
-                    _("Số di động không hợp lệ: nhập 10 chữ số bắt đầu bằng 0 (ví dụ 0912 345 678) hoặc dạng +84."),
-                )
-            else:
-                data["address"] = number
-        else:
-            try:
-                validate_email(address)
-            except ValidationError:
-                self.add_error("address", _("Địa chỉ thư điện tử không hợp lệ (ví dụ: canbo@thanhhoa.gov.vn)."))
-            else:
-                data["address"] = address
+        try:
+            quiet_hours_check(start, end)
+        except ValidationError as exc:
+            self.add_error(None, exc)
         return data
 
 
-class DeliveryFilter(StyledForm):
-    channel = forms.ChoiceField(label=gettext_lazy("Kênh"), choices=ALL + Channel.choices, required=False)
-    status = forms.ChoiceField(label=gettext_lazy("Trạng thái"), choices=ALL + DeliveryStatus.choices, required=False)
+class PhoneForm(StyledForm):
+    phone = forms.CharField(
+        label=_("Số điện thoại di động"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "0912 345 678"}),
+        help_text=_("Để trống rồi lưu để xoá số điện thoại."),
+    )
+
+    def clean_phone(self) -> str:
+        raw: str = self.cleaned_data.get("phone", "")
+        return phone_normalise(raw) if raw.strip() else ""
+
+
+class CodeForm(StyledForm):
+    code = forms.CharField(
+        label=_("Mã xác minh"),
+        max_length=20,
+        strip=True,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data.get("code", "").split())
+        if len(code) != 6 or not code.isdigit():
+            raise ValidationError(_("Mã xác minh gồm 6 chữ số, như trong tin nhắn bạn nhận được."))
+        return code

@@ -181,6 +181,11 @@ def delivery_send(delivery_id: int) -> str:
     if not delivery.recipient.is_active:
         mine.update(status=DeliveryStatus.CANCELLED, error="Tài khoản người nhận không còn hoạt động", params={})
         return DeliveryStatus.CANCELLED
+    if delivery.template == "verify_code" and now >= delivery.created_at + dt.timedelta(
+        minutes=settings.CHILDPROTECT_PHONE_CODE_MINUTES
+    ):  # a code that ran out before it could go (the provider was down): never sent, not kept
+        mine.update(status=DeliveryStatus.CANCELLED, error="Mã xác minh đã hết hạn trước khi gửi được", params={})
+        return DeliveryStatus.CANCELLED
     found = adapter(delivery.channel)
     if found is None:
         mine.update(status=DeliveryStatus.FAILED, error="Kênh này chưa được cấu hình", params={})

@@ -151,6 +151,10 @@ PAGES = [
     # (read once; counted where they were, reporting/indicators.py `scope_for`).
     Page("periodic report figure", "officer_a", lambda w: _figure(w, "C04"), 9),
     Page("periodic report figure by commune", "supervisor", lambda w: _figure(w, "K02", "commune"), 9),
+    # The alert settings: the session and the person, the bell's count, their alert profile and their chosen channels
+    # (one query each, whatever the number of kinds).
+    Page("alert settings", "officer_a", lambda w: reverse("alerts:settings"), 5),
+    Page("alert settings", "police", lambda w: reverse("alerts:settings"), 5),
     # The API's reads (docs/api.md#reading), by session: the web's selectors, and one audit entry per call (api.call)
     # with the caller's name (no query: a person is no API client, api.models.client_of). The case list reads the
     # page's children, communes, officers and reports' references by id (4 queries); the case detail its steps,

@@ -291,6 +291,13 @@ RULES: dict[str, Rule] = {
             nowhere("no such delivery", lambda w: {"pk": w.delivery.pk + 1000}),
         ),
     ),
+    # Each person's own alert settings (no object: their own profile); an empty POST is refused on the page (no
+    # version, no code, no channel configured to send a code by) or, for the number, changes nothing.
+    "alerts:settings": Rule(get=each(200), post=each(200)),
+    "alerts:quiet_hours": Rule(get=each(405), post=each(200), post_only=True),
+    "alerts:phone": Rule(get=each(405), post=each(302), post_only=True, note="an empty number: none to remove"),
+    "alerts:phone_code": Rule(get=each(405), post=each(200), post_only=True, note="no SMS or Zalo configured"),
+    "alerts:phone_verify": Rule(get=each(405), post=each(200), post_only=True),
     "notification_open": Rule(
         get=each(405),
         post=each(302),
