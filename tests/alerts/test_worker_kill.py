@@ -178,9 +178,7 @@ def test_a_message_whose_task_was_lost_with_the_broker_is_sent_once_by_a_worker_
     assert (sms.status, sms.attempts, sms.provider_id) == (DeliveryStatus.SENT, 1, "msg-1")
 
 
-def test_two_workers_sweeping_at_once_and_a_duplicate_task_send_it_once(
-    start_workers, provider, sms_settings, by_sms
-):
+def test_two_workers_sweeping_at_once_and_a_duplicate_task_send_it_once(start_workers, provider, sms_settings, by_sms):
     provider.hang_first = True
     with broker_down():
         sms = overdue(by_sms)

@@ -67,18 +67,21 @@ def private_queue() -> Iterator[str]:
 
 @contextmanager
 def broker_down() -> Iterator[None]:
-    """This process's broker is Redis on a port nothing listens to: publishing a task fails (after Celery's retries)."""
+    """This process publishes to Redis on a port nothing listens to: publishing a task fails (after Celery's retries).
+
+    The write URL, not broker_url: Celery prefers the CELERY_BROKER_URL environment variable (CI's Redis run) to
+    broker_url in its configuration, but takes broker_write_url from the configuration first."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    before = app.conf.broker_url
-    app.conf.update(broker_url=f"redis://127.0.0.1:{port}/0")
+    before = app.conf.get("broker_write_url")
+    app.conf.update(broker_write_url=f"redis://127.0.0.1:{port}/0")
     app._pool = None
     app.amqp._producer_pool = None
     try:
         yield
     finally:
-        app.conf.update(broker_url=before)
+        app.conf.update(broker_write_url=before)
         app._pool = None
         app.amqp._producer_pool = None
 
