@@ -186,13 +186,16 @@ def test_two_workers_sweeping_at_once_and_a_duplicate_task_send_it_once(start_wo
 
     sending = sweep_deliveries.apply_async().id  # one worker claims it and waits for the provider's answer
     assert provider.got_request.wait(30), "no worker sent"
-    assert sweep(*workers) == "0"  # the other worker's sweep, meanwhile: claimed, not its to send
+    meanwhile = sweep_deliveries.apply_async().id
+    assert finished(meanwhile, *workers) == "0"  # the other worker's sweep: claimed, not its to send
     duplicate = send_delivery.apply_async((sms.pk,)).id
     assert finished(duplicate, *workers) == "''"
     provider.release.set()
     assert finished(sending, *workers) == "1"
-    # One worker held the message while the other swept: two processes at once, not one after the other.
-    assert [w.result(sending) is None for w in workers].count(True) == 1
+    # Two processes at once, not one after the other: the sweep that found it claimed ran on the other worker.
+    (sender,) = [w for w in workers if w.result(sending) is not None]
+    (other,) = [w for w in workers if w.result(meanwhile) is not None]
+    assert sender is not other
 
     assert provider.messages == {f"cp-{sms.pk}": "msg-1"} and len(provider.requests) == 1
     sms.refresh_from_db()
