@@ -393,6 +393,10 @@ CHILDPROTECT_ZALO_OAUTH_URL = env.str("CHILDPROTECT_ZALO_OAUTH_URL", default="ht
 CHILDPROTECT_ZALO_TEMPLATES = env.dict("CHILDPROTECT_ZALO_TEMPLATES", default={})
 # The OA's secret key (the OA's webhook settings): it signs the delivery receipts Zalo posts to the webhook.
 CHILDPROTECT_ZALO_OA_SECRET_KEY = env.str("CHILDPROTECT_ZALO_OA_SECRET_KEY", default="")
+# Modules imported before a channel's provider is chosen, each adding adapters to channels/registry.py's SMS_PROVIDERS
+# or ZALO_PROVIDERS when imported: an extension hook ("pkg.module,other.module"), empty in production. The tests' real
+# worker uses it for a local test provider (tests/support/http_provider.py).
+CHILDPROTECT_ALERT_EXTRA_ADAPTERS = env.list("CHILDPROTECT_ALERT_EXTRA_ADAPTERS", default=[])
 # A phone's verification code: valid this many minutes, this many wrong tries.
 CHILDPROTECT_PHONE_CODE_MINUTES = env.int("CHILDPROTECT_PHONE_CODE_MINUTES", default=10)
 CHILDPROTECT_PHONE_CODE_ATTEMPTS = env.int("CHILDPROTECT_PHONE_CODE_ATTEMPTS", default=5)

@@ -42,15 +42,17 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def dead_broker():
-    """The application's broker is Redis on a port nothing listens to; tasks are published, not run eagerly."""
-    before = app.conf.broker_url, app.conf.task_always_eager
-    app.conf.update(broker_url=f"redis://127.0.0.1:{_closed_port()}/5", task_always_eager=False)
+    """The application publishes to Redis on a port nothing listens to; tasks are published, not run eagerly. The
+    write URL, not broker_url: Celery prefers the CELERY_BROKER_URL environment variable (CI's Redis run) to
+    broker_url in its configuration, but takes broker_write_url from the configuration first."""
+    before = app.conf.get("broker_write_url"), app.conf.task_always_eager
+    app.conf.update(broker_write_url=f"redis://127.0.0.1:{_closed_port()}/5", task_always_eager=False)
     app._pool = None
     app.amqp._producer_pool = None
     try:
         yield
     finally:
-        app.conf.update(broker_url=before[0], task_always_eager=before[1])
+        app.conf.update(broker_write_url=before[0], task_always_eager=before[1])
         app._pool = None
         app.amqp._producer_pool = None
 

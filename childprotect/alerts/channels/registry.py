@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from importlib import import_module
 
 from django.conf import settings
 
@@ -20,6 +21,9 @@ ZALO_PROVIDERS: dict[str, Callable[[], Adapter]] = {"file": lambda: FileAdapter(
 
 def _load_providers() -> None:
     from . import sms, zalo  # noqa: F401  (each registers its providers)
+
+    for module in settings.CHILDPROTECT_ALERT_EXTRA_ADAPTERS:  # an extension's adapters (settings.py)
+        import_module(module)
 
 
 @cache
