@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from childprotect.forms import StyledForm
 
 from .models import PHONE_CHANNELS, Channel, DeliveryStatus
-from .phones import normalise_vn_mobile
+from .phones import phone_normalise
 
 ALL = [("", gettext_lazy("Tất cả"))]
 
@@ -43,14 +43,10 @@ class TestSendForm(StyledForm):
         if not channel or not address:
             return data
         if channel in PHONE_CHANNELS:
-            number = normalise_vn_mobile(address)
-            if number is None:
-                self.add_error(
-                    "address",
-                    _("Số di động không hợp lệ: nhập 10 chữ số bắt đầu bằng 0 (ví dụ 0912 345 678) hoặc dạng +84."),
-                )
-            else:
-                data["address"] = number
+            try:
+                data["address"] = phone_normalise(address)
+            except ValidationError as exc:
+                self.add_error("address", exc)
         else:
             try:
                 validate_email(address)

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from childprotect.forms import StyledForm
 
 from .models import AlertKind, Channel
-from .settings_services import phone_normalise, quiet_hours_check
+from .phones import phone_normalise
+from .settings_services import quiet_hours_check
 
 
 def field_name(kind: str, channel: str) -> str:

@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from childprotect.alerts.channels.base import PermanentFailure, TemporaryFailure
 from childprotect.alerts.models import AlertProfile, Delivery, DeliveryStatus
+from childprotect.alerts.phones import phone_normalise
 from childprotect.alerts.services import deliveries_sweep
-from childprotect.alerts.settings_services import CODE_RESEND_SECONDS, phone_normalise
+from childprotect.alerts.settings_services import CODE_RESEND_SECONDS
 from childprotect.audit.actions import AlertAction
 from childprotect.audit.models import AuditEntry
 from childprotect.core.services import notify
