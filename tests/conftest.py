@@ -17,7 +17,7 @@ from childprotect.places.services import units_load_list
 from .factories import AgencyFactory, UserFactory, unit
 from .support.places import COMMUNE_A, COMMUNE_B, OTHER_PROVINCE_COMMUNE, PROVINCE
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.api", "tests.support.webhooks"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.api", "tests.support.webhooks", "tests.support.alerts"]
 
 
 @pytest.fixture(scope="session")
