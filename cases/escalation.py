@@ -15,7 +15,7 @@ SKIP LOCKED where the database has it, so two scans share no row), and the escal
 f"{event}:up" (unique per recipient): repeated or concurrent scans make nothing twice. An escalated copy keeps the
 source's kind, urgency, commune, reference, what and due time, and escalates again (chair → supervisor) when it is
 not opened. Each escalation is audited (AlertAction.ESCALATED, by the system). The whole scan is a fixed number of
-queries per batch, whatever its size.
+queries per batch (SCAN_BATCH sources), whatever its size.
 """
 
 from __future__ import annotations
@@ -64,6 +64,13 @@ def escalations_scan(now: dt.datetime | None = None, *, limit: int = SCAN_BATCH)
     now = now or timezone.now()
     since = now - dt.timedelta(minutes=settings.CHILDPROTECT_ALERT_ESCALATE_MINUTES)
     result = EscalationResult()
+    while _escalate_batch(now, since, limit, result) == limit:
+        pass
+    return result
+
+
+def _escalate_batch(now: dt.datetime, since: dt.datetime, limit: int, result: EscalationResult) -> int:
+    """One batch of at most `limit` sources, in one transaction; returns how many were read."""
     with transaction.atomic():
         sources = list(
             Notification.objects.filter(
@@ -80,7 +87,7 @@ def escalations_scan(now: dt.datetime | None = None, *, limit: int = SCAN_BATCH)
             .order_by("created_at", "pk")[:limit]
         )
         if not sources:
-            return result
+            return 0
         ids = [n.pk for n in sources]
         # The claim: only a source still unread, unopened and unclaimed is this scan's.
         claimed = Notification.objects.filter(
@@ -89,7 +96,7 @@ def escalations_scan(now: dt.datetime | None = None, *, limit: int = SCAN_BATCH)
         if claimed != len(ids):  # another scan (or a reader) got there first, without row locks (SQLite)
             mine = set(Notification.objects.filter(pk__in=ids, escalated_at=now).values_list("pk", flat=True))
             sources = [n for n in sources if n.pk in mine]
-        result.claimed = len(sources)
+        result.claimed += len(sources)
         heads = CommuneHeads({n.unit for n in sources if n.unit is not None})
         events = {event_key(n) for n in sources}
         had: dict[str, set[int]] = {}
@@ -147,4 +154,4 @@ def escalations_scan(now: dt.datetime | None = None, *, limit: int = SCAN_BATCH)
                 changes = {"from": n.recipient_id, "to": to, "unit": n.unit_id, "kind": n.kind, "ref": n.ref}
                 entries.append((n, changes, f"Thông báo #{n.pk}"))
         audit_record_many(actor=None, action=AlertAction.ESCALATED, entries=entries)
-    return result
+    return len(ids)

@@ -160,3 +160,11 @@ def test_two_scans_at_once_escalate_each_step_once(officer_a, chair_a, superviso
     for source in sources:
         assert [n.recipient for n in copies(source)] == [chair_a]
     assert AuditEntry.objects.filter(action=AlertAction.ESCALATED).count() == 5
+
+
+def test_a_scan_goes_through_every_batch(officer_a, chair_a, commune_a, clock):
+    for i in range(5):
+        alert(officer_a, commune_a, key=f"deadline:{i}:due_soon")
+    up(clock)
+    result = escalations_scan(limit=2)
+    assert (result.claimed, result.notifications) == (5, 5)
