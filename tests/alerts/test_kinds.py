@@ -53,7 +53,7 @@ def test_a_new_report_is_urgent_for_its_commune_with_its_twelve_hour_limit(offic
         report.incident_unit_id,
         report.reference,
     )
-    assert n.what == DeadlineKind.EMERGENCY.label
+    assert n.what == str(DeadlineKind.EMERGENCY.label)
     assert n.due_at == RECEIVED_AT + dt.timedelta(hours=12)
 
 
@@ -93,14 +93,14 @@ def test_deadline_reminders_say_due_soon_or_overdue_and_only_the_emergency_is_ur
     deadlines_scan()
     soon = of(officer_a, kind=AlertKind.DUE_SOON)
     assert (soon.urgent, soon.unit_id, soon.ref, soon.what) == (True, case.unit_id, str(case),
-                                                                DeadlineKind.EMERGENCY.label)  # fmt: skip
+                                                                str(DeadlineKind.EMERGENCY.label))  # fmt: skip
 
     clock.move_to(RECEIVED_AT + dt.timedelta(days=14))  # every limit of the case has passed
     deadlines_scan()
     late = Notification.objects.filter(kind=AlertKind.OVERDUE, ref=str(case))
-    emergency = {n.recipient_id: n.urgent for n in late if n.what == DeadlineKind.EMERGENCY.label}
+    emergency = {n.recipient_id: n.urgent for n in late if n.what == str(DeadlineKind.EMERGENCY.label)}
     assert emergency == {officer_a.pk: True, chair_a.pk: True, supervisor.pk: True}
-    assert {n.urgent for n in late if n.what != DeadlineKind.EMERGENCY.label} == {False}
+    assert {n.urgent for n in late if n.what != str(DeadlineKind.EMERGENCY.label)} == {False}
     assert {n.unit_id for n in late} == {case.unit_id}
 
 
