@@ -16,6 +16,7 @@ from childprotect.alerts.services import deliveries_sweep
 from childprotect.core.models import Notification
 from referrals.models import Consent, Urgency
 from referrals.services import ReferralData, referral_act, referral_create
+from reporting.services import due_reminders_scan
 from tests.support.builders import REPORTER_NAME, act, open_case
 from tests.support.clock import RECEIVED_AT
 
@@ -146,3 +147,11 @@ def test_no_sms_names_the_child_the_reporter_or_the_abuse(
             assert plain(secret).lower() not in plain(said).lower(), (secret, said)
         assert any(ref in message.text for ref in refs), message.text
         assert "/a/" in message.text and message.text.startswith("BVTE:")
+
+
+def test_a_periodic_report_due_is_report_due_for_its_unit(officer_a, commune_a):
+    due_reminders_scan(dt.date(2026, 6, 15))  # the first six months' report is due today
+
+    n = Notification.objects.filter(recipient=officer_a, key__startswith="report:").latest("id")
+    assert (n.kind, n.urgent, n.unit_id, n.ref) == (AlertKind.REPORT_DUE, False, commune_a.pk, "semiannual-2026")
+    assert n.due_at is not None and n.due_at.date() == dt.date(2026, 6, 15)
