@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.policy import can_see_webhooks
+from childprotect.alerts.models import AlertKind
 from childprotect.audit.actions import ApiAction
 from childprotect.audit.models import AuditEntry
 from childprotect.audit.services import audit_record
@@ -276,6 +277,7 @@ def _tell_failed(event: WebhookEvent, why: str) -> None:
         ),
         url=reverse("api:webhook_detail", args=[event.pk]),
         key=f"webhook:{event.pk}:failed:{event.attempt_log.count()}",
+        kind=AlertKind.OTHER,  # nobody's commune: it never goes up a chain
     )
 
 

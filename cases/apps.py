@@ -26,3 +26,9 @@ class CasesConfig(AppConfig):
             export_register(export)
         steps_register({case_step(t.action): t.label for t in TRANSITIONS})
         register_documents()  # the decisions the chair signs digitally (childprotect/signing)
+        # What SMS and Zalo may say is due: the deadlines' kinds, the steps' names (docs/alerts.md#what-leaves).
+        from childprotect.alerts.messages import register_safe_phrases
+
+        from .alerts import safe_phrases
+
+        register_safe_phrases(safe_phrases())

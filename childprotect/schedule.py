@@ -22,6 +22,12 @@ BEAT_SCHEDULE: dict[str, BeatEntry] = {
         "task": "cases.tasks.scan_deadlines",
         "schedule": crontab(minute="*/5"),
     },
+    # Urgent alerts nobody read or opened within CHILDPROTECT_ALERT_ESCALATE_MINUTES go up their commune's chain
+    # (cases/escalation.py, docs/alerts.md#escalation).
+    "escalate-alerts": {
+        "task": "cases.tasks.escalate_alerts",
+        "schedule": crontab(minute="*/5"),
+    },
     # Referrals: an agency's view of a case ends CHILDPROTECT_REFERRAL_ACCESS_DAYS after it completed the referral.
     "expire-referral-access": {
         "task": "referrals.tasks.expire_referral_access",

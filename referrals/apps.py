@@ -28,6 +28,10 @@ class ReferralsConfig(AppConfig):
 
         steps_register({referral_step(s.action): s.label for s in TRANSITIONS})
         export_register(REFERRALS)
+        # What SMS and Zalo may say is due: the referral's steps (docs/alerts.md#what-leaves).
+        from childprotect.alerts.messages import register_safe_phrases
+
+        register_safe_phrases(str(s.label) for s in TRANSITIONS)
         # A partner who joins, leaves or changes agency, or is (de)activated, gains or loses the cases its agency's
         # referrals share: accounts sends the signal, being below referrals.
         from childprotect.accounts.signals import account_changed

@@ -19,6 +19,7 @@ from cases.responsible import CommuneHeads, absent_reason, case_reminded
 from childprotect.accounts.models import User
 from childprotect.accounts.policy import COMMUNE_STAFF, PARTNERS, acts_for_agency, can_refer
 from childprotect.accounts.selectors import agency_partners, user_reaches_unit
+from childprotect.alerts.models import AlertKind
 from childprotect.audit.actions import GrantAction, ReferralAction, referral_step
 from childprotect.audit.services import audit_record
 from childprotect.core.services import notify
@@ -217,6 +218,14 @@ def _tell(referral: Referral, step: Transition, actor: User, granted: list[int])
             body=f"Từ {referral.case.unit.name}. Đề nghị: {referral.services_requested[:200]}",
             url=partner_url,
             key=f"referral:{referral.pk}:sent",
+            kind=AlertKind.REFERRAL,
+            urgent=referral.urgency == Urgency.URGENT,
+            unit=referral.case.unit_id,
+            ref=str(referral),
+            what=str(step.label),
+            due_at=Deadline.objects.filter(referral=referral, status=DeadlineStatus.OPEN)
+            .values_list("due_at", flat=True)
+            .first(),
         )
     elif step.action == "withdraw" and referral.sent_at:
         notify(
@@ -225,6 +234,9 @@ def _tell(referral: Referral, step: Transition, actor: User, granted: list[int])
             body=f"Lý do: {referral.withdrawn_reason[:300]}",
             url=reverse("referrals:referral_list"),
             key=f"referral:{referral.pk}:withdrawn",
+            unit=referral.case.unit_id,
+            ref=str(referral),
+            what=str(step.label),
         )
     elif step.action in ("accept", "decline", "complete"):
         # The agency's answer goes to whoever sent the referral and the officer in charge; one of them recording a
@@ -239,6 +251,9 @@ def _tell(referral: Referral, step: Transition, actor: User, granted: list[int])
             body=" ".join([f"{w}." for w in why] + [body]).strip(),
             url=reverse("cases:case_detail", args=[referral.case_id]),
             key=f"referral:{referral.pk}:{step.action}",
+            unit=referral.case.unit_id,
+            ref=str(referral),
+            what=str(step.label),
         )
 
 

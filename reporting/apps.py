@@ -21,3 +21,7 @@ class ReportingConfig(AppConfig):
             aliases={OLD_PERIODIC_REPORT_STEP + s.action: periodic_report_step(s.action) for s in TRANSITIONS},
         )
         register_documents()  # the report's official PDF can be signed digitally (childprotect/signing)
+        # What SMS and Zalo may say is due: the report's steps (docs/alerts.md#what-leaves).
+        from childprotect.alerts.messages import register_safe_phrases
+
+        register_safe_phrases(str(s.label) for s in TRANSITIONS)

@@ -28,6 +28,7 @@ from childprotect.accounts.policy import (
     can_sign_for_commune,
     works_for_commune,
 )
+from childprotect.alerts.models import AlertKind
 from childprotect.audit.actions import PeriodicReportAction, periodic_report_step
 from childprotect.audit.services import audit_record
 from childprotect.core.services import notify
@@ -371,13 +372,22 @@ def _staff(unit: AdminUnit) -> list[User]:
 
 def _tell(report: PeriodicReport, step: Transition, actor: User, note: str) -> None:
     url = reverse("reporting:report_detail", args=[report.pk])
+    # Sent: the reviewers' turn; returned or reopened: the unit's; approved: news. The period names the report.
+    alert: dict[str, Any] = {
+        "kind": AlertKind.MY_TURN if step.action == "submit" else AlertKind.OTHER,
+        "unit": report.unit_id,
+        "ref": f"{report.kind}-{report.year}",
+        "what": str(step.label),
+    }
     if step.action == "submit":
-        notify(recipients=_reviewers(report.unit), title=f"{report} đã được gửi", body="", url=url)
+        notify(recipients=_reviewers(report.unit), title=f"{report} đã được gửi", body="", url=url, **alert)
     elif step.action in ("approve", "return", "reopen"):
         verdict = {"approve": "được phê duyệt", "return": "bị trả lại để sửa", "reopen": "được mở lại để sửa"}[
             step.action
         ]
-        notify(recipients=_staff(report.unit), title=f"{report} {verdict}", body=note[:300], url=url)
+        if step.action != "approve":
+            alert["kind"] = AlertKind.MY_TURN
+        notify(recipients=_staff(report.unit), title=f"{report} {verdict}", body=note[:300], url=url, **alert)
 
 
 def report_pdf_queue(*, actor: User, report: PeriodicReport) -> bool:
@@ -463,6 +473,8 @@ def _remind_units(period: Period, step: str) -> int:
         if user.unit is not None:
             by_unit.setdefault(user.unit, []).append(user)
     count = 0
+    # Due at the end of the due day, local time.
+    due_at = timezone.make_aware(dt.datetime.combine(period.due, dt.time(23, 59)))
     for unit, own in by_unit.items():
         unit_id = unit.pk
         if unit_id in done:
@@ -480,6 +492,10 @@ def _remind_units(period: Period, step: str) -> int:
                 title=title,
                 url=reverse("reporting:report_list"),
                 key=f"report:{period.key}:{unit_id}:{step}",
+                kind=AlertKind.REPORT_DUE,
+                unit=unit_id,
+                ref=period.key,
+                due_at=due_at,
             )
         count += len(created)
     return count

@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.support.fake_sms",
     "tests.support.deliveries",
     "tests.support.channels",
+    "tests.support.alerts",
 ]
 
 

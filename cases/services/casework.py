@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.alerts import case_alert, deadline_alert
 from cases.deadlines import set_next_due
 from cases.handlers import (
     ClosureCondition,
@@ -40,10 +41,11 @@ from cases.models import (
 )
 from cases.responsible import CommuneHeads, absent_reason, case_reminded, commune_staff
 from cases.selectors import cases_visible_to, forget_open_transfer, open_transfer
-from cases.workflow import TRANSITIONS, Transition, next_transitions, waiting_on
+from cases.workflow import BY_ACTION, TRANSITIONS, Transition, next_transitions, waiting_on
 from childprotect.accounts.models import Role, User
 from childprotect.accounts.policy import COMMUNE_STAFF, can_comment, can_take_charge_of_cases
 from childprotect.accounts.selectors import agencies_partners, user_reaches_unit
+from childprotect.alerts.models import AlertKind
 from childprotect.audit.actions import CaseAction, case_step
 from childprotect.audit.services import audit_record
 from childprotect.core.bulk import insert_new
@@ -226,6 +228,7 @@ def _tell_transfer(case: Case, transfer: CaseTransfer, step: CaseStep, previous:
     url = reverse("cases:transfer_list")
     key = f"case:{case.pk}:step:{step.pk}"
     to_name, from_name = transfer.to_unit.name, transfer.from_unit.name
+    step_label = BY_ACTION[step.action].label if step.action in BY_ACTION else ""
     if step.action == "request_transfer":
         notify(
             recipients=[p for p in _commune_people(transfer.to_unit_id) if p.pk != actor.pk],
@@ -233,6 +236,7 @@ def _tell_transfer(case: Case, transfer: CaseTransfer, step: CaseStep, previous:
             body=f"{who} ({from_name}) đề nghị {to_name} tiếp nhận hồ sơ. Lý do: {transfer.reason[:300]}",
             url=url,
             key=key,
+            **{**case_alert(case, AlertKind.MY_TURN, step_label), "unit": transfer.to_unit_id},
         )
         return
     if step.action == "cancel_transfer":
@@ -242,6 +246,7 @@ def _tell_transfer(case: Case, transfer: CaseTransfer, step: CaseStep, previous:
             body=f"{who} đã rút đề nghị chuyển hồ sơ {case} đến {to_name}.",
             url=url,
             key=key,
+            **{**case_alert(case, what=step_label), "unit": transfer.to_unit_id},
         )
         return
     if step.action in ("accept_transfer", "decline_transfer"):
@@ -253,7 +258,14 @@ def _tell_transfer(case: Case, transfer: CaseTransfer, step: CaseStep, previous:
         else:
             title = f"{to_name} từ chối tiếp nhận hồ sơ {case}"
             body = f"{who} đã từ chối tiếp nhận hồ sơ {case}. Lý do: {transfer.decline_reason[:300]}"
-        notify(recipients=[p for p in askers if p.pk != actor.pk], title=title, body=body, url=url, key=key)
+        notify(
+            recipients=[p for p in askers if p.pk != actor.pk],
+            title=title,
+            body=body,
+            url=url,
+            key=key,
+            **{**case_alert(case, what=step_label), "unit": transfer.from_unit_id},
+        )
     if transfer.status == "accepted":
         if case.officer_id != actor.pk:
             notify(
@@ -262,6 +274,7 @@ def _tell_transfer(case: Case, transfer: CaseTransfer, step: CaseStep, previous:
                 body=f"{who} đã chuyển hồ sơ {case} từ {from_name} đến {to_name} và giao cho bạn phụ trách.",
                 url=reverse("cases:case_detail", args=[case.pk]),
                 key=key,
+                **case_alert(case, AlertKind.MY_TURN, step_label),
             )
         if previous is not None and previous.pk not in (actor.pk, transfer.requested_by_id):
             notify(
@@ -270,6 +283,7 @@ def _tell_transfer(case: Case, transfer: CaseTransfer, step: CaseStep, previous:
                 body=f"{who} đã chuyển hồ sơ {case} từ {from_name} đến {to_name}.",
                 url=url,
                 key=key,
+                **{**case_alert(case, what=step_label), "unit": transfer.from_unit_id},
             )
 
 
@@ -282,8 +296,23 @@ def _tell_reassigned(case: Case, previous: User, step: CaseStep, record: dict[st
         body += f" Lý do: {reason[:300]}"
     url = reverse("cases:case_detail", args=[case.pk])
     key = f"case:{case.pk}:step:{step.pk}"
-    notify(recipients=[case.officer], title=f"Bạn được giao phụ trách hồ sơ {case}", body=body, url=url, key=key)
-    notify(recipients=[previous], title=f"Hồ sơ {case} đã được giao cho cán bộ khác", body=body, url=url, key=key)
+    label = BY_ACTION[step.action].label if step.action in BY_ACTION else ""
+    notify(
+        recipients=[case.officer],
+        title=f"Bạn được giao phụ trách hồ sơ {case}",
+        body=body,
+        url=url,
+        key=key,
+        **case_alert(case, AlertKind.MY_TURN, label),
+    )
+    notify(
+        recipients=[previous],
+        title=f"Hồ sơ {case} đã được giao cho cán bộ khác",
+        body=body,
+        url=url,
+        key=key,
+        **case_alert(case, what=label),
+    )
 
 
 CASEWORK: Workflow[Case, Transition] = Workflow(
@@ -442,6 +471,9 @@ def _tell_hand_over(case: Case, transition: Transition, step: CaseStep, record: 
             body=body,
             url=reverse("cases:case_detail", args=[case.pk]),
             key=f"case:{case.pk}:step:{step.pk}",
+            **case_alert(
+                case, AlertKind.MY_TURN if labels or why else AlertKind.OTHER, labels[0] if labels else transition.label
+            ),
         )
 
 
@@ -473,6 +505,7 @@ def case_comment(*, actor: User, case: Case, text: str, requests_changes: bool =
                 title=f"Ý kiến mới về hồ sơ {case}",
                 body=_stand_in([why], text.strip()[:300]) if why else text.strip()[:300],
                 url=reverse("cases:case_detail", args=[case.pk]),
+                **case_alert(case, AlertKind.MY_TURN if requests_changes else AlertKind.OTHER),
             )
     return comment
 
@@ -555,7 +588,14 @@ def _remind_batch(batch: list[Deadline], kind: str, now: dt.datetime, result: Sc
         )
         mine = {deadline_id for (deadline_id,) in won}
         made = notify_keyed(
-            Keyed(recipient=user, title=title, body=body, url=url, key=f"deadline:{d.pk}:{kind}")
+            Keyed(
+                recipient=user,
+                title=title,
+                body=body,
+                url=url,
+                key=f"deadline:{d.pk}:{kind}",
+                **deadline_alert(d, kind),
+            )  # fmt: skip
             for d in batch
             if d.pk in mine
             for title, body, to in [messages[d.pk]]

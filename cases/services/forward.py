@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.alerts import report_alert
 from cases.intake_handlers import cases_moved_on
 from cases.intake_workflow import TRANSITIONS, Transition
 from cases.models import Report, ReportStatus, ReportStep
@@ -59,6 +60,7 @@ def _after(step: StepContext[Report], event: ReportStep, record: dict[str, Any])
         ),
         url=reverse("cases:report_detail", args=[report.pk]),
         key=f"report:{report.pk}:step:{event.pk}",
+        **report_alert(report, target.pk),
     )
 
 

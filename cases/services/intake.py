@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.alerts import report_alert
 from cases.models import AbuseForm, Carer, Case, Child, ChildCircumstance, Perpetrator, Report, ReportAbuse, ReportChild
 from cases.responsible import commune_staff
 from cases.services.casework import case_open
@@ -398,6 +399,7 @@ def report_receive(*, actor: User, data: ReportData) -> Report:
             ),
             url=reverse("cases:report_detail", args=[report.pk]),
             key=f"report-received:{report.pk}",
+            **report_alert(report, data.incident_unit.pk),
         )
     return report
 

@@ -61,7 +61,7 @@ def notify(
                         key=key[:200],
                         kind=kind,
                         urgent=urgent,
-                        unit=unit,
+                        unit_id=getattr(unit, "pk", unit),  # a unit or its id
                         ref=ref[:30],
                         what=what[:120],
                         due_at=due_at,
@@ -89,6 +89,7 @@ class Keyed:
     ref: str = ""
     what: str = ""
     due_at: dt.datetime | None = None
+    escalated_from: int | None = None  # the notification this one went up the chain from (docs/alerts.md#escalation)
 
 
 def notify_keyed(notifications: Iterable[Keyed]) -> list[tuple[int, str]]:
@@ -123,6 +124,7 @@ def notify_keyed(notifications: Iterable[Keyed]) -> list[tuple[int, str]]:
                 "ref": n.ref[:30],
                 "what": n.what[:120],
                 "due_at": n.due_at,
+                "escalated_from": n.escalated_from,
             },
         )
     made = insert_new(Notification, list(rows.values()), returning=["id", "recipient", "key"])
