@@ -25,7 +25,6 @@ pytest_plugins = [
     "tests.support.fake_sms",
     "tests.support.deliveries",
     "tests.support.channels",
-    "tests.support.alerts",
 ]
 
 

@@ -215,23 +215,23 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_sent(
 
 
 def test_a_test_sms_goes_to_the_number_in_e164_and_a_bad_number_is_refused(
-    administrator, recording_sms, django_capture_on_commit_callbacks
+    administrator, sms_channel, django_capture_on_commit_callbacks
 ):
     c = client_for(administrator)
     page = c.get(CHANNELS)
-    assert state(page, "sms").provider == "recording"
+    assert state(page, "sms").provider == "memory"
     assert ("sms", "Tin nhắn SMS") in page.context["form"].fields["channel"].choices
 
     with django_capture_on_commit_callbacks(execute=True):
         refused = c.post(TEST, {"channel": "sms", "address": "0212 345 678"})
     assert "số điện thoại cố định" in " ".join(refused.context["form"].errors["address"])
-    assert not Delivery.objects.exists() and not recording_sms.sent
+    assert not Delivery.objects.exists() and not sms_channel.sent
 
     with django_capture_on_commit_callbacks(execute=True):
         c.post(TEST, {"channel": "sms", "address": "0912 345 678"})
     delivery = Delivery.objects.get()
     assert (delivery.address, delivery.status) == ("+84912345678", DeliveryStatus.SENT)
-    assert [m.to for m in recording_sms.sent] == ["+84912345678"]
+    assert [m.to for m in sms_channel.sent] == ["+84912345678"]
 
 
 # --- Gửi lại -----------------------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ def test_a_referral_reaches_its_agency_as_a_referral_urgent_when_marked_so(
 
 
 def test_no_sms_names_the_child_the_reporter_or_the_abuse(
-    officer_a, chair_a, supervisor, police, police_agency, make_report, make_child, clock, sms_sent, phones_verified,
+    officer_a, chair_a, supervisor, police, police_agency, make_report, make_child, clock, sms_channel, phones_verified,
     settings,
 ):  # fmt: skip
     settings.CHILDPROTECT_SMS_UNICODE = True  # the names as typed; and below, without diacritics too
@@ -135,12 +135,12 @@ def test_no_sms_names_the_child_the_reporter_or_the_abuse(
     deliveries_sweep()
 
     assert Delivery.objects.filter(channel="sms").exclude(status="sent").count() == 0
-    assert len(sms_sent) == Delivery.objects.filter(channel="sms").count() > 5
-    to = {m.to for m in sms_sent}
+    assert len(sms_channel.sent) == Delivery.objects.filter(channel="sms").count() > 5
+    to = {m.to for m in sms_channel.sent}
     assert to == set(phones_verified.values())  # officer, chair, supervisor and police all had messages
     refs = {report.reference, str(case), str(referral)}
     secrets = [CHILD, REPORTER_NAME, ABUSE, *CHILD.split()[-2:], "roi mây"]
-    for message in sms_sent:
+    for message in sms_channel.sent:
         said = " ".join([message.text, *message.params.values()])
         for secret in secrets:
             assert secret.lower() not in said.lower(), (secret, said)

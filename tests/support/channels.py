@@ -4,7 +4,7 @@ memory (it stands for the remote provider, not for our database: the outbox rows
 `sms_channel`: SMS is configured (CHILDPROTECT_SMS_PROVIDER names the in-memory provider); the fixture's value is
 the provider: `.sent`, the messages it accepted, in order; `.failure`, set to make it refuse what it is given (a
 TemporaryFailure or a PermanentFailure, as a real provider's answer would be mapped). `zalo_channel`: the same for
-Zalo.
+Zalo. `phones_verified`: the cast's officer A, chair A, supervisor and police partner with verified numbers.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.http import HttpRequest
+from django.utils import timezone
 
 from childprotect.alerts.channels import registry
 from childprotect.alerts.channels.base import DeliveryError, Message, Receipt, Sent
+from childprotect.alerts.models import AlertProfile
 
 PROVIDER = "memory"
 
@@ -73,3 +75,16 @@ def sms_channel(settings) -> Iterator[MemoryProvider]:
 @pytest.fixture
 def zalo_channel(settings) -> Iterator[MemoryProvider]:
     yield from _configured(settings, registry.ZALO_PROVIDERS, "CHILDPROTECT_ZALO_PROVIDER", "zalo")
+
+
+@pytest.fixture
+def phones_verified(officer_a, chair_a, supervisor, police) -> dict[str, str]:
+    """officer A, chair A, the supervisor and the police partner each have a verified phone (username -> number)."""
+    numbers = {}
+    for i, user in enumerate((officer_a, chair_a, supervisor, police)):
+        number = f"+8491234560{i}"
+        AlertProfile.objects.update_or_create(
+            user=user, defaults={"phone": number, "phone_verified_at": timezone.now()}
+        )
+        numbers[user.username] = number
+    return numbers

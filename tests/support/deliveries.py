@@ -1,19 +1,14 @@
 """Rows of the alerts' outbox made directly, in any status (the administrators' page lists and counts them), the
-failed delivery of the access matrix's world, and an SMS provider that records what it is given."""
+failed delivery of the access matrix's world (an SMS channel for tests: tests/support/channels.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-from django.http import HttpRequest
 from django.utils import timezone
 
 from childprotect.accounts.models import User
-from childprotect.alerts.channels.base import Message, Receipt, Sent
-from childprotect.alerts.channels.registry import SMS_PROVIDERS, adapter
 from childprotect.alerts.models import Delivery, DeliveryStatus
 
 
@@ -49,31 +44,3 @@ def world_delivery(admin: User) -> Delivery:
     return make_delivery(
         admin, status=DeliveryStatus.FAILED, address="quantri@example.vn", error="máy chủ thư: từ chối"
     )
-
-
-@dataclass
-class RecordingSms:
-    """An SMS provider that accepts every message and keeps it (the product's adapter interface, no network)."""
-
-    channel: str = "sms"
-    provider: str = "recording"
-    sent: list[Message] = field(default_factory=list)
-
-    def send(self, message: Message) -> Sent:
-        self.sent.append(message)
-        return Sent(provider_id=f"rec-{len(self.sent)}")
-
-    def receipts(self, request: HttpRequest) -> list[Receipt]:
-        return []
-
-
-@pytest.fixture
-def recording_sms(settings):
-    """SMS configured with the recording provider for the test; the registry's cache emptied before and after."""
-    sms = RecordingSms()
-    SMS_PROVIDERS["recording"] = lambda: sms
-    settings.CHILDPROTECT_SMS_PROVIDER = "recording"
-    adapter.cache_clear()
-    yield sms
-    SMS_PROVIDERS.pop("recording", None)
-    adapter.cache_clear()
