@@ -15,6 +15,7 @@ from childprotect.accounts.models import Position, Role
 from childprotect.accounts.services import account_ensure
 from childprotect.agencies.models import AgencyType
 from childprotect.agencies.services import agency_ensure
+from childprotect.alerts.settings_services import phone_set_verified
 from childprotect.places.selectors import unit_get_by_key
 
 from .cases import demo_cases_load
@@ -44,11 +45,12 @@ class DemoAccount:
     unit: str | None = None
     agency: str | None = None
     position: str = ""  # chức vụ: who signs (accounts.Position)
+    phone: str = ""  # a fictitious mobile number, verified: the demo's SMS and Zalo go to var/messages/ (make run)
 
 
 ACCOUNTS = [
-    DemoAccount("officer_a", "Nguyễn Thị Hoà", Role.COMMUNE_OFFICER, COMMUNE_A),
-    DemoAccount("chair_a", "Lê Văn Thắng", Role.COMMUNE_CHAIR, COMMUNE_A, position=Position.HEAD),
+    DemoAccount("officer_a", "Nguyễn Thị Hoà", Role.COMMUNE_OFFICER, COMMUNE_A, phone="0912000001"),
+    DemoAccount("chair_a", "Lê Văn Thắng", Role.COMMUNE_CHAIR, COMMUNE_A, position=Position.HEAD, phone="0912000002"),
     DemoAccount("officer_b", "Trần Thị Thuỷ", Role.COMMUNE_OFFICER, COMMUNE_B),
     DemoAccount("supervisor", "Phạm Minh Đức", Role.SUPERVISOR, PROVINCE),
     DemoAccount("police", "Hoàng Văn Cường", Role.PARTNER, agency="Công an phường Hạc Thành"),
@@ -84,6 +86,8 @@ def demo_load() -> tuple[list[tuple[str, bool]], tuple[int, int]]:
                 position=account.position,
             )
             results.append((account.username, result.changed))
+            if account.phone:
+                phone_set_verified(actor=None, user=result.user, phone=account.phone)
         created = demo_cases_load()  # the domain's demo rides on the accounts above
         demo_referrals_load()
         demo_reports_load()

@@ -65,6 +65,31 @@ def test_loading_the_demo_twice_changes_nothing():
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("eager_celery")
+def test_the_demo_sends_officer_and_chair_a_their_sms_and_zalo_through_make_runs_file_provider(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """What `make run` does (CHILDPROTECT_SMS_PROVIDER=file, and Zalo's likewise): the demo's officer and chair of
+    commune A have verified numbers, so the demo's alerts to them are written under var/messages/, to nobody else."""
+    from childprotect.alerts.channels import registry
+    from childprotect.alerts.models import Delivery
+
+    settings.VAR_DIR = tmp_path
+    settings.CHILDPROTECT_SMS_PROVIDER = settings.CHILDPROTECT_ZALO_PROVIDER = "file"
+    registry.adapter.cache_clear()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("loaddemo", verbosity=0)
+    finally:
+        registry.adapter.cache_clear()
+    by_phone = Delivery.objects.filter(channel__in=["sms", "zalo"])
+    assert set(by_phone.values_list("recipient__username", flat=True)) == {"officer_a", "chair_a"}
+    assert set(by_phone.values_list("address", flat=True)) == {"+84912000001", "+84912000002"}
+    lines = (tmp_path / "messages" / "sms.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == by_phone.filter(channel="sms", status="sent").count() > 0
+
+
+@pytest.mark.django_db
 def test_the_demo_referrals_leave_the_police_and_health_partners_an_empty_list():
     from referrals.selectors import referrals_visible_to
 
