@@ -378,6 +378,8 @@ def test_settings_that_would_lose_alerts_are_warned_of(settings):
     assert check_sms_settings() == []
     settings.CHILDPROTECT_SMS_PROVIDER = "vietguys"
     assert [w.id for w in check_sms_settings()] == ["alerts.W001"]
+    settings.CHILDPROTECT_SMS_PROVIDER = "file"  # make run's: needs no key, gets no receipt
+    assert check_sms_settings() == []
     settings.CHILDPROTECT_SMS_PROVIDER = "esms"
     settings.CHILDPROTECT_SMS_API_KEY = "k"
     settings.CHILDPROTECT_SMS_SECRET_KEY = ""
