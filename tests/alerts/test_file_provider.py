@@ -58,3 +58,10 @@ def test_an_unverified_number_gets_nothing_by_phone(file_channels, officer_a, dj
         notify(recipients=[officer_a], title="Quá hạn", kind="overdue", ref="HS-000001")
     assert not (file_channels / "sms.jsonl").exists()
     assert not Delivery.objects.filter(channel__in=["sms", "zalo"]).exists()
+
+
+def test_make_runs_settings_pass_the_system_checks(file_channels):
+    """`make run` starts with both phone channels on "file": the checks every start runs must not trip on it."""
+    from django.core.management import call_command
+
+    call_command("check", "alerts", fail_level="WARNING")
