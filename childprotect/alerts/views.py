@@ -4,6 +4,8 @@ each person's alert settings (channels per kind, quiet hours, the phone number a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -138,15 +140,27 @@ def alert_settings(request: AuthenticatedRequest) -> HttpResponse:
     )
     if not form.is_valid():
         return _settings_page(request, prefs_form=form)
+    return _saved(
+        request,
+        form,
+        "prefs_form",
+        lambda: preferences_save(actor=user, chosen=form.chosen(), version=form.cleaned_data["version"]),
+        _("Đã lưu kênh nhận thông báo."),
+    )
+
+
+def _saved(request: AuthenticatedRequest, form: Any, name: str, save: Callable[[], bool], done: str) -> HttpResponse:
+    """Run a versioned save of the settings page: a stale version shows the page as saved now, with why; another
+    refusal shows the form (`name` in the page's context) with it; success goes back to the page, saying so."""
     try:
-        changed = preferences_save(actor=user, chosen=form.chosen(), version=form.cleaned_data["version"])
+        changed = save()
     except ValidationError as exc:
         if getattr(exc, "code", None) == "stale":
             return _settings_page(request, stale=exc.messages)
         form.add_error(None, exc)
-        return _settings_page(request, prefs_form=form)
+        return _settings_page(request, **{name: form})
     if changed:
-        messages.success(request, _("Đã lưu kênh nhận thông báo."))
+        messages.success(request, done)
     else:
         messages.info(request, _("Không có thay đổi nào để lưu."))
     return redirect("alerts:settings")
@@ -159,20 +173,15 @@ def quiet_hours(request: AuthenticatedRequest) -> HttpResponse:
     if not form.is_valid():
         return _settings_page(request, quiet_form=form)
     data = form.cleaned_data
-    try:
-        changed = quiet_hours_save(
+    return _saved(
+        request,
+        form,
+        "quiet_form",
+        lambda: quiet_hours_save(
             actor=request.user, start=data["quiet_start"], end=data["quiet_end"], version=data["version"]
-        )
-    except ValidationError as exc:
-        if getattr(exc, "code", None) == "stale":
-            return _settings_page(request, stale=exc.messages)
-        form.add_error(None, exc)
-        return _settings_page(request, quiet_form=form)
-    if changed:
-        messages.success(request, _("Đã lưu giờ yên lặng."))
-    else:
-        messages.info(request, _("Không có thay đổi nào để lưu."))
-    return redirect("alerts:settings")
+        ),
+        _("Đã lưu giờ yên lặng."),
+    )
 
 
 @login_required
