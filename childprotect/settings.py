@@ -230,7 +230,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-# A hung SMTP server must give up well before a sender's claim on a notification runs out (below).
+# Each step of the SMTP conversation (connecting, every command, the message itself) waits at most this long: a hung
+# server costs a send this much, never a worker (and well before a sender's claim on a message runs out, below).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Bảo vệ trẻ em <no-reply@childprotect.local>")
 
@@ -260,6 +261,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Alert messages (e-mail, SMS, Zalo) go to a queue of their own, served by a worker of their own (`make run`, the
+# compose file): a mail server or provider that hangs fills that worker only, never the one the deadline scan runs on
+# (docs/alerts.md#a-hanging-provider).
+CHILDPROTECT_MESSAGES_QUEUE = env.str("CHILDPROTECT_MESSAGES_QUEUE", default="messages")
+CELERY_TASK_ROUTES = {"childprotect.alerts.tasks.*": {"queue": CHILDPROTECT_MESSAGES_QUEUE}}
 CELERY_TASK_ACKS_LATE = True  # a task that dies mid-way is redelivered; tasks are written to be idempotent
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -364,6 +370,9 @@ CHILDPROTECT_REPORT_PERIODS = {
 # after CHILDPROTECT_ALERT_CLAIM_MINUTES (a sender that died mid-way), then another may send it.
 CHILDPROTECT_ALERT_SWEEP_AFTER_SECONDS = env.int("CHILDPROTECT_ALERT_SWEEP_AFTER_SECONDS", default=60)
 CHILDPROTECT_ALERT_CLAIM_MINUTES = env.int("CHILDPROTECT_ALERT_CLAIM_MINUTES", default=10)
+# One message's send may take this many seconds in all (a server that answers a byte at a time never trips the socket
+# time-out): then its worker process is stopped and replaced, and the message is retried (docs/alerts.md#delivery).
+CHILDPROTECT_ALERT_SEND_TIME_LIMIT = env.int("CHILDPROTECT_ALERT_SEND_TIME_LIMIT", default=120)
 # A message whose provider keeps failing for the moment (timeouts, 5xx, rate limits) is tried this many times, with
 # backoff (30 s, 1, 2, 4 … minutes, at most an hour between), then recorded as failed (docs/alerts.md#delivery).
 CHILDPROTECT_ALERT_MAX_ATTEMPTS = env.int("CHILDPROTECT_ALERT_MAX_ATTEMPTS", default=8)

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -243,6 +244,9 @@ def deliveries_sweep(*, limit: int = 500) -> int:
             continue
         try:
             status = delivery_send(pk)
+        except SoftTimeLimitExceeded:
+            logger.warning("the sweep ran out of time at delivery %s; the next sweep goes on", pk)
+            break
         except Exception:
             logger.warning("delivery %s: not sent; the next sweep tries again", pk, exc_info=True)
             down.add(channel)

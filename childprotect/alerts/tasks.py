@@ -3,13 +3,19 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from .services import deliveries_sweep, delivery_send
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+# A send that outlives CHILDPROTECT_ALERT_SEND_TIME_LIMIT is interrupted (the soft limit: delivery_send frees the
+# message for a retry), then its process is replaced (the hard one). Both need the prefork pool (make run, compose).
+_LIMIT = settings.CHILDPROTECT_ALERT_SEND_TIME_LIMIT
+
+
+@shared_task(soft_time_limit=_LIMIT, time_limit=_LIMIT + 30)
 def send_delivery(delivery_id: int) -> str:
     """Send one message of the outbox (alerts.services.delivery_send claims it: exactly once with the sweep)."""
     from datetime import timedelta
@@ -30,7 +36,7 @@ def send_delivery(delivery_id: int) -> str:
     return status
 
 
-@shared_task
+@shared_task(soft_time_limit=5 * _LIMIT, time_limit=5 * _LIMIT + 30)
 def sweep_deliveries() -> int:
     """Send the messages a broker outage, a provider failure, quiet hours or a dead worker left unsent."""
     return deliveries_sweep()

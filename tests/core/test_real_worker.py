@@ -12,6 +12,7 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -27,12 +28,14 @@ from tests.factories import UserFactory, unit
 
 @pytest.fixture
 def worker():
-    """A real worker consuming the configured broker, with an in-memory result backend to wait on."""
+    """A real worker consuming the configured broker's two queues (the jobs', the alert messages'), with an in-memory
+    result backend to wait on."""
     before = app.conf.result_backend, app.conf.task_always_eager
     app.conf.update(result_backend="cache+memory://", task_always_eager=False)
     app._local.__dict__.pop("backend", None)  # Celery caches the backend per thread; take the new one
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20) as running:
+        queues = ["celery", settings.CHILDPROTECT_MESSAGES_QUEUE]
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20, queues=queues) as running:
             yield running
     finally:
         app.conf.update(result_backend=before[0], task_always_eager=before[1])

@@ -1,7 +1,11 @@
 """A small SMTP server in the test's process (127.0.0.1, port chosen by the system) for tests with real workers.
 
-It keeps every message it took (`messages`, the raw bytes) and can be told to hang after taking the first one and
-before saying so (`hang_first`): the moment a real server has queued the message and its client may still die.
+It keeps every message it took (`messages`, the raw bytes) and can be told to misbehave as real servers do:
+- `hang_first`: hang after taking the first message and before saying so (the moment a real server has queued the
+  message and its client may still die);
+- `mode` "hang": accept the connection and say nothing until `release` is set (a tarpit); "fail": refuse each
+  message at the end of its DATA with a 451 (a server that fails mid-send); "drop": close the connection after MAIL
+  FROM; "ok": behave. It can be changed while the server runs. `connections` counts the clients that came.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from dataclasses import dataclass, field
 @dataclass
 class SmtpServer:
     hang_first: bool = False
+    mode: str = "ok"
+    connections: int = 0
     messages: list[bytes] = field(default_factory=list)
     got_message: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
@@ -32,12 +38,17 @@ class SmtpServer:
                     pass
 
             def converse(self) -> None:
+                smtp.connections += 1
+                if smtp.mode == "hang":
+                    smtp.release.wait(120)
                 self.say("220 test ESMTP")
                 while line := self.rfile.readline():
                     verb = line.decode("ascii", "replace").strip().split(" ")[0].upper()
                     if verb == "EHLO":
                         self.say("250-test")
                         self.say("250 8BITMIME")
+                    elif verb == "MAIL" and smtp.mode == "drop":
+                        return  # the connection closes in the middle of the conversation
                     elif verb in ("HELO", "MAIL", "RCPT", "RSET", "NOOP"):
                         self.say("250 OK")
                     elif verb == "DATA":
@@ -45,6 +56,9 @@ class SmtpServer:
                         data = b""
                         while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
                             data += chunk
+                        if smtp.mode == "fail":
+                            self.say("451 local error in processing")
+                            continue
                         smtp.messages.append(data)
                         first = len(smtp.messages) == 1
                         smtp.got_message.set()

@@ -50,11 +50,13 @@ def wait_for(condition: Callable[[], object], timeout: float = 30.0) -> bool:
 
 
 @contextmanager
-def private_queue() -> Iterator[str]:
-    """The outbox's tasks published by this process go to a queue of their own (and for real: not eager)."""
+def private_queue(tasks: tuple[str, ...] = ROUTED) -> Iterator[str]:
+    """`tasks` (by default the outbox's) published by this process go to a queue of their own (and for real: not
+    eager); the routes already set stay for the other tasks (two private queues may be nested)."""
     name = f"test-{uuid.uuid4().hex[:12]}"
     before = app.conf.task_routes, app.conf.task_always_eager
-    app.conf.update(task_routes={task: {"queue": name} for task in ROUTED}, task_always_eager=False)
+    routes = {**(before[0] or {}), **{task: {"queue": name} for task in tasks}}
+    app.conf.update(task_routes=routes, task_always_eager=False)
     app.amqp.flush_routes()
     app.amqp.__dict__.pop("router", None)  # Celery keeps its router with the routes it was made with
     try:

@@ -1,4 +1,4 @@
-"""Start the web server, a Celery worker and Celery beat together; Ctrl-C stops all three.
+"""Start the web server, two Celery workers (the jobs; the alert messages) and Celery beat together; Ctrl-C stops them.
 
 The port is PORT (default 8000) unless --addrport says otherwise; the worker, which sends the e-mails, is told the
 same address (CHILDPROTECT_SITE_URL) so the links in them lead to this server, unless the address is set already.
@@ -33,7 +33,21 @@ def launch_plan(addrport: str | None, environ: Mapping[str, str]) -> tuple[dict[
     celery = [sys.executable, "-m", "celery", "-A", "childprotect"]
     commands = {
         "web": [sys.executable, "manage.py", "runserver", "--noreload", addrport],
-        "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
+        # Two workers: the deadline scan and the other jobs on one, the alert messages on the other, so that a mail
+        # server or an SMS or Zalo provider that hangs never holds the scan (docs/alerts.md#a-hanging-provider).
+        "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2", "-Q", "celery", "-n", "jobs@%h"],
+        "messages": [
+            *celery,
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "-Q",
+            settings.CHILDPROTECT_MESSAGES_QUEUE,
+            "-n",
+            "messages@%h",
+        ],  # fmt: skip
         "beat": [*celery, "beat", "--loglevel", "INFO", "--scheduler", settings.CELERY_BEAT_SCHEDULER],
     }
     return commands, env
