@@ -140,9 +140,9 @@ def message_make(
 
 def queue_send(delivery_id: int) -> None:
     """Queue the delivery's task; a broker that is down is no error: the delivery stays due and the sweep sends it."""
-    from .tasks import send_delivery
-
     try:
+        from .tasks import send_delivery
+
         send_delivery.delay(delivery_id)
     except Exception:  # kombu's OperationalError, a timeout, a refused connection: all are "not queued"
         logger.warning("delivery %s: task not queued (broker unavailable); the sweep will send it", delivery_id,
