@@ -798,7 +798,8 @@ def job_apply(job_id: int) -> ImportJob:
     try:
         rows = _rows_of(job, chosen)
         with transaction.atomic():
-            if not ImportJob.objects.select_for_update().filter(pk=job.pk, status=ImportStatus.APPLYING).exists():
+            mine = ImportJob.objects.select_for_update().filter(pk=job.pk, status=ImportStatus.APPLYING)
+            if not list(mine.values_list("pk", flat=True)):
                 job.refresh_from_db()
                 return job  # failed as stale meanwhile: its page says nothing was imported, and so it stays
             plan = chosen.apply(job.created_by, rows, _reporter(job.pk, 0, 100))

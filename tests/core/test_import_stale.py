@@ -5,8 +5,10 @@ CHILDPROTECT_IMPORT_STALE_MINUTES, then can be cancelled. A job still within the
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from cases.models import Child
@@ -16,6 +18,7 @@ from childprotect.core.models import ImportJob, ImportStatus
 from childprotect.core.tasks import sweep_imports
 from childprotect.schedule import BEAT_SCHEDULE
 from tests.support.builders import child_row, csv_file
+from tests.support.concurrency import race_db
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
@@ -181,3 +184,50 @@ def test_the_sweep_runs_periodically_without_arguments():
     entry = BEAT_SCHEDULE["sweep-imports"]
     assert entry["task"] == sweep_imports.name
     assert "args" not in entry
+
+
+@race_db
+def test_an_import_still_writing_is_never_failed_by_the_sweep(supervisor, clock, settings, monkeypatch):
+    """Its transaction holds the job's row: the sweep skips it however long it takes, and it ends done."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes one writer at a time: the race is PostgreSQL's")
+    settings.CHILDPROTECT_IMPORT_STALE_MINUTES = 30
+    job = imports.job_create(
+        actor=supervisor, kind="children", filename="tre-em.csv", content=csv_file([child_row(n) for n in NAMES])
+    )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CHECKED, job.plan
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.APPLYING)
+    chosen = imports.IMPORTERS["children"]
+    real_apply = chosen.apply
+    writing, release = threading.Event(), threading.Event()
+
+    def slow_apply(actor, rows, progress):
+        writing.set()
+        assert release.wait(timeout=60)
+        return real_apply(actor, rows, lambda percent: None)  # no progress reported: only the lock says it is alive
+
+    monkeypatch.setattr(chosen, "apply", slow_apply)
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(imports.job_apply(job.pk).status)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        assert writing.wait(timeout=60)
+        clock.shift(dt.timedelta(minutes=45))
+        swept = imports.jobs_fail_stale()
+    finally:
+        release.set()
+        worker.join(timeout=120)
+
+    assert swept == 0
+    assert outcome == [ImportStatus.DONE]
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert Child.objects.count() == len(NAMES)
