@@ -60,6 +60,13 @@ BEAT_SCHEDULE: dict[str, BeatEntry] = {
         "task": "childprotect.core.tasks.expire_exports",
         "schedule": crontab(minute=40),
     },
+    # Imports whose worker died during the preview or the import (nothing was imported) are marked failed after
+    # CHILDPROTECT_IMPORT_STALE_MINUTES without progress, so that their page says so and they can be cancelled
+    # (childprotect/core/imports.py jobs_fail_stale).
+    "sweep-imports": {
+        "task": "childprotect.core.tasks.sweep_imports",
+        "schedule": crontab(minute="*/5"),
+    },
     # Sessions of logged-out or expired users pile up in the database; Django leaves their removal to a periodic job.
     "clear-expired-sessions": {
         "task": "childprotect.core.tasks.clear_expired_sessions",

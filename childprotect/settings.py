@@ -424,6 +424,10 @@ CHILDPROTECT_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
     "CHILDPROTECT_IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024
 )
 CHILDPROTECT_IMPORT_MAX_COMPRESSION_RATIO = env.int("CHILDPROTECT_IMPORT_MAX_COMPRESSION_RATIO", default=100)
+# An import whose preview or import gave no sign of life (its start, or a progress report) for this many minutes had
+# its worker die: it is marked failed (the sweep-imports job, and its page) and can be cancelled. A preview or import of
+# the largest file the limits above allow reports progress every few seconds, so this is far above any live gap.
+CHILDPROTECT_IMPORT_STALE_MINUTES = env.int("CHILDPROTECT_IMPORT_STALE_MINUTES", default=30)
 # XLSX exports (childprotect/core/export_jobs.py): a made file holds children's personal data; it is deleted this many
 # hours after it was asked for (the hourly expire-exports job), and a job still not made by then is given up.
 CHILDPROTECT_EXPORT_KEEP_HOURS = env.int("CHILDPROTECT_EXPORT_KEEP_HOURS", default=24)

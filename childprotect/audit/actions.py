@@ -152,6 +152,7 @@ class ImportAction(AuditAction):
     UPLOAD = "import.upload", _("Tải tệp lên để nhập")
     CONFIRM = "import.confirm", _("Xác nhận nhập dữ liệu")
     CANCEL = "import.cancel", _("Huỷ nhập dữ liệu")
+    STALE = "import.stale", _("Lượt nhập dừng giữa chừng (máy chủ xử lý ngừng), đánh dấu lỗi")
     CHILDREN = "import.children", _("Nhập danh sách trẻ em")
     AGENCIES = "import.agencies", _("Nhập danh sách cơ quan phối hợp")
     ACCOUNTS = "import.accounts", _("Nhập danh sách tài khoản")

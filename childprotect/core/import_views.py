@@ -104,7 +104,7 @@ def import_template(request: AuthenticatedRequest, kind: str, fmt: str) -> HttpR
 @login_required
 def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _importers(request)
-    job = _job_get_for(request.user, pk)
+    job = imports.job_fail_if_stale(_job_get_for(request.user, pk))
     chosen = imports.importer(job.kind)
     busy = job.status in (ImportStatus.CHECKING, ImportStatus.APPLYING)
     return render(
@@ -116,6 +116,7 @@ def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "busy": busy,
             "progress": imports.progress_of(job),
             "can_confirm": job.status == ImportStatus.CHECKED and job.created_by_id == request.user.pk,
+            "can_cancel": imports.can_cancel(job, request.user),
         },
     )
 
@@ -135,7 +136,10 @@ def import_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _importers(request)
-    job = _job_get_for(request.user, pk)
+    job = imports.job_fail_if_stale(_job_get_for(request.user, pk))
     if imports.job_cancel(actor=request.user, job=job):
         messages.success(request, _("Đã huỷ; không có dữ liệu nào được nhập."))
+    else:
+        messages.error(request, _("Không huỷ được: chỉ người tải tệp lên mới huỷ, và không huỷ khi đang nhập."))
+        return redirect("import_detail", pk=job.pk)
     return redirect("imports")

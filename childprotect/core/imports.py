@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from childprotect.audit.actions import ImportAction
@@ -35,6 +37,8 @@ from .models import ImportJob, ImportStatus
 
 if TYPE_CHECKING:  # accounts imports core
     from childprotect.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 
 class FileRefused(Exception):
@@ -341,7 +345,25 @@ def _csv_rows(content: bytes, legacy: dict[str, bool]) -> Iterator[tuple[list[st
             cells = [nfc(v).strip() for v in values]
             yield cells, [formula_start(v) for v in cells]
     except csv.Error as exc:
-        raise FileRefused(f"Tệp CSV sai định dạng ở dòng {number + 1}: hãy lưu lại từ Excel thành CSV UTF-8.") from exc
+        raise FileRefused(_csv_problem(exc, number + 1)) from exc
+
+
+def _csv_problem(exc: csv.Error, row: int) -> str:
+    """What the csv module could not read, in Vietnamese, at the sheet row it reached."""
+    detail = str(exc)
+    if "new-line" in detail:
+        problem = "dòng kết thúc bằng ký tự CR đơn lẻ (kiểu máy Mac cũ) lẫn trong một ô, nên không tách được các dòng"
+    elif "field larger than field limit" in detail:
+        problem = (
+            f'có ô dài hơn {_thousands(csv.field_size_limit())} ký tự, thường do một dấu ngoặc kép (") mở mà '
+            "không đóng, làm phần còn lại của tệp dồn vào một ô"
+        )
+    else:
+        problem = "tệp không đúng cấu trúc CSV"
+    return (
+        f"Tệp CSV sai định dạng ở dòng {row}: {problem}. Hãy mở tệp trong Excel và lưu lại thành "
+        "“CSV UTF-8 (Comma delimited)”."
+    )
 
 
 def too_large_message() -> str:
@@ -592,6 +614,11 @@ def _progress_key(job_id: int) -> str:
     return f"import:{job_id}:progress"
 
 
+def _alive_key(job_id: int) -> str:
+    """When the job's worker last reported progress (a POSIX timestamp): it is alive, even past the stale timeout."""
+    return f"import:{job_id}:alive"
+
+
 def progress_of(job: ImportJob) -> int:
     if job.status in (ImportStatus.CHECKED, ImportStatus.DONE, ImportStatus.REFUSED):
         return 100
@@ -600,7 +627,8 @@ def progress_of(job: ImportJob) -> int:
 
 def _reporter(job_id: int, start: int, end: int) -> Progress:
     def report(percent: int) -> None:
-        cache.set(_progress_key(job_id), start + (end - start) * max(0, min(percent, 100)) // 100, 3600)
+        value = start + (end - start) * max(0, min(percent, 100)) // 100
+        cache.set_many({_progress_key(job_id): value, _alive_key(job_id): timezone.now().timestamp()}, 3600 * 24)
 
     return report
 
@@ -614,6 +642,7 @@ def job_create(*, actor: User, kind: str, filename: str, content: bytes | None, 
     with transaction.atomic():
         job = ImportJob(
             kind=kind,
+            started_at=timezone.now(),
             created_by=actor,
             filename=filename[:255],
             size=len(content) if content is not None else (size or 0),
@@ -639,15 +668,49 @@ def _rows_of(job: ImportJob, chosen: Importer) -> Table:
         content = handle.read()
     if hashlib.sha256(content).hexdigest() != job.sha256:
         raise FileRefused("Tệp đã lưu không còn như khi tải lên; hãy tải lên lại.")
-    return read_table(content, job.filename, chosen.columns)
+    try:
+        return read_table(content, job.filename, chosen.columns)
+    except csv.Error as exc:
+        raise FileRefused(_csv_problem(exc, 0).replace(" ở dòng 0", "")) from exc
+    except UnicodeError as exc:
+        raise FileRefused(
+            "Tệp có ký tự không đọc được theo bảng mã của nó (lỗi mã hoá ký tự). Hãy mở tệp trong Excel và lưu lại "
+            "thành “CSV UTF-8 (Comma delimited)” hoặc .xlsx."
+        ) from exc
+
+
+CHECK_CRASHED = (
+    "Lỗi hệ thống khi kiểm tra tệp: chưa nhập dòng nào. Hãy tải tệp lên lại; nếu vẫn lỗi, hãy báo quản trị hệ thống."
+)
+APPLY_CRASHED = "Lỗi hệ thống khi nhập: chưa nhập dòng nào. Hãy báo quản trị hệ thống."
+STALE_CHECK = "Máy chủ xử lý dừng giữa chừng; chưa có dữ liệu nào được nhập. Hãy tải tệp lên lại."
+STALE_APPLY = (
+    "Máy chủ xử lý dừng giữa chừng khi đang nhập; mọi thay đổi của lượt nhập đã được huỷ bỏ (nhập tất cả hoặc không "
+    "dòng nào), nên chưa có dữ liệu nào được nhập. Hãy tải tệp lên lại."
+)
+
+
+def _started(job: ImportJob) -> None:
+    """The worker took the job: its start is its first sign of life."""
+    job.started_at = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(started_at=job.started_at)
+    cache.set(_alive_key(job.pk), job.started_at.timestamp(), 3600 * 24)
+
+
+def _finish(job: ImportJob, busy: str, fields: list[str]) -> bool:
+    """Save the outcome only if the job is still as the worker took it (not failed as stale, nor cancelled, since)."""
+    values = {name: getattr(job, name) for name in fields}
+    return bool(ImportJob.objects.filter(pk=job.pk, status=busy).update(**values))
 
 
 def job_check(job_id: int) -> ImportJob:
-    """The dry run: validate every row and count; nothing is written but the job's preview."""
+    """The dry run: validate every row and count; nothing is written but the job's preview. A file that cannot be
+    read is refused with a Vietnamese message; any other error fails the job (logged, the trace-back never shown)."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     chosen = importer(job.kind)
     if job.status != ImportStatus.CHECKING or chosen is None:
         return job
+    _started(job)
     report = _reporter(job.pk, 0, 100)
     try:
         rows = _rows_of(job, chosen)
@@ -655,6 +718,9 @@ def job_check(job_id: int) -> ImportJob:
         plan = chosen.check(job.created_by, rows, _reporter(job.pk, 10, 100))
     except FileRefused as refusal:
         job.status, job.plan = ImportStatus.REFUSED, {"message": str(refusal)}
+    except Exception:
+        logger.exception("import %s: the preview failed", job.pk)
+        job.status, job.result = ImportStatus.FAILED, {"message": CHECK_CRASHED}
     else:
         job.plan = plan.as_json()
         job.plan["header_row"] = rows.header_row
@@ -667,8 +733,9 @@ def job_check(job_id: int) -> ImportJob:
             job.plan["message"] = (
                 f"Có {len(plan.errors)} dòng lỗi: chưa nhập dòng nào. Hãy sửa các dòng dưới đây rồi tải tệp lên lại."
             )
-    job.finished_at = timezone.now() if job.status == ImportStatus.REFUSED else None
-    job.save(update_fields=["status", "plan", "finished_at"])
+    job.finished_at = timezone.now() if job.status != ImportStatus.CHECKED else None
+    if not _finish(job, ImportStatus.CHECKING, ["status", "plan", "result", "finished_at"]):
+        job.refresh_from_db()
     return job
 
 
@@ -682,8 +749,8 @@ def job_confirm(*, actor: User, job: ImportJob) -> bool:
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.created_by_id != actor.pk or locked.status != ImportStatus.CHECKED:
             return False
-        locked.status = ImportStatus.APPLYING
-        locked.save(update_fields=["status"])
+        locked.status, locked.started_at = ImportStatus.APPLYING, timezone.now()
+        locked.save(update_fields=["status", "started_at"])
         cache.set(_progress_key(locked.pk), 0, 3600)
         audit_record(actor=actor, action=ImportAction.CONFIRM, obj=locked, changes={"kind": locked.kind})
         from .tasks import apply_import
@@ -693,31 +760,48 @@ def job_confirm(*, actor: User, job: ImportJob) -> bool:
     return True
 
 
+CANCELLABLE = (ImportStatus.CHECKING, ImportStatus.CHECKED, ImportStatus.REFUSED, ImportStatus.FAILED)
+
+
+def can_cancel(job: ImportJob, actor: User) -> bool:
+    """Its uploader cancels a job not being imported (a preview still running is dropped: it writes nothing)."""
+    return job.created_by_id == actor.pk and job.status in CANCELLABLE
+
+
 def job_cancel(*, actor: User, job: ImportJob) -> bool:
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if locked.created_by_id != actor.pk or locked.status not in (ImportStatus.CHECKED, ImportStatus.REFUSED):
+        if not can_cancel(locked, actor):
             return False
+        before = locked.status
         locked.status, locked.finished_at = ImportStatus.CANCELLED, timezone.now()
         locked.save(update_fields=["status", "finished_at"])
         if locked.file:
             locked.file.delete(save=False)
-        audit_record(actor=actor, action=ImportAction.CANCEL, obj=locked)
+        audit_record(actor=actor, action=ImportAction.CANCEL, obj=locked, changes={"status": [before, locked.status]})
     job.refresh_from_db()
     return True
 
 
 def job_apply(job_id: int) -> ImportJob:
     """Import the checked file: re-read it (the same bytes), check again, and write every row in one transaction,
-    only if the outcome is the one previewed; otherwise nothing is written and the preview must be done again."""
+    only if the outcome is the one previewed; otherwise nothing is written and the preview must be done again.
+
+    The job's row stays locked for the whole transaction: the stale sweep skips it (its worker is alive), and a job
+    failed by the sweep before the lock is never imported."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     chosen = importer(job.kind)
     if job.status != ImportStatus.APPLYING or chosen is None:
         return job
+    _started(job)
     previewed = (job.plan.get("rows"), job.plan.get("create"), job.plan.get("update"), job.plan.get("skip"))
     try:
         rows = _rows_of(job, chosen)
         with transaction.atomic():
+            mine = ImportJob.objects.select_for_update().filter(pk=job.pk, status=ImportStatus.APPLYING)
+            if not list(mine.values_list("pk", flat=True)):
+                job.refresh_from_db()
+                return job  # failed as stale meanwhile: its page says nothing was imported, and so it stays
             plan = chosen.apply(job.created_by, rows, _reporter(job.pk, 0, 100))
             if plan.errors or plan.counts() != previewed:
                 raise PlanChanged
@@ -727,6 +811,8 @@ def job_apply(job_id: int) -> ImportJob:
                 obj=job,
                 changes={"rows": plan.rows, "create": plan.create, "update": plan.update, "skip": plan.skip},
             )
+            job.status, job.result, job.finished_at = ImportStatus.DONE, plan.as_json(), timezone.now()
+            _finish(job, ImportStatus.APPLYING, ["status", "result", "finished_at"])
     except (FileRefused, PlanChanged):
         job.status = ImportStatus.FAILED
         job.result = {
@@ -734,14 +820,64 @@ def job_apply(job_id: int) -> ImportJob:
             "trước theo dữ liệu hiện tại."
         }
     except Exception:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportStatus.FAILED,
-            result={"message": "Lỗi hệ thống khi nhập: chưa nhập dòng nào. Hãy báo quản trị hệ thống."},
-            finished_at=timezone.now(),
-        )
-        raise
+        logger.exception("import %s: the import failed and was rolled back", job.pk)
+        job.status, job.result = ImportStatus.FAILED, {"message": APPLY_CRASHED}
     else:
-        job.status, job.result = ImportStatus.DONE, plan.as_json()
+        return job
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "result", "finished_at"])
+    if not _finish(job, ImportStatus.APPLYING, ["status", "result", "finished_at"]):
+        job.refresh_from_db()
+    return job
+
+
+def _stale_cutoff() -> dt.datetime:
+    return timezone.now() - dt.timedelta(minutes=settings.CHILDPROTECT_IMPORT_STALE_MINUTES)
+
+
+def _alive_since(job: ImportJob, cutoff: dt.datetime) -> bool:
+    """The worker reported progress after the cutoff (a long preview or import still running)."""
+    last = cache.get(_alive_key(job.pk))
+    return last is not None and float(last) >= cutoff.timestamp()
+
+
+def jobs_fail_stale(job_id: int | None = None) -> int:
+    """Fail the jobs still checking or applying CHILDPROTECT_IMPORT_STALE_MINUTES after their step started with no
+    progress since: their worker died (killed, restarted, out of memory) and no task will finish them. An import
+    runs in one transaction, so a dead worker's import was rolled back: nothing was imported, and the message says
+    so. A job whose import holds its row lock is alive and skipped. Each is audited; returns how many."""
+    cutoff = _stale_cutoff()
+    busy = Q(status__in=(ImportStatus.CHECKING, ImportStatus.APPLYING))
+    old = Q(started_at__lt=cutoff) | Q(started_at__isnull=True, created_at__lt=cutoff)
+    candidates = ImportJob.objects.filter(busy & old)
+    if job_id is not None:
+        candidates = candidates.filter(pk=job_id)
+    failed = 0
+    for pk in candidates.values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            job = (
+                ImportJob.objects.select_for_update(skip_locked=True).filter(busy & old, pk=pk).first()
+            )  # locked by a running import: alive
+            if job is None or _alive_since(job, cutoff):
+                continue
+            before = job.status
+            message = STALE_APPLY if before == ImportStatus.APPLYING else STALE_CHECK
+            job.status, job.result, job.finished_at = ImportStatus.FAILED, {"message": message}, timezone.now()
+            job.save(update_fields=["status", "result", "finished_at"])
+            audit_record(
+                actor=None,
+                action=ImportAction.STALE,
+                obj=job,
+                changes={
+                    "status": [before, job.status],
+                    "started_at": job.started_at.isoformat() if job.started_at else None,
+                },
+            )
+            failed += 1
+    return failed
+
+
+def job_fail_if_stale(job: ImportJob) -> ImportJob:
+    """The job's page: a job whose worker vanished shows as failed, not as a preview that never ends."""
+    if job.status in (ImportStatus.CHECKING, ImportStatus.APPLYING) and jobs_fail_stale(job.pk):
+        job.refresh_from_db()
     return job

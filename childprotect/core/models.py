@@ -89,6 +89,9 @@ class ImportJob(models.Model):
     # The preview: {"rows", "create", "update", "skip", "errors": [[row, message], ...], "error_count", "message"}
     plan = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
+    # When the current step (the preview, or the confirmed import) was queued or last started: a job still checking or
+    # applying long after it, with no progress reported since, lost its worker (imports.jobs_fail_stale).
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

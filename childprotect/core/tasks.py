@@ -27,6 +27,14 @@ def apply_import(job_id: int) -> str:
     return job_apply(job_id).status
 
 
+@shared_task
+def sweep_imports() -> int:
+    """Fail the imports whose worker died mid-way (core.imports.jobs_fail_stale), returning how many."""
+    from .imports import jobs_fail_stale
+
+    return jobs_fail_stale()
+
+
 @shared_task(acks_late=True)
 def make_export(job_id: int) -> str:
     """The XLSX file of an export job (core.export_jobs.export_job_run): the owner's rows as they are now."""

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Restore a backup made by backup.sh into a NEW database (never over an existing one), and its uploaded files into
-# an empty media folder. The server and the credentials are those of DATABASE_URL; only the database name differs.
+# an empty media folder (or in place of a media folder's files, with --replace-media). The server and the credentials are those of DATABASE_URL; only the database name differs.
 #
 # Usage:
 #   DATABASE_URL=postgres://user:password@host:5432/childprotect \
@@ -8,15 +8,19 @@
 #
 # Options:
 #   --media-dir DIR          extract the media archive there (default: $CHILDPROTECT_VAR_DIR/media, else var/media
-#                            here); it must be absent or empty
+#                            here); it must be absent or empty, unless --replace-media
+#   --replace-media          replace the files of a non-empty media folder by the backup's (the files now there, also
+#                            those uploaded since the backup, are deleted once the backup's are in place)
 #   --no-media               the database only
 #   --passphrase-file FILE   the passphrase of .gpg backups (without it, gpg asks)
 #
 # NEW_DATABASE defaults to <db of DATABASE_URL>_restored_<YYYYmmdd_HHMMSS>. Before anything is touched, the checksums
 # (.sha256 beside the dump, which must list every file used) are verified and each archive is read to its end. The
-# database is restored in one transaction, the media into a folder beside the target that is renamed into place last;
-# a restore that fails at any step drops the database it created and leaves the media folder as it was. Then point
-# DATABASE_URL at the new database (or rename it) and restart the application. See childprotect/deploy/BACKUP.md.
+# database is restored in one transaction, the media extracted into a temporary folder beside the target, which is
+# swapped into place only once the extraction completed (a folder being replaced is moved aside, the new one moved in,
+# then the old one deleted); a restore that fails at any step drops the database it created and leaves the media
+# folder as it was. Then point DATABASE_URL at the new database (or rename it) and restart the application. See
+# childprotect/deploy/BACKUP.md.
 set -euo pipefail
 umask 077
 
@@ -24,12 +28,13 @@ umask 077
 . "$(dirname "${BASH_SOURCE[0]}")/pgenv.sh"
 
 usage() {
-  sed -n '5,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '5,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 media_dir=$(default_media_dir)
 with_media=1
+replace_media=0
 passphrase_file=""
 dump=""
 new_db=""
@@ -37,6 +42,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --media-dir) [ $# -ge 2 ] || usage; media_dir=$2; shift 2 ;;
     --no-media) with_media=0; shift ;;
+    --replace-media) replace_media=1; shift ;;
     --passphrase-file) [ $# -ge 2 ] || usage; passphrase_file=$2; shift 2 ;;
     -h | --help) usage ;;
     -*) echo "unknown option: $1" >&2; usage ;;
@@ -74,9 +80,11 @@ exists=$(psql -X -tA --dbname=postgres -c "$exists_sql" 2>/dev/null || psql -X -
 
 if [ "$with_media" = 1 ]; then
   [ -f "$folder/$media_name" ] || die "no media archive $folder/$media_name (use --no-media to restore the database only)"
-  if [ -d "$media_dir" ] && [ -n "$(ls -A "$media_dir")" ]; then
-    die "the media folder $media_dir is not empty: move it away, or pass --media-dir with an empty folder"
+  if [ "$replace_media" = 0 ] && [ -d "$media_dir" ] && [ -n "$(ls -A "$media_dir")" ]; then
+    die "the media folder $media_dir is not empty: move it away, pass --media-dir with an empty folder, or pass" \
+      "--replace-media to replace its files by the backup's"
   fi
+  [ ! -e "$media_dir" ] || [ -d "$media_dir" ] || die "$media_dir is not a folder"
 fi
 
 # Nothing is touched until every file has been checked: the checksums (every file used must be listed), then each
@@ -100,11 +108,18 @@ created=0
 media_parent=$(dirname "$media_dir")
 made_parent=0
 staged=""
+aside_parent=""
 cleanup() {
   local status=$?
   rm -rf "$work"
   gpg_home_stop
   if [ "$status" != 0 ]; then
+    if [ -n "$aside_parent" ]; then
+      if [ -d "$aside_parent/media" ] && [ ! -e "$media_dir" ]; then
+        mv "$aside_parent/media" "$media_dir" # the swap failed half-way: the old folder goes back
+      fi
+      rmdir "$aside_parent" 2>/dev/null || true
+    fi
     [ -z "$staged" ] || rm -rf "$staged"
     [ "$made_parent" = 0 ] || rmdir "$media_parent" 2>/dev/null || true
     if [ "$created" = 1 ]; then
@@ -161,8 +176,9 @@ if [ "$with_media" = 1 ]; then
     made_parent=1
   fi
   staged=$(mktemp -d "$media_parent/.restore-media-XXXXXX")
-  echo "tar $media_name -> $media_dir"
-  tar --extract --gzip --no-same-owner --file="$media_file" --directory="$staged"
+  echo "tar $media_name -> $staged"
+  tar --extract --gzip --no-same-owner --file="$media_file" --directory="$staged" ||
+    die "extracting $media_name failed (a full disk?)"
 fi
 
 tables=$(psql -X --dbname="$new_db" -tAc \
@@ -174,9 +190,20 @@ else
   echo "warning: $new_db has no django_migrations table: is this a childprotect backup?" >&2
 fi
 if [ "$with_media" = 1 ]; then
-  [ ! -d "$media_dir" ] || rmdir "$media_dir" # checked empty above
+  # The swap: the folder there (if any) moved aside, the extracted one moved in (renames on one file system), then
+  # the old one deleted. A failure between the two renames puts the old folder back (cleanup).
+  if [ -d "$media_dir" ]; then
+    chmod --reference="$media_dir" "$staged" # the folder keeps its permissions
+    aside_parent=$(mktemp -d "$media_parent/.replaced-media-XXXXXX")
+    mv "$media_dir" "$aside_parent/media"
+  fi
   mv "$staged" "$media_dir"
   staged=""
+  if [ -n "$aside_parent" ]; then
+    echo "media folder $media_dir replaced: deleting the files it held before"
+    rm -rf "$aside_parent"
+    aside_parent=""
+  fi
 fi
 created=2 # done: kept whatever happens next
 echo "restored into database $new_db: $tables tables, $migrations migrations applied"

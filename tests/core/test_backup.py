@@ -405,3 +405,60 @@ def test_a_failed_restore_leaves_the_database_and_the_media_exactly_as_they_were
         subprocess.run(  # noqa: S603 (dropdb, arguments as a list)
             [str(shutil.which("dropdb")), "--if-exists", new_database], env=pg_env, check=False, capture_output=True
         )
+
+
+@on_postgresql
+@with_pg_tools
+@with_bash
+@committed
+def test_replacing_a_media_folder_swaps_it_only_once_a_good_archive_is_extracted(
+    data_put_back, cast, commune_a, tmp_path
+):
+    _children(cast["officer_a"], commune_a, ["Hoàng Thị Em"])
+    media = tmp_path / "var" / "media"
+    (media / "attachments").mkdir(parents=True)
+    for i in range(40):  # enough that a truncated archive still holds some whole files
+        (media / "attachments" / f"bien-ban-{i}.pdf").write_bytes(os.urandom(20_000))
+    backups = tmp_path / "backups"
+    env = {**_without_pg_variables(), "DATABASE_URL": _database_url(), "CHILDPROTECT_VAR_DIR": str(tmp_path / "var")}
+    backup = _bash("backup.sh", env, str(backups))
+    assert backup.returncode == 0, backup.stderr
+    (dump,) = backups.glob("childprotect-*.dump")
+    stem = dump.name.removesuffix(".dump")
+    damaged = tmp_path / "damaged"
+    shutil.copytree(backups, damaged)
+    _truncate(damaged / f"{stem}-media.tar.gz")
+    _reseal(damaged, stem)
+
+    target = tmp_path / "live" / "media"  # a media folder in use, with files the backup does not have
+    (target / "attachments").mkdir(parents=True)
+    (target / "attachments" / "moi-tai-len.pdf").write_bytes(b"%PDF-1.7 uploaded since")
+    (target / "reports").mkdir()
+    (target / "reports" / "bao-cao.pdf").write_bytes(b"%PDF-1.7 report")
+    before = _tree(target)
+    names = [f"{connection.settings_dict['NAME']}_restored_{os.getpid()}_{n}" for n in range(3)]
+    pg_env = pg_environment(connection.settings_dict, base=_without_pg_variables())
+    try:
+        refused = _bash("restore.sh", env, "--media-dir", str(target), str(dump), names[0])
+        assert refused.returncode != 0
+        assert "is not empty" in refused.stderr and "--replace-media" in refused.stderr
+
+        failed = _bash(
+            "restore.sh", env, "--replace-media", "--media-dir", str(target), str(damaged / dump.name), names[1]
+        )
+        assert failed.returncode != 0, failed.stdout
+        assert "media archive" in failed.stderr
+        assert f"the media folder {target}" in failed.stderr and "as they were" in failed.stderr
+        assert _tree(target) == before  # untouched
+        assert sorted(p.name for p in target.parent.iterdir()) == ["media"]  # no temporary folder left
+
+        restore = _bash("restore.sh", env, "--replace-media", "--media-dir", str(target), str(dump), names[2])
+        assert restore.returncode == 0, restore.stderr
+        assert _tree(target) == _tree(media)  # the backup's files, and only them
+        assert sorted(p.name for p in target.parent.iterdir()) == ["media"]  # the old folder deleted
+        assert _databases_named(names[0]) == _databases_named(names[1]) == []
+    finally:
+        for name in names:
+            subprocess.run(  # noqa: S603 (dropdb, arguments as a list)
+                [str(shutil.which("dropdb")), "--if-exists", name], env=pg_env, check=False, capture_output=True
+            )

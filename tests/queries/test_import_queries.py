@@ -26,13 +26,15 @@ from tests.support.places import OTHER_PROVINCE_COMMUNE
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 # The preview: the job saved and its upload audited (in a savepoint here, inside the test's transaction); then, in the
-# task, the job, the communes in reach (the supervisor's unit, then its communes), the ethnicity terms, the ID numbers
-# and the registered names read once each, and the preview saved.
-CHECK_QUERIES = 11
-# The confirmation: the job locked, saved and audited; the task reads the job, the same as the preview, then inserts
-# the children, carers, groups, audit entries and the flag of a shared ID, updates the registered child with its
-# audit entry, and saves the outcome.
-CONFIRM_QUERIES = 24
+# task, the job read and its start recorded (the stale sweep's sign of life), the communes in reach (the supervisor's
+# unit, then its communes), the ethnicity terms, the ID numbers and the registered names read once each, and the
+# preview saved.
+CHECK_QUERIES = 12
+# The confirmation: the job locked, saved and audited; the task reads the job, records its start, locks the job's row
+# for the import's transaction (the stale sweep skips it), reads the same as the preview, then inserts the children,
+# carers, groups, audit entries and the flag of a shared ID, updates the registered child with its audit entry, and
+# saves the outcome.
+CONFIRM_QUERIES = 26
 
 
 @pytest.fixture
