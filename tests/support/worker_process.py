@@ -87,9 +87,13 @@ def broker_down() -> Iterator[None]:
 
 
 class WorkerProcess:
-    """One worker consuming `queue`, with `settings` given as environment variables (settings.py reads them)."""
+    """One worker consuming `queue`, with `settings` given as environment variables (settings.py reads them); the
+    solo pool (the task runs in the worker's process) unless `pool` says otherwise, and the modules of `include`
+    loaded besides the project's tasks."""
 
-    def __init__(self, queue: str, log: Path, settings: dict[str, str]) -> None:
+    def __init__(
+        self, queue: str, log: Path, settings: dict[str, str], pool: str = "solo", include: str = ""
+    ) -> None:
         env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
         env.update(
             {
@@ -102,11 +106,14 @@ class WorkerProcess:
         )
         self.log = log
         name = f"{log.stem}-{uuid.uuid4().hex[:6]}@%h"
-        command = [sys.executable, "-m", "celery", "-A", "childprotect", "worker", "--pool=solo", "--concurrency=1",
-                   "-Q", queue, "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
+        command = [sys.executable, "-m", "celery", "-A", "childprotect", "worker", f"--pool={pool}", "--concurrency=1",
+                   *(["--include", include] if include else []), "-Q", queue, "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
                    "--loglevel=INFO"]  # fmt: skip
         with log.open("wb") as out:
-            self.process = subprocess.Popen(command, env=env, cwd=BASE_DIR, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+            # A session of its own: kill() reaches a prefork worker's pool processes too.
+            self.process = subprocess.Popen(  # noqa: S603
+                command, env=env, cwd=BASE_DIR, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -128,7 +135,7 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no handler, as the kernel's OOM killer or a pulled plug."""
-        os.kill(self.process.pid, signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
 
     def stop(self) -> None:
