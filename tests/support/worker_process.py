@@ -91,9 +91,7 @@ class WorkerProcess:
     solo pool (the task runs in the worker's process) unless `pool` says otherwise, and the modules of `include`
     loaded besides the project's tasks."""
 
-    def __init__(
-        self, queue: str, log: Path, settings: dict[str, str], pool: str = "solo", include: str = ""
-    ) -> None:
+    def __init__(self, queue: str, log: Path, settings: dict[str, str], pool: str = "solo", include: str = "") -> None:
         env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
         env.update(
             {
@@ -107,8 +105,8 @@ class WorkerProcess:
         self.log = log
         name = f"{log.stem}-{uuid.uuid4().hex[:6]}@%h"
         command = [sys.executable, "-m", "celery", "-A", "childprotect", "worker", f"--pool={pool}", "--concurrency=1",
-                   *(["--include", include] if include else []), "-Q", queue, "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
-                   "--loglevel=INFO"]  # fmt: skip
+                   *(["--include", include] if include else []), "-Q", queue, "-n", name, "--without-gossip",
+                   "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]  # fmt: skip
         with log.open("wb") as out:
             # A session of its own: kill() reaches a prefork worker's pool processes too.
             self.process = subprocess.Popen(  # noqa: S603
