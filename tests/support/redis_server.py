@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,10 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self) -> None:
+    """With a `folder`, what Redis holds survives a stop (an append-only file written at every command, as a
+    production Redis keeps its queues); without one, a stop loses it."""
+
+    def __init__(self, folder: Path | None = None) -> None:
         executable = shutil.which("redis-server")
         if executable is None:
             pytest.skip("redis-server is not installed: the broker outage tests start a Redis of their own")
@@ -27,9 +31,14 @@ class RedisServer:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
+        self.folder = folder
 
     def start(self) -> None:
-        command = [self.executable, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        command = [self.executable, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        if self.folder is None:
+            command += ["--appendonly", "no"]
+        else:
+            command += ["--dir", str(self.folder), "--appendonly", "yes", "--appendfsync", "always"]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -41,7 +50,7 @@ class RedisServer:
         raise AssertionError("redis-server did not start")
 
     def stop(self, sig: int = signal.SIGKILL) -> None:
-        """SIGKILL by default: the broker vanishes with what it held (nothing is saved), as a crashed server."""
+        """SIGKILL by default: the broker vanishes at once, as a crashed server."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(sig)
             self.process.wait(10)

@@ -66,16 +66,13 @@ def private_queue() -> Iterator[str]:
 
 
 @contextmanager
-def broker_down() -> Iterator[None]:
-    """This process publishes to Redis on a port nothing listens to: publishing a task fails (after Celery's retries).
+def publishing_to(url: str) -> Iterator[None]:
+    """This process publishes its tasks to the broker at `url`.
 
     The write URL, not broker_url: Celery prefers the CELERY_BROKER_URL environment variable (CI's Redis run) to
     broker_url in its configuration, but takes broker_write_url from the configuration first."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     before = app.conf.get("broker_write_url")
-    app.conf.update(broker_write_url=f"redis://127.0.0.1:{port}/0")
+    app.conf.update(broker_write_url=url)
     app._pool = None
     app.amqp._producer_pool = None
     try:
@@ -84,6 +81,16 @@ def broker_down() -> Iterator[None]:
         app.conf.update(broker_write_url=before)
         app._pool = None
         app.amqp._producer_pool = None
+
+
+@contextmanager
+def broker_down() -> Iterator[None]:
+    """This process publishes to Redis on a port nothing listens to: publishing fails (after Celery's retries)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with publishing_to(f"redis://127.0.0.1:{port}/0"):
+        yield
 
 
 class WorkerProcess:
