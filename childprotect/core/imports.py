@@ -696,6 +696,10 @@ class PlanChanged(Exception):
     pass
 
 
+class AlreadyApplied(Exception):
+    pass
+
+
 def job_confirm(*, actor: User, job: ImportJob) -> bool:
     """Queue the import of a checked file; only its uploader confirms, once."""
     with transaction.atomic():
@@ -738,6 +742,11 @@ def job_apply(job_id: int) -> ImportJob:
     try:
         rows = _rows_of(job, chosen)
         with transaction.atomic():
+            # The task may be delivered again while it runs (a run longer than the broker's visibility timeout,
+            # docs/architecture.md#broker-outages-and-killed-workers): the second run waits for the first's commit
+            # here, then finds the job done.
+            if not ImportJob.objects.select_for_update().filter(pk=job.pk, status=ImportStatus.APPLYING).exists():
+                raise AlreadyApplied
             plan = chosen.apply(job.created_by, rows, _reporter(job.pk, 0, 100))
             if plan.errors or plan.counts() != previewed:
                 raise PlanChanged
@@ -747,6 +756,10 @@ def job_apply(job_id: int) -> ImportJob:
                 obj=job,
                 changes={"rows": plan.rows, "create": plan.create, "update": plan.update, "skip": plan.skip},
             )
+            ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE)  # with the rows, in their commit
+    except AlreadyApplied:
+        job.refresh_from_db()
+        return job
     except (FileRefused, PlanChanged):
         job.status = ImportStatus.FAILED
         job.result = {
