@@ -48,10 +48,17 @@ def redis() -> Iterator[RedisServer]:
 @pytest.fixture
 def publisher(redis: RedisServer) -> Iterator[Celery]:
     """Publishes to the test's Redis (this process's own app may be on the filesystem transport)."""
-    probe = Celery("probe", broker=redis.url, set_as_current=False)
-    probe.conf.update(task_serializer="json", broker_connection_timeout=2)
+    probe = probe_for(redis)
     yield probe
     probe.close()
+
+
+def probe_for(redis: RedisServer) -> Celery:
+    """A Celery app that publishes to `redis`: its write URL, since Celery prefers the CELERY_BROKER_URL environment
+    variable (CI's Redis pass) to a broker URL given in its configuration."""
+    probe = Celery("probe", set_as_current=False)
+    probe.conf.update(broker_write_url=redis.url, task_serializer="json", broker_connection_timeout=2)
+    return probe
 
 
 @pytest.fixture
@@ -147,7 +154,7 @@ def test_the_deadline_scan_during_an_outage_owes_every_reminder_notification_and
         mail = {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
                 "EMAIL_PORT": str(smtp.port)}  # fmt: skip
         worker = start_worker(workers, redis, QUEUES, tmp_path / "worker.log", "prefork", **mail)
-        probe = Celery("probe", broker=redis.url, set_as_current=False)
+        probe = probe_for(redis)
         try:
             redis.stop()
             with publishing_to(redis.url):
