@@ -253,7 +253,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A broker that does not answer must not hold a web request: give up connecting after 2 s (see below).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+    # A task taken by a worker that then vanished (SIGKILL, power cut) stays "unacked" in Redis; it is given to another
+    # worker after visibility_timeout seconds (kombu's default: an hour). A task waiting for its countdown or ETA
+    # longer than this inside a worker is also given out again: every task is idempotent, so it runs once more at
+    # worst (docs/architecture.md#broker-outages-and-killed-workers). Workers look for such tasks as they start and
+    # every 100 s (kombu's defaults).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 2,
+        "visibility_timeout": env.int("CHILDPROTECT_BROKER_VISIBILITY_TIMEOUT", default=600),
+    }
 # Publishing to a dead broker: two quick retries, then the caller goes on (e-mails are swept up later, see
 # CHILDPROTECT_ALERT_SWEEP_AFTER_SECONDS); Celery's default would retry 3 times and the redis client waits unbounded.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -266,7 +274,19 @@ CELERY_TIMEZONE = TIME_ZONE
 # (docs/alerts.md#a-hanging-provider).
 CHILDPROTECT_MESSAGES_QUEUE = env.str("CHILDPROTECT_MESSAGES_QUEUE", default="messages")
 CELERY_TASK_ROUTES = {"childprotect.alerts.tasks.*": {"queue": CHILDPROTECT_MESSAGES_QUEUE}}
-CELERY_TASK_ACKS_LATE = True  # a task that dies mid-way is redelivered; tasks are written to be idempotent
+# A task that dies mid-way is redelivered; tasks are written to be idempotent. acks_late alone acknowledges a task
+# whose pool process was killed (OOM killer, SIGKILL): reject_on_worker_lost requeues it instead. A worker killed
+# whole leaves its task unacked: Redis gives it out again after the visibility timeout above. The filesystem
+# transport (make run) never redelivers: there the periodic sweeps and scans redo what a killed worker left.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker that loses the broker reconnects, however long the outage (Celery gives up after 100 attempts by
+# default, the worker then exits); a task running meanwhile finishes (its acknowledgement may be lost with the
+# connection: it is then redelivered and, idempotent, runs once more).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -8,6 +8,7 @@ Submission freezes the figures: nothing done to cases afterwards changes a sent 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +42,8 @@ from .models import PdfStatus, PeriodicReport, ReportEvent, ReportStatus, SentVe
 from .periods import Period, PeriodKind, period_for
 from .selectors import periodic_reports_visible_to
 from .workflow import FROZEN, TRANSITIONS, Transition
+
+logger = logging.getLogger(__name__)
 
 
 def role_towards(user: User, unit: AdminUnit) -> set[str]:
@@ -405,9 +408,19 @@ def report_pdf_queue(*, actor: User, report: PeriodicReport) -> bool:
         )
         from .tasks import render_report_pdf
 
-        transaction.on_commit(lambda: render_report_pdf.delay(locked.pk, actor.pk))
+        transaction.on_commit(lambda: _queue_pdf(render_report_pdf, locked.pk, actor.pk))
     report.refresh_from_db()
     return True
+
+
+def _queue_pdf(task: Any, report_id: int, actor_id: int) -> None:
+    """Queue the PDF's rendering; a broker that is down is no error for the request: the PDF, still pending, is marked
+    failed (not "being made" forever), and can be asked for again."""
+    try:
+        task.delay(report_id, actor_id)
+    except Exception:  # kombu's OperationalError, a timeout, a refused connection: all are "not queued"
+        logger.warning("report %s: PDF task not queued (broker unavailable)", report_id, exc_info=True)
+        PeriodicReport.objects.filter(pk=report_id, pdf_status=PdfStatus.PENDING).update(pdf_status=PdfStatus.FAILED)
 
 
 def _pdf_progress(report_id: int, percent: int, status: str = PdfStatus.RUNNING) -> None:

@@ -35,6 +35,8 @@ from childprotect.text import fold, nfc
 from .legacy_text import convert as legacy_convert
 from .models import ImportJob, ImportStatus
 
+logger = logging.getLogger(__name__)
+
 if TYPE_CHECKING:  # accounts imports core
     from childprotect.accounts.models import User
 
@@ -658,9 +660,26 @@ def job_create(*, actor: User, kind: str, filename: str, content: bytes | None, 
             job.save()
             from .tasks import check_import
 
-            transaction.on_commit(lambda: check_import.delay(job.pk))
+            transaction.on_commit(lambda: _queue(check_import, job.pk, ImportStatus.CHECKING))
         audit_record(actor=actor, action=ImportAction.UPLOAD, obj=job, changes={"kind": kind, "size": job.size})
     return job
+
+
+NOT_QUEUED = (
+    "Hệ thống xử lý nền tạm thời không nhận việc, nên tệp chưa được xử lý và chưa nhập dòng nào. Hãy thử lại sau."
+)
+
+
+def _queue(task: Any, job_id: int, status: str) -> None:
+    """Queue the job's task; a broker that is down is no error for the request: the job, still `status`, ends failed
+    with a message to try again (nothing was imported), instead of waiting for a task that was never queued."""
+    try:
+        task.delay(job_id)
+    except Exception:  # kombu's OperationalError, a timeout, a refused connection: all are "not queued"
+        logger.warning("import job %s: task not queued (broker unavailable)", job_id, exc_info=True)
+        ImportJob.objects.filter(pk=job_id, status=status).update(
+            status=ImportStatus.FAILED, result={"message": NOT_QUEUED}, finished_at=timezone.now()
+        )
 
 
 def _rows_of(job: ImportJob, chosen: Importer) -> Table:
@@ -755,7 +774,7 @@ def job_confirm(*, actor: User, job: ImportJob) -> bool:
         audit_record(actor=actor, action=ImportAction.CONFIRM, obj=locked, changes={"kind": locked.kind})
         from .tasks import apply_import
 
-        transaction.on_commit(lambda: apply_import.delay(locked.pk))
+        transaction.on_commit(lambda: _queue(apply_import, locked.pk, ImportStatus.APPLYING))
     job.refresh_from_db()
     return True
 
@@ -798,10 +817,13 @@ def job_apply(job_id: int) -> ImportJob:
     try:
         rows = _rows_of(job, chosen)
         with transaction.atomic():
+            # The job's row locked for the import's transaction: the stale sweep skips it, and a second delivery of
+            # the task (a run longer than the broker's visibility timeout) waits here for the first's commit, then
+            # finds the job done and does nothing (docs/architecture.md#broker-outages-and-killed-workers).
             mine = ImportJob.objects.select_for_update().filter(pk=job.pk, status=ImportStatus.APPLYING)
             if not list(mine.values_list("pk", flat=True)):
                 job.refresh_from_db()
-                return job  # failed as stale meanwhile: its page says nothing was imported, and so it stays
+                return job  # done by an earlier delivery, or failed as stale meanwhile: so it stays
             plan = chosen.apply(job.created_by, rows, _reporter(job.pk, 0, 100))
             if plan.errors or plan.counts() != previewed:
                 raise PlanChanged

@@ -248,3 +248,18 @@ def test_the_list_says_when_the_next_report_opens_and_links_the_one_that_can_be_
     assert page.context["period"].key == "annual-2026" and page.context["sendable"].key == "semiannual-2026"
     assert "Báo cáo kỳ tới gửi được từ ngày 14/12/2026" in html(page)
     assert page.context["own_sendable"] == semi and detail(semi) in html(page)
+
+
+def test_a_pdf_asked_for_while_the_broker_is_down_is_marked_failed_and_can_be_asked_for_again(
+    approved, supervisor, django_capture_on_commit_callbacks, request
+):
+    from reporting.models import PdfStatus
+    from reporting.services import report_pdf_queue
+
+    request.getfixturevalue("dead_broker")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert report_pdf_queue(actor=supervisor, report=approved)  # no error for the request
+    approved.refresh_from_db()
+    assert approved.pdf_status == PdfStatus.FAILED  # not "waiting" for a task that was never queued
+    with django_capture_on_commit_callbacks(execute=False):
+        assert report_pdf_queue(actor=supervisor, report=approved)  # asked for again

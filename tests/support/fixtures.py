@@ -235,3 +235,14 @@ def report_post(phone_channel):
         return {k: v for k, v in data.items() if v is not None}
 
     return build
+
+
+@pytest.fixture
+def dead_broker(eager_celery):
+    """Tasks are published for real (not eager) to a broker nothing listens to: publishing fails after Celery's quick
+    retries, as during an outage."""
+    from .worker_process import broker_down
+
+    celery_app.conf.task_always_eager = False
+    with broker_down():
+        yield

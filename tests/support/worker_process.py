@@ -68,16 +68,13 @@ def private_queue(tasks: tuple[str, ...] = ROUTED) -> Iterator[str]:
 
 
 @contextmanager
-def broker_down() -> Iterator[None]:
-    """This process publishes to Redis on a port nothing listens to: publishing a task fails (after Celery's retries).
+def publishing_to(url: str) -> Iterator[None]:
+    """This process publishes its tasks to the broker at `url`.
 
     The write URL, not broker_url: Celery prefers the CELERY_BROKER_URL environment variable (CI's Redis run) to
     broker_url in its configuration, but takes broker_write_url from the configuration first."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     before = app.conf.get("broker_write_url")
-    app.conf.update(broker_write_url=f"redis://127.0.0.1:{port}/0")
+    app.conf.update(broker_write_url=url)
     app._pool = None
     app.amqp._producer_pool = None
     try:
@@ -88,10 +85,22 @@ def broker_down() -> Iterator[None]:
         app.amqp._producer_pool = None
 
 
-class WorkerProcess:
-    """One worker consuming `queue`, with `settings` given as environment variables (settings.py reads them)."""
+@contextmanager
+def broker_down() -> Iterator[None]:
+    """This process publishes to Redis on a port nothing listens to: publishing fails (after Celery's retries)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with publishing_to(f"redis://127.0.0.1:{port}/0"):
+        yield
 
-    def __init__(self, queue: str, log: Path, settings: dict[str, str]) -> None:
+
+class WorkerProcess:
+    """One worker consuming `queue`, with `settings` given as environment variables (settings.py reads them); the
+    solo pool (the task runs in the worker's process) unless `pool` says otherwise, and the modules of `include`
+    loaded besides the project's tasks."""
+
+    def __init__(self, queue: str, log: Path, settings: dict[str, str], pool: str = "solo", include: str = "") -> None:
         env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
         env.update(
             {
@@ -104,11 +113,14 @@ class WorkerProcess:
         )
         self.log = log
         name = f"{log.stem}-{uuid.uuid4().hex[:6]}@%h"
-        command = [sys.executable, "-m", "celery", "-A", "childprotect", "worker", "--pool=solo", "--concurrency=1",
-                   "-Q", queue, "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
-                   "--loglevel=INFO"]  # fmt: skip
+        command = [sys.executable, "-m", "celery", "-A", "childprotect", "worker", f"--pool={pool}", "--concurrency=1",
+                   *(["--include", include] if include else []), "-Q", queue, "-n", name, "--without-gossip",
+                   "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]  # fmt: skip
         with log.open("wb") as out:
-            self.process = subprocess.Popen(command, env=env, cwd=BASE_DIR, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+            # A session of its own: kill() reaches a prefork worker's pool processes too.
+            self.process = subprocess.Popen(  # noqa: S603
+                command, env=env, cwd=BASE_DIR, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -130,7 +142,7 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no handler, as the kernel's OOM killer or a pulled plug."""
-        os.kill(self.process.pid, signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
 
     def stop(self) -> None:

@@ -1,5 +1,8 @@
 """Start the web server, two Celery workers (the jobs; the alert messages) and Celery beat together; Ctrl-C stops them.
 
+A worker or beat that exits on its own (a crash, a killed process) is started again, with a line in the log; the web
+server's exit stops everything (runserver stops on an error the developer must see).
+
 The port is PORT (default 8000) unless --addrport says otherwise; the worker, which sends the e-mails, is told the
 same address (CHILDPROTECT_SITE_URL) so the links in them lead to this server, unless the address is set already.
 """
@@ -11,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -53,6 +56,38 @@ def launch_plan(addrport: str | None, environ: Mapping[str, str]) -> tuple[dict[
     return commands, env
 
 
+RESTART_DELAY = 2.0  # seconds between a process's exit and its restart: one that cannot start does not spin
+
+
+def supervise(
+    processes: dict[str, subprocess.Popen[bytes]],
+    start: Callable[[str], subprocess.Popen[bytes]],
+    interrupted: list[int],
+    log: Callable[[str], None],
+    tick: Callable[[], None] = lambda: None,
+) -> str | None:
+    """Watch `processes` until Ctrl-C (`interrupted` gets a signal number): a worker or beat that exited is started
+    again by `start(name)` (in place in `processes`) and logged; the web server's exit ends the watch, returning
+    "web". Returns None after Ctrl-C."""
+    exited: dict[str, float] = {}
+    while not interrupted:
+        for name, process in list(processes.items()):
+            code = process.poll()
+            if code is None:
+                continue
+            if name == "web":
+                return name
+            if name not in exited:
+                exited[name] = time.monotonic()
+                log(f"Tiến trình {name} đã dừng (mã {code}); khởi động lại sau {RESTART_DELAY:g} giây.")
+            elif time.monotonic() - exited[name] >= RESTART_DELAY and not interrupted:
+                del exited[name]
+                processes[name] = start(name)
+        time.sleep(0.2)
+        tick()
+    return None
+
+
 class Command(BaseCommand):
     help = "Chạy máy chủ web, Celery worker và Celery beat trong một cửa sổ (Ctrl-C để dừng cả ba)."
 
@@ -68,19 +103,27 @@ class Command(BaseCommand):
         # Ctrl-C reaches every process of the terminal's group; note it rather than race the children's exit.
         signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
         signal.signal(signal.SIGTERM, lambda signum, frame: interrupted.append(signum))
+
+        def announce() -> None:
+            nonlocal announced
+            if not announced and time.monotonic() - started > 5:  # after the worker's and beat's banners
+                announced = True
+                self.stdout.write(f"\nMở http://{commands['web'][-1]}/ trong trình duyệt. Ctrl-C để dừng.")
+                logins = ", ".join(a.username for a in ACCOUNTS)
+                self.stdout.write(f"Tài khoản mẫu (mật khẩu {demo_password()}): {logins}\n")
+
         try:
-            while not interrupted and all(p.poll() is None for p in processes.values()):
-                time.sleep(0.5)
-                if not announced and time.monotonic() - started > 5:  # after the worker's and beat's banners
-                    announced = True
-                    self.stdout.write(f"\nMở http://{commands['web'][-1]}/ trong trình duyệt. Ctrl-C để dừng.")
-                    logins = ", ".join(a.username for a in ACCOUNTS)
-                    self.stdout.write(f"Tài khoản mẫu (mật khẩu {demo_password()}): {logins}\n")
-            if interrupted:
+            stopped = supervise(
+                processes,
+                lambda name: subprocess.Popen(commands[name], env=env),  # noqa: S603
+                interrupted,
+                self.stderr.write,
+                announce,
+            )
+            if stopped is None:
                 self.stdout.write("\nĐang dừng...")
             else:
-                stopped = [name for name, p in processes.items() if p.poll() is not None]
-                self.stderr.write(f"Tiến trình {', '.join(stopped)} đã dừng; dừng các tiến trình còn lại.")
+                self.stderr.write(f"Tiến trình {stopped} đã dừng; dừng các tiến trình còn lại.")
         finally:
             for p in processes.values():
                 if p.poll() is None:
