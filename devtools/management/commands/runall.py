@@ -24,7 +24,7 @@ from devtools.demo import ACCOUNTS, demo_password
 
 
 def launch_plan(addrport: str | None, environ: Mapping[str, str]) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """(the three commands, the environment they run in) for `addrport` or, without one, 127.0.0.1:$PORT."""
+    """(the commands, the environment they run in) for `addrport` or, without one, 127.0.0.1:$PORT."""
     addrport = addrport or f"127.0.0.1:{environ.get('PORT') or 8000}"
     host, _, port = addrport.rpartition(":")
     host = host or "127.0.0.1"
