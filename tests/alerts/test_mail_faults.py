@@ -21,15 +21,15 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from cases.models import Reminder, Term, TermKind
-from cases.services import ChildData, ReportData, child_register, report_attach_child, report_receive
+from cases.models import Reminder
 from cases.tasks import scan_deadlines
 from childprotect.accounts.models import Role
 from childprotect.alerts.models import Delivery, DeliveryStatus
 from childprotect.alerts.services import deliveries_sweep
 from childprotect.core.models import Notification
 from childprotect.core.services import notify
-from tests.factories import UserFactory, unit
+from tests.factories import UserFactory
+from tests.support.builders import overdue_emergency
 from tests.support.smtp_server import SmtpServer
 from tests.support.worker_process import ROUTED, WorkerProcess, private_queue, wait_for
 
@@ -113,41 +113,13 @@ def queues() -> Iterator[tuple[str, str]]:
         yield jobs, messages
 
 
-def _overdue_cases(officer, commune, children: int) -> None:
-    """A report received 13 hours ago with `children` children: as many cases past their 12 hours (NĐ 56 Đ26 k3)."""
-    report = report_receive(
-        actor=officer,
-        data=ReportData(
-            report_type="to_giac",
-            channel=Term.objects.get(kind=TermKind.CHANNEL, code="phone"),
-            received_at=timezone.now() - dt.timedelta(hours=13),
-            description="Trẻ bị đánh, chưa có quyết định bảo vệ khẩn cấp.",
-            environment="family",
-            incident_unit=commune,
-            forms=["violence"],
-            reporter_name="Người báo tin",
-        ),
-    )
-    for i in range(children):
-        child = child_register(
-            actor=officer,
-            data=ChildData(full_name=f"Trẻ thứ {i + 1}", sex="female", residence_unit=commune,
-                           date_of_birth=dt.date(2014, 3, 1)),
-        )  # fmt: skip
-        report_attach_child(actor=officer, report=report, child=child)
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("data_put_back")
 def test_while_the_mail_server_hangs_the_scan_finishes_and_the_recipient_logs_in_then_every_email_goes_once(
     queues, tmp_path: Path
 ):
     jobs_queue, messages_queue = queues
-    commune, province = unit("2026:14797"), unit("2026:38")
-    officer = UserFactory(role=Role.COMMUNE_OFFICER, unit=commune, email="canbo@example.vn", password=PASSWORD)
-    UserFactory(role=Role.COMMUNE_CHAIR, unit=commune, email="chutich@example.vn")
-    UserFactory(role=Role.SUPERVISOR, unit=province, email="giamsat@example.vn")
-    _overdue_cases(officer, commune, children=3)
+    officer, _, _ = overdue_emergency(children=3, password=PASSWORD)
     Notification.objects.all().delete()  # the intake's own alerts: this test counts the scan's
     Delivery.objects.all().delete()
 

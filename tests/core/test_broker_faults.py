@@ -9,7 +9,6 @@ folder. These run in both CI passes: they bring their own Redis whatever CELERY_
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 import time
@@ -19,15 +18,13 @@ from pathlib import Path
 
 import pytest
 from celery import Celery
-from django.utils import timezone
 
-from cases.models import Reminder, ReminderKind, Term, TermKind
-from cases.services import ChildData, ReportData, child_register, deadlines_scan, report_attach_child, report_receive
-from childprotect.accounts.models import Role, User
+from cases.models import Reminder, ReminderKind
+from cases.services import deadlines_scan
 from childprotect.alerts.models import Delivery, DeliveryStatus
 from childprotect.core.models import Notification
-from tests.factories import UserFactory, unit
 from tests.support.broker_tasks import RECORD, starts, work
+from tests.support.builders import overdue_emergency
 from tests.support.redis_server import RedisServer
 from tests.support.smtp_server import SmtpServer
 from tests.support.worker_process import WorkerProcess, publishing_to, wait_for
@@ -195,33 +192,3 @@ def test_the_deadline_scan_during_an_outage_owes_every_reminder_notification_and
         assert owed.filter(status=DeliveryStatus.SENT).count() == owed.count() == 3
         assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == len(smtp.messages) == everyone
         assert "Unrecoverable error" not in worker.text()
-
-
-def overdue_emergency() -> tuple[User, User, User]:
-    """A report received 13 hours ago with no emergency decision (NĐ 56 Đ26 k3: 12 hours): one overdue deadline,
-    owed to the officer, the chair and the supervisor, who each get an e-mail."""
-    commune, province = unit("2026:14797"), unit("2026:38")
-    officer = UserFactory(role=Role.COMMUNE_OFFICER, unit=commune, email="canbo@example.vn")
-    chair = UserFactory(role=Role.COMMUNE_CHAIR, unit=commune, email="chutich@example.vn")
-    supervisor = UserFactory(role=Role.SUPERVISOR, unit=province, email="giamsat@example.vn")
-    report = report_receive(
-        actor=officer,
-        data=ReportData(
-            report_type="to_giac",
-            channel=Term.objects.get(kind=TermKind.CHANNEL, code="phone"),
-            received_at=timezone.now() - dt.timedelta(hours=13),
-            description="Trẻ bị đánh, chưa có quyết định bảo vệ khẩn cấp.",
-            environment="family",
-            incident_unit=commune,
-            forms=["violence"],
-            reporter_name="Người báo tin",
-        ),
-    )
-    child = child_register(
-        actor=officer,
-        data=ChildData(
-            full_name="Đinh Thị Mỹ Duyên", sex="female", residence_unit=commune, date_of_birth=dt.date(2014, 3, 1)
-        ),
-    )
-    report_attach_child(actor=officer, report=report, child=child)
-    return officer, chair, supervisor

@@ -7,23 +7,18 @@ transactional because the worker's own connection cannot see a test's uncommitte
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
-from django.utils import timezone
 
-from cases.models import Term, TermKind
-from cases.services import ChildData, ReportData, child_register, report_attach_child, report_receive
 from cases.tasks import scan_deadlines
-from childprotect.accounts.models import Role
 from childprotect.alerts.models import Delivery
 from childprotect.celery import app
 from childprotect.core.models import Notification
-from tests.factories import UserFactory, unit
+from tests.support.builders import overdue_emergency
 
 
 @pytest.fixture
@@ -53,31 +48,7 @@ def _wait_for(condition, timeout: float = 30.0) -> bool:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_overdue_emergency_deadline_notifies_officer_chair_and_supervisor_once_on_a_real_worker(worker):
-    commune, province = unit("2026:14797"), unit("2026:38")
-    officer = UserFactory(role=Role.COMMUNE_OFFICER, unit=commune, email="canbo@example.vn")
-    chair = UserFactory(role=Role.COMMUNE_CHAIR, unit=commune, email="chutich@example.vn")
-    supervisor = UserFactory(role=Role.SUPERVISOR, unit=province, email="giamsat@example.vn")
-    received = timezone.now() - dt.timedelta(hours=13)  # NĐ 56 Đ26 k3: the 12 hours have run out
-    report = report_receive(
-        actor=officer,
-        data=ReportData(
-            report_type="to_giac",
-            channel=Term.objects.get(kind=TermKind.CHANNEL, code="phone"),
-            received_at=received,
-            description="Trẻ bị đánh, chưa có quyết định bảo vệ khẩn cấp.",
-            environment="family",
-            incident_unit=commune,
-            forms=["violence"],
-            reporter_name="Người báo tin",
-        ),
-    )
-    child = child_register(
-        actor=officer,
-        data=ChildData(
-            full_name="Đinh Thị Mỹ Duyên", sex="female", residence_unit=commune, date_of_birth=dt.date(2014, 3, 1)
-        ),
-    )
-    report_attach_child(actor=officer, report=report, child=child)
+    officer, chair, supervisor = overdue_emergency()
     mail.outbox.clear()
 
     first = scan_deadlines.delay().get(timeout=60)

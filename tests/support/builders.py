@@ -14,8 +14,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from cases.models import Case, CaseState, CaseStep, Report
-from cases.services import case_act, report_attach_child
+from cases.models import Case, CaseState, CaseStep, Report, Term, TermKind
+from cases.services import ChildData, ReportData, case_act, child_register, report_attach_child, report_receive
 from childprotect.accounts.models import Role, User
 from childprotect.audit.models import AuditEntry
 from childprotect.places.selectors import successors_of
@@ -295,3 +295,35 @@ def child_row(name: str, born: str = "05/03/2015", code: str = "14797", **extra:
     }
     values.update(extra)
     return [values[c] for c in COLUMNS]
+
+
+def overdue_emergency(*, children: int = 1, **officer: Any) -> tuple[User, User, User]:
+    """A report received 13 hours ago in commune A with `children` children and no emergency decision (NĐ 56 Đ26 k3:
+    12 hours): as many overdue deadlines, each owed to the officer, the chair and the province's supervisor, who each
+    have an e-mail address. For the tests with real workers (transactional: they make their own people).
+    `officer`: more fields of the officer (a password to log in with)."""
+    commune, province = unit("2026:14797"), unit("2026:38")
+    person = UserFactory(role=Role.COMMUNE_OFFICER, unit=commune, email="canbo@example.vn", **officer)
+    chair = UserFactory(role=Role.COMMUNE_CHAIR, unit=commune, email="chutich@example.vn")
+    supervisor = UserFactory(role=Role.SUPERVISOR, unit=province, email="giamsat@example.vn")
+    report = report_receive(
+        actor=person,
+        data=ReportData(
+            report_type="to_giac",
+            channel=Term.objects.get(kind=TermKind.CHANNEL, code="phone"),
+            received_at=timezone.now() - dt.timedelta(hours=13),
+            description="Trẻ bị đánh, chưa có quyết định bảo vệ khẩn cấp.",
+            environment="family",
+            incident_unit=commune,
+            forms=["violence"],
+            reporter_name="Người báo tin",
+        ),
+    )
+    for i in range(children):
+        name = "Đinh Thị Mỹ Duyên" if children == 1 else f"Trẻ thứ {i + 1}"
+        child = child_register(
+            actor=person,
+            data=ChildData(full_name=name, sex="female", residence_unit=commune, date_of_birth=dt.date(2014, 3, 1)),
+        )
+        report_attach_child(actor=person, report=report, child=child)
+    return person, chair, supervisor
