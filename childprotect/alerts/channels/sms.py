@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Collection
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +26,16 @@ from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
-from .base import Message, PermanentFailure, Receipt, ReceiptRejected, Sent, TemporaryFailure, post_json
+from .base import (
+    DeliveryError,
+    Message,
+    PermanentFailure,
+    Receipt,
+    ReceiptRejected,
+    Sent,
+    TemporaryFailure,
+    post_json,
+)
 from .registry import SMS_PROVIDERS
 
 _E164_VN = re.compile(r"^\+84([35789]\d{8})$")  # a Vietnamese mobile number: +84 and 9 digits
@@ -124,11 +134,7 @@ class EsmsAdapter:
             return Sent(provider_id=str(answer.get("SMSID") or ""))
         if code == ESMS_DUPLICATE:  # accepted at an earlier attempt; its receipt names this RequestId
             return Sent(provider_id=message.key)
-        detail = ESMS_CODES.get(code) or str(answer.get("ErrorMessage") or "mã lỗi không rõ")
-        error = f"eSMS {code or '?'}: {detail}"[:300]
-        if code in ESMS_TEMPORARY:
-            raise TemporaryFailure(error)
-        raise PermanentFailure(error)
+        raise _refusal("eSMS", code, ESMS_CODES.get(code) or answer.get("ErrorMessage"), ESMS_TEMPORARY)
 
     def receipts(self, request: HttpRequest) -> list[Receipt]:
         """eSMS calls the CallbackUrl by GET: SMSID, SendStatus (4 refused, 5 done; 1, 2, 7 not yet final),
@@ -202,11 +208,7 @@ class SpeedSmsAdapter:
             if data.get("tranId") in (None, ""):
                 raise PermanentFailure(f"SpeedSMS: câu trả lời không có tranId: {str(answer)[:200]}")
             return Sent(provider_id=str(data["tranId"]))
-        detail = SPEEDSMS_CODES.get(code) or str(answer.get("message") or "mã lỗi không rõ")
-        error = f"SpeedSMS {code or '?'}: {detail}"[:300]
-        if code in SPEEDSMS_TEMPORARY:
-            raise TemporaryFailure(error)
-        raise PermanentFailure(error)
+        raise _refusal("SpeedSMS", code, SPEEDSMS_CODES.get(code) or answer.get("message"), SPEEDSMS_TEMPORARY)
 
     def receipts(self, request: HttpRequest) -> list[Receipt]:
         """SpeedSMS POSTs one JSON report per message: {"type": "report", "tranId": …, "phone": …, "status": 0}
@@ -258,6 +260,13 @@ def _speedsms() -> SpeedSmsAdapter:
         brandname=settings.CHILDPROTECT_SMS_BRANDNAME,
         timeout=settings.CHILDPROTECT_ALERT_HTTP_TIMEOUT,
     )
+
+
+def _refusal(provider: str, code: str, detail: object, temporary: Collection[str]) -> DeliveryError:
+    """A gateway's refusal of a message by its error code: tried again later for the codes in `temporary`, never
+    otherwise (an unknown code included), with the code and its meaning as the error."""
+    error = f"{provider} {code or '?'}: {detail or 'mã lỗi không rõ'}"[:300]
+    return TemporaryFailure(error) if code in temporary else PermanentFailure(error)
 
 
 SMS_PROVIDERS.update({"esms": _esms, "speedsms": _speedsms})
