@@ -11,3 +11,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "childprotect.settings")
 app = Celery("childprotect")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Tasks log the request id of the request that queued them (docs/architecture.md#errors-and-logs).
+import childprotect.logs.task_context  # noqa: E402, F401

@@ -4,7 +4,7 @@ drivers (devtools/bench/race.py, load.py) too, with their own address and sizes 
 this file.
 
 Environment: PORT (8000), WEB_CONCURRENCY (worker processes, 3), GUNICORN_THREADS (threads per process, 4),
-GUNICORN_TIMEOUT (seconds, 120).
+GUNICORN_TIMEOUT (seconds, 120); DJANGO_PRODUCTION and CHILDPROTECT_LOG_FORMAT choose the access log's form.
 """
 
 from __future__ import annotations
@@ -42,3 +42,8 @@ control_socket_disable = True
 # Access and error logs to the container's output.
 accesslog = "-"
 errorlog = "-"
+# JSON access lines (with the request id, without the query string) when the application logs JSON: in production
+# unless CHILDPROTECT_LOG_FORMAT=text (docs/architecture.md#errors-and-logs).
+_production = os.environ.get("DJANGO_PRODUCTION", "").lower() in {"1", "true", "yes", "on"}
+if os.environ.get("CHILDPROTECT_LOG_FORMAT", "json" if _production else "text") == "json":
+    logger_class = "childprotect.logs.gunicorn.JsonAccessLogger"

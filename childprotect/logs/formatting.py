@@ -1,0 +1,52 @@
+"""Log lines: every record gets the request id and the user's numeric id; in production one JSON object a line."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from .context import current_request_id, current_user_id
+
+
+def utc_iso(moment: datetime) -> str:
+    """2026-12-05T15:04:05.123Z: UTC, whatever the server's or the project's time zone (log collectors expect it)."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class RequestContextFilter(logging.Filter):
+    """On the handler (a filter on a logger would miss the records its children pass up)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = current_request_id.get()
+        if not hasattr(record, "user_id"):
+            record.user_id = current_user_id()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601 with milliseconds), level, logger, message, request_id, user_id,
+    and exc_info (the traceback as text) when there is one. Newlines inside are escaped, so a message cannot forge a
+    second line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": utc_iso(datetime.fromtimestamp(record.created, UTC)),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+            "user_id": getattr(record, "user_id", None),
+        }
+        if record.exc_info:
+            entry["exc_info"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exc_info"] = record.exc_text
+        if record.stack_info:
+            entry["stack_info"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s] %(message)s"
