@@ -538,6 +538,9 @@ EMAIL_SUBJECT_PREFIX = "[childprotect] "
 # For any report still made by Django's own reporter: every POST value, cookie, header outside a short list and
 # local variable hidden.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "childprotect.logs.reporter.ProtectedDataFilter"
+# Also the reporter of any other report (Django's lists the query string's values whatever the filter); with DEBUG
+# on, the development error page stays Django's full one.
+DEFAULT_EXCEPTION_REPORTER = "childprotect.logs.reporter.ProtectedDataReporter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.html import escape
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
@@ -62,12 +63,14 @@ class ProtectedDataReporter(ExceptionReporter):
     DETAIL quotes the row's values."""
 
     def get_traceback_text(self) -> str:  # type: ignore[override]
+        if settings.DEBUG:  # the development error page (mails are sent only without DEBUG)
+            return super().get_traceback_text()
         request = self.request
         lines = [
             self.exc_type.__name__ if self.exc_type else "-",
             f"Request: {request.method} {request.path}" if request is not None else "Request: -",
             f"Request ID: {current_request_id.get() or '-'}",
-            f"User ID: {current_user_id() or '-'}",
+            f"User ID: {self._user_id() or '-'}",
             "",
             "Traceback (most recent call last):",
         ]
@@ -81,5 +84,13 @@ class ProtectedDataReporter(ExceptionReporter):
             lines.append(self.exc_type.__name__)
         return "\n".join(lines) + "\n"
 
+    def _user_id(self) -> int | None:
+        user = getattr(self.request, "user", None)
+        if user is not None and user.is_authenticated and isinstance(user.pk, int):
+            return user.pk
+        return current_user_id()
+
     def get_traceback_html(self) -> str:  # type: ignore[override]
+        if settings.DEBUG:
+            return super().get_traceback_html()
         return f"<pre>{escape(self.get_traceback_text())}</pre>"
