@@ -33,7 +33,7 @@ def _loaded_user_id(request: HttpRequest) -> int | None:
     user: Any = request.__dict__.get("user")
     if user is None:
         return None
-    if isinstance(user, LazyObject) and user._wrapped is empty:
+    if isinstance(user, LazyObject) and getattr(user, "_wrapped", empty) is empty:
         # Not looked up yet: a log line must not query the session (it may be written from inside a query).
         return None
     if not user.is_authenticated:

@@ -68,7 +68,21 @@ def sentry_start(*, dsn: str, environment: str, release: str) -> None:
         dsn=dsn,
         environment=environment,
         release=release or None,
-        send_default_pii=False,  # no user names, e-mail addresses, IP addresses, cookies
+        # What the integrations collect, in the form that supersedes send_default_pii=False (deprecated since
+        # sentry-sdk 2.7x): no user details, cookies, bodies, query strings, SQL values, task arguments or local
+        # variables; headers from the safe list only. scrub_event checks it all again before anything is sent.
+        data_collection={
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "http_headers": {"request": {"mode": "allowlist", "terms": sorted(SAFE_HEADERS)}},
+            "http_bodies": [],
+            "url_query_params": {"mode": "off"},
+            "graphql": {"document": False, "variables": False},
+            "gen_ai": {"inputs": False, "outputs": False},
+            "database_query_data": False,
+            "queues": False,
+            "stack_frame_variables": False,
+        },
         include_local_variables=False,
         max_request_body_size="never",
         max_breadcrumbs=0,

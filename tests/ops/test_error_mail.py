@@ -5,6 +5,7 @@ error's DETAIL quotes the row)."""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -50,10 +51,12 @@ def test_a_server_error_mails_the_admins_once_with_the_ids_and_no_data(officer_a
     assert f"User ID: {officer_a.pk}" in message.body
     assert "ChildSaveError" in message.body
     assert "failing_urls.py" in message.body  # where in the code
-    assert not message.alternatives  # no HTML part (it would list the request's data)
+    assert not getattr(message, "alternatives", [])  # no HTML part (it would list the request's data)
     everything = message.message().as_bytes().decode("utf-8", "replace") + message.subject + message.body
     session = client.cookies["sessionid"].value
-    for protected in (CHILD_NAME, REPORTER_PHONE, "cookie-value-7f3a", session, officer_a.username, officer_a.full_name):
+    who = (officer_a.username, officer_a.full_name)
+    protected_values = (CHILD_NAME, REPORTER_PHONE, "cookie-value-7f3a", session, *who)
+    for protected in protected_values:
         assert protected not in everything
     assert "tim=" not in everything
 
@@ -91,7 +94,8 @@ def test_without_debug_the_default_reporter_is_the_one_without_data(rf, officer_
     try:
         raise RuntimeError(CHILD_NAME)
     except RuntimeError:
-        reporter = get_exception_reporter_class(request)(request, *sys.exc_info())
+        reporter_class: Any = get_exception_reporter_class(request)
+        reporter = reporter_class(request, *sys.exc_info())
 
     assert isinstance(reporter, ProtectedDataReporter)
     text = reporter.get_traceback_text() + reporter.get_traceback_html()

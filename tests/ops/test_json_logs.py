@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from kombu import Connection
+from kombu.connection import Connection
 
 from childprotect.celery import app as celery_app
 from childprotect.logs.context import current_request, current_request_id, current_task_user_id
@@ -74,7 +74,7 @@ def test_a_server_error_is_one_line_with_its_traceback_and_no_posted_data(office
 
 
 def test_a_newline_in_a_message_does_not_make_a_second_line(json_log):
-    logging.getLogger("tests.failing").warning("dòng một\n{\"level\": \"ERROR\"}")
+    logging.getLogger("tests.failing").warning('dòng một\n{"level": "ERROR"}')
 
     assert len(json_log.raw().splitlines()) == 1
     assert json_log.lines()[0]["message"] == 'dòng một\n{"level": "ERROR"}'
@@ -122,7 +122,8 @@ def test_the_request_id_travels_in_the_task_message_and_is_taken_up_by_the_worke
 
 def _log_from_a_new_process(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """A new process that sets Django up from childprotect.settings in this environment, then logs one line."""
-    environ = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "CHILDPROTECT_LOG_FORMAT", "DJANGO_PRODUCTION"}}
+    unset = {"DEBUG", "CHILDPROTECT_LOG_FORMAT", "DJANGO_PRODUCTION"}
+    environ = {k: v for k, v in os.environ.items() if k not in unset}
     environ.update(
         {
             "ALLOWED_HOSTS": "childprotect.example.vn",

@@ -21,7 +21,7 @@ class ChildSaveError(Exception):
 def boom(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("child_name", "")
     logger.info("đang lưu hồ sơ")
-    raise ChildSaveError(f'DETAIL: Key (full_name)=({name}) already exists.')
+    raise ChildSaveError(f"DETAIL: Key (full_name)=({name}) already exists.")
 
 
 def logged(request: HttpRequest) -> HttpResponse:
