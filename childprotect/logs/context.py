@@ -18,6 +18,10 @@ current_request: ContextVar[HttpRequest | None] = ContextVar("current_request", 
 # In a Celery task: the id of the person whose request queued it.
 current_task_user_id: ContextVar[int | None] = ContextVar("current_task_user_id", default=None)
 
+# Where the request keeps its id, for the lines written about it after the middleware has returned (Django logs a
+# 4xx or 5xx response's "Not Found: /path" there, with the request on the record).
+REQUEST_ID_META = "childprotect.request_id"
+
 # An id set by the reverse proxy is kept if it is a plain token; anything else (a newline that would forge a log
 # line, a megabyte of text) is replaced by one of ours.
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -29,7 +33,7 @@ def request_id_from(incoming: str | None) -> str:
     return uuid.uuid4().hex
 
 
-def _loaded_user_id(request: HttpRequest) -> int | None:
+def loaded_user_id(request: HttpRequest) -> int | None:
     user: Any = request.__dict__.get("user")
     if user is None:
         return None
@@ -45,5 +49,5 @@ def _loaded_user_id(request: HttpRequest) -> int | None:
 def current_user_id() -> int | None:
     request = current_request.get()
     if request is not None:
-        return _loaded_user_id(request)
+        return loaded_user_id(request)
     return current_task_user_id.get()

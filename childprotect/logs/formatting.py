@@ -7,7 +7,9 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from .context import current_request_id, current_user_id
+from django.http import HttpRequest
+
+from .context import REQUEST_ID_META, current_request_id, current_user_id, loaded_user_id
 
 
 def utc_iso(moment: datetime) -> str:
@@ -19,10 +21,16 @@ class RequestContextFilter(logging.Filter):
     """On the handler (a filter on a logger would miss the records its children pass up)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # Django's line about a 4xx or 5xx response is written after the middleware returned: its record carries
+        # the request itself.
+        request = getattr(record, "request", None)
+        if not isinstance(request, HttpRequest):
+            request = None
         if not hasattr(record, "request_id"):
-            record.request_id = current_request_id.get()
+            record.request_id = current_request_id.get() or (request and request.META.get(REQUEST_ID_META))
         if not hasattr(record, "user_id"):
-            record.user_id = current_user_id()
+            user_id = current_user_id()
+            record.user_id = user_id if user_id is not None or request is None else loaded_user_id(request)
         return True
 
 

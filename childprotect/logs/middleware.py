@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from .context import current_request, current_request_id, request_id_from
+from .context import REQUEST_ID_META, current_request, current_request_id, request_id_from
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -18,6 +18,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        request.META[REQUEST_ID_META] = request_id
         id_token = current_request_id.set(request_id)
         request_token = current_request.set(request)
         try:

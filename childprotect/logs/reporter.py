@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils.html import escape
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
-from .context import current_request_id, current_user_id
+from .context import REQUEST_ID_META, current_request_id, current_user_id
 
 # Request headers (META keys) that say nothing about a person or a record.
 SAFE_META = frozenset(
@@ -69,7 +69,7 @@ class ProtectedDataReporter(ExceptionReporter):
         lines = [
             self.exc_type.__name__ if self.exc_type else "-",
             f"Request: {request.method} {request.path}" if request is not None else "Request: -",
-            f"Request ID: {current_request_id.get() or '-'}",
+            f"Request ID: {self._request_id() or '-'}",
             f"User ID: {self._user_id() or '-'}",
             "",
             "Traceback (most recent call last):",
@@ -83,6 +83,11 @@ class ProtectedDataReporter(ExceptionReporter):
         if self.exc_type:
             lines.append(self.exc_type.__name__)
         return "\n".join(lines) + "\n"
+
+    def _request_id(self) -> str | None:
+        if current_request_id.get():
+            return current_request_id.get()
+        return self.request.META.get(REQUEST_ID_META) if self.request is not None else None
 
     def _user_id(self) -> int | None:
         user = getattr(self.request, "user", None)

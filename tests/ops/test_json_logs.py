@@ -170,3 +170,13 @@ def test_an_unknown_log_format_stops_the_start(tmp_path):
 
     assert done.returncode != 0
     assert "CHILDPROTECT_LOG_FORMAT" in done.stderr
+
+
+def test_an_api_request_with_a_token_logs_the_token_s_account_id(hotline, json_log):
+    # The API authenticates inside the view (DRF), after the middleware: the line still gets the account's id.
+    response = hotline.call("get", "/api/v1/reports/2026-14797-999999/", HTTP_X_REQUEST_ID="api-req-3")
+
+    assert response.status_code == 404
+    line = next(line for line in json_log.lines() if line["logger"] == "django.request")
+    assert line["level"] == "WARNING" and line["request_id"] == "api-req-3"
+    assert line["user_id"] == hotline.client.account.pk
