@@ -36,9 +36,12 @@ class LogCapture:
 def json_log():
     handler = console_handler()
     capture = LogCapture()
-    formatter, stream = handler.formatter, handler.stream
+    root = logging.getLogger()
+    formatter, stream, level = handler.formatter, handler.stream, root.level
     handler.setFormatter(JsonFormatter())
     handler.setStream(capture.buffer)
+    root.setLevel(logging.INFO)  # settings' level, whatever an in-process test worker set it to (ERROR)
     yield capture
+    root.setLevel(level)
     handler.setStream(stream)
     handler.setFormatter(formatter)
