@@ -521,9 +521,10 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # --- Errors and logs (docs/architecture.md#errors-and-logs) ----------------------------------------------------------
-# Log lines go to standard output, each with the request id and the signed-in person's numeric id. `json`: one JSON
-# object a line (time in UTC, level, logger, message, request_id, user_id, exc_info), for the log collector; `text`:
-# for a person reading a terminal. Request bodies are never logged.
+# Log lines, each with the request id and the signed-in person's numeric id. `json`: one JSON object a line (time in
+# UTC, level, logger, message, request_id, user_id, exc_info) on standard output, for the container's log collector;
+# `text`: for a person reading a terminal, on standard error (where a command's output, e.g. JSON a script reads, is
+# not mixed with them). Request bodies are never logged.
 CHILDPROTECT_LOG_FORMAT = env.str("CHILDPROTECT_LOG_FORMAT", default="json" if PRODUCTION else "text")
 if CHILDPROTECT_LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured("CHILDPROTECT_LOG_FORMAT must be json or text")
@@ -555,7 +556,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
+            "stream": "ext://sys.stdout" if CHILDPROTECT_LOG_FORMAT == "json" else "ext://sys.stderr",
             "formatter": CHILDPROTECT_LOG_FORMAT,
             "filters": ["request_context"],
         },

@@ -160,7 +160,7 @@ def test_production_can_log_text_and_development_logs_text(tmp_path):
 
     for done in (production_text, development):
         assert done.returncode == 0, done.stderr
-        last = done.stdout.strip().splitlines()[-1]
+        last = done.stderr.strip().splitlines()[-1]  # text goes to standard error, beside a command's output
         assert "WARNING probe" in last and "xin chào 1" in last
         assert not last.startswith("{")
 
