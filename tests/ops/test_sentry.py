@@ -16,6 +16,8 @@ import sentry_sdk
 from django.test import Client
 
 from childprotect.logs.sentry import SAFE_HEADERS, SCRUBBED, scrub_event, sentry_start
+from childprotect.logs.task_context import REQUEST_ID_HEADER, USER_ID_HEADER
+from tests.support.log_tasks import fail_with
 from tests.support.wsgi import wsgi_post
 
 pytestmark = [
@@ -167,3 +169,18 @@ def test_the_settings_start_sentry_from_the_environment(tmp_path, sentry_server)
     assert (options["max_request_body_size"], options["max_breadcrumbs"]) == ("never", 0)
     assert options["before_send"] == "scrub_event"
     assert {"django", "celery"} <= set(options["integrations"])
+
+
+def test_a_failing_task_reaches_sentry_with_the_request_id_and_without_its_arguments(sentry_on):
+    headers = {REQUEST_ID_HEADER: "task-req-1", USER_ID_HEADER: 77}
+
+    result = fail_with.apply(args=[CHILD_NAME], headers=headers, throw=False)
+
+    assert result.failed()
+    sentry_sdk.flush(timeout=10)
+    assert sentry_on.got_event.wait(10)
+    (event,) = [event for event in sentry_on.events() if event.get("exception")]
+    assert event["exception"]["values"][-1]["type"] == "ValueError"
+    assert event["tags"]["request_id"] == "task-req-1" and event["user"] == {"id": "77"}
+    for form in forms_of(CHILD_NAME):
+        assert form not in sentry_on.raw()

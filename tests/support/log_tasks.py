@@ -13,3 +13,12 @@ logger = logging.getLogger("tests.task")
 @app.task(name=LOG_LINE)
 def log_line(text: str) -> None:
     logger.info(text)
+
+
+FAIL = "tests.support.log_tasks.fail_with"
+
+
+@app.task(name=FAIL)
+def fail_with(text: str) -> None:
+    """Fails, quoting its argument in the error (as a task given a child's name might)."""
+    raise ValueError(f"không xử lý được {text}")
