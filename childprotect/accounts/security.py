@@ -270,7 +270,8 @@ def _time(value: datetime) -> str:
 
 
 def _checked(*, user: User, device: TOTPDevice, purpose: str, verify: Callable[[TOTPDevice], bool]) -> str | None:
-    """Run `verify` on the locked device unless codes are refused; None when it passed, else the message to show.
+    """Run `verify` on the locked device unless codes are refused: None when it passed, "" when it failed (the caller
+    says what was wrong), else the message to show (waiting, or blocked).
 
     Every kind of code (the app's, a backup code, the password confirming a regeneration) counts on the device's
     throttling fields, so that wrong ones of any kind add up to CHILDPROTECT_2FA_FAILURE_LIMIT; failures are audited.

@@ -8,6 +8,10 @@ TRUNCATE trigger: TRUNCATE needs the table's owner, which the application's role
 tables are owned by the role that runs the migrations), and the test suite empties the database with TRUNCATE
 between transactional tests.
 
+The mark is not a secret: it keeps every ordinary path (the ORM, the admin, a script, a mistaken UPDATE) from
+rewriting history, and leaves each deliberate change in the procedure's entry. Against someone running their own SQL
+with the application's credentials, the guard is the role's privileges (README, Security: REVOKE UPDATE, DELETE).
+
 SQLite (development): the same two triggers, escaped by a row in the table audit_maintenance_flag, which the
 procedure inserts and removes inside its transaction. The project's `flush` command (audit/management/commands)
 marks its transaction the same way, since SQLite empties a table with DELETE.
