@@ -196,6 +196,15 @@ CHILDPROTECT_2FA_FAILURE_WINDOW_MINUTES = env.int("CHILDPROTECT_2FA_FAILURE_WIND
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_TOTP_ISSUER = env.str("CHILDPROTECT_2FA_ISSUER", default="Bảo vệ trẻ em")  # the name shown in the app
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret
+# One-time backup codes for a lost phone: how many are made at 2FA set-up (and each regeneration), and from how few
+# left the user is told to make new ones.
+CHILDPROTECT_2FA_BACKUP_CODES = env.int("CHILDPROTECT_2FA_BACKUP_CODES", default=10)
+CHILDPROTECT_2FA_BACKUP_CODES_LOW = env.int("CHILDPROTECT_2FA_BACKUP_CODES_LOW", default=3)
+# The audit log's retention: `manage.py auditmaintain` purges only entries older than this many years. No text in
+# force fixes it (docs/law.md#settings-not-constants); 20 years outlasts a child's minority (a record opened at birth
+# still matters at 18) and the longest limitation period of the Criminal Code (BLHS 2015 Đ27: 20 years), since the
+# log is the evidence of who saw and changed a child's record.
+CHILDPROTECT_AUDIT_RETENTION_YEARS = env.int("CHILDPROTECT_AUDIT_RETENTION_YEARS", default=20)
 
 # --- Language, time, formats -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
