@@ -4,8 +4,8 @@ drivers (devtools/bench/race.py, load.py) too, with their own address and sizes 
 this file.
 
 Environment: PORT (8000), WEB_CONCURRENCY (worker processes, 3), GUNICORN_THREADS (threads per process, 4),
-GUNICORN_TIMEOUT (seconds, 120), TRUSTED_PROXIES (the proxies whose X-Forwarded-Proto gunicorn believes: the same list as
-Django's, 127.0.0.1 and ::1 by default).
+GUNICORN_TIMEOUT (seconds, 120), TRUSTED_PROXIES (the proxies whose X-Forwarded-Proto gunicorn believes: the same list
+as Django's, 127.0.0.1 and ::1 by default).
 """
 
 from __future__ import annotations

@@ -41,13 +41,13 @@ def web(path: str = "/healthz") -> str | None:
 
 
 def broker() -> str | None:
-    from kombu import Connection
+    from kombu.connection import Connection
 
     url = os.environ.get("CELERY_BROKER_URL", "")
     if not url:
         return "CELERY_BROKER_URL is not set"
     try:
-        with Connection(url, connect_timeout=5) as connection:
+        with Connection(url, connect_timeout=5) as connection:  # type: ignore[no-untyped-call]
             connection.ensure_connection(max_retries=1)
     except Exception as exc:  # noqa: BLE001  (any failure to connect is the answer)
         return f"broker: {exc}"

@@ -35,9 +35,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("eager_celery"),
     pytest.mark.skipif(not Path(CADDY).exists(), reason="needs Debian's caddy (.ci/system-packages test)"),
-    pytest.mark.skipif(
-        not shutil.which("gunicorn", path=str(Path(sys.executable).parent)), reason="needs gunicorn"
-    ),
+    pytest.mark.skipif(not shutil.which("gunicorn", path=str(Path(sys.executable).parent)), reason="needs gunicorn"),
 ]
 
 LOGIN = "/accounts/login/"
@@ -189,4 +187,3 @@ def test_the_compose_health_check_of_web_asks_gunicorn_as_the_proxy_would(site):
     assert check(LOGIN).returncode == 0
     missing = check("/no-such-page/")
     assert missing.returncode == 1 and "HTTP 404" in missing.stderr
-

@@ -139,7 +139,9 @@ class Client:
     def origin(self) -> str:
         return f"{'https' if self.tls else 'http'}://{self.site}:{self.port}"
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> Answer:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Answer:
         conn = self._connect()
         try:
             sent = {"Host": f"{self.site}:{self.port}", "Accept-Language": "vi"}
@@ -184,7 +186,11 @@ class Client:
         """A form posted as a browser would: the CSRF token (the page's, else the cookie's), Origin and Referer of this
         site."""
         body = urlencode({"csrfmiddlewaretoken": token or self.cookies.get("csrftoken", ""), **fields}).encode()
-        sent = {"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin, "Referer": self.origin + path}
+        sent = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": self.origin,
+            "Referer": self.origin + path,
+        }
         return self.request("POST", path, body=body, headers=sent | (headers or {}))
 
 
