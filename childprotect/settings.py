@@ -8,6 +8,7 @@ and CELERY_BROKER_URL (Redis); `manage.py check --deploy` is then clean.
 from __future__ import annotations
 
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import django_stubs_ext
@@ -36,6 +37,13 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The reverse proxies (addresses or networks, e.g. `172.22.21.0/24`) whose X-Forwarded-For and X-Forwarded-Proto are
+# believed (childprotect/proxies.py); a request from any other peer has those headers removed. The same list is
+# gunicorn's forwarded_allow_ips (childprotect/deploy/gunicorn.conf.py). The default, loopback, is a proxy on the same
+# machine; docker-compose.yml sets its own network.
+TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"]) if p.strip()]
+for _proxy in TRUSTED_PROXIES:
+    ip_network(_proxy)  # an address or a network address (`10.0.0.0/8`, not `10.0.0.1/8`): refuse to start otherwise
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -74,6 +82,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Forwarded-Proto/-For/-Host/-Port only from a proxy of TRUSTED_PROXIES; before SecurityMiddleware reads them
+    "childprotect.proxies.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "childprotect.security.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, COOP... on every response
     "childprotect.security.PrivatePagesMiddleware",  # Cache-Control: no-store on every page for a signed-in person
