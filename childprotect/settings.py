@@ -8,6 +8,7 @@ and CELERY_BROKER_URL (Redis); `manage.py check --deploy` is then clean.
 from __future__ import annotations
 
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import django_stubs_ext
@@ -38,6 +39,13 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The reverse proxies (addresses or networks, e.g. `172.22.21.0/24`) whose X-Forwarded-For and X-Forwarded-Proto are
+# believed (childprotect/proxies.py); a request from any other peer has those headers removed. The same list is
+# gunicorn's forwarded_allow_ips (childprotect/deploy/gunicorn.conf.py). The default, loopback, is a proxy on the same
+# machine; docker-compose.yml sets its own network.
+TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"]) if p.strip()]
+for _proxy in TRUSTED_PROXIES:
+    ip_network(_proxy)  # an address or a network address (`10.0.0.0/8`, not `10.0.0.1/8`): refuse to start otherwise
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -78,6 +86,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request id (X-Request-ID) is on every log line and every response, redirects and refusals included.
     "childprotect.logs.middleware.RequestIdMiddleware",
+    # X-Forwarded-Proto/-For/-Host/-Port only from a proxy of TRUSTED_PROXIES; before SecurityMiddleware reads them
+    "childprotect.proxies.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "childprotect.security.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, COOP... on every response
     "childprotect.security.PrivatePagesMiddleware",  # Cache-Control: no-store on every page for a signed-in person
@@ -201,6 +211,15 @@ CHILDPROTECT_2FA_FAILURE_WINDOW_MINUTES = env.int("CHILDPROTECT_2FA_FAILURE_WIND
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_TOTP_ISSUER = env.str("CHILDPROTECT_2FA_ISSUER", default="Bảo vệ trẻ em")  # the name shown in the app
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret
+# One-time backup codes for a lost phone: how many are made at 2FA set-up (and each regeneration), and from how few
+# left the user is told to make new ones.
+CHILDPROTECT_2FA_BACKUP_CODES = env.int("CHILDPROTECT_2FA_BACKUP_CODES", default=10)
+CHILDPROTECT_2FA_BACKUP_CODES_LOW = env.int("CHILDPROTECT_2FA_BACKUP_CODES_LOW", default=3)
+# The audit log's retention: `manage.py auditmaintain` purges only entries older than this many years. No text in
+# force fixes it (docs/law.md#settings-not-constants); 20 years outlasts a child's minority (a record opened at birth
+# still matters at 18) and the longest limitation period of the Criminal Code (BLHS 2015 Đ27: 20 years), since the
+# log is the evidence of who saw and changed a child's record.
+CHILDPROTECT_AUDIT_RETENTION_YEARS = env.int("CHILDPROTECT_AUDIT_RETENTION_YEARS", default=20)
 
 # --- Language, time, formats -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -4,7 +4,8 @@ drivers (devtools/bench/race.py, load.py) too, with their own address and sizes 
 this file.
 
 Environment: PORT (8000), WEB_CONCURRENCY (worker processes, 3), GUNICORN_THREADS (threads per process, 4),
-GUNICORN_TIMEOUT (seconds, 120); DJANGO_PRODUCTION and CHILDPROTECT_LOG_FORMAT choose the access log's form.
+GUNICORN_TIMEOUT (seconds, 120), TRUSTED_PROXIES (the proxies whose X-Forwarded-Proto gunicorn believes: the same list
+as Django's, 127.0.0.1 and ::1 by default); DJANGO_PRODUCTION and CHILDPROTECT_LOG_FORMAT choose the access log's form.
 """
 
 from __future__ import annotations
@@ -22,8 +23,15 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 # On a deploy or restart, requests under way get this long to finish.
 graceful_timeout = 30
-# Behind a reverse proxy that reuses connections.
+# Behind a reverse proxy that reuses connections (Caddy's keepalive to it is shorter: childprotect/deploy/Caddyfile).
 keepalive = 5
+
+# gunicorn sets the request's scheme (wsgi.url_scheme, which Django falls back on when X-Forwarded-Proto is absent) from
+# X-Forwarded-Proto for these peers only: the same list as Django's TRUSTED_PROXIES (childprotect/proxies.py), or a
+# peer Django does not trust would still be taken for HTTPS through gunicorn.
+forwarded_allow_ips = ",".join(
+    p.strip() for p in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
+)
 
 # Each worker is replaced after about this many requests (spread so they do not all restart together): memory a
 # worker accumulates over time is given back.

@@ -246,6 +246,7 @@ RULES: dict[str, Rule] = {
     "two_factor_verify": Rule(get=each(302), post=each(302), note="no device: straight on"),
     # require_POST wraps login_required here: an anonymous GET is a 405 (nothing is looked up), a POST goes to login.
     "two_factor_disable": Rule(get=each(405), post=each(302), post_only=True),
+    "two_factor_backup_codes": Rule(get=each(302), post=each(302), note="no device: to the profile"),
     "places:list": Rule(get=each(200), note="the public list of administrative units"),
     "places:search_json": Rule(get=each(200), query="q=hac"),
     "places:detail": Rule(
