@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
+import re
 import runpy
-import secrets
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from tests.support.sentry_server import free_port
+from tests.support.gunicorn_server import gunicorn_production
+from tests.support.tls_proxy import CADDY, Client, caddy_proxy
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "childprotect/deploy/gunicorn.conf.py"
 CHILD_NAME = "Lò Thị Bích Ngọc"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @pytest.mark.parametrize(
@@ -44,36 +41,13 @@ def test_the_access_log_is_json_when_the_application_logs_json(monkeypatch, env,
     assert (settings.get("logger_class") == "childprotect.logs.gunicorn.JsonAccessLogger") is json_lines
 
 
-def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "gunicorn stopped"
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise AssertionError("gunicorn did not start")
+def access_lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if '"gunicorn.access"' in line]
 
 
 def test_a_real_gunicorn_writes_one_json_access_line_with_the_request_id(tmp_path):
-    port = free_port()
-    environ = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "CHILDPROTECT_LOG_FORMAT"}}
-    environ.update(
-        {
-            "DJANGO_PRODUCTION": "1",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "CHILDPROTECT_VAR_DIR": str(tmp_path / "var"),
-            "DJANGO_SETTINGS_MODULE": "childprotect.settings",
-        }
-    )
-    command = [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "-b", f"127.0.0.1:{port}", "-w", "1"]
-    process = subprocess.Popen(  # noqa: S603 (fixed arguments)
-        [*command, "childprotect.wsgi"], cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        _wait_for(port, process)
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    with gunicorn_production(tmp_path) as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         connection.request(
             "GET",
             f"/cases/?tim={quote(CHILD_NAME)}",
@@ -82,16 +56,34 @@ def test_a_real_gunicorn_writes_one_json_access_line_with_the_request_id(tmp_pat
         answer = connection.getresponse()
         status, request_id = answer.status, answer.headers["X-Request-ID"]  # the redirect to https
         connection.close()
-    finally:
-        process.terminate()
-        stdout, stderr = process.communicate(timeout=60)
+    output = server.output()
 
     assert (status, request_id) == (301, "edge-42")
-    access = [json.loads(line) for line in stdout.decode().splitlines() if '"gunicorn.access"' in line]
-    assert len(access) == 1, (stdout, stderr)
+    access = access_lines(output)
+    assert len(access) == 1, output
     line = access[0]
     assert line["request_id"] == "edge-42"
     assert (line["method"], line["path"], line["status"]) == ("GET", "/cases/", 301)
     assert line["time"].endswith("Z") and line["duration_ms"] >= 0
-    assert CHILD_NAME not in stdout.decode() and quote(CHILD_NAME) not in stdout.decode()
-    assert "tim=" not in stdout.decode()
+    assert CHILD_NAME not in output and quote(CHILD_NAME) not in output and "tim=" not in output
+
+
+@pytest.mark.skipif(not Path(CADDY).exists(), reason="needs Debian's caddy (.ci/system-packages test)")
+def test_behind_the_proxy_the_request_id_is_the_proxy_s(tmp_path):
+    """The repository's Caddyfile sets X-Request-ID itself (a UUID), replacing a browser's: the response, the access
+    line and the application (which sends the anonymous visitor to the login page) carry the proxy's id."""
+    with gunicorn_production(tmp_path, TRUSTED_PROXIES="127.0.0.1") as server:
+        (tmp_path / "caddy").mkdir()
+        with caddy_proxy(f"127.0.0.1:{server.port}", tmp_path / "caddy") as proxy:
+            answer = Client(proxy.https_port, proxy.root_ca, source="127.0.0.3").get(
+                f"/cases/?tim={quote(CHILD_NAME)}", headers={"X-Request-ID": "chosen-by-the-browser"}
+            )
+    output = server.output()
+
+    assert answer.status == 302 and "/accounts/login/" in answer.headers["Location"]  # not redirected to https
+    request_id = answer.headers["X-Request-ID"]
+    assert UUID.fullmatch(request_id), request_id
+    # (the proxy's start-up probe, HEAD /, has its own line)
+    (access,) = [line for line in access_lines(output) if line["path"] == "/cases/"]
+    assert (access["request_id"], access["status"]) == (request_id, 302)
+    assert "chosen-by-the-browser" not in output and CHILD_NAME not in output and "tim=" not in output
