@@ -4,10 +4,11 @@ machine, or the web process when tasks run eagerly) into the `TaskCount` table t
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from typing import Any
 
 from celery import signals
-from django.db import connection
+from django.db import connection, transaction
 
 from .models import TaskCount, TaskOutcome
 
@@ -20,8 +21,11 @@ def task_count(task: str, outcome: str) -> None:
     down, which may be why the task failed) is logged and the task's own outcome stands."""
     q = connection.ops.quote_name
     table, count = q(TaskCount._meta.db_table), q("count")
+    # Inside a transaction (an eager task run by a caller's atomic block, as in tests) the statement gets a savepoint
+    # of its own, so that its failure cannot spoil the caller's transaction; a worker runs it in autocommit.
+    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with connection.cursor() as cursor:
+        with guard, connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (task, outcome, {count}) VALUES (%s, %s, 1) "  # noqa: S608 (our own names)
                 f"ON CONFLICT (task, outcome) DO UPDATE SET {count} = {table}.{count} + 1",

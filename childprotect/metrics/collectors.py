@@ -27,7 +27,11 @@ def counts_by(queryset: QuerySet[Model], *fields: str) -> dict[tuple[str, ...], 
 
 
 def gauge(
-    name: str, documentation: str, labels: list[str], counts: Mapping[tuple[str, ...], int], known: Iterable[tuple[str, ...]]
+    name: str,
+    documentation: str,
+    labels: list[str],
+    counts: Mapping[tuple[str, ...], int],
+    known: Iterable[tuple[str, ...]],
 ) -> GaugeMetricFamily:
     family = GaugeMetricFamily(name, documentation, labels=labels)
     for key in sorted({*known, *counts}):
@@ -42,7 +46,8 @@ class TaskCollector:
         family = CounterMetricFamily(
             "childprotect_celery_tasks", "Celery tasks run, by task name and outcome", labels=["task", "outcome"]
         )
-        for task, outcome, count in TaskCount.objects.order_by("task", "outcome").values_list("task", "outcome", "count"):
+        rows = TaskCount.objects.order_by("task", "outcome").values_list("task", "outcome", "count")
+        for task, outcome, count in rows:
             family.add_metric([task, outcome], count)
         yield family
 

@@ -43,7 +43,9 @@ class Scrape:
 
     def collect(self) -> Iterator[Metric]:
         directory = multiprocess_dir()
-        process: Collector = MultiProcessCollector(None, path=directory) if directory else PROCESS
+        process: Collector = PROCESS
+        if directory:
+            process = MultiProcessCollector(None, path=directory)  # type: ignore[no-untyped-call]
         yield from process.collect()
         for collector in _collectors.values():
             yield from collector.collect()

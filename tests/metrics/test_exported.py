@@ -99,9 +99,11 @@ def test_reminders_notifications_and_their_emails_after_a_scan(
 
     assert after.value("childprotect_reminders", kind="overdue") == 1
     assert after.value("childprotect_reminders", kind="due_soon") == 0
-    assert after.value("childprotect_notifications", kind="overdue") - before.value(
-        "childprotect_notifications", kind="overdue"
-    ) == 3
+    assert (
+        after.value("childprotect_notifications", kind="overdue")
+        - before.value("childprotect_notifications", kind="overdue")
+        == 3
+    )
     sent = after.value("childprotect_deliveries", channel="email", status="sent") - before.value(
         "childprotect_deliveries", channel="email", status="sent"
     )

@@ -4,25 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='TaskCount',
+            name="TaskCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task', models.CharField(max_length=200)),
-                ('outcome', models.CharField(choices=[('success', 'Thành công'), ('failure', 'Thất bại'), ('retry', 'Thử lại')], max_length=10)),
-                ('count', models.PositiveBigIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("task", models.CharField(max_length=200)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("success", "Thành công"), ("failure", "Thất bại"), ("retry", "Thử lại")],
+                        max_length=10,
+                    ),
+                ),
+                ("count", models.PositiveBigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'số lần chạy tác vụ',
-                'verbose_name_plural': 'số lần chạy tác vụ',
-                'constraints': [models.UniqueConstraint(fields=('task', 'outcome'), name='taskcount_one_row')],
+                "verbose_name": "số lần chạy tác vụ",
+                "verbose_name_plural": "số lần chạy tác vụ",
+                "constraints": [models.UniqueConstraint(fields=("task", "outcome"), name="taskcount_one_row")],
             },
         ),
     ]
