@@ -8,7 +8,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from celery import signals
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 
 from .models import TaskCount, TaskOutcome
 
@@ -19,11 +19,13 @@ def task_count(task: str, outcome: str) -> None:
     """One more `outcome` for `task`: one statement, an UPSERT (PostgreSQL, and SQLite since 3.24), so concurrent
     workers never lose an increment nor collide on the first row. A counter that cannot be written (the database is
     down, which may be why the task failed) is logged and the task's own outcome stands."""
+    alias = router.db_for_write(TaskCount)  # the primary, should a router send reads to a replica
+    connection = connections[alias]
     q = connection.ops.quote_name
     table, count = q(TaskCount._meta.db_table), q("count")
     # Inside a transaction (an eager task run by a caller's atomic block, as in tests) the statement gets a savepoint
     # of its own, so that its failure cannot spoil the caller's transaction; a worker runs it in autocommit.
-    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    guard = transaction.atomic(using=alias) if connection.in_atomic_block else nullcontext()
     try:
         with guard, connection.cursor() as cursor:
             cursor.execute(
