@@ -132,8 +132,10 @@ def test_the_forwarding_headers_of_a_request_not_from_a_trusted_proxy_are_remove
 
 def test_the_middleware_runs_before_django_reads_the_scheme():
     middleware = settings.MIDDLEWARE
-    assert middleware[0] == "childprotect.proxies.ForwardedHeadersMiddleware"
-    assert middleware.index("django.middleware.security.SecurityMiddleware") > 0
+    forwarded = middleware.index("childprotect.proxies.ForwardedHeadersMiddleware")
+    # Only the request timer comes first: it reads no forwarded header (it times everything after it).
+    assert middleware[:forwarded] == ["childprotect.metrics.middleware.RequestMetricsMiddleware"]
+    assert middleware.index("django.middleware.security.SecurityMiddleware") > forwarded
 
 
 def test_the_lockout_counts_by_the_same_address_as_the_audit_log():
