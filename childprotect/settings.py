@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "childprotect.core",
     "childprotect.signing",  # digital signatures (docs/signing.md)
     "childprotect.alerts",  # e-mail, SMS and Zalo alerts, the outbox (docs/alerts.md)
+    "childprotect.metrics",  # the Prometheus endpoint /metrics and the task counters (docs/architecture.md#metrics)
     # above every app: the role home pages, development commands
     "home",
     "devtools",
@@ -84,7 +85,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: the request id (X-Request-ID) is on every log line and every response, redirects and refusals included.
+    "childprotect.metrics.middleware.RequestMetricsMiddleware",  # latency and queries by view; first: it times the rest
+    # The request id (X-Request-ID) on every log line and every response, redirects and refusals included.
     "childprotect.logs.middleware.RequestIdMiddleware",
     # X-Forwarded-Proto/-For/-Host/-Port only from a proxy of TRUSTED_PROXIES; before SecurityMiddleware reads them
     "childprotect.proxies.ForwardedHeadersMiddleware",
@@ -609,6 +611,17 @@ if CHILDPROTECT_SENTRY_DSN:
     sentry_start(
         dsn=CHILDPROTECT_SENTRY_DSN, environment=CHILDPROTECT_SENTRY_ENVIRONMENT, release=CHILDPROTECT_SENTRY_RELEASE
     )
+
+# --- Metrics (docs/architecture.md#metrics) --------------------------------------------------------------------------
+# GET /metrics for Prometheus. Off (a 404) while both are empty; with both set, a scrape must pass both.
+# The token a scraper sends as "Authorization: Bearer <token>" (compared in constant time); empty: no token asked.
+CHILDPROTECT_METRICS_TOKEN = env.str("CHILDPROTECT_METRICS_TOKEN", default="")
+# The networks a scraper may come from (comma-separated CIDRs, e.g. 10.0.5.0/24,127.0.0.1/32), checked against the
+# client's address (behind a trusted proxy, the address it forwarded); empty: from anywhere.
+CHILDPROTECT_METRICS_ALLOW = env.list("CHILDPROTECT_METRICS_ALLOW", default=[])
+if PRODUCTION:
+    # Prometheus scrapes each server directly (each has its own counts), over the internal network, by HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
 
 # --- digital signatures (docs/signing.md) ---------------------------------------------------------------------------
 # The root certificates a signature is trusted up to: PEM or DER files (comma-separated paths), e.g. the national

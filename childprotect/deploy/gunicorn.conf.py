@@ -5,12 +5,16 @@ this file.
 
 Environment: PORT (8000), WEB_CONCURRENCY (worker processes, 3), GUNICORN_THREADS (threads per process, 4),
 GUNICORN_TIMEOUT (seconds, 120), TRUSTED_PROXIES (the proxies whose X-Forwarded-Proto gunicorn believes: the same list
-as Django's, 127.0.0.1 and ::1 by default); DJANGO_PRODUCTION and CHILDPROTECT_LOG_FORMAT choose the access log's form.
+as Django's, 127.0.0.1 and ::1 by default), PROMETHEUS_MULTIPROC_DIR (the metrics' files, below); DJANGO_PRODUCTION and
+CHILDPROTECT_LOG_FORMAT choose the access log's form.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
@@ -55,3 +59,32 @@ errorlog = "-"
 _production = os.environ.get("DJANGO_PRODUCTION", "").lower() in {"1", "true", "yes", "on"}
 if os.environ.get("CHILDPROTECT_LOG_FORMAT", "json" if _production else "text") == "json":
     logger_class = "childprotect.logs.gunicorn.JsonAccessLogger"
+
+# Metrics (docs/architecture.md#metrics): every worker process counts its own requests; prometheus_client's
+# multiprocess mode keeps the counts in files of a directory the workers share, and /metrics adds them up, whichever
+# worker answers the scrape. The directory is PROMETHEUS_MULTIPROC_DIR if set (emptied here at start: counts of an
+# earlier run would be added to this one's), otherwise one made for this server in memory and removed when it stops.
+# Set here, before the workers are forked and import prometheus_client (which reads it once, on import).
+_made_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _made_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+        prefix="childprotect-prometheus-", dir=SHM if os.path.isdir(SHM) else None
+    )
+
+
+def on_starting(server: object) -> None:
+    for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker that exits (replaced after max_requests, killed on timeout): its live gauges are dropped; its
+    counters and histograms stay in their files and in the totals."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined,no-untyped-call]
+
+
+def on_exit(server: object) -> None:
+    if _made_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

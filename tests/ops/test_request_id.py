@@ -47,8 +47,9 @@ def test_a_redirect_and_a_not_found_carry_the_id_too(client):
     assert missing.status_code == 404 and missing["X-Request-ID"] == "r-2"
 
 
-def test_the_middleware_comes_first_and_the_user_id_after_authentication():
+def test_the_middleware_comes_early_and_the_user_id_after_authentication():
     middleware = settings.MIDDLEWARE
-    assert middleware[0] == "childprotect.logs.middleware.RequestIdMiddleware"
+    # After the request timer only (which neither answers nor logs by itself).
+    assert middleware.index("childprotect.logs.middleware.RequestIdMiddleware") == 1
     auth = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
     assert middleware[auth + 1] == "childprotect.logs.middleware.UserIdMiddleware"

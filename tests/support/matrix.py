@@ -271,6 +271,13 @@ RULES: dict[str, Rule] = {
         anonymous={"GET": 404, "POST": 404},
         note="public; a provider that is not the configured one is a 404",
     ),
+    # Prometheus (docs/architecture.md#metrics): no session, a token or an allow-list; neither is set here: off.
+    "metrics": Rule(
+        get=each(404),
+        post=each(404),
+        anonymous={"GET": 404, "POST": 404},
+        note="public; off (404) without CHILDPROTECT_METRICS_TOKEN or _ALLOW, tests/metrics test it on",
+    ),
     # --- the administrators' page of the alert channels (administrators only; everyone else a 404) -------------------
     "alerts:channels": Rule(get=each(404, admin=200), note="administrators only"),
     # An empty POST shows the page again with the form's errors; nothing is sent.
