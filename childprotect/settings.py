@@ -572,7 +572,7 @@ LOGGING = {
     },
     "formatters": {
         "json": {"()": "childprotect.logs.formatting.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s] %(message)s"},
+        "text": {"()": "childprotect.logs.formatting.TextFormatter"},
     },
     "handlers": {
         "console": {

@@ -57,4 +57,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s] %(message)s"
+class TextFormatter(logging.Formatter):
+    """For a terminal: `… INFO cases.views [3f2a… user=12] message`, a dash where there is no request or user."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s] %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        values = dict(record.__dict__)
+        for name in ("request_id", "user_id"):
+            if values.get(name) is None:
+                values[name] = "-"
+        return self._style._fmt % values
