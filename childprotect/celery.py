@@ -6,8 +6,11 @@ import os
 
 from celery import Celery
 
+from childprotect.health.worker import HealthTimer
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "childprotect.settings")
 
 app = Celery("childprotect")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.steps["worker"].add(HealthTimer)  # each worker's heartbeat, queue samples and alarm e-mails, without beat

@@ -1,0 +1,57 @@
+"""Each Celery worker's health timer: a bootstep (added in childprotect/celery.py) that starts a thread beating every
+CHILDPROTECT_HEALTH_TICK_SECONDS with the worker's hostname and queues (services.health_tick).
+
+Not the `heartbeat_sent` signal: Celery sends it only with events enabled (`-E`), and never with
+`--without-heartbeat`. Not the consumer's timer either: a tick may wait on the mail server (EMAIL_TIMEOUT) and
+must not hold the worker's event loop; a thread of its own also beats while the solo pool runs a long task.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from celery import bootsteps
+
+logger = logging.getLogger(__name__)
+
+
+class HealthTimer(bootsteps.StartStopStep):
+    label = "health timer"
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self, worker: Any) -> None:
+        from django.conf import settings
+
+        every = float(settings.CHILDPROTECT_HEALTH_TICK_SECONDS)
+        if every <= 0:
+            return
+        queues = sorted(worker.app.amqp.queues.consume_from or worker.app.amqp.queues)
+        self.thread = threading.Thread(
+            target=self.run, args=(worker.hostname, queues, every), name="health-timer", daemon=True
+        )
+        self.thread.start()
+
+    def run(self, hostname: str, queues: list[str], every: float) -> None:
+        from django.db import close_old_connections, connection
+
+        from .services import health_tick
+
+        while not self.stopping.is_set():
+            try:
+                close_old_connections()
+                health_tick(hostname, queues)
+            except Exception:  # a database or broker outage: the next tick tries again
+                logger.exception("health: the worker's health tick failed")
+            finally:
+                connection.close()  # this thread's own connection: none is held between ticks
+            self.stopping.wait(every)
+
+    def stop(self, worker: Any) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(5)
