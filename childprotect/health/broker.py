@@ -7,19 +7,21 @@ import logging
 import os
 from typing import Any
 
-from amqp.exceptions import ChannelError
 from django.conf import settings
-from kombu import Connection
+from kombu.exceptions import ChannelError
+
+from childprotect.celery import app
 
 logger = logging.getLogger(__name__)
 
 
-def _connection() -> Connection:
+def _connection() -> Any:
+    """A kombu connection to the broker the settings name (Celery's own, with the project's transport options)."""
     timeout = settings.CHILDPROTECT_HEALTH_BROKER_TIMEOUT
     options: dict[str, Any] = dict(getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {})
     if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         options.update(socket_connect_timeout=timeout, socket_timeout=timeout, max_retries=0)
-    return Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options=options)
+    return app.connection_for_write(settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options=options)
 
 
 def _filesystem_ok() -> bool:

@@ -109,7 +109,7 @@ def _alarm_close(alarm: Alarm) -> bool:
 def alarms_check() -> list[Alarm]:
     """Open an alarm for each problem that has none, close those whose problem is gone, then e-mail the
     administrators about what they were not told yet. Returns the alarms open now."""
-    problems = {p.kind: p for p in health_problems()}
+    problems = {str(p.kind): p for p in health_problems()}
     open_alarms = {a.kind: a for a in Alarm.objects.filter(closed_at__isnull=True)}
     for kind, problem in problems.items():
         if kind not in open_alarms:
@@ -135,7 +135,7 @@ def _claim(alarm: Alarm, field: str) -> bool:
 def _send(alarm: Alarm, *, resolved: bool) -> None:
     problem = Problem(AlarmKind(alarm.kind), alarm.since, alarm.subject)
     with translation.override(settings.LANGUAGE_CODE):
-        title = str(AlarmKind(alarm.kind).label)
+        title = str(problem.kind.label)
         if resolved:
             subject = gettext("[Bảo vệ trẻ em] Đã hết sự cố: %(title)s") % {"title": title}
             body = gettext("Sự cố “%(title)s” phát hiện lúc %(opened)s đã hết lúc %(closed)s.") % {

@@ -45,7 +45,7 @@ def _check(name: str, probe: object) -> str:
 def _database() -> bool:
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute("SELECT 1")
-        return cursor.fetchone() == (1,)
+        return bool(cursor.fetchone() == (1,))
 
 
 def _cache() -> bool:
