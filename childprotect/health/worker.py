@@ -1,5 +1,7 @@
-"""Each Celery worker's health timer: a bootstep (added in childprotect/celery.py) that starts a thread beating every
-CHILDPROTECT_HEALTH_TICK_SECONDS with the worker's hostname and queues (services.health_tick).
+"""The health timers: each Celery worker's, a bootstep (added in childprotect/celery.py) that starts a thread beating
+every CHILDPROTECT_HEALTH_TICK_SECONDS with the worker's hostname and queues (services.health_tick); and beat's, a
+thread started on `beat_init` that checks the alarms (services.alarms_check), so that the administrators hear of
+dead workers from beat and of a dead beat from the workers.
 
 Not the `heartbeat_sent` signal: Celery sends it only with events enabled (`-E`), and never with
 `--without-heartbeat`. Not the consumer's timer either: a tick may wait on the mail server (EMAIL_TIMEOUT) and
@@ -10,11 +12,26 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from celery import bootsteps
 
 logger = logging.getLogger(__name__)
+
+
+def _every(round_: Callable[[], object], every: float, stopping: threading.Event) -> None:
+    from django.db import close_old_connections, connection
+
+    while not stopping.is_set():
+        try:
+            close_old_connections()
+            round_()
+        except Exception:  # a database or broker outage: the next tick tries again
+            logger.exception("health: a health tick failed")
+        finally:
+            connection.close()  # this thread's own connection: none is held between ticks
+        stopping.wait(every)
 
 
 class HealthTimer(bootsteps.StartStopStep):
@@ -37,21 +54,24 @@ class HealthTimer(bootsteps.StartStopStep):
         self.thread.start()
 
     def run(self, hostname: str, queues: list[str], every: float) -> None:
-        from django.db import close_old_connections, connection
-
         from .services import health_tick
 
-        while not self.stopping.is_set():
-            try:
-                close_old_connections()
-                health_tick(hostname, queues)
-            except Exception:  # a database or broker outage: the next tick tries again
-                logger.exception("health: the worker's health tick failed")
-            finally:
-                connection.close()  # this thread's own connection: none is held between ticks
-            self.stopping.wait(every)
+        _every(lambda: health_tick(hostname, queues), every, self.stopping)
 
     def stop(self, worker: Any) -> None:
         self.stopping.set()
         if self.thread is not None:
             self.thread.join(5)
+
+
+def beat_timer_start(sender: Any = None, **kwargs: Any) -> None:
+    """On `beat_init`: beat's own thread checks the alarms every tick (it lives as long as the beat process)."""
+    from django.conf import settings
+
+    from .services import alarms_check
+
+    every = float(settings.CHILDPROTECT_HEALTH_TICK_SECONDS)
+    if every > 0:
+        thread = threading.Thread(target=_every, args=(alarms_check, every, threading.Event()), daemon=True)
+        thread.name = "health-timer"
+        thread.start()

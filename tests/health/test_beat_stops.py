@@ -1,10 +1,11 @@
-"""Beat stops: the alarm is raised without it (docs/architecture.md#health-heartbeats-and-alarms).
+"""Beat stops, or the workers do: the alarm is raised all the same (docs/architecture.md#health-heartbeats-and-alarms).
 
 Everything is real: a Celery worker and a Celery beat in OS processes of their own (tests/support/worker_process.py),
 on the test database and the configured broker (a queue of the test's own), beat sending the deadline scan and its
 heartbeat every second; a real SMTP server (tests/support/smtp_server.py). Beat is killed; within the (tiny) stale
 threshold the worker's health timer opens the alarm and e-mails the administrator once, /readyz says "degraded" and
 the home pages of the administrator and the supervisor say the scan stopped, the officer's does not.
+The other way round: the worker is killed, beat's own health timer e-mails the administrator that no worker is left.
 No frozen clock here: the processes live in real time, and the thresholds are measured against it.
 """
 
@@ -65,7 +66,7 @@ def test_when_beat_stops_readyz_is_degraded_the_banner_shows_and_the_administrat
                   "CHILDPROTECT_HEALTH_QUEUES": queue, "CHILDPROTECT_QUEUE_SAMPLE_SECONDS": "1"}  # fmt: skip
         # Beat first: its first scan waits in the queue for the worker, so the scan has run before the worker has
         # been up for the threshold (a scan that never ran is an alarm too).
-        beat = BeatProcess(queue, tmp_path, every=1.0)
+        beat = BeatProcess(queue, tmp_path, every=1.0, settings=health)
         worker = WorkerProcess(queue, tmp_path / "worker.log", health)
         try:
             worker.wait_ready()
@@ -100,3 +101,36 @@ def test_when_beat_stops_readyz_is_degraded_the_banner_shows_and_the_administrat
     assert "Lịch quét thời hạn đã dừng từ" in body
     (alarm,) = Alarm.objects.all()
     assert alarm.kind == AlarmKind.SCAN_STALE and alarm.closed_at is None and alarm.notified_at is not None
+
+
+def test_when_the_last_worker_dies_beat_emails_the_administrator_once(queue, tmp_path: Path, settings, administrator):
+    settings.CHILDPROTECT_WORKER_STALE_MINUTES = 0.1  # 6 s without a worker: the alarm
+    administrator.email = "quantri@example.vn"
+    administrator.save()
+    client = Client()
+
+    with SmtpServer() as smtp:
+        health = {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
+                  "EMAIL_PORT": str(smtp.port), "EMAIL_TIMEOUT": "10", "CHILDPROTECT_WORKER_STALE_MINUTES": "0.1",
+                  "CHILDPROTECT_HEALTH_TICK_SECONDS": "0.5", "CHILDPROTECT_HEALTH_QUEUES": queue}  # fmt: skip
+        beat = BeatProcess(queue, tmp_path, every=1.0, settings=health)
+        worker = WorkerProcess(queue, tmp_path / "worker.log", health)
+        try:
+            worker.wait_ready()
+            assert wait_for(lambda: Heartbeat.objects.filter(kind=Component.SCAN).exists(), 60), worker.text()
+            assert readyz(client) == "ok"
+
+            worker.kill()  # SIGKILL: the OOM killer, a lost node
+
+            assert wait_for(lambda: len(smtp.messages) >= 1, 90), beat.text()
+            assert client.get("/readyz").json()["checks"]["workers"] == "fail"
+            time.sleep(3)  # more ticks of beat's timer: still one e-mail
+            assert beat.process.poll() is None, beat.text()
+        finally:
+            beat.stop()
+            worker.stop()
+
+    (message,) = [email.message_from_bytes(m) for m in smtp.messages]
+    assert message["To"] == "quantri@example.vn"
+    assert "Không còn tiến trình xử lý nền" in message.get_payload(decode=True).decode()
+    assert list(Alarm.objects.values_list("kind", flat=True)) == [AlarmKind.NO_WORKER]
