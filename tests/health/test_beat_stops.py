@@ -12,6 +12,7 @@ No frozen clock here: the processes live in real time, and the thresholds are me
 from __future__ import annotations
 
 import email
+import email.message
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +36,12 @@ STALE_MINUTES = 0.2  # 12 s without a scan: the alarm
 def queue() -> Iterator[str]:
     with private_queue(()) as name:
         yield name
+
+
+def body_of(message: email.message.Message) -> str:
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode()
 
 
 def readyz(client: Client) -> str:
@@ -97,8 +104,7 @@ def test_when_beat_stops_readyz_is_degraded_the_banner_shows_and_the_administrat
 
     (message,) = [email.message_from_bytes(m) for m in smtp.messages]
     assert message["To"] == "quantri@example.vn"
-    body = message.get_payload(decode=True).decode()
-    assert "Lịch quét thời hạn đã dừng từ" in body
+    assert "Lịch quét thời hạn đã dừng từ" in body_of(message)
     (alarm,) = Alarm.objects.all()
     assert alarm.kind == AlarmKind.SCAN_STALE and alarm.closed_at is None and alarm.notified_at is not None
 
@@ -132,5 +138,5 @@ def test_when_the_last_worker_dies_beat_emails_the_administrator_once(queue, tmp
 
     (message,) = [email.message_from_bytes(m) for m in smtp.messages]
     assert message["To"] == "quantri@example.vn"
-    assert "Không còn tiến trình xử lý nền" in message.get_payload(decode=True).decode()
+    assert "Không còn tiến trình xử lý nền" in body_of(message)
     assert list(Alarm.objects.values_list("kind", flat=True)) == [AlarmKind.NO_WORKER]

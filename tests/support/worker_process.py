@@ -1,5 +1,6 @@
 """Real Celery workers in OS processes of their own (`python -m celery -A childprotect worker --pool=solo`), on the
-test database and the configured broker, for tests that kill them (tests/alerts/test_worker_kill.py).
+test database and the configured broker, for tests that kill them (tests/alerts/test_worker_kill.py); and a real beat
+(BeatProcess) with a fast schedule, for the test that stops it (tests/health/test_beat_stops.py).
 
 - The database: the worker is given the test database's URL (a SQLite file per test process, or PostgreSQL's test_
   database), so the test must be transactional: the worker sees only committed rows.
