@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -123,8 +124,8 @@ def alarms_check() -> list[Alarm]:
 
 def administrator_emails() -> list[str]:
     """The addresses of the active administrators (the admin role, or superusers) that have one."""
-    people = User.objects.filter(is_active=True).exclude(email="")
-    return sorted({u.email for u in people if u.role == Role.ADMIN or u.is_superuser})
+    people = User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True).exclude(email="")
+    return sorted(set(people.values_list("email", flat=True)))
 
 
 def _claim(alarm: Alarm, field: str) -> bool:

@@ -32,6 +32,7 @@ from childprotect.health.services import (
 from childprotect.schedule import BEAT_SCHEDULE
 from tests.factories import UserFactory
 from tests.support.clock import NOW
+from tests.support.concurrency import race, race_db
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
@@ -252,6 +253,18 @@ def test_one_open_alarm_per_kind_is_kept_by_the_database(clock):
     Alarm.objects.create(kind=AlarmKind.SCAN_STALE, opened_at=timezone.now())
     with pytest.raises(IntegrityError), transaction.atomic():
         Alarm.objects.create(kind=AlarmKind.SCAN_STALE, opened_at=timezone.now())
+
+
+@race_db
+@pytest.mark.usefixtures("data_put_back")
+def test_workers_checking_at_once_open_one_alarm_and_send_one_email(clock, settings, admin_mailed):
+    stop_the_scan(clock, settings)
+
+    results = race(alarms_check, alarms_check, alarms_check)
+
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert Alarm.objects.count() == 1 and len(mail.outbox) == 1
+    assert AuditEntry.objects.filter(action=HealthAction.ALARM_OPEN).count() == 1
 
 
 def test_a_workers_tick_beats_samples_and_raises_the_alarm(clock, settings, admin_mailed, own_queue):
