@@ -36,6 +36,9 @@ def _every(round_: Callable[[], object], every: float, stopping: threading.Event
 
 class HealthTimer(bootsteps.StartStopStep):
     label = "health timer"
+    # After the pool: its processes are forked before this thread exists (a fork copies no thread, but may copy a
+    # lock one holds).
+    requires = ("celery.worker.components:Pool",)
 
     def __init__(self, worker: Any, **kwargs: Any) -> None:
         self.stopping = threading.Event()

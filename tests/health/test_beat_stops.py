@@ -80,6 +80,7 @@ def test_when_beat_stops_readyz_is_degraded_the_banner_shows_and_the_administrat
             beats = Heartbeat.objects.filter(kind__in=[Component.BEAT, Component.SCAN, Component.WORKER])
             assert wait_for(lambda: beats.count() == 3, 60), f"{worker.text()}\n{beat.text()}"
             assert wait_for(lambda: Heartbeat.objects.filter(kind=Component.QUEUE, name=queue).exists(), 30)
+            assert Heartbeat.objects.get(kind=Component.WORKER).details == {"queues": [queue]}
             assert readyz(client) == "ok"
             assert not banner(administrator)
 
