@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -95,14 +96,16 @@ def test_the_probes_take_no_post(client):
     assert client.post("/healthz").status_code == 405
 
 
-def test_in_production_the_probes_are_not_redirected_to_https_but_pages_are():
+def test_in_production_the_probes_are_not_redirected_to_https_but_pages_are(tmp_path):
     """Probes ask over the internal network in plain http (SECURE_REDIRECT_EXEMPT in settings.py)."""
     code = (
         "import django; django.setup(); from django.test import Client; c = Client(); "
         "print(c.get('/healthz').status_code, c.get('/accounts/login/').status_code)"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "childprotect.settings", "DJANGO_PRODUCTION": "1",
-           "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "testserver"}  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECURE_SSL_REDIRECT"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "childprotect.settings", "DJANGO_PRODUCTION": "1",
+                "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "testserver",
+                "CHILDPROTECT_VAR_DIR": str(tmp_path / "var")})  # fmt: skip
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code], env=env, cwd=BASE_DIR, capture_output=True, text=True, timeout=120, check=False
     )
