@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "childprotect.signing",  # digital signatures (docs/signing.md)
     "childprotect.alerts",  # e-mail, SMS and Zalo alerts, the outbox (docs/alerts.md)
     "childprotect.metrics",  # the Prometheus endpoint /metrics and the task counters (docs/architecture.md#metrics)
+    "childprotect.health",  # /healthz, /readyz, heartbeats, alarms (docs/architecture.md#health-heartbeats-and-alarms)
     # above every app: the role home pages, development commands
     "home",
     "devtools",
@@ -318,6 +319,28 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # every periodic job is declared in childprotect/schedule.py, the one place
 
+# --- Health, heartbeats and alarms (docs/architecture.md#health-heartbeats-and-alarms) -------------------------------
+# The deadline scan (every 5 minutes from beat) not finished for this long opens an alarm: a red banner on the home
+# page of administrators and supervisors, one e-mail to the administrators, /readyz "degraded". Minutes, fractions
+# allowed (the end-to-end test uses seconds).
+CHILDPROTECT_SCAN_STALE_MINUTES = env.float("CHILDPROTECT_SCAN_STALE_MINUTES", default=15)
+# Workers were seen but none for this long: an alarm (no live worker). Each worker beats every tick, below.
+CHILDPROTECT_WORKER_STALE_MINUTES = env.float("CHILDPROTECT_WORKER_STALE_MINUTES", default=5)
+# Each worker's health timer (childprotect/health/worker.py): its heartbeat, the queue sample, the alarms and their
+# e-mails, every this many seconds; 0 turns the timer off.
+CHILDPROTECT_HEALTH_TICK_SECONDS = env.float("CHILDPROTECT_HEALTH_TICK_SECONDS", default=30)
+# The broker queues measured (Redis: the lists' lengths; filesystem transport: the files), at most once per this
+# many seconds across all workers; a queue whose last GROWTH_SAMPLES lengths each grew, the last at least
+# GROWTH_THRESHOLD messages, "keeps growing": an alarm.
+CHILDPROTECT_HEALTH_QUEUES = env.list("CHILDPROTECT_HEALTH_QUEUES", default=["celery", CHILDPROTECT_MESSAGES_QUEUE])
+CHILDPROTECT_QUEUE_SAMPLE_SECONDS = env.float("CHILDPROTECT_QUEUE_SAMPLE_SECONDS", default=60)
+CHILDPROTECT_QUEUE_GROWTH_SAMPLES = env.int("CHILDPROTECT_QUEUE_GROWTH_SAMPLES", default=5)
+CHILDPROTECT_QUEUE_GROWTH_THRESHOLD = env.int("CHILDPROTECT_QUEUE_GROWTH_THRESHOLD", default=100)
+# /readyz waits at most this many seconds for the broker (connecting and each answer).
+CHILDPROTECT_HEALTH_BROKER_TIMEOUT = env.float("CHILDPROTECT_HEALTH_BROKER_TIMEOUT", default=1.5)
+# Heartbeats of workers not seen for this many days are deleted (hostnames change with each container).
+CHILDPROTECT_HEARTBEAT_KEEP_DAYS = env.int("CHILDPROTECT_HEARTBEAT_KEEP_DAYS", default=7)
+
 # --- Product settings (docs/law.md#settings-not-constants: what is not fixed by law is a setting) --------------------
 # The name of the provincial child-affairs agency changed in 2025 (Sở LĐTBXH -> Sở Y tế); it is data, not code.
 CHILDPROTECT_PROVINCE_AGENCY_NAME = env.str("CHILDPROTECT_PROVINCE_AGENCY_NAME", default="Sở Y tế")
@@ -535,6 +558,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Probes ask over the internal network in plain http: a redirect to https would fail them. Prometheus likewise
+    # scrapes each server directly (each has its own counts, docs/architecture.md#metrics).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
@@ -619,9 +645,6 @@ CHILDPROTECT_METRICS_TOKEN = env.str("CHILDPROTECT_METRICS_TOKEN", default="")
 # The networks a scraper may come from (comma-separated CIDRs, e.g. 10.0.5.0/24,127.0.0.1/32), checked against the
 # client's address (behind a trusted proxy, the address it forwarded); empty: from anywhere.
 CHILDPROTECT_METRICS_ALLOW = env.list("CHILDPROTECT_METRICS_ALLOW", default=[])
-if PRODUCTION:
-    # Prometheus scrapes each server directly (each has its own counts), over the internal network, by HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
 
 # --- digital signatures (docs/signing.md) ---------------------------------------------------------------------------
 # The root certificates a signature is trusted up to: PEM or DER files (comma-separated paths), e.g. the national

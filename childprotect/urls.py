@@ -29,6 +29,7 @@ urlpatterns = [
     path("exports/<id:pk>/download/", export_views.export_download, name="export_download"),
     path("", include("childprotect.signing.urls")),
     path("", include("childprotect.alerts.urls")),
+    path("", include("childprotect.health.urls")),
     path("", include("cases.urls")),
     path("", include("referrals.urls")),
     path("", include("reporting.urls")),

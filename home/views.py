@@ -29,6 +29,7 @@ from childprotect.accounts.policy import (
     works_for_commune,
 )
 from childprotect.accounts.selectors import jurisdiction_units
+from childprotect.health.selectors import health_problems_for
 from childprotect.http import AuthenticatedRequest
 from childprotect.places.models import UnitLevel
 from childprotect.workdays.calendar import WorkCalendar
@@ -58,6 +59,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         },
         "now": now,
         "my_work": my_work(user),
+        # The deadline scan stopped, no worker, a queue growing: administrators and supervisors only.
+        "health_problems": health_problems_for(user),
     }
     if can_handle_cases(user):
         inbox = inbox_for(user).prefetch_related("abuse_forms")

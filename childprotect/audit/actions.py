@@ -206,6 +206,13 @@ class AlertAction(AuditAction):
     ESCALATED = "alerts.escalated", _("Chuyển cảnh báo khẩn lên cấp trên")
 
 
+class HealthAction(AuditAction):
+    """The system's alarms (childprotect/health): the deadline scan stopped, no worker, a queue growing."""
+
+    ALARM_OPEN = "health.alarm_open", _("Phát hiện sự cố hệ thống")
+    ALARM_CLOSE = "health.alarm_close", _("Sự cố hệ thống đã hết")
+
+
 AREAS: tuple[type[AuditAction], ...] = (
     AuthAction,
     AccountAction,
@@ -223,6 +230,7 @@ AREAS: tuple[type[AuditAction], ...] = (
     AdminAction,
     ApiAction,
     AlertAction,
+    HealthAction,
 )
 MEMBERS: dict[str, AuditAction] = {m.value: m for area in AREAS for m in area}
 ALIASES: dict[str, AuditAction] = {alias: m for m in MEMBERS.values() for alias in m.aliases}

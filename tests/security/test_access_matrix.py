@@ -87,6 +87,8 @@ def test_the_rules_let_no_outsider_in():
         "alerts:open": {"GET": 404},
         "alerts:receipt": {"GET": 404, "POST": 404},
         "metrics": {"GET": 404, "POST": 404},
+        "healthz": {"GET": 200},
+        "readyz": {"GET": 200},
     }
     for name, rule in RULES.items():
         for statuses in (rule.get, rule.post) if rule.post is not None else (rule.get,):

@@ -278,6 +278,9 @@ RULES: dict[str, Rule] = {
         anonymous={"GET": 404, "POST": 404},
         note="public; off (404) without CHILDPROTECT_METRICS_TOKEN or _ALLOW, tests/metrics test it on",
     ),
+    # Probes of load balancers and orchestrators: public, the same for everyone, nothing of anyone's in them.
+    "healthz": Rule(get=each(200), anonymous={"GET": 200}, note="public: the process is up"),
+    "readyz": Rule(get=each(200), anonymous={"GET": 200}, note="public: ok, degraded or fail, no details"),
     # --- the administrators' page of the alert channels (administrators only; everyone else a 404) -------------------
     "alerts:channels": Rule(get=each(404, admin=200), note="administrators only"),
     # An empty POST shows the page again with the form's errors; nothing is sent.
