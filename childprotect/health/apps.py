@@ -11,3 +11,10 @@ class HealthConfig(AppConfig):
     name = "childprotect.health"
     label = "health"
     verbose_name = "Tình trạng hệ thống"
+
+    def ready(self) -> None:
+        from childprotect.metrics.registry import collector_register
+
+        from .metrics import HealthCollector
+
+        collector_register(HealthCollector())

@@ -13,15 +13,17 @@ from django.urls import reverse
 from cases.models import CaseState, DeadlineKind
 from cases.services import deadlines_scan
 from childprotect.core.models import ExportJob, ExportStatus, ImportStatus
+from childprotect.health.models import AlarmKind
+from childprotect.health.services import alarms_check, beat_heartbeat_record, worker_heartbeat_record
 from tests.support.builders import child_row, csv_file, walk
-from tests.support.clock import RECEIVED_AT
+from tests.support.clock import NOW, RECEIVED_AT
 from tests.support.metrics import TOKEN, parse, scrape
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
 # Per scrape: the task counters, notifications, deliveries, import jobs, export jobs (the shared floor's collectors),
-# then the deadlines and the reminders (cases'). However many rows.
-SCRAPE_QUERIES = 7
+# the heartbeats and the open alarms (health's), then the deadlines and the reminders (cases'). However many rows.
+SCRAPE_QUERIES = 9
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +57,21 @@ def test_the_exposition_declares_each_family_with_its_type(client):
         "childprotect_import_jobs": "gauge",
         "childprotect_export_jobs": "gauge",
     }  # fmt: skip
+
+
+def test_heartbeat_ages_and_open_alarms(client, clock):
+    beat_heartbeat_record()
+    worker_heartbeat_record("jobs@web1", ["celery"])
+    clock.move_to(NOW + dt.timedelta(minutes=20))  # beat silent for 20 minutes: the scan never ran since
+    worker_heartbeat_record("jobs@web1", ["celery"])
+    alarms_check()
+
+    metrics = scrape(client)
+
+    assert metrics.value("childprotect_heartbeat_age_seconds", kind="beat", component="beat") == 20 * 60
+    assert metrics.value("childprotect_heartbeat_age_seconds", kind="worker", component="jobs@web1") == 0
+    open_alarms = {k: metrics.value("childprotect_alarms_open", kind=k) for k in AlarmKind.values}
+    assert open_alarms == {"scan_stale": 1, "no_worker": 0, "queue_growing": 0}
 
 
 def test_every_kind_of_deadline_is_there_at_zero_before_any_case(client):
