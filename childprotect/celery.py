@@ -16,3 +16,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.steps["worker"].add(HealthTimer)  # each worker's heartbeat, queue samples and alarm e-mails, without beat
 beat_init.connect(beat_timer_start)  # beat checks the alarms too: dead workers are told of by beat
+
+# Tasks log the request id of the request that queued them (docs/architecture.md#errors-and-logs).
+import childprotect.logs.task_context  # noqa: E402, F401

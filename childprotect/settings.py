@@ -13,8 +13,10 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from childprotect.logs.addresses import admins_from
 from childprotect.schedule import BEAT_SCHEDULE
 
 # Admin and form classes take their model as a type argument (ModelAdmin[Agency], ModelForm[User]) as django-stubs
@@ -85,6 +87,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "childprotect.metrics.middleware.RequestMetricsMiddleware",  # latency and queries by view; first: it times the rest
+    # The request id (X-Request-ID) on every log line and every response, redirects and refusals included.
+    "childprotect.logs.middleware.RequestIdMiddleware",
     # X-Forwarded-Proto/-For/-Host/-Port only from a proxy of TRUSTED_PROXIES; before SecurityMiddleware reads them
     "childprotect.proxies.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -96,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "childprotect.logs.middleware.UserIdMiddleware",  # the signed-in person's id on the log lines from here on
     "childprotect.accounts.security.IdleSessionMiddleware",  # slides the idle expiry of logged-in sessions
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): has the user entered a code this session?
     "childprotect.accounts.security.TwoFactorMiddleware",  # sends users who owe a code to verify or to setup
@@ -562,14 +567,76 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# --- Errors and logs (docs/architecture.md#errors-and-logs) ----------------------------------------------------------
+# Log lines, each with the request id and the signed-in person's numeric id. `json`: one JSON object a line (time in
+# UTC, level, logger, message, request_id, user_id, exc_info) on standard output, for the container's log collector;
+# `text`: for a person reading a terminal, on standard error (where a command's output, e.g. JSON a script reads, is
+# not mixed with them). Request bodies are never logged.
+CHILDPROTECT_LOG_FORMAT = env.str("CHILDPROTECT_LOG_FORMAT", default="json" if PRODUCTION else "text")
+if CHILDPROTECT_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("CHILDPROTECT_LOG_FORMAT must be json or text")
+# Celery keeps Django's logging (and so the format above and the request id) instead of setting up its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Server errors (500) are mailed to ADMINS: "Name <a@example.vn>, b@example.vn"; empty: no mail. The mail names the
+# exception's type, the code's lines, the request id and the user id; no form or query values, cookies, headers,
+# settings or variables (childprotect/logs/reporter.py).
+ADMINS = admins_from(env.str("ADMINS", default=""))
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)  # the sender of those mails
+EMAIL_SUBJECT_PREFIX = "[childprotect] "
+# For any report still made by Django's own reporter: every POST value, cookie, header outside a short list and
+# local variable hidden.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "childprotect.logs.reporter.ProtectedDataFilter"
+# Also the reporter of any other report (Django's lists the query string's values whatever the filter); with DEBUG
+# on, the development error page stays Django's full one.
+DEFAULT_EXCEPTION_REPORTER = "childprotect.logs.reporter.ProtectedDataReporter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_context": {"()": "childprotect.logs.formatting.RequestContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "json": {"()": "childprotect.logs.formatting.JsonFormatter"},
+        "text": {"()": "childprotect.logs.formatting.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout" if CHILDPROTECT_LOG_FORMAT == "json" else "ext://sys.stderr",
+            "formatter": CHILDPROTECT_LOG_FORMAT,
+            "filters": ["request_context"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "request_context"],
+            "include_html": False,
+            "reporter_class": "childprotect.logs.reporter.ProtectedDataReporter",
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint and fontTools report every step of every PDF at INFO; axes every login (the audit log has them).
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools", "axes")},
+    "loggers": {
+        # Django's errors (a 500, a refused host) are mailed, and reach the console through the root logger.
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        # WeasyPrint and fontTools report every step of every PDF at INFO; axes every login (the audit log has them).
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools", "axes")},
+    },
 }
+# Optional error reports to Sentry (or a self-hosted Sentry/GlitchTip): the project's DSN, e.g.
+# https://key@sentry.example.vn/3; empty: off. Events carry the exception's type, the stack trace, the URL's path,
+# the request id and the user's numeric id, never a request's data (childprotect/logs/sentry.py).
+CHILDPROTECT_SENTRY_DSN = env.str("CHILDPROTECT_SENTRY_DSN", default="")
+CHILDPROTECT_SENTRY_ENVIRONMENT = env.str(
+    "CHILDPROTECT_SENTRY_ENVIRONMENT", default="production" if PRODUCTION else "development"
+)
+CHILDPROTECT_SENTRY_RELEASE = env.str("CHILDPROTECT_SENTRY_RELEASE", default="")  # e.g. the deployed commit
+if CHILDPROTECT_SENTRY_DSN:
+    from childprotect.logs.sentry import sentry_start
+
+    sentry_start(
+        dsn=CHILDPROTECT_SENTRY_DSN, environment=CHILDPROTECT_SENTRY_ENVIRONMENT, release=CHILDPROTECT_SENTRY_RELEASE
+    )
 
 # --- Metrics (docs/architecture.md#metrics) --------------------------------------------------------------------------
 # GET /metrics for Prometheus. Off (a 404) while both are empty; with both set, a scrape must pass both.

@@ -25,6 +25,8 @@ pytest_plugins = [
     "tests.support.fake_sms",
     "tests.support.deliveries",
     "tests.support.channels",
+    "tests.support.logs",
+    "tests.support.sentry_server",
 ]
 
 

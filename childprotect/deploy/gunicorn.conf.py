@@ -5,7 +5,8 @@ this file.
 
 Environment: PORT (8000), WEB_CONCURRENCY (worker processes, 3), GUNICORN_THREADS (threads per process, 4),
 GUNICORN_TIMEOUT (seconds, 120), TRUSTED_PROXIES (the proxies whose X-Forwarded-Proto gunicorn believes: the same list
-as Django's, 127.0.0.1 and ::1 by default), PROMETHEUS_MULTIPROC_DIR (the metrics' files, below).
+as Django's, 127.0.0.1 and ::1 by default), PROMETHEUS_MULTIPROC_DIR (the metrics' files, below); DJANGO_PRODUCTION and
+CHILDPROTECT_LOG_FORMAT choose the access log's form.
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ control_socket_disable = True
 # Access and error logs to the container's output.
 accesslog = "-"
 errorlog = "-"
+# JSON access lines (with the request id, without the query string) when the application logs JSON: in production
+# unless CHILDPROTECT_LOG_FORMAT=text (docs/architecture.md#errors-and-logs).
+_production = os.environ.get("DJANGO_PRODUCTION", "").lower() in {"1", "true", "yes", "on"}
+if os.environ.get("CHILDPROTECT_LOG_FORMAT", "json" if _production else "text") == "json":
+    logger_class = "childprotect.logs.gunicorn.JsonAccessLogger"
 
 # Metrics (docs/architecture.md#metrics): every worker process counts its own requests; prometheus_client's
 # multiprocess mode keeps the counts in files of a directory the workers share, and /metrics adds them up, whichever

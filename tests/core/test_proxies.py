@@ -133,8 +133,11 @@ def test_the_forwarding_headers_of_a_request_not_from_a_trusted_proxy_are_remove
 def test_the_middleware_runs_before_django_reads_the_scheme():
     middleware = settings.MIDDLEWARE
     forwarded = middleware.index("childprotect.proxies.ForwardedHeadersMiddleware")
-    # Only the request timer comes first: it reads no forwarded header (it times everything after it).
-    assert middleware[:forwarded] == ["childprotect.metrics.middleware.RequestMetricsMiddleware"]
+    # Only the request timer and the request id come first: they read no forwarded header.
+    assert middleware[:forwarded] == [
+        "childprotect.metrics.middleware.RequestMetricsMiddleware",
+        "childprotect.logs.middleware.RequestIdMiddleware",
+    ]
     assert middleware.index("django.middleware.security.SecurityMiddleware") > forwarded
 
 
