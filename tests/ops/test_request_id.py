@@ -29,6 +29,12 @@ def test_a_safe_incoming_id_is_kept(client, incoming):
     assert response["X-Request-ID"] == incoming
 
 
+def test_an_id_from_a_peer_that_is_no_trusted_proxy_is_replaced(client):
+    response = client.get("/accounts/login/", headers={"X-Request-ID": "abc-123"}, REMOTE_ADDR="192.0.2.7")
+
+    assert HEX_ID.fullmatch(response["X-Request-ID"])
+
+
 @pytest.mark.parametrize(
     "incoming",
     ["abc\nFORGED 500 line", "a" * 200, "a" * 65, "has space", "<script>", "id;rm", "Nguyễn", ""],

@@ -32,6 +32,7 @@ def wsgi_post(
         "QUERY_STRING": query,
         "SERVER_NAME": "testserver",
         "HTTP_HOST": "testserver",
+        "REMOTE_ADDR": "127.0.0.1",  # the proxy (TRUSTED_PROXIES' default), whose X-Request-ID is believed
         "CONTENT_TYPE": "application/x-www-form-urlencoded",
         "CONTENT_LENGTH": str(len(body)),
         "HTTP_COOKIE": "; ".join(f"{name}={value}" for name, value in cookies.items()),
