@@ -227,8 +227,10 @@ def test_two_beats_and_two_workers_remind_of_an_overdue_deadline_exactly_once(de
         assert wait_for(lambda: overdue.exists() and deliveries.filter(status="sent").count() == overdue.count(), 60)
         time.sleep(6)  # more scans by each beat, whose tasks both workers take
     finally:
-        for process in [*beats, *workers]:
-            process.stop()
+        for beat in beats:
+            beat.stop()
+        for worker in workers:
+            worker.stop()
     assert sum(beat.sent("scan-deadlines") for beat in beats) >= 6
     scans = [result for worker in workers for result in re.findall(SCAN_RESULT, worker.text())]
     assert len(scans) >= 6 and all(worker.received("cases.tasks.scan_deadlines") for worker in workers)
