@@ -96,6 +96,7 @@ def _probe() -> tuple[bool, str]:
     import psycopg2  # the PostgreSQL driver; only a PostgreSQL replica is ever probed
 
     db = settings.DATABASES[REPLICA]
+    options = {k: v for k, v in (db.get("OPTIONS") or {}).items() if k.startswith("ssl")}  # sslmode, sslrootcert...
     try:
         conn = psycopg2.connect(
             dbname=db["NAME"],
@@ -104,6 +105,7 @@ def _probe() -> tuple[bool, str]:
             host=db.get("HOST") or None,
             port=db.get("PORT") or None,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            **options,
         )
     except psycopg2.Error as exc:
         return False, f"down: {str(exc).strip()[:200]}"

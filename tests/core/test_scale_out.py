@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
+from django.urls import reverse
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 from time_machine import escape_hatch
 
+from cases.services import ChildData, child_register
 from childprotect import db_router
 from childprotect.alerts.models import Delivery
 from childprotect.core.models import Notification
@@ -42,6 +44,7 @@ pytestmark = [
 ]
 
 WEB_PORTS = (9351, 9352)
+CHILD, NEW_CHILD = "Đinh Thị Mỹ Duyên", "Trần Thị Lan Anh"  # the builder's child; one registered while replay waits
 SCAN_RESULT = r"cases\.tasks\.scan_deadlines\[[\w-]+\] succeeded in [\d.e-]+s: \{[^}]*'notifications': (\d+)\}"
 
 
@@ -118,6 +121,7 @@ def _report_id(body: str) -> set[int]:
 
 def test_reports_read_the_standby_but_whoever_just_wrote_reads_the_primary_on_either_web_process(standby, webs):
     web1, web2 = webs
+    export = f"{web2.base}{reverse('cases:child_export')}?format=csv"
     officer, _chair, supervisor = overdue_emergency()
     for person in (officer, supervisor):  # hashed as the web processes hash (the tests' settings use MD5)
         person.password = PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())
@@ -156,6 +160,13 @@ def test_reports_read_the_standby_but_whoever_just_wrote_reads_the_primary_on_ei
             assert theirs.headers["X-Read-From"] == "replica"
             assert report.pk not in _report_id(theirs.body)
             assert reader.get(f"{web.base}{detail}").status == 404
+        # An export streamed to the reader is read from the standby too: a child registered meanwhile is not in it.
+        child_register(
+            actor=officer,
+            data=ChildData(full_name=NEW_CHILD, sex="female", residence_unit=officer.unit, birth_year=2015),
+        )
+        assert NEW_CHILD not in reader.get(export).body
+        assert CHILD in reader.get(export).body
     finally:
         standby.resume()
     standby.wait_caught_up()
@@ -165,6 +176,7 @@ def test_reports_read_the_standby_but_whoever_just_wrote_reads_the_primary_on_ei
         assert shown.status == 200  # the page's audit entry of the view was written to the primary
         assert shown.headers["X-Read-From"] == "replica"
     assert report.pk in _report_id(reader.get(f"{web2.base}/periodic-reports/").body)
+    assert NEW_CHILD in reader.get(export).body
 
 
 def test_a_lagging_standby_is_not_read_until_it_has_caught_up(standby, settings, monkeypatch, caplog):
