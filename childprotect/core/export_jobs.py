@@ -5,7 +5,8 @@ row count) in one transaction and queues `make_export` after commit. The task (`
 again for the job's owner through the list's own selector and form (a `ListExport` the list's app registered), so
 what the owner may no longer reach is not in the file; it writes them a chunk at a time into openpyxl's write-only
 workbook on a temporary file (memory does not grow with the list), records its progress once per chunk, and stores
-the file with Django's default storage (`exports/<random>.xlsx` under MEDIA_ROOT, served only by the download view).
+the file with Django's default storage (`exports/<random>.xlsx` under MEDIA_ROOT or in the bucket, served only by the
+download view). The rows are read from the read replica when there is one (childprotect/db_router.py).
 
 Only the owner sees a job and downloads its file (anyone else: 404); each download is audited ("export.download").
 A job that cannot be made ends "failed" with a Vietnamese message for its page; the worker logs the exception. Files

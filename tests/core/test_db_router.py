@@ -144,3 +144,10 @@ def test_who_has_just_written_reads_from_the_primary(settings, clock):
 def test_a_pin_without_a_replica_is_not_kept():
     replica_pin(7)
     assert not db_router.replica_pinned(7)
+
+
+def test_a_report_page_says_which_database_it_read(client, supervisor):
+    client.force_login(supervisor)
+    response = client.get("/periodic-reports/")
+    assert response.status_code == 200
+    assert response["X-Read-From"] == DEFAULT_DB_ALIAS  # no replica configured

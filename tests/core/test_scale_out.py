@@ -133,10 +133,10 @@ def test_reports_read_the_standby_but_whoever_just_wrote_reads_the_primary_on_ei
     reader.log_in(web1.base, supervisor.username, PASSWORD)
     writer.log_in(web2.base, officer.username, PASSWORD)
     listing = f"{web2.base}/periodic-reports/"
+    assert reader.get(listing).status == 200  # signed in on web1, served by web2: not sent to the login page
     assert wait_for(lambda: reader.get(listing).headers["X-Read-From"] == "replica", 30), (
         "the reader's pin (their login) should end after CHILDPROTECT_REPLICA_PIN_SECONDS"
     )
-    assert reader.get(f"{web1.base}/periodic-reports/").status == 200  # not sent to the login page
 
     # Replay paused: what the primary gets from now on is not on the standby.
     standby.pause()
