@@ -84,9 +84,12 @@ def _count(key: str) -> None:
 
 # --- health -------------------------------------------------------------------------------------------------------
 
+# Caught up: streaming from the primary now, and everything received is replayed (a standby cut off from its primary
+# has replayed all it received too, but it is stale: then only the age of its last transaction counts).
 HEALTH_SQL = """
 SELECT pg_is_in_recovery(),
-       COALESCE(pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(), FALSE),
+       COALESCE(pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(), FALSE)
+         AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'),
        EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())
 """
 

@@ -206,6 +206,31 @@ def test_a_lagging_standby_is_not_read_until_it_has_caught_up(standby, settings,
     db_router.replica_stats_reset()
 
 
+def test_a_standby_cut_off_from_its_primary_is_not_read_once_its_last_transaction_is_old(
+    standby, settings, monkeypatch, caplog
+):
+    monkeypatch.setitem(settings.DATABASES, db_router.REPLICA, {**connection.settings_dict, "PORT": 5439})
+    settings.CHILDPROTECT_REPLICA_CHECK_SECONDS = 0
+    settings.CHILDPROTECT_REPLICA_MAX_LAG_SECONDS = 1
+    db_router.replica_stats_reset()
+    standby.wait_caught_up()
+    conninfo = standby.cut_off()
+    try:
+        # It has replayed all it received, but receives nothing: only the age of what it has counts.
+        time.sleep(2.5)
+        with caplog.at_level(logging.WARNING, logger="childprotect.db_router"):
+            with db_router.reading_from_replica(None) as on_replica:
+                assert on_replica is False
+        assert "lag" in caplog.text
+    finally:
+        standby.reconnect(conninfo)
+    standby.wait_caught_up()
+    with db_router.reading_from_replica(None) as on_replica:
+        assert on_replica is True
+    assert db_router.replica_stats()["fallback_lag"] == 1
+    db_router.replica_stats_reset()
+
+
 def test_two_beats_and_two_workers_remind_of_an_overdue_deadline_exactly_once(deployment_env, folder):
     officer, chair, supervisor = overdue_emergency()
     queues = "celery,messages"

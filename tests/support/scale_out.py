@@ -200,6 +200,27 @@ class Standby:
     def resume(self) -> None:
         self.query("SELECT pg_wal_replay_resume()")
 
+    def streaming(self) -> bool:
+        return bool(self.query("SELECT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')"))
+
+    def cut_off(self) -> str:
+        """The standby stops receiving from its primary (as in a network split); returns what reconnect needs."""
+        conninfo = str(self.query("SHOW primary_conninfo"))
+        self.query("ALTER SYSTEM SET primary_conninfo = ''")
+        self.query("SELECT pg_reload_conf()")
+        assert wait_for(lambda: not self.streaming(), 30), "the standby still streams"
+        return conninfo
+
+    def reconnect(self, conninfo: str) -> None:
+        conn = self.connect()
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute("ALTER SYSTEM SET primary_conninfo = %s", [conninfo])
+                cursor.execute("SELECT pg_reload_conf()")
+        finally:
+            conn.close()
+        assert wait_for(self.streaming, 30), f"the standby does not stream again:\n{self.log()}"
+
     def wait_caught_up(self, timeout: float = 30) -> None:
         """Until the standby has replayed everything the primary has written so far."""
         conn = self.connect_primary()
