@@ -161,9 +161,10 @@ def test_reports_read_the_standby_but_whoever_just_wrote_reads_the_primary_on_ei
             assert report.pk not in _report_id(theirs.body)
             assert reader.get(f"{web.base}{detail}").status == 404
         # An export streamed to the reader is read from the standby too: a child registered meanwhile is not in it.
+        commune = officer.unit
+        assert commune is not None
         child_register(
-            actor=officer,
-            data=ChildData(full_name=NEW_CHILD, sex="female", residence_unit=officer.unit, birth_year=2015),
+            actor=officer, data=ChildData(full_name=NEW_CHILD, sex="female", residence_unit=commune, birth_year=2015)
         )
         assert NEW_CHILD not in reader.get(export).body
         assert CHILD in reader.get(export).body
