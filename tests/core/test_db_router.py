@@ -10,11 +10,15 @@ import logging
 import socket
 
 import pytest
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from cases.models import Case
 from childprotect import db_router
+from childprotect.core.imports import job_confirm
+from childprotect.core.models import ImportStatus
 from childprotect.db_router import REPLICA, ReplicaRouter, reading_from_replica, replica_pin, replica_stats
+from tests.support.builders import child_row, csv_file
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
@@ -151,3 +155,17 @@ def test_a_report_page_says_which_database_it_read(client, supervisor):
     response = client.get("/periodic-reports/")
     assert response.status_code == 200
     assert response["X-Read-From"] == DEFAULT_DB_ALIAS  # no replica configured
+
+
+@pytest.mark.usefixtures("replica_down")
+def test_an_import_applied_by_the_worker_pins_its_uploader(
+    import_upload, supervisor, django_capture_on_commit_callbacks
+):
+    job = import_upload(supervisor, csv_file([child_row("Nguyễn Văn An")]))
+    assert job.status == ImportStatus.CHECKED
+    cache.clear()  # the upload's own POST pinned them; the import's rows are what this is about
+    with django_capture_on_commit_callbacks(execute=True):
+        job_confirm(actor=supervisor, job=job)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert db_router.replica_pinned(supervisor.pk)
