@@ -164,11 +164,21 @@ def replica_pin(user_id: int | None) -> None:
     """This person has just written: their reads stay on the primary for CHILDPROTECT_REPLICA_PIN_SECONDS."""
     if user_id is None or not replica_configured():
         return
-    cache.set(_pin_key(user_id), time.time(), timeout=settings.CHILDPROTECT_REPLICA_PIN_SECONDS)
+    try:
+        cache.set(_pin_key(user_id), time.time(), timeout=settings.CHILDPROTECT_REPLICA_PIN_SECONDS)
+    except Exception:  # the cache down must not turn a write that committed into an error page
+        logger.warning("cache unavailable: the read-your-writes pin of user %s not recorded", user_id, exc_info=True)
 
 
 def replica_pinned(user_id: int | None) -> bool:
-    return user_id is not None and cache.get(_pin_key(user_id)) is not None
+    """Has this person written within CHILDPROTECT_REPLICA_PIN_SECONDS? (Unknown, the cache being down: yes.)"""
+    if user_id is None:
+        return False
+    try:
+        return cache.get(_pin_key(user_id)) is not None
+    except Exception:
+        logger.warning("cache unavailable: reads of user %s go to the primary", user_id, exc_info=True)
+        return True
 
 
 class ReplicaPinMiddleware:

@@ -169,3 +169,14 @@ def test_an_import_applied_by_the_worker_pins_its_uploader(
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE
     assert db_router.replica_pinned(supervisor.pk)
+
+
+@pytest.mark.usefixtures("replica_down")
+def test_a_cache_that_is_down_fails_no_write_and_sends_reads_to_the_primary(client, officer_a, settings):
+    dead = f"redis://127.0.0.1:{_free_port()}/0"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead}}
+    client.force_login(officer_a)
+    assert client.post("/", {}).status_code < 500  # the pin could not be recorded: the request still ends well
+    with reading_from_replica(officer_a.pk) as on_replica:
+        assert on_replica is False
+    assert replica_stats()["pinned"] == 1  # unknown whether they wrote: as if they had
