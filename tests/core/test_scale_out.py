@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import secrets
 import shutil
 import time
 from collections import Counter
@@ -93,7 +94,7 @@ def deployment_env(standby, redis_server, folder, django_db_blocker) -> dict[str
         "DATABASE_REPLICA_URL": standby.url,
         "CELERY_BROKER_URL": f"{redis}/0",
         "CACHE_URL": f"{redis}/1",  # sessions (cached_db) and the read-your-writes pins, seen by every process
-        "SECRET_KEY": "scale-out-test-key-shared-by-every-process",
+        "SECRET_KEY": secrets.token_urlsafe(50),  # one for every process: a session signed by one is read by all
         "CHILDPROTECT_VAR_DIR": str(folder),
         "CHILDPROTECT_REPLICA_PIN_SECONDS": "5",
         "CHILDPROTECT_REPLICA_CHECK_SECONDS": "1",
