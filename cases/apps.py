@@ -32,3 +32,9 @@ class CasesConfig(AppConfig):
         from .alerts import safe_phrases
 
         register_safe_phrases(safe_phrases())
+        # Its deadlines and reminders on /metrics, counted at each scrape.
+        from childprotect.metrics.registry import collector_register
+
+        from .metrics import DeadlineCollector
+
+        collector_register(DeadlineCollector())

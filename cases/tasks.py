@@ -4,13 +4,16 @@ from celery import shared_task
 
 from cases.escalation import escalations_scan
 from cases.services import deadlines_scan
+from childprotect.health.services import scan_run_record
 
 
 @shared_task(acks_late=True)
 def scan_deadlines() -> dict[str, int]:
     """The periodic deadline scan (childprotect/schedule.py). Safe to run twice or retry: reminders are unique."""
     result = deadlines_scan()
-    return {"due_soon": result.due_soon, "overdue": result.overdue, "notifications": result.notifications}
+    done = {"due_soon": result.due_soon, "overdue": result.overdue, "notifications": result.notifications}
+    scan_run_record(done)  # its heartbeat (docs/architecture.md#health-heartbeats-and-alarms)
+    return done
 
 
 @shared_task(acks_late=True)

@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import beat_init
+
+from childprotect.health.worker import HealthTimer, beat_timer_start
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "childprotect.settings")
 
 app = Celery("childprotect")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.steps["worker"].add(HealthTimer)  # each worker's heartbeat, queue samples and alarm e-mails, without beat
+beat_init.connect(beat_timer_start)  # beat checks the alarms too: dead workers are told of by beat

@@ -22,6 +22,11 @@ BEAT_SCHEDULE: dict[str, BeatEntry] = {
         "task": "cases.tasks.scan_deadlines",
         "schedule": crontab(minute="*/5"),
     },
+    # Beat's heartbeat (childprotect/health): when beat stops, this stops, and the deadline scan's alarm follows.
+    "beat-heartbeat": {
+        "task": "childprotect.health.tasks.beat_heartbeat",
+        "schedule": crontab(minute="*"),
+    },
     # Urgent alerts nobody read or opened within CHILDPROTECT_ALERT_ESCALATE_MINUTES go up their commune's chain
     # (cases/escalation.py, docs/alerts.md#escalation).
     "escalate-alerts": {

@@ -8,6 +8,7 @@ and CELERY_BROKER_URL (Redis); `manage.py check --deploy` is then clean.
 from __future__ import annotations
 
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import django_stubs_ext
@@ -36,6 +37,13 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The reverse proxies (addresses or networks, e.g. `172.22.21.0/24`) whose X-Forwarded-For and X-Forwarded-Proto are
+# believed (childprotect/proxies.py); a request from any other peer has those headers removed. The same list is
+# gunicorn's forwarded_allow_ips (childprotect/deploy/gunicorn.conf.py). The default, loopback, is a proxy on the same
+# machine; docker-compose.yml sets its own network.
+TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"]) if p.strip()]
+for _proxy in TRUSTED_PROXIES:
+    ip_network(_proxy)  # an address or a network address (`10.0.0.0/8`, not `10.0.0.1/8`): refuse to start otherwise
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,6 +71,8 @@ INSTALLED_APPS = [
     "childprotect.core",
     "childprotect.signing",  # digital signatures (docs/signing.md)
     "childprotect.alerts",  # e-mail, SMS and Zalo alerts, the outbox (docs/alerts.md)
+    "childprotect.metrics",  # the Prometheus endpoint /metrics and the task counters (docs/architecture.md#metrics)
+    "childprotect.health",  # /healthz, /readyz, heartbeats, alarms (docs/architecture.md#health-heartbeats-and-alarms)
     # above every app: the role home pages, development commands
     "home",
     "devtools",
@@ -74,6 +84,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "childprotect.metrics.middleware.RequestMetricsMiddleware",  # latency and queries by view; first: it times the rest
+    # X-Forwarded-Proto/-For/-Host/-Port only from a proxy of TRUSTED_PROXIES; before SecurityMiddleware reads them
+    "childprotect.proxies.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "childprotect.security.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, COOP... on every response
     "childprotect.security.PrivatePagesMiddleware",  # Cache-Control: no-store on every page for a signed-in person
@@ -215,6 +228,15 @@ CHILDPROTECT_2FA_FAILURE_WINDOW_MINUTES = env.int("CHILDPROTECT_2FA_FAILURE_WIND
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_TOTP_ISSUER = env.str("CHILDPROTECT_2FA_ISSUER", default="Bảo vệ trẻ em")  # the name shown in the app
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret
+# One-time backup codes for a lost phone: how many are made at 2FA set-up (and each regeneration), and from how few
+# left the user is told to make new ones.
+CHILDPROTECT_2FA_BACKUP_CODES = env.int("CHILDPROTECT_2FA_BACKUP_CODES", default=10)
+CHILDPROTECT_2FA_BACKUP_CODES_LOW = env.int("CHILDPROTECT_2FA_BACKUP_CODES_LOW", default=3)
+# The audit log's retention: `manage.py auditmaintain` purges only entries older than this many years. No text in
+# force fixes it (docs/law.md#settings-not-constants); 20 years outlasts a child's minority (a record opened at birth
+# still matters at 18) and the longest limitation period of the Criminal Code (BLHS 2015 Đ27: 20 years), since the
+# log is the evidence of who saw and changed a child's record.
+CHILDPROTECT_AUDIT_RETENTION_YEARS = env.int("CHILDPROTECT_AUDIT_RETENTION_YEARS", default=20)
 
 # --- Language, time, formats -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -345,6 +367,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # every periodic job is declared in childprotect/schedule.py, the one place
+
+# --- Health, heartbeats and alarms (docs/architecture.md#health-heartbeats-and-alarms) -------------------------------
+# The deadline scan (every 5 minutes from beat) not finished for this long opens an alarm: a red banner on the home
+# page of administrators and supervisors, one e-mail to the administrators, /readyz "degraded". Minutes, fractions
+# allowed (the end-to-end test uses seconds).
+CHILDPROTECT_SCAN_STALE_MINUTES = env.float("CHILDPROTECT_SCAN_STALE_MINUTES", default=15)
+# Workers were seen but none for this long: an alarm (no live worker). Each worker beats every tick, below.
+CHILDPROTECT_WORKER_STALE_MINUTES = env.float("CHILDPROTECT_WORKER_STALE_MINUTES", default=5)
+# Each worker's health timer (childprotect/health/worker.py): its heartbeat, the queue sample, the alarms and their
+# e-mails, every this many seconds; 0 turns the timer off.
+CHILDPROTECT_HEALTH_TICK_SECONDS = env.float("CHILDPROTECT_HEALTH_TICK_SECONDS", default=30)
+# The broker queues measured (Redis: the lists' lengths; filesystem transport: the files), at most once per this
+# many seconds across all workers; a queue whose last GROWTH_SAMPLES lengths each grew, the last at least
+# GROWTH_THRESHOLD messages, "keeps growing": an alarm.
+CHILDPROTECT_HEALTH_QUEUES = env.list("CHILDPROTECT_HEALTH_QUEUES", default=["celery", CHILDPROTECT_MESSAGES_QUEUE])
+CHILDPROTECT_QUEUE_SAMPLE_SECONDS = env.float("CHILDPROTECT_QUEUE_SAMPLE_SECONDS", default=60)
+CHILDPROTECT_QUEUE_GROWTH_SAMPLES = env.int("CHILDPROTECT_QUEUE_GROWTH_SAMPLES", default=5)
+CHILDPROTECT_QUEUE_GROWTH_THRESHOLD = env.int("CHILDPROTECT_QUEUE_GROWTH_THRESHOLD", default=100)
+# /readyz waits at most this many seconds for the broker (connecting and each answer).
+CHILDPROTECT_HEALTH_BROKER_TIMEOUT = env.float("CHILDPROTECT_HEALTH_BROKER_TIMEOUT", default=1.5)
+# Heartbeats of workers not seen for this many days are deleted (hostnames change with each container).
+CHILDPROTECT_HEARTBEAT_KEEP_DAYS = env.int("CHILDPROTECT_HEARTBEAT_KEEP_DAYS", default=7)
 
 # --- Product settings (docs/law.md#settings-not-constants: what is not fixed by law is a setting) --------------------
 # The name of the provincial child-affairs agency changed in 2025 (Sở LĐTBXH -> Sở Y tế); it is data, not code.
@@ -563,6 +607,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Probes ask over the internal network in plain http: a redirect to https would fail them. Prometheus likewise
+    # scrapes each server directly (each has its own counts, docs/architecture.md#metrics).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
@@ -577,6 +624,14 @@ LOGGING = {
     # WeasyPrint and fontTools report every step of every PDF at INFO; axes every login (the audit log has them).
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools", "axes")},
 }
+
+# --- Metrics (docs/architecture.md#metrics) --------------------------------------------------------------------------
+# GET /metrics for Prometheus. Off (a 404) while both are empty; with both set, a scrape must pass both.
+# The token a scraper sends as "Authorization: Bearer <token>" (compared in constant time); empty: no token asked.
+CHILDPROTECT_METRICS_TOKEN = env.str("CHILDPROTECT_METRICS_TOKEN", default="")
+# The networks a scraper may come from (comma-separated CIDRs, e.g. 10.0.5.0/24,127.0.0.1/32), checked against the
+# client's address (behind a trusted proxy, the address it forwarded); empty: from anywhere.
+CHILDPROTECT_METRICS_ALLOW = env.list("CHILDPROTECT_METRICS_ALLOW", default=[])
 
 # --- digital signatures (docs/signing.md) ---------------------------------------------------------------------------
 # The root certificates a signature is trusted up to: PEM or DER files (comma-separated paths), e.g. the national

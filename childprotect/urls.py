@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 
 from childprotect import converters  # noqa: F401  (registers <id:...> before the apps' urls are included)
 from childprotect.core import export_views, import_views, notification_views
+from childprotect.metrics.views import metrics
 from home import views as home_views
 
 admin.site.site_header = "Bảo vệ trẻ em: quản trị"
@@ -28,12 +29,14 @@ urlpatterns = [
     path("exports/<id:pk>/download/", export_views.export_download, name="export_download"),
     path("", include("childprotect.signing.urls")),
     path("", include("childprotect.alerts.urls")),
+    path("", include("childprotect.health.urls")),
     path("", include("cases.urls")),
     path("", include("referrals.urls")),
     path("", include("reporting.urls")),
     path("api/", include("api.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics, name="metrics"),  # Prometheus; a token or an allow-list, no session
 ]
 
 handler500 = "childprotect.core.middleware.server_error"  # SQLite "database is locked": 503, not 500

@@ -30,6 +30,7 @@ from childprotect.accounts.policy import (
 )
 from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.db_router import reading_from_replica
+from childprotect.health.selectors import health_problems_for
 from childprotect.http import AuthenticatedRequest
 from childprotect.places.models import UnitLevel
 from childprotect.workdays.calendar import WorkCalendar
@@ -59,6 +60,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         },
         "now": now,
         "my_work": my_work(user),
+        # The deadline scan stopped, no worker, a queue growing: administrators and supervisors only.
+        "health_problems": health_problems_for(user),
     }
     if can_handle_cases(user):
         inbox = inbox_for(user).prefetch_related("abuse_forms")

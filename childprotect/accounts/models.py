@@ -104,3 +104,21 @@ class User(AbstractUser):
     @property
     def is_administrator(self) -> bool:
         return self.role == Role.ADMIN or self.is_superuser
+
+
+class BackupCode(models.Model):
+    """A one-time code for when the authenticator is out of reach (security.backup_codes_create), stored as a keyed
+    hash with its own salt, never as the code: `code_hash` is "<salt>$<HMAC-SHA256 of salt+code>"."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="backup_codes", verbose_name=_("tài khoản"))
+    code_hash = models.CharField(_("mã (đã băm)"), max_length=128)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    used_at = models.DateTimeField(_("đã dùng lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mã dự phòng xác thực hai bước")
+        verbose_name_plural = _("mã dự phòng xác thực hai bước")
+        indexes = [models.Index(fields=["user", "used_at"], name="backupcode_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} #{self.pk}"

@@ -206,6 +206,12 @@ def can_manage_alert_channels(user: Person) -> bool:
     return _is_admin(user)
 
 
+def can_see_system_health(user: Person) -> bool:
+    """See on the home page that the background machinery has stopped (the deadline scan, the workers, the queues;
+    docs/architecture.md#health-heartbeats-and-alarms): administrators and supervisors, who can have it looked into."""
+    return _role(user) in SUPERVISORS or _is_admin(user)
+
+
 CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "log_report": can_log_report,
     "register_child": can_register_child,
@@ -233,6 +239,7 @@ CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "manage_api_clients": can_manage_api_clients,
     "see_webhooks": can_see_webhooks,
     "manage_alert_channels": can_manage_alert_channels,
+    "see_system_health": can_see_system_health,
 }
 """The capabilities by name without `can_`: templates ask `{% if can.import %}`."""
 

@@ -6,6 +6,10 @@ Settings: the "Accounts security" block of childprotect/settings.py. The pages a
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
+import re
+import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -35,7 +39,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from childprotect.audit.actions import AccountAction, AuthAction
 from childprotect.audit.services import audit_record
 
-from .models import Role, User
+from .models import BackupCode, Role, User
 from .policy import is_system_account
 
 # Whether the logged-in user has a confirmed device, decided at login (and when they turn 2FA on or off), so that
@@ -220,9 +224,10 @@ def device_confirm(*, actor: User, device: TOTPDevice) -> None:
 
 
 def devices_remove(*, actor: User) -> None:
-    """Two-factor off: every device of the user goes; audited."""
+    """Two-factor off: every device of the user goes, and their backup codes; audited."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=actor).delete()
+        BackupCode.objects.filter(user=actor).delete()
         audit_record(actor=actor, action=AccountAction.TWO_FACTOR_DISABLED, obj=actor)
 
 
@@ -264,10 +269,12 @@ def _time(value: datetime) -> str:
     return formats.date_format(timezone.localtime(value), "H:i d/m/Y")
 
 
-def token_check(*, user: User, device: TOTPDevice, token: str, purpose: str) -> str | None:
-    """Check a code against the device; None when it is right, else the message to show (in the active language).
+def _checked(*, user: User, device: TOTPDevice, purpose: str, verify: Callable[[TOTPDevice], bool]) -> str | None:
+    """Run `verify` on the locked device unless codes are refused: None when it passed, "" when it failed (the caller
+    says what was wrong), else the message to show (waiting, or blocked).
 
-    Wrong codes are counted on the device and audited ("auth.2fa_failed"); after too many, codes are refused.
+    Every kind of code (the app's, a backup code, the password confirming a regeneration) counts on the device's
+    throttling fields, so that wrong ones of any kind add up to CHILDPROTECT_2FA_FAILURE_LIMIT; failures are audited.
     """
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
@@ -278,7 +285,7 @@ def token_check(*, user: User, device: TOTPDevice, token: str, purpose: str) -> 
                 return _("Bạn vừa nhập sai mã. Vui lòng đợi một lát rồi thử lại (sau %(time)s).") % {
                     "time": formats.date_format(timezone.localtime(data["locked_until"]), "H:i:s")
                 }
-            if device.verify_token(token):
+            if verify(device):
                 return None
             until = _blocked_until(device)
     audit_record(
@@ -292,7 +299,116 @@ def token_check(*, user: User, device: TOTPDevice, token: str, purpose: str) -> 
             "Bạn đã nhập sai mã %(limit)s lần liên tiếp. Vui lòng thử lại sau %(time)s, "
             "hoặc liên hệ quản trị hệ thống nếu không còn dùng được ứng dụng xác thực."
         ) % {"limit": settings.CHILDPROTECT_2FA_FAILURE_LIMIT, "time": _time(until)}
-    return _("Mã xác thực không đúng hoặc đã hết hạn. Hãy nhập mã đang hiển thị trong ứng dụng.")
+    return ""
+
+
+def _counted(device: TOTPDevice, ok: bool) -> bool:
+    """A check other than the app's code, counted like one on the device (django-otp's verify_token does this)."""
+    if ok:
+        device.throttle_reset(commit=True)
+    else:
+        device.throttle_increment(commit=True)
+    return ok
+
+
+def token_check(*, user: User, device: TOTPDevice, token: str, purpose: str) -> str | None:
+    """Check a code from the app against the device; None when it is right, else the message to show (in the active
+    language). Wrong codes are counted on the device and audited ("auth.2fa_failed"); after too many, codes are
+    refused."""
+    error = _checked(user=user, device=device, purpose=purpose, verify=lambda d: bool(d.verify_token(token)))
+    if error == "":
+        return _("Mã xác thực không đúng hoặc đã hết hạn. Hãy nhập mã đang hiển thị trong ứng dụng.")
+    return error
+
+
+# --- Two-factor: backup codes ----------------------------------------------------------------------------------------
+# 10 characters from 31 that cannot be mistaken for one another (no 0/O, 1/I/L): about 50 bits, shown as 5-5.
+BACKUP_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+BACKUP_LENGTH = 10
+
+
+def backup_code_normalise(text: str) -> str:
+    """What the user typed, as the code is stored: upper case, without spaces or dashes."""
+    return re.sub(r"[\s-]+", "", text).upper()
+
+
+def is_backup_code(text: str) -> bool:
+    code = backup_code_normalise(text)
+    return len(code) == BACKUP_LENGTH and all(c in BACKUP_ALPHABET for c in code)
+
+
+def _backup_hash(code: str, salt: str, secret: str | bytes | None = None) -> str:
+    key = secret if secret is not None else settings.SECRET_KEY
+    key_bytes = key.encode() if isinstance(key, str) else key
+    digest = hmac.new(key_bytes, f"childprotect.backup_code${salt}${code}".encode(), hashlib.sha256).hexdigest()
+    return f"{salt}${digest}"
+
+
+def _backup_matches(code: str, stored: str) -> bool:
+    """The code against a stored hash, under the secret key or one it replaced (SECRET_KEY_FALLBACKS)."""
+    salt = stored.split("$", 1)[0]
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(hmac.compare_digest(_backup_hash(code, salt, key), stored) for key in keys)
+
+
+def backup_codes_left(user: User) -> int:
+    return BackupCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+def backup_codes_create(*, actor: User) -> list[str]:
+    """A new set of CHILDPROTECT_2FA_BACKUP_CODES codes for the user, replacing every earlier one; returns the codes
+    (the only time they exist in clear: the caller shows them once). Audited, without the codes."""
+    codes = [
+        "".join(secrets.choice(BACKUP_ALPHABET) for _i in range(BACKUP_LENGTH))
+        for _n in range(settings.CHILDPROTECT_2FA_BACKUP_CODES)
+    ]
+    with transaction.atomic():
+        replaced = BackupCode.objects.filter(user=actor, used_at__isnull=True).count()
+        BackupCode.objects.filter(user=actor).delete()
+        BackupCode.objects.bulk_create(
+            [BackupCode(user=actor, code_hash=_backup_hash(code, secrets.token_hex(8))) for code in codes]
+        )
+        audit_record(
+            actor=actor,
+            action=AccountAction.BACKUP_CODES_CREATED,
+            obj=actor,
+            changes={"count": len(codes), "replaced": replaced},
+        )
+    return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+
+def _backup_code_spend(user: User, code: str) -> bool:
+    """Mark the matching unused code used. Two uses of one code at once: the conditional UPDATE lets one through."""
+    for pk, stored in BackupCode.objects.filter(user=user, used_at__isnull=True).values_list("pk", "code_hash"):
+        if _backup_matches(code, stored):
+            return BackupCode.objects.filter(pk=pk, used_at__isnull=True).update(used_at=timezone.now()) == 1
+    return False
+
+
+def backup_code_check(*, user: User, device: TOTPDevice, code: str) -> str | None:
+    """Spend a backup code in place of the app's code after the password; None when it was good (audited with how
+    many are left), else the message to show. Wrong ones count toward the same limit as the app's codes."""
+    code = backup_code_normalise(code)
+    error = _checked(
+        user=user, device=device, purpose="backup_code", verify=lambda d: _counted(d, _backup_code_spend(user, code))
+    )
+    if error == "":
+        return _("Mã dự phòng không đúng hoặc đã được dùng. Mỗi mã dự phòng chỉ dùng được một lần.")
+    if error is None:
+        audit_record(
+            actor=user, action=AuthAction.BACKUP_CODE_USED, obj=user, changes={"left": backup_codes_left(user)}
+        )
+    return error
+
+
+def password_check(*, user: User, device: TOTPDevice, password: str, purpose: str) -> str | None:
+    """The password, confirming a change to two-factor; counted like a wrong code."""
+    error = _checked(
+        user=user, device=device, purpose=purpose, verify=lambda d: _counted(d, user.check_password(password))
+    )
+    if error == "":
+        return _("Mật khẩu không đúng.")
+    return error
 
 
 def session_mark_device(request: HttpRequest, has_device: bool) -> None:

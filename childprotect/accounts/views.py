@@ -18,13 +18,18 @@ from django.views.decorators.http import require_POST
 from childprotect.http import AuthenticatedRequest
 
 from .security import (
+    backup_code_check,
+    backup_codes_create,
+    backup_codes_left,
     confirmed_device,
     device_confirm,
     device_qr_svg,
     device_secret,
     device_start,
     devices_remove,
+    is_backup_code,
     is_verified,
+    password_check,
     session_mark_device,
     token_check,
     two_factor_record_verified,
@@ -41,6 +46,7 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
             "ancestors": request.user.unit.ancestors() if request.user.unit else [],
             "two_factor_device": confirmed_device(request.user),
             "two_factor_required": two_factor_required(request.user),
+            "backup_codes_left": backup_codes_left(request.user),
         },
     )
 
@@ -57,6 +63,35 @@ class TokenForm(forms.Form):
         if not re.fullmatch(r"\d{6}", token):
             raise forms.ValidationError(_("Mã xác thực gồm đúng 6 chữ số."))
         return token
+
+
+class VerifyForm(forms.Form):
+    """After the password: the app's 6 digits, or one of the backup codes (10 letters and digits)."""
+
+    token = forms.CharField(
+        label=gettext_lazy("Mã xác thực (6 chữ số) hoặc mã dự phòng"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}),
+    )
+
+    def clean_token(self) -> str:
+        token = re.sub(r"\s+", "", self.cleaned_data["token"])
+        if not re.fullmatch(r"\d{6}", token) and not is_backup_code(token):
+            raise forms.ValidationError(
+                _("Nhập mã 6 chữ số từ ứng dụng, hoặc một mã dự phòng 10 ký tự (ví dụ ABCDE-23456).")
+            )
+        return token
+
+
+class ConfirmForm(forms.Form):
+    """Making new backup codes: the password, or a current code from the app."""
+
+    confirmation = forms.CharField(
+        label=gettext_lazy("Mật khẩu hoặc mã xác thực hiện tại"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 def _next_url(request: AuthenticatedRequest, default: str) -> str:
@@ -91,7 +126,9 @@ def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(
                 request, _("Đã bật xác thực hai bước. Từ nay, sau mật khẩu bạn sẽ nhập mã từ ứng dụng xác thực.")
             )
-            return HttpResponseRedirect(next_url)
+            # The codes exist in clear only in this response: shown once, never stored (a reload posts again and
+            # finds two-factor already on).
+            return _backup_codes_page(request, backup_codes_create(actor=request.user), next_url)
     return render(
         request,
         "accounts/two_factor_setup.html",
@@ -116,16 +153,68 @@ def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
     if device is None:  # removed meanwhile (e.g. by an administrator after a lost phone)
         session_mark_device(request, False)
         return HttpResponseRedirect(next_url)
-    form = TokenForm(request.POST or None)
+    form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        error = token_check(user=request.user, device=device, token=form.cleaned_data["token"], purpose="login")
+        token = form.cleaned_data["token"]
+        backup = is_backup_code(token)
+        if backup:
+            error = backup_code_check(user=request.user, device=device, code=token)
+        else:
+            error = token_check(user=request.user, device=device, token=token, purpose="login")
         if error:
             form.add_error("token", error)
         else:
             django_otp.login(request, device)
             two_factor_record_verified(actor=request.user)
+            if backup:
+                _tell_backup_codes_left(request)
             return HttpResponseRedirect(next_url)
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+def _tell_backup_codes_left(request: AuthenticatedRequest) -> None:
+    left = backup_codes_left(request.user)
+    text = _("Bạn vừa dùng một mã dự phòng; mã đó không dùng lại được. Còn %(left)s mã dự phòng.") % {"left": left}
+    if left <= settings.CHILDPROTECT_2FA_BACKUP_CODES_LOW:
+        text += " " + _(
+            "Sắp hết mã dự phòng: hãy tạo bộ mã mới tại Tài khoản của tôi → Xác thực hai bước, "
+            "và kiểm tra lại ứng dụng xác thực trên điện thoại."
+        )
+        messages.warning(request, text)
+    else:
+        messages.info(request, text)
+
+
+def _backup_codes_page(request: AuthenticatedRequest, codes: list[str], next_url: str) -> HttpResponse:
+    return render(
+        request,
+        "accounts/two_factor_backup_codes.html",
+        {"codes": codes, "next": next_url, "left": backup_codes_left(request.user)},
+    )
+
+
+@login_required
+def two_factor_backup_codes(request: AuthenticatedRequest) -> HttpResponse:
+    """Mã dự phòng: how many are left; a new set (the old ones stop working) after the password or a current code."""
+    device = confirmed_device(request.user)
+    if device is None:
+        return redirect("profile")
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        value = form.cleaned_data["confirmation"]
+        if re.fullmatch(r"\d{6}", value.strip()):
+            error = token_check(user=request.user, device=device, token=value.strip(), purpose="backup_codes")
+        else:
+            error = password_check(user=request.user, device=device, password=value, purpose="backup_codes")
+        if error:
+            form.add_error("confirmation", error)
+        else:
+            return _backup_codes_page(request, backup_codes_create(actor=request.user), reverse("profile"))
+    return render(
+        request,
+        "accounts/two_factor_backup_codes.html",
+        {"codes": None, "form": form, "left": backup_codes_left(request.user)},
+    )
 
 
 @login_required

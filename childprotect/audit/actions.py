@@ -48,6 +48,7 @@ class AuthAction(AuditAction):
     LOGIN_FAILED = "auth.login_failed", _("Đăng nhập không thành công")
     TWO_FACTOR_VERIFIED = "auth.2fa_verified", _("Xác thực hai lớp")
     TWO_FACTOR_FAILED = "auth.2fa_failed", _("Nhập sai mã xác thực hai lớp")
+    BACKUP_CODE_USED = "auth.2fa_backup_code", _("Xác thực hai lớp bằng mã dự phòng")
     LOCKED = "login.locked", _("Tạm khoá đăng nhập vì nhập sai nhiều lần")
 
 
@@ -56,6 +57,14 @@ class AccountAction(AuditAction):
     UPDATE = "account.update", _("Sửa tài khoản")
     TWO_FACTOR_ENABLED = "account.2fa_enabled", _("Bật xác thực hai lớp")
     TWO_FACTOR_DISABLED = "account.2fa_disabled", _("Tắt xác thực hai lớp")
+    BACKUP_CODES_CREATED = "account.2fa_backup_codes", _("Tạo mã dự phòng xác thực hai lớp")
+
+
+class AuditLogAction(AuditAction):
+    """The one procedure that changes old entries (services.audit_maintain), each run one entry."""
+
+    PURGE = "audit.purge", _("Xoá các mục nhật ký đã hết thời hạn lưu trữ")
+    REDACT = "audit.redact", _("Xoá dữ liệu cá nhân trong nhật ký theo yêu cầu")
 
 
 class ChildAction(AuditAction):
@@ -197,9 +206,17 @@ class AlertAction(AuditAction):
     ESCALATED = "alerts.escalated", _("Chuyển cảnh báo khẩn lên cấp trên")
 
 
+class HealthAction(AuditAction):
+    """The system's alarms (childprotect/health): the deadline scan stopped, no worker, a queue growing."""
+
+    ALARM_OPEN = "health.alarm_open", _("Phát hiện sự cố hệ thống")
+    ALARM_CLOSE = "health.alarm_close", _("Sự cố hệ thống đã hết")
+
+
 AREAS: tuple[type[AuditAction], ...] = (
     AuthAction,
     AccountAction,
+    AuditLogAction,
     ChildAction,
     ReportAction,
     CaseAction,
@@ -213,6 +230,7 @@ AREAS: tuple[type[AuditAction], ...] = (
     AdminAction,
     ApiAction,
     AlertAction,
+    HealthAction,
 )
 MEMBERS: dict[str, AuditAction] = {m.value: m for area in AREAS for m in area}
 ALIASES: dict[str, AuditAction] = {alias: m for m in MEMBERS.values() for alias in m.aliases}

@@ -2,19 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from childprotect.proxies import forwarded_client
 
 from .context import current_ip
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """REMOTE_ADDR, or, behind a trusted reverse proxy, the address that proxy appended to X-Forwarded-For."""
-    if getattr(settings, "CHILDPROTECT_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, or behind a proxy of TRUSTED_PROXIES, what X-Forwarded-For says the client
+    was (childprotect/proxies.py). The audit log records it; django-axes counts failed logins by it."""
+    return forwarded_client(request)
 
 
 class RequestContextMiddleware:

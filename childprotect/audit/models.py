@@ -1,7 +1,9 @@
 """The audit log: who did what to which record, when, from where, with a masked diff.
 
-Rows are only ever added. Every service writes its entry in the same transaction as the change it records, so a
-rolled-back change leaves no entry and a committed change always has one.
+Rows are only ever added: the model and its queryset refuse to change or delete them, and so does the database (a
+trigger on UPDATE and DELETE, migration 0002_immutable_audit), except inside audit_maintain (services.py), the one
+audited procedure for retention and legal erasure. Every service writes its entry in the same transaction as the
+change it records, so a rolled-back change leaves no entry and a committed change always has one.
 """
 
 from __future__ import annotations
@@ -28,6 +30,22 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
 
     def exclude(self, *args: Any, **kwargs: Any) -> AuditEntryQuerySet:
         return super().exclude(*_with_aliases_q(args, kwargs))
+
+    # The log is only ever added to. These fail early with words; the database refuses the same change made any other
+    # way (a trigger, migration 0002_immutable_audit). Only audit_maintain (services.py) changes old entries.
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError("Nhật ký không thể sửa (chỉ thủ tục bảo trì nhật ký audit_maintain được sửa hoặc xoá).")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError("Nhật ký không thể xoá (chỉ thủ tục bảo trì nhật ký audit_maintain được sửa hoặc xoá).")
+
+    def maintenance_update(self, **kwargs: Any) -> int:
+        """QuerySet.update, for audit_maintain only (the database refuses it anywhere else)."""
+        return super().update(**kwargs)
+
+    def maintenance_delete(self) -> int:
+        """A plain DELETE of these rows, for audit_maintain only (the database refuses it anywhere else)."""
+        return self._raw_delete(self.db)
 
 
 def _with_aliases_q(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:

@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from childprotect.accounts.models import User
 from childprotect.audit.models import AuditEntry
+from childprotect.audit.services import audit_maintain
 from childprotect.core.export_jobs import export_job_run
 from childprotect.core.models import ExportJob
 from childprotect.exports import list_export
@@ -72,10 +73,11 @@ class Command(BaseCommand):
             if "xlsx" in formats:
                 self._xlsx(user, options["list"], options["protected"])
         finally:
-            # The measurement's own entries (export.<list>): audit entries are never deleted by the application.
-            AuditEntry.objects.filter(id__gt=first_entry, actor=user, action=export.action)._raw_delete(
-                AuditEntry.objects.db
+            # The measurement's own entries (export.<list>), through the audit log's one maintenance procedure.
+            ids = AuditEntry.objects.filter(id__gt=first_entry, actor=user, action=export.action).values_list(
+                "id", flat=True
             )
+            audit_maintain(actor=user, reason="bench: the measurement's own entries", mode="purge", entries=list(ids))
 
     def _csv(self, user: User, name: str, protected: bool) -> None:
         host = (settings.ALLOWED_HOSTS or ["127.0.0.1"])[0].lstrip(".").replace("*", "127.0.0.1")

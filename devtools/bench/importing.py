@@ -25,6 +25,7 @@ from cases.models import Child
 from childprotect.accounts.models import Role, User
 from childprotect.audit.actions import ChildAction
 from childprotect.audit.models import AuditEntry
+from childprotect.audit.services import audit_maintain
 from childprotect.celery import app as celery_app
 from childprotect.core.imports import job_confirm, job_create
 from childprotect.core.models import ImportStatus
@@ -82,9 +83,9 @@ class Command(BaseCommand):
         if not options["keep"]:
             with transaction.atomic():
                 ids = list(Child.objects.filter(created_by=actor, notes="bench").values_list("pk", flat=True))
-                AuditEntry.objects.filter(action=ChildAction.IMPORT, object_id__in=[str(i) for i in ids])._raw_delete(
-                    AuditEntry.objects.db
-                )
+                entries = AuditEntry.objects.filter(action=ChildAction.IMPORT, object_id__in=[str(i) for i in ids])
+                ids_ = list(entries.values_list("id", flat=True))
+                audit_maintain(actor=actor, reason="bench: the run's own entries", mode="purge", entries=ids_)
                 Child.objects.filter(pk__in=ids).delete()
             self.stdout.write(f"  đã xoá {len(ids)} trẻ em vừa nhập (dùng --keep để giữ lại)")
 

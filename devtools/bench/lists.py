@@ -36,6 +36,7 @@ from cases.services.casework import deadlines_scan
 from childprotect.accounts.models import User
 from childprotect.audit.actions import ChildAction
 from childprotect.audit.models import AuditEntry
+from childprotect.audit.services import audit_maintain
 from childprotect.places.models import AdminUnit, UnitLevel
 from reporting import indicators
 from reporting.models import PeriodicReport
@@ -286,9 +287,9 @@ class Command(BaseCommand):
         def clean() -> None:
             with transaction.atomic():
                 ids = list(Child.objects.filter(created_by=actor, notes="bench").values_list("pk", flat=True))
-                AuditEntry.objects.filter(action=ChildAction.IMPORT, object_id__in=[str(i) for i in ids])._raw_delete(
-                    AuditEntry.objects.db
-                )
+                entries = AuditEntry.objects.filter(action=ChildAction.IMPORT, object_id__in=[str(i) for i in ids])
+                ids_ = list(entries.values_list("id", flat=True))
+                audit_maintain(actor=actor, reason="bench: the run's own entries", mode="purge", entries=ids_)
                 Child.objects.filter(pk__in=ids).delete()
 
         self._measure(f"Registry import, {rows:,} rows CSV (check + confirmed import)", runs, run, None,

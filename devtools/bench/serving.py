@@ -266,6 +266,8 @@ def environment(tmp: Path, settings_module: str = "childprotect.settings") -> di
         "CHILDPROTECT_VAR_DIR": str(tmp),  # collected static files, file cache, filesystem broker: all in there
         "CELERY_BROKER_URL": os.environ.get("CHILDPROTECT_BENCH_BROKER_URL", "filesystem://"),
         "CHILDPROTECT_SITE_URL": f"https://{HOST}",
+        # The clients are the pretend HTTPS proxy: their X-Forwarded-Proto is believed from this address only.
+        "TRUSTED_PROXIES": HOST,
         "PYTHONPATH": str(settings.BASE_DIR),
     }
 

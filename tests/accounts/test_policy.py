@@ -52,6 +52,7 @@ EXPECTED: dict[str, set[str]] = {
     "can_manage_api_clients": {"admin"},
     "can_see_webhooks": {"admin"},
     "can_manage_alert_channels": {"admin"},
+    "can_see_system_health": {"supervisor", "admin"},
 }
 
 

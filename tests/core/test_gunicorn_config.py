@@ -18,7 +18,7 @@ COMMAND = f"gunicorn -c {CONFIG} childprotect.wsgi"
 
 
 def settings_of(monkeypatch, **env: str) -> dict[str, Any]:
-    for name in ("PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT"):
+    for name in ("PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "TRUSTED_PROXIES"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -42,6 +42,7 @@ def test_the_settings_and_their_defaults(monkeypatch):
     assert settings["max_requests"] > 0 and 0 < settings["max_requests_jitter"] < settings["max_requests"]
     assert settings["accesslog"] == "-"
     assert settings["control_socket_disable"] is True
+    assert settings["forwarded_allow_ips"] == "127.0.0.1,::1"  # Django's TRUSTED_PROXIES default
 
 
 def test_the_environment_sets_the_port_and_the_sizes(monkeypatch):
@@ -49,6 +50,15 @@ def test_the_environment_sets_the_port_and_the_sizes(monkeypatch):
 
     assert settings["bind"] == "0.0.0.0:9001"
     assert (settings["workers"], settings["threads"], settings["timeout"]) == (5, 2, 300)
+
+
+def test_gunicorn_believes_x_forwarded_proto_from_the_same_proxies_as_django(monkeypatch):
+    settings = settings_of(monkeypatch, TRUSTED_PROXIES="172.22.21.0/24, 127.0.0.1")
+
+    assert settings["forwarded_allow_ips"] == "172.22.21.0/24,127.0.0.1"
+    config = Config()
+    config.set("forwarded_allow_ips", settings["forwarded_allow_ips"])
+    assert [str(n) for n in config.forwarded_allow_networks()] == ["172.22.21.0/24", "127.0.0.1/32"]
 
 
 def test_gunicorn_knows_and_accepts_every_setting(monkeypatch):

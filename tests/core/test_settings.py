@@ -96,3 +96,17 @@ def test_production_without_secret_key_refuses_to_start(tmp_path):
     result = _manage(["check"], env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("proxies", ["10.0.0.1/8", "proxy.example.vn", "127.0.0.1,garbage"])
+def test_a_trusted_proxy_that_is_no_address_or_network_refuses_to_start(tmp_path, proxies):
+    result = _manage(["check"], _production_env(tmp_path) | {"TRUSTED_PROXIES": proxies})
+    assert result.returncode != 0
+    assert "does not appear to be an IPv4 or IPv6 network" in result.stderr or "has host bits set" in result.stderr
+
+
+def test_trusted_proxies_are_read_as_a_list(tmp_path):
+    script = "from django.conf import settings; print(settings.TRUSTED_PROXIES)"
+    result = _manage(["shell", "-c", script], _production_env(tmp_path) | {"TRUSTED_PROXIES": "172.22.21.0/24, ::1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['172.22.21.0/24', '::1']"

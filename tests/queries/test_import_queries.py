@@ -28,13 +28,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_cel
 # The preview: the job saved and its upload audited (in a savepoint here, inside the test's transaction); then, in the
 # task, the job read and its start recorded (the stale sweep's sign of life), the communes in reach (the supervisor's
 # unit, then its communes), the ethnicity terms, the ID numbers and the registered names read once each, and the
-# preview saved.
-CHECK_QUERIES = 12
+# preview saved; then the task's success counted (childprotect/metrics: its UPSERT, in a savepoint here).
+CHECK_QUERIES = 15
 # The confirmation: the job locked, saved and audited; the task reads the job, records its start, locks the job's row
 # for the import's transaction (the stale sweep skips it), reads the same as the preview, then inserts the children,
 # carers, groups, audit entries and the flag of a shared ID, updates the registered child with its audit entry, and
-# saves the outcome.
-CONFIRM_QUERIES = 26
+# saves the outcome; then the task's success counted (3 queries, as above).
+CONFIRM_QUERIES = 29
 
 
 @pytest.fixture

@@ -246,6 +246,7 @@ RULES: dict[str, Rule] = {
     "two_factor_verify": Rule(get=each(302), post=each(302), note="no device: straight on"),
     # require_POST wraps login_required here: an anonymous GET is a 405 (nothing is looked up), a POST goes to login.
     "two_factor_disable": Rule(get=each(405), post=each(302), post_only=True),
+    "two_factor_backup_codes": Rule(get=each(302), post=each(302), note="no device: to the profile"),
     "places:list": Rule(get=each(200), note="the public list of administrative units"),
     "places:search_json": Rule(get=each(200), query="q=hac"),
     "places:detail": Rule(
@@ -270,6 +271,16 @@ RULES: dict[str, Rule] = {
         anonymous={"GET": 404, "POST": 404},
         note="public; a provider that is not the configured one is a 404",
     ),
+    # Prometheus (docs/architecture.md#metrics): no session, a token or an allow-list; neither is set here: off.
+    "metrics": Rule(
+        get=each(404),
+        post=each(404),
+        anonymous={"GET": 404, "POST": 404},
+        note="public; off (404) without CHILDPROTECT_METRICS_TOKEN or _ALLOW, tests/metrics test it on",
+    ),
+    # Probes of load balancers and orchestrators: public, the same for everyone, nothing of anyone's in them.
+    "healthz": Rule(get=each(200), anonymous={"GET": 200}, note="public: the process is up"),
+    "readyz": Rule(get=each(200), anonymous={"GET": 200}, note="public: ok, degraded or fail, no details"),
     # --- the administrators' page of the alert channels (administrators only; everyone else a 404) -------------------
     "alerts:channels": Rule(get=each(404, admin=200), note="administrators only"),
     # An empty POST shows the page again with the form's errors; nothing is sent.

@@ -1,5 +1,6 @@
 """Real Celery workers in OS processes of their own (`python -m celery -A childprotect worker --pool=solo`), on the
-test database and the configured broker, for tests that kill them (tests/alerts/test_worker_kill.py).
+test database and the configured broker, for tests that kill them (tests/alerts/test_worker_kill.py); and a real beat
+(BeatProcess) with a fast schedule, for the test that stops it (tests/health/test_beat_stops.py).
 
 - The database: the worker is given the test database's URL (a SQLite file per test process, or PostgreSQL's test_
   database), so the test must be transactional: the worker sees only committed rows.
@@ -95,22 +96,27 @@ def broker_down() -> Iterator[None]:
         yield
 
 
+def _environment(settings: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "childprotect.settings",
+            "DATABASE_URL": database_url(),
+            "PYTHONUNBUFFERED": "1",
+            "CHILDPROTECT_ALERT_SWEEP_AFTER_SECONDS": "0",  # the test says when a sweep runs
+            **settings,
+        }
+    )
+    return env
+
+
 class WorkerProcess:
     """One worker consuming `queue`, with `settings` given as environment variables (settings.py reads them); the
     solo pool (the task runs in the worker's process) unless `pool` says otherwise, and the modules of `include`
     loaded besides the project's tasks."""
 
     def __init__(self, queue: str, log: Path, settings: dict[str, str], pool: str = "solo", include: str = "") -> None:
-        env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-        env.update(
-            {
-                "DJANGO_SETTINGS_MODULE": "childprotect.settings",
-                "DATABASE_URL": database_url(),
-                "PYTHONUNBUFFERED": "1",
-                "CHILDPROTECT_ALERT_SWEEP_AFTER_SECONDS": "0",  # the test says when a sweep runs
-                **settings,
-            }
-        )
+        env = _environment(settings)
         self.log = log
         name = f"{log.stem}-{uuid.uuid4().hex[:6]}@%h"
         command = [sys.executable, "-m", "celery", "-A", "childprotect", "worker", f"--pool={pool}", "--concurrency=1",
@@ -150,3 +156,27 @@ class WorkerProcess:
         takes seconds, waiting on the broker)."""
         if self.process.poll() is None:
             self.kill()
+
+
+class BeatProcess:
+    """A real `celery beat` (tests/support/beat_app.py): the deadline scan and beat's heartbeat every `every` seconds
+    to `queue`, with the file scheduler in `folder` (the database scheduler would copy the project's schedule)."""
+
+    def __init__(self, queue: str, folder: Path, every: float = 1.0, settings: dict[str, str] | None = None) -> None:
+        env = _environment({"TEST_BEAT_QUEUE": queue, "TEST_BEAT_SECONDS": str(every), **(settings or {})})
+        self.log = folder / "beat.log"
+        command = [sys.executable, "-m", "celery", "-A", "tests.support.beat_app", "beat", "--loglevel=INFO",
+                   "--scheduler=celery.beat:PersistentScheduler", f"--schedule={folder / 'beat-schedule'}"]  # fmt: skip
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(  # noqa: S603
+                command, env=env, cwd=BASE_DIR, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        """Beat stops (a crash, a node lost): SIGKILL, nothing is said to anyone."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
