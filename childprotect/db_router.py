@@ -34,6 +34,9 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from prometheus_client import Counter
+
+from childprotect.metrics.registry import PROCESS
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +80,22 @@ def replica_stats_reset() -> None:
         _health.update(checked=0.0, ok=False, reason="not checked")
 
 
+# The same decisions for /metrics (docs/architecture.md#metrics): counted in the process, added up over gunicorn's
+# workers in multiprocess mode. replica_stats() keeps the per-process view (and the health) for anyone else.
+DECISIONS = Counter(
+    "childprotect_replica_reads",
+    "Blocks of heavy reads (reports, drill-downs, area counts, export rows) by where they went: replica_reads (the "
+    "replica), fallback_down, fallback_lag, pinned (the primary, and why)",
+    ["outcome"],
+    registry=PROCESS,
+)
+
+
 def _count(key: str) -> None:
     with _lock:
         _counts[key] += 1
+    if key != "health_checks":
+        DECISIONS.labels(outcome=key).inc()
 
 
 # --- health -------------------------------------------------------------------------------------------------------

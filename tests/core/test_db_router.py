@@ -18,6 +18,7 @@ from childprotect import db_router
 from childprotect.core.imports import job_confirm
 from childprotect.core.models import ImportStatus
 from childprotect.db_router import REPLICA, ReplicaRouter, reading_from_replica, replica_pin, replica_stats
+from childprotect.metrics.registry import PROCESS
 from tests.support.builders import child_row, csv_file
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
@@ -104,6 +105,20 @@ def test_a_replica_that_is_down_sends_the_reads_to_the_primary_with_a_warning(ca
     assert stats["fallback_down"] == 1
     assert stats["replica_reads"] == 0
     assert stats["replica_healthy"] == 0
+
+
+@pytest.mark.usefixtures("replica_down")
+def test_each_decision_is_counted_for_the_metrics_page():
+    def exported(outcome: str) -> float:
+        return PROCESS.get_sample_value("childprotect_replica_reads_total", {"outcome": outcome}) or 0.0
+
+    before = exported("fallback_down"), exported("pinned")
+    with reading_from_replica(1):
+        pass
+    replica_pin(2)
+    with reading_from_replica(2):
+        pass
+    assert (exported("fallback_down"), exported("pinned")) == (before[0] + 1, before[1] + 1)
 
 
 @pytest.mark.usefixtures("replica_down")
