@@ -1,7 +1,8 @@
 """Attachments of a case: upload (checked by services.attachments) and download, only through these views.
 
-Files live under MEDIA_ROOT, outside the web root, and nothing serves MEDIA_URL: the download view is the only way
-back to a file, and it applies the case's access rules and audits every download.
+Files live in the default storage (under MEDIA_ROOT, outside the web root, or private objects in the S3 bucket) and
+nothing serves MEDIA_URL or a bucket URL: the download view is the only way back to a file, and it applies the case's
+access rules and audits every download (docs/deployment.md#files).
 """
 
 from __future__ import annotations

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "childprotect.logs.middleware.UserIdMiddleware",  # the signed-in person's id on the log lines from here on
+    "childprotect.db_router.ReplicaPinMiddleware",  # after a write, its person reads from the primary a while
     "childprotect.accounts.security.IdleSessionMiddleware",  # slides the idle expiry of logged-in sessions
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): has the user entered a code this session?
     "childprotect.accounts.security.TwoFactorMiddleware",  # sends users who owe a code to verify or to setup
@@ -153,6 +154,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A PostgreSQL streaming replica (hot standby) of DATABASE_URL, for the heavy reads: periodic reports and their
+# drill-downs, the supervisor's home counts, export rows. Only code wrapped in reading_from_replica() reads there;
+# writes never do (childprotect/db_router.py, docs/deployment.md#the-read-replica). Unset: everything on the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"].get("CONN_MAX_AGE", 0))
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2  # a replica gone must not hold a page
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the same test database, never a second one
+DATABASE_ROUTERS = ["childprotect.db_router.ReplicaRouter"]
+# Read-your-writes: whoever has just written reads from the primary for this many seconds (the pin is in the cache,
+# so every web process and worker honours it).
+CHILDPROTECT_REPLICA_PIN_SECONDS = env.int("CHILDPROTECT_REPLICA_PIN_SECONDS", default=10)
+# A replica whose replay is this many seconds behind (and not caught up with what it received) is not read.
+CHILDPROTECT_REPLICA_MAX_LAG_SECONDS = env.int("CHILDPROTECT_REPLICA_MAX_LAG_SECONDS", default=30)
+# Each process asks the replica whether it is up and current at most this often (seconds).
+CHILDPROTECT_REPLICA_CHECK_SECONDS = env.int("CHILDPROTECT_REPLICA_CHECK_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -----------------------------------------------------------------------------------------------------
@@ -240,8 +259,38 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise reads it at start; collectstatic fills it in production
 MEDIA_ROOT = VAR_DIR / "media"  # outside the web root; files are served only through views that check access
+# Attachments and made files (exports, PDFs, imports) in an S3-compatible bucket (MinIO, Ceph, a cloud's) when a
+# bucket is named, so that every web process and worker of several machines sees them; MEDIA_ROOT otherwise.
+# Private objects, never a public or signed URL: the views that check access stream them (docs/deployment.md#files).
+CHILDPROTECT_S3_BUCKET = env.str("CHILDPROTECT_S3_BUCKET", default="")
+CHILDPROTECT_S3_ENDPOINT_URL = env.str("CHILDPROTECT_S3_ENDPOINT_URL", default="")  # empty: AWS itself
+CHILDPROTECT_S3_ACCESS_KEY_ID = env.str("CHILDPROTECT_S3_ACCESS_KEY_ID", default="")  # empty: boto3 finds them
+CHILDPROTECT_S3_SECRET_ACCESS_KEY = env.str("CHILDPROTECT_S3_SECRET_ACCESS_KEY", default="")
+CHILDPROTECT_S3_REGION = env.str("CHILDPROTECT_S3_REGION", default="us-east-1")
+CHILDPROTECT_S3_PREFIX = env.str("CHILDPROTECT_S3_PREFIX", default="")  # a folder in a bucket shared with others
+if CHILDPROTECT_S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": CHILDPROTECT_S3_BUCKET,
+            "endpoint_url": CHILDPROTECT_S3_ENDPOINT_URL or None,
+            "access_key": CHILDPROTECT_S3_ACCESS_KEY_ID or None,
+            "secret_key": CHILDPROTECT_S3_SECRET_ACCESS_KEY or None,
+            "region_name": CHILDPROTECT_S3_REGION,
+            "location": CHILDPROTECT_S3_PREFIX,
+            "default_acl": "private",
+            "querystring_auth": True,  # a URL made by mistake is still no public link
+            "file_overwrite": False,  # two uploads of "bien-ban.pdf" keep both
+            # A download is read into memory up to 10 MB, then into a temporary file: a large export never fills RAM.
+            "max_memory_size": 10 * 1024 * 1024,
+            # MinIO and other self-hosted servers are addressed as endpoint/bucket, not bucket.endpoint.
+            "addressing_style": "path" if CHILDPROTECT_S3_ENDPOINT_URL else None,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -266,6 +315,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Bảo vệ trẻ em 
 # The cache carries the progress of long jobs (imports) from the Celery worker to the web process: a folder under
 # var/ by default (shared by the processes of one machine), Redis in production (CACHE_URL=redis://host:6379/1).
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Several machines: sessions read from Redis (no database query per page, the same on every web process) and
+    # written through to the database, so that a Redis restart signs no one out (docs/deployment.md#sessions).
+    # The SQLite busy handling of accounts/sessions.py is for `make run`'s single machine, not needed here.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _celery_dir = VAR_DIR / "celery"

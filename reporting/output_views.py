@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from childprotect.audit.actions import PeriodicReportAction
+from childprotect.db_router import replica_view
 from childprotect.http import AuthenticatedRequest, private_download, stored_file_open
 from childprotect.pdf import ascii_filename
 from childprotect.signing.selectors import signed_pdf_open
@@ -73,6 +74,7 @@ def report_pdf_download(request: AuthenticatedRequest, pk: int) -> HttpResponseB
 
 @login_required
 @require_safe
+@replica_view
 def report_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The report's figures as a spreadsheet, made now from the figures the report holds."""
     report = selectors.periodic_report_get_for(request.user, pk)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from childprotect.accounts.models import User
 from childprotect.accounts.policy import can_oversee_area, can_prepare_periodic_reports, can_see_periodic_reports
+from childprotect.db_router import replica_view
 from childprotect.forms import step_form
 from childprotect.http import AuthenticatedRequest
 from childprotect.pdf import ascii_filename
@@ -41,6 +42,7 @@ def _require_reporting_role(user: User) -> None:
 
 
 @login_required
+@replica_view
 def report_list(request: AuthenticatedRequest) -> HttpResponse:
     """The reports within reach; for a supervisor, which units below have sent the next report due."""
     _require_reporting_role(request.user)
@@ -108,6 +110,7 @@ def report_new(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@replica_view
 def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = selectors.periodic_report_get_for(request.user, pk)
     services.periodic_report_record_view(actor=request.user, report=report)
@@ -136,6 +139,7 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@replica_view
 def report_figure(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
     """The cases (or reports) behind a figure of the report, within the viewer's jurisdiction."""
     report = selectors.periodic_report_get_for(request.user, pk)
@@ -209,6 +213,7 @@ def report_act(request: AuthenticatedRequest, pk: int, action: str) -> HttpRespo
 
 
 @login_required
+@replica_view
 def report_sent_version(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
     """One sent version of the report as it was sent: its frozen figures and text, and how it ended."""
     report = selectors.periodic_report_get_for(request.user, pk)

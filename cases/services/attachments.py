@@ -1,8 +1,8 @@
 """Scanned documents of a case (signed decisions, minutes, medical papers): checked, stored, audited.
 
 The type is decided by the file's first bytes, never by its name or the browser's content type: a PDF renamed .png, or
-a program renamed .pdf, is seen for what it is. Files land under MEDIA_ROOT (outside the web root) with a random name;
-only cases.attachment_views serves them back.
+a program renamed .pdf, is seen for what it is. Files land in the default storage (MEDIA_ROOT outside the web root, or
+the S3 bucket) with a random name; only cases.attachment_views serves them back.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ row count) in one transaction and queues `make_export` after commit. The task (`
 again for the job's owner through the list's own selector and form (a `ListExport` the list's app registered), so
 what the owner may no longer reach is not in the file; it writes them a chunk at a time into openpyxl's write-only
 workbook on a temporary file (memory does not grow with the list), records its progress once per chunk, and stores
-the file with Django's default storage (`exports/<random>.xlsx` under MEDIA_ROOT, served only by the download view).
+the file with Django's default storage (`exports/<random>.xlsx` under MEDIA_ROOT or in the bucket, served only by the
+download view). The rows are read from the read replica when there is one (childprotect/db_router.py).
 
 Only the owner sees a job and downloads its file (anyone else: 404); each download is audited ("export.download").
 A job that cannot be made ends "failed" with a Vietnamese message for its page; the worker logs the exception. Files
@@ -30,6 +31,7 @@ from django.utils import timezone
 
 from childprotect.audit.actions import ExportAction
 from childprotect.audit.services import audit_record
+from childprotect.db_router import reading_from_replica
 from childprotect.exports import ListExport, as_query, list_export
 
 from .models import ExportJob, ExportStatus
@@ -204,14 +206,15 @@ def _make(job: ExportJob) -> tuple[str, int, int]:
         raise ExportRefused from exc
     # The owner's reach and rights as they are now, never the request's.
     protected = job.protected and maker.may_see_protected()
-    queryset = export.rows(owner, query)
-    total = queryset.count()
-    ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
 
-    def progress(rows: int) -> None:
+    def progress(rows: int) -> None:  # a write: the primary, whatever the rows are read from
         ExportJob.objects.filter(pk=job.pk).update(rows_done=rows, rows_total=max(total, rows))
 
-    with tempfile.TemporaryFile(suffix=".xlsx") as handle:
+    # The rows from the read replica when there is one (the owner's own recent writes excepted: read-your-writes).
+    with tempfile.TemporaryFile(suffix=".xlsx") as handle, reading_from_replica(owner.pk):
+        queryset = export.rows(owner, query)
+        total = queryset.count()
+        ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
         rows = maker.xlsx_write(handle, queryset, protected=protected, title=str(export.title), progress=progress)
         size = handle.tell()
         handle.seek(0)

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from childprotect.audit.actions import ImportAction
 from childprotect.audit.services import audit_record
+from childprotect.db_router import replica_pin
 from childprotect.text import fold, nfc
 
 from .legacy_text import convert as legacy_convert
@@ -835,6 +836,8 @@ def job_apply(job_id: int) -> ImportJob:
             )
             job.status, job.result, job.finished_at = ImportStatus.DONE, plan.as_json(), timezone.now()
             _finish(job, ImportStatus.APPLYING, ["status", "result", "finished_at"])
+            # Read-your-writes: whoever imported reads from the primary for a while (childprotect/db_router.py).
+            transaction.on_commit(lambda: replica_pin(job.created_by_id))
     except (FileRefused, PlanChanged):
         job.status = ImportStatus.FAILED
         job.result = {
