@@ -123,9 +123,10 @@ def alarms_check() -> list[Alarm]:
 
 
 def administrator_emails() -> list[str]:
-    """The addresses of the active administrators (the admin role, or superusers) that have one."""
+    """The addresses of the active administrators (the admin role, or superusers) that have one, and the technical
+    administrators of ADMINS (who also receive the server errors)."""
     people = User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True).exclude(email="")
-    return sorted(set(people.values_list("email", flat=True)))
+    return sorted({*people.values_list("email", flat=True), *(address for _name, address in settings.ADMINS)})
 
 
 def _claim(alarm: Alarm, field: str) -> bool:

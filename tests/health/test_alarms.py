@@ -215,6 +215,16 @@ def test_an_incident_is_one_alarm_and_one_email_to_the_administrators_however_of
     assert AuditEntry.objects.filter(action=HealthAction.ALARM_OPEN).count() == 1
 
 
+def test_the_technical_administrators_of_admins_are_mailed_too(clock, settings, admin_mailed):
+    settings.ADMINS = [("Kỹ thuật", "kythuat@example.vn")]
+    stop_the_scan(clock, settings)
+
+    alarms_check()
+
+    (email,) = mail.outbox
+    assert email.to == ["kythuat@example.vn", "quantri@example.vn"]
+
+
 def test_when_the_incident_clears_the_alarm_closes_and_one_more_email_says_so(clock, settings, admin_mailed):
     stop_the_scan(clock, settings)
     alarms_check()
