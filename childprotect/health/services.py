@@ -134,6 +134,20 @@ def _claim(alarm: Alarm, field: str) -> bool:
     return bool(Alarm.objects.filter(pk=alarm.pk, **{f"{field}__isnull": True}).update(**{field: timezone.now()}))
 
 
+def _notify(alarm: Alarm, field: str, *, resolved: bool) -> int:
+    """Send the alarm's e-mail (or its "resolved" one) if this process claims it first; a failed send gives the claim
+    back for the next tick. 1 if sent."""
+    if not _claim(alarm, field):
+        return 0
+    try:
+        _send(alarm, resolved=resolved)
+    except Exception:
+        logger.exception("health: the %s e-mail of alarm %s could not be sent", field, alarm.pk)
+        Alarm.objects.filter(pk=alarm.pk).update(**{field: None})
+        return 0
+    return 1
+
+
 def _send(alarm: Alarm, *, resolved: bool) -> None:
     problem = Problem(AlarmKind(alarm.kind), alarm.since, alarm.subject)
     with translation.override(settings.LANGUAGE_CODE):
@@ -167,24 +181,12 @@ def alarms_notify() -> int:
         if alarm.closed_at is not None:  # over before anyone could be told: nothing to say
             Alarm.objects.filter(pk=alarm.pk).update(notified_at=alarm.closed_at, resolved_notified_at=alarm.closed_at)
             continue
-        if _claim(alarm, "notified_at"):
-            try:
-                _send(alarm, resolved=False)
-                sent += 1
-            except Exception:
-                logger.exception("health: the alarm e-mail %s could not be sent", alarm.pk)
-                Alarm.objects.filter(pk=alarm.pk).update(notified_at=None)
+        sent += _notify(alarm, "notified_at", resolved=False)
     resolved = Alarm.objects.filter(
         closed_at__isnull=False, notified_at__isnull=False, resolved_notified_at__isnull=True
     )
     for alarm in resolved:
-        if _claim(alarm, "resolved_notified_at"):
-            try:
-                _send(alarm, resolved=True)
-                sent += 1
-            except Exception:
-                logger.exception("health: the resolved e-mail %s could not be sent", alarm.pk)
-                Alarm.objects.filter(pk=alarm.pk).update(resolved_notified_at=None)
+        sent += _notify(alarm, "resolved_notified_at", resolved=True)
     return sent
 
 

@@ -191,7 +191,7 @@ def test_the_broker_health_check_connects_to_the_broker_for_real(tmp_path):
 
 
 def test_the_web_health_check_fails_when_nothing_answers():
-    from tests.support.tls_proxy import free_port
+    from devtools.bench.race import free_port
 
     done = run_healthcheck("web", "/healthz", PORT=str(free_port()))
     assert done.returncode == 1 and "/healthz" in done.stderr

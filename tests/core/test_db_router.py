@@ -7,7 +7,6 @@ router cannot tell, and need not). The streaming standby, its lag and replay are
 from __future__ import annotations
 
 import logging
-import socket
 
 import pytest
 from django.core.cache import cache
@@ -19,6 +18,7 @@ from childprotect.core.imports import job_confirm
 from childprotect.core.models import ImportStatus
 from childprotect.db_router import REPLICA, ReplicaRouter, reading_from_replica, replica_pin, replica_stats
 from childprotect.metrics.registry import PROCESS
+from devtools.bench.race import free_port
 from tests.support.builders import child_row, csv_file
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
@@ -26,12 +26,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_cel
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the replica probe speaks PostgreSQL; run with DATABASE_URL=postgres://"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +39,7 @@ def fresh_stats():
 def replica_down(settings, monkeypatch):
     """A replica configured at an address where nothing answers."""
     down = {**connection.settings_dict, "ENGINE": "django.db.backends.postgresql", "NAME": "childprotect"}
-    down.update(USER="postgres", PASSWORD="x", HOST="127.0.0.1", PORT=_free_port(), TEST={"MIRROR": DEFAULT_DB_ALIAS})
+    down.update(USER="postgres", PASSWORD="x", HOST="127.0.0.1", PORT=free_port(), TEST={"MIRROR": DEFAULT_DB_ALIAS})
     monkeypatch.setitem(settings.DATABASES, REPLICA, down)
     settings.CHILDPROTECT_REPLICA_CHECK_SECONDS = 3600
 
@@ -188,7 +182,7 @@ def test_an_import_applied_by_the_worker_pins_its_uploader(
 
 @pytest.mark.usefixtures("replica_down")
 def test_a_cache_that_is_down_fails_no_write_and_sends_reads_to_the_primary(client, officer_a, settings):
-    dead = f"redis://127.0.0.1:{_free_port()}/0"
+    dead = f"redis://127.0.0.1:{free_port()}/0"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead}}
     client.force_login(officer_a)
     assert client.post("/", {}).status_code < 500  # the pin could not be recorded: the request still ends well

@@ -6,7 +6,6 @@ A real gunicorn with the production configuration file, two single-threaded work
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from devtools.bench.race import free_port
 from tests.support.metrics import TOKEN, Exposition, parse
 from tests.support.worker_process import BASE_DIR, database_url, wait_for
 
@@ -46,12 +46,6 @@ class Server:
         status, text = self.get("/metrics", TOKEN)
         assert status == 200, self.log.read_text()[-3000:]
         return parse(text)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

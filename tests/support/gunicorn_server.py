@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sentry_server import free_port
+from devtools.bench.race import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "childprotect/deploy/gunicorn.conf.py"

@@ -1,13 +1,12 @@
 """A Sentry ingestion endpoint in the test's process: it takes the envelopes the SDK posts to
 /api/<project>/envelope/ (gzip- or brotli-compressed, as the SDK sends them), keeps their raw bytes decompressed, and
-parses them into items. `dsn` points the SDK at it. The port is taken from PORTS (the range the tests' servers use)."""
+parses them into items. `dsn` points the SDK at it."""
 
 from __future__ import annotations
 
 import gzip
 import importlib
 import json
-import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +14,6 @@ from typing import Any
 
 import pytest
 
-PORTS = range(9200, 9250)
 PROJECT = "42"
 KEY = "publickey"
 
@@ -84,15 +82,8 @@ class SentryServer:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
 
-        for port in PORTS:
-            try:
-                self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-            except OSError:
-                continue
-            self.port = port
-            break
-        else:
-            raise RuntimeError("no free port in 9200-9249")
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # a port the system chooses
+        self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
@@ -116,15 +107,3 @@ def sentry_server():
     server = SentryServer()
     yield server
     server.stop()
-
-
-def free_port() -> int:
-    """A port of PORTS nobody listens on (for a server a test starts in another process)."""
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 9200-9249")

@@ -24,16 +24,12 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from devtools.bench.race import free_port
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 CADDYFILE = BASE_DIR / "childprotect" / "deploy" / "Caddyfile"
 CADDY = shutil.which("caddy") or "/usr/bin/caddy"
 SITE = "localhost"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
