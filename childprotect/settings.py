@@ -370,7 +370,11 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler that sends only while it holds the "beat" lease: a second beat started by
+# mistake stands by, and takes over this many seconds after the first stops
+# (docs/deployment.md#periodic-jobs-with-more-than-one-beat).
+CELERY_BEAT_SCHEDULER = "childprotect.health.scheduler:SingleBeatScheduler"
+CHILDPROTECT_BEAT_LEASE_SECONDS = env.int("CHILDPROTECT_BEAT_LEASE_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # every periodic job is declared in childprotect/schedule.py, the one place
 
 # --- Health, heartbeats and alarms (docs/architecture.md#health-heartbeats-and-alarms) -------------------------------

@@ -65,3 +65,19 @@ class Alarm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.opened_at:%d/%m/%Y %H:%M})"
+
+
+class Lease(models.Model):
+    """Who may do a thing that must be done by one process at a time: "beat", the beat that sends the periodic tasks
+    (childprotect/health/scheduler.py). Its holder renews it; another may take it once `until` has passed."""
+
+    name = models.CharField(_("tên"), max_length=50, primary_key=True)
+    holder = models.CharField(_("tiến trình giữ"), max_length=200)
+    until = models.DateTimeField(_("giữ đến"))
+
+    class Meta:
+        verbose_name = _("quyền chạy một mình")
+        verbose_name_plural = _("quyền chạy một mình")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder}"

@@ -19,7 +19,7 @@ from childprotect.audit.actions import HealthAction
 from childprotect.audit.services import audit_record
 
 from .broker import queue_lengths
-from .models import Alarm, AlarmKind, Component, Heartbeat
+from .models import Alarm, AlarmKind, Component, Heartbeat, Lease
 from .selectors import BEAT_NAME, SCAN_NAME, Problem, health_problems
 
 logger = logging.getLogger(__name__)
@@ -188,6 +188,28 @@ def alarms_notify() -> int:
     for alarm in resolved:
         sent += _notify(alarm, "resolved_notified_at", resolved=True)
     return sent
+
+
+def lease_take(name: str, holder: str, seconds: float) -> bool:
+    """Take or renew the lease `name` for `seconds`: True if `holder` has it now (it had it, or its last holder let it
+    run out), False while another holds it. One conditional UPDATE (or the first INSERT): two processes asking at
+    once cannot both get it. Each process's own clock decides expiry: the machines keep time by NTP."""
+    now = timezone.now()
+    until = now + dt.timedelta(seconds=seconds)
+    held = Q(holder=holder) | Q(until__lt=now)
+    if Lease.objects.filter(held, name=name).update(holder=holder, until=until):
+        return True
+    try:
+        with transaction.atomic():
+            Lease.objects.create(name=name, holder=holder, until=until)
+    except IntegrityError:  # it exists and another holds it
+        return False
+    return True
+
+
+def lease_release(name: str, holder: str) -> None:
+    """Give the lease up (a beat that stops cleanly): another may take it at once."""
+    Lease.objects.filter(name=name, holder=holder).delete()
 
 
 def health_tick(hostname: str, queues: list[str]) -> None:

@@ -4,7 +4,7 @@
   temporary folder and started on port 5439; its replay can be paused and resumed. The test database pytest-django
   made on the primary is in it (physical replication copies the whole cluster).
 - `WebProcess`: gunicorn with the production configuration (childprotect/deploy/gunicorn.conf.py) on a port of its own.
-- `BeatProcess`: a Celery beat (django-celery-beat's DatabaseScheduler, as in production).
+- `BeatProcess`: a Celery beat (the production scheduler: django-celery-beat's, behind the "beat" lease).
 - `Browser`: a person's cookies and CSRF token, over HTTP to any of the web processes.
 
 Every process is started in a session of its own and stopped by the fixtures that start it, even when a test fails.
@@ -255,6 +255,11 @@ class _Process:
     def text(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, as a crash or a pulled plug."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -296,9 +301,13 @@ class BeatProcess(_Process):
         super().__init__(command, log, env)
 
     def wait_ready(self, timeout: float = 60) -> None:
-        # After "beat: Starting" it writes the schedule of settings into the database, then says this:
-        ready = "DatabaseScheduler: Schedule changed."
-        if not wait_for(lambda: ready in self.text() or self.process.poll() is not None, timeout):
+        # It writes the schedule of settings into the database as it starts, then at its first tick says whether it
+        # sends the periodic tasks or stands by (childprotect/health/scheduler.py):
+        def ready() -> bool:
+            text = self.text()
+            return "sends the periodic tasks" in text or "stands by" in text or self.process.poll() is not None
+
+        if not wait_for(ready, timeout):
             raise AssertionError(f"the beat did not start:\n{self.text()}")
         if self.process.poll() is not None:
             raise AssertionError(f"the beat stopped:\n{self.text()}")
