@@ -22,7 +22,15 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-__all__ = ["FORWARDED_HEADERS", "ForwardedHeadersMiddleware", "forwarded_client", "is_trusted_proxy", "parse_ip"]
+__all__ = [
+    "FORWARDED_HEADERS",
+    "ForwardedHeadersMiddleware",
+    "address_in",
+    "forwarded_client",
+    "is_trusted_proxy",
+    "networks_parse",
+    "parse_ip",
+]
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -50,18 +58,22 @@ def parse_ip(value: str | None) -> Address | None:
 
 
 @lru_cache(maxsize=8)
-def _networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(proxy.strip()) for proxy in proxies if proxy.strip())
+def networks_parse(values: tuple[str, ...], strict: bool = True) -> tuple[Network, ...]:
+    """Addresses and networks as settings list them (`10.0.5.0/24`, `127.0.0.1`), parsed once per list. strict: a
+    network with host bits set (`10.0.5.1/24`) is refused rather than widened."""
+    return tuple(ipaddress.ip_network(value.strip(), strict=strict) for value in values if value.strip())
 
 
 def trusted_networks() -> tuple[Network, ...]:
-    return _networks(tuple(settings.TRUSTED_PROXIES))
+    return networks_parse(tuple(settings.TRUSTED_PROXIES))
+
+
+def address_in(address: Address | None, networks: Iterable[Network]) -> bool:
+    return address is not None and any(address in network for network in networks)
 
 
 def is_trusted_proxy(address: Address | None, networks: Iterable[Network] | None = None) -> bool:
-    if address is None:
-        return False
-    return any(address in network for network in (trusted_networks() if networks is None else networks))
+    return address_in(address, trusted_networks() if networks is None else networks)
 
 
 def forwarded_client(request: HttpRequest) -> str | None:

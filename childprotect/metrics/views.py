@@ -7,7 +7,6 @@ exist) until CHILDPROTECT_METRICS_TOKEN or CHILDPROTECT_METRICS_ALLOW is set; wi
 from __future__ import annotations
 
 import hmac
-import ipaddress
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
@@ -15,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
 from childprotect.audit.middleware import client_ip
+from childprotect.proxies import address_in, networks_parse, parse_ip
 
 from .registry import Scrape
 
@@ -26,14 +26,7 @@ def _token_ok(request: HttpRequest, token: str) -> bool:
 
 
 def _address_ok(request: HttpRequest, networks: list[str]) -> bool:
-    address = client_ip(request)
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(network, strict=False) for network in networks)
+    return address_in(parse_ip(client_ip(request)), networks_parse(tuple(networks), strict=False))
 
 
 @csrf_exempt  # a scraper has no CSRF cookie; the view changes nothing, and any method but GET and HEAD is refused
