@@ -22,6 +22,12 @@ current_task_user_id: ContextVar[int | None] = ContextVar("current_task_user_id"
 # 4xx or 5xx response's "Not Found: /path" there, with the request on the record).
 REQUEST_ID_META = "childprotect.request_id"
 
+# Request headers that say nothing about a person or a record (lower case): the only ones an error report (a mail, a
+# Sentry event) carries.
+SAFE_HEADERS = frozenset(
+    {"host", "user-agent", "accept", "accept-language", "content-type", "content-length", "x-request-id"}
+)
+
 # An id set by the reverse proxy is kept if it is a plain token; anything else (a newline that would forge a log
 # line, a megabyte of text) is replaced by one of ours.
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")

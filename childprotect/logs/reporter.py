@@ -11,24 +11,13 @@ from django.conf import settings
 from django.utils.html import escape
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
-from .context import REQUEST_ID_META, current_request_id, current_user_id
+from .context import REQUEST_ID_META, SAFE_HEADERS, current_request_id, current_user_id
 
-# Request headers (META keys) that say nothing about a person or a record.
+# The request's META keys an error mail shows: how it was asked, and the safe headers (WSGI names CONTENT_TYPE and
+# CONTENT_LENGTH without the HTTP_ prefix).
 SAFE_META = frozenset(
-    {
-        "REQUEST_METHOD",
-        "PATH_INFO",
-        "SERVER_NAME",
-        "SERVER_PORT",
-        "SERVER_PROTOCOL",
-        "CONTENT_TYPE",
-        "CONTENT_LENGTH",
-        "HTTP_HOST",
-        "HTTP_USER_AGENT",
-        "HTTP_ACCEPT",
-        "HTTP_ACCEPT_LANGUAGE",
-        "HTTP_X_REQUEST_ID",
-    }
+    {"REQUEST_METHOD", "PATH_INFO", "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL"}
+    | {("" if header.startswith("content-") else "HTTP_") + header.upper().replace("-", "_") for header in SAFE_HEADERS}
 )
 
 

@@ -7,12 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .context import current_request_id, current_user_id
+from .context import SAFE_HEADERS, current_request_id, current_user_id
 
-# Request headers sent with an event (lower case); all others are dropped.
-SAFE_HEADERS = frozenset(
-    {"host", "user-agent", "accept", "accept-language", "content-type", "content-length", "x-request-id"}
-)
 # Contexts that describe the machine and the runtime, not the request.
 SAFE_CONTEXTS = frozenset({"runtime", "os", "device", "app", "trace"})
 SCRUBBED = "[scrubbed]"

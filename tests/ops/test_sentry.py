@@ -15,7 +15,8 @@ import pytest
 import sentry_sdk
 from django.test import Client
 
-from childprotect.logs.sentry import SAFE_HEADERS, SCRUBBED, scrub_event, sentry_start
+from childprotect.logs.context import SAFE_HEADERS
+from childprotect.logs.sentry import SCRUBBED, scrub_event, sentry_start
 from childprotect.logs.task_context import REQUEST_ID_HEADER, USER_ID_HEADER
 from tests.support.log_tasks import fail_with
 from tests.support.wsgi import wsgi_post
