@@ -32,8 +32,9 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from childprotect.accounts.models import Role, User
+from childprotect.accounts.models import User
 from childprotect.accounts.policy import can_see_webhooks
+from childprotect.accounts.selectors import administrators_active
 from childprotect.alerts.models import AlertKind
 from childprotect.audit.actions import ApiAction
 from childprotect.audit.models import AuditEntry
@@ -265,8 +266,7 @@ def _tell_failed(event: WebhookEvent, why: str) -> None:
         object_repr=f"{client.name}: {event.kind} #{event.sequence} ({reference})",
         changes={"attempts": event.attempts, "error": why},
     )
-    people = User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True)
-    admins = [u for u in people if can_see_webhooks(u)]
+    admins = [u for u in administrators_active() if can_see_webhooks(u)]
     notify(
         recipients=admins,
         title=f"Không gửi được thông báo webhook đến {client.name}"[:200],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import unit_reach
@@ -85,6 +85,11 @@ def account_manageable_by(actor: Person | None, account: User) -> bool:
         return False
     place = account.agency.unit if acts_for_agency(account) and account.agency else account.unit
     return place is not None and user_reaches_unit(actor, place)
+
+
+def administrators_active() -> QuerySet[User]:
+    """The active administrators: the admin role, or superusers. Who is told when the system itself needs a hand."""
+    return User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True)
 
 
 def agencies_partners(agency_ids: Iterable[int]) -> QuerySet[User]:

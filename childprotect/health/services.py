@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from childprotect.accounts.models import Role, User
+from childprotect.accounts.selectors import administrators_active
 from childprotect.audit.actions import HealthAction
 from childprotect.audit.services import audit_record
 
@@ -125,7 +125,7 @@ def alarms_check() -> list[Alarm]:
 def administrator_emails() -> list[str]:
     """The addresses of the active administrators (the admin role, or superusers) that have one, and the technical
     administrators of ADMINS (who also receive the server errors)."""
-    people = User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True).exclude(email="")
+    people = administrators_active().exclude(email="")
     return sorted({*people.values_list("email", flat=True), *(address for _name, address in settings.ADMINS)})
 
 
