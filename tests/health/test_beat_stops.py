@@ -32,6 +32,14 @@ pytestmark = [
 STALE_MINUTES = 0.2  # 12 s without a scan: the alarm
 
 
+@pytest.fixture(autouse=True)
+def no_heartbeats_of_other_tests() -> None:
+    """Real workers of other tests write heartbeats (their health timer) that outlive those tests' rolled-back
+    transactions: this test counts its own processes' from a clean slate."""
+    Heartbeat.objects.all().delete()
+    Alarm.objects.all().delete()
+
+
 @pytest.fixture
 def queue() -> Iterator[str]:
     with private_queue(()) as name:
