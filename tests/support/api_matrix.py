@@ -254,7 +254,7 @@ API_RULES: dict[str, ApiRule] = {
 
 # The endpoints that show a case or a child, requested again once the world's case A is commune B's (the web matrix's
 # MOVED_* lists, for the API): commune A's staff lose the case and the child, commune B's officer gains them.
-MOVED = ("api:work", "api:case_list", "api:case_detail", "api:child_list", "api:child_detail")
+MOVED = ("api:work", "api:case_list", "api:case_detail", "api:case_steps", "api:child_list", "api:child_detail")
 COMMUNE_A = frozenset({"officer_a", "chair_a"})
 
 
