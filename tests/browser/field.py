@@ -212,3 +212,21 @@ def edit_meta(page: Any, change: dict[str, Any]) -> None:
         }""".replace("ASSIGNMENTS", assignments),
         DB_NAME,
     )
+
+
+def answer_dialog(page: Any, action: Any, *, accept: bool) -> str:
+    """Does `action` (a callable), which must raise a confirm() dialog (possibly after awaiting something); accepts or
+    dismisses it; returns its message."""
+    messages: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        messages.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", answer)
+    action()
+    for _ in range(200):
+        if messages:
+            return messages[0]
+        page.wait_for_timeout(50)
+    raise AssertionError("no dialog")

@@ -17,6 +17,7 @@ from childprotect.text import fold
 
 from .field import (
     PIN,
+    answer_dialog,
     cache_dump,
     database_exists,
     edit_meta,
@@ -245,20 +246,12 @@ def test_the_apps_logout_warns_wipes_and_signs_out(phone, live_server):
     keep_a_child(page)
     store_call(page, "await store.setPending(2);")
 
-    questions: list[str] = []
-
-    def dismiss(dialog: Any) -> None:
-        questions.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", dismiss)
-    page.locator("#logout").click()
+    question = answer_dialog(page, page.locator("#logout").click, accept=False)
+    assert "Còn 2 mục chưa gửi lên hệ thống" in question
     expect(page.locator("#view")).to_contain_text("Đã mở khoá")
-    assert questions and "Còn 2 mục chưa gửi lên hệ thống" in questions[0]
     assert database_exists(page)
 
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.locator("#logout").click()
+    answer_dialog(page, page.locator("#logout").click, accept=True)
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     assert not database_exists(page)
     page.goto(base(live_server) + "/field/")  # the session is over too
@@ -291,23 +284,15 @@ def test_the_web_logout_form_warns_of_unsent_field_items(phone, live_server):
     set_up_pin(page)
     store_call(page, "await store.setPending(3);")
     page.goto(base(live_server) + "/")
-    questions: list[str] = []
-
-    def dismiss(dialog: Any) -> None:
-        questions.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", dismiss)
     navbar = page.get_by_label("Điều hướng chính")
     navbar.get_by_role("button", name="Mở menu").click()
-    navbar.get_by_role("button", name="Đăng xuất").click()
-    page.wait_for_timeout(300)
-    assert questions and "còn 3 mục chưa gửi lên" in questions[0]
+    logout = navbar.get_by_role("button", name="Đăng xuất")
+    question = answer_dialog(page, logout.click, accept=False)
+    assert "còn 3 mục chưa gửi lên" in question
     expect(page).to_have_url(base(live_server) + "/")
     assert database_exists(page)
 
-    page.once("dialog", lambda dialog: dialog.accept())
-    navbar.get_by_role("button", name="Đăng xuất").click()
+    answer_dialog(page, logout.click, accept=True)
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     assert not database_exists(page)
 
@@ -316,13 +301,20 @@ def test_the_web_logout_form_never_creates_the_store(chromium, live_server, worl
     context = field_context(chromium)
     page = context.new_page()
     log_in_phone(page, live_server.url, OFFICER, world.password)
-    expect(page.get_by_label("Điều hướng chính").get_by_role("link", name="Ứng dụng ngoại tuyến")).to_be_attached()
-    page.on("dialog", lambda dialog: pytest.fail(f"unexpected question: {dialog.message}"))
+    questions: list[str] = []
+
+    def refuse(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
     navbar = page.get_by_label("Điều hướng chính")
     navbar.get_by_role("button", name="Mở menu").click()
+    expect(navbar.get_by_role("link", name="Ứng dụng ngoại tuyến")).to_have_attribute("href", "/field/")
     navbar.get_by_role("button", name="Đăng xuất").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     assert page.evaluate("indexedDB.databases().then((all) => all.map((d) => d.name))") == []
+    assert not questions
     context.close()
 
 
