@@ -230,3 +230,13 @@ def answer_dialog(page: Any, action: Any, *, accept: bool) -> str:
             return messages[0]
         page.wait_for_timeout(50)
     raise AssertionError("no dialog")
+
+
+def wait_until(page: Any, predicate: str, arg: Any = None, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Evaluates the (possibly async) JavaScript `predicate` until it is true (page.wait_for_function takes a promise
+    for a true value and would not wait)."""
+    for _ in range(timeout_ms // 100):
+        if page.evaluate(predicate, arg):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"never true: {predicate}")

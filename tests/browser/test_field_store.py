@@ -31,6 +31,7 @@ from .field import (
     set_up_pin,
     store_call,
     unlock,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -95,6 +96,25 @@ def test_the_app_installs_a_service_worker_and_a_valid_manifest(phone, live_serv
     assert {"/field/", "/field/manifest.webmanifest", "/static/field/js/store.js", "/static/field/js/lock.js"} <= kept
     assert any(url.startswith("/jsi18n/?lang=vi") for url in kept)
     assert not page.errors
+
+
+def test_a_new_version_of_the_worker_replaces_the_old_cache(phone, live_server):
+    """The worker's version follows its files and the language: switching the language makes a new worker, which
+    keeps its own cache (the English catalog) and deletes the old one."""
+    page = phone
+    (old,) = cache_dump(page)
+    assert old.endswith("-vi")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base(live_server)}])
+    page.reload()
+    wait_until(
+        page,
+        "async (old) => { const names = await caches.keys(); return names.length === 1 && names[0] !== old; }",
+        old,
+    )
+    (new,) = cache_dump(page)
+    assert new.endswith("-en")
+    kept = [entry["url"] for entry in cache_dump(page)[new]]
+    assert base(live_server) + "/jsi18n/?lang=en" in kept
 
 
 def test_the_pin_is_asked_twice_at_least_six_digits(phone):
@@ -258,6 +278,17 @@ def test_the_apps_logout_warns_wipes_and_signs_out(phone, live_server):
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/field/"))
 
 
+def test_the_apps_logout_offline_wipes_and_says_the_session_is_still_open(phone):
+    page = phone
+    set_up_pin(page)
+    keep_a_child(page)
+    page.context.set_offline(True)
+    page.locator("#logout").click()
+    expect(page.locator("#view")).to_contain_text("Đã xoá dữ liệu trên máy. Máy đang ngoại tuyến")
+    assert not database_exists(page)
+    page.context.set_offline(False)
+
+
 def test_the_web_logout_clears_the_store_and_the_caches(phone, live_server):
     """The web's logout answers Clear-Site-Data: the store, the caches and the service worker go, even when no
     script of ours ran (a POST straight to the logout URL)."""
@@ -274,7 +305,8 @@ def test_the_web_logout_clears_the_store_and_the_caches(phone, live_server):
         "/accounts/logout/",
     )
     assert status == 200  # the login page, after the redirect
-    page.wait_for_function("async () => !(await indexedDB.databases()).some((d) => d.name === 'childprotect-field')")
+    wait_until(page, "async () => !(await indexedDB.databases()).some((d) => d.name === 'childprotect-field')")
+    assert not database_exists(page)
     assert cache_dump(page) == {}
     assert page.evaluate("navigator.serviceWorker.getRegistrations().then((r) => r.length)") == 0
 
