@@ -47,6 +47,7 @@ def phone(chromium, live_server, world):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     open_field(page, live_server.url, OFFICER, world.password)
     page.errors = errors
     yield page
