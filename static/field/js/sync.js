@@ -132,7 +132,6 @@ async function run(only) {
         at: now(),
       };
       await data.saveItem(current);
-      result.pending += 1;
     }
   }
 
