@@ -34,6 +34,46 @@ IN_VIETNAMESE: dict[type[exceptions.APIException], str] = {
 LITERALS = {"No data provided": "Không có nội dung gửi lên (JSON null)."}
 
 
+class Coded:
+    """An error whose answer also carries a `"code"` (the field app's refusals, docs/api.md#the-field-app) and, with
+    `extra`, more members (a conflict's `"case"`)."""
+
+    api_code = ""
+    extra: dict[str, Any]
+
+
+class Invalid(Coded, exceptions.ValidationError):
+    """Fields refused (400, `"code": "invalid"`), at their pointers."""
+
+    api_code = "invalid"
+
+    def __init__(self, detail: Any) -> None:
+        super().__init__(detail)
+        self.extra = {}
+
+
+class Refused(Coded, exceptions.APIException):
+    """The workflow refuses the step as the record stands (400, `"code": "refused"`): the role, the state, a rule."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    api_code = "refused"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.extra = {}
+
+
+class Conflict(Coded, exceptions.APIException):
+    """The record changed since the caller read it (409, `"code": "conflict"`); `extra` says how it stands now."""
+
+    status_code = status.HTTP_409_CONFLICT
+    api_code = "conflict"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.extra = extra
+
+
 def _escape(part: str) -> str:
     return part.replace("~", "~0").replace("/", "~1")
 
@@ -84,6 +124,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = {"detail": NOT_FOUND, "errors": []}
     else:
         response.data = {"detail": _in_vietnamese(exc), "errors": []}
+    if isinstance(exc, Coded):
+        response.data = {**response.data, "code": exc.api_code, **exc.extra}
     return response
 
 

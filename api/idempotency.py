@@ -5,6 +5,9 @@ is written to that row before the commit: the unique constraint (account, key) m
 key wait for the first to finish, then fail to insert and replay what the first answered. A refused request rolls
 back with its row, so a corrected request may reuse the key. The body is compared by the SHA-256 of its canonical
 JSON (keys sorted), so the same key with another body is refused (409) rather than answered with another report.
+
+`once` does the whole dance for a view (reports, children, the field app's steps): the view gives the work, which
+validates, writes through its services and returns the answer; a refusal it raises rolls the claim back with it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -46,7 +50,7 @@ class KeyConflict(exceptions.APIException):
     default_code = "idempotency_conflict"
     default_detail = (
         "Mã Idempotency-Key này đã được dùng cho một yêu cầu có nội dung khác. "
-        "Mỗi báo cáo mới cần một mã mới; gửi lại đúng nội dung cũ để nhận lại kết quả lần trước."
+        "Mỗi yêu cầu mới cần một mã mới; gửi lại đúng nội dung cũ để nhận lại kết quả lần trước."
     )
 
 
@@ -103,6 +107,35 @@ def keep(row: IdempotentRequest, code: int, body: dict[str, Any]) -> None:
     """Store the answer on the claimed row, in the same transaction as the work it answers."""
     row.status_code, row.response = code, body
     row.save(update_fields=["status_code", "response"])
+
+
+def once(
+    request: Request,
+    actor: User,
+    work: Callable[[], dict[str, Any]],
+    *,
+    code: int = status.HTTP_201_CREATED,
+    location: Callable[[dict[str, Any]], str | None] = lambda answer: None,
+) -> Response:
+    """Answer `request` with `work()` (called inside the transaction that claims the key, if the request has one) once:
+    a request sent again with the same key gets the first answer back, replayed (`replay`); `work` raising rolls
+    everything back, the key's claim too."""
+    key = request_key(request)
+    digest = body_digest(request.data)
+    if key is not None and (prior := find(actor, key)) is not None:
+        return replay(prior, request, digest)
+    try:
+        with transaction.atomic():
+            claimed = claim(actor, key, request, digest) if key is not None else None
+            answer = work()
+            if claimed is not None:
+                keep(claimed, code, answer)
+    except KeyTaken:
+        prior = find(actor, key or "")
+        assert prior is not None  # the insert failed on a committed row  # noqa: S101
+        return replay(prior, request, digest)
+    where = location(answer)
+    return Response(answer, status=code, headers={"Location": where} if where else None)
 
 
 def expire() -> int:

@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework import serializers
 
-from cases.models import Report
-from cases.services import ChildData, ReportData, report_receive, report_register_child
+from cases.models import Child, Report
+from cases.services import ChildData, ReportData, child_register, report_receive, report_register_child
 from childprotect.accounts.models import User
 from childprotect.accounts.policy import can_register_child, is_system_account
 
@@ -74,7 +74,9 @@ def _refused(exc: ValidationError, where: Any) -> serializers.ValidationError:
     return serializers.ValidationError(detail)
 
 
-def report_intake(*, actor: User, report: ReportData, children: list[ChildData]) -> Report:
+def report_intake(
+    *, actor: User, report: ReportData, children: list[ChildData], entered_offline: bool = False
+) -> Report:
     """Receive the report and register its children (in the order sent), all or nothing. A person registers children
     only if their role does on the web (a partner sends the report alone; the commune registers the children)."""
     if children and not (is_system_account(actor) or can_register_child(actor)):
@@ -83,7 +85,7 @@ def report_intake(*, actor: User, report: ReportData, children: list[ChildData])
         )
     with transaction.atomic():
         try:
-            made = report_receive(actor=actor, data=report)
+            made = report_receive(actor=actor, data=report, entered_offline=entered_offline)
         except ValidationError as exc:
             raise _refused(exc, lambda field: REPORT_POINTERS.get(field, ("non_field_errors",))) from exc
         record_event(made, EventKind.RECEIVED)
@@ -102,6 +104,16 @@ def report_intake(*, actor: User, report: ReportData, children: list[ChildData])
                     ),
                 ) from exc
     return made
+
+
+def child_intake(*, actor: User, data: ChildData) -> Child:
+    """Register a child on their own (the field app, docs/api.md#the-field-app) through the web's service: living in
+    the actor's reach; a refusal at the body's pointers (/residence_commune, /date_of_birth...)."""
+    try:
+        return child_register(actor=actor, data=data, standalone=True)
+    except ValidationError as exc:
+        age = "date_of_birth" if data.date_of_birth else "birth_year"
+        raise _refused(exc, lambda field: (age if field == "__all__" else CHILD_NAMES.get(field, field),)) from exc
 
 
 def report_of_sender(user: User, reference: str) -> Report | None:

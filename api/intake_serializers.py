@@ -426,6 +426,10 @@ class ReportIn(Part):
     # cases then run their clocks from the time received, as for a typed report).
     children = Many(child=ChildIn(), required=False, default=list, max_length=MAX_CHILDREN)
     situation = SituationIn(required=False)
+    recorded_offline = Flag(
+        help_text="true: ghi trong ứng dụng ngoại tuyến (/field/); received_at là lúc cán bộ ghi, trang của thông tin "
+        "ghi thêm lúc đưa lên hệ thống."
+    )
 
     def to_data(self) -> tuple[ReportData, list[ChildData]]:
         """The services' data: the report (Mẫu 01) and its children in the order sent."""
@@ -455,27 +459,29 @@ class ReportIn(Part):
             ],
             **SituationIn().to_data(c.get("situation") or {}),
         )
-        children = [
-            ChildData(
-                full_name=child["full_name"],
-                other_names=child.get("other_names", ""),
-                sex=child["sex"],
-                residence_unit=child.get("residence_unit") or incident["unit"],
-                date_of_birth=child.get("date_of_birth"),
-                birth_year=child.get("birth_year"),
-                birth_year_estimated=bool(child.get("birth_year_estimated")) and not child.get("date_of_birth"),
-                ethnicity=child.get("ethnicity"),
-                national_id="".join(child.get("national_id", "").split()),
-                address=child.get("address", ""),
-                school=child.get("school", ""),
-                school_class=child.get("school_class", ""),
-                notes=child.get("notes", "").strip(),
-                circumstances=list(child.get("circumstances", [])),
-                carers=[dict(carer) for carer in child.get("carers", [])],
-            )
-            for child in c["children"]
-        ]
+        children = [child_data(child, child.get("residence_unit") or incident["unit"]) for child in c["children"]]
         return report, children
+
+
+def child_data(child: Mapping[str, Any], residence: AdminUnit) -> ChildData:
+    """The services' data of a child of the body (ChildIn's validated data), living in `residence`."""
+    return ChildData(
+        full_name=child["full_name"],
+        other_names=child.get("other_names", ""),
+        sex=child["sex"],
+        residence_unit=residence,
+        date_of_birth=child.get("date_of_birth"),
+        birth_year=child.get("birth_year"),
+        birth_year_estimated=bool(child.get("birth_year_estimated")) and not child.get("date_of_birth"),
+        ethnicity=child.get("ethnicity"),
+        national_id="".join(child.get("national_id", "").split()),
+        address=child.get("address", ""),
+        school=child.get("school", ""),
+        school_class=child.get("school_class", ""),
+        notes=child.get("notes", "").strip(),
+        circumstances=list(child.get("circumstances", [])),
+        carers=[dict(carer) for carer in child.get("carers", [])],
+    )
 
 
 EXAMPLES = [OpenApiExample("Một thông báo qua Tổng đài 111, hai trẻ em", value=REQUEST_EXAMPLE, request_only=True)]

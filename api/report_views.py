@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -60,30 +58,17 @@ class ReportCreate(ApiView):
     )
     def post(self, request: Request) -> Response:
         actor = cast(User, request.user)  # MayLogReports let only a signed-in account through
-        key = idempotency.request_key(request)
-        digest = idempotency.body_digest(request.data)
-        if key is not None and (prior := idempotency.find(actor, key)) is not None:
-            return idempotency.replay(prior, request, digest)
-        body = ReportIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        report_data, children = body.to_data()
-        try:
-            with transaction.atomic():
-                claimed = idempotency.claim(actor, key, request, digest) if key is not None else None
-                report = report_intake(actor=actor, report=report_data, children=children)
-                url = request.build_absolute_uri(reverse("api:report_status", args=[report.reference]))
-                answer: dict[str, Any] = {
-                    "reference": report.reference,
-                    "status_url": url,
-                    "report": report_status(report),
-                }
-                if claimed is not None:
-                    idempotency.keep(claimed, status.HTTP_201_CREATED, answer)
-        except idempotency.KeyTaken:
-            prior = idempotency.find(actor, key or "")
-            assert prior is not None  # the insert failed on a committed row  # noqa: S101
-            return idempotency.replay(prior, request, digest)
-        return Response(answer, status=status.HTTP_201_CREATED, headers={"Location": url})
+
+        def work() -> dict[str, Any]:
+            body = ReportIn(data=request.data)
+            body.is_valid(raise_exception=True)
+            report_data, children = body.to_data()
+            offline = body.validated_data.get("recorded_offline", False)
+            report = report_intake(actor=actor, report=report_data, children=children, entered_offline=offline)
+            url = request.build_absolute_uri(reverse("api:report_status", args=[report.reference]))
+            return {"reference": report.reference, "status_url": url, "report": report_status(report)}
+
+        return idempotency.once(request, actor, work, location=lambda answer: answer["status_url"])
 
 
 class ReportStatusView(ApiView):

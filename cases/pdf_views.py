@@ -44,7 +44,7 @@ EXTRA_LABELS = {
     "harm_level": "Mức độ tổn hại hiện tại",  # a review recorded before Mẫu 06's criteria were kept
     "abuser_has_access": "Người xâm hại còn tiếp cận được trẻ",
 }
-NOT_PRINTED = {"version", "activities", "plan_number"}
+NOT_PRINTED = {"version", "activities", "plan_number", "offline"}  # offline: the timeline shows it
 # Choice codes the forms may not declare (older records): the model's choices.
 CHOICES: dict[str, dict[str, StrOrPromise]] = {
     "risk_level": dict(RiskLevel.choices),

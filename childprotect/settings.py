@@ -596,6 +596,11 @@ CHILDPROTECT_API_MAX_BODY = env.int("CHILDPROTECT_API_MAX_BODY", default=256 * 1
 # How long the answer to a request sent with an Idempotency-Key is kept for its retries (the field app may sync after
 # weeks without signal); after that the same key is a new request.
 CHILDPROTECT_API_IDEMPOTENCY_DAYS = env.int("CHILDPROTECT_API_IDEMPOTENCY_DAYS", default=60)
+# The offline field app (/field/, docs/api.md#the-field-app): the device's store is wiped after this many days without
+# a sync and after this many wrong PINs in a row; a step recorded offline older than this many days is refused.
+CHILDPROTECT_OFFLINE_WIPE_DAYS = env.int("CHILDPROTECT_OFFLINE_WIPE_DAYS", default=7)
+CHILDPROTECT_OFFLINE_PIN_ATTEMPTS = env.int("CHILDPROTECT_OFFLINE_PIN_ATTEMPTS", default=5)
+CHILDPROTECT_OFFLINE_RECORDED_MAX_DAYS = env.int("CHILDPROTECT_OFFLINE_RECORDED_MAX_DAYS", default=30)
 # Requests per minute for a person's own token or session (a client's is set on the client).
 CHILDPROTECT_API_PERSON_RATE = env.int("CHILDPROTECT_API_PERSON_RATE", default=300)
 # Webhooks: attempts before an event is marked failed, the first wait between attempts (doubled each time, up to

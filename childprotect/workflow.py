@@ -79,8 +79,10 @@ class StepContext(Generic[M]):
     record: M  # the locked record
     transition: Any  # the row (the app's Transition)
     data: dict[str, Any]  # the form's record
-    now: dt.datetime
+    now: dt.datetime  # the step's time: what deadlines are settled and started by, the event row's `at`
     from_state: str
+    recorded_at: dt.datetime | None = None  # the time the person recorded the step, when given (`Workflow.act`'s `at`)
+    synced_at: dt.datetime | None = None  # with `recorded_at`: when the step reached the server
     changes: dict[str, Any] = field(default_factory=dict)  # added to the audit entry's changes
     event: dict[str, Any] = field(default_factory=dict)  # added to the event row's fields
     extra: dict[str, Any] = field(default_factory=dict)  # passed from `apply` to `after`
@@ -137,12 +139,25 @@ class Workflow(Generic[M, T]):
         state = getattr(record, self.state_field)
         return [t for t in self.transitions if state in t.sources and self.refusal(actor, record, t) is None]
 
-    def act(self, *, actor: User, record: M, action: str, version: int, data: dict[str, Any] | None = None) -> Any:
-        """Take `action` on `record`, as edited from `version`: the event row written."""
+    def act(
+        self,
+        *,
+        actor: User,
+        record: M,
+        action: str,
+        version: int,
+        data: dict[str, Any] | None = None,
+        at: dt.datetime | None = None,
+    ) -> Any:
+        """Take `action` on `record`, as edited from `version`: the event row written.
+
+        `at`: when the person recorded the step, if not now (the offline field app, docs/api.md#the-field-app). The
+        step then happens at `at` (deadlines settled by it, the event row's time), unless `at` is earlier than the
+        record's latest event: the history stays in order and the step happens now. Never later than now."""
         transition = self.get(action)
         if transition is None:
             raise ValidationError(self.unknown.format(action=action))
-        now = timezone.now()
+        synced = timezone.now()
         with transaction.atomic():
             locked = self.lock().get(pk=record.pk)
             versioned: Any = locked  # every workflow's record has a version (the optimistic lock)
@@ -152,7 +167,17 @@ class Workflow(Generic[M, T]):
             if refusal:
                 raise ValidationError(refusal, code="refused")
             from_state = getattr(locked, self.state_field)
+            now = synced
+            if at is not None:
+                latest = (
+                    self.event_model._default_manager.filter(**{self.event_of: locked})
+                    .aggregate(latest=models.Max("at"))
+                    .get("latest")
+                )
+                now = min(at, synced) if latest is None or at >= latest else synced
             step = StepContext(actor, locked, transition, dict(data or {}), now, from_state)
+            if at is not None:
+                step.recorded_at, step.synced_at = at, synced
             result = transition.handler(step)
             if self.apply is not None:
                 self.apply(step)

@@ -267,57 +267,64 @@ class CaseDetailView(ApiView):
         user = _person(request)
         _registry(user)
         case = selectors.case_get_for(user, pk)
-        protected = can_see_child_protected(user, case.child)
+        return Response(case_detail(user, case, record_view=True))
+
+
+def case_detail(user: User, case: Case, *, record_view: bool) -> Any:
+    """The case as `user` may see it (the GET's shape, also the field app's answers); `record_view`: the reading is
+    recorded in the audit as the web page's."""
+    protected = can_see_child_protected(user, case.child)
+    if record_view:
         services.record_view(actor=user, obj=case, details={"protected_shown": protected})
-        now = timezone.now()
-        child = case.child
-        data = {
-            "id": case.pk,
-            "commune": _unit(case.unit),
-            "state": _coded(case.state, CaseState),
-            "level": _coded(case.level, ProtectionLevel),
-            "officer": _officer(case.officer),
-            "opened_at": case.opened_at,
-            "closed_at": case.closed_at,
-            "next_due": _next_due(case),
-            "version": case.version,
-            "deadlines": [
-                {
-                    "kind": d.kind,
-                    "label": str(DeadlineKind(d.kind).label),
-                    "due_at": d.due_at,
-                    "overdue": d.due_at <= now,
-                }
-                for d in selectors.case_open_deadlines(case)
-            ],
-            "steps": [
-                {
-                    "action": step.action,
-                    "label": step_label(step.action),
-                    "from_state": step.from_state,
-                    "to_state": _coded(step.to_state, CaseState),
-                    "actor": str(step.actor),
-                    "at": step.at,
-                    "deadline_due": step.deadline_due,
-                    "on_time": step.on_time,
-                    "record": step.record if protected else None,
-                }
-                for step in selectors.case_timeline(case).order_by("at", "id")
-            ],
-            "report": _report_facts(user, case.report),
-            "child": (
-                {
-                    "id": child.pk,
-                    "full_name": child.full_name,
-                    "sex": _coded(child.sex, Sex),
-                    "date_of_birth": child.date_of_birth,
-                    "birth_year": child.birth_year,
-                }
-                if protected
-                else None
-            ),
-        }
-        return Response(s.render(s.CaseDetail, data))
+    now = timezone.now()
+    child = case.child
+    data = {
+        "id": case.pk,
+        "commune": _unit(case.unit),
+        "state": _coded(case.state, CaseState),
+        "level": _coded(case.level, ProtectionLevel),
+        "officer": _officer(case.officer),
+        "opened_at": case.opened_at,
+        "closed_at": case.closed_at,
+        "next_due": _next_due(case),
+        "version": case.version,
+        "deadlines": [
+            {
+                "kind": d.kind,
+                "label": str(DeadlineKind(d.kind).label),
+                "due_at": d.due_at,
+                "overdue": d.due_at <= now,
+            }
+            for d in selectors.case_open_deadlines(case)
+        ],
+        "steps": [
+            {
+                "action": step.action,
+                "label": step_label(step.action),
+                "from_state": step.from_state,
+                "to_state": _coded(step.to_state, CaseState),
+                "actor": str(step.actor),
+                "at": step.at,
+                "deadline_due": step.deadline_due,
+                "on_time": step.on_time,
+                "record": step.record if protected else None,
+            }
+            for step in selectors.case_timeline(case).order_by("at", "id")
+        ],
+        "report": _report_facts(user, case.report),
+        "child": (
+            {
+                "id": child.pk,
+                "full_name": child.full_name,
+                "sex": _coded(child.sex, Sex),
+                "date_of_birth": child.date_of_birth,
+                "birth_year": child.birth_year,
+            }
+            if protected
+            else None
+        ),
+    }
+    return s.render(s.CaseDetail, data)
 
 
 # --- children ------------------------------------------------------------------------------------------------------
@@ -397,12 +404,18 @@ class ChildDetailView(ApiView):
         user = _person(request)
         _registry(user)
         child = selectors.child_get_for(user, pk)
-        protected = can_see_child_protected(user, child)
+        return Response(child_detail(user, child, record_view=True))
+
+
+def child_detail(user: User, child: Child, *, record_view: bool) -> Any:
+    """The child as `user` may see them (the GET's shape, also the field app's answer); `record_view` as for cases."""
+    protected = can_see_child_protected(user, child)
+    if record_view:
         services.record_view(actor=user, obj=child, details={"protected_shown": protected})
-        data = {
-            "id": child.pk,
-            "commune": _unit(child.residence_unit),
-            "version": child.version,
-            "record": _child_record(user, child) if protected else None,
-        }
-        return Response(s.render(s.ChildDetail, data))
+    data = {
+        "id": child.pk,
+        "commune": _unit(child.residence_unit),
+        "version": child.version,
+        "record": _child_record(user, child) if protected else None,
+    }
+    return s.render(s.ChildDetail, data)

@@ -254,6 +254,9 @@ class Report(SoftDeletable):
         verbose_name="kênh tiếp nhận",
     )
     received_at = models.DateTimeField("thời điểm tiếp nhận")
+    # Logged in the offline field app (docs/api.md#the-field-app): `received_at` is the time the officer recorded, and
+    # `created_at` the time it reached the server; the pages show both.
+    entered_offline = models.BooleanField("ghi ngoại tuyến", default=False)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="người tiếp nhận"
     )

@@ -175,6 +175,14 @@ def _takes_part(actor: User, case: Case, transition: Transition) -> bool:
     return user_reaches_unit(actor, case.unit)
 
 
+def _offline(step: StepContext[Case]) -> dict[str, Any]:
+    """A step recorded away from the server (`case_act`'s `at`): both times, in ISO 8601, in its record."""
+    if step.recorded_at is None or step.synced_at is None:
+        return {}
+    recorded, synced = timezone.localtime(step.recorded_at), timezone.localtime(step.synced_at)
+    return {"offline": {"recorded_at": recorded.isoformat(), "synced_at": synced.isoformat()}}
+
+
 def _deadlines(step: StepContext[Case]) -> None:
     """The row's deadlines: settle (met or late, measured now), cancel, start; the first settled is the event's."""
     case, transition, now = step.record, step.transition, step.now
@@ -330,16 +338,19 @@ CASEWORK: Workflow[Case, Transition] = Workflow(
     who=_who,
     takes_part=_takes_part,
     checks=(_receiving_side,),
-    event=lambda step, record: {"record": _json(record)},
+    event=lambda step, record: {"record": _json({**record, **_offline(step)})},
     apply=_deadlines,
     after=_after,
 )
 
 
-def case_act(*, actor: User, case: Case, action: str, version: int, data: dict[str, Any]) -> CaseStep:
-    """Take `action` of the workflow table on `case`, as edited from `version` (childprotect/workflow.py)."""
+def case_act(
+    *, actor: User, case: Case, action: str, version: int, data: dict[str, Any], at: dt.datetime | None = None
+) -> CaseStep:
+    """Take `action` of the workflow table on `case`, as edited from `version` (childprotect/workflow.py); `at`: when
+    it was recorded, if not now (the offline field app: the step's record keeps `offline`, both times)."""
     try:
-        event: CaseStep = CASEWORK.act(actor=actor, record=case, action=action, version=version, data=data)
+        event: CaseStep = CASEWORK.act(actor=actor, record=case, action=action, version=version, data=data, at=at)
     except Case.DoesNotExist as error:  # deleted (hidden) meanwhile: the live manager no longer finds it
         raise ValidationError("Hồ sơ này đã bị xoá; không thể thực hiện bước này.", code="refused") from error
     finally:

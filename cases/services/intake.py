@@ -361,9 +361,10 @@ def _mau01_errors(data: ReportData) -> dict[str, str]:
     return errors
 
 
-def report_receive(*, actor: User, data: ReportData) -> Report:
+def report_receive(*, actor: User, data: ReportData, entered_offline: bool = False) -> Report:
     """Log a report (Mẫu 01). It belongs to the commune where the incident happened (NĐ 56 Đ26 k1); that commune's
-    officers and chair are notified unless the one logging it is among them."""
+    officers and chair are notified unless the one logging it is among them. `entered_offline`: logged in the field
+    app (Report.entered_offline), `received_at` being the time the officer recorded."""
     if not can_log_report(actor):
         raise ValidationError("Vai trò của bạn không tiếp nhận thông tin, thông báo, tố giác.")
     forms = set(data.forms)
@@ -372,7 +373,9 @@ def report_receive(*, actor: User, data: ReportData) -> Report:
     data.forms = sorted(forms)
     _check_report_data(actor, data)
     with transaction.atomic():
-        report = Report(received_by=actor, **{k: getattr(data, k) for k in REPORT_FIELDS})
+        report = Report(
+            received_by=actor, entered_offline=entered_offline, **{k: getattr(data, k) for k in REPORT_FIELDS}
+        )
         if report.reporter_anonymous:
             report.reporter_name = report.reporter_phone = report.reporter_address = ""
         report.received_at = report.received_at.replace(second=0, microsecond=0)  # Mẫu 01: to the minute

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django import template
@@ -56,9 +57,29 @@ def _show(name: str, value: Any) -> str:
     return str(value)
 
 
+# What a step's record keeps beside the form's values, shown on its own line (not as a value of the form).
+NOT_SHOWN = {"offline"}
+
+
 @register.filter
 def record_items(step: CaseStep) -> list[tuple[str, str]]:
-    return [(str(LABELS.get(name, name)), _show(name, value)) for name, value in (step.record or {}).items()]
+    return [
+        (str(LABELS.get(name, name)), _show(name, value))
+        for name, value in (step.record or {}).items()
+        if name not in NOT_SHOWN
+    ]
+
+
+@register.filter
+def offline_times(step: CaseStep) -> tuple[dt.datetime, dt.datetime] | None:
+    """(recorded, synced) of a step recorded in the offline field app (cases.services.casework `_offline`)."""
+    offline = (step.record or {}).get("offline") if isinstance(step, CaseStep) else None
+    if not isinstance(offline, dict):
+        return None
+    try:
+        return dt.datetime.fromisoformat(offline["recorded_at"]), dt.datetime.fromisoformat(offline["synced_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 @register.filter

@@ -46,7 +46,7 @@ def test_the_same_key_with_another_body_is_a_conflict(hotline):
 
     assert response.status_code == 409
     assert response.json() == {
-        "detail": "Mã Idempotency-Key này đã được dùng cho một yêu cầu có nội dung khác. Mỗi báo cáo mới cần một mã "
+        "detail": "Mã Idempotency-Key này đã được dùng cho một yêu cầu có nội dung khác. Mỗi yêu cầu mới cần một mã "
         "mới; gửi lại đúng nội dung cũ để nhận lại kết quả lần trước.",
         "errors": [],
     }
