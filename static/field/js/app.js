@@ -1,9 +1,11 @@
-// The field app's entry (docs/field.md#screens): unlock the store (lock.js), then the hash router over the screens.
+// The field app's entry (docs/field.md#screens): the shell's header (shell.js), the store unlocked (lock.js), then the
+// hash router over the screens.
 // Sync runs on "Gửi lên" and whenever the browser comes back online; its outcome is shown above the screen.
 
 import { api, NetworkError, setCsrf } from "./api.js";
 import * as data from "./data.js";
 import { ensureUnlocked, onLocked } from "./lock.js";
+import { startShell } from "./shell.js";
 import { store } from "./store.js";
 import { describe, isSyncing, sync } from "./sync.js";
 import { fmt, h, notice, t } from "./ui.js";
@@ -120,15 +122,9 @@ async function updatePending() {
   const n = await data.countPending();
   pending.textContent = n ? fmt("%(n)s chưa gửi", { n }) : t("Đã gửi hết");
   pending.dataset.count = String(n);
+  pending.hidden = false;
   const button = document.getElementById("sync-now");
   if (button) button.disabled = isSyncing();
-}
-
-function updateNet() {
-  const net = document.getElementById("net");
-  if (!net) return;
-  net.textContent = navigator.onLine ? t("Trực tuyến") : t("Ngoại tuyến");
-  net.dataset.online = navigator.onLine ? "1" : "0";
 }
 
 async function syncNow() {
@@ -156,9 +152,7 @@ async function freshProfile() {
 }
 
 async function start() {
-  updateNet();
-  window.addEventListener("online", updateNet);
-  window.addEventListener("offline", updateNet);
+  startShell();
   await ensureUnlocked();
   unlocked = true;
   const hadProfile = await data.profile();
