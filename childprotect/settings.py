@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "childprotect.signing",  # digital signatures (docs/signing.md)
     "childprotect.alerts",  # e-mail, SMS and Zalo alerts, the outbox (docs/alerts.md)
     "childprotect.metrics",  # the Prometheus endpoint /metrics and the task counters (docs/architecture.md#metrics)
+    "childprotect.field",  # the offline field app's shell, service worker and manifest (docs/field.md)
     "childprotect.health",  # /healthz, /readyz, heartbeats, alarms (docs/architecture.md#health-heartbeats-and-alarms)
     # above every app: the role home pages, development commands
     "home",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
+from django.views.i18n import JavaScriptCatalog, set_language
 
 from childprotect import converters  # noqa: F401  (registers <id:...> before the apps' urls are included)
 from childprotect.core import export_views, import_views, notification_views
@@ -35,6 +35,9 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("api/", include("api.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    # The JavaScript catalog (domain djangojs): gettext() for the field app's modules (docs/field.md)
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("field/", include("childprotect.field.urls")),
     path("admin/", admin.site.urls),
     path("metrics", metrics, name="metrics"),  # Prometheus; a token or an allow-list, no session
 ]

@@ -79,7 +79,8 @@ def test_the_rules_let_no_outsider_in():
     """The table itself: a status for every role, real statuses only, and anonymous visitors sent to the login page
     everywhere but on the login page itself, the logout (a POST), an alert's link (a 404 without a valid token) and the
     providers' receipt callbacks (a 404 for a provider not configured; their own checks are tests/alerts') and
-    Prometheus's /metrics (a 404 while no token or allow-list is set; tests/metrics)."""
+    Prometheus's /metrics (a 404 while no token or allow-list is set; tests/metrics), and the field app's service
+    worker, manifest and the JavaScript catalog (no data; docs/field.md)."""
     open_to_anonymous = {name: dict(rule.anonymous) for name, rule in RULES.items() if rule.anonymous}
     assert open_to_anonymous == {
         "login": {"GET": 200, "POST": 200},
@@ -89,6 +90,9 @@ def test_the_rules_let_no_outsider_in():
         "metrics": {"GET": 404, "POST": 404},
         "healthz": {"GET": 200},
         "readyz": {"GET": 200},
+        "field:sw": {"GET": 200},
+        "field:manifest": {"GET": 200},
+        "javascript-catalog": {"GET": 200},
     }
     for name, rule in RULES.items():
         for statuses in (rule.get, rule.post) if rule.post is not None else (rule.get,):

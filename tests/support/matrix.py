@@ -281,6 +281,11 @@ RULES: dict[str, Rule] = {
     # Probes of load balancers and orchestrators: public, the same for everyone, nothing of anyone's in them.
     "healthz": Rule(get=each(200), anonymous={"GET": 200}, note="public: the process is up"),
     "readyz": Rule(get=each(200), anonymous={"GET": 200}, note="public: ok, degraded or fail, no details"),
+    # --- the offline field app (docs/field.md): the shell for everyone signed in; its files are public, no data ----
+    "field:app": Rule(get=each(200), note="the shell; what a person may do there is the API's to say"),
+    "field:sw": Rule(get=each(200), anonymous={"GET": 200}, note="public: the service worker's code"),
+    "field:manifest": Rule(get=each(200), anonymous={"GET": 200}, note="public: the web app manifest"),
+    "javascript-catalog": Rule(get=each(200), anonymous={"GET": 200}, note="public: the JavaScript catalog"),
     # --- the administrators' page of the alert channels (administrators only; everyone else a 404) -------------------
     "alerts:channels": Rule(get=each(404, admin=200), note="administrators only"),
     # An empty POST shows the page again with the form's errors; nothing is sent.
