@@ -86,6 +86,7 @@ def go_online_and_sync(page: Any, expected: str = "Đồng bộ xong") -> None:
 
 
 def sync_now(page: Any, expected: str = "Đồng bộ xong") -> None:
+    tab(page, "Việc ngoại tuyến")  # a screen drawn anew: the last outcome shown is gone
     tab(page, "Hàng chờ")
     expect(page.locator("#app-flash")).to_be_empty()
     page.locator("#sync-now").click()

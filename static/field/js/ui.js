@@ -114,7 +114,7 @@ export function field({ label, pointer, input, help, required }) {
   return h(
     "div.field.mb-3",
     {},
-    h("label.form-label", { for: id }, label, required ? h("span.req", { "aria-hidden": "true" }, " *") : null),
+    h(required ? "label.form-label.req" : "label.form-label", { for: id }, label),
     input,
     help ? h("div.form-text", {}, help) : null,
     errorBox,

@@ -171,6 +171,6 @@ function ratingField(c, options, value) {
   const group = radios(options, value, `rating-${c.name}`, `/data/${c.name}`);
   group.dataset.required = "1";
   group.dataset.requiredMessage = t("Chọn mức độ: Cao, Trung bình hoặc Thấp.");
-  return h("fieldset.mb-3.rating-field", {}, h("legend.form-label", {}, c.label, h("span.req", { "aria-hidden": "true" }, " *")), group,
+  return h("fieldset.mb-3.rating-field", {}, h("legend.form-label.req", {}, c.label), group,
     h("div.invalid-feedback.field-error", { "data-error-for": `/data/${c.name}`, hidden: true }));
 }

@@ -114,7 +114,7 @@ export async function reportScreen(ctx) {
       field({ label: t("Trẻ bị thương tích"), pointer: "/incident/injury", input: h("input", { type: "checkbox", checked: Boolean(incident.injury) }) }),
       field({ label: t("Trẻ đang gặp nguy hiểm"), pointer: "/incident/ongoing_danger", input: h("input", { type: "checkbox", checked: Boolean(incident.ongoing_danger) }) }),
       field({ label: t("Người chăm sóc là người gây hại"), pointer: "/incident/carer_is_perpetrator", input: h("input", { type: "checkbox", checked: Boolean(incident.carer_is_perpetrator) }) }),
-      h("fieldset.mb-3", {}, h("legend.form-label", {}, t("Hình thức xâm hại"), h("span.req", { "aria-hidden": "true" }, " *")), formsBox,
+      h("fieldset.mb-3", {}, h("legend.form-label.req", {}, t("Hình thức xâm hại")), formsBox,
         h("div.invalid-feedback.field-error", { "data-error-for": "/forms", hidden: true })),
     ),
     h("section.card-section", {},
