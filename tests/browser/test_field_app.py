@@ -68,6 +68,7 @@ def tab(page: Any, name: str) -> None:
 
 def carry(page: Any, case: Case) -> None:
     """#/cases, online: "Mang theo" on the case's row."""
+    tab(page, "Việc ngoại tuyến")  # a screen drawn anew: the last outcome shown is gone
     tab(page, "Hồ sơ")
     page.locator(f"li[data-case='{case.pk}']").get_by_role("button", name="Mang theo").click()
     expect(page.locator("#app-flash")).to_contain_text("Đã mang theo hồ sơ")
