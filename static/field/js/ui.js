@@ -210,6 +210,8 @@ export function showErrors(form, errors, detail) {
     box.hidden = false;
     box.textContent = box.textContent ? `${box.textContent} ${message}` : message;
   }
+  const placed = new Set((errors || []).filter((e) => findPointer(form, e.pointer)).map((e) => e.message));
+  if (placed.has(detail)) detail = t("Máy chủ từ chối: xem các trường được đánh dấu.");
   if (summary && (detail || loose.length)) {
     summary.replaceChildren(
       h(

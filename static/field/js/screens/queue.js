@@ -44,7 +44,8 @@ export async function queueScreen(ctx) {
       detail.push(h("br"), h("small.text-muted", {}, fmt("Gửi lúc %(at)s", { at: when(r.at) })));
     } else if (item.status === "refused") {
       detail.push(h("p.reason.mb-1", {}, r.detail));
-      if (r.errors && r.errors.length) detail.push(h("ul.reasons", {}, r.errors.map((e) => h("li", {}, e.message))));
+      const more = (r.errors || []).filter((e) => e.message !== r.detail); // one error is also the detail
+      if (more.length) detail.push(h("ul.reasons", {}, more.map((e) => h("li", {}, e.message))));
       detail.push(h("p.form-text", {}, t("Chưa ghi gì lên hệ thống. Sửa rồi gửi lại, hoặc bỏ mục này.")));
     } else if (item.status === "conflict") {
       detail.push(h("p.reason.mb-1", {}, r.detail));
