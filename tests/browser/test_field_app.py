@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from cases.models import Case, CaseState, CaseStep, Child, Report
@@ -45,7 +46,7 @@ def phone(request, chromium, live_server, world):
     page.on("pageerror", lambda e: errors.append(str(e)))
     open_field(page, live_server.url, OFFICER, world.password)
     set_up_pin(page)
-    page.errors = errors  # type: ignore[attr-defined]
+    page.errors = errors
     yield page
     try:
         report = getattr(request.node, "rep_call", None)
@@ -138,7 +139,7 @@ def draft_activity(page: Any, case: Case, activity: str) -> None:
     view = page.locator("#view")
     view.get_by_role("button", name="Ghi kết quả thực hiện").click()
     view.get_by_label("Hoạt động đã thực hiện").fill(activity)
-    view.get_by_label("Ngày thực hiện").fill(dt.date.today().isoformat())
+    view.get_by_label("Ngày thực hiện").fill(timezone.localdate().isoformat())
     view.get_by_label("Kết quả").fill("Gia đình hợp tác, trẻ đi học đều.")
     view.get_by_role("button", name="Lưu vào hàng chờ").click()
     expect(page.locator("#app-flash")).to_contain_text("Đã lưu trên máy")
@@ -214,7 +215,7 @@ def test_offline_report_and_child_survive_a_reload_encrypted_and_reach_the_serve
     # A sent item keeps no body on the device.
     bodies = store_call(page, 'return (await store.all("queue")).map((r) => r.value.body ?? null);')
     assert bodies == [None, None]
-    assert not page.errors  # type: ignore[attr-defined]
+    assert not page.errors
 
 
 def test_a_conflict_is_shown_side_by_side_and_the_state_may_then_refuse(phone):
@@ -236,7 +237,7 @@ def test_a_conflict_is_shown_side_by_side_and_the_state_may_then_refuse(phone):
         case=changed,
         action="log_activity",
         version=changed.version,
-        data={"activity": "Gặp giáo viên chủ nhiệm", "done_on": dt.date.today(), "note": "Trẻ đi học lại."},
+        data={"activity": "Gặp giáo viên chủ nhiệm", "done_on": timezone.localdate(), "note": "Trẻ đi học lại."},
     )
     reviewed.refresh_from_db()
     case_act(
@@ -289,6 +290,7 @@ def test_a_conflict_is_shown_side_by_side_and_the_state_may_then_refuse(phone):
     refused.get_by_role("button", name="Bỏ").click()
     expect(refused).to_have_count(0)
     expect(page.locator("#pending")).to_have_text("Đã gửi hết")
+    assert not page.errors
 
 
 def test_refusals_access_lost_a_deactivated_account_and_the_logout(phone, live_server):
@@ -342,10 +344,11 @@ def test_refusals_access_lost_a_deactivated_account_and_the_logout(phone, live_s
     go_online_and_sync(page, "tài khoản không còn hoạt động")
     expect(item(page, "Đăng ký trẻ em").last).to_have_attribute("data-status", "pending")
     assert not Child.objects.filter(full_name="Trần Thị Nhỏ").exists()
-    assert store_call(page, 'return (await store.meta()).pending;') == 1
+    assert store_call(page, "return (await store.meta()).pending;") == 1
 
     # The logout warns about the unsent item, then wipes the device.
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#logout").click()
     page.wait_for_url("**/accounts/login/**")
     assert not database_exists(page) or store_call(page, "return await store.state();") == "empty"
+    assert not page.errors
