@@ -25,7 +25,7 @@ from childprotect.accounts.models import User
 from childprotect.places.models import AdminUnit
 
 from .field import database_exists, field_context, open_field, raw_holds, raw_idb, set_up_pin, store_call, unlock
-from .journey import case_at
+from .journey import SCREENS, case_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -57,6 +57,12 @@ def phone(request, chromium, live_server, world):
             page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failed.png"), full_page=True)
     finally:
         context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    """A photograph of the screen at 390 px for people to look at (var/artifacts/screens/); nothing asserted."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"field-{name}.png"), full_page=True)
 
 
 def implementing_case(child: str, text: str) -> Case:
@@ -114,6 +120,7 @@ def log_report(page: Any) -> None:
     view.get_by_label("Họ và tên trẻ em").fill(REPORTED_CHILD)
     view.get_by_label("Giới tính").select_option("male")
     view.get_by_label("Ngày sinh").fill("2016-04-02")
+    shot(page, "report")
     view.get_by_role("button", name="Lưu vào hàng chờ").click()
     expect(page.locator("#app-flash")).to_contain_text("Đã lưu báo cáo trên máy")
 
@@ -152,6 +159,7 @@ def draft_review(page: Any, case: Case) -> None:
     for group in view.locator(".rating").all():
         group.locator("input[value='low']").check()
     view.get_by_label("Kết luận, đề xuất").fill("Trẻ đã ổn định; đề nghị đóng hồ sơ.")
+    shot(page, "case-review")
     view.get_by_role("button", name="Lưu vào hàng chờ").click()
     expect(page.locator("#app-flash")).to_contain_text("Đã lưu trên máy")
 
@@ -175,6 +183,10 @@ def test_offline_report_and_child_survive_a_reload_encrypted_and_reach_the_serve
     unlock(page)
     tab(page, "Hàng chờ")
     expect(page.locator("li.queue-item[data-status='pending']")).to_have_count(2)
+    tab(page, "Việc ngoại tuyến")
+    expect(page.locator("[data-count='pending'] .tile-n")).to_have_text("2")
+    shot(page, "home-offline")
+    tab(page, "Hàng chờ")
     open_carried(page, case)
     expect(page.locator("#view")).to_contain_text(CARRIED_CHILD)
 
@@ -260,10 +272,12 @@ def test_a_conflict_is_shown_side_by_side_and_the_state_may_then_refuse(phone):
 
     go_online_and_sync(page, "xung đột 2")
     expect(page.locator("li.queue-item[data-status='conflict']")).to_have_count(2)
+    shot(page, "queue-conflicts")
 
     # Both sides: the server's case with the step made meanwhile, and the officer's draft.
     item(page, f"hồ sơ số {changed.pk}").get_by_role("link", name="Xem và chọn").click()
     server, mine = page.locator(".side-server"), page.locator(".side-mine")
+    shot(page, "conflict")
     expect(server).to_contain_text("Ghi nhận kết quả thực hiện kế hoạch")
     expect(server).to_contain_text("Đang thực hiện kế hoạch")
     expect(mine).to_contain_text("Trẻ đã ổn định; đề nghị đóng hồ sơ.")
@@ -320,6 +334,7 @@ def test_refusals_access_lost_a_deactivated_account_and_the_logout(phone, live_s
     lost = item(page, f"hồ sơ số {case.pk}")
     expect(lost).to_have_attribute("data-status", "access_lost")
     expect(lost).to_contain_text("Bạn không còn quyền với hồ sơ")
+    shot(page, "queue-refused-and-lost")
     assert CaseStep.objects.filter(case=case).count() == steps
     assert str(case.pk) not in carried_ids(page)
 
@@ -332,6 +347,7 @@ def test_refusals_access_lost_a_deactivated_account_and_the_logout(phone, live_s
     dob = page.locator("#view").get_by_label("Ngày sinh")
     expect(dob).to_have_class(re.compile("is-invalid"))
     expect(page.locator("[data-error-for='/date_of_birth']")).to_contain_text("không thể đăng ký là trẻ em")
+    shot(page, "child-refused")
     dob.fill("2012-01-15")
     page.get_by_role("button", name="Lưu thay đổi").click()
     sync_now(page, "đã gửi 1")
@@ -342,6 +358,7 @@ def test_refusals_access_lost_a_deactivated_account_and_the_logout(phone, live_s
     register_child(page, "Trần Thị Nhỏ", "2019-06-01")
     User.objects.filter(username=OFFICER).update(is_active=False)
     go_online_and_sync(page, "tài khoản không còn hoạt động")
+    shot(page, "deactivated")
     expect(item(page, "Đăng ký trẻ em").last).to_have_attribute("data-status", "pending")
     assert not Child.objects.filter(full_name="Trần Thị Nhỏ").exists()
     assert store_call(page, "return (await store.meta()).pending;") == 1
