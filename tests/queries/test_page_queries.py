@@ -169,6 +169,11 @@ PAGES = [
     Page("api children list", "officer_a", lambda w: reverse("api:child_list"), 8),
     Page("api children list, name search", "supervisor", lambda w: reverse("api:child_list") + "?q=nguyen", 8),
     Page("api child detail", "officer_a", lambda w: reverse("api:child_detail", args=[w.first.child_id]), 11),
+    # The field app's bootstrap (docs/api.md#the-field-app): the vocabularies in one query, the communes in reach and
+    # their provinces, whatever the number of records.
+    Page("api field bootstrap", "officer_a", lambda w: reverse("api:field"), 7),
+    Page("api field bootstrap", "supervisor", lambda w: reverse("api:field"), 7),
+    Page("api field bootstrap", "police", lambda w: reverse("api:field"), 9),  # and the agency and its area
 ]
 
 

@@ -52,7 +52,11 @@ def callers(officer_a, hotline, client) -> dict[str, Any]:
 def valid_kwargs(new_case) -> dict[str, dict[str, Any]]:
     """The endpoints' kwargs for records the caller reaches (the rest: a plausible id, a plausible word)."""
     case = new_case()
-    return {"api:case_detail": {"pk": case.pk}, "api:child_detail": {"pk": case.child_id}}
+    return {
+        "api:case_detail": {"pk": case.pk},
+        "api:case_steps": {"pk": case.pk},  # received: no step of the field app may be taken, whatever is sent
+        "api:child_detail": {"pk": case.child_id},
+    }
 
 
 def fill(route: str, kwargs: dict[str, Any]) -> str:

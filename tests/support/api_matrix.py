@@ -212,7 +212,13 @@ API_RULES: dict[str, ApiRule] = {
             ApiTarget("deleted", lambda w, c: {"pk": w.deleted["case"].pk}, NOBODY),
         ),
     ),
-    "api:child_list": ApiRule(get(people(200, police=404)), query="q=a"),
+    # GET: the list; POST: register a child (api/field.py), an empty body a 400 for whoever registers children
+    # (partners have no registry: 404; the administrator registers none: 403).
+    "api:child_list": ApiRule(
+        {"GET": people(200, police=404), "POST": people(400, police=404, admin=403)},
+        query="q=a",
+        body=lambda w, c: {},
+    ),
     "api:child_detail": ApiRule(
         get(people(200, police=404)),
         targets=(
@@ -226,6 +232,17 @@ API_RULES: dict[str, ApiRule] = {
     "api:report_create": ApiRule(
         {"GET": callers(405, admin=403), "POST": callers(400, admin=403)}, body=lambda w, c: {}
     ),
+    # The offline field app (docs/api.md#the-field-app): persons only; the bootstrap is the person's own.
+    "api:field": ApiRule(get(people(200)), note="the field app's bootstrap: settings, vocabularies, reach"),
+    # A step on a case in reach; an empty body is a 400 (nothing written); the partner has no registry (404).
+    "api:case_steps": ApiRule(
+        {"GET": people(405), "POST": people(400, police=404)},
+        targets=(
+            *places(REGISTRY, lambda w, p: {"pk": w.cases[p].pk}),
+            ApiTarget("deleted", lambda w, c: {"pk": w.deleted["case"].pk}, NOBODY),
+        ),
+        body=lambda w, c: {},
+    ),
     # The sender alone; the same 404 for anyone else as for a reference that does not exist.
     "api:report_status": ApiRule(get(callers(200)), targets=sent(lambda r: {"reference": r.reference})),
     # Any other address under /api/v1/ (api/reading/missing.py): the same JSON 404 for everyone, signed in or not.
@@ -237,7 +254,7 @@ API_RULES: dict[str, ApiRule] = {
 
 # The endpoints that show a case or a child, requested again once the world's case A is commune B's (the web matrix's
 # MOVED_* lists, for the API): commune A's staff lose the case and the child, commune B's officer gains them.
-MOVED = ("api:work", "api:case_list", "api:case_detail", "api:child_list", "api:child_detail")
+MOVED = ("api:work", "api:case_list", "api:case_detail", "api:case_steps", "api:child_list", "api:child_detail")
 COMMUNE_A = frozenset({"officer_a", "chair_a"})
 
 
@@ -304,8 +321,13 @@ def error_shape(response: Any) -> str:
         body = response.json()
     except ValueError:
         return f"not JSON ({response.get('Content-Type', '')})"
-    if not isinstance(body, dict) or set(body) != {"detail", "errors"}:
+    # The field app's refusals add a "code" (docs/api.md#the-field-app), and a conflict the record as it stands.
+    extra = set(body) - {"detail", "errors"} if isinstance(body, dict) else set()
+    allowed = {"code", "case"} if isinstance(body, dict) and body.get("code") == "conflict" else {"code"}
+    if not isinstance(body, dict) or not {"detail", "errors"} <= set(body) or not extra <= allowed:
         return f"not the error shape: {str(body)[:80]}"
+    if "code" in body and body["code"] not in ("invalid", "refused", "conflict"):
+        return f"an unknown code: {body['code']!r}"
     if not isinstance(body["errors"], list) or not all(set(e) == {"pointer", "message"} for e in body["errors"]):
         return f"errors not pointers: {str(body['errors'])[:80]}"
     if not vietnamese(body["detail"]):
