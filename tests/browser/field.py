@@ -212,3 +212,31 @@ def edit_meta(page: Any, change: dict[str, Any]) -> None:
         }""".replace("ASSIGNMENTS", assignments),
         DB_NAME,
     )
+
+
+def answer_dialog(page: Any, action: Any, *, accept: bool) -> str:
+    """Does `action` (a callable), which must raise a confirm() dialog (possibly after awaiting something); accepts or
+    dismisses it; returns its message."""
+    messages: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        messages.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", answer)
+    action()
+    for _ in range(200):
+        if messages:
+            return messages[0]
+        page.wait_for_timeout(50)
+    raise AssertionError("no dialog")
+
+
+def wait_until(page: Any, predicate: str, arg: Any = None, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Evaluates the (possibly async) JavaScript `predicate` until it is true (page.wait_for_function takes a promise
+    for a true value and would not wait)."""
+    for _ in range(timeout_ms // 100):
+        if page.evaluate(predicate, arg):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"never true: {predicate}")

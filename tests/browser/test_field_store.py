@@ -17,6 +17,7 @@ from childprotect.text import fold
 
 from .field import (
     PIN,
+    answer_dialog,
     cache_dump,
     database_exists,
     edit_meta,
@@ -30,6 +31,7 @@ from .field import (
     set_up_pin,
     store_call,
     unlock,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -94,6 +96,25 @@ def test_the_app_installs_a_service_worker_and_a_valid_manifest(phone, live_serv
     assert {"/field/", "/field/manifest.webmanifest", "/static/field/js/store.js", "/static/field/js/lock.js"} <= kept
     assert any(url.startswith("/jsi18n/?lang=vi") for url in kept)
     assert not page.errors
+
+
+def test_a_new_version_of_the_worker_replaces_the_old_cache(phone, live_server):
+    """The worker's version follows its files and the language: switching the language makes a new worker, which
+    keeps its own cache (the English catalog) and deletes the old one."""
+    page = phone
+    (old,) = cache_dump(page)
+    assert old.endswith("-vi")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base(live_server)}])
+    page.reload()
+    wait_until(
+        page,
+        "async (old) => { const names = await caches.keys(); return names.length === 1 && names[0] !== old; }",
+        old,
+    )
+    (new,) = cache_dump(page)
+    assert new.endswith("-en")
+    kept = [entry["url"] for entry in cache_dump(page)[new]]
+    assert base(live_server) + "/jsi18n/?lang=en" in kept
 
 
 def test_the_pin_is_asked_twice_at_least_six_digits(phone):
@@ -245,24 +266,27 @@ def test_the_apps_logout_warns_wipes_and_signs_out(phone, live_server):
     keep_a_child(page)
     store_call(page, "await store.setPending(2);")
 
-    questions: list[str] = []
-
-    def dismiss(dialog: Any) -> None:
-        questions.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", dismiss)
-    page.locator("#logout").click()
+    question = answer_dialog(page, page.locator("#logout").click, accept=False)
+    assert "Còn 2 mục chưa gửi lên hệ thống" in question
     expect(page.locator("#view")).to_contain_text("Đã mở khoá")
-    assert questions and "Còn 2 mục chưa gửi lên hệ thống" in questions[0]
     assert database_exists(page)
 
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.locator("#logout").click()
+    answer_dialog(page, page.locator("#logout").click, accept=True)
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     assert not database_exists(page)
     page.goto(base(live_server) + "/field/")  # the session is over too
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/field/"))
+
+
+def test_the_apps_logout_offline_wipes_and_says_the_session_is_still_open(phone):
+    page = phone
+    set_up_pin(page)
+    keep_a_child(page)
+    page.context.set_offline(True)
+    page.locator("#logout").click()
+    expect(page.locator("#view")).to_contain_text("Đã xoá dữ liệu trên máy. Máy đang ngoại tuyến")
+    assert not database_exists(page)
+    page.context.set_offline(False)
 
 
 def test_the_web_logout_clears_the_store_and_the_caches(phone, live_server):
@@ -281,7 +305,8 @@ def test_the_web_logout_clears_the_store_and_the_caches(phone, live_server):
         "/accounts/logout/",
     )
     assert status == 200  # the login page, after the redirect
-    page.wait_for_function("async () => !(await indexedDB.databases()).some((d) => d.name === 'childprotect-field')")
+    wait_until(page, "async () => !(await indexedDB.databases()).some((d) => d.name === 'childprotect-field')")
+    assert not database_exists(page)
     assert cache_dump(page) == {}
     assert page.evaluate("navigator.serviceWorker.getRegistrations().then((r) => r.length)") == 0
 
@@ -291,23 +316,15 @@ def test_the_web_logout_form_warns_of_unsent_field_items(phone, live_server):
     set_up_pin(page)
     store_call(page, "await store.setPending(3);")
     page.goto(base(live_server) + "/")
-    questions: list[str] = []
-
-    def dismiss(dialog: Any) -> None:
-        questions.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", dismiss)
     navbar = page.get_by_label("Điều hướng chính")
     navbar.get_by_role("button", name="Mở menu").click()
-    navbar.get_by_role("button", name="Đăng xuất").click()
-    page.wait_for_timeout(300)
-    assert questions and "còn 3 mục chưa gửi lên" in questions[0]
+    logout = navbar.get_by_role("button", name="Đăng xuất")
+    question = answer_dialog(page, logout.click, accept=False)
+    assert "còn 3 mục chưa gửi lên" in question
     expect(page).to_have_url(base(live_server) + "/")
     assert database_exists(page)
 
-    page.once("dialog", lambda dialog: dialog.accept())
-    navbar.get_by_role("button", name="Đăng xuất").click()
+    answer_dialog(page, logout.click, accept=True)
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     assert not database_exists(page)
 
@@ -316,13 +333,20 @@ def test_the_web_logout_form_never_creates_the_store(chromium, live_server, worl
     context = field_context(chromium)
     page = context.new_page()
     log_in_phone(page, live_server.url, OFFICER, world.password)
-    expect(page.get_by_label("Điều hướng chính").get_by_role("link", name="Ứng dụng ngoại tuyến")).to_be_attached()
-    page.on("dialog", lambda dialog: pytest.fail(f"unexpected question: {dialog.message}"))
+    questions: list[str] = []
+
+    def refuse(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
     navbar = page.get_by_label("Điều hướng chính")
     navbar.get_by_role("button", name="Mở menu").click()
+    expect(navbar.get_by_role("link", name="Ứng dụng ngoại tuyến")).to_have_attribute("href", "/field/")
     navbar.get_by_role("button", name="Đăng xuất").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     assert page.evaluate("indexedDB.databases().then((all) => all.map((d) => d.name))") == []
+    assert not questions
     context.close()
 
 

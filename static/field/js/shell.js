@@ -63,13 +63,14 @@ export async function logout() {
   }
   const view = document.getElementById("view");
   const link = document.createElement("a");
-  link.href = data().login;
-  link.textContent = gettext("Trang đăng nhập");
+  link.href = data().web;
+  link.textContent = gettext("Trang web");
   const note = document.createElement("div");
   note.className = "alert alert-info";
   note.setAttribute("role", "status");
   note.textContent = gettext(
-    "Đã xoá dữ liệu trên máy. Máy đang ngoại tuyến: khi có mạng, hãy mở trang đăng nhập để kết thúc phiên.",
+    "Đã xoá dữ liệu trên máy. Máy đang ngoại tuyến nên phiên đăng nhập trên máy chủ chưa kết thúc: " +
+      "khi có mạng, hãy đăng xuất trên trang web.",
   );
   note.append(" ", link);
   document.getElementById("lock").hidden = true;
