@@ -1,6 +1,7 @@
 // The field app's entry (docs/field.md#screens): the shell's header (shell.js), the store unlocked (lock.js), then the
 // hash router over the screens.
-// Sync runs on "Gửi lên" and whenever the browser comes back online; its outcome is shown above the screen.
+// Sync runs on "Gửi lên", whenever the browser comes back online, and at the opening when work waits and the
+// browser is online; its outcome is shown above the screen.
 
 import { api, NetworkError, setCsrf } from "./api.js";
 import * as data from "./data.js";
@@ -176,6 +177,9 @@ async function start() {
   });
   await updatePending();
   await render();
+  // Opened with signal and work waiting to go up: send it now, as on coming back online.
+  const waiting = (await data.items()).some((i) => i.status === "pending" || i.status === "error");
+  if (waiting && navigator.onLine) syncNow();
 }
 
 start();
