@@ -13,12 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import get_template
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_safe
 
 # The static files the shell uses, besides every file under static/field/ (the modules, the icons, the style sheet).
+SHELL_TEMPLATE = "field/app.html"
 SHELL_STATIC = ("vendor/bootstrap/bootstrap.min.css", "favicon.svg")
 FIELD_STATIC_DIR = "field/"
 SW_LOGIC = "field/sw.js"  # the service worker's code; the page /field/sw.js gives it its configuration
@@ -33,23 +35,30 @@ def _field_static_files() -> list[str]:
     """Every static file under static/field/ (all finders), sorted: the field-app's modules are found as they come."""
     found: set[str] = set()
     for finder in finders.get_finders():
-        for path, _storage in finder.list(ignore_patterns=[]):
+        for path, _storage in finder.list(ignore_patterns=["CVS", ".*", "*~"]):
             path = path.replace("\\", "/")
             if path.startswith(FIELD_STATIC_DIR) and path != SW_LOGIC:
                 found.add(path)
     return sorted(found)
 
 
-@lru_cache(maxsize=4)
-def _static_digest(paths: tuple[str, ...]) -> str:
+def _digest(files: tuple[str, ...]) -> str:
+    """A digest of the static files' contents and of the shell's template (the kept copy of the shell must follow)."""
     digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.encode())
-        located = finders.find(path)
+    sources = [(path, finders.find(path)) for path in files]
+    sources.append(("template", getattr(get_template(SHELL_TEMPLATE).origin, "name", None)))  # type: ignore[attr-defined]
+    for name, located in sources:
+        digest.update(name.encode())
         if isinstance(located, str):
             with open(located, "rb") as handle:
                 digest.update(handle.read())
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _files_and_digest() -> tuple[tuple[str, ...], str]:
+    files = (*SHELL_STATIC, *_field_static_files(), SW_LOGIC)
+    return files, _digest(files)
 
 
 def catalog_url() -> str:
@@ -58,17 +67,17 @@ def catalog_url() -> str:
 
 
 def precache_list() -> tuple[list[str], str]:
-    """The URLs the service worker keeps for offline use, and a version that changes when any of them does."""
-    files = [*SHELL_STATIC, *_field_static_files(), SW_LOGIC]
-    paths = tuple(files)
-    # In development files change under a running server: no memo then.
-    version = _static_digest.__wrapped__(paths) if settings.DEBUG else _static_digest(paths)
+    """The URLs the service worker keeps for offline use, and a version that changes when any of them does: their
+    contents, their URLs (hashed in production), the shell's template and the language."""
+    # In development files change under a running server: looked at each time then; else once per process.
+    files, digest = _files_and_digest.__wrapped__() if settings.DEBUG else _files_and_digest()
     urls = [
         reverse("field:app"),
         reverse("field:manifest"),
         catalog_url(),
         *(static(path) for path in files if path != SW_LOGIC),
     ]
+    version = hashlib.sha256("\n".join([digest, static(SW_LOGIC), *urls]).encode()).hexdigest()[:16]
     return urls, f"{version}-{get_language()}"
 
 
@@ -76,7 +85,7 @@ def precache_list() -> tuple[list[str], str]:
 @require_safe
 def app(request: HttpRequest) -> HttpResponse:
     """The shell: the header, the tabs, the lock screen and an empty #view the modules fill."""
-    return render(request, "field/app.html", {"catalog_url": catalog_url()})
+    return render(request, SHELL_TEMPLATE, {"catalog_url": catalog_url()})
 
 
 @require_safe

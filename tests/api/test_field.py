@@ -514,3 +514,14 @@ def test_a_report_logged_online_says_nothing_of_it(officer_a, client):
     assert not report.entered_offline
     client.force_login(officer_a)
     assert "ngoại tuyến" not in client.get(reverse("cases:report_detail", args=[report.pk])).content.decode()
+
+
+def test_a_key_is_the_accounts_whatever_the_endpoint(officer_a):
+    http, headers = person_http(officer_a), key()
+    assert http.post(REPORTS, report_body(children=[]), format="json", **headers).status_code == 201
+    before = written()
+
+    response = http.post(CHILDREN, child_body(), format="json", **headers)
+
+    assert response.status_code == 409
+    assert written() == before

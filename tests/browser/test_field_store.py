@@ -47,6 +47,7 @@ def phone(chromium, live_server, world):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     open_field(page, live_server.url, OFFICER, world.password)
     page.errors = errors
     yield page
@@ -91,6 +92,8 @@ def test_the_app_installs_a_service_worker_and_a_valid_manifest(phone, live_serv
         width, height = Image.open(io.BytesIO(png.body())).size
         assert f"{width}x{height}" == icon["sizes"]
 
+    # A phone's width: nothing sticks out sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     # The shell, its static files, the manifest and the catalog were kept by the install.
     kept = {entry["url"].removeprefix(base(live_server)) for entries in cache_dump(page).values() for entry in entries}
     assert {"/field/", "/field/manifest.webmanifest", "/static/field/js/store.js", "/static/field/js/lock.js"} <= kept
@@ -120,6 +123,7 @@ def test_a_new_version_of_the_worker_replaces_the_old_cache(phone, live_server):
 def test_the_pin_is_asked_twice_at_least_six_digits(phone):
     page = phone
     lock = page.locator("#lock")
+    expect(lock).not_to_contain_text("null")
     lock.get_by_label("Mã PIN mới (ít nhất 6 chữ số)").fill("12345")
     lock.get_by_label("Nhập lại mã PIN").fill("12345")
     lock.get_by_role("button", name="Tạo mã PIN").click()

@@ -38,7 +38,7 @@ function screen() {
 
 function showLock(...children) {
   const el = screen();
-  el.replaceChildren(...children);
+  el.replaceChildren(...children.filter(Boolean));
   el.hidden = false;
   document.body.classList.add("is-locked");
   const view = document.getElementById("view");
