@@ -13,7 +13,7 @@ export async function caseScreen(ctx) {
   const id = ctx.params.id;
   const copy = await data.carriedCase(id);
   const editing = ctx.params.item ? await data.item(ctx.params.item) : null;
-  if (!copy) {
+  if (!copy || !copy.detail || !copy.detail.state) {
     mount(ctx.view, notice("warning", fmt("Hồ sơ số %(id)s không có trên máy này (chưa mang theo, hoặc đã bị xoá khi đồng bộ).", { id })),
       h("a.btn.btn-outline-primary.btn-touch", { href: "#/cases" }, t("Về danh sách hồ sơ")));
     return;

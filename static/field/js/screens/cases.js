@@ -6,7 +6,7 @@ import { carryCase } from "../sync.js";
 import { button, fmt, h, mount, notice, t, when } from "../ui.js";
 
 export async function casesScreen(ctx) {
-  const carried = await data.carried();
+  const carried = (await data.carried()).filter((c) => c.detail && c.detail.state); // a copy as the sync keeps it
   const queue = await data.items();
   const carriedIds = new Set(carried.map((c) => String(c.id)));
   const status = h("div.form-summary", { "aria-live": "polite" });
