@@ -120,7 +120,9 @@ async function render() {
 async function updatePending() {
   const pending = document.getElementById("pending");
   if (!pending || !unlocked) return;
-  const n = await data.countPending();
+  // The plaintext count data.js writes on every change of the queue (and the sync at its end): shown, not recounted.
+  const meta = await store.meta();
+  const n = (meta && meta.pending) || 0;
   pending.textContent = n ? fmt("%(n)s chưa gửi", { n }) : t("Đã gửi hết");
   pending.dataset.count = String(n);
   pending.hidden = false;
