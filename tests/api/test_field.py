@@ -513,7 +513,8 @@ def test_a_report_logged_online_says_nothing_of_it(officer_a, client):
     report = Report.objects.get(reference=response.json()["reference"])
     assert not report.entered_offline
     client.force_login(officer_a)
-    assert "ngoại tuyến" not in client.get(reverse("cases:report_detail", args=[report.pk])).content.decode()
+    # "ghi ngoại tuyến": the offline note's words (the menu's link to the field app says "ngoại tuyến" too).
+    assert "ghi ngoại tuyến" not in client.get(reverse("cases:report_detail", args=[report.pk])).content.decode()
 
 
 def test_a_key_is_the_accounts_whatever_the_endpoint(officer_a):

@@ -709,8 +709,11 @@ TEXT_TYPES = (
     "text/csv",
     "application/json",
     "text/plain",
-    "application/vnd.oai.openapi",
-)  # the API schema: YAML
+    "application/vnd.oai.openapi",  # the API schema: YAML
+    "text/javascript",  # the field app's service worker and the JavaScript catalog
+    "application/javascript",
+    "application/manifest+json",  # the field app's manifest
+)
 
 
 def context_values(response: Any) -> list[Any]:

@@ -1,0 +1,224 @@
+// #/report: Mẫu 01 recorded offline (POST /api/v1/reports/ with "recorded_offline": true once sent). The receipt
+// time is the real one, editable, defaulting to now: the 12-hour limit runs from it. #/report?item=<id> edits a
+// queued report (refused, or not sent yet) with the server's reasons shown field by field.
+
+import * as data from "../data.js";
+import {
+  checkForm, checked, checks, clearErrors, field, fmt, h, inputMoment, isoMoment, localInput, mount, notice, select,
+  showErrors, t, when,
+} from "../ui.js";
+import { childChecks, childFields, readChild } from "./childform.js";
+
+const SITUATION = [
+  ["condition", "Tình trạng hiện tại của trẻ em"],
+  ["likely_consequences", "Hậu quả có thể xảy ra nếu không được hỗ trợ, can thiệp"],
+  ["family_situation", "Hoàn cảnh gia đình"],
+  ["current_carer", "Hiện ai đang chăm sóc trẻ em"],
+  ["prior_actions", "Những hỗ trợ, can thiệp đã thực hiện trước khi nhận thông tin"],
+];
+
+export async function reportScreen(ctx) {
+  const { profile } = ctx;
+  if (!profile.may || !profile.may.log_report) {
+    mount(ctx.view, notice("warning", t("Vai trò của bạn không tiếp nhận thông tin, thông báo, tố giác.")));
+    return;
+  }
+  const editing = ctx.params.item ? await data.item(ctx.params.item) : null;
+  if (ctx.params.item && (!editing || !editing.body)) {
+    mount(ctx.view, notice("warning", t("Không còn mục này trong hàng chờ.")));
+    return;
+  }
+  const body = editing ? editing.body : {};
+  const vocab = profile.vocab || {};
+  const incident = body.incident || {};
+  const reporter = body.reporter || { anonymous: true };
+  const situation = body.situation || {};
+  let children = body.children ? body.children.map((c) => ({ ...c })) : [];
+
+  const received = h("input", { type: "datetime-local", value: body.received_at ? inputMoment(body.received_at) : localInput() });
+  received.dataset.notFuture = "1";
+  const anonymous = h("input", { type: "checkbox", checked: reporter.anonymous !== false });
+  const reporterBox = h(
+    "div.subgroup",
+    { hidden: reporter.anonymous !== false },
+    field({ label: t("Họ tên người báo tin"), pointer: "/reporter/name", input: h("input", { value: reporter.name || "" }) }),
+    field({ label: t("Điện thoại"), pointer: "/reporter/phone", input: h("input", { type: "tel", value: reporter.phone || "" }) }),
+    field({ label: t("Địa chỉ"), pointer: "/reporter/address", input: h("input", { value: reporter.address || "" }) }),
+    field({ label: t("Quan hệ với trẻ em"), pointer: "/reporter/relation", input: h("input", { value: reporter.relation || "" }) }),
+  );
+  anonymous.addEventListener("change", () => {
+    reporterBox.hidden = anonymous.checked;
+  });
+  const incidentDate = h("input", { type: "date", value: incident.date || "" });
+  incidentDate.dataset.notFuture = "1";
+  const formsBox = checks(vocab.forms || [], body.forms, "/forms", "forms");
+  formsBox.dataset.required = "1";
+  formsBox.dataset.requiredMessage = t("Chọn ít nhất một hình thức xâm hại.");
+  const communeOptions = (profile.communes || []).map((c) => ({ code: c.code, label: `${c.name} – ${c.province}` }));
+  const childrenBox = h("div.children");
+
+  function drawChildren() {
+    childrenBox.replaceChildren(
+      ...children.map((child, n) =>
+        h(
+          "fieldset.child-card",
+          {},
+          h("legend", {}, fmt("Trẻ em thứ %(n)s", { n: n + 1 })),
+          childFields(profile, `/children/${n}`, child),
+          h("button.btn.btn-outline-danger.btn-touch", { type: "button", onclick: () => removeChild(n) }, t("Bỏ trẻ em này")),
+        ),
+      ),
+    );
+  }
+  function keepChildren() {
+    children = children.map((_c, n) => readChild(form, `/children/${n}`));
+  }
+  function removeChild(n) {
+    keepChildren();
+    children.splice(n, 1);
+    drawChildren();
+  }
+
+  const form = h(
+    "form.field-form",
+    { novalidate: true },
+    h("h1.h4", {}, editing ? t("Sửa báo cáo trong hàng chờ") : t("Tiếp nhận thông tin, thông báo, tố giác (Mẫu 01)")),
+    h("div.form-summary"),
+    editing && editing.result && editing.status === "refused"
+      ? notice("danger", t("Máy chủ đã từ chối báo cáo này: sửa theo các lỗi bên dưới rồi lưu lại."))
+      : null,
+    h("section.card-section", {},
+      field({
+        label: t("Thời điểm tiếp nhận"),
+        pointer: "/received_at",
+        input: received,
+        required: true,
+        help: t("Thời điểm thật sự nhận được thông tin, không phải lúc gửi lên hệ thống: thời hạn 12 giờ tính từ thời điểm này. Mặc định là lúc mở mẫu; sửa nếu đã nhận trước đó."),
+      }),
+      field({ label: t("Kênh tiếp nhận"), pointer: "/channel", input: select(vocab.channels || [], body.channel), required: true }),
+      field({ label: t("Loại"), pointer: "/report_type", input: select(vocab.report_types || [], body.report_type), required: true }),
+    ),
+    h("section.card-section", {},
+      h("h2.h5", {}, t("Người báo tin")),
+      field({ label: t("Người báo tin giấu tên"), pointer: "/reporter/anonymous", input: anonymous }),
+      h("p.form-text", {}, t("Mặc định giữ kín danh tính người báo tin; bỏ chọn để ghi họ tên, điện thoại.")),
+      reporterBox,
+    ),
+    h("section.card-section", {},
+      h("h2.h5", {}, t("Sự việc")),
+      field({ label: t("Xã, phường nơi xảy ra"), pointer: "/incident/commune", input: select(communeOptions, incident.commune || (communeOptions[0] || {}).code), required: true }),
+      field({ label: t("Ngày xảy ra"), pointer: "/incident/date", input: incidentDate }),
+      field({ label: t("Nơi xảy ra"), pointer: "/incident/place", input: h("input", { value: incident.place || "" }) }),
+      field({ label: t("Nội dung sự việc"), pointer: "/incident/description", input: h("textarea", { rows: "5" }, incident.description || ""), required: true }),
+      field({ label: t("Môi trường xảy ra"), pointer: "/incident/environment", input: select(vocab.environments || [], incident.environment), required: true }),
+      field({ label: t("Trẻ bị thương tích"), pointer: "/incident/injury", input: h("input", { type: "checkbox", checked: Boolean(incident.injury) }) }),
+      field({ label: t("Trẻ đang gặp nguy hiểm"), pointer: "/incident/ongoing_danger", input: h("input", { type: "checkbox", checked: Boolean(incident.ongoing_danger) }) }),
+      field({ label: t("Người chăm sóc là người gây hại"), pointer: "/incident/carer_is_perpetrator", input: h("input", { type: "checkbox", checked: Boolean(incident.carer_is_perpetrator) }) }),
+      h("fieldset.mb-3", {}, h("legend.form-label.req", {}, t("Hình thức xâm hại")), formsBox,
+        h("div.invalid-feedback.field-error", { "data-error-for": "/forms", hidden: true })),
+    ),
+    h("section.card-section", {},
+      h("h2.h5", {}, t("Trẻ em")),
+      h("p.form-text", {}, t("Có thể chưa ghi trẻ em nào: xã, phường đăng ký trẻ em sau.")),
+      childrenBox,
+      h("button.btn.btn-outline-primary.btn-touch", {
+        type: "button",
+        onclick: () => {
+          keepChildren();
+          children.push({});
+          drawChildren();
+        },
+      }, t("Thêm trẻ em")),
+    ),
+    h("details.card-section", { open: SITUATION.some(([k]) => situation[k]) || null },
+      h("summary", {}, t("Tình hình trẻ em và gia đình (không bắt buộc)")),
+      field({ label: t("Tuổi ước lượng của trẻ em"), pointer: "/situation/age_estimate", input: h("input", { type: "number", min: "0", max: "17", value: situation.age_estimate ?? "" }) }),
+      SITUATION.map(([name, label]) =>
+        field({ label: t(label), pointer: `/situation/${name}`, input: h("textarea", { rows: "2" }, situation[name] || "") }),
+      ),
+      parentFields("father", t("Cha"), situation.father || {}),
+      parentFields("mother", t("Mẹ"), situation.mother || {}),
+    ),
+    h("div.actions", {},
+      h("button.btn.btn-primary.btn-touch", { type: "submit" }, editing ? t("Lưu thay đổi") : t("Lưu vào hàng chờ")),
+      h("a.btn.btn-outline-secondary.btn-touch", { href: editing ? "#/queue" : "#/" }, t("Huỷ")),
+    ),
+  );
+  drawChildren();
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    keepChildren();
+    const value = read();
+    const errors = [...checkForm(form), ...children.flatMap((c, n) => childChecks(c, `/children/${n}`))];
+    if (errors.length) {
+      showErrors(form, errors, t("Chưa lưu: kiểm tra các trường được đánh dấu."));
+      return;
+    }
+    const title = fmt("Báo cáo %(when)s", { when: when(value.received_at) });
+    if (editing) {
+      await data.saveItem({ ...editing, body: value, title, status: "pending", result: null });
+    } else {
+      await data.enqueue({ kind: "report", title, body: value, recorded_at: new Date().toISOString() });
+    }
+    ctx.flash(t("Đã lưu báo cáo trên máy (đã mã hoá). Bấm “Gửi lên” khi có mạng."));
+    ctx.go("#/queue");
+  });
+
+  function read() {
+    const v = (pointer) => {
+      const el = form.querySelector(`[data-pointer="${CSS.escape(pointer)}"]`);
+      if (!el) return "";
+      return el.type === "checkbox" ? el.checked : String(el.value || "").trim();
+    };
+    const out = {
+      received_at: isoMoment(v("/received_at")),
+      channel: v("/channel"),
+      report_type: v("/report_type"),
+      reporter: anonymous.checked
+        ? { anonymous: true }
+        : { anonymous: false, name: v("/reporter/name"), phone: v("/reporter/phone"), address: v("/reporter/address"), relation: v("/reporter/relation") },
+      incident: {
+        commune: v("/incident/commune"),
+        place: v("/incident/place"),
+        description: v("/incident/description"),
+        environment: v("/incident/environment"),
+        injury: v("/incident/injury"),
+        ongoing_danger: v("/incident/ongoing_danger"),
+        carer_is_perpetrator: v("/incident/carer_is_perpetrator"),
+      },
+      forms: checked(formsBox),
+      children,
+      recorded_offline: true,
+    };
+    if (v("/incident/date")) out.incident.date = v("/incident/date");
+    const sit = {};
+    if (v("/situation/age_estimate") !== "") sit.age_estimate = Number(v("/situation/age_estimate"));
+    for (const [name] of SITUATION) if (v(`/situation/${name}`)) sit[name] = v(`/situation/${name}`);
+    for (const who of ["father", "mother"]) {
+      const p = {};
+      if (v(`/situation/${who}/name`)) p.name = v(`/situation/${who}/name`);
+      if (v(`/situation/${who}/age`) !== "") p.age = Number(v(`/situation/${who}/age`));
+      if (v(`/situation/${who}/occupation`)) p.occupation = v(`/situation/${who}/occupation`);
+      if (Object.keys(p).length) sit[who] = p;
+    }
+    if (Object.keys(sit).length) out.situation = sit;
+    return out;
+  }
+
+  const banner = editing && editing.result && editing.status === "refused" ? editing.result : null;
+  mount(ctx.view, form);
+  if (banner) showErrors(form, banner.errors, banner.detail);
+}
+
+function parentFields(who, label, value) {
+  return h(
+    "fieldset.subgroup.mb-3",
+    {},
+    h("legend.form-label", {}, label),
+    field({ label: t("Họ và tên"), pointer: `/situation/${who}/name`, input: h("input", { value: value.name || "" }) }),
+    field({ label: t("Tuổi"), pointer: `/situation/${who}/age`, input: h("input", { type: "number", min: "10", max: "120", value: value.age ?? "" }) }),
+    field({ label: t("Nghề nghiệp"), pointer: `/situation/${who}/occupation`, input: h("input", { value: value.occupation || "" }) }),
+  );
+}
