@@ -33,12 +33,14 @@ export class StoreError extends Error {
   }
 }
 
+// Marked for the catalog (makemessages), translated when shown.
+const gettext_noop = (text) => text;
 const WIPE_MESSAGES = {
-  logout: "Dữ liệu trên máy đã được xoá khi đăng xuất.",
-  stale: "Máy đã quá %s ngày không đồng bộ với hệ thống: dữ liệu trên máy đã được xoá để bảo vệ thông tin.",
-  attempts: "Đã nhập sai mã PIN quá số lần cho phép: dữ liệu trên máy đã được xoá.",
-  tampered: "Dữ liệu trên máy bị thay đổi hoặc hỏng: đã được xoá.",
-  user: "Dữ liệu trên máy đã được xoá.",
+  logout: gettext_noop("Dữ liệu trên máy đã được xoá khi đăng xuất."),
+  stale: gettext_noop("Máy đã quá %s ngày không đồng bộ với hệ thống: dữ liệu trên máy đã được xoá để bảo vệ thông tin."),
+  attempts: gettext_noop("Đã nhập sai mã PIN quá số lần cho phép: dữ liệu trên máy đã được xoá."),
+  tampered: gettext_noop("Dữ liệu trên máy bị thay đổi hoặc hỏng: đã được xoá."),
+  user: gettext_noop("Dữ liệu trên máy đã được xoá."),
 };
 
 /** The Vietnamese sentence for a wipe's reason (days: the stale rule's). */

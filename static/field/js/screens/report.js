@@ -9,12 +9,14 @@ import {
 } from "../ui.js";
 import { childChecks, childFields, readChild } from "./childform.js";
 
+// Marked for the catalog (makemessages), translated when drawn.
+const gettext_noop = (text) => text;
 const SITUATION = [
-  ["condition", "Tình trạng hiện tại của trẻ em"],
-  ["likely_consequences", "Hậu quả có thể xảy ra nếu không được hỗ trợ, can thiệp"],
-  ["family_situation", "Hoàn cảnh gia đình"],
-  ["current_carer", "Hiện ai đang chăm sóc trẻ em"],
-  ["prior_actions", "Những hỗ trợ, can thiệp đã thực hiện trước khi nhận thông tin"],
+  ["condition", gettext_noop("Tình trạng hiện tại của trẻ em")],
+  ["likely_consequences", gettext_noop("Hậu quả có thể xảy ra nếu không được hỗ trợ, can thiệp")],
+  ["family_situation", gettext_noop("Hoàn cảnh gia đình")],
+  ["current_carer", gettext_noop("Hiện ai đang chăm sóc trẻ em")],
+  ["prior_actions", gettext_noop("Những hỗ trợ, can thiệp đã thực hiện trước khi nhận thông tin")],
 ];
 
 export async function reportScreen(ctx) {
