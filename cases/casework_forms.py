@@ -398,9 +398,23 @@ class CommentForm(StyledForm):
 class CaseLinkForm(StyledForm):
     """Link the case to another one in reach (cases/services/links.py): by its number (HS-000123) or id."""
 
-    other = forms.CharField(label=_("Số hồ sơ liên quan"), max_length=20, help_text=_("Ví dụ: HS-000123"))
-    kind = forms.ChoiceField(label=_("Loại liên kết"), choices=LinkKind.choices)
-    reason = forms.CharField(label=_("Lý do"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    other = forms.CharField(
+        label=_("Số hồ sơ liên quan"),
+        max_length=20,
+        help_text=_("Ví dụ: HS-000123"),
+        error_messages={"required": _("Nhập số hồ sơ, ví dụ HS-000123.")},
+    )
+    kind = forms.ChoiceField(
+        label=_("Loại liên kết"),
+        choices=LinkKind.choices,
+        error_messages={"required": _("Chọn loại liên kết."), "invalid_choice": _("Chọn loại liên kết.")},
+    )
+    reason = forms.CharField(
+        label=_("Lý do"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Cần ghi lý do liên kết.")},
+    )
 
     def clean_other(self) -> int:
         pk = case_number_pk(self.cleaned_data["other"])
@@ -410,5 +424,11 @@ class CaseLinkForm(StyledForm):
 
 
 class CaseUnlinkForm(StyledForm):
-    link = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    end_reason = forms.CharField(label=_("Lý do bỏ liên kết"), max_length=1000)
+    link = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={k: _("Không tìm thấy liên kết này.") for k in ("required", "invalid", "min_value")},
+    )
+    end_reason = forms.CharField(
+        label=_("Lý do bỏ liên kết"), max_length=1000, error_messages={"required": _("Cần ghi lý do bỏ liên kết.")}
+    )

@@ -684,9 +684,10 @@ def case_link_suggestions(user: User, case: Case) -> list[LinkSuggestion]:
         .filter(child_id__in=carer_phone_children(phones).values("child_id"))
         .order_by("-opened_at", "-id")[:SUGGESTION_LIMIT]
     )
-    earlier = visible.filter(child_id=case.child_id, state=CaseState.CLOSED, opened_at__lt=case.opened_at).order_by(
-        "-opened_at", "-id"
-    )[:SUGGESTION_LIMIT]
+    before = Q(opened_at__lt=case.opened_at) | Q(opened_at=case.opened_at, pk__lt=case.pk)
+    earlier = visible.filter(before, child_id=case.child_id, state=CaseState.CLOSED).order_by("-opened_at", "-id")[
+        :SUGGESTION_LIMIT
+    ]
     return [LinkSuggestion(c, LinkKind.SIBLINGS) for c in siblings] + [
         LinkSuggestion(c, LinkKind.REPEAT) for c in earlier
     ]

@@ -4,7 +4,8 @@ per row (or a new query anywhere on it) fails here with the list of queries it r
 Each page is requested once to warm the session, then measured with one case of commune A (its report, child,
 referral to the police, the commune's periodic report), then again after four more cases and more people viewing the
 first one (the supervisor's "who accessed this record" card lists them; the children share a carer's phone, and every
-other new case is linked to the first: its page lists the links and suggests the others). The clock stands at 20/11/2026 09:00.
+other new case is linked to the first: its page lists the links and suggests the others). The clock stands at
+20/11/2026 09:00.
 """
 
 from __future__ import annotations
