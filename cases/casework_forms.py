@@ -16,8 +16,9 @@ from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import successors_of
 
 from .fields import UnitField
-from .models import HARM_CRITERIA, HARM_SCALE, RESILIENCE_CRITERIA, AbuseFinding, ProtectionLevel, RiskLevel
+from .models import HARM_CRITERIA, HARM_SCALE, RESILIENCE_CRITERIA, AbuseFinding, LinkKind, ProtectionLevel, RiskLevel
 from .responsible import active_officers_by_load
+from .selectors import case_number_pk
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 YES_NO_REQUIRED = {"required": _("Chọn một câu trả lời.")}
@@ -392,3 +393,42 @@ class BulkRehomeForm(StyledForm):
 class CommentForm(StyledForm):
     text = forms.CharField(label=_("Ý kiến"), widget=TEXTAREA)
     requests_changes = forms.BooleanField(label=_("Đề nghị cán bộ phụ trách sửa, bổ sung"), required=False)
+
+
+class CaseLinkForm(StyledForm):
+    """Link the case to another one in reach (cases/services/links.py): by its number (HS-000123) or id."""
+
+    other = forms.CharField(
+        label=_("Số hồ sơ liên quan"),
+        max_length=20,
+        help_text=_("Ví dụ: HS-000123"),
+        error_messages={"required": _("Nhập số hồ sơ, ví dụ HS-000123.")},
+    )
+    kind = forms.ChoiceField(
+        label=_("Loại liên kết"),
+        choices=LinkKind.choices,
+        error_messages={"required": _("Chọn loại liên kết."), "invalid_choice": _("Chọn loại liên kết.")},
+    )
+    reason = forms.CharField(
+        label=_("Lý do"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Cần ghi lý do liên kết.")},
+    )
+
+    def clean_other(self) -> int:
+        pk = case_number_pk(self.cleaned_data["other"])
+        if pk is None:
+            raise forms.ValidationError(_("Nhập số hồ sơ, ví dụ HS-000123."))
+        return pk
+
+
+class CaseUnlinkForm(StyledForm):
+    link = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={k: _("Không tìm thấy liên kết này.") for k in ("required", "invalid", "min_value")},
+    )
+    end_reason = forms.CharField(
+        label=_("Lý do bỏ liên kết"), max_length=1000, error_messages={"required": _("Cần ghi lý do bỏ liên kết.")}
+    )

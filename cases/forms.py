@@ -297,7 +297,14 @@ CarerFormSet = forms.formset_factory(CarerForm, extra=1, max_num=6)
 
 
 class ChildFilterForm(StyledForm):
-    q = forms.CharField(label=_("Tìm theo tên hoặc mã định danh"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Tìm theo tên, mã định danh hoặc số điện thoại"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "Họ tên (không cần dấu), mã định danh 12 số, hoặc số điện thoại người chăm sóc (0912 345 678, +84…)."
+        ),
+    )
     unit = UnitField(label=_("Xã, phường"), required=False)
     circumstance = forms.ChoiceField(
         label=_("Hoàn cảnh đặc biệt"), required=False, choices=[("", _("Tất cả")), *SpecialCircumstance.choices]
@@ -312,7 +319,18 @@ class ChildFilterForm(StyledForm):
 
 
 class ReportFilterForm(StyledForm):
+    q = forms.CharField(label=_("Tìm"), required=False, max_length=100)
     unit = UnitField(label=_("Xã, phường"), required=False)
+
+    def __init__(self, *args: Any, reporters: bool = False, **kwargs: Any) -> None:
+        """`reporters`: the user may see reporters (a phone number then finds reports by the reporter's phone)."""
+        super().__init__(*args, **kwargs)
+        self.fields["q"].help_text = (
+            _("Số tiếp nhận, hoặc số điện thoại người báo tin (0912 345 678, +84…).")
+            if reporters
+            else _("Số tiếp nhận.")
+        )
+
     form = forms.ChoiceField(
         label=_("Hình thức xâm hại"), required=False, choices=[("", _("Tất cả")), *MAIN_FORMS, *SEXUAL_SUBTYPES]
     )
@@ -337,6 +355,7 @@ def report_filters(form: ReportFilterForm) -> selectors.ReportFilters:
         return selectors.ReportFilters()
     c = form.cleaned_data
     return selectors.ReportFilters(
+        q=c.get("q", ""),
         unit=c.get("unit"),
         form=c.get("form", ""),
         status=c.get("status", ""),

@@ -28,7 +28,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from childprotect.accounts.models import Role, User
-from childprotect.accounts.policy import acts_for_agency
+from childprotect.accounts.policy import acts_for_agency, can_see_reporters
 from childprotect.accounts.selectors import jurisdiction_unit_ids
 from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import unit_reach
@@ -39,6 +39,7 @@ from .models import (
     AbuseForm,
     Carer,
     Case,
+    CaseLink,
     CaseState,
     CaseStep,
     CaseTransfer,
@@ -46,6 +47,7 @@ from .models import (
     ChildCircumstance,
     Deadline,
     DeadlineStatus,
+    LinkKind,
     Report,
     ReportAbuse,
     ReportChild,
@@ -234,8 +236,23 @@ class ChildFilters:
 CHILD_ORDERS = {"name": ("name_folded", "id"), "-created": ("-created_at", "-id"), "birth": ("-birth_year", "id")}
 
 
+PHONE_SEPARATORS = str.maketrans("", "", " .-()\u00a0")
+
+
+def phone_query(query: str) -> str:
+    """What is typed into a search box read as a phone number, in the national form stored beside every phone
+    (`phone_digits`: 0912 345 678, 0912.345.678, (091) 234-5678, +84 912 345 678 and 84912345678 are all 0912345678);
+    "" when it is not one (letters, or not 9 to 11 digits once +84 is read as 0)."""
+    raw = query.strip().translate(PHONE_SEPARATORS).removeprefix("+")
+    if not raw.isdigit():
+        return ""
+    digits = phone_digits(raw)
+    return digits if digits.startswith("0") and 10 <= len(digits) <= 11 else ""
+
+
 def name_matches(qs: QuerySet[Child], query: str) -> QuerySet[Child]:
-    """The query, accents, case and spacing ignored, inside the name or the other names; 12 digits find the ID.
+    """The query, accents, case and spacing ignored, inside the name or the other names; 12 digits find the ID; a
+    phone number (`phone_query`) finds the children with a carer at that number.
 
     The words must come in their order ("nguyen van an", "van an", "an"): a phrase is selective for the trigram index,
     where single common words ("nguyen", "van") each match a third of the country.
@@ -243,6 +260,9 @@ def name_matches(qs: QuerySet[Child], query: str) -> QuerySet[Child]:
     folded = fold(query)
     if folded.isdigit() and len(folded) == 12:
         return qs.filter(national_id=folded)
+    phone = phone_query(query)
+    if phone:
+        return qs.filter(pk__in=carer_phone_children([phone]).values("child_id"))  # the carers' phone index
     if not folded:
         return qs
     return qs.filter(Q(name_folded__contains=folded) | Q(other_names_folded__contains=folded))
@@ -410,6 +430,7 @@ def children_sharing_national_id(user: User, child: Child) -> QuerySet[Child]:
 
 @dataclass(frozen=True)
 class ReportFilters:
+    q: str = ""  # a reference, or the reporter's phone (only for those who may see reporters)
     unit: AdminUnit | None = None
     form: str = ""
     status: str = ""
@@ -421,8 +442,23 @@ class ReportFilters:
 REPORT_ORDERS = {"-received": ("-received_at", "-id"), "received": ("received_at", "id")}
 
 
+def report_search(user: User, query: str) -> Q:
+    """The reports list's search: a reference ("2026-12345-000042", or its end), or the reporter's phone
+    (`phone_query`, the indexed `reporter_phone_digits`) for those who may see reporters (cases.policy
+    `can_see_reporter`: every report they see is in their reach or theirs). For anyone else a phone finds no report by
+    its reporter: the search never tells who reported."""
+    text = query.strip()
+    found = Q(reference__iendswith=text) if len(text) >= 4 else Q(reference__iexact=text)
+    phone = phone_query(text)
+    if phone and can_see_reporters(user):
+        found |= Q(reporter_phone_digits=phone, reporter_anonymous=False)
+    return found
+
+
 def reports_list(user: User, filters: ReportFilters) -> QuerySet[Report]:
     qs = reports_visible_to(user).select_related("incident_unit", "channel").prefetch_related("abuse_forms")
+    if filters.q.strip():
+        qs = qs.filter(report_search(user, filters.q))
     if filters.unit is not None:
         qs = qs.filter(incident_unit_id__in=_unit_filter(filters.unit))
     if filters.form:
@@ -491,7 +527,7 @@ def child_duplicate_candidates(
         if year:
             near |= Q(birth_year=year) & same_ends  # index child_year_name_idx
     if phones:
-        near |= Q(pk__in=list(Carer.objects.filter(phone_digits__in=phones).values_list("child_id", flat=True)[:200]))
+        near |= Q(pk__in=list(carer_phone_children(list(phones)).values_list("child_id", flat=True)[:200]))
     qs = children_visible_to(user).filter(near).select_related("residence_unit").prefetch_related("carers")
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
@@ -584,6 +620,83 @@ def cases_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
     if filters.overdue:
         qs = qs.filter(case_overdue(timezone.now()))
     return qs.order_by(*CASE_ORDER)
+
+
+# --- Linked cases (cases/models/links.py) -------------------------------------------------------------------------
+
+
+@dataclass
+class LinkedCase:
+    """A live link of a case as its page shows it: the other case (in the viewer's reach) and the link."""
+
+    link: CaseLink
+    other: Case
+    name_shown: bool = False  # the other child's name may be shown (cases.policy, decided by the view)
+
+
+def case_links_for(user: User, case: Case) -> list[LinkedCase]:
+    """The live links of `case` whose other case is in the user's reach, oldest first, in one query. A link to a case
+    out of reach is left out altogether (not counted either): it would tell that such a case exists."""
+    visible = cases_visible_to(user).values("pk")
+    links = (
+        CaseLink.objects.filter(ended_at__isnull=True)
+        .filter(Q(low=case, high__in=visible) | Q(high=case, low__in=visible))
+        .select_related("low__child", "high__child", "low__unit", "high__unit", "by")
+        .order_by("at", "id")
+    )
+    return [LinkedCase(link, link.high if link.low_id == case.pk else link.low) for link in links]
+
+
+def _linked_to(case: Case) -> Q:
+    """The cases already linked (live) to `case`: left out of the suggestions."""
+    live = CaseLink.objects.filter(ended_at__isnull=True)
+    return Q(pk__in=live.filter(low=case).values("high")) | Q(pk__in=live.filter(high=case).values("low"))
+
+
+def carer_phone_children(phones: Any) -> QuerySet[Carer]:
+    """The children with a carer at one of these phones (national form, `phone_digits`; a list or a subquery): the
+    brothers and sisters the duplicate finder sets aside (`child_duplicate_candidates`) and the link suggestions
+    offer (`case_link_suggestions`)."""
+    return Carer.objects.filter(phone_digits__in=phones).exclude(phone_digits="")
+
+
+@dataclass(frozen=True)
+class LinkSuggestion:
+    case: Case
+    kind: str
+
+    @property
+    def label(self) -> str:
+        return str(LinkKind(self.kind).label)
+
+
+SUGGESTION_LIMIT = 10
+
+
+def case_link_suggestions(user: User, case: Case) -> list[LinkSuggestion]:
+    """Cases in the user's reach the case may be linked to, not linked yet, in two queries: brothers and sisters (the
+    other children of a carer's phone: `carer_phone_children`) and the same child's earlier closed cases (a child
+    harmed again)."""
+    visible = cases_visible_to(user).exclude(pk=case.pk).exclude(_linked_to(case)).select_related("child", "unit")
+    phones = Carer.objects.filter(child_id=case.child_id).exclude(phone_digits="").values("phone_digits")
+    siblings = (
+        visible.exclude(child_id=case.child_id)
+        .filter(child_id__in=carer_phone_children(phones).values("child_id"))
+        .order_by("-opened_at", "-id")[:SUGGESTION_LIMIT]
+    )
+    before = Q(opened_at__lt=case.opened_at) | Q(opened_at=case.opened_at, pk__lt=case.pk)
+    earlier = visible.filter(before, child_id=case.child_id, state=CaseState.CLOSED).order_by("-opened_at", "-id")[
+        :SUGGESTION_LIMIT
+    ]
+    return [LinkSuggestion(c, LinkKind.SIBLINGS) for c in siblings] + [
+        LinkSuggestion(c, LinkKind.REPEAT) for c in earlier
+    ]
+
+
+def case_number_pk(text: str) -> int | None:
+    """A case's id from what is typed: "HS-000123", "hs 123", "123" (None: not a case number)."""
+    raw = text.strip().upper().removeprefix("HS").strip(" -")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**63 else None
 
 
 def cases_to_reassign(user: User, *, officer: int | None = None, departed: bool = False) -> QuerySet[Case]:

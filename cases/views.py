@@ -21,9 +21,11 @@ from childprotect.accounts.policy import (
     acts_for_agency,
     can_attach_files,
     can_comment,
+    can_handle_cases,
     can_log_report,
     can_reassign_cases,
     can_register_child,
+    can_see_reporters,
     can_use_registry,
     works_for_commune,
 )
@@ -35,7 +37,7 @@ from childprotect.signing.selectors import signed_current_map
 from childprotect.text import nfc
 
 from . import selectors, services
-from .casework_forms import ActivityFormSet, BulkReassignForm, CommentForm
+from .casework_forms import ActivityFormSet, BulkReassignForm, CaseLinkForm, CommentForm
 from .documents import kinds_for_step
 from .extensions import case_page_parts, partner_case_url
 from .forms import (
@@ -50,7 +52,7 @@ from .forms import (
     child_filters,
     report_filters,
 )
-from .models import MAIN_FORMS, SEXUAL_SUBTYPES, CaseState, CaseStep, Child
+from .models import MAIN_FORMS, SEXUAL_SUBTYPES, Case, CaseState, CaseStep, Child, LinkKind
 from .policy import can_see_child_protected, can_see_report_family, can_see_reporter
 
 PAGE_SIZE = 25
@@ -91,7 +93,7 @@ def _require_registry_role(user: User) -> None:
 
 @login_required
 def report_list(request: AuthenticatedRequest) -> HttpResponse:
-    form = ReportFilterForm(request.GET or None)
+    form = ReportFilterForm(request.GET or None, reporters=can_see_reporters(request.user))
     filters = report_filters(form)
     page = Paginator(selectors.reports_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -439,9 +441,33 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "can_attach": protected and can_attach_files(request.user),
             "can_comment": can_comment(request.user),
             "comment_form": CommentForm(),
+            **_links_part(request, case),
             "now": timezone.now(),
         },
     )
+
+
+def _links_part(request: AuthenticatedRequest, case: Case) -> dict[str, Any]:
+    """The "Hồ sơ liên quan" card: the links within the user's reach, and for those who may link, the form and the
+    suggestions (brothers and sisters, the child's earlier closed cases). A suggestion is a link to the page with
+    ?link=<id>&kind=<kind>, which fills the form in (no script)."""
+    user = request.user
+    may_link = can_handle_cases(user)
+    initial: dict[str, str] = {}
+    other = selectors.case_number_pk(request.GET.get("link", ""))
+    if may_link and other is not None:
+        initial["other"] = f"HS-{other:06d}"
+        if request.GET.get("kind") in LinkKind.values:
+            initial["kind"] = request.GET["kind"]
+    links = selectors.case_links_for(user, case)
+    for linked in links:
+        linked.name_shown = can_see_child_protected(user, linked.other.child)
+    return {
+        "links": links,
+        "can_link": may_link,
+        "link_form": CaseLinkForm(initial=initial) if may_link else None,
+        "link_suggestions": selectors.case_link_suggestions(user, case) if may_link else [],
+    }
 
 
 CLOSURE_ACTIONS = ("propose_closure", "approve_closure")

@@ -106,7 +106,7 @@ class CaseQuery(PageQuery):
 
 class ChildQuery(PageQuery):
     """The web list's search (cases.selectors `name_matches`): accents, case and spacing ignored; 12 digits find the
-    ID number."""
+    ID number; a phone number finds the children of a carer at it."""
 
     q = Text(
         required=False,
@@ -114,7 +114,10 @@ class ChildQuery(PageQuery):
         allow_blank=True,
         max_length=SEARCH_MAX,
         error_messages=TEXT,
-        help_text="Tìm theo tên (không phân biệt dấu) hoặc mã định danh 12 số.",
+        help_text=(
+            "Tìm theo tên (không phân biệt dấu), mã định danh 12 số, hoặc số điện thoại người chăm sóc "
+            "(0912 345 678, 0912.345.678, +84 912 345 678)."
+        ),
     )
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, error_messages=CHOICE)
 
@@ -266,6 +269,23 @@ class CaseChild(serializers.Serializer[Any]):
     birth_year = serializers.IntegerField()
 
 
+class LinkedCase(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    number = serializers.CharField(help_text="Số hồ sơ, ví dụ HS-000123.")
+    commune = Unit()
+    child_name = serializers.CharField(
+        allow_null=True, help_text="null: vai trò không được xem thông tin được bảo mật của trẻ em."
+    )
+
+
+class CaseLink(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = Coded()
+    reason = serializers.CharField(allow_null=True, help_text="null: vai trò không được xem thông tin được bảo mật.")
+    at = serializers.DateTimeField()
+    case = LinkedCase()
+
+
 class CaseDetail(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     commune = Unit()
@@ -280,6 +300,13 @@ class CaseDetail(serializers.Serializer[Any]):
     steps = Step(many=True)
     report = ReportFacts()
     child = CaseChild(allow_null=True, help_text="null: vai trò không được xem thông tin được bảo mật của trẻ em.")
+    links = CaseLink(
+        many=True,
+        help_text=(
+            "Các hồ sơ liên quan (anh chị em, cùng người xâm hại, hồ sơ trước của trẻ) trong địa bàn của người gọi; "
+            "liên kết đến hồ sơ ngoài địa bàn không được liệt kê."
+        ),
+    )
 
 
 class ChildRow(serializers.Serializer[Any]):

@@ -29,6 +29,7 @@ from cases.models import (
     Child,
     DeadlineKind,
     Environment,
+    LinkKind,
     ProtectionLevel,
     Report,
     ReportType,
@@ -323,6 +324,23 @@ def case_detail(user: User, case: Case, *, record_view: bool) -> Any:
             if protected
             else None
         ),
+        "links": [
+            {
+                "id": linked.link.pk,
+                "kind": _coded(linked.link.kind, LinkKind),
+                "reason": linked.link.reason if protected else None,  # the viewed case's protected data
+                "at": linked.link.at,
+                "case": {
+                    "id": linked.other.pk,
+                    "number": str(linked.other),
+                    "commune": _unit(linked.other.unit),
+                    "child_name": (
+                        linked.other.child.full_name if can_see_child_protected(user, linked.other.child) else None
+                    ),
+                },
+            }
+            for linked in selectors.case_links_for(user, case)
+        ],
     }
     return s.render(s.CaseDetail, data)
 

@@ -3,4 +3,5 @@
 
 from .casework import *  # noqa: F403
 from .intake import *  # noqa: F403
+from .links import *  # noqa: F403
 from .moves import *  # noqa: F403

@@ -101,6 +101,8 @@ class CaseAction(AuditAction):
     ATTACH = "case.attach", _("Đính kèm tệp")
     ATTACHMENT_DOWNLOAD = "case.attachment_download", _("Tải tệp đính kèm")
     SEPARATION = "case.separation", _("Ghi nhận kết thúc hoặc gia hạn cách ly tạm thời")
+    LINK = "case.link", _("Liên kết hồ sơ liên quan")
+    UNLINK = "case.unlink", _("Bỏ liên kết hồ sơ")
     DELETE = "case.delete", _("Xoá hồ sơ vụ việc")
     RESTORE = "case.restore", _("Khôi phục hồ sơ vụ việc")
 

@@ -3,7 +3,9 @@ per row (or a new query anywhere on it) fails here with the list of queries it r
 
 Each page is requested once to warm the session, then measured with one case of commune A (its report, child,
 referral to the police, the commune's periodic report), then again after four more cases and more people viewing the
-first one (the supervisor's "who accessed this record" card lists them). The clock stands at 20/11/2026 09:00.
+first one (the supervisor's "who accessed this record" card lists them; the children share a carer's phone, and every
+other new case is linked to the first: its page lists the links and suggests the others). The clock stands at
+20/11/2026 09:00.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import Case, CaseState
+from cases.models import Carer, Case, CaseState
+from cases.services import case_link
 from childprotect.alerts.models import DeliveryStatus
 from reporting.models import PeriodicReport
 from reporting.services import report_prepare
@@ -53,6 +56,10 @@ def area(officer_a, chair_a, police_agency, police, make_report, make_child):
             send_referral(officer_a, case, police_agency)
             if len(world.cases) % 2:
                 walk(case, CaseState.ASSESSED, officer=officer_a, chair=chair_a)
+            # Brothers and sisters (one carer's phone): every other case linked to the first, the rest suggested.
+            Carer.objects.create(child=case.child, full_name="Nguyễn Thị Lan", relation="Mẹ", phone="0912 345 678")
+            if world.cases and len(world.cases) % 2:
+                case_link(actor=officer_a, case=world.first, other=case.pk, kind="siblings", reason="Cùng mẹ.")
             world.cases.append(case)
         if world.periodic is None:
             world.periodic = report_prepare(actor=officer_a, unit=officer_a.unit, kind=SEMI, year=2026)
@@ -120,16 +127,19 @@ PAGES = [
     # query), the officers in reach twice (the filter, the form's choice); the reach read once.
     Page("bulk reassignment", "chair_a", lambda w: reverse("cases:case_reassign"), 9),
     Page("bulk reassignment", "supervisor", lambda w: reverse("cases:case_reassign"), 9),
-    # The case page reads its open transfer request once (the transfer buttons and the notice).
-    Page("case detail", "officer_a", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 16),
+    # The case page reads its open transfer request once (the transfer buttons and the notice), its links in reach with
+    # the other cases, their children and communes (one query), and the suggestions to link: brothers and sisters by a
+    # carer's phone, the child's earlier closed cases (one query each).
+    Page("case detail", "officer_a", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 19),
     # The report page: its children in reach, its cases, the children's other open reports, its history (forwards),
     # the moved-out trace and whether a forward is still possible.
     Page("report detail", "officer_a", lambda w: reverse("cases:report_detail", args=[w.first.report_id]), 15),
-    Page("case detail, who accessed", "supervisor", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 19),
+    Page("case detail, who accessed", "supervisor", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 22),
     # The children list: the children living in the reach with their number, those reached by its reports with
     # theirs, then the page's rows; nationally, a capped count, the page's ids, then its rows.
     Page("children list", "officer_a", lambda w: reverse("cases:child_list"), 8),
     Page("children list, name search", "officer_a", lambda w: reverse("cases:child_list") + "?q=nguyen", 8),
+    Page("children list, phone search", "officer_a", lambda w: reverse("cases:child_list") + "?q=0912.345.678", 8),
     Page("children list", "supervisor", lambda w: reverse("cases:child_list"), 8),
     Page("children list, name search", "administrator", lambda w: reverse("cases:child_list") + "?q=nguyen", 6),
     Page("child detail", "officer_a", lambda w: reverse("cases:child_detail", args=[w.first.child_id]), 11),
@@ -137,6 +147,7 @@ PAGES = [
         "child detail, who accessed", "supervisor", lambda w: reverse("cases:child_detail", args=[w.first.child_id]), 13
     ),
     Page("intake report list", "officer_a", lambda w: reverse("cases:report_list"), 8),
+    Page("intake report list, phone search", "officer_a", lambda w: reverse("cases:report_list") + "?q=0987654321", 8),
     # The reports forwarded from the commune: the count, then the page with its communes and actors in one query
     # (none here: the count alone; tests/cases/test_forward.py pins it with one forward and with five).
     Page("forwarded reports", "officer_a", lambda w: reverse("cases:report_forwarded"), 6),
@@ -159,13 +170,14 @@ PAGES = [
     # The API's reads (docs/api.md#reading), by session: the web's selectors, and one audit entry per call (api.call)
     # with the caller's name (no query: a person is no API client, api.models.client_of). The case list reads the
     # page's children, communes, officers and reports' references by id (4 queries); the case detail its steps,
-    # deadlines and the report's forms of abuse, and writes the view's audit entry (as the page does).
+    # deadlines, the report's forms of abuse and the links in reach, and writes the view's audit entry (as the page
+    # does).
     Page("api work queue", "officer_a", lambda w: reverse("api:work"), 11),
     Page("api work queue", "police", lambda w: reverse("api:work"), 6),
     Page("api case list", "officer_a", lambda w: reverse("api:case_list"), 11),
     Page("api case list", "administrator", lambda w: reverse("api:case_list") + "?state=received&overdue=1", 4),
-    Page("api case detail", "officer_a", lambda w: reverse("api:case_detail", args=[w.first.pk]), 10),
-    Page("api case detail", "administrator", lambda w: reverse("api:case_detail", args=[w.first.pk]), 8),
+    Page("api case detail", "officer_a", lambda w: reverse("api:case_detail", args=[w.first.pk]), 11),
+    Page("api case detail", "administrator", lambda w: reverse("api:case_detail", args=[w.first.pk]), 9),
     Page("api children list", "officer_a", lambda w: reverse("api:child_list"), 8),
     Page("api children list, name search", "supervisor", lambda w: reverse("api:child_list") + "?q=nguyen", 8),
     Page("api child detail", "officer_a", lambda w: reverse("api:child_detail", args=[w.first.child_id]), 11),

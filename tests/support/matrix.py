@@ -406,6 +406,10 @@ RULES: dict[str, Rule] = {
     # Re-homing the cases of old-list communes: the supervisors' (an empty POST shows the page again with its error).
     "cases:case_rehome": Rule(get=each(403, supervisor=200), post=each(403, supervisor=200)),
     "cases:case_comment": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
+    # Linking cases (an empty form: refused with a message on the case page); what a link shows and to whom:
+    # tests/cases/test_case_links.py.
+    "cases:case_link": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
+    "cases:case_unlink": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
     "cases:case_form_pdf": Rule(
         get=each(200),
         targets=(
@@ -602,6 +606,8 @@ MOVED_CASE_RULES = (
     "cases:case_detail",
     "cases:case_act",
     "cases:case_comment",
+    "cases:case_link",
+    "cases:case_unlink",
     "cases:case_form_pdf",
     "cases:case_decision_pdf",
     "cases:attachment_upload",
