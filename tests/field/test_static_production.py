@@ -4,10 +4,11 @@ each other by their hashed names, and the service worker precaches exactly those
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pytest
 from django.conf import settings
-from django.contrib.staticfiles.storage import staticfiles_storage
+from django.contrib.staticfiles.storage import ManifestStaticFilesStorage, staticfiles_storage
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -25,7 +26,7 @@ def test_the_modules_import_the_hashed_names_the_worker_precaches(tmp_path):
     with override_settings(STORAGES=storages, STATIC_ROOT=tmp_path, DEBUG=False):
         # (Django's test signals make the lazy storage object again for the settings above, and after them.)
         call_command("collectstatic", "--noinput", verbosity=0, ignore_patterns=OTHER_APPS)
-        app = staticfiles_storage.stored_name("field/js/app.js")
+        app = cast(ManifestStaticFilesStorage, staticfiles_storage).stored_name("field/js/app.js")
         assert app != "field/js/app.js"
         precached = set(precache_list()[0])
         assert f"{settings.STATIC_URL}{app}" in precached
