@@ -12,6 +12,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -19,6 +20,7 @@ from cases.models import CaseState
 from cases.services import report_attach_child
 from childprotect.accounts.models import Role
 from childprotect.audit.models import AuditEntry
+from childprotect.places.models import AdminUnit, UnitLevel
 from home.caseload import COUNTS, period_from
 from tests.factories import UserFactory
 from tests.support.builders import act, walk
@@ -216,3 +218,29 @@ def test_the_caseload_page_costs_the_same_queries_with_more_communes_officers_an
 def test_the_home_page_links_to_the_caseload_page_for_who_may_see_it(client, request, who, shown):
     client.force_login(request.getfixturevalue(who))
     assert (reverse("caseload") in client.get(reverse("home")).content.decode()) is shown
+
+
+def test_the_supervisor_home_costs_the_same_queries_with_more_communes_officers_and_cases(
+    client, supervisor, officer_a, chair_a, province, case_in, django_assert_num_queries
+):
+    """One commune, one officer, one case; then four communes, fifteen officers, fifteen cases at every stage."""
+    client.force_login(supervisor)
+    case_in(officer_a, "An", 2)
+    client.get(reverse("home"))  # the session warmed
+    cache.clear()
+    with django_assert_num_queries(100, exact=False) as few:
+        client.get(reverse("home"))
+    communes = list(AdminUnit.objects.filter(parent=province, level=UnitLevel.COMMUNE).order_by("code")[:4])
+    stages = [CaseState.RECEIVED, CaseState.IMPLEMENTING, CaseState.CLOSED]
+    for i in range(14):
+        place = communes[i % 4]
+        officer = UserFactory(role=Role.COMMUNE_OFFICER, unit=place, full_name=f"Cán bộ {i}")
+        chair = UserFactory(role=Role.COMMUNE_CHAIR, unit=place)
+        case = walk(case_in(officer, f"Trẻ {i}", i * 20), stages[i % 3], officer=officer, chair=chair)
+        if i % 3 == 2 and i % 2:
+            act(officer, case, "reopen")
+    cache.clear()
+    with django_assert_num_queries(len(few)):
+        response = client.get(reverse("home"))
+    card = response.context["caseload"]
+    assert len(card.communes) == 4 and len(card.officers) == 10  # the card's top rows
