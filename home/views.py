@@ -122,6 +122,13 @@ def _caseload_for(request: AuthenticatedRequest) -> caseload.Caseload:
         return caseload.caseload_figures(user, now, period)
 
 
+def _reach_name(request: AuthenticatedRequest) -> str:
+    """What the figures cover: the user's unit (a supervisor's area, a chair's commune), the country (an
+    administrator's)."""
+    user = request.user
+    return user.unit.name if user.unit and not user.is_administrator else _("Toàn quốc")
+
+
 @login_required
 @require_safe
 def caseload_page(request: AuthenticatedRequest) -> HttpResponse:
@@ -130,6 +137,7 @@ def caseload_page(request: AuthenticatedRequest) -> HttpResponse:
     figures = _caseload_for(request)
     context = {
         "caseload": figures,
+        "reach": _reach_name(request),
         "periods": caseload.period_choices(timezone.localdate()),
         "now": timezone.now(),
     }
@@ -142,8 +150,7 @@ def caseload_xlsx(request: AuthenticatedRequest) -> HttpResponse:
     """The caseload page's figures as a spreadsheet (made now; an audit entry says who took them)."""
     figures = _caseload_for(request)
     user = request.user
-    reach = user.unit.name if user.unit and not user.is_administrator else _("Toàn quốc")
-    data = caseload.caseload_xlsx_bytes(figures, reach=reach, at=timezone.now())
+    data = caseload.caseload_xlsx_bytes(figures, reach=_reach_name(request), at=timezone.now())
     caseload.caseload_export_record(actor=user, caseload=figures)
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     name = ascii_filename(f"khoi-luong-cong-viec-{figures.period.key}.xlsx", default="khoi-luong-cong-viec.xlsx")
