@@ -240,11 +240,26 @@ def caseload_figures(
                 row.days_to_closure.append(to_closure)
                 row.reopened += bool(r["reopened"])
 
-    # An old-list commune's row is named after the commune that took it over, its old name kept (one query, only when
-    # there is one; docs/law.md#the-2025-reform).
+    # An old-list commune taken over whole counts in the row of the commune that took it over: the cases list's
+    # `unit=` of that commune lists the old one's cases too (places.selectors.unit_reach), so the count stays the
+    # list's. One split between communes keeps its own row, named so (one query, only when there is an old-list
+    # commune; docs/law.md#the-2025-reform).
     successors = successors_of(old_units) if old_units else {}
     for unit, found in successors.items():
-        communes[unit].name = found.label()
+        if found.successor is None:
+            communes[unit].name = found.label()
+            continue
+        old, new = communes.pop(unit), found.successor
+        into = communes.setdefault(new.pk, CaseloadRow(new.pk, new.name, {"unit": str(new.pk)}))
+        into.open, into.overdue, into.received = (
+            into.open + old.open,
+            into.overdue + old.overdue,
+            into.received + old.received,
+        )
+        into.closed, into.reopened = into.closed + old.closed, into.reopened + old.reopened
+        into.days_to_plan += old.days_to_plan
+        into.days_to_approval += old.days_to_approval
+        into.days_to_closure += old.days_to_closure
 
     def busiest(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:
         for row in rows:

@@ -25,6 +25,7 @@ from home.caseload import COUNTS, period_from
 from tests.factories import UserFactory
 from tests.support.builders import act, walk
 from tests.support.clock import NOW
+from tests.support.crosswalk import crosswalk, file_under
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "eager_celery")]
 
@@ -244,3 +245,22 @@ def test_the_supervisor_home_costs_the_same_queries_with_more_communes_officers_
         response = client.get(reverse("home"))
     card = response.context["caseload"]
     assert len(card.communes) == 4 and len(card.officers) == 10  # the card's top rows
+
+
+def test_an_old_commune_taken_over_whole_counts_in_its_successors_row_and_a_split_one_in_its_own(
+    client, supervisor, commune_a, new_case
+):
+    """2024 cases not moved yet: Phường Điện Biên's (→ commune A) in commune A's row, whose list shows them; the split
+    Phường Đông Cương's in a row of its own, named so; every count still its list's."""
+    xw = crosswalk()
+    file_under(new_case(child_name="Lê Văn Bình"), xw.dien_bien)
+    file_under(new_case(child_name="Phạm Văn Dũng"), xw.dong_cuong)
+    new_case(child_name="Đỗ Thị Em")
+    caseload, _content = figures(client, supervisor)
+    rows = {r.key: r for r in caseload.communes}
+    assert set(rows) == {commune_a.pk, xw.dong_cuong.pk}
+    assert rows[commune_a.pk].open == 2 and rows[commune_a.pk].name == commune_a.name
+    assert rows[xw.dong_cuong.pk].open == 1 and "đã chia tách" in rows[xw.dong_cuong.pk].name
+    for row in caseload.communes:
+        for what in COUNTS:
+            assert listed(client, row.links[what])[1] == getattr(row, what), (row.name, what)
