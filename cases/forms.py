@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -346,7 +347,18 @@ class ReportFilterForm(StyledForm):
     )
 
 
-CASE_FILTER_KEYS = ("state", "overdue", "unit", "form")
+CASE_FILTER_KEYS = (
+    "state",
+    "overdue",
+    "unit",
+    "form",
+    "officer",
+    "open",
+    "received_from",
+    "received_to",
+    "closed",
+    "reopened",
+)
 
 
 def report_filters(form: ReportFilterForm) -> selectors.ReportFilters:
@@ -386,6 +398,9 @@ def case_filters(query: Any) -> selectors.CaseFilters:
     `unit` is an AdminUnit id (the home pages' drill-down by commune): the list keeps the cases of that unit and the
     units below it among those the user reaches, so a unit outside the user's reach, or one that does not exist,
     gives an empty list, never the cases of another commune. `form` is a form of abuse named in the case's report.
+    The caseload figures' drill-down (home/caseload.py) adds `officer` (a User id: the cases in reach that officer is
+    in charge of), `open=1`, `received_from`/`received_to` (YYYY-MM-DD, local days, both included), `closed=1`
+    (closed at least once) and `reopened=1` (reopened at least once). A malformed value is ignored, as for `state`.
     """
     state, form, unit_id = query.get("state", ""), query.get("form", ""), query.get("unit", "").strip()
     unit = None
@@ -399,4 +414,25 @@ def case_filters(query: Any) -> selectors.CaseFilters:
         overdue=query.get("overdue") == "1",
         unit=unit,
         form=form if form in AbuseForm.values else "",
+        officer=_number(query.get("officer", "")),
+        open=query.get("open") == "1",
+        received_from=_day(query.get("received_from", "")),
+        received_to=_day(query.get("received_to", "")),
+        closed=query.get("closed") == "1",
+        reopened=query.get("reopened") == "1",
     )
+
+
+def _number(text: str) -> int | None:
+    """An id from the query string; one too long for the column stands for no one (0 matches nothing)."""
+    text = text.strip()
+    if not text.isdecimal():
+        return None
+    return int(text) if len(text) <= 18 else 0
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip()) if len(text.strip()) == 10 else None
+    except ValueError:
+        return None

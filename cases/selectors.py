@@ -593,11 +593,46 @@ class CaseFilters:
     overdue: bool = False
     unit: AdminUnit | None = None
     form: str = ""  # a form of abuse named in the case's report
+    # The caseload figures' drill-down (home/caseload.py): the officer in charge (a User id), open cases only,
+    # received in [received_from, received_to] (local days), closed at least once, reopened at least once.
+    officer: int | None = None
+    open: bool = False
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    closed: bool = False
+    reopened: bool = False
 
 
 def case_overdue(now: dt.datetime) -> Q:
     """The case has an open deadline already due (the cases list's `overdue=1`): its earliest one is."""
     return Q(next_due_at__lte=now)
+
+
+def case_open() -> Q:
+    """The case is not closed (the cases list's `open=1`)."""
+    return ~Q(state=CaseState.CLOSED)
+
+
+def case_closed_once() -> Exists:
+    """The chair approved the case's closure at least once (the cases list's `closed=1`; reopened since or not)."""
+    return Exists(CaseStep.objects.filter(case=OuterRef("pk"), action="approve_closure"))
+
+
+def case_reopened_once() -> Exists:
+    """The case was reopened at least once after its closure (the cases list's `reopened=1`)."""
+    return Exists(CaseStep.objects.filter(case=OuterRef("pk"), action="reopen"))
+
+
+def case_received_between(start: dt.date | None, end: dt.date | None) -> Q:
+    """The case's report was received from the local day `start` to the local day `end`, both included."""
+    tz = timezone.get_default_timezone()
+    q = Q()
+    if start is not None:
+        q &= Q(report__received_at__gte=timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz))
+    if end is not None:
+        stop = end + dt.timedelta(days=1)
+        q &= Q(report__received_at__lt=timezone.make_aware(dt.datetime.combine(stop, dt.time.min), tz))
+    return q
 
 
 CASE_ORDER = (F("next_due_at").asc(nulls_last=True), "-id")  # the next deadline first; none open: last (index)
@@ -619,6 +654,16 @@ def cases_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(Exists(ReportAbuse.objects.filter(report=OuterRef("report"), form=filters.form)))
     if filters.overdue:
         qs = qs.filter(case_overdue(timezone.now()))
+    if filters.officer is not None:
+        qs = qs.filter(officer_id=filters.officer)
+    if filters.open:
+        qs = qs.filter(case_open())
+    if filters.received_from is not None or filters.received_to is not None:
+        qs = qs.filter(case_received_between(filters.received_from, filters.received_to))
+    if filters.closed:
+        qs = qs.filter(case_closed_once())
+    if filters.reopened:
+        qs = qs.filter(case_reopened_once())
     return qs.order_by(*CASE_ORDER)
 
 

@@ -380,6 +380,9 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # --- Cases: the statutory workflow ---------------------------------------------------------------------------------
 
 
+CASELOAD_KEYS = ("officer", "open", "received_from", "received_to", "closed", "reopened")
+
+
 @login_required
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
     _require_registry_role(request.user)
@@ -389,6 +392,11 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
     without_unit = request.GET.copy()
     for key in ("unit", "page"):
         without_unit.pop(key, None)
+    # The caseload figures' drill-down (home/caseload.py): kept through the filter form, named, and removable.
+    caseload = {key: request.GET[key] for key in CASELOAD_KEYS if request.GET.get(key)}
+    without_caseload = request.GET.copy()
+    for key in (*CASELOAD_KEYS, "page"):
+        without_caseload.pop(key, None)
     return render(
         request,
         "cases/case_list.html",
@@ -402,6 +410,8 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
             "unit": filters.unit,
             "successors": successors,
             "without_unit": without_unit.urlencode(),
+            "caseload": caseload,
+            "without_caseload": without_caseload.urlencode(),
             "now": timezone.now(),
         },
     )

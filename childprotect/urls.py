@@ -15,6 +15,8 @@ admin.site.index_title = "Quản trị hệ thống"
 
 urlpatterns = [
     path("", home_views.home, name="home"),
+    path("home/caseload/", home_views.caseload_page, name="caseload"),
+    path("home/caseload.xlsx", home_views.caseload_xlsx, name="caseload_xlsx"),
     path("accounts/", include("childprotect.accounts.urls")),
     path("places/", include("childprotect.places.urls")),
     path("notifications/", notification_views.notification_list, name="notifications"),

@@ -27,6 +27,7 @@ from childprotect.accounts.models import User
 from childprotect.accounts.policy import can_oversee_area
 from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import successors_of
+from home.caseload import Caseload, caseload_figures, caseload_top, period_from
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import ReferralFilters, referrals_list
 from reporting.indicators import AGE_GROUPS, _with_age_group
@@ -141,6 +142,7 @@ class AreaView:
     pending: PendingReports | None
     charts: list[Chart]
     charts_at: dt.datetime  # when the charts' figures were counted (they are cached for a few minutes)
+    caseload: Caseload  # the busiest communes and officers, the last 12 months (home/caseload.py; 2 queries)
 
     @property
     def chart_data(self) -> dict[str, Any]:
@@ -321,4 +323,5 @@ def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
         pending=pending_reports(user, today),
         charts=charts(figures, today),
         charts_at=figures.computed_at,
+        caseload=caseload_top(caseload_figures(user, now, period_from(None, today), cases)),
     )

@@ -4,9 +4,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from cases.selectors import (
     cases_to_reassign,
@@ -25,6 +27,7 @@ from childprotect.accounts.policy import (
     can_oversee_area,
     can_reassign_cases,
     can_rehome_cases,
+    can_see_caseload,
     can_transfer_cases,
     works_for_commune,
 )
@@ -32,9 +35,10 @@ from childprotect.accounts.selectors import jurisdiction_units
 from childprotect.db_router import reading_from_replica
 from childprotect.health.selectors import health_problems_for
 from childprotect.http import AuthenticatedRequest
+from childprotect.pdf import ascii_filename
 from childprotect.places.models import UnitLevel
 from childprotect.workdays.calendar import WorkCalendar
-from home import dashboard
+from home import caseload, dashboard
 from home.selectors import my_work
 from referrals.selectors import referrals_to_take_over
 
@@ -96,8 +100,61 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         with reading_from_replica(user.pk):  # the heavy counts of the whole area; the user's own work is above
             area = dashboard.area_view(user, now, today)
         context["area"], context["chart_data"] = area, area.chart_data
+        context["caseload"] = area.caseload
     if acts_for_agency(user):
         context["logged"] = (
             reports_visible_to(user).select_related("incident_unit").prefetch_related("abuse_forms")[:10]
         )
     return render(request, HOME_TEMPLATES.get(user.role, "home/home_admin.html"), context)
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _caseload_for(request: AuthenticatedRequest) -> caseload.Caseload:
+    """The caseload figures of the period asked for, in the user's reach (404 for who may not see them)."""
+    user = request.user
+    if not can_see_caseload(user):
+        raise Http404
+    today, now = timezone.localdate(), timezone.now()
+    period = caseload.period_from(request.GET.get("period"), today)
+    with reading_from_replica(user.pk):
+        return caseload.caseload_figures(user, now, period)
+
+
+def _reach_name(request: AuthenticatedRequest) -> str:
+    """What the figures cover: the user's unit (a supervisor's area, a chair's commune), the country (an
+    administrator's)."""
+    user = request.user
+    return user.unit.name if user.unit and not user.is_administrator else _("Toàn quốc")
+
+
+@login_required
+@require_safe
+def caseload_page(request: AuthenticatedRequest) -> HttpResponse:
+    """Every commune and officer in reach: open cases, overdue, the median days to the plan, its approval, the
+    closure, the reopen rate, over a period (home/caseload.py)."""
+    figures = _caseload_for(request)
+    context = {
+        "caseload": figures,
+        "reach": _reach_name(request),
+        "periods": caseload.period_choices(timezone.localdate()),
+        "now": timezone.now(),
+    }
+    return render(request, "home/caseload.html", context)
+
+
+@login_required
+@require_safe
+def caseload_xlsx(request: AuthenticatedRequest) -> HttpResponse:
+    """The caseload page's figures as a spreadsheet (made now; an audit entry says who took them)."""
+    figures = _caseload_for(request)
+    user = request.user
+    data = caseload.caseload_xlsx_bytes(figures, reach=_reach_name(request), at=timezone.now())
+    caseload.caseload_export_record(actor=user, caseload=figures)
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    name = ascii_filename(f"khoi-luong-cong-viec-{figures.period.key}.xlsx", default="khoi-luong-cong-viec.xlsx")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -38,6 +38,7 @@ TEXT: dict[str, Any] = {
     "null": "Không được để trống.",
 }
 FLAG: dict[str, Any] = {"invalid": "Phải là 1 hoặc 0.", "null": "Không được để trống."}
+DAY: dict[str, Any] = {"invalid": "Phải là một ngày dạng YYYY-MM-DD.", "null": "Không được để trống."}
 
 
 # --- query parameters ----------------------------------------------------------------------------------------------
@@ -101,6 +102,29 @@ class CaseQuery(PageQuery):
     )
     form = serializers.ChoiceField(
         choices=AbuseForm.choices, required=False, error_messages=CHOICE, help_text="Hình thức xâm hại."
+    )
+    # The supervisor's caseload figures' drill-down (home/caseload.py), as on the web list.
+    officer = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages=NUMBER,
+        help_text="Mã số (id) của cán bộ phụ trách: các hồ sơ cán bộ đó đang phụ trách.",
+    )
+    open = serializers.BooleanField(
+        required=False, default=False, error_messages=FLAG, help_text="1: chỉ các hồ sơ chưa đóng."
+    )
+    received_from = serializers.DateField(
+        required=False, error_messages=DAY, help_text="Tiếp nhận thông tin từ ngày này (YYYY-MM-DD, tính cả ngày đó)."
+    )
+    received_to = serializers.DateField(
+        required=False, error_messages=DAY, help_text="Tiếp nhận thông tin đến ngày này (YYYY-MM-DD, tính cả ngày đó)."
+    )
+    closed = serializers.BooleanField(
+        required=False, default=False, error_messages=FLAG, help_text="1: chỉ các hồ sơ đã từng được phê duyệt đóng."
+    )
+    reopened = serializers.BooleanField(
+        required=False, default=False, error_messages=FLAG, help_text="1: chỉ các hồ sơ đã từng được mở lại."
     )
 
 

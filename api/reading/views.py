@@ -172,6 +172,12 @@ class CaseListView(ApiView):
                 "overdue": "1" if query["overdue"] else "",
                 "unit": str(query.get("unit", "")),
                 "form": query.get("form", ""),
+                "officer": str(query.get("officer", "")),
+                "open": "1" if query["open"] else "",
+                "received_from": query["received_from"].isoformat() if query.get("received_from") else "",
+                "received_to": query["received_to"].isoformat() if query.get("received_to") else "",
+                "closed": "1" if query["closed"] else "",
+                "reopened": "1" if query["reopened"] else "",
             }
         )
         cases = selectors.cases_list(user, filters).prefetch_related(

@@ -156,6 +156,12 @@ def can_oversee_area(user: Person) -> bool:
     return _role(user) in SUPERVISORS
 
 
+def can_see_caseload(user: Person) -> bool:
+    """See the caseload and time figures per commune and per officer of the cases they reach, and download them
+    (home/caseload.py): supervisors (their area), chairs (their commune's officers), administrators (everything)."""
+    return _role(user) in CHAIRS_AND_SUPERVISORS or _is_admin(user)
+
+
 def can_import(user: Person) -> bool:
     """Upload files to import agencies and accounts (the registry: can_import_registry)."""
     return _role(user) in SUPERVISORS or _is_admin(user)
@@ -231,6 +237,7 @@ CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "prepare_periodic_reports": can_prepare_periodic_reports,
     "sign_for_commune": can_sign_for_commune,
     "oversee_area": can_oversee_area,
+    "see_caseload": can_see_caseload,
     "import": can_import,
     "import_registry": can_import_registry,
     "manage_accounts": can_manage_accounts,

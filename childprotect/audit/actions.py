@@ -156,6 +156,7 @@ class ExportAction(AuditAction):
     REFERRALS = "export.referrals", _("Xuất danh sách chuyển tuyến")
     AGENCIES = "export.agencies", _("Xuất danh sách cơ quan phối hợp")
     DOWNLOAD = "export.download", _("Tải tệp danh sách đã xuất")
+    CASELOAD = "export.caseload", _("Xuất số liệu khối lượng công việc theo xã, phường và cán bộ")
     AUDIT = "audit.export", _("Xuất nhật ký")
 
 

@@ -44,6 +44,7 @@ EXPECTED: dict[str, set[str]] = {
     "can_prepare_periodic_reports": CASEWORKERS,
     "can_sign_for_commune": {"chair_a"},
     "can_oversee_area": {"supervisor"},
+    "can_see_caseload": {"chair_a", "supervisor", "admin"},
     "can_import": {"supervisor", "admin"},
     "can_import_registry": CASEWORKERS | {"admin"},
     "can_manage_accounts": {"supervisor", "admin"},

@@ -113,9 +113,15 @@ PAGES = [
     Page("home", "officer_a", lambda w: reverse("home"), 23),
     Page("home", "chair_a", lambda w: reverse("home"), 26),
     # The supervisor's charts (3 queries) come from the cache for a few minutes after they were counted. Supervisors
-    # and administrators also read the heartbeats, for the banner of a stopped deadline scan (one query).
-    Page("home", "supervisor", lambda w: reverse("home"), 28),
-    Page("home, charts counted", "supervisor", lambda w: reverse("home"), 31, cached=False),
+    # and administrators also read the heartbeats, for the banner of a stopped deadline scan (one query). The caseload
+    # card: the open cases by commune and officer, the cases received in the last 12 months (2 queries, never cached).
+    Page("home", "supervisor", lambda w: reverse("home"), 30),
+    Page("home, charts counted", "supervisor", lambda w: reverse("home"), 33, cached=False),
+    # The caseload page: what every page reads, the reach (an administrator reaches everything: fewer) and the figures'
+    # two queries (home/caseload.py), whatever the number of communes, officers and cases.
+    Page("caseload", "supervisor", lambda w: reverse("caseload"), 7),
+    Page("caseload", "chair_a", lambda w: reverse("caseload"), 7),
+    Page("caseload", "administrator", lambda w: reverse("caseload"), 5),
     Page("home", "police", lambda w: reverse("home"), 9),
     Page("home", "administrator", lambda w: reverse("home"), 5),
     # The case list: the count and the page from the cases table, then the page's children and communes by id.

@@ -237,6 +237,10 @@ def _api_client(w: World) -> Any:
 RULES: dict[str, Rule] = {
     # --- home, accounts, places, notifications, imports --------------------------------------------------------
     "home": Rule(get=each(200)),
+    # The caseload figures (home/caseload.py): the chair's commune, the supervisor's area, the administrator's country;
+    # officers and partners have no such page.
+    "caseload": Rule(get=each(404, chair_a=200, supervisor=200, admin=200), query="period=6"),
+    "caseload_xlsx": Rule(get=each(404, chair_a=200, supervisor=200, admin=200), query="period=annual-2026"),
     "login": Rule(get=each(302), post=each(302), anonymous=PUBLIC, note="public; signed-in users are sent home"),
     "logout": Rule(get=each(405), post=each(302), anonymous={"GET": 405, "POST": 302}, note="POST only, public"),
     "password_change": Rule(get=each(200), post=each(200)),
@@ -622,6 +626,7 @@ MOVED_CASE_RULES = (
 MOVED_REPORT_RULES = ("cases:report_detail", "cases:report_form_pdf")
 MOVED_LISTS = (
     "home",
+    "caseload",
     "cases:case_list",
     "cases:case_export",
     "cases:child_list",
