@@ -39,6 +39,7 @@ from .models import (
     AbuseForm,
     Carer,
     Case,
+    CaseFlag,
     CaseState,
     CaseStep,
     CaseTransfer,
@@ -557,6 +558,8 @@ class CaseFilters:
     overdue: bool = False
     unit: AdminUnit | None = None
     form: str = ""  # a form of abuse named in the case's report
+    flag: str = ""  # a kind of flag the case carries, not cleared (FlagKind)
+    ids: tuple[int, ...] = ()  # only these cases (a selection exported from the list)
 
 
 def case_overdue(now: dt.datetime) -> Q:
@@ -583,6 +586,10 @@ def cases_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(Exists(ReportAbuse.objects.filter(report=OuterRef("report"), form=filters.form)))
     if filters.overdue:
         qs = qs.filter(case_overdue(timezone.now()))
+    if filters.flag:
+        qs = qs.filter(Exists(CaseFlag.objects.filter(case=OuterRef("pk"), kind=filters.flag, cleared_at__isnull=True)))
+    if filters.ids:
+        qs = qs.filter(pk__in=filters.ids)
     return qs.order_by(*CASE_ORDER)
 
 

@@ -35,6 +35,7 @@ from childprotect.http import AuthenticatedRequest
 from childprotect.places.models import UnitLevel
 from childprotect.workdays.calendar import WorkCalendar
 from home import dashboard
+from home.saved_searches import saved_search_rows
 from home.selectors import my_work
 from referrals.selectors import referrals_to_take_over
 
@@ -62,6 +63,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "my_work": my_work(user),
         # The deadline scan stopped, no worker, a queue growing: administrators and supervisors only.
         "health_problems": health_problems_for(user),
+        # Each saved search with its count now, through its list's form and selector (home/saved_searches.py).
+        "saved_searches": saved_search_rows(user),
     }
     if can_handle_cases(user):
         inbox = inbox_for(user).prefetch_related("abuse_forms")

@@ -12,7 +12,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from cases.models import AbuseForm, CaseState, Sex
+from cases.models import AbuseForm, CaseState, FlagKind, Sex
 from childprotect.converters import MAX_ID
 
 PAGE_SIZE = 25
@@ -84,7 +84,7 @@ class PageQuery(serializers.Serializer[Any]):
 
 class CaseQuery(PageQuery):
     """The web list's filters (cases/forms.py `case_filters`): the step, overdue only, a commune or area (an
-    AdminUnit id: its cases and those of the units below it, among those in reach), a form of abuse."""
+    AdminUnit id: its cases and those of the units below it, among those in reach), a form of abuse, a kind of flag."""
 
     state = serializers.ChoiceField(
         choices=CaseState.choices, required=False, error_messages=CHOICE, help_text="Bước hiện tại của hồ sơ."
@@ -101,6 +101,12 @@ class CaseQuery(PageQuery):
     )
     form = serializers.ChoiceField(
         choices=AbuseForm.choices, required=False, error_messages=CHOICE, help_text="Hình thức xâm hại."
+    )
+    flag = serializers.ChoiceField(
+        choices=FlagKind.choices,
+        required=False,
+        error_messages=CHOICE,
+        help_text="Loại đánh dấu hồ sơ đang mang (chưa gỡ).",
     )
 
 

@@ -171,6 +171,7 @@ class CaseListView(ApiView):
                 "overdue": "1" if query["overdue"] else "",
                 "unit": str(query.get("unit", "")),
                 "form": query.get("form", ""),
+                "flag": query.get("flag", ""),
             }
         )
         cases = selectors.cases_list(user, filters).prefetch_related(
