@@ -606,6 +606,7 @@ STEP_RULES: dict[str, Rule] = {
 # pages any more (its lists, its transfers page, the report).
 MOVED_CASE_RULES = (
     "cases:case_detail",
+    "cases:case_unflag",
     "cases:case_act",
     "cases:case_comment",
     "cases:case_form_pdf",
