@@ -9,6 +9,7 @@ nothing, and goes to the list's export with the selection (`ids`). See docs/arch
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -53,7 +54,7 @@ def case_bulk(request: AuthenticatedRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(back)
     action, picked = form.cleaned_data["action"], form.selection()
     if action == "export":
@@ -66,7 +67,7 @@ def case_bulk(request: AuthenticatedRequest) -> HttpResponse:
         if not claim_once(request, url=back):
             messages.info(request, _("Thao tác này đã được thực hiện trước đó; không hồ sơ nào bị thay đổi thêm."))
             return redirect(back)
-        if action == "reassign":
+        if action == "reassign" and officer is not None:
             moved = services.case_reassign_many(actor=user, cases=form.versions(), officer=officer, reason=reason)
             done, refused = moved.moved, moved.refused
         else:
@@ -84,7 +85,7 @@ def case_bulk(request: AuthenticatedRequest) -> HttpResponse:
         .select_related("child", "unit", "officer")
         .prefetch_related("flags")
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     for pk in picked:
         case = found.get(pk)
         if case is None:

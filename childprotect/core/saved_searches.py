@@ -25,7 +25,9 @@ def _name(user: User, name: str, *, other_than: int | None = None) -> str:
         raise ValidationError({"name": _("Hãy đặt tên cho bộ lọc.")}, code="required")
     if len(name) > NAME_MAX:
         raise ValidationError({"name": _("Tên bộ lọc tối đa 80 ký tự.")}, code="max_length")
-    taken = SavedSearch.objects.filter(user=user, name=name).exclude(pk=other_than)
+    taken = SavedSearch.objects.filter(user=user, name=name)
+    if other_than is not None:
+        taken = taken.exclude(pk=other_than)
     if taken.exists():
         raise ValidationError({"name": _("Bạn đã có một bộ lọc mang tên này.")}, code="unique")
     return name

@@ -5,6 +5,8 @@ page; another user's is a 404; at most SAVED_SEARCH_CAP per user."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from childprotect.audit.models import AuditEntry
 from childprotect.core.models import SAVED_SEARCH_CAP, SavedSearch
@@ -86,3 +88,24 @@ def test_partners_cannot_save_a_cases_search(client, police):
     client.force_login(police)
     assert client.post("/saved-searches/save/", {"list": "cases", "name": "x"}).status_code == 404
     assert not SavedSearch.objects.exists()
+
+
+def test_the_home_page_counts_each_saved_search_in_a_bounded_number_of_queries(client, new_case, supervisor):
+    """One COUNT per saved search at most (bounded by the cap), whatever the number of cases."""
+    new_case()
+    client.force_login(supervisor)
+    client.get("/")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get("/").status_code == 200
+        return len(seen)
+
+    base = queries()
+    saved_search_save(actor=supervisor, name="Một", list_name="cases", query={"state": "received"})
+    one = queries()
+    for n in range(SAVED_SEARCH_CAP - 1):
+        saved_search_save(actor=supervisor, name=f"Bộ lọc {n}", list_name="cases", query={"state": "received"})
+    full = queries()
+    assert one - base <= 1
+    assert full - one <= SAVED_SEARCH_CAP - 1
