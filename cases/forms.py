@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from childprotect.accounts.models import User
 from childprotect.forms import StyledForm
 from childprotect.places.models import AdminUnit
 from childprotect.text import nfc
@@ -329,7 +330,7 @@ class ReportFilterForm(StyledForm):
     )
 
 
-CASE_FILTER_KEYS = ("state", "overdue", "unit", "form", "flag", "ids")
+CASE_FILTER_KEYS = ("state", "overdue", "unit", "form", "flag", "officer", "departed", "ids")
 SELECTION_MAX = 100  # cases a selection (`ids`) names at most: a page of the list is 25
 
 
@@ -369,10 +370,11 @@ def case_filters(query: Any) -> selectors.CaseFilters:
     `unit` is an AdminUnit id (the home pages' drill-down by commune): the list keeps the cases of that unit and the
     units below it among those the user reaches, so a unit outside the user's reach, or one that does not exist,
     gives an empty list, never the cases of another commune. `form` is a form of abuse named in the case's report,
-    `flag` a kind of flag the case carries (FlagKind), `ids` a selection ("12,15,19": the bulk export).
+    `flag` a kind of flag the case carries (FlagKind), `ids` a selection ("12,15,19": the bulk export), `officer`
+    the officer in charge (an account id), `departed=1` the open cases whose officer left.
     """
     state, form, unit_id = query.get("state", ""), query.get("form", ""), query.get("unit", "").strip()
-    flag = query.get("flag", "")
+    flag, officer = query.get("flag", ""), str(query.get("officer", "")).strip()
     raw_ids = query.get("ids", "").strip()
     ids = [v for v in raw_ids.split(",") if v.strip().isdecimal()]
     unit = None
@@ -389,6 +391,8 @@ def case_filters(query: Any) -> selectors.CaseFilters:
         flag=flag if flag in FlagKind.values else "",
         # A selection of nothing valid selects nothing (an id too long for the column: none).
         ids=tuple(int(v) if len(v.strip()) <= 18 else 0 for v in ids[:SELECTION_MAX]) or ((0,) if raw_ids else ()),
+        officer=(int(officer) if len(officer) <= 18 else 0) if officer.isdecimal() else None,
+        departed=query.get("departed") == "1",
     )
 
 
@@ -409,6 +413,11 @@ def case_filter_problems(query: Any) -> list[str]:
         unit_id.isdecimal() and len(unit_id) <= 18 and AdminUnit.objects.filter(pk=int(unit_id)).exists()
     ):
         problems.append(_("Xã, phường (mã %(v)s) không còn tồn tại.") % {"v": unit_id[:20]})
+    officer = str(query.get("officer", "")).strip()
+    if officer and not (
+        officer.isdecimal() and len(officer) <= 18 and User.objects.filter(pk=int(officer)).exists()
+    ):
+        problems.append(_("Cán bộ (mã %(v)s) không còn tồn tại.") % {"v": officer[:20]})
     return [str(p) for p in problems]
 
 

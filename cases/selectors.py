@@ -560,6 +560,8 @@ class CaseFilters:
     form: str = ""  # a form of abuse named in the case's report
     flag: str = ""  # a kind of flag the case carries, not cleared (FlagKind)
     ids: tuple[int, ...] = ()  # only these cases (a selection exported from the list)
+    officer: int | None = None  # the officer in charge (an account id)
+    departed: bool = False  # open cases whose officer left (as on the bulk reassignment page)
 
 
 def case_overdue(now: dt.datetime) -> Q:
@@ -590,6 +592,13 @@ def cases_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(Exists(CaseFlag.objects.filter(case=OuterRef("pk"), kind=filters.flag, cleared_at__isnull=True)))
     if filters.ids:
         qs = qs.filter(pk__in=filters.ids)
+    if filters.officer is not None:
+        qs = qs.filter(officer_id=filters.officer)
+    if filters.departed:
+        # As cases_to_reassign(departed=True): open, of a current-list commune, their officer gone.
+        qs = qs.exclude(state=CaseState.CLOSED).filter(
+            officer_departed(), unit__list_version=settings.CHILDPROTECT_CURRENT_UNIT_LIST
+        )
     return qs.order_by(*CASE_ORDER)
 
 

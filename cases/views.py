@@ -407,6 +407,7 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
             "without_unit": without_unit.urlencode(),
             "now": timezone.now(),
             "flag": filters.flag,
+            "departed": filters.departed,
             "flag_kinds": FlagKind.choices,
             "problems": case_filter_problems(request.GET),
             # The bulk bar (cases/bulk_views.py): the new officer's choice only for those who may reassign.
