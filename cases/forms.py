@@ -414,9 +414,7 @@ def case_filter_problems(query: Any) -> list[str]:
     ):
         problems.append(_("Xã, phường (mã %(v)s) không còn tồn tại.") % {"v": unit_id[:20]})
     officer = str(query.get("officer", "")).strip()
-    if officer and not (
-        officer.isdecimal() and len(officer) <= 18 and User.objects.filter(pk=int(officer)).exists()
-    ):
+    if officer and not (officer.isdecimal() and len(officer) <= 18 and User.objects.filter(pk=int(officer)).exists()):
         problems.append(_("Cán bộ (mã %(v)s) không còn tồn tại.") % {"v": officer[:20]})
     return [str(p) for p in problems]
 

@@ -2,8 +2,10 @@
 
 A saved search holds a list's own query keys and values; it is read again each time through the list's own form
 and selector (so the user's reach applies, and a commune removed or a step renamed is found, never trusted). The
-home page shows each with its count: one COUNT per saved search, bounded by SAVED_SEARCH_CAP (the count of an
-invalid one is not read). See docs/architecture.md#saved-searches.
+home page shows each with its count: all the counts in one query (a scalar COUNT subquery per saved search, each the
+list's own selector), whatever the number of saved searches up to SAVED_SEARCH_CAP; reading a filter that names a
+commune or an officer looks it up, as the list does (a query each). The count of an invalid one is not read.
+See docs/architecture.md#saved-searches.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -45,8 +49,10 @@ def _form_problems(form: Any) -> list[str]:
     ]
 
 
-def _count_children(user: User, query: QueryDict) -> int:
-    return case_selectors.ChildListing(user, child_filters(ChildFilterForm(query))).count()
+def _count_of(rows: QuerySet[Any]) -> Coalesce:
+    """The number of `rows` as a scalar subquery (SELECT COUNT(id) FROM ... WHERE ...), 0 when there are none."""
+    counted = rows.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ class ListSpec:
     keys: tuple[str, ...]
     allowed: Callable[[User], bool]
     problems: Callable[[QueryDict], list[str]]
-    count: Callable[[User, QueryDict], int]
+    rows: Callable[[User, QueryDict], QuerySet[Any]]  # the list's rows as its selector reads them
 
 
 def _anyone(user: User) -> bool:
@@ -68,28 +74,28 @@ LISTS: dict[str, ListSpec] = {
         keys=tuple(k for k in CASE_FILTER_KEYS if k != "ids"),
         allowed=can_use_registry,
         problems=case_filter_problems,
-        count=lambda user, q: case_selectors.cases_list(user, case_filters(q)).count(),
+        rows=lambda user, q: case_selectors.cases_list(user, case_filters(q)),
     ),
     SavedList.CHILDREN: ListSpec(
         url="cases:child_list",
         keys=tuple(ChildFilterForm.base_fields),
         allowed=can_use_registry,
         problems=lambda q: _form_problems(ChildFilterForm(q)),
-        count=_count_children,
+        rows=lambda user, q: case_selectors.children_list(user, child_filters(ChildFilterForm(q))),
     ),
     SavedList.REPORTS: ListSpec(
         url="cases:report_list",
         keys=tuple(ReportFilterForm.base_fields),
         allowed=_anyone,
         problems=lambda q: _form_problems(ReportFilterForm(q)),
-        count=lambda user, q: case_selectors.reports_list(user, report_filters(ReportFilterForm(q))).count(),
+        rows=lambda user, q: case_selectors.reports_list(user, report_filters(ReportFilterForm(q))),
     ),
     SavedList.REFERRALS: ListSpec(
         url="referrals:referral_list",
         keys=tuple(ReferralFilterForm.base_fields),
         allowed=_anyone,
         problems=lambda q: _form_problems(ReferralFilterForm(q)),
-        count=lambda user, q: referral_selectors.referrals_list(user, referral_filters(ReferralFilterForm(q))).count(),
+        rows=lambda user, q: referral_selectors.referrals_list(user, referral_filters(ReferralFilterForm(q))),
     ),
 }
 
@@ -128,16 +134,24 @@ class SavedRow:
 
 
 def saved_search_rows(user: User) -> list[SavedRow]:
-    """The user's saved searches with their counts now, through the lists' forms and selectors (their reach)."""
-    rows: list[SavedRow] = []
+    """The user's saved searches with their counts now, through the lists' forms and selectors (their reach): the
+    saved searches in one query, all their counts in one more."""
+    found: list[tuple[SavedSearch, str, list[str]]] = []
+    counts: dict[str, Coalesce] = {}
     for search in SavedSearch.objects.filter(user=user):
         spec = LISTS.get(search.list_name)
         values = search.query if isinstance(search.query, dict) else None
         if spec is None or values is None or not spec.allowed(user):
-            rows.append(SavedRow(search, reverse("home"), None, [_("Danh sách này không còn dùng được.")]))
+            found.append((search, reverse("home"), [_("Danh sách này không còn dùng được.")]))
             continue
         query = _as_query(values)
         unknown = sorted(set(values) - set(spec.keys))
         problems = [_("Bộ lọc “%(k)s” không còn tồn tại.") % {"k": k[:40]} for k in unknown] + spec.problems(query)
-        rows.append(SavedRow(search, list_url(search), None if problems else spec.count(user, query), problems))
-    return rows
+        if not problems:
+            counts[f"n{search.pk}"] = _count_of(spec.rows(user, query))
+        found.append((search, list_url(search), problems))
+    numbers = User.objects.filter(pk=user.pk).values("pk").annotate(**counts).first() if counts else None
+    return [
+        SavedRow(search, url, None if problems else (numbers or {}).get(f"n{search.pk}"), problems)
+        for search, url, problems in found
+    ]
