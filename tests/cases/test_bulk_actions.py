@@ -136,6 +136,15 @@ def test_a_flag_shows_on_the_case_and_in_the_list_filters_it_and_is_cleared(clie
 
 def test_an_unknown_filter_on_the_list_is_said_in_vietnamese(client, supervisor):
     client.force_login(supervisor)
-    text = html(client.get(LIST, {"state": "bogus", "unit": "999999"}))
+    text = html(client.get(LIST, {"state": "bogus", "unit": "999999", "officer": "987654"}))
     assert "Bộ lọc không còn hợp lệ:" in text and "Bước hiện tại “bogus” không còn tồn tại." in text
     assert "Xã, phường (mã 999999) không còn tồn tại." in text
+    assert "Cán bộ (mã 987654) không còn tồn tại." in text
+
+
+def test_the_list_filters_on_the_officer_in_charge(client, new_case, supervisor, officer_a, officer_a2):
+    theirs, mine = new_case(), new_case(child_name="Trần Văn Bình")
+    act(supervisor, mine, "reassign", officer=officer_a2, reason="")
+    client.force_login(supervisor)
+    listed = html(client.get(LIST, {"officer": officer_a2.pk}))
+    assert str(mine) in listed and str(theirs) not in listed
