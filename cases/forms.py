@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from childprotect.accounts.models import User
 from childprotect.forms import StyledForm
 from childprotect.places.models import AdminUnit
 from childprotect.text import nfc
@@ -21,6 +22,7 @@ from .models import (
     AbuseForm,
     CaseState,
     Environment,
+    FlagKind,
     ReportStatus,
     ReportType,
     Sex,
@@ -358,7 +360,11 @@ CASE_FILTER_KEYS = (
     "received_to",
     "closed",
     "reopened",
+    "flag",
+    "departed",
+    "ids",
 )
+SELECTION_MAX = 100  # cases a selection (`ids`) names at most: a page of the list is 25
 
 
 def report_filters(form: ReportFilterForm) -> selectors.ReportFilters:
@@ -401,8 +407,13 @@ def case_filters(query: Any) -> selectors.CaseFilters:
     The caseload figures' drill-down (home/caseload.py) adds `officer` (a User id: the cases in reach that officer is
     in charge of), `open=1`, `received_from`/`received_to` (YYYY-MM-DD, local days, both included), `closed=1`
     (closed at least once) and `reopened=1` (reopened at least once). A malformed value is ignored, as for `state`.
+    The bulk actions add `flag` (a kind of flag the case carries, FlagKind), `ids` (a selection, "12,15,19": the bulk
+    export) and `departed=1` (the open cases whose officer left).
     """
     state, form, unit_id = query.get("state", ""), query.get("form", ""), query.get("unit", "").strip()
+    flag = query.get("flag", "")
+    raw_ids = query.get("ids", "").strip()
+    ids = [v for v in raw_ids.split(",") if v.strip().isdecimal()]
     unit = None
     if unit_id.isdecimal():
         # An unknown id (or one too long for the column) stands for a unit with no case: the filter stays on and
@@ -420,6 +431,10 @@ def case_filters(query: Any) -> selectors.CaseFilters:
         received_to=_day(query.get("received_to", "")),
         closed=query.get("closed") == "1",
         reopened=query.get("reopened") == "1",
+        flag=flag if flag in FlagKind.values else "",
+        # A selection of nothing valid selects nothing (an id too long for the column: none).
+        ids=tuple(int(v) if len(v.strip()) <= 18 else 0 for v in ids[:SELECTION_MAX]) or ((0,) if raw_ids else ()),
+        departed=query.get("departed") == "1",
     )
 
 
@@ -436,3 +451,80 @@ def _day(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text.strip()) if len(text.strip()) == 10 else None
     except ValueError:
         return None
+
+
+def case_filter_problems(query: Any) -> list[str]:
+    """What in the cases list's query no longer means anything (a step or a form of abuse unknown, a commune that
+    does not exist, a kind of flag unknown), in Vietnamese: the list ignores such a filter (`case_filters`), and says
+    so; a saved search with any of them shows no count (home/saved_searches.py)."""
+    problems: list[str] = []
+    state, form, flag = query.get("state", ""), query.get("form", ""), query.get("flag", "")
+    unit_id = str(query.get("unit", "")).strip()
+    if state and state not in CaseState.values:
+        problems.append(_("Bước hiện tại “%(v)s” không còn tồn tại.") % {"v": state[:40]})
+    if form and form not in AbuseForm.values:
+        problems.append(_("Hình thức xâm hại “%(v)s” không còn tồn tại.") % {"v": form[:40]})
+    if flag and flag not in FlagKind.values:
+        problems.append(_("Loại đánh dấu “%(v)s” không còn tồn tại.") % {"v": flag[:40]})
+    if unit_id and not (
+        unit_id.isdecimal() and len(unit_id) <= 18 and AdminUnit.objects.filter(pk=int(unit_id)).exists()
+    ):
+        problems.append(_("Xã, phường (mã %(v)s) không còn tồn tại.") % {"v": unit_id[:20]})
+    officer = str(query.get("officer", "")).strip()
+    if officer and not (officer.isdecimal() and len(officer) <= 18 and User.objects.filter(pk=int(officer)).exists()):
+        problems.append(_("Cán bộ (mã %(v)s) không còn tồn tại.") % {"v": officer[:20]})
+    return [str(p) for p in problems]
+
+
+class CaseBulkForm(StyledForm):
+    """The cases list's bulk bar: the cases ticked on the page (or all of the page's), the action and what it needs
+    (the new officer for a reassignment, the kind and note of a flag)."""
+
+    ACTIONS = [("reassign", _("Giao cho cán bộ khác")), ("flag", _("Đánh dấu hồ sơ")), ("export", _("Xuất danh sách"))]
+
+    action = forms.ChoiceField(label=_("Thao tác với các hồ sơ đã chọn"), choices=ACTIONS)
+    officer = forms.ModelChoiceField(label=_("Cán bộ phụ trách mới"), queryset=AdminUnit.objects.none(), required=False)
+    kind = forms.ChoiceField(label=_("Loại đánh dấu"), choices=FlagKind.choices, required=False)
+    note = forms.CharField(
+        label=_("Ghi chú"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(label=_("Lý do giao lại"), max_length=1000, required=False)
+    export_format = forms.ChoiceField(
+        label=_("Định dạng tệp"), choices=[("xlsx", "XLSX"), ("csv", "CSV")], required=False
+    )
+
+    def __init__(self, *args: Any, officers: Any, actions: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers  # type: ignore[attr-defined]
+        self.fields["action"].choices = [(k, v) for k, v in self.ACTIONS if k in actions]  # type: ignore[attr-defined]
+
+    def selection(self) -> list[int]:
+        """The cases ticked (`cases`), or every case of the page (`all_on_page` with the page's `on_page`), in order,
+        at most SELECTION_MAX; ids that are not numbers are dropped (the services refuse those out of reach)."""
+        key = "on_page" if self.data.get("all_on_page") == "1" else "cases"
+        raw = self.data.getlist(key) if hasattr(self.data, "getlist") else self.data.get(key, [])
+        picked: list[int] = []
+        for value in raw:
+            value = str(value).strip()
+            if value.isdecimal() and len(value) <= 18 and int(value) not in picked:
+                picked.append(int(value))
+        return picked[:SELECTION_MAX]
+
+    def versions(self) -> dict[int, int | None]:
+        """Each case picked with the version the preview showed (`version-<id>`; None when missing: stale)."""
+        shown: dict[int, int | None] = {}
+        for pk in self.selection():
+            raw = str(self.data.get(f"version-{pk}", ""))
+            shown[pk] = int(raw) if raw.isdigit() and len(raw) <= 9 else None
+        return shown
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.selection():
+            raise forms.ValidationError(_("Hãy chọn ít nhất một hồ sơ."), code="required")
+        action = cleaned.get("action")
+        if action == "reassign" and not cleaned.get("officer"):
+            self.add_error("officer", _("Hãy chọn cán bộ phụ trách mới."))
+        if action == "flag" and not cleaned.get("kind"):
+            self.add_error("kind", _("Hãy chọn loại đánh dấu."))
+        return cleaned

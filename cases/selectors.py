@@ -39,6 +39,7 @@ from .models import (
     AbuseForm,
     Carer,
     Case,
+    CaseFlag,
     CaseLink,
     CaseState,
     CaseStep,
@@ -601,6 +602,9 @@ class CaseFilters:
     received_to: dt.date | None = None
     closed: bool = False
     reopened: bool = False
+    flag: str = ""  # a kind of flag the case carries, not cleared (FlagKind)
+    ids: tuple[int, ...] = ()  # only these cases (a selection exported from the list)
+    departed: bool = False  # open cases whose officer left (as on the bulk reassignment page)
 
 
 def case_overdue(now: dt.datetime) -> Q:
@@ -664,6 +668,15 @@ def cases_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(case_closed_once())
     if filters.reopened:
         qs = qs.filter(case_reopened_once())
+    if filters.flag:
+        qs = qs.filter(Exists(CaseFlag.objects.filter(case=OuterRef("pk"), kind=filters.flag, cleared_at__isnull=True)))
+    if filters.ids:
+        qs = qs.filter(pk__in=filters.ids)
+    if filters.departed:
+        # As cases_to_reassign(departed=True): open, of a current-list commune, their officer gone.
+        qs = qs.exclude(state=CaseState.CLOSED).filter(
+            officer_departed(), unit__list_version=settings.CHILDPROTECT_CURRENT_UNIT_LIST
+        )
     return qs.order_by(*CASE_ORDER)
 
 

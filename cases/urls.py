@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import (
     attachment_views,
+    bulk_views,
     decision_views,
     export_views,
     link_views,
@@ -34,6 +35,7 @@ urlpatterns = [
     path("records/<str:kind>/<id:pk>/restore/", retention_views.record_restore, name="record_restore"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/reassign/", views.case_reassign, name="case_reassign"),
+    path("cases/bulk/", bulk_views.case_bulk, name="case_bulk"),
     path("cases/rehome/", rehome_views.case_rehome, name="case_rehome"),
     path("cases/export/", export_views.case_export, name="case_export"),
     path("cases/transfers/", transfer_views.transfer_list, name="transfer_list"),
@@ -43,6 +45,7 @@ urlpatterns = [
     path("cases/<id:pk>/comment/", views.case_comment, name="case_comment"),
     path("cases/<id:pk>/links/", link_views.case_link, name="case_link"),
     path("cases/<id:pk>/links/end/", link_views.case_unlink, name="case_unlink"),
+    path("cases/<id:pk>/flags/clear/", views.case_unflag, name="case_unflag"),
     path("cases/<id:pk>/forms/<str:form>.pdf", pdf_views.case_form_pdf, name="case_form_pdf"),
     path("cases/<id:pk>/decisions/<str:kind>.pdf", decision_views.case_decision_pdf, name="case_decision_pdf"),
     path("cases/<id:pk>/attachments/", attachment_views.attachment_upload, name="attachment_upload"),

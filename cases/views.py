@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +22,7 @@ from childprotect.accounts.policy import (
     acts_for_agency,
     can_attach_files,
     can_comment,
+    can_flag_cases,
     can_handle_cases,
     can_log_report,
     can_reassign_cases,
@@ -48,11 +50,12 @@ from .forms import (
     PerpetratorFormSet,
     ReportFilterForm,
     ReportForm,
+    case_filter_problems,
     case_filters,
     child_filters,
     report_filters,
 )
-from .models import MAIN_FORMS, SEXUAL_SUBTYPES, Case, CaseState, CaseStep, Child, LinkKind
+from .models import MAIN_FORMS, SEXUAL_SUBTYPES, Case, CaseFlag, CaseState, CaseStep, Child, FlagKind, LinkKind
 from .policy import can_see_child_protected, can_see_report_family, can_see_reporter
 
 PAGE_SIZE = 25
@@ -387,7 +390,9 @@ CASELOAD_KEYS = ("officer", "open", "received_from", "received_to", "closed", "r
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
     _require_registry_role(request.user)
     filters = case_filters(request.GET)
-    page = Paginator(selectors.cases_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    open_flags = Prefetch("flags", queryset=CaseFlag.objects.filter(cleared_at__isnull=True), to_attr="open_flags")
+    cases = selectors.cases_list(request.user, filters).prefetch_related(open_flags)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     successors = successors_of(old_unit_ids(c.unit for c in page))  # no query unless old-list communes are shown
     without_unit = request.GET.copy()
     for key in ("unit", "page"):
@@ -413,6 +418,13 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
             "caseload": caseload,
             "without_caseload": without_caseload.urlencode(),
             "now": timezone.now(),
+            "flag": filters.flag,
+            "departed": filters.departed,
+            "flag_kinds": FlagKind.choices,
+            "problems": case_filter_problems(request.GET),
+            # The bulk bar (cases/bulk_views.py): the new officer's choice only for those who may reassign.
+            "bulk_officers": selectors.officers_in_reach(request.user) if can_reassign_cases(request.user) else [],
+            "list_query": request.GET.urlencode(),
         },
     )
 
@@ -453,6 +465,8 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "comment_form": CommentForm(),
             **_links_part(request, case),
             "now": timezone.now(),
+            "flags": case.flags.filter(cleared_at__isnull=True).select_related("created_by"),
+            "can_flag": can_flag_cases(request.user),
         },
     )
 
@@ -478,6 +492,27 @@ def _links_part(request: AuthenticatedRequest, case: Case) -> dict[str, Any]:
         "link_form": CaseLinkForm(initial=initial) if may_link else None,
         "link_suggestions": selectors.case_link_suggestions(user, case) if may_link else [],
     }
+
+
+@login_required
+@require_POST
+def case_unflag(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Clear one of the case's open flags (`flag`: its id)."""
+    case = selectors.case_get_for(request.user, pk)
+    if not can_flag_cases(request.user):
+        raise PermissionDenied(_("Vai trò của bạn không gỡ đánh dấu hồ sơ."))
+    raw = request.POST.get("flag", "")
+    flag = case.flags.filter(pk=int(raw), cleared_at__isnull=True).first() if raw.isdigit() and len(raw) < 18 else None
+    if flag is None:
+        messages.error(request, _("Không tìm thấy đánh dấu này trên hồ sơ (có thể đã được gỡ)."))
+    else:
+        try:
+            services.case_unflag(actor=request.user, flag=flag)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Đã gỡ đánh dấu “%(kind)s”.") % {"kind": flag.get_kind_display()})
+    return redirect("cases:case_detail", pk=case.pk)
 
 
 CLOSURE_ACTIONS = ("propose_closure", "approve_closure")

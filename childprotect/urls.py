@@ -7,6 +7,7 @@ from django.views.i18n import JavaScriptCatalog, set_language
 from childprotect import converters  # noqa: F401  (registers <id:...> before the apps' urls are included)
 from childprotect.core import export_views, import_views, notification_views
 from childprotect.metrics.views import metrics
+from home import saved_search_views
 from home import views as home_views
 
 admin.site.site_header = "Bảo vệ trẻ em: quản trị"
@@ -17,6 +18,9 @@ urlpatterns = [
     path("", home_views.home, name="home"),
     path("home/caseload/", home_views.caseload_page, name="caseload"),
     path("home/caseload.xlsx", home_views.caseload_xlsx, name="caseload_xlsx"),
+    path("saved-searches/", saved_search_views.saved_search_list, name="saved_searches"),
+    path("saved-searches/save/", saved_search_views.saved_search_create, name="saved_search_create"),
+    path("saved-searches/edit/", saved_search_views.saved_search_edit, name="saved_search_edit"),
     path("accounts/", include("childprotect.accounts.urls")),
     path("places/", include("childprotect.places.urls")),
     path("notifications/", notification_views.notification_list, name="notifications"),

@@ -39,6 +39,7 @@ from childprotect.pdf import ascii_filename
 from childprotect.places.models import UnitLevel
 from childprotect.workdays.calendar import WorkCalendar
 from home import caseload, dashboard
+from home.saved_searches import saved_search_rows
 from home.selectors import my_work
 from referrals.selectors import referrals_to_take_over
 
@@ -66,6 +67,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "my_work": my_work(user),
         # The deadline scan stopped, no worker, a queue growing: administrators and supervisors only.
         "health_problems": health_problems_for(user),
+        # Each saved search with its count now, through its list's form and selector (home/saved_searches.py).
+        "saved_searches": saved_search_rows(user),
     }
     if can_handle_cases(user):
         inbox = inbox_for(user).prefetch_related("abuse_forms")

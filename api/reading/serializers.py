@@ -12,7 +12,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from cases.models import AbuseForm, CaseState, Sex
+from cases.models import AbuseForm, CaseState, FlagKind, Sex
 from childprotect.converters import MAX_ID
 
 PAGE_SIZE = 25
@@ -85,7 +85,7 @@ class PageQuery(serializers.Serializer[Any]):
 
 class CaseQuery(PageQuery):
     """The web list's filters (cases/forms.py `case_filters`): the step, overdue only, a commune or area (an
-    AdminUnit id: its cases and those of the units below it, among those in reach), a form of abuse."""
+    AdminUnit id: its cases and those of the units below it, among those in reach), a form of abuse, a kind of flag."""
 
     state = serializers.ChoiceField(
         choices=CaseState.choices, required=False, error_messages=CHOICE, help_text="Bước hiện tại của hồ sơ."
@@ -125,6 +125,12 @@ class CaseQuery(PageQuery):
     )
     reopened = serializers.BooleanField(
         required=False, default=False, error_messages=FLAG, help_text="1: chỉ các hồ sơ đã từng được mở lại."
+    )
+    flag = serializers.ChoiceField(
+        choices=FlagKind.choices,
+        required=False,
+        error_messages=CHOICE,
+        help_text="Loại đánh dấu hồ sơ đang mang (chưa gỡ).",
     )
 
 

@@ -178,6 +178,7 @@ class CaseListView(ApiView):
                 "received_to": query["received_to"].isoformat() if query.get("received_to") else "",
                 "closed": "1" if query["closed"] else "",
                 "reopened": "1" if query["reopened"] else "",
+                "flag": query.get("flag", ""),
             }
         )
         cases = selectors.cases_list(user, filters).prefetch_related(

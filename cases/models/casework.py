@@ -369,3 +369,40 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class FlagKind(models.TextChoices):
+    """A flag's kind: a short vocabulary, so that a list can be filtered by it (`?flag=<kind>`)."""
+
+    ATTENTION = "attention", _("Cần chú ý")
+    REVIEW_QUALITY = "review_quality", _("Cần xem lại chất lượng")
+    PRIORITY = "priority", _("Ưu tiên")
+
+
+class CaseFlag(models.Model):
+    """A mark on a case for those who work it (a supervisor's "needs attention"), with a note; cleared, it stays as
+    history (cleared_by/at). A case carries one open flag of each kind at most."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="flags")
+    kind = models.CharField("loại đánh dấu", max_length=20, choices=FlagKind.choices)
+    note = models.TextField("ghi chú", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "đánh dấu hồ sơ"
+        verbose_name_plural = "đánh dấu hồ sơ"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"], condition=Q(cleared_at__isnull=True), name="caseflag_one_open_per_kind"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["kind", "case"], condition=Q(cleared_at__isnull=True), name="caseflag_open_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -115,6 +115,12 @@ def can_reassign_cases(user: Person) -> bool:
     return _role(user) in CHAIRS_AND_SUPERVISORS
 
 
+def can_flag_cases(user: Person) -> bool:
+    """Flag a case in reach for attention, with a note, and clear the flag (the chair of the commune, a supervisor
+    above it: the ones who oversee the officers' work; the officers see the flags)."""
+    return _role(user) in CHAIRS_AND_SUPERVISORS
+
+
 def can_rehome_cases(user: Person) -> bool:
     """Move the cases of an old-list commune in reach to its successor of the current list (a supervisor of the area
     the successor lies in; docs/law.md#the-2025-reform)."""
@@ -230,6 +236,7 @@ CAPABILITIES: dict[str, Callable[[Person], bool]] = {
     "reassign_cases": can_reassign_cases,
     "transfer_cases": can_transfer_cases,
     "rehome_cases": can_rehome_cases,
+    "flag_cases": can_flag_cases,
     "comment": can_comment,
     "attach_files": can_attach_files,
     "refer": can_refer,

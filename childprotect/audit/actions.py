@@ -98,6 +98,8 @@ class CaseAction(AuditAction):
     OPEN = "case.open", _("Mở hồ sơ")
     PRINT = "case.print", _("In biểu mẫu của hồ sơ (PDF)")
     COMMENT = "case.comment", _("Ghi ý kiến")
+    FLAG = "case.flag", _("Đánh dấu hồ sơ")
+    UNFLAG = "case.unflag", _("Gỡ đánh dấu hồ sơ")
     ATTACH = "case.attach", _("Đính kèm tệp")
     ATTACHMENT_DOWNLOAD = "case.attachment_download", _("Tải tệp đính kèm")
     SEPARATION = "case.separation", _("Ghi nhận kết thúc hoặc gia hạn cách ly tạm thời")
@@ -158,6 +160,14 @@ class ExportAction(AuditAction):
     DOWNLOAD = "export.download", _("Tải tệp danh sách đã xuất")
     CASELOAD = "export.caseload", _("Xuất số liệu khối lượng công việc theo xã, phường và cán bộ")
     AUDIT = "audit.export", _("Xuất nhật ký")
+
+
+class SavedSearchAction(AuditAction):
+    """A user's saved filters of a list (home/saved_searches.py)."""
+
+    SAVE = "search.save", _("Lưu bộ lọc danh sách")
+    RENAME = "search.rename", _("Đổi tên bộ lọc đã lưu")
+    DELETE = "search.delete", _("Xoá bộ lọc đã lưu")
 
 
 class ImportAction(AuditAction):

@@ -170,3 +170,37 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class SavedList(models.TextChoices):
+    """The lists whose filters can be saved (their pages and selectors: home/saved_searches.py)."""
+
+    CASES = "cases", "Hồ sơ vụ việc"
+    CHILDREN = "children", "Trẻ em"
+    REPORTS = "reports", "Báo cáo tiếp nhận"
+    REFERRALS = "referrals", "Chuyển tuyến"
+
+
+SAVED_SEARCH_CAP = 20  # per user: the home page counts every one of them
+
+
+class SavedSearch(models.Model):
+    """A list's filters saved under a name by a user (their home page shows it with its current count).
+
+    `query` holds the list's own query-string keys and values, as the list reads them; they are checked again each
+    time they are used (a commune removed, a state renamed), never trusted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="saved_searches")
+    name = models.CharField("tên", max_length=80)
+    list_name = models.CharField("danh sách", max_length=20, choices=SavedList.choices)
+    query = models.JSONField(default=dict, blank=True)  # {key: value}
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "tìm kiếm đã lưu"
+        verbose_name_plural = "tìm kiếm đã lưu"
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="savedsearch_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

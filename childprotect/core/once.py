@@ -93,3 +93,21 @@ def create_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return done
 
     return wrapper
+
+
+def claim_once(request: AuthenticatedRequest, *, url: str) -> bool:
+    """Consume the posted token before a batch runs (a bulk action's confirmation, whose records are each saved in
+    their own transaction): False when it was consumed already (the batch ran; the caller changes nothing), True
+    otherwise, also without a token (scripts). Another account's token is refused, as in `replay`."""
+    token = posted_token(request)
+    if not token:
+        return True
+    try:
+        with transaction.atomic():
+            FormSubmission.objects.create(token=token, user=request.user, url=url[:300])
+    except IntegrityError:
+        done = FormSubmission.objects.filter(token=token).first()
+        if done is not None and done.user_id != request.user.pk:
+            raise PermissionDenied(_("Biểu mẫu này đã được gửi từ một tài khoản khác; hãy mở lại trang.")) from None
+        return False
+    return True

@@ -37,6 +37,7 @@ EXPECTED: dict[str, set[str]] = {
     "can_reassign_cases": {"chair_a", "supervisor"},
     "can_transfer_cases": CASEWORKERS,
     "can_rehome_cases": {"supervisor"},
+    "can_flag_cases": {"chair_a", "supervisor"},
     "can_comment": CASEWORKERS,
     "can_attach_files": CASEWORKERS,
     "can_refer": COMMUNE,

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from api.permissions import PersonOnly
 from cases.models import CaseState
+from cases.services import case_flag
 from childprotect.audit.actions import ApiAction, CaseAction, ChildAction
 from childprotect.audit.models import AuditEntry
 from tests.support.api_matrix import person_http
@@ -123,6 +124,20 @@ def test_the_case_list_narrows_by_commune_and_by_form_of_abuse_as_the_web_list(
     assert ids(f"unit={commune_a.pk}") == ids("form=violence") == [case.pk]
     assert ids(f"unit={commune_b.pk}") == ids("unit=999999999") == ids("form=neglect") == []
     assert http.get(f"{CASES}?form=beating").json()["errors"][0]["pointer"] == "/form"
+
+
+def test_the_case_list_filters_by_flag_as_the_web_list(supervisor, officer_a, new_case):
+    flagged, plain = new_case(), new_case(child_name="Trần Văn Bình")
+    case_flag(actor=supervisor, case=flagged, kind="priority", note="")
+    http = person_http(officer_a)
+
+    def ids(query: str) -> list[int]:
+        return [r["id"] for r in http.get(f"{CASES}?{query}").json()["results"]]
+
+    assert ids("flag=priority") == [flagged.pk]
+    assert ids("flag=attention") == []
+    assert sorted(ids("")) == sorted([flagged.pk, plain.pk])
+    assert http.get(f"{CASES}?flag=urgent").json()["errors"][0]["pointer"] == "/flag"
 
 
 def test_the_case_list_pages_with_a_capped_size(officer_a, new_case):

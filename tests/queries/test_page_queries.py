@@ -105,30 +105,33 @@ def _figure(w: Area, code: str, dim: str = "") -> str:
 # Every page of a commune's staff reads their reach once (accounts.selectors.jurisdiction_unit_ids: the commune and the
 # old communes it took over, docs/law.md#the-2025-reform), as a supervisor's always was; a supervisor's, read once
 # per request instead of once per list, saves queries on the pages with several lists.
+# The home pages read the user's saved searches (one query; their counts: tests/home/test_saved_searches.py). The
+# cases list reads the open flags of its page's cases (one query) and, for those who may reassign, the officers in
+# reach for the bulk bar (one query). The case page reads the case's open flags (one query).
 PAGES = [
     # The list of deadlines due soon: the deadlines, then the cases of the rows shown with their children (one query).
     # The chair and the supervisor count the open cases, the open referrals and the reports at intake of people who
     # left (3 counts; the supervisor reads the reach for each). Commune staff and supervisors count the transfer
     # requests waiting for their answer (one query).
-    Page("home", "officer_a", lambda w: reverse("home"), 23),
-    Page("home", "chair_a", lambda w: reverse("home"), 26),
+    Page("home", "officer_a", lambda w: reverse("home"), 24),
+    Page("home", "chair_a", lambda w: reverse("home"), 27),
     # The supervisor's charts (3 queries) come from the cache for a few minutes after they were counted. Supervisors
     # and administrators also read the heartbeats, for the banner of a stopped deadline scan (one query). The caseload
     # card: the open cases by commune and officer, the cases received in the last 12 months (2 queries, never cached).
-    Page("home", "supervisor", lambda w: reverse("home"), 30),
-    Page("home, charts counted", "supervisor", lambda w: reverse("home"), 33, cached=False),
+    Page("home", "supervisor", lambda w: reverse("home"), 31),
+    Page("home, charts counted", "supervisor", lambda w: reverse("home"), 34, cached=False),
     # The caseload page: what every page reads, the reach (an administrator reaches everything: fewer) and the figures'
     # two queries (home/caseload.py), whatever the number of communes, officers and cases.
     Page("caseload", "supervisor", lambda w: reverse("caseload"), 7),
     Page("caseload", "chair_a", lambda w: reverse("caseload"), 7),
     Page("caseload", "administrator", lambda w: reverse("caseload"), 5),
-    Page("home", "police", lambda w: reverse("home"), 9),
-    Page("home", "administrator", lambda w: reverse("home"), 5),
+    Page("home", "police", lambda w: reverse("home"), 10),
+    Page("home", "administrator", lambda w: reverse("home"), 6),
     # The case list: the count and the page from the cases table, then the page's children and communes by id.
-    Page("case list", "officer_a", lambda w: reverse("cases:case_list"), 9),
-    Page("case list", "supervisor", lambda w: reverse("cases:case_list"), 9),
-    Page("case list", "administrator", lambda w: reverse("cases:case_list"), 7),
-    Page("case list, one step", "supervisor", lambda w: reverse("cases:case_list") + "?state=received", 9),
+    Page("case list", "officer_a", lambda w: reverse("cases:case_list"), 10),
+    Page("case list", "supervisor", lambda w: reverse("cases:case_list"), 11),
+    Page("case list", "administrator", lambda w: reverse("cases:case_list"), 8),
+    Page("case list, one step", "supervisor", lambda w: reverse("cases:case_list") + "?state=received", 11),
     # The bulk reassignment: the open cases' count, their rows with their children, communes and officers (one
     # query), the officers in reach twice (the filter, the form's choice); the reach read once.
     Page("bulk reassignment", "chair_a", lambda w: reverse("cases:case_reassign"), 9),
@@ -136,11 +139,11 @@ PAGES = [
     # The case page reads its open transfer request once (the transfer buttons and the notice), its links in reach with
     # the other cases, their children and communes (one query), and the suggestions to link: brothers and sisters by a
     # carer's phone, the child's earlier closed cases (one query each).
-    Page("case detail", "officer_a", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 19),
+    Page("case detail", "officer_a", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 20),
     # The report page: its children in reach, its cases, the children's other open reports, its history (forwards),
     # the moved-out trace and whether a forward is still possible.
     Page("report detail", "officer_a", lambda w: reverse("cases:report_detail", args=[w.first.report_id]), 15),
-    Page("case detail, who accessed", "supervisor", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 22),
+    Page("case detail, who accessed", "supervisor", lambda w: reverse("cases:case_detail", args=[w.first.pk]), 23),
     # The children list: the children living in the reach with their number, those reached by its reports with
     # theirs, then the page's rows; nationally, a capped count, the page's ids, then its rows.
     Page("children list", "officer_a", lambda w: reverse("cases:child_list"), 8),

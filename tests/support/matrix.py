@@ -338,6 +338,11 @@ RULES: dict[str, Rule] = {
     "import_cancel": Rule(get=each(405), post=each(302), post_only=True, targets=on(JOBS, job_pk)),
     # An XLSX export's page and file: its asker's alone, administrators included (404).
     "export_detail": Rule(get=each(200), targets=on(EXPORTS, export_pk)),
+    # Saved searches are each user's own: the page lists one's own; an empty POST of another list is a 404 (no such
+    # list), an edit of no search of one's own too (tests/home/test_saved_searches.py: another user's is a 404).
+    "saved_searches": Rule(get=each(200)),
+    "saved_search_create": Rule(get=each(405), post=each(404), post_only=True),
+    "saved_search_edit": Rule(get=each(405), post=each(404), post_only=True),
     "export_download": Rule(get=each(200), targets=on(EXPORTS, export_pk)),
     # --- cases: reports, children, cases ------------------------------------------------------------------------
     "cases:report_list": Rule(get=each(200), note="partners: the reports they logged"),
@@ -414,6 +419,12 @@ RULES: dict[str, Rule] = {
     # tests/cases/test_case_links.py.
     "cases:case_link": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
     "cases:case_unlink": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
+    # Clearing a flag: the chair's and the supervisor's (an empty POST goes back to the case with an error).
+    "cases:case_unflag": Rule(
+        get=each(405), post=each(403, chair_a=302, supervisor=302), post_only=True, targets=CASE_TARGETS
+    ),
+    # The cases list's bulk actions: an empty POST goes back to the list with an error; partners have no registry.
+    "cases:case_bulk": Rule(get=each(405), post=each(302, police=404), post_only=True),
     "cases:case_form_pdf": Rule(
         get=each(200),
         targets=(
@@ -608,6 +619,7 @@ STEP_RULES: dict[str, Rule] = {
 # pages any more (its lists, its transfers page, the report).
 MOVED_CASE_RULES = (
     "cases:case_detail",
+    "cases:case_unflag",
     "cases:case_act",
     "cases:case_comment",
     "cases:case_link",
