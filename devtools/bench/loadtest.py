@@ -276,6 +276,10 @@ class Command(BaseCommand):
             Page("children list", "officer", "/children/", "list"),
             Page("inbox (home)", "officer", "/", "dashboard"),
             Page("reports list (Mẫu 01)", "supervisor", "/reports/", "list"),
+            # The caseload figures over the last 12 months (home/caseload.py: two queries, the medians in Python).
+            Page("caseload page", "supervisor", "/home/caseload/", "dashboard"),
+            # What the offline field app reads before it syncs (vocabularies, communes, a fresh CSRF token).
+            Page("field app's bootstrap (API)", "officer", "/api/v1/field/", "page"),
         ]
         for who in ("supervisor", "admin"):
             for q in ("nguyen", "ngu", "nguyen van an"):

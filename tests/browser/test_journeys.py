@@ -337,8 +337,8 @@ def test_officer_of_another_commune_is_refused_commune_a_records(journey: Journe
     expect(main).to_contain_text("Đặng Quốc Huy")
     for name in ("Nguyễn Văn An", "Lê Thị Hòa", "Trần Gia Bảo"):
         expect(main).not_to_contain_text(name)
-    page.get_by_label("Tìm theo tên hoặc mã định danh").fill("Nguyen Van An")
-    main.get_by_role("button", name="Lọc").click()
+    page.get_by_label("Tìm theo tên, mã định danh hoặc số điện thoại").fill("Nguyen Van An")
+    main.get_by_role("button", name="Lọc", exact=True).click()
     expect(main.locator("table")).not_to_contain_text("Nguyễn Văn An")
 
     journey.step("reports list")

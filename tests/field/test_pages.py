@@ -130,7 +130,9 @@ def test_the_menu_links_the_field_app_for_caseworkers(officer_a, police):
 def test_every_page_loads_the_logout_guard(officer_a):
     page = signed_in(officer_a).get(reverse("home")).content.decode()
     assert '<script src="/static/field/js/guard.js" defer></script>' in page
-    assert re.search(r'<form method="post" action="/accounts/logout/"[^>]* data-logout>', page)
+    assert re.search(
+        r'<form method="post" action="/accounts/logout/"[^>]* data-logout data-unsent="[^"]*{n}[^"]*">', page
+    )
 
 
 def test_the_web_logout_clears_the_sites_data(officer_a):

@@ -4,9 +4,6 @@
 (function () {
   "use strict";
   var DB_NAME = "childprotect-field";
-  var _ = function (text) {
-    return typeof window.gettext === "function" ? window.gettext(text) : text;
-  };
 
   function pendingCount() {
     if (!window.indexedDB || typeof indexedDB.databases !== "function") return Promise.resolve(0);
@@ -36,8 +33,10 @@
       event.preventDefault();
       pendingCount().then(function (pending) {
         if (pending > 0) {
-          var text = _("Ứng dụng ngoại tuyến trên máy này còn %s mục chưa gửi lên hệ thống. Đăng xuất sẽ xoá chúng. Vẫn đăng xuất?");
-          var question = typeof window.interpolate === "function" ? window.interpolate(text, [pending]) : text.replace("%s", pending);
+          // The page's words, in its language (templates/base.html): no catalog is loaded on the web's pages.
+          var text = form.dataset.unsent ||
+            "Ứng dụng ngoại tuyến trên máy này còn {n} mục chưa gửi lên hệ thống. Đăng xuất sẽ xoá chúng. Vẫn đăng xuất?";
+          var question = text.replace("{n}", pending);
           if (!window.confirm(question)) return;
         }
         form.dataset.fieldChecked = "yes";
