@@ -106,7 +106,7 @@ def item(page: Any, title_part: str) -> Any:
 
 
 def log_report(page: Any) -> None:
-    """Mẫu 01 offline: the receipt time kept as the form set it (now), one child."""
+    """Mẫu 01 offline: the receipt time kept as the form set it (now), one child, one perpetrator."""
     tab(page, "Báo cáo")
     view = page.locator("#view")
     expect(view.get_by_text("thời hạn 12 giờ tính từ thời điểm này")).to_be_visible()
@@ -120,6 +120,15 @@ def log_report(page: Any) -> None:
     view.get_by_label("Họ và tên trẻ em").fill(REPORTED_CHILD)
     view.get_by_label("Giới tính").select_option("male")
     view.get_by_label("Ngày sinh").fill("2016-04-02")
+    view.get_by_role("button", name="Thêm người gây hại").click()
+    perp = view.locator("fieldset.perp-card").first
+    perp.get_by_label("Quan hệ với trẻ em").select_option("parent")
+    perp.get_by_label("Giới tính").select_option("male")
+    perp.get_by_label("Tuổi (ước tính)").fill("130")
+    view.get_by_role("button", name="Lưu vào hàng chờ").click()  # the client's check, as the server's 0..120
+    expect(view.locator("[data-error-for='/perpetrators/0/approx_age']")).to_contain_text("từ 0 đến 120")
+    perp.get_by_label("Tuổi (ước tính)").fill("41")
+    perp.get_by_label("Sống cùng trẻ em").check()
     shot(page, "report")
     view.get_by_role("button", name="Lưu vào hàng chờ").click()
     expect(page.locator("#app-flash")).to_contain_text("Đã lưu báo cáo trên máy")
@@ -190,6 +199,17 @@ def test_offline_report_and_child_survive_a_reload_encrypted_and_reach_the_serve
     open_carried(page, case)
     expect(page.locator("#view")).to_contain_text(CARRIED_CHILD)
 
+    # The queued report drawn back for editing: its perpetrator as typed (`?item=`).
+    queued = 'return (await store.all("queue")).filter((r) => r.value.kind === "report").map((r) => r.value.id);'
+    (report_item,) = store_call(page, queued)
+    page.evaluate("(id) => { location.hash = '#/report?item=' + id; }", report_item)
+    perp = page.locator("#view fieldset.perp-card")
+    expect(perp).to_have_count(1)
+    expect(perp.get_by_label("Quan hệ với trẻ em")).to_have_value("parent")
+    expect(perp.get_by_label("Giới tính")).to_have_value("male")
+    expect(perp.get_by_label("Tuổi (ước tính)")).to_have_value("41")
+    page.locator("#view").get_by_role("link", name="Huỷ").click()
+
     # The raw IndexedDB: nothing readable of the names, the report, the carried case.
     dump = raw_idb(page)
     assert dump is not None and len(dump["records"]) >= 4
@@ -223,6 +243,8 @@ def test_offline_report_and_child_survive_a_reload_encrypted_and_reach_the_serve
     assert Child.objects.filter(full_name=REPORTED_CHILD).count() == 1
     assert Child.objects.filter(full_name=REGISTERED_CHILD).count() == 1
     assert report.children.filter(full_name=REPORTED_CHILD).exists()
+    perps = list(report.perpetrators.values_list("relation__code", "sex", "approx_age"))
+    assert perps == [("parent", "male", 41)]
     expect(page.locator("#pending")).to_have_text("Đã gửi hết")
     # A sent item keeps no body on the device.
     bodies = store_call(page, 'return (await store.all("queue")).map((r) => r.value.body ?? null);')

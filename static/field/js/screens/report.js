@@ -1,6 +1,7 @@
 // #/report: Mẫu 01 recorded offline (POST /api/v1/reports/ with "recorded_offline": true once sent). The receipt
 // time is the real one, editable, defaulting to now: the 12-hour limit runs from it. #/report?item=<id> edits a
-// queued report (refused, or not sent yet) with the server's reasons shown field by field.
+// queued report (refused, or not sent yet) with the server's reasons shown field by field. Perpetrators 0..10 as
+// the web form's (docs/api.md#intake: `perpetrators`); an entry with no name, relation or age is not sent.
 
 import * as data from "../data.js";
 import {
@@ -11,6 +12,9 @@ import { childChecks, childFields, readChild } from "./childform.js";
 
 // Marked for the catalog (makemessages), translated when drawn.
 const gettext_noop = (text) => text;
+const MAX_PERPETRATORS = 10; // the API's limit (api/intake_serializers.py MAX_PERPETRATORS)
+const PERP_AGE_MAX = 120; // PerpetratorIn.approx_age, as the web form
+const SEXES = ["male", "female", "unknown"];
 const SITUATION = [
   ["condition", gettext_noop("Tình trạng hiện tại của trẻ em")],
   ["likely_consequences", gettext_noop("Hậu quả có thể xảy ra nếu không được hỗ trợ, can thiệp")],
@@ -36,6 +40,7 @@ export async function reportScreen(ctx) {
   const reporter = body.reporter || { anonymous: true };
   const situation = body.situation || {};
   let children = body.children ? body.children.map((c) => ({ ...c })) : [];
+  let perpetrators = body.perpetrators ? body.perpetrators.map((p) => ({ ...p })) : [];
 
   const received = h("input", { type: "datetime-local", value: body.received_at ? inputMoment(body.received_at) : localInput() });
   received.dataset.notFuture = "1";
@@ -79,6 +84,40 @@ export async function reportScreen(ctx) {
     keepChildren();
     children.splice(n, 1);
     drawChildren();
+  }
+
+  const perpsBox = h("div.perpetrators");
+  const addPerp = h("button.btn.btn-outline-primary.btn-touch", {
+    type: "button",
+    onclick: () => {
+      keepPerps();
+      if (perpetrators.length >= MAX_PERPETRATORS) return;
+      perpetrators.push({});
+      drawPerps();
+    },
+  }, t("Thêm người gây hại"));
+
+  function drawPerps() {
+    perpsBox.replaceChildren(
+      ...perpetrators.map((perp, n) =>
+        h(
+          "fieldset.child-card.perp-card",
+          { "data-perp": n },
+          h("legend", {}, fmt("Người gây hại thứ %(n)s", { n: n + 1 })),
+          perpFields(vocab, `/perpetrators/${n}`, perp),
+          h("button.btn.btn-outline-danger.btn-touch", { type: "button", onclick: () => removePerp(n) }, t("Bỏ người này")),
+        ),
+      ),
+    );
+    addPerp.hidden = perpetrators.length >= MAX_PERPETRATORS;
+  }
+  function keepPerps() {
+    perpetrators = perpetrators.map((_p, n) => readPerp(form, `/perpetrators/${n}`));
+  }
+  function removePerp(n) {
+    keepPerps();
+    perpetrators.splice(n, 1);
+    drawPerps();
   }
 
   const form = h(
@@ -132,6 +171,12 @@ export async function reportScreen(ctx) {
         },
       }, t("Thêm trẻ em")),
     ),
+    h("section.card-section", {},
+      h("h2.h5", {}, t("Người gây hại")),
+      h("p.form-text", {}, t("Không bắt buộc; ghi những gì đã biết. Người không có họ tên, quan hệ hay tuổi thì không được gửi.")),
+      perpsBox,
+      addPerp,
+    ),
     h("details.card-section", { open: SITUATION.some(([k]) => situation[k]) || null },
       h("summary", {}, t("Tình hình trẻ em và gia đình (không bắt buộc)")),
       field({ label: t("Tuổi ước lượng của trẻ em"), pointer: "/situation/age_estimate", input: h("input", { type: "number", min: "0", max: "17", value: situation.age_estimate ?? "" }) }),
@@ -147,13 +192,19 @@ export async function reportScreen(ctx) {
     ),
   );
   drawChildren();
+  drawPerps();
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
     keepChildren();
+    keepPerps();
     const value = read();
-    const errors = [...checkForm(form), ...children.flatMap((c, n) => childChecks(c, `/children/${n}`))];
+    const errors = [
+      ...checkForm(form),
+      ...children.flatMap((c, n) => childChecks(c, `/children/${n}`)),
+      ...perpetrators.flatMap((p, n) => perpChecks(p, `/perpetrators/${n}`)),
+    ];
     if (errors.length) {
       showErrors(form, errors, t("Chưa lưu: kiểm tra các trường được đánh dấu."));
       return;
@@ -194,6 +245,8 @@ export async function reportScreen(ctx) {
       children,
       recorded_offline: true,
     };
+    const perps = perpetrators.filter(perpGiven).map(perpBody);
+    if (perps.length) out.perpetrators = perps;
     if (v("/incident/date")) out.incident.date = v("/incident/date");
     const sit = {};
     if (v("/situation/age_estimate") !== "") sit.age_estimate = Number(v("/situation/age_estimate"));
@@ -212,6 +265,56 @@ export async function reportScreen(ctx) {
   const banner = editing && editing.result && editing.status === "refused" ? editing.result : null;
   mount(ctx.view, form);
   if (banner) showErrors(form, banner.errors, banner.detail);
+}
+
+// The web form's PerpetratorForm (cases/forms.py): the same labels, sex "unknown" unless chosen.
+function perpFields(vocab, at, value) {
+  const age = h("input", { type: "number", inputmode: "numeric", min: "0", max: String(PERP_AGE_MAX), step: "1", value: value.approx_age ?? "" });
+  return h(
+    "div.perp-fields",
+    { "data-perpetrator": at },
+    field({ label: t("Họ tên (nếu biết)"), pointer: `${at}/name`, input: h("input", { value: value.name || "", autocomplete: "off" }) }),
+    field({ label: t("Quan hệ với trẻ em"), pointer: `${at}/relation`, input: select(vocab.relations || [], value.relation || "") }),
+    field({ label: t("Giới tính"), pointer: `${at}/sex`, input: select(vocab.sexes || [], value.sex || "unknown", { blank: false }) }),
+    field({ label: t("Tuổi (ước tính)"), pointer: `${at}/approx_age`, input: age }),
+    field({ label: t("Sống cùng trẻ em"), pointer: `${at}/lives_with_child`, input: h("input", { type: "checkbox", checked: Boolean(value.lives_with_child) }) }),
+  );
+}
+
+/** The entry as typed (the age kept as text until sent, so a wrong one can be shown and corrected). */
+function readPerp(root, at) {
+  const v = (name) => {
+    const el = root.querySelector(`[data-pointer="${CSS.escape(`${at}/${name}`)}"]`);
+    if (!el) return "";
+    return el.type === "checkbox" ? el.checked : String(el.value || "").trim();
+  };
+  return { name: v("name"), relation: v("relation"), sex: v("sex") || "unknown", approx_age: v("approx_age"), lives_with_child: Boolean(v("lives_with_child")) };
+}
+
+function perpGiven(p) {
+  return Boolean(p.name || p.relation || (p.approx_age !== "" && p.approx_age !== null && p.approx_age !== undefined));
+}
+
+function perpBody(p) {
+  const out = { sex: p.sex || "unknown", lives_with_child: Boolean(p.lives_with_child) };
+  if (p.name) out.name = p.name;
+  if (p.relation) out.relation = p.relation;
+  if (p.approx_age !== "" && p.approx_age !== null && p.approx_age !== undefined) out.approx_age = Number(p.approx_age);
+  return out;
+}
+
+/** The server's plain rules (PerpetratorIn): a whole age 0..120, a sex among the three. */
+function perpChecks(p, at) {
+  if (!perpGiven(p)) return [];
+  const errors = [];
+  if (p.approx_age !== "" && p.approx_age !== null && p.approx_age !== undefined) {
+    const age = Number(p.approx_age);
+    if (!Number.isInteger(age) || age < 0 || age > PERP_AGE_MAX) {
+      errors.push({ pointer: `${at}/approx_age`, message: fmt("Tuổi phải là số nguyên từ 0 đến %(max)s.", { max: PERP_AGE_MAX }) });
+    }
+  }
+  if (!SEXES.includes(p.sex)) errors.push({ pointer: `${at}/sex`, message: t("Chọn một giới tính trong danh sách.") });
+  return errors;
 }
 
 function parentFields(who, label, value) {
