@@ -42,10 +42,10 @@ from cases.models import (
     TermKind,
 )
 from cases.services import CASEWORK, case_act
+from cases.services.intake import logging_communes
 from cases.workflow import BY_ACTION
 from childprotect.accounts.models import User
-from childprotect.accounts.policy import acts_for_agency, can_log_report, can_register_child, works_for_commune
-from childprotect.accounts.selectors import jurisdiction_units
+from childprotect.accounts.policy import can_log_report, can_register_child, works_for_commune
 from childprotect.places.models import AdminUnit, UnitLevel
 
 from . import idempotency
@@ -101,18 +101,8 @@ def _fields(form: type[forms.Form], names: list[str]) -> list[dict[str, Any]]:
 
 
 def _communes(user: User) -> list[dict[str, str]]:
-    """The communes of the current list `user` may log a report for (cases.services.intake `logging_reach`): their
-    jurisdiction's, for a partner the area their agency serves; none for a role that logs no report."""
-    if not can_log_report(user):
-        return []
-    communes = AdminUnit.objects.filter(list_version=settings.CHILDPROTECT_CURRENT_UNIT_LIST, level=UnitLevel.COMMUNE)
-    if acts_for_agency(user):
-        area = user.agency.unit if user.agency is not None else None
-        if area is None:
-            return []
-        communes = communes.filter(path__startswith=area.path + "/") | communes.filter(pk=area.pk)
-    else:
-        communes = communes.filter(pk__in=jurisdiction_units(user).values("pk"))
+    """The communes `user` may log a report for (cases.services.intake `logging_communes`), with their province."""
+    communes = logging_communes(user)
     rows = list(communes.order_by("name", "code").values_list("code", "name", "path"))
     provinces = dict(
         AdminUnit.objects.filter(

@@ -673,10 +673,7 @@ def cases_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
     if filters.ids:
         qs = qs.filter(pk__in=filters.ids)
     if filters.departed:
-        # As cases_to_reassign(departed=True): open, of a current-list commune, their officer gone.
-        qs = qs.exclude(state=CaseState.CLOSED).filter(
-            officer_departed(), unit__list_version=settings.CHILDPROTECT_CURRENT_UNIT_LIST
-        )
+        qs = qs.exclude(state=CaseState.CLOSED).filter(case_officer_departed())
     return qs.order_by(*CASE_ORDER)
 
 
@@ -757,14 +754,20 @@ def case_number_pk(text: str) -> int | None:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 2**63 else None
 
 
+def case_officer_departed() -> Q:
+    """The case's officer left (cases/responsible.py `officer_departed`), in a commune of the current list: the bulk
+    reassignment page's `departed=1` and the cases list's. A case of an old-list commune is not an officer's
+    departure: it waits to be re-homed (cases_to_rehome)."""
+    return officer_departed() & Q(unit__list_version=settings.CHILDPROTECT_CURRENT_UNIT_LIST)
+
+
 def cases_to_reassign(user: User, *, officer: int | None = None, departed: bool = False) -> QuerySet[Case]:
     """The open cases in reach a chair or supervisor may hand to another officer (the bulk page), oldest first."""
     qs = cases_visible_to(user).exclude(state=CaseState.CLOSED)
     if officer is not None:
         qs = qs.filter(officer_id=officer)
     if departed:
-        # A case of an old-list commune is not an officer's departure: it waits to be re-homed (cases_to_rehome).
-        qs = qs.filter(officer_departed(), unit__list_version=settings.CHILDPROTECT_CURRENT_UNIT_LIST)
+        qs = qs.filter(case_officer_departed())
     return qs.select_related("child", "unit", "officer").order_by("opened_at", "id")
 
 

@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +19,7 @@ from cases.responsible import commune_staff
 from cases.services.casework import case_open
 from childprotect.accounts.models import User
 from childprotect.accounts.policy import acts_for_agency, can_log_report, is_system_account
-from childprotect.accounts.selectors import user_reaches_unit
+from childprotect.accounts.selectors import jurisdiction_units, user_reaches_unit
 from childprotect.audit.actions import AuditAction, ChildAction, ReportAction, record_action
 from childprotect.audit.services import audit_diff, audit_record, audit_snapshot
 from childprotect.core.services import notify
@@ -72,6 +74,21 @@ def logging_reach(user: User, unit: AdminUnit) -> bool:
     if is_system_account(user):
         return user.is_active and (user.unit is None or user.unit.contains(unit))
     return user_reaches_unit(user, unit)
+
+
+def logging_communes(user: User) -> QuerySet[AdminUnit]:
+    """The communes of the current list `user` may log a report for: `logging_reach` as a query (the field app lists
+    them, api/field.py). Their jurisdiction's; for a partner, the area their agency serves; none for a role that logs
+    no report."""
+    communes = AdminUnit.objects.filter(list_version=settings.CHILDPROTECT_CURRENT_UNIT_LIST, level=UnitLevel.COMMUNE)
+    if not can_log_report(user):
+        return communes.none()
+    if acts_for_agency(user):
+        area = user.agency.unit if user.agency is not None else None
+        if area is None:
+            return communes.none()
+        return communes.filter(path__startswith=area.path + "/") | communes.filter(pk=area.pk)
+    return communes.filter(pk__in=jurisdiction_units(user).values("pk"))
 
 
 def age_on(child_dob: dt.date | None, birth_year: int, day: dt.date) -> tuple[int, bool]:
