@@ -4,9 +4,9 @@ Two queries whatever the number of communes, officers and cases (and a third, on
 row, to name it after its successor):
 
 - the open cases grouped by (commune, officer in charge): open, and with a missed deadline (`case_overdue`);
-- the cases received in the period, one row each: their commune and officer, when the report was received, the
-  first time the plan was drafted (`draft_plan`), approved (`approve_plan`), the closure approved
-  (`approve_closure`), and whether the case was reopened (`reopen`).
+- the cases received in the period, one row each, from one pass over their steps grouped by case: their commune and
+  officer, when the report was received, the first time the plan was drafted (`draft_plan`), approved
+  (`approve_plan`), the closure approved (`approve_closure`), and whether the case was reopened (`reopen`).
 
 The medians are computed here, in Python, from the second query's rows: SQLite has no percentile_cont and the tests
 run on it. A median over no case is None (shown "—"), never 0; so is the reopen rate with no case closed.
@@ -29,17 +29,16 @@ from urllib.parse import urlencode
 import tablib
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Case, CaseStep
+from cases.models import Case
 from cases.selectors import (
     case_open,
     case_overdue,
     case_received_between,
-    case_reopened_once,
     cases_visible_to,
 )
 from childprotect.accounts.models import User
@@ -144,30 +143,37 @@ class Caseload:
     period: CaseloadPeriod
     communes: list[CaseloadRow]
     officers: list[CaseloadRow]
+    computed_at: dt.datetime  # when they were counted (the home page's card keeps them a few minutes)
+
+
+def _drill_filters(what: str, period: CaseloadPeriod) -> dict[str, str]:
+    """The cases list's filters, besides the row's own (its unit or officer), behind a count (`what`)."""
+    if what in ("open", "overdue"):
+        query = {"open": "1"}
+        if what == "overdue":
+            query["overdue"] = "1"
+        return query
+    query = {"received_from": period.start.isoformat(), "received_to": period.end.isoformat()}
+    if what in ("closed", "reopened"):
+        query["closed"] = "1"
+    if what == "reopened":
+        query["reopened"] = "1"
+    return query
 
 
 def drill_down(base: dict[str, str], what: str, period: CaseloadPeriod) -> str:
     """The cases list's URL selecting exactly the cases behind a count (`what`) of a row (`base`: its unit or
     officer)."""
-    query = dict(base)
-    if what in ("open", "overdue"):
-        query["open"] = "1"
-        if what == "overdue":
-            query["overdue"] = "1"
-    else:
-        query["received_from"], query["received_to"] = period.start.isoformat(), period.end.isoformat()
-        if what in ("closed", "reopened"):
-            query["closed"] = "1"
-        if what == "reopened":
-            query["reopened"] = "1"
-    return f"{reverse('cases:case_list')}?{urlencode(query)}"
+    return f"{reverse('cases:case_list')}?{urlencode({**base, **_drill_filters(what, period)})}"
 
 
 COUNTS = ("open", "overdue", "received", "closed", "reopened")
 
 
-def _first(action: str) -> Subquery:
-    return Subquery(CaseStep.objects.filter(case=OuterRef("pk"), action=action).order_by("at", "pk").values("at")[:1])
+def _first(action: str) -> Min:
+    """When the case's first step `action` was taken (None: never), within the cohort's one grouped pass over the
+    steps."""
+    return Min("steps__at", filter=Q(steps__action=action))
 
 
 def _days(start: dt.datetime, end: dt.datetime | None) -> float | None:
@@ -179,10 +185,16 @@ def _officer_name(first: str | None, username: str | None) -> str:
 
 
 def caseload_figures(
-    user: User, now: dt.datetime, period: CaseloadPeriod, cases: QuerySet[Case] | None = None
+    user: User,
+    now: dt.datetime,
+    period: CaseloadPeriod,
+    cases: QuerySet[Case] | None = None,
+    *,
+    top: int | None = None,
 ) -> Caseload:
     """Every commune and every officer with open cases or cases received in the period, in the user's reach (two
-    queries; three when an old-list commune is named), the busiest first."""
+    queries; three when an old-list commune is named), the busiest first; only the `top` busiest of each when asked
+    (the home page's card: the figures are the same, the links are made for the rows shown only)."""
     cases = cases_visible_to(user) if cases is None else cases
     communes: dict[int, CaseloadRow] = {}
     officers: dict[int, CaseloadRow] = {}
@@ -214,16 +226,18 @@ def caseload_figures(
             row.open += r["open"]
             row.overdue += r["overdue"]
 
+    # One pass over the cohort's steps, grouped by case (the case's pk is among the values): the first draft plan,
+    # approval and closure, and whether it was reopened (case_reopened_once, counted).
     cohort = (
         cases.filter(case_received_between(period.start, period.end))
         .order_by()
+        .values("pk", *names, "report__received_at")
         .annotate(
             plan_at=_first("draft_plan"),
             approved_at=_first("approve_plan"),
             closed_at_first=_first("approve_closure"),
-            reopened=case_reopened_once(),
+            reopened=Count("steps", filter=Q(steps__action="reopen")),
         )
-        .values(*names, "report__received_at", "plan_at", "approved_at", "closed_at_first", "reopened")
     )
     for r in cohort:
         received = r["report__received_at"]
@@ -261,17 +275,20 @@ def caseload_figures(
         into.days_to_approval += old.days_to_approval
         into.days_to_closure += old.days_to_closure
 
+    # The links of every row (`drill_down`), from parts encoded once: the list, each count's filters, the row's own.
+    list_url = reverse("cases:case_list")
+    filters = {what: urlencode(_drill_filters(what, period)) for what in COUNTS}
+
     def busiest(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:
-        for row in rows:
-            row.links = {what: drill_down(row.query, what, period) for what in COUNTS}
-        return sorted(rows, key=lambda r: (-r.open, -r.overdue, -r.received, r.name, r.key))
+        ordered = sorted(rows, key=lambda r: (-r.open, -r.overdue, -r.received, r.name, r.key))[:top]
+        for row in ordered:
+            own = urlencode(row.query)
+            row.links = {what: f"{list_url}?{own}&{extra}" for what, extra in filters.items()}
+        return ordered
 
-    return Caseload(period=period, communes=busiest(communes.values()), officers=busiest(officers.values()))
-
-
-def caseload_top(caseload: Caseload, n: int = TOP_ROWS) -> Caseload:
-    """The same figures, the `n` busiest communes and officers only (the home page's card)."""
-    return Caseload(period=caseload.period, communes=caseload.communes[:n], officers=caseload.officers[:n])
+    return Caseload(
+        period=period, communes=busiest(communes.values()), officers=busiest(officers.values()), computed_at=now
+    )
 
 
 # --- the spreadsheet ---------------------------------------------------------------------------------------------

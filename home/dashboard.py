@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import MAIN_FORMS, Case, CaseState, Sex
@@ -27,7 +28,7 @@ from childprotect.accounts.models import User
 from childprotect.accounts.policy import can_oversee_area
 from childprotect.places.models import AdminUnit
 from childprotect.places.selectors import successors_of
-from home.caseload import Caseload, caseload_figures, caseload_top, period_from
+from home.caseload import TOP_ROWS, Caseload, caseload_figures, period_from
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import ReferralFilters, referrals_list
 from reporting.indicators import AGE_GROUPS, _with_age_group
@@ -42,6 +43,8 @@ PENDING_SHOWN = 30
 MONTHS = 12
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 # --- the commune: cases by step, referrals waiting (what waits on the user: home/selectors.py) ------------------
@@ -142,7 +145,7 @@ class AreaView:
     pending: PendingReports | None
     charts: list[Chart]
     charts_at: dt.datetime  # when the charts' figures were counted (they are cached for a few minutes)
-    caseload: Caseload  # the busiest communes and officers, the last 12 months (home/caseload.py; 2 queries)
+    caseload: Caseload  # the busiest communes and officers, the last 12 months (home/caseload.py; cached)
 
     @property
     def chart_data(self) -> dict[str, Any]:
@@ -159,18 +162,22 @@ def pending_reports(user: User, today: dt.date) -> PendingReports | None:
         return None
     period = next_due_period(today)
     reports = PeriodicReport.objects.filter(unit=OuterRef("pk"), kind=period.kind, year=period.year)
-    expected = AdminUnit.objects.filter(Q(pk__in=staffed_units()) | Q(Exists(reports)), parent_id=user.unit_id)
-    missing = (
-        expected.exclude(Exists(reports.filter(status__in=FROZEN)))
+    # One query: every unit expected, with its report's status if it has one (the units right below: a province's
+    # communes, a few hundred at most); counted and sorted out here.
+    expected = (
+        AdminUnit.objects.filter(Q(pk__in=staffed_units()) | Q(Exists(reports)), parent_id=user.unit_id)
         .annotate(report_id=Subquery(reports.values("pk")[:1]), report_status=Subquery(reports.values("status")[:1]))
         .order_by("name", "pk")
+        .values("pk", "name", "report_id", "report_status")
     )
+    rows = list(expected)
+    missing = [r for r in rows if r["report_status"] not in FROZEN]
     labels = dict(PeriodicStatus.choices)
     units = [
         PendingUnit(r["pk"], r["name"], r["report_id"], str(labels.get(r["report_status"], _("Chưa lập báo cáo"))))
-        for r in missing.values("pk", "name", "report_id", "report_status")[:PENDING_SHOWN]
+        for r in missing[:PENDING_SHOWN]
     ]
-    return PendingReports(period=period, expected=expected.count(), missing=missing.count(), units=units)
+    return PendingReports(period=period, expected=len(rows), missing=len(missing), units=units)
 
 
 def _month_starts(today: dt.date) -> list[dt.date]:
@@ -227,6 +234,29 @@ def count_chart_figures(cases: QuerySet[Case], today: dt.date, now: dt.datetime)
     return ChartFigures(by_form, by_month, by_age, now)
 
 
+def _kept(key: str, count: Callable[[], T], kind: type[T], what: str) -> T:
+    """`count()`, kept in the cache under `key` for CHILDPROTECT_CHARTS_CACHE_SECONDS (0: counted on every view).
+
+    With the cache down (Redis in production), the figures are counted for this view and the page still opens.
+    """
+    seconds = settings.CHILDPROTECT_CHARTS_CACHE_SECONDS
+    figures = None
+    if seconds:
+        try:
+            figures = cache.get(key)
+        except Exception:
+            logger.warning("%s cache unreachable, figures counted for this view", what, exc_info=True)
+            seconds = 0
+    if not isinstance(figures, kind):
+        figures = count()
+        if seconds:
+            try:
+                cache.set(key, figures, seconds)
+            except Exception:
+                logger.warning("%s cache unreachable, figures not kept", what, exc_info=True)
+    return figures
+
+
 def chart_figures(user: User, cases: QuerySet[Case], today: dt.date, now: dt.datetime) -> ChartFigures:
     """The chart figures of the cases `user` reaches (`cases`), counted at most every CHILDPROTECT_CHARTS_CACHE_SECONDS.
 
@@ -235,23 +265,20 @@ def chart_figures(user: User, cases: QuerySet[Case], today: dt.date, now: dt.dat
     (cases.selectors.case_reach_key) is the same for every user who reaches the same cases, and only for them. The
     page says when they were counted. The counts a user acts on (by step, overdue, due soon) are never cached.
     """
-    seconds = settings.CHILDPROTECT_CHARTS_CACHE_SECONDS
     key = f"home:charts:v1:{case_reach_key(user)}:{today.isoformat()}"
-    figures = None
-    if seconds:
-        try:
-            figures = cache.get(key)
-        except Exception:  # the cache (Redis in production) is down: count them, the page still opens
-            logger.warning("chart cache unreachable, figures counted for this view", exc_info=True)
-            seconds = 0
-    if not isinstance(figures, ChartFigures):
-        figures = count_chart_figures(cases, today, now)
-        if seconds:
-            try:
-                cache.set(key, figures, seconds)
-            except Exception:
-                logger.warning("chart cache unreachable, figures not kept", exc_info=True)
-    return figures
+    return _kept(key, lambda: count_chart_figures(cases, today, now), ChartFigures, "chart")
+
+
+def caseload_card(user: User, cases: QuerySet[Case], today: dt.date, now: dt.datetime) -> Caseload:
+    """The caseload card's figures (the busiest communes and officers, the last 12 months), kept as the charts are.
+
+    They read every case received in a year with its steps (docs/benchmarks.md#the-supervisors-home-page), an
+    overview rather than a list to act on: kept under the reach, the day and the language (the period's name), they
+    say when they were counted. The caseload page (`/home/caseload/`) and its spreadsheet are counted on every view.
+    """
+    period = period_from(None, today)
+    key = f"home:caseload:v1:{case_reach_key(user)}:{today.isoformat()}:{period.key}:{translation.get_language()}"
+    return _kept(key, lambda: caseload_figures(user, now, period, cases, top=TOP_ROWS), Caseload, "caseload")
 
 
 def charts(figures: ChartFigures, today: dt.date) -> list[Chart]:
@@ -289,16 +316,18 @@ def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
     cases = cases_visible_to(user)  # the reach, computed once: every figure below counts inside it
     figures = chart_figures(user, cases, today, now)
     states = state_counts(cases, now)
-    rows = list(
+    # Every commune with cases, one row each (a province's: a few hundred at most): the busiest shown, all counted.
+    every = sorted(
         cases.order_by()
         .values("unit", "unit__name", "unit__list_version")
         .annotate(
             total=Count("pk"),
             open=Count("pk", filter=~Q(state=CaseState.CLOSED)),
             overdue=Count("pk", filter=case_overdue(now)),
-        )
-        .order_by("-open", "-overdue", "-total", "unit__name")[:TOP_COMMUNES]
+        ),
+        key=lambda r: (-r["open"], -r["overdue"], -r["total"], r["unit__name"], r["unit"]),
     )
+    rows = every[:TOP_COMMUNES]
     # An old-list commune's row is named after the commune that took it over, its old name kept (one query, only
     # when there is one; docs/law.md#the-2025-reform).
     current = settings.CHILDPROTECT_CURRENT_UNIT_LIST
@@ -319,9 +348,9 @@ def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
         overdue_cases=sum(r.overdue for r in states),
         overdue_referrals=referrals_list(user, ReferralFilters(overdue=True)).count(),
         communes=communes,
-        communes_with_cases=cases.order_by().values("unit").distinct().count(),
+        communes_with_cases=len(every),
         pending=pending_reports(user, today),
         charts=charts(figures, today),
         charts_at=figures.computed_at,
-        caseload=caseload_top(caseload_figures(user, now, period_from(None, today), cases)),
+        caseload=caseload_card(user, cases, today, now),
     )

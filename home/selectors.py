@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -190,3 +191,16 @@ def my_work(user: User) -> MyWork:
         total += count
     items.sort(key=lambda item: item.since)
     return MyWork(items, total)
+
+
+M = TypeVar("M", bound=Model)
+
+
+def first_and_count(qs: QuerySet[M], n: int) -> tuple[list[M], int]:
+    """The first `n` rows of `qs` and how many rows it has in all, in one query (each row carries the total, counted
+    over the whole set before the limit): a home page's card lists a few and says how many there are. Not for a
+    DISTINCT query, whose window would count the rows before they are made distinct."""
+    if qs.query.distinct:
+        raise ValueError("first_and_count counts rows before DISTINCT")
+    rows = list(qs.annotate(listed_total=Window(Count("pk")))[:n])
+    return rows, (rows[0].listed_total if rows else 0)

@@ -40,7 +40,7 @@ from childprotect.places.models import UnitLevel
 from childprotect.workdays.calendar import WorkCalendar
 from home import caseload, dashboard
 from home.saved_searches import saved_search_rows
-from home.selectors import my_work
+from home.selectors import first_and_count, my_work
 from referrals.selectors import referrals_to_take_over
 
 HOME_TEMPLATES: dict[str, str] = {
@@ -72,24 +72,24 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     }
     if can_handle_cases(user):
         inbox = inbox_for(user).prefetch_related("abuse_forms")
-        context["inbox"], context["inbox_count"] = inbox[:10], inbox.count()
+        context["inbox"], context["inbox_count"] = first_and_count(inbox, 10)
         # Everything due in the next 24 hours, not "today": a 12-hour limit from 16:50 ends at 04:50 tomorrow.
         hours = settings.CHILDPROTECT_DUE_SOON_HOURS
         due = deadlines_due_for(user, now + dt.timedelta(hours=hours))
-        context["due"], context["due_count"], context["due_hours"] = due[:15], due.count(), hours
+        (context["due"], context["due_count"]), context["due_hours"] = first_and_count(due, 15), hours
     if works_for_commune(user):
         context["states"] = [row for row in dashboard.state_counts(cases_visible_to(user), now) if row.total]
         waiting = dashboard.referrals_waiting(user).select_related("agency")
-        context["waiting"], context["waiting_count"] = waiting[:10], waiting.count()
+        context["waiting"], context["waiting_count"] = first_and_count(waiting, 10)
     if can_reassign_cases(user):
         # Open cases whose officer left (deactivated, or no longer an officer of the case's commune).
         departed = cases_to_reassign(user, departed=True)
-        context["departed"], context["departed_count"] = departed[:10], departed.count()
+        context["departed"], context["departed_count"] = first_and_count(departed, 10)
         # Their open referrals (they follow the case; drafts whose writer left) and reports still at intake.
         referrals = referrals_to_take_over(user)
-        context["departed_referrals"], context["departed_referrals_count"] = referrals[:10], referrals.count()
+        context["departed_referrals"], context["departed_referrals_count"] = first_and_count(referrals, 10)
         reports = reports_to_take_over(user)
-        context["departed_reports"], context["departed_reports_count"] = reports[:10], reports.count()
+        context["departed_reports"], context["departed_reports_count"] = first_and_count(reports, 10)
     if can_transfer_cases(user):
         # Requests of other communes to take a case, waiting for an answer from the user's communes.
         context["transfers_incoming"] = transfers_incoming_count(user)

@@ -9,9 +9,11 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from cases import selectors
 from cases.models import Case, CaseStep, Child, Deadline, Report, ReportAbuse
+from cases.selectors import case_officer_departed
 from cases.services.casework import deadlines_scan
 from childprotect.text import fold
 from referrals.models import Referral
@@ -49,6 +51,9 @@ def test_tiny_run_counts_and_shapes(cast, province):
     assert Case.objects.filter(next_due_at__isnull=False).exists()
     assert Case.objects.exclude(state="closed").exists()
     assert Referral.objects.count() >= 0
+    # Each case is worked by an active officer of its own commune: none waits to be handed over as if they had left.
+    assert not Case.objects.filter(case_officer_departed()).exists()
+    assert Case.objects.exclude(officer__unit=F("unit")).count() == 0
 
 
 def test_top_up_is_idempotent(cast):

@@ -21,7 +21,7 @@ from cases.services import report_attach_child
 from childprotect.accounts.models import Role
 from childprotect.audit.models import AuditEntry
 from childprotect.places.models import AdminUnit, UnitLevel
-from home.caseload import COUNTS, period_from
+from home.caseload import COUNTS, drill_down, period_from
 from tests.factories import UserFactory
 from tests.support.builders import act, walk
 from tests.support.clock import NOW
@@ -98,6 +98,7 @@ def test_every_count_links_to_exactly_the_cases_counted(client, supervisor, case
     checked = 0
     for row in [*caseload.communes, *caseload.officers]:
         for what in COUNTS:
+            assert row.links[what] == drill_down(row.query, what, caseload.period)  # built from parts, the same URL
             ids, count = listed(client, row.links[what])
             assert count == getattr(row, what), (row.name, what, row.links[what])
             assert len(ids) == count
@@ -264,3 +265,46 @@ def test_an_old_commune_taken_over_whole_counts_in_its_successors_row_and_a_spli
     for row in caseload.communes:
         for what in COUNTS:
             assert listed(client, row.links[what])[1] == getattr(row, what), (row.name, what)
+
+
+def test_the_home_card_is_kept_a_few_minutes_and_says_when_the_page_is_live(
+    client, supervisor, officer_a, case_in, caseload_world, clock, settings
+):
+    """The card reads a year of cases with their steps: kept like the charts, under the reach and the day, and it
+    says when it was counted; the caseload page counts on every view."""
+    client.force_login(supervisor)
+    first = client.get(reverse("home"))
+    card = first.context["caseload"]
+    assert card.computed_at == NOW and "Số liệu lúc 09:00" in first.content.decode()
+    a_open = card.communes[0].open
+
+    clock.shift(dt.timedelta(minutes=2))
+    case_in(officer_a, "Giang", 0)
+    again = client.get(reverse("home")).context["caseload"]
+    assert again.computed_at == NOW and again.communes[0].open == a_open  # the card as counted at 09:00
+    assert figures(client, supervisor)[0].communes[0].open == a_open + 1  # the page: now
+
+    clock.shift(dt.timedelta(seconds=settings.CHILDPROTECT_CHARTS_CACHE_SECONDS))
+    later = client.get(reverse("home"))
+    assert later.context["caseload"].communes[0].open == a_open + 1
+    assert "Số liệu lúc 09:07" in later.content.decode()
+
+
+def test_the_kept_card_of_one_province_is_never_shown_in_another(client, supervisor, officer_x, caseload_world):
+    far = officer_x.unit.parent
+    client.force_login(UserFactory(username="supervisor_far", role=Role.SUPERVISOR, unit=far))
+    theirs = client.get(reverse("home")).context["caseload"]  # counted first, kept under their province
+    assert [r.key for r in theirs.communes] == [officer_x.unit_id]
+    client.force_login(supervisor)
+    ours = client.get(reverse("home")).context["caseload"]
+    assert [r.name for r in ours.communes] == ["Phường Hạc Thành", "Phường Hàm Rồng"]
+
+
+def test_the_card_is_counted_on_every_view_when_the_cache_time_is_0(
+    client, supervisor, officer_a, case_in, caseload_world, settings
+):
+    settings.CHILDPROTECT_CHARTS_CACHE_SECONDS = 0
+    client.force_login(supervisor)
+    before = client.get(reverse("home")).context["caseload"].communes[0].open
+    case_in(officer_a, "Giang", 0)
+    assert client.get(reverse("home")).context["caseload"].communes[0].open == before + 1

@@ -109,17 +109,20 @@ def _figure(w: Area, code: str, dim: str = "") -> str:
 # cases list reads the open flags of its page's cases (one query) and, for those who may reassign, the officers in
 # reach for the bulk bar (one query). The case page reads the case's open flags (one query).
 PAGES = [
-    # The list of deadlines due soon: the deadlines, then the cases of the rows shown with their children (one query).
-    # The chair and the supervisor count the open cases, the open referrals and the reports at intake of people who
-    # left (3 counts; the supervisor reads the reach for each). Commune staff and supervisors count the transfer
-    # requests waiting for their answer (one query).
-    Page("home", "officer_a", lambda w: reverse("home"), 24),
-    Page("home", "chair_a", lambda w: reverse("home"), 27),
-    # The supervisor's charts (3 queries) come from the cache for a few minutes after they were counted. Supervisors
-    # and administrators also read the heartbeats, for the banner of a stopped deadline scan (one query). The caseload
-    # card: the open cases by commune and officer, the cases received in the last 12 months (2 queries, never cached).
-    Page("home", "supervisor", lambda w: reverse("home"), 31),
-    Page("home, charts counted", "supervisor", lambda w: reverse("home"), 34, cached=False),
+    # Each short list of the home pages (the inbox, the deadlines due soon, the referrals waiting, the work of people
+    # who left) is one query: its first rows, each carrying the list's total (home.selectors.first_and_count). The
+    # list of deadlines due soon: the deadlines, then the cases of the rows shown with their children (one query).
+    # The chair and the supervisor list the open cases, the open referrals and the reports at intake of people who
+    # left (3 queries). Commune staff and supervisors count the transfer requests waiting for their answer (one query).
+    Page("home", "officer_a", lambda w: reverse("home"), 21),
+    Page("home", "chair_a", lambda w: reverse("home"), 24),
+    # The supervisor's charts (3 queries) and caseload card (the open cases by commune and officer, the cases received
+    # in the last 12 months: 2 queries) come from the cache for a few minutes after they were counted. Supervisors and
+    # administrators also read the heartbeats, for the banner of a stopped deadline scan (one query). The communes
+    # below that have not sent the next report: one query, the communes expected with their report's status. The
+    # communes with cases: one query, every one of them with its counts (the busiest 15 shown, all counted).
+    Page("home", "supervisor", lambda w: reverse("home"), 24),
+    Page("home, charts counted", "supervisor", lambda w: reverse("home"), 29, cached=False),
     # The caseload page: what every page reads, the reach (an administrator reaches everything: fewer) and the figures'
     # two queries (home/caseload.py), whatever the number of communes, officers and cases.
     Page("caseload", "supervisor", lambda w: reverse("caseload"), 7),

@@ -11,7 +11,8 @@ abuse, environment), a timeline of workflow steps up to its state (statutory ste
 and a review when it got that far, the open deadline of its state (due dates around now), the reminders an hourly
 scan would already have sent, and for some cases a referral to an agency of the province with its outcome. A few
 reports per hundred cases are new and still in the communes' inboxes. Dates are spread over --years years up to now;
-open cases are mostly recent. Rows are written with bulk inserts in batches (no save() per row), then ANALYZE.
+open cases are mostly recent. Each commune has an officer and a chair who work its cases (generated, with no password,
+where it has no account of its own). Rows are written with bulk inserts in batches (no save() per row), then ANALYZE.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from array import array
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
@@ -156,11 +158,12 @@ class Command(BaseCommand):
         self.ethnicities = [t.pk for t in ethnicities]
         if not self.channels:
             raise CommandError("Thiếu danh mục kênh tiếp nhận (migrate).")
-        # Who works on the cases of a commune: its officer and chair where the commune has accounts, else the admin.
+        # Who works on the cases of a commune: its officer and chair, as in every commune that uses the system. A
+        # commune without them gets a generated pair (no password: nobody signs in as them), else the cases' officer
+        # would be someone not of the commune, and every open case would wait to be handed over ("departed").
         self.officer: dict[int, User] = {}
         self.chair: dict[int, User] = {}
-        for user in User.objects.filter(unit__in=scope, is_active=True, role__in=COMMUNE_STAFF):
-            (self.officer if user.role == Role.COMMUNE_OFFICER else self.chair).setdefault(user.unit_id or 0, user)
+        self._staff(scope)
 
         self.stdout.write(
             f"{connection.vendor}: {len(self.communes)} xã/phường; có {have_children:,} trẻ em, {have_cases:,} hồ sơ"
@@ -450,6 +453,33 @@ class Command(BaseCommand):
             "nhắc việc đã gửi": len(reminders),
             "chuyển tuyến": len(referrals),
         }
+
+    def _staff(self, scope: list[int]) -> None:
+        """An active officer and chair of each commune in `scope`: those it has, a generated one where it has none."""
+        for user in User.objects.filter(unit__in=scope, is_active=True, role__in=COMMUNE_STAFF).order_by("pk"):
+            (self.officer if user.role == Role.COMMUNE_OFFICER else self.chair).setdefault(user.unit_id or 0, user)
+        names = dict(AdminUnit.objects.filter(pk__in=scope).values_list("pk", "name"))
+        password = make_password(None)  # unusable
+        made = [
+            User(
+                username=f"seed-{prefix}-{unit}",
+                role=role,
+                unit_id=unit,
+                full_name=f"{label} {names[unit]}",
+                password=password,
+            )
+            for role, prefix, label, have in (
+                (Role.COMMUNE_OFFICER, "cb", "Cán bộ", self.officer),
+                (Role.COMMUNE_CHAIR, "ct", "Chủ tịch", self.chair),
+            )
+            for unit in scope
+            if unit not in have
+        ]
+        User.objects.bulk_create(made, batch_size=5000, ignore_conflicts=True)
+        for user in User.objects.filter(username__startswith="seed-", unit__in=scope, is_active=True):
+            (self.officer if user.role == Role.COMMUNE_OFFICER else self.chair).setdefault(user.unit_id or 0, user)
+        if made:
+            self.stdout.write(f"  {len(made):,} tài khoản cán bộ, chủ tịch xã/phường (không mật khẩu)")
 
     def _referral(self, case: Case, p: dict[str, Any], after: dt.datetime, officer: User) -> Referral | None:
         rng, now = self.rng, self.now
