@@ -145,7 +145,8 @@ class AreaView:
     pending: PendingReports | None
     charts: list[Chart]
     charts_at: dt.datetime  # when the charts' figures were counted (they are cached for a few minutes)
-    caseload: Caseload  # the busiest communes and officers, the last 12 months (home/caseload.py; cached)
+    figures_at: dt.datetime  # when the communes' rows and the caseload card were counted (`area_figures`)
+    caseload: Caseload  # the busiest communes and officers, the last 12 months (home/caseload.py; `area_figures`)
 
     @property
     def chart_data(self) -> dict[str, Any]:
@@ -269,18 +270,6 @@ def chart_figures(user: User, cases: QuerySet[Case], today: dt.date, now: dt.dat
     return _kept(key, lambda: count_chart_figures(cases, today, now), ChartFigures, "chart")
 
 
-def caseload_card(user: User, cases: QuerySet[Case], today: dt.date, now: dt.datetime) -> Caseload:
-    """The caseload card's figures (the busiest communes and officers, the last 12 months), kept as the charts are.
-
-    They read every case received in a year with its steps (docs/benchmarks.md#the-supervisors-home-page), an
-    overview rather than a list to act on: kept under the reach, the day and the language (the period's name), they
-    say when they were counted. The caseload page (`/home/caseload/`) and its spreadsheet are counted on every view.
-    """
-    period = period_from(None, today)
-    key = f"home:caseload:v1:{case_reach_key(user)}:{today.isoformat()}:{period.key}:{translation.get_language()}"
-    return _kept(key, lambda: caseload_figures(user, now, period, cases, top=TOP_ROWS), Caseload, "caseload")
-
-
 def charts(figures: ChartFigures, today: dt.date) -> list[Chart]:
     """Cases by form of abuse, by month of receipt (the last 12 months), children by age group and sex."""
     forms = Chart(
@@ -311,12 +300,18 @@ def charts(figures: ChartFigures, today: dt.date) -> list[Chart]:
     return [forms, ages, received]
 
 
-def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
-    """The supervisor's view of the area: a fixed number of queries, whatever the number of cases."""
-    cases = cases_visible_to(user)  # the reach, computed once: every figure below counts inside it
-    figures = chart_figures(user, cases, today, now)
-    states = state_counts(cases, now)
-    # Every commune with cases, one row each (a province's: a few hundred at most): the busiest shown, all counted.
+@dataclass(frozen=True)
+class CommuneFigures:
+    """The busiest communes (open, overdue, all cases) and how many communes have cases, as counted at `computed_at`."""
+
+    rows: list[CommuneRow]
+    with_cases: int
+    computed_at: dt.datetime
+
+
+def count_commune_figures(cases: QuerySet[Case], now: dt.datetime) -> CommuneFigures:
+    """Every commune with cases, one row each (a province's: a few hundred at most): the busiest shown, all counted
+    (one query; a second names an old-list commune after the one that took it over, only when there is one)."""
     every = sorted(
         cases.order_by()
         .values("unit", "unit__name", "unit__list_version")
@@ -328,11 +323,11 @@ def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
         key=lambda r: (-r["open"], -r["overdue"], -r["total"], r["unit__name"], r["unit"]),
     )
     rows = every[:TOP_COMMUNES]
-    # An old-list commune's row is named after the commune that took it over, its old name kept (one query, only
-    # when there is one; docs/law.md#the-2025-reform).
+    # An old-list commune's row is named after the commune that took it over, its old name kept
+    # (docs/law.md#the-2025-reform).
     current = settings.CHILDPROTECT_CURRENT_UNIT_LIST
     successors = successors_of(r["unit"] for r in rows if r["unit__list_version"] != current)
-    communes = [
+    shown = [
         CommuneRow(
             r["unit"],
             successors[r["unit"]].label() if r["unit"] in successors else r["unit__name"],
@@ -342,15 +337,53 @@ def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
         )
         for r in rows
     ]
+    return CommuneFigures(shown, len(every), now)
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    """The area view's tables by commune and officer: the busiest communes, and the caseload card (the busiest
+    communes and officers, the last 12 months), counted together at `computed_at`."""
+
+    communes: CommuneFigures
+    caseload: Caseload
+    computed_at: dt.datetime
+
+
+def area_figures(user: User, cases: QuerySet[Case], today: dt.date, now: dt.datetime) -> AreaFigures:
+    """The tables by commune and by officer, kept as the charts are.
+
+    They read every case in reach grouped by commune and officer, and every case received in a year with its steps
+    (docs/benchmarks.md#the-supervisors-home-page): an overview, not a list to act on. Kept together under the reach,
+    the day and the language (the period's name), the two tables show the same moment, and the page says which. The
+    area's totals by step and overdue, above them, are live; so are the caseload page (`/home/caseload/`) and its
+    spreadsheet.
+    """
+    key = f"home:area:v1:{case_reach_key(user)}:{today.isoformat()}:{translation.get_language()}"
+
+    def count() -> AreaFigures:
+        caseload = caseload_figures(user, now, period_from(None, today), cases, top=TOP_ROWS)
+        return AreaFigures(count_commune_figures(cases, now), caseload, now)
+
+    return _kept(key, count, AreaFigures, "area")
+
+
+def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
+    """The supervisor's view of the area: a fixed number of queries, whatever the number of cases."""
+    cases = cases_visible_to(user)  # the reach, computed once: every figure below counts inside it
+    figures = chart_figures(user, cases, today, now)
+    states = state_counts(cases, now)
+    kept = area_figures(user, cases, today, now)
     return AreaView(
         states=states,
         open_cases=sum(r.total for r in states if r.state != CaseState.CLOSED),
         overdue_cases=sum(r.overdue for r in states),
         overdue_referrals=referrals_list(user, ReferralFilters(overdue=True)).count(),
-        communes=communes,
-        communes_with_cases=len(every),
+        communes=kept.communes.rows,
+        communes_with_cases=kept.communes.with_cases,
+        figures_at=kept.computed_at,
         pending=pending_reports(user, today),
         charts=charts(figures, today),
         charts_at=figures.computed_at,
-        caseload=caseload_card(user, cases, today, now),
+        caseload=kept.caseload,
     )

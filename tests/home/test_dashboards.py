@@ -477,6 +477,9 @@ def test_the_charts_are_counted_at_most_every_few_minutes_and_say_when_while_the
     assert again.context["area"].charts_at == counted_at and "Số liệu lúc 09:00" in content
     assert chart_numbers(again) == chart_numbers(first)  # the figures counted at 09:00
     view = again.context["area"]
+    # The communes' rows, counted with the caseload card, as at 09:00 too (the two tables show the same moment).
+    assert view.communes == first.context["area"].communes and view.figures_at == counted_at
+    assert "communes-at" in content and content.count("Số liệu lúc 09:00") == 3  # communes, caseload card, charts
     assert sum(row.total for row in view.states) == 6  # the work counts are live: the new case is there
     assert view.overdue_cases == first.context["area"].overdue_cases + 1
     soon = timezone.now() + dt.timedelta(hours=24)
@@ -487,6 +490,7 @@ def test_the_charts_are_counted_at_most_every_few_minutes_and_say_when_while_the
     clock.shift(dt.timedelta(seconds=settings.CHILDPROTECT_CHARTS_CACHE_SECONDS))
     later, content = page(client, supervisor)
     assert later.context["area"].charts_at == counted_at + dt.timedelta(minutes=2, seconds=300)
+    assert sum(row.total for row in later.context["area"].communes) == 6  # counted again: the new case is there
     assert "Số liệu lúc 09:07" in content
     assert chart_numbers(later)["forms"][0] == 4
 
