@@ -476,6 +476,16 @@ def case_filter_problems(query: Any) -> list[str]:
     return [str(p) for p in problems]
 
 
+class CaseFlagForm(StyledForm):
+    """A flag on one case (the case page): its kind and a note, as of the version of the case the page showed."""
+
+    kind = forms.ChoiceField(label=_("Loại đánh dấu"), choices=FlagKind.choices)
+    note = forms.CharField(
+        label=_("Ghi chú"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class CaseBulkForm(StyledForm):
     """The cases list's bulk bar: the cases ticked on the page (or all of the page's), the action and what it needs
     (the new officer for a reassignment, the kind and note of a flag)."""

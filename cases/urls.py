@@ -45,6 +45,7 @@ urlpatterns = [
     path("cases/<id:pk>/comment/", views.case_comment, name="case_comment"),
     path("cases/<id:pk>/links/", link_views.case_link, name="case_link"),
     path("cases/<id:pk>/links/end/", link_views.case_unlink, name="case_unlink"),
+    path("cases/<id:pk>/flags/", views.case_flag, name="case_flag"),
     path("cases/<id:pk>/flags/clear/", views.case_unflag, name="case_unflag"),
     path("cases/<id:pk>/forms/<str:form>.pdf", pdf_views.case_form_pdf, name="case_form_pdf"),
     path("cases/<id:pk>/decisions/<str:kind>.pdf", decision_views.case_decision_pdf, name="case_decision_pdf"),

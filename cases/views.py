@@ -44,6 +44,7 @@ from .documents import kinds_for_step
 from .extensions import case_page_parts, partner_case_url
 from .forms import (
     CarerFormSet,
+    CaseFlagForm,
     ChildEditForm,
     ChildFilterForm,
     ChildForm,
@@ -467,6 +468,7 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "now": timezone.now(),
             "flags": case.flags.filter(cleared_at__isnull=True).select_related("created_by"),
             "can_flag": can_flag_cases(request.user),
+            "flag_form": CaseFlagForm(initial={"version": case.version}) if can_flag_cases(request.user) else None,
         },
     )
 
@@ -492,6 +494,28 @@ def _links_part(request: AuthenticatedRequest, case: Case) -> dict[str, Any]:
         "link_form": CaseLinkForm(initial=initial) if may_link else None,
         "link_suggestions": selectors.case_link_suggestions(user, case) if may_link else [],
     }
+
+
+@login_required
+@require_POST
+def case_flag(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Flag the case for attention, with a note (the chair of its commune, a supervisor above it): one open flag of
+    each kind; a case changed since the page was opened is refused as stale."""
+    case = selectors.case_get_for(request.user, pk)
+    if not can_flag_cases(request.user):
+        raise PermissionDenied(_("Vai trò của bạn không đánh dấu hồ sơ."))
+    form = CaseFlagForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Chưa đánh dấu: hãy chọn loại đánh dấu (ghi chú tối đa 1000 ký tự)."))
+        return redirect("cases:case_detail", pk=case.pk)
+    data = form.cleaned_data
+    try:
+        services.case_flag(actor=request.user, case=case, kind=data["kind"], note=data["note"], version=data["version"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Đã đánh dấu “%(kind)s”.") % {"kind": FlagKind(data["kind"]).label})
+    return redirect("cases:case_detail", pk=case.pk)
 
 
 @login_required

@@ -63,6 +63,13 @@ def test_a_supervisor_reassigns_a_departed_officers_cases_from_a_saved_search(jo
     card.get_by_role("link", name=SAVED).click()
     expect(main).to_contain_text(f"{len(departed)} hồ sơ")
     main.get_by_label("Chọn tất cả trên trang").check()
+    boxes = main.locator('#bulk-form input[name="cases"]')
+    expect(boxes).to_have_count(len(departed))
+    for i in range(len(departed)):  # every case of the page ticked where the user sees it
+        expect(boxes.nth(i)).to_be_checked()
+    boxes.first.uncheck()
+    expect(main.get_by_label("Chọn tất cả trên trang")).not_to_be_checked()
+    main.get_by_label("Chọn tất cả trên trang").check()
     main.get_by_label("Thao tác", exact=True).select_option("reassign")
     main.get_by_label("Cán bộ phụ trách mới").select_option(str(successor.pk))
     main.get_by_label("Lý do giao lại").fill("Chị Hoà đã chuyển công tác.")

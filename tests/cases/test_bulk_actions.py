@@ -148,3 +148,36 @@ def test_the_list_filters_on_the_officer_in_charge(client, new_case, supervisor,
     client.force_login(supervisor)
     listed = html(client.get(LIST, {"officer": officer_a2.pk}))
     assert str(mine) in listed and str(theirs) not in listed
+
+
+def test_the_case_page_flags_one_case_with_a_note_audited_and_refuses_bad_or_stale_input(
+    client, new_case, supervisor, chair_a, officer_a
+):
+    case = new_case()
+    client.force_login(officer_a)
+    assert 'id="flag-case"' not in html(client.get(f"/cases/{case.pk}/"))  # an officer may not flag
+    assert client.post(f"/cases/{case.pk}/flags/", {"kind": "attention", "version": case.version}).status_code == 403
+
+    client.force_login(chair_a)
+    page = html(client.get(f"/cases/{case.pk}/"))
+    assert 'id="flag-case"' in page and f'name="version" value="{case.version}"' in page
+    before = (snapshot(case), CaseFlag.objects.count(), AuditEntry.objects.filter(action="case.flag").count())
+    text = html(client.post(f"/cases/{case.pk}/flags/", {"kind": "bogus", "version": case.version}, follow=True))
+    assert "Chưa đánh dấu: hãy chọn loại đánh dấu" in text
+    text = html(
+        client.post(f"/cases/{case.pk}/flags/", {"kind": "attention", "version": case.version - 1}, follow=True)
+    )
+    assert "Hồ sơ đã được người khác cập nhật" in text
+    assert (snapshot(case), CaseFlag.objects.count(), AuditEntry.objects.filter(action="case.flag").count()) == before
+
+    done = client.post(
+        f"/cases/{case.pk}/flags/",
+        {"kind": "attention", "note": "Gọi lại gia đình", "version": case.version},
+        follow=True,
+    )
+    assert "Đã đánh dấu “Cần chú ý”." in html(done) and "Gọi lại gia đình" in html(done)
+    flag = CaseFlag.objects.get(case=case)
+    assert (flag.kind, flag.note, flag.created_by, flag.cleared_at) == ("attention", "Gọi lại gia đình", chair_a, None)
+    assert AuditEntry.objects.filter(action="case.flag", object_id=str(case.pk), actor=chair_a).count() == 1
+    again = client.post(f"/cases/{case.pk}/flags/", {"kind": "attention", "version": case.version}, follow=True)
+    assert "Hồ sơ đã mang đánh dấu này." in html(again) and CaseFlag.objects.filter(case=case).count() == 1

@@ -419,7 +419,11 @@ RULES: dict[str, Rule] = {
     # tests/cases/test_case_links.py.
     "cases:case_link": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
     "cases:case_unlink": Rule(get=each(405), post=each(302), post_only=True, targets=CASE_TARGETS),
-    # Clearing a flag: the chair's and the supervisor's (an empty POST goes back to the case with an error).
+    # Flagging a case and clearing a flag: the chair's and the supervisor's (an empty POST goes back to the case with
+    # an error).
+    "cases:case_flag": Rule(
+        get=each(405), post=each(403, chair_a=302, supervisor=302), post_only=True, targets=CASE_TARGETS
+    ),
     "cases:case_unflag": Rule(
         get=each(405), post=each(403, chair_a=302, supervisor=302), post_only=True, targets=CASE_TARGETS
     ),
@@ -619,6 +623,7 @@ STEP_RULES: dict[str, Rule] = {
 # pages any more (its lists, its transfers page, the report).
 MOVED_CASE_RULES = (
     "cases:case_detail",
+    "cases:case_flag",
     "cases:case_unflag",
     "cases:case_act",
     "cases:case_comment",
