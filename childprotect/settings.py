@@ -469,8 +469,9 @@ CHILDPROTECT_SEPARATION_EXTENSION_MAX_DAYS = env.int("CHILDPROTECT_SEPARATION_EX
 CHILDPROTECT_REMIND_HOURS_BEFORE = env.int("CHILDPROTECT_REMIND_HOURS_BEFORE", default=2)
 # Home pages: deadlines falling due within this many hours are listed as "due soon", with a countdown.
 CHILDPROTECT_DUE_SOON_HOURS = env.int("CHILDPROTECT_DUE_SOON_HOURS", default=24)
-# The supervisor's charts (cases by form, month, age group and sex) are counted at most this often per area, kept in the
-# cache (CACHES), and the page says when they were counted; 0 counts them on every view. Counts of work are live.
+# The supervisor's charts (cases by form, month, age group and sex), table of communes and caseload card are counted at
+# most this often per area, kept in the cache (CACHES), and the page says when they were counted; 0 counts them on every
+# view. Counts of work are live.
 CHILDPROTECT_CHARTS_CACHE_SECONDS = env.int("CHILDPROTECT_CHARTS_CACHE_SECONDS", default=300)
 # Referrals (docs/law.md#referrals): defaults used when no response rule is set for an agency type (admin: Thời hạn
 # phản hồi chuyển tuyến), and how long the agency keeps its view of the case after completing a referral.

@@ -24,7 +24,17 @@ from cases.services import case_act
 from childprotect.accounts.models import User
 from childprotect.places.models import AdminUnit
 
-from .field import database_exists, field_context, open_field, raw_holds, raw_idb, set_up_pin, store_call, unlock
+from .field import (
+    database_exists,
+    field_context,
+    log_in_phone,
+    open_field,
+    raw_holds,
+    raw_idb,
+    set_up_pin,
+    store_call,
+    unlock,
+)
 from .journey import SCREENS, case_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -390,4 +400,25 @@ def test_refusals_access_lost_a_deactivated_account_and_the_logout(phone, live_s
     page.locator("#logout").click()
     page.wait_for_url("**/accounts/login/**")
     assert not database_exists(page) or store_call(page, "return await store.state();") == "empty"
+    assert not page.errors
+
+
+def test_another_account_signed_in_on_the_phone_sends_nothing_of_the_first(phone, live_server, world):
+    """The device's store is officer A's; another officer signs in on the same browser without logging out (the
+    session cookie gone, nothing wiped): the sync names both accounts and sends nothing."""
+    page = phone
+    go_offline(page)
+    register_child(page, "Vàng Thị Dính", "2017-09-03")
+    page.goto("about:blank")  # the app closed first: back online, it would sync by itself
+    page.context.set_offline(False)
+    page.context.clear_cookies()
+    log_in_phone(page, live_server.url, "officer_b", world.password)
+    page.goto(live_server.url.rstrip("/") + "/field/")
+    unlock(page)
+    sync_now(page, "Máy này đang giữ dữ liệu của tài khoản officer_a")
+    expect(page.locator("#app-flash")).to_contain_text("đăng nhập bằng tài khoản officer_b")
+    shot(page, "owner-mismatch")
+    expect(item(page, "Đăng ký trẻ em")).to_have_attribute("data-status", "pending")
+    assert store_call(page, "return (await store.meta()).pending;") == 1
+    assert not Child.objects.filter(full_name="Vàng Thị Dính").exists()
     assert not page.errors
