@@ -85,6 +85,7 @@ def test_when_beat_stops_readyz_is_degraded_the_banner_shows_and_the_administrat
         worker = WorkerProcess(queue, tmp_path / "worker.log", health)
         try:
             worker.wait_ready()
+            beat.wait_sending()
             beats = Heartbeat.objects.filter(kind__in=[Component.BEAT, Component.SCAN, Component.WORKER])
             assert wait_for(lambda: beats.count() == 3, 60), f"{worker.text()}\n{beat.text()}"
             assert wait_for(lambda: Heartbeat.objects.filter(kind=Component.QUEUE, name=queue).exists(), 30)
@@ -132,6 +133,7 @@ def test_when_the_last_worker_dies_beat_emails_the_administrator_once(queue, tmp
         worker = WorkerProcess(queue, tmp_path / "worker.log", health)
         try:
             worker.wait_ready()
+            beat.wait_sending()
             assert wait_for(lambda: Heartbeat.objects.filter(kind=Component.SCAN).exists(), 60), worker.text()
             assert readyz(client) == "ok"
 

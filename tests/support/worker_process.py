@@ -175,6 +175,12 @@ class BeatProcess:
     def text(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def wait_sending(self, timeout: float = 120) -> None:
+        """Until beat has sent its first task: on a loaded machine it took 50 s to start, so a test's waits for what
+        its tasks do count from here, not from its launch."""
+        if not wait_for(lambda: "Sending due task" in self.text(), timeout):
+            raise AssertionError(f"celery beat sent nothing in {timeout:.0f} s:\n{self.text()}")
+
     def stop(self) -> None:
         """Beat stops (a crash, a node lost): SIGKILL, nothing is said to anyone."""
         if self.process.poll() is None:
