@@ -302,10 +302,11 @@ def charts(figures: ChartFigures, today: dt.date) -> list[Chart]:
 
 @dataclass(frozen=True)
 class CommuneFigures:
-    """The busiest communes (open, overdue, all cases) and how many communes have cases."""
+    """The busiest communes (open, overdue, all cases) and how many communes have cases, as counted at `computed_at`."""
 
     rows: list[CommuneRow]
     with_cases: int
+    computed_at: dt.datetime
 
 
 def count_commune_figures(cases: QuerySet[Case], now: dt.datetime) -> CommuneFigures:
@@ -336,16 +337,17 @@ def count_commune_figures(cases: QuerySet[Case], now: dt.datetime) -> CommuneFig
         )
         for r in rows
     ]
-    return CommuneFigures(shown, len(every))
+    return CommuneFigures(shown, len(every), now)
 
 
 @dataclass(frozen=True)
 class AreaFigures:
     """The area view's tables by commune and officer: the busiest communes, and the caseload card (the busiest
-    communes and officers, the last 12 months), counted together (at `caseload.computed_at`)."""
+    communes and officers, the last 12 months), counted together at `computed_at`."""
 
     communes: CommuneFigures
     caseload: Caseload
+    computed_at: dt.datetime
 
 
 def area_figures(user: User, cases: QuerySet[Case], today: dt.date, now: dt.datetime) -> AreaFigures:
@@ -361,7 +363,7 @@ def area_figures(user: User, cases: QuerySet[Case], today: dt.date, now: dt.date
 
     def count() -> AreaFigures:
         caseload = caseload_figures(user, now, period_from(None, today), cases, top=TOP_ROWS)
-        return AreaFigures(count_commune_figures(cases, now), caseload)
+        return AreaFigures(count_commune_figures(cases, now), caseload, now)
 
     return _kept(key, count, AreaFigures, "area")
 
@@ -379,7 +381,7 @@ def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
         overdue_referrals=referrals_list(user, ReferralFilters(overdue=True)).count(),
         communes=kept.communes.rows,
         communes_with_cases=kept.communes.with_cases,
-        figures_at=kept.caseload.computed_at,
+        figures_at=kept.computed_at,
         pending=pending_reports(user, today),
         charts=charts(figures, today),
         charts_at=figures.computed_at,
