@@ -66,6 +66,11 @@ class HealthTimer(bootsteps.StartStopStep):
         if self.thread is not None:
             self.thread.join(5)
 
+    # A cold shutdown (SIGQUIT, a second Ctrl-C, celery.contrib.testing's workers) calls `terminate`, whose default
+    # does nothing for a step without `obj`: the thread would go on beating for a dead worker in a process that lives
+    # on (tests/health/test_health_timer.py).
+    terminate = stop
+
 
 def beat_timer_start(sender: Any = None, **kwargs: Any) -> None:
     """On `beat_init`: beat's own thread checks the alarms every tick (it lives as long as the beat process)."""
