@@ -6,6 +6,7 @@ what the device holds in the clear)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from playwright.sync_api import expect
@@ -40,6 +41,15 @@ def log_in_phone(page: Any, base_url: str, username: str, password: str) -> None
     page.get_by_label("Mật khẩu").fill(password)
     page.locator("main").get_by_role("button", name="Đăng nhập").click()
     expect(page).to_have_url(base + "/")
+
+
+def open_menu(page: Any) -> Any:
+    """At phone width, unfold the web's menu and wait for the end of its animation (Bootstrap's `collapsing`, then
+    `collapse show`): a click while it unfolds lands where the button was a moment before. Returns the navbar."""
+    navbar = page.get_by_label("Điều hướng chính")
+    navbar.get_by_role("button", name="Mở menu").click()
+    expect(page.locator("#nav-main")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
+    return navbar
 
 
 def open_field(page: Any, base_url: str, username: str, password: str) -> None:

@@ -26,6 +26,7 @@ from .field import (
     flip_record_byte,
     log_in_phone,
     open_field,
+    open_menu,
     raw_holds,
     raw_idb,
     set_up_pin,
@@ -321,8 +322,7 @@ def test_the_web_logout_form_warns_of_unsent_field_items(phone, live_server):
     set_up_pin(page)
     store_call(page, "await store.setPending(3);")
     page.goto(base(live_server) + "/")
-    navbar = page.get_by_label("Điều hướng chính")
-    navbar.get_by_role("button", name="Mở menu").click()
+    navbar = open_menu(page)
     logout = navbar.get_by_role("button", name="Đăng xuất")
     question = answer_dialog(page, logout.click, accept=False)
     assert "còn 3 mục chưa gửi lên" in question
@@ -345,8 +345,7 @@ def test_the_web_logout_form_never_creates_the_store(chromium, live_server, worl
         dialog.dismiss()
 
     page.on("dialog", refuse)
-    navbar = page.get_by_label("Điều hướng chính")
-    navbar.get_by_role("button", name="Mở menu").click()
+    navbar = open_menu(page)
     expect(navbar.get_by_role("link", name="Ứng dụng ngoại tuyến")).to_have_attribute("href", "/field/")
     navbar.get_by_role("button", name="Đăng xuất").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
