@@ -302,11 +302,10 @@ def charts(figures: ChartFigures, today: dt.date) -> list[Chart]:
 
 @dataclass(frozen=True)
 class CommuneFigures:
-    """The busiest communes (open, overdue, all cases) and how many communes have cases, as counted at `computed_at`."""
+    """The busiest communes (open, overdue, all cases) and how many communes have cases."""
 
     rows: list[CommuneRow]
     with_cases: int
-    computed_at: dt.datetime
 
 
 def count_commune_figures(cases: QuerySet[Case], now: dt.datetime) -> CommuneFigures:
@@ -337,17 +336,16 @@ def count_commune_figures(cases: QuerySet[Case], now: dt.datetime) -> CommuneFig
         )
         for r in rows
     ]
-    return CommuneFigures(shown, len(every), now)
+    return CommuneFigures(shown, len(every))
 
 
 @dataclass(frozen=True)
 class AreaFigures:
     """The area view's tables by commune and officer: the busiest communes, and the caseload card (the busiest
-    communes and officers, the last 12 months), counted together at `computed_at`."""
+    communes and officers, the last 12 months), counted together (at `caseload.computed_at`)."""
 
     communes: CommuneFigures
     caseload: Caseload
-    computed_at: dt.datetime
 
 
 def area_figures(user: User, cases: QuerySet[Case], today: dt.date, now: dt.datetime) -> AreaFigures:
@@ -359,11 +357,11 @@ def area_figures(user: User, cases: QuerySet[Case], today: dt.date, now: dt.date
     area's totals by step and overdue, above them, are live; so are the caseload page (`/home/caseload/`) and its
     spreadsheet.
     """
-    key = f"home:area:v1:{case_reach_key(user)}:{today.isoformat()}:{translation.get_language()}"
+    key = f"home:area:v2:{case_reach_key(user)}:{today.isoformat()}:{translation.get_language()}"
 
     def count() -> AreaFigures:
         caseload = caseload_figures(user, now, period_from(None, today), cases, top=TOP_ROWS)
-        return AreaFigures(count_commune_figures(cases, now), caseload, now)
+        return AreaFigures(count_commune_figures(cases, now), caseload)
 
     return _kept(key, count, AreaFigures, "area")
 
@@ -381,7 +379,7 @@ def area_view(user: User, now: dt.datetime, today: dt.date) -> AreaView:
         overdue_referrals=referrals_list(user, ReferralFilters(overdue=True)).count(),
         communes=kept.communes.rows,
         communes_with_cases=kept.communes.with_cases,
-        figures_at=kept.computed_at,
+        figures_at=kept.caseload.computed_at,
         pending=pending_reports(user, today),
         charts=charts(figures, today),
         charts_at=figures.computed_at,
