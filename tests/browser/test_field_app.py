@@ -422,3 +422,49 @@ def test_another_account_signed_in_on_the_phone_sends_nothing_of_the_first(phone
     assert store_call(page, "return (await store.meta()).pending;") == 1
     assert not Child.objects.filter(full_name="Vàng Thị Dính").exists()
     assert not page.errors
+
+
+def test_the_reports_children_and_perpetrators_are_added_and_removed_keeping_what_was_typed(phone):
+    """Mẫu 01's lists of entries: removing one keeps the others as typed (renumbered), the perpetrators stop at the
+    API's ten, and the report kept in the queue holds exactly what is on screen."""
+    page = phone
+    tab(page, "Báo cáo")
+    view = page.locator("#view")
+    children = view.locator("div.children fieldset.child-card")
+    for name in ("Lò Văn Một", "Lò Thị Hai", "Lò Văn Ba"):
+        view.get_by_role("button", name="Thêm trẻ em").click()
+        children.last.get_by_label("Họ và tên trẻ em").fill(name)
+    children.nth(1).get_by_role("button", name="Bỏ trẻ em này").click()
+    expect(children).to_have_count(2)
+    expect(children.nth(0).get_by_label("Họ và tên trẻ em")).to_have_value("Lò Văn Một")
+    expect(children.nth(1).get_by_label("Họ và tên trẻ em")).to_have_value("Lò Văn Ba")
+    expect(children.nth(1).locator("legend")).to_have_text("Trẻ em thứ 2")
+
+    add_perp = view.get_by_role("button", name="Thêm người gây hại")
+    perps = view.locator("div.perpetrators fieldset.perp-card")
+    for age in range(30, 40):
+        add_perp.click()
+        perps.last.get_by_label("Tuổi (ước tính)").fill(str(age))
+    expect(perps).to_have_count(10)
+    expect(add_perp).to_be_hidden()  # the API's limit
+    perps.first.get_by_role("button", name="Bỏ người này").click()
+    expect(perps).to_have_count(9)
+    expect(add_perp).to_be_visible()
+    expect(perps.first.get_by_label("Tuổi (ước tính)")).to_have_value("31")
+    expect(perps.last.locator("legend")).to_have_text("Người gây hại thứ 9")
+
+    view.get_by_label("Kênh tiếp nhận").select_option(label="Điện thoại")
+    view.get_by_label("Loại", exact=True).select_option("thong_bao")
+    view.get_by_label("Nội dung sự việc").fill(DESCRIPTION)
+    view.get_by_label("Môi trường xảy ra").select_option("family")
+    view.get_by_label("Bạo lực", exact=True).check()
+    for n in range(2):
+        children.nth(n).get_by_label("Giới tính").select_option("male")
+        children.nth(n).get_by_label("Ngày sinh").fill("2016-04-02")
+    view.get_by_role("button", name="Lưu vào hàng chờ").click()
+    expect(page.locator("#app-flash")).to_contain_text("Đã lưu báo cáo trên máy")
+
+    body = store_call(page, 'return (await store.all("queue")).map((r) => r.value.body);')[0]
+    assert [c["full_name"] for c in body["children"]] == ["Lò Văn Một", "Lò Văn Ba"]
+    assert [p["approx_age"] for p in body["perpetrators"]] == list(range(31, 40))
+    assert not page.errors

@@ -39,8 +39,6 @@ export async function reportScreen(ctx) {
   const incident = body.incident || {};
   const reporter = body.reporter || { anonymous: true };
   const situation = body.situation || {};
-  let children = body.children ? body.children.map((c) => ({ ...c })) : [];
-  let perpetrators = body.perpetrators ? body.perpetrators.map((p) => ({ ...p })) : [];
 
   const received = h("input", { type: "datetime-local", value: body.received_at ? inputMoment(body.received_at) : localInput() });
   received.dataset.notFuture = "1";
@@ -62,63 +60,28 @@ export async function reportScreen(ctx) {
   formsBox.dataset.required = "1";
   formsBox.dataset.requiredMessage = t("Chọn ít nhất một hình thức xâm hại.");
   const communeOptions = (profile.communes || []).map((c) => ({ code: c.code, label: `${c.name} – ${c.province}` }));
-  const childrenBox = h("div.children");
-
-  function drawChildren() {
-    childrenBox.replaceChildren(
-      ...children.map((child, n) =>
-        h(
-          "fieldset.child-card",
-          {},
-          h("legend", {}, fmt("Trẻ em thứ %(n)s", { n: n + 1 })),
-          childFields(profile, `/children/${n}`, child),
-          h("button.btn.btn-outline-danger.btn-touch", { type: "button", onclick: () => removeChild(n) }, t("Bỏ trẻ em này")),
-        ),
-      ),
-    );
-  }
-  function keepChildren() {
-    children = children.map((_c, n) => readChild(form, `/children/${n}`));
-  }
-  function removeChild(n) {
-    keepChildren();
-    children.splice(n, 1);
-    drawChildren();
-  }
-
-  const perpsBox = h("div.perpetrators");
-  const addPerp = h("button.btn.btn-outline-primary.btn-touch", {
-    type: "button",
-    onclick: () => {
-      keepPerps();
-      if (perpetrators.length >= MAX_PERPETRATORS) return;
-      perpetrators.push({});
-      drawPerps();
-    },
-  }, t("Thêm người gây hại"));
-
-  function drawPerps() {
-    perpsBox.replaceChildren(
-      ...perpetrators.map((perp, n) =>
-        h(
-          "fieldset.child-card.perp-card",
-          { "data-perp": n },
-          h("legend", {}, fmt("Người gây hại thứ %(n)s", { n: n + 1 })),
-          perpFields(vocab, `/perpetrators/${n}`, perp),
-          h("button.btn.btn-outline-danger.btn-touch", { type: "button", onclick: () => removePerp(n) }, t("Bỏ người này")),
-        ),
-      ),
-    );
-    addPerp.hidden = perpetrators.length >= MAX_PERPETRATORS;
-  }
-  function keepPerps() {
-    perpetrators = perpetrators.map((_p, n) => readPerp(form, `/perpetrators/${n}`));
-  }
-  function removePerp(n) {
-    keepPerps();
-    perpetrators.splice(n, 1);
-    drawPerps();
-  }
+  const children = entryCards({
+    box: "div.children",
+    path: "/children",
+    entries: body.children,
+    legend: (n) => fmt("Trẻ em thứ %(n)s", { n }),
+    draw: (at, child) => childFields(profile, at, child),
+    read: readChild,
+    removeLabel: t("Bỏ trẻ em này"),
+    addLabel: t("Thêm trẻ em"),
+  });
+  const perpetrators = entryCards({
+    box: "div.perpetrators",
+    path: "/perpetrators",
+    entries: body.perpetrators,
+    card: ".perp-card",
+    legend: (n) => fmt("Người gây hại thứ %(n)s", { n }),
+    draw: (at, perp) => perpFields(vocab, at, perp),
+    read: readPerp,
+    removeLabel: t("Bỏ người này"),
+    addLabel: t("Thêm người gây hại"),
+    max: MAX_PERPETRATORS,
+  });
 
   const form = h(
     "form.field-form",
@@ -161,21 +124,14 @@ export async function reportScreen(ctx) {
     h("section.card-section", {},
       h("h2.h5", {}, t("Trẻ em")),
       h("p.form-text", {}, t("Có thể chưa ghi trẻ em nào: xã, phường đăng ký trẻ em sau.")),
-      childrenBox,
-      h("button.btn.btn-outline-primary.btn-touch", {
-        type: "button",
-        onclick: () => {
-          keepChildren();
-          children.push({});
-          drawChildren();
-        },
-      }, t("Thêm trẻ em")),
+      children.box,
+      children.add,
     ),
     h("section.card-section", {},
       h("h2.h5", {}, t("Người gây hại")),
       h("p.form-text", {}, t("Không bắt buộc; ghi những gì đã biết. Người không có họ tên, quan hệ hay tuổi thì không được gửi.")),
-      perpsBox,
-      addPerp,
+      perpetrators.box,
+      perpetrators.add,
     ),
     h("details.card-section", { open: SITUATION.some(([k]) => situation[k]) || null },
       h("summary", {}, t("Tình hình trẻ em và gia đình (không bắt buộc)")),
@@ -191,19 +147,15 @@ export async function reportScreen(ctx) {
       h("a.btn.btn-outline-secondary.btn-touch", { href: editing ? "#/queue" : "#/" }, t("Huỷ")),
     ),
   );
-  drawChildren();
-  drawPerps();
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
-    keepChildren();
-    keepPerps();
     const value = read();
     const errors = [
       ...checkForm(form),
-      ...children.flatMap((c, n) => childChecks(c, `/children/${n}`)),
-      ...perpetrators.flatMap((p, n) => perpChecks(p, `/perpetrators/${n}`)),
+      ...children.keep().flatMap((c, n) => childChecks(c, `/children/${n}`)),
+      ...perpetrators.keep().flatMap((p, n) => perpChecks(p, `/perpetrators/${n}`)),
     ];
     if (errors.length) {
       showErrors(form, errors, t("Chưa lưu: kiểm tra các trường được đánh dấu."));
@@ -242,10 +194,10 @@ export async function reportScreen(ctx) {
         carer_is_perpetrator: v("/incident/carer_is_perpetrator"),
       },
       forms: checked(formsBox),
-      children,
+      children: children.keep(),
       recorded_offline: true,
     };
-    const perps = perpetrators.filter(perpGiven).map(perpBody);
+    const perps = perpetrators.keep().filter(perpGiven).map(perpBody);
     if (perps.length) out.perpetrators = perps;
     if (v("/incident/date")) out.incident.date = v("/incident/date");
     const sit = {};
@@ -265,6 +217,51 @@ export async function reportScreen(ctx) {
   const banner = editing && editing.result && editing.status === "refused" ? editing.result : null;
   mount(ctx.view, form);
   if (banner) showErrors(form, banner.errors, banner.detail);
+}
+
+/**
+ * A list of entries of the form (the children, the perpetrators), each drawn as a card with its own remove button,
+ * and a button that adds an empty one (hidden at `max`). What was typed is read back into the entries (`read`)
+ * before each change, so adding or removing one keeps the others as typed; `keep()` returns them as typed now.
+ */
+function entryCards({ box, path, entries, card = "", legend, draw, read, removeLabel, addLabel, max = Infinity }) {
+  let list = (entries || []).map((entry) => ({ ...entry }));
+  const root = h(box);
+  const add = h("button.btn.btn-outline-primary.btn-touch", {
+    type: "button",
+    onclick: () => {
+      keep();
+      if (list.length >= max) return;
+      list.push({});
+      redraw();
+    },
+  }, addLabel);
+
+  function keep() {
+    list = list.map((_entry, n) => read(root, `${path}/${n}`));
+    return list;
+  }
+  function remove(n) {
+    keep();
+    list.splice(n, 1);
+    redraw();
+  }
+  function redraw() {
+    root.replaceChildren(
+      ...list.map((entry, n) =>
+        h(
+          `fieldset.child-card${card}`,
+          {},
+          h("legend", {}, legend(n + 1)),
+          draw(`${path}/${n}`, entry),
+          h("button.btn.btn-outline-danger.btn-touch", { type: "button", onclick: () => remove(n) }, removeLabel),
+        ),
+      ),
+    );
+    add.hidden = list.length >= max;
+  }
+  redraw();
+  return { box: root, add, keep };
 }
 
 // The web form's PerpetratorForm (cases/forms.py): the same labels, sex "unknown" unless chosen.
