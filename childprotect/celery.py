@@ -6,10 +6,13 @@ import os
 
 from celery import Celery
 from celery.signals import beat_init
+from kombu.transport import TRANSPORT_ALIASES
 
 from childprotect.health.worker import HealthTimer, beat_timer_start
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "childprotect.settings")
+# `filesystem://` (make run's broker) is kombu's transport with messages written whole (childprotect/broker_fs.py).
+TRANSPORT_ALIASES["filesystem"] = "childprotect.broker_fs:Transport"
 
 app = Celery("childprotect")
 app.config_from_object("django.conf:settings", namespace="CELERY")
