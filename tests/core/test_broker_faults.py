@@ -143,10 +143,11 @@ def test_the_deadline_scan_during_an_outage_owes_every_reminder_notification_and
     """The scan commits its reminders and notifications while Redis is down (their e-mails' tasks cannot be queued);
     the worker lives through the outage, and once Redis is back its sweep sends each e-mail once, and a scan run
     again, then a killed worker's, add nothing."""
-    officer, chair, supervisor = overdue_emergency()
     redis = RedisServer(tmp_path / "redis")
     (tmp_path / "redis").mkdir()
     redis.start()
+    with publishing_to(redis.url):  # the report's e-mails: to the test's Redis, not the developer's broker folder
+        officer, chair, supervisor = overdue_emergency()
     with SmtpServer() as smtp:
         mail = {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
                 "EMAIL_PORT": str(smtp.port)}  # fmt: skip
