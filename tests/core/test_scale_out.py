@@ -287,6 +287,8 @@ def test_two_beats_and_two_workers_remind_of_an_overdue_deadline_exactly_once(de
 
         leader.kill()  # a crash: the lease is not given back, it runs out after 4 s
         assert wait_for(lambda: standby_beat.sent("scan-deadlines") >= 3, 60), standby_beat.text()
+        # The scans sent are run before the workers stop: the two sent at once, three or more of each beat.
+        assert wait_for(lambda: sum(len(re.findall(SCAN_RESULT, w.text())) for w in workers) >= 8, 30)
     finally:
         for beat in beats:
             beat.stop()
