@@ -50,6 +50,11 @@ CHILD, NEW_CHILD = "Đinh Thị Mỹ Duyên", "Trần Thị Lan Anh"  # the buil
 SCAN_RESULT = r"cases\.tasks\.scan_deadlines\[[\w-]+\] succeeded in [\d.e-]+s: \{[^}]*'notifications': (\d+)\}"
 
 
+def _scans(*workers: WorkerProcess) -> list[int]:
+    """The reminders each deadline scan the workers ran made, as their logs say."""
+    return [int(made) for worker in workers for made in re.findall(SCAN_RESULT, worker.text())]
+
+
 def _local_primary() -> bool:
     return str(connection.settings_dict["HOST"] or "localhost") in {"127.0.0.1", "localhost"}
 
@@ -257,9 +262,7 @@ def test_two_beats_and_two_workers_remind_of_an_overdue_deadline_exactly_once(de
         with publishing_to(deployment_env["CELERY_BROKER_URL"]):
             for n in (1, 2):
                 app.send_task("cases.tasks.scan_deadlines", queue=f"worker{n}")
-        assert wait_for(lambda: all(len(re.findall(SCAN_RESULT, w.text())) == 1 for w in workers), 60), "\n".join(
-            w.text() for w in workers
-        )
+        assert wait_for(lambda: all(len(_scans(w)) == 1 for w in workers), 60), "\n".join(w.text() for w in workers)
         overdue = Notification.objects.filter(key__endswith=":overdue")
         deliveries = Delivery.objects.filter(notification__in=overdue)
         assert wait_for(lambda: overdue.exists() and deliveries.filter(status="sent").count() == overdue.count(), 60)
@@ -288,15 +291,14 @@ def test_two_beats_and_two_workers_remind_of_an_overdue_deadline_exactly_once(de
         leader.kill()  # a crash: the lease is not given back, it runs out after 4 s
         assert wait_for(lambda: standby_beat.sent("scan-deadlines") >= 3, 60), standby_beat.text()
         # The scans sent are run before the workers stop: the two sent at once, three or more of each beat.
-        assert wait_for(lambda: sum(len(re.findall(SCAN_RESULT, w.text())) for w in workers) >= 8, 30)
+        assert wait_for(lambda: len(_scans(*workers)) >= 8, 30)
     finally:
         for beat in beats:
             beat.stop()
         for worker in workers:
             worker.stop()
-    scans = [result for worker in workers for result in re.findall(SCAN_RESULT, worker.text())]
-    assert len(scans) >= 8
-    made = [int(n) for n in scans]
+    made = _scans(*workers)
+    assert len(made) >= 8
     # Each reminder was made by one scan (the two at the same moment may share the deadlines between them); every
     # other scan, on either worker, found them made.
     assert sum(made) == overdue.count()
